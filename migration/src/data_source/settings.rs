@@ -1,0 +1,126 @@
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use super::{Manifest, SourceError};
+
+/// Where the source objects are read from, and the manifest that lists them.
+#[derive(Debug, Clone)]
+pub struct DataSourceSettings {
+    pub manifest: Manifest,
+    pub location: SourceLocation,
+}
+
+#[derive(Debug, Clone)]
+pub enum SourceLocation {
+    /// A folder laid out like the bucket: `<dir>/<key>`.
+    LocalDir(PathBuf),
+    S3(S3Location),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Location {
+    pub bucket: String,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing, which S3-compatible servers on a plain host:port need.
+    pub force_path_style: bool,
+    /// `None` uses the AWS default credential chain (env, `AWS_PROFILE` incl. SSO, instance role).
+    pub static_credentials: Option<StaticCredentials>,
+}
+
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+tokio::task_local! {
+    static SCOPED_SETTINGS: DataSourceSettings;
+}
+
+/// Runs `future` (e.g. `Migrator::up`) with `settings` instead of the environment's. Tests use it so
+/// that concurrent migrations in one process can read from different places.
+pub async fn with_data_source<F: Future>(settings: DataSourceSettings, future: F) -> F::Output {
+    SCOPED_SETTINGS.scope(settings, future).await
+}
+
+impl DataSourceSettings {
+    /// The settings scoped by [`with_data_source`], else those from the environment.
+    ///
+    /// # Errors
+    /// The manifest cannot be loaded or `DATA_SOURCE` has an unknown value.
+    pub fn current() -> Result<Self, SourceError> {
+        match SCOPED_SETTINGS.try_with(Clone::clone) {
+            Ok(settings) => Ok(settings),
+            Err(_) => Self::from_env(),
+        }
+    }
+
+    /// Reads `DATA_SOURCE` (`local` or `s3`; default `s3` when `S3_ENDPOINT_URL` or `AWS_PROFILE` is
+    /// set, else `local`), `DATA_DIR`, `S3_BUCKET`, `S3_ENDPOINT_URL`, `AWS_REGION`,
+    /// `S3_FORCE_PATH_STYLE`, over the manifest's defaults.
+    ///
+    /// # Errors
+    /// The manifest cannot be loaded or `DATA_SOURCE` has an unknown value.
+    pub fn from_env() -> Result<Self, SourceError> {
+        let manifest = Manifest::load()?;
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let endpoint_url = var("S3_ENDPOINT_URL").or_else(|| manifest.endpoint.clone());
+        let mode = var("DATA_SOURCE").unwrap_or_else(|| {
+            if endpoint_url.is_some() || var("AWS_PROFILE").is_some() { "s3" } else { "local" }.to_owned()
+        });
+        let location = match mode.as_str() {
+            "local" => SourceLocation::LocalDir(match var("DATA_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => default_local_dir(&manifest.local_dir),
+            }),
+            "s3" => SourceLocation::S3(S3Location {
+                bucket: var("S3_BUCKET").unwrap_or_else(|| manifest.bucket.clone()),
+                region: var("AWS_REGION").or_else(|| manifest.region.clone()),
+                force_path_style: var("S3_FORCE_PATH_STYLE")
+                    .map_or(endpoint_url.is_some(), |v| v == "true" || v == "1"),
+                endpoint_url,
+                static_credentials: None,
+            }),
+            other => {
+                return Err(SourceError::Manifest {
+                    path: "DATA_SOURCE".to_owned(),
+                    message: format!("unknown value '{other}' (expected 'local' or 's3')"),
+                });
+            }
+        };
+        Ok(Self { manifest, location })
+    }
+
+    /// The in-repo bucket copy with the embedded manifest: the local default.
+    ///
+    /// # Errors
+    /// The manifest cannot be loaded.
+    pub fn local(dir: impl Into<PathBuf>) -> Result<Self, SourceError> {
+        Ok(Self { manifest: Manifest::load()?, location: SourceLocation::LocalDir(dir.into()) })
+    }
+}
+
+/// `local_dir` from the manifest, found from the working directory or any parent of it (the CLI
+/// and the api run from the repo root, tests from a crate folder), else beside this crate's source.
+fn default_local_dir(local_dir: &str) -> PathBuf {
+    let relative = Path::new(local_dir);
+    if relative.is_absolute() {
+        return relative.to_path_buf();
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Some(found) = cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_dir()) {
+            return found;
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+}

@@ -1,0 +1,47 @@
+//! Paired schema + data migrations for the BLW DataViz database, one PostgreSQL schema per domain.
+//!
+//! Each `mYYYYMMDD_NNNNNN_<domain>` module holds a `Schema` migration (DDL) and a `Data` migration
+//! (loads that domain's source files, listed in `data-sources.json`, and removes them again on
+//! `down`), registered one after the other under the same version.
+
+pub use sea_orm_migration::prelude::*;
+
+mod bulk_insert;
+pub mod data_change;
+pub mod data_source;
+pub mod database;
+mod fresh;
+pub mod generate;
+
+mod m20261125_000001_questions;
+mod m20261125_000002_users;
+mod m20261125_000003_surveys;
+// @generate:modules (new paired migrations are declared above this line)
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_questions::Schema),
+            Box::new(m20261125_000001_questions::Data),
+            Box::new(m20261125_000002_users::Schema),
+            Box::new(m20261125_000002_users::Data),
+            Box::new(m20261125_000003_surveys::Schema),
+            Box::new(m20261125_000003_surveys::Data),
+            // @generate:migrations (new paired migrations are registered above this line)
+        ]
+    }
+
+    /// Drops every schema (not only `public`, which is all the default drops) before migrating
+    /// up, so `fresh` really starts from an empty database.
+    async fn fresh<'c, C>(db: C) -> Result<(), DbErr>
+    where
+        C: IntoSchemaManagerConnection<'c>,
+    {
+        let db = db.into_database_executor();
+        fresh::drop_everything(&db).await?;
+        Self::up(db, None).await
+    }
+}

@@ -1,0 +1,8 @@
+//! The `surveys` schema: BLW waves, their weighted respondents and every answer they gave.
+//! Paired migrations: `schema` creates the tables, `data` loads the public waves CSV.
+
+mod data;
+mod schema;
+
+pub use data::Data;
+pub use schema::Schema;
