@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use sea_orm_migration::sea_orm::Database;
 
-const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/blw_dataviz";
+use migration::database::DEFAULT_DATABASE_URL;
 
 fn generate(name: Option<&str>) -> ExitCode {
     let Some(name) = name else {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::bulk_insert::{UnnestColumn, insert_unnest};
+use crate::bulk_insert::{DeferredConstraints, UnnestColumn, insert_unnest};
 use crate::data_change::{Direction, REPORT_TARGET, notify_data_changed};
 use crate::data_source::{SourceError, SourceObject, SourceSet};
 
@@ -230,13 +230,16 @@ impl MigrationTrait for Data {
             UnnestColumn::new("extra_columns", "text", rows.extra_columns).select("{}::jsonb"),
         ])
         .await?;
+        let deferred = DeferredConstraints::drop_from(conn, "surveys.responses").await?;
         insert_unnest(conn, "surveys.responses", vec![
             UnnestColumn::new("caseid", "bigint", rows.cell_caseids),
-            UnnestColumn::new("var_name", "text", rows.cell_var_names),
-            UnnestColumn::new("raw_value", "text", rows.cell_raw_values),
-            UnnestColumn::new("response_index", "smallint", rows.cell_indexes).select("NULLIF({}, -1)") // UNCODED,
+            UnnestColumn::dictionary("var_name", &rows.cell_var_names),
+            UnnestColumn::dictionary("raw_value", &rows.cell_raw_values),
+            // -1 is UNCODED.
+            UnnestColumn::new("response_index", "smallint", rows.cell_indexes).select("NULLIF({}, -1)"),
         ])
         .await?;
+        deferred.restore(conn).await?;
         notify_data_changed(conn, NAME, Direction::Up).await
     }
 
