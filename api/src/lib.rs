@@ -1,1 +1,84 @@
+//! The BLW DataViz api: survey visualizations, live polls and the web pages, over PostgreSQL.
 
+mod error;
+mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+}
+
+/// The whole HTTP application; tests drive this same router.
+pub fn app(state: AppState) -> Router {
+    routes::router().layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// A started application: connected, migrated, its listener bound (port 0 picks a free one).
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects (creating the database if needed), migrates unless disabled, binds the address.
+    ///
+    /// # Errors
+    /// Bad database, failed migration, or the address cannot be bound.
+    pub async fn build(settings: Settings) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let db = startup::connect(&settings).await?;
+        if settings.migrate_on_start {
+            startup::migrate(&db).await?;
+        }
+        let listener = tokio::net::TcpListener::bind(settings.address()).await?;
+        Ok(Self { listener, state: AppState { settings: Arc::new(settings), db } })
+    }
+
+    /// # Errors
+    /// The socket has no local address.
+    pub fn address(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    ///
+    /// # Errors
+    /// The server fails.
+    pub async fn serve(self) -> std::io::Result<()> {
+        tracing::info!(address = %self.address()?, "serving");
+        axum::serve(self.listener, app(self.state)).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

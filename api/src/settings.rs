@@ -1,0 +1,82 @@
+//! Configuration, read once from the environment (and `.env` if present) at start-up.
+
+use std::net::{IpAddr, SocketAddr};
+
+use migration::database::DEFAULT_DATABASE_URL;
+
+/// A value that must never reach logs (a database URL may hold a password).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Secret,
+    pub host: IpAddr,
+    pub port: u16,
+    /// Apply pending migrations (schema and data) before serving.
+    pub migrate_on_start: bool,
+    /// Largest number of pooled database connections per process.
+    pub database_max_connections: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}={value:?}: {reason}")]
+pub struct SettingsError {
+    name: &'static str,
+    value: String,
+    reason: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|e: T::Err| SettingsError {
+            name,
+            reason: e.to_string(),
+            value,
+        }),
+    }
+}
+
+impl Settings {
+    /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`.
+    ///
+    /// # Errors
+    /// A variable is set to a value of the wrong kind.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Ok(Self {
+            database_url: Secret::new(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())),
+            host: parse("HOST", IpAddr::from([127, 0, 0, 1]))?,
+            port: parse("PORT", 8080)?,
+            migrate_on_start: parse("MIGRATE_ON_START", true)?,
+            database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 16)?,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+}

@@ -1,0 +1,39 @@
+//! Connecting, migrating and serving.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::settings::Settings;
+
+/// Any constant shared by all api processes: the advisory lock that serializes their migrations.
+const MIGRATION_LOCK: i64 = 0x626c_775f_6d69_67; // "blw_mig"
+
+/// Creates the database if missing and opens a pool on it.
+///
+/// # Errors
+/// The server cannot be reached or the database cannot be created.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    let url = settings.database_url.expose();
+    migration::database::ensure_database_exists(url).await?;
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.database_max_connections.max(2))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// Applies pending migrations. Several processes may start together behind a load balancer: a
+/// transaction-scoped advisory lock lets one migrate while the others wait, then find nothing to do.
+///
+/// # Errors
+/// A migration fails (the database is left as it was before that migration).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+    let result = Migrator::up(db, None).await;
+    lock.commit().await?;
+    result
+}

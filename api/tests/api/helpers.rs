@@ -1,0 +1,37 @@
+use std::net::SocketAddr;
+
+use api::{Application, Settings, settings::Secret};
+use testkit::TestDatabase;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    /// Owned so the database lives (and is dropped) with the app.
+    #[allow(dead_code)]
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+pub fn settings_for(db: &TestDatabase) -> Settings {
+    Settings {
+        database_url: Secret::new(db.url.clone()),
+        host: [127, 0, 0, 1].into(),
+        port: 0,
+        migrate_on_start: true,
+        database_max_connections: 4,
+    }
+}
+
+/// A fresh database, migrated with the in-repo data, and the app serving it on a free port.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDatabase::create().await;
+    let app = Application::build(settings_for(&db)).await.expect("build app");
+    let address = app.address().expect("address");
+    tokio::spawn(app.serve());
+    TestApp { address, db, client: reqwest::Client::new() }
+}

@@ -1,0 +1,5 @@
+//! The api over real HTTP against a real PostgreSQL database of its own per test.
+
+mod health;
+mod helpers;
+mod startup;
