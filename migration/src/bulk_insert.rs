@@ -80,6 +80,9 @@ pub async fn insert_unnest<C: ConnectionTrait>(
         arrays.join(", "),
         aliases.join(", "),
     );
+    // unnest() in FROM materializes its rows first; with the default 4 MB work_mem a large load
+    // spills them to a temp file. SET LOCAL lasts until the migration's transaction ends.
+    conn.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
     let result = conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     Ok(result.rows_affected())
 }

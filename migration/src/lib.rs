@@ -35,11 +35,13 @@ impl MigratorTrait for Migrator {
     }
 
     /// Drops every schema (not only `public`, which is all the default drops) before migrating
-    /// up, so `fresh` really starts from an empty database.
+    /// up, so `fresh` really starts from an empty database. Refuses before dropping anything when
+    /// the data sources are misconfigured.
     async fn fresh<'c, C>(db: C) -> Result<(), DbErr>
     where
         C: IntoSchemaManagerConnection<'c>,
     {
+        data_source::DataSourceSettings::current()?.check()?;
         let db = db.into_database_executor();
         fresh::drop_everything(&db).await?;
         Self::up(db, None).await

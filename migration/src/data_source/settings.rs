@@ -101,6 +101,20 @@ impl DataSourceSettings {
         Ok(Self { manifest, location })
     }
 
+    /// Checks what can be checked without fetching: a local folder must exist.
+    ///
+    /// # Errors
+    /// The local folder is missing.
+    pub fn check(&self) -> Result<(), SourceError> {
+        match &self.location {
+            SourceLocation::LocalDir(dir) if !dir.is_dir() => Err(SourceError::Manifest {
+                path: "DATA_DIR".to_owned(),
+                message: format!("data folder {} does not exist", dir.display()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The in-repo bucket copy with the embedded manifest: the local default.
     ///
     /// # Errors
