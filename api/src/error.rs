@@ -14,21 +14,28 @@ pub enum AppError {
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// The body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "invalid_parameter", "message": "split must be party, ideology or none, not 'x'", "parameter": "split"}}))]
+pub struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: not_found, invalid_parameter, unavailable, internal, …
+    code: String,
+    /// For people; never holds internal details for 5xx errors.
     message: String,
+    /// The offending request parameter or field, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    parameter: Option<&'a str>,
+    parameter: Option<String>,
 }
 
 impl AppError {
@@ -37,7 +44,7 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Internal(_) | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }
@@ -55,9 +62,9 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let parameter = match &self {
-            AppError::InvalidParameter { parameter, .. } => Some(parameter.as_str()),
+            AppError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
             _ => None,
         };
-        (status, Json(ErrorBody { error: ErrorDetail { code, message, parameter } })).into_response()
+        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message, parameter } })).into_response()
     }
 }

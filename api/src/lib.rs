@@ -1,16 +1,23 @@
 //! The BLW DataViz api: survey visualizations, live polls and the web pages, over PostgreSQL.
 
-mod error;
-mod routes;
+pub mod error;
+pub mod notifications;
+mod query_params;
+pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod surveys;
 pub mod telemetry;
 
 use std::sync::Arc;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
 use tower_http::trace::TraceLayer;
+
+use notifications::DbEvent;
+use surveys::cache::SurveyCache;
 
 pub use error::AppError;
 pub use settings::Settings;
@@ -19,6 +26,40 @@ pub use settings::Settings;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
+    pub surveys: Arc<SurveyCache>,
+    /// Notifications from PostgreSQL, for every part that reacts to changes made elsewhere.
+    pub db_events: broadcast::Sender<DbEvent>,
+}
+
+impl AppState {
+    /// The state for `db`, with its database listener started and the survey cache wired to it.
+    pub fn new(settings: Settings, db: DatabaseConnection) -> Self {
+        let db_events = notifications::spawn_listener(
+            db.get_postgres_connection_pool().clone(),
+            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned()],
+        );
+        let surveys = Arc::new(SurveyCache::default());
+        invalidate_on_data_change(surveys.clone(), db_events.subscribe());
+        Self { settings: Arc::new(settings), db, surveys, db_events }
+    }
+}
+
+/// Drops the survey snapshot whenever a data migration commits (in any process) or the listener
+/// had to reconnect (a notification may have been missed).
+fn invalidate_on_data_change(surveys: Arc<SurveyCache>, mut events: broadcast::Receiver<DbEvent>) {
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(DbEvent::Notification { channel, payload }) if channel == migration::data_change::DATA_CHANGED_CHANNEL => {
+                    tracing::info!(%payload, "survey data changed; dropping the cached snapshot");
+                    surveys.invalidate().await;
+                }
+                Ok(DbEvent::Notification { .. }) => {}
+                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => surveys.invalidate().await,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 /// The whole HTTP application; tests drive this same router.
@@ -43,7 +84,7 @@ impl Application {
             startup::migrate(&db).await?;
         }
         let listener = tokio::net::TcpListener::bind(settings.address()).await?;
-        Ok(Self { listener, state: AppState { settings: Arc::new(settings), db } })
+        Ok(Self { listener, state: AppState::new(settings, db) })
     }
 
     /// # Errors

@@ -1,13 +1,45 @@
-//! The HTTP surface, one module per area, merged here.
+//! The HTTP surface, one module per area, merged here with the OpenAPI document they describe.
 
+mod catalog;
 mod health;
+mod surveys;
 
 use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{AppError, AppState};
 
+/// Where the spec and its browser UI are served (the UI works offline: it is vendored).
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+pub const DOCS_PATH: &str = "/docs";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "BLW DataViz API", description = "Bright Line Watch survey results and live polls."),
+    tags(
+        (name = "catalog", description = "Survey questions, grouped in batteries"),
+        (name = "surveys", description = "Weighted survey results with confidence intervals"),
+        (name = "health", description = "Service health"),
+    )
+)]
+struct ApiDoc;
+
+/// Every documented route, and the document.
+pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(catalog::router())
+        .merge(surveys::router())
+        .split_for_parts()
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router()).fallback(unknown_route)
+    let (routes, spec) = documented();
+    routes
+        .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
+        .fallback(unknown_route)
 }
 
 /// Unknown paths get the same JSON error shape as every other failure.

@@ -2,4 +2,6 @@
 
 mod health;
 mod helpers;
+mod openapi;
 mod startup;
+mod surveys;

@@ -1,0 +1,95 @@
+//! Survey results for the dashboards: waves, weighted proportions, importance vs performance.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ErrorBody;
+use crate::query_params::QueryParams;
+use crate::surveys::groups::Split;
+use crate::surveys::principles::Principles;
+use crate::surveys::proportions::Proportions;
+use crate::surveys::service::{self, ProportionsParams, WaveView};
+use crate::{AppError, AppState};
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn split_param(params: &QueryParams) -> Result<Option<Split>, AppError> {
+    params
+        .one("split")?
+        .map(|s| Split::parse(s).map_err(|message| AppError::InvalidParameter { parameter: "split".to_owned(), message }))
+        .transpose()
+}
+
+/// The survey's waves with their respondent counts.
+#[utoipa::path(get, path = "/api/surveys/waves", tag = "surveys",
+    responses((status = 200, description = "Waves, ascending", body = Vec<WaveView>)))]
+async fn list_waves(State(state): State<AppState>) -> Result<Json<Vec<WaveView>>, AppError> {
+    Ok(Json(service::waves(&state.surveys, &state.db).await?))
+}
+
+/// Weighted proportions of each response (and of the top two) per wave and group, with 95% CIs.
+///
+/// Cells: every wave with at least one valid answer (or the selected waves), then all of them
+/// pooled (`wave: null`); within each, every group of the split, then all respondents
+/// (`group: null`). Only answers that are one of the question's responses count ("Not sure",
+/// "Skipped", "Not asked" and stray codes are excluded from `n` and every denominator).
+/// `se` follows R `survey` (`svydesign(ids = ~1, weights = ~weight)` on the cell's respondents);
+/// the interval is `svyciprop(method = "logit")`'s, `[p, p]` when `p` is 0 or 1, and `se`/CI are
+/// null for a single respondent. Cells without any valid answer are left out.
+#[utoipa::path(get, path = "/api/surveys/questions/{var_name}/proportions", tag = "surveys",
+    params(
+        ("var_name" = String, Path, description = "The question", example = "perf_judicial_ind"),
+        ("wave" = Option<Vec<i32>>, Query, description = "Only these waves (repeatable: wave=3&wave=8)"),
+        ("group" = Option<String>, Query, description = "Only this group of the split, e.g. Democrat"),
+        ("split" = Option<Split>, Query, description = "party (default), ideology or none"),
+    ),
+    responses(
+        (status = 200, description = "Proportions per cell", body = Proportions),
+        (status = 400, description = "A parameter is invalid; `error.parameter` names it", body = ErrorBody),
+        (status = 404, description = "Unknown question, or no survey data for it", body = ErrorBody),
+    ))]
+async fn question_proportions(
+    State(state): State<AppState>,
+    Path(var_name): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = QueryParams::parse(raw.as_deref(), &["wave", "group", "split"])?;
+    let parsed = ProportionsParams {
+        waves: params.all("wave", "a wave number")?,
+        group: params.one("group")?.map(str::to_owned),
+        split: split_param(&params)?,
+    };
+    Ok(json_bytes(service::proportions_body(&state.surveys, &state.db, &var_name, parsed).await?))
+}
+
+/// Importance vs performance: for each principle asked in both batteries, the top-2 share
+/// (Important + Essential; Mostly + Fully meets) per group, over the selected waves pooled.
+#[utoipa::path(get, path = "/api/surveys/principles", tag = "surveys",
+    params(
+        ("wave" = Option<Vec<i32>>, Query, description = "Waves to pool (repeatable); default all"),
+        ("split" = Option<Split>, Query, description = "party (default), ideology or none"),
+    ),
+    responses(
+        (status = 200, description = "One entry per principle", body = Principles),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    ))]
+async fn principles(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let params = QueryParams::parse(raw.as_deref(), &["wave", "split"])?;
+    let waves: Vec<i32> = params.all("wave", "a wave number")?;
+    Ok(json_bytes(service::principles_body(&state.surveys, &state.db, &waves, split_param(&params)?).await?))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_waves))
+        .routes(routes!(question_proportions))
+        .routes(routes!(principles))
+}

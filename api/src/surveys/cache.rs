@@ -1,0 +1,41 @@
+//! The in-memory survey snapshot, shared by all requests of a process, and dropped when any
+//! process's data migration announces a change (PostgreSQL NOTIFY, see `crate::notifications`).
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::RwLock;
+
+use super::snapshot::SurveySnapshot;
+
+#[derive(Default)]
+pub struct SurveyCache {
+    current: RwLock<Option<Arc<SurveySnapshot>>>,
+}
+
+impl SurveyCache {
+    /// The current snapshot, loading it if there is none. Only one request loads; the others wait.
+    ///
+    /// # Errors
+    /// The load failed (the next call tries again).
+    pub async fn get(&self, db: &DatabaseConnection) -> Result<Arc<SurveySnapshot>, DbErr> {
+        if let Some(snapshot) = self.current.read().await.as_ref() {
+            return Ok(snapshot.clone());
+        }
+        let mut slot = self.current.write().await;
+        if let Some(snapshot) = slot.as_ref() {
+            return Ok(snapshot.clone());
+        }
+        let started = std::time::Instant::now();
+        let snapshot = Arc::new(SurveySnapshot::load(db).await?);
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "survey snapshot loaded");
+        *slot = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Drops the snapshot; the next request loads a new one. Waits for a load in progress, so a
+    /// load that began before the change cannot outlive this call.
+    pub async fn invalidate(&self) {
+        *self.current.write().await = None;
+    }
+}

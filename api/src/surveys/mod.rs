@@ -1,0 +1,10 @@
+//! Survey visualizations: the catalog, waves, and weighted proportions with confidence intervals,
+//! computed from an in-memory snapshot of the survey tables.
+
+pub mod cache;
+pub mod groups;
+pub mod principles;
+pub mod proportions;
+pub mod service;
+pub mod snapshot;
+pub mod weighted_proportions;

@@ -1,0 +1,175 @@
+//! `GET /api/surveys/questions/{var_name}/proportions`: per wave (and all waves pooled) × per group
+//! (and everyone), the weighted share of each response and of the top two, with CIs.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::groups::Split;
+use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
+use super::weighted_proportions::{CellSums, Estimate, t_quantile_975};
+
+/// A weighted share. `se`, `ci_low`, `ci_high` are null when the cell has a single respondent;
+/// when `p` is 0 or 1 the interval is `[p, p]`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"p": 0.562, "se": 0.0376, "ci_low": 0.4872, "ci_high": 0.6341}))]
+pub struct Share {
+    /// Σ weight of respondents in the share / Σ weight of respondents with a valid answer.
+    pub p: f64,
+    /// Linearization standard error (R `survey`, `svydesign(ids = ~1, weights = ~weight)`).
+    pub se: Option<f64>,
+    /// 95% interval of `svyciprop(method = "logit")`.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl From<Estimate> for Share {
+    fn from(e: Estimate) -> Self {
+        Self { p: e.p, se: e.se, ci_low: e.ci_low, ci_high: e.ci_high }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]
+pub struct ResponseShare {
+    pub response: String,
+    pub p: f64,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Cell {
+    /// The wave, or null for all the question's waves pooled.
+    pub wave: Option<i32>,
+    /// The group, or null for all respondents (including those in no group).
+    pub group: Option<String>,
+    /// Unweighted count of valid answers.
+    pub n: u64,
+    /// Kish effective sample size, (Σw)² / Σw².
+    pub n_eff: f64,
+    pub responses: Vec<ResponseShare>,
+    /// Share of the two highest responses.
+    pub top2: Share,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionSummary {
+    pub var_name: String,
+    pub text: String,
+    pub battery: String,
+    pub sub_battery: Option<String>,
+    pub responses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Proportions {
+    pub question: QuestionSummary,
+    pub split: Split,
+    /// Waves ascending, then all waves pooled (`wave: null`); within each, the split's groups in
+    /// order, then everyone (`group: null`). Cells without a valid answer are left out.
+    pub cells: Vec<Cell>,
+}
+
+/// What to compute: which waves (None = all), which split, and optionally one group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProportionsQuery {
+    pub waves: Option<Vec<i32>>,
+    pub split: Split,
+    pub group: Option<usize>,
+}
+
+/// Cell sums for one question: `cells[wave slot][group slot]`, the last slot of each being
+/// "all" (pooled waves / everyone).
+pub struct QuestionSums {
+    pub waves: Vec<i32>,
+    pub cells: Vec<Vec<CellSums>>,
+}
+
+/// Accumulates the valid answers to one question into cell sums, one pass over the answers.
+pub fn question_sums(
+    snapshot: &SurveySnapshot,
+    question: &Question,
+    answers: &QuestionAnswers,
+    split: Split,
+    waves: Option<&[i32]>,
+) -> QuestionSums {
+    let included = |wave: i32| waves.is_none_or(|selected| selected.contains(&wave));
+    let mut present: Vec<i32> = answers
+        .respondents
+        .iter()
+        .map(|&r| snapshot.respondent(r, split).wave)
+        .filter(|&w| included(w))
+        .collect();
+    present.sort_unstable();
+    present.dedup();
+    let groups = split.groups().len();
+    let responses = question.responses.len();
+    let mut cells = vec![vec![CellSums::new(responses); groups + 1]; present.len() + 1];
+    let pooled = present.len();
+    for (&r, &k) in answers.respondents.iter().zip(&answers.responses) {
+        let respondent = snapshot.respondent(r, split);
+        if !included(respondent.wave) {
+            continue;
+        }
+        let Ok(wave) = present.binary_search(&respondent.wave) else { continue };
+        let k = usize::from(k);
+        if k >= responses {
+            continue;
+        }
+        for w in [wave, pooled] {
+            cells[w][groups].add(k, respondent.weight);
+            if let Some(g) = respondent.group {
+                cells[w][usize::from(g)].add(k, respondent.weight);
+            }
+        }
+    }
+    QuestionSums { waves: present, cells }
+}
+
+/// The indexes of the two highest responses (or all of them, for a scale of one or two).
+pub fn top2_indexes(responses: usize) -> std::ops::Range<usize> {
+    responses.saturating_sub(2)..responses
+}
+
+pub fn proportions(snapshot: &SurveySnapshot, question: &Question, answers: &QuestionAnswers, query: &ProportionsQuery) -> Proportions {
+    let sums = question_sums(snapshot, question, answers, query.split, query.waves.as_deref());
+    let groups = query.split.groups();
+    let mut cells = Vec::new();
+    for (w, row) in sums.cells.iter().enumerate() {
+        for (g, sums_of_cell) in row.iter().enumerate() {
+            let group = groups.get(g).map(|d| d.name.to_owned());
+            if query.group.is_some_and(|wanted| wanted != g) || sums_of_cell.n == 0 {
+                continue;
+            }
+            let t = t_quantile_975(sums_of_cell.n);
+            cells.push(Cell {
+                wave: sums.waves.get(w).copied(),
+                group,
+                n: sums_of_cell.n,
+                n_eff: sums_of_cell.n_eff(),
+                responses: question
+                    .responses
+                    .iter()
+                    .enumerate()
+                    .map(|(k, label)| {
+                        let e = sums_of_cell.estimate([k], t);
+                        ResponseShare { response: label.clone(), p: e.p, se: e.se, ci_low: e.ci_low, ci_high: e.ci_high }
+                    })
+                    .collect(),
+                top2: sums_of_cell.estimate(top2_indexes(question.responses.len()), t).into(),
+            });
+        }
+    }
+    Proportions {
+        question: QuestionSummary {
+            var_name: question.var_name.clone(),
+            text: question.text.clone(),
+            battery: question.battery.clone(),
+            sub_battery: question.sub_battery.clone(),
+            responses: question.responses.clone(),
+        },
+        split: query.split,
+        cells,
+    }
+}

@@ -1,0 +1,207 @@
+//! What the survey endpoints do, apart from HTTP: validate requests against the snapshot,
+//! compute, and render (and keep) JSON bodies.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::cache::SurveyCache;
+use super::groups::Split;
+use super::principles::{Principles, principle, principle_pairs};
+use super::proportions::{ProportionsQuery, proportions};
+use super::snapshot::{Question, SurveySnapshot};
+use crate::AppError;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionView {
+    pub var_name: String,
+    pub text: String,
+    pub short_text: Option<String>,
+    pub battery: String,
+    /// The battery's prefix, shown above its questions ("How well do the following …").
+    pub battery_prefix: Option<String>,
+    pub sub_battery: Option<String>,
+    /// The response labels; a response's index is its position here.
+    pub responses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubBatteryView {
+    pub name: String,
+    pub prefix: Option<String>,
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BatteryView {
+    pub name: String,
+    pub prefix: Option<String>,
+    pub sub_batteries: Vec<SubBatteryView>,
+    /// Questions that belong to no sub-battery.
+    pub questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaveView {
+    pub number: i32,
+    pub respondents: i64,
+}
+
+/// Proportions request parameters as given, before they are checked against the data.
+#[derive(Debug, Clone, Default)]
+pub struct ProportionsParams {
+    pub waves: Vec<i32>,
+    pub group: Option<String>,
+    pub split: Option<Split>,
+}
+
+fn question_view(snapshot: &SurveySnapshot, q: &Question) -> QuestionView {
+    QuestionView {
+        var_name: q.var_name.clone(),
+        text: q.text.clone(),
+        short_text: q.short_text.clone(),
+        battery: q.battery.clone(),
+        battery_prefix: snapshot.batteries.iter().find(|b| b.name == q.battery).and_then(|b| b.prefix.clone()),
+        sub_battery: q.sub_battery.clone(),
+        responses: q.responses.clone(),
+    }
+}
+
+pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<BatteryView>, AppError> {
+    let snapshot = cache.get(db).await?;
+    Ok(snapshot
+        .batteries
+        .iter()
+        .map(|b| {
+            let views: Vec<QuestionView> =
+                b.questions.iter().filter_map(|v| snapshot.questions.get(v)).map(|q| question_view(&snapshot, q)).collect();
+            BatteryView {
+                name: b.name.clone(),
+                prefix: b.prefix.clone(),
+                sub_batteries: b
+                    .sub_batteries
+                    .iter()
+                    .map(|s| SubBatteryView {
+                        name: s.name.clone(),
+                        prefix: s.prefix.clone(),
+                        questions: views.iter().filter(|q| q.sub_battery.as_ref() == Some(&s.name)).cloned().collect(),
+                    })
+                    .collect(),
+                questions: views.iter().filter(|q| q.sub_battery.is_none()).cloned().collect(),
+            }
+        })
+        .collect())
+}
+
+fn find_question<'s>(snapshot: &'s SurveySnapshot, var_name: &str) -> Result<&'s Question, AppError> {
+    snapshot.questions.get(var_name).ok_or_else(|| AppError::NotFound(format!("no question '{var_name}'")))
+}
+
+pub async fn question(cache: &SurveyCache, db: &DatabaseConnection, var_name: &str) -> Result<QuestionView, AppError> {
+    let snapshot = cache.get(db).await?;
+    Ok(question_view(&snapshot, find_question(&snapshot, var_name)?))
+}
+
+pub async fn waves(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<WaveView>, AppError> {
+    let snapshot = cache.get(db).await?;
+    Ok(snapshot.waves.iter().map(|w| WaveView { number: w.number, respondents: w.respondents }).collect())
+}
+
+fn invalid(parameter: &str, message: String) -> AppError {
+    AppError::InvalidParameter { parameter: parameter.to_owned(), message }
+}
+
+/// Checks the waves against the survey's; empty means all of them.
+fn selected_waves(snapshot: &SurveySnapshot, waves: &[i32]) -> Result<Option<Vec<i32>>, AppError> {
+    if waves.is_empty() {
+        return Ok(None);
+    }
+    let mut selected = waves.to_vec();
+    selected.sort_unstable();
+    selected.dedup();
+    for w in &selected {
+        if !snapshot.waves.iter().any(|s| s.number == *w) {
+            let known: Vec<String> = snapshot.waves.iter().map(|s| s.number.to_string()).collect();
+            return Err(invalid("wave", format!("wave {w} is not a survey wave (waves: {})", known.join(", "))));
+        }
+    }
+    Ok(Some(selected))
+}
+
+fn render<T: Serialize>(value: &T) -> Result<Bytes, AppError> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| AppError::Internal(format!("rendering JSON: {e}")))
+}
+
+/// The proportions body for a question, rendered once per snapshot and request.
+///
+/// # Errors
+/// Unknown question or no survey data (404); a wave, group or split that does not apply (400).
+pub async fn proportions_body(
+    cache: &SurveyCache,
+    db: &DatabaseConnection,
+    var_name: &str,
+    params: ProportionsParams,
+) -> Result<Bytes, AppError> {
+    let snapshot = cache.get(db).await?;
+    let question = find_question(&snapshot, var_name)?;
+    let split = params.split.unwrap_or(Split::Party);
+    let group = match &params.group {
+        None => None,
+        Some(name) => Some(split.group_position(name).ok_or_else(|| {
+            let names: Vec<&str> = split.groups().iter().map(|g| g.name).collect();
+            invalid(
+                "group",
+                if names.is_empty() {
+                    format!("split '{}' has no groups", split.as_str())
+                } else {
+                    format!("group '{name}' is not one of: {}", names.join(", "))
+                },
+            )
+        })?),
+    };
+    let query = ProportionsQuery { waves: selected_waves(&snapshot, &params.waves)?, split, group };
+    let key = format!("proportions/{var_name}/{query:?}");
+    if let Some(body) = snapshot.rendered(&key) {
+        return Ok(body);
+    }
+    let answers = snapshot.answers(db, var_name).await?;
+    if answers.respondents.is_empty() {
+        return Err(AppError::NotFound(format!("question '{var_name}' has no survey data")));
+    }
+    let body = render(&proportions(&snapshot, question, &answers, &query))?;
+    snapshot.keep_rendered(key, body.clone());
+    Ok(body)
+}
+
+/// Importance vs performance for every principle asked in both batteries.
+///
+/// # Errors
+/// A wave that is not a survey wave (400).
+pub async fn principles_body(
+    cache: &SurveyCache,
+    db: &DatabaseConnection,
+    waves: &[i32],
+    split: Option<Split>,
+) -> Result<Bytes, AppError> {
+    let snapshot: Arc<SurveySnapshot> = cache.get(db).await?;
+    let split = split.unwrap_or(Split::Party);
+    let waves = selected_waves(&snapshot, waves)?.unwrap_or_else(|| snapshot.waves.iter().map(|w| w.number).collect());
+    let key = format!("principles/{split:?}/{waves:?}");
+    if let Some(body) = snapshot.rendered(&key) {
+        return Ok(body);
+    }
+    let mut principles = Vec::new();
+    for pair in principle_pairs(&snapshot) {
+        let importance = snapshot.answers(db, &pair.0.var_name).await?;
+        let performance = snapshot.answers(db, &pair.1.var_name).await?;
+        if let Some(p) = principle(&snapshot, pair, (&importance, &performance), split, &waves) {
+            principles.push(p);
+        }
+    }
+    let body = render(&Principles { split, waves, principles })?;
+    snapshot.keep_rendered(key, body.clone());
+    Ok(body)
+}

@@ -1,0 +1,265 @@
+//! The survey data the visualization endpoints compute from, read from PostgreSQL once and kept in
+//! memory until a data migration changes it (see `cache.rs`). Respondents are loaded up front;
+//! each question's valid answers on first use, so a very large survey costs memory only for the
+//! questions people look at.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryOrder, Statement,
+};
+use tokio::sync::OnceCell;
+
+use super::groups::Split;
+
+/// A catalog question as the endpoints show it.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub var_name: String,
+    pub text: String,
+    pub short_text: Option<String>,
+    pub battery: String,
+    pub sub_battery: Option<String>,
+    pub responses: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubBattery {
+    pub name: String,
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Battery {
+    pub name: String,
+    pub prefix: Option<String>,
+    pub sub_batteries: Vec<SubBattery>,
+    /// Var names, ordered by sub-battery then name.
+    pub questions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WaveSummary {
+    pub number: i32,
+    pub respondents: i64,
+}
+
+/// Respondents, column-wise, sorted by caseid.
+struct Respondents {
+    caseids: Vec<i64>,
+    waves: Vec<i32>,
+    weights: Vec<f64>,
+    /// Group index per split (party, ideology), `None` outside every group.
+    party: Vec<Option<u8>>,
+    ideology: Vec<Option<u8>>,
+}
+
+/// One question's valid answers: respondent positions and response indexes, in caseid order.
+pub struct QuestionAnswers {
+    pub respondents: Vec<u32>,
+    pub responses: Vec<u8>,
+}
+
+pub struct SurveySnapshot {
+    pub batteries: Vec<Battery>,
+    pub questions: HashMap<String, Question>,
+    pub waves: Vec<WaveSummary>,
+    respondents: Respondents,
+    answers: HashMap<String, OnceCell<Arc<QuestionAnswers>>>,
+    /// Response bodies already rendered from this snapshot, by request key.
+    rendered: std::sync::RwLock<HashMap<String, bytes::Bytes>>,
+}
+
+/// Enough for every question × split × single-wave or group filter; beyond it, bodies are
+/// rendered per request (still from memory) rather than growing without bound.
+const RENDERED_CAPACITY: usize = 8192;
+
+/// A respondent as a computation sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct RespondentView {
+    pub wave: i32,
+    pub weight: f64,
+    pub group: Option<u8>,
+}
+
+fn scalar_arrays_query(sql: &str) -> Statement {
+    Statement::from_string(DbBackend::Postgres, sql)
+}
+
+async fn load_catalog(db: &DatabaseConnection) -> Result<(Vec<Battery>, HashMap<String, Question>), DbErr> {
+    use entity::questions::{batteries, questions, sub_batteries};
+    let battery_rows = batteries::Entity::find().order_by_asc(batteries::Column::Name).all(db).await?;
+    let sub_rows = sub_batteries::Entity::find().order_by_asc(sub_batteries::Column::Id).all(db).await?;
+    let question_rows = questions::Entity::find().order_by_asc(questions::Column::VarName).all(db).await?;
+    let mut batteries: Vec<Battery> = battery_rows
+        .into_iter()
+        .map(|b| Battery { name: b.name, prefix: b.prefix, sub_batteries: Vec::new(), questions: Vec::new() })
+        .collect();
+    let position: HashMap<String, usize> = batteries.iter().enumerate().map(|(i, b)| (b.name.clone(), i)).collect();
+    for s in sub_rows {
+        if let Some(&i) = position.get(&s.battery_name) {
+            batteries[i].sub_batteries.push(SubBattery { name: s.name, prefix: s.prefix });
+        }
+    }
+    let mut questions = HashMap::new();
+    for battery in &mut batteries {
+        let order = |q: &questions::Model| {
+            battery.sub_batteries.iter().position(|s| Some(&s.name) == q.sub_battery.as_ref()).unwrap_or(usize::MAX)
+        };
+        let mut own: Vec<&questions::Model> = question_rows.iter().filter(|q| q.battery_name == battery.name).collect();
+        own.sort_by_key(|q| (order(q), q.var_name.clone()));
+        battery.questions = own.iter().map(|q| q.var_name.clone()).collect();
+    }
+    for q in question_rows {
+        questions.insert(
+            q.var_name.clone(),
+            Question {
+                var_name: q.var_name,
+                text: q.text,
+                short_text: q.short_text,
+                battery: q.battery_name,
+                sub_battery: q.sub_battery,
+                responses: q.responses,
+            },
+        );
+    }
+    Ok((batteries, questions))
+}
+
+fn groups_from(indexes: Vec<i16>, mapping: &[Option<u8>]) -> Vec<Option<u8>> {
+    indexes
+        .into_iter()
+        .map(|i| usize::try_from(i).ok().and_then(|i| mapping.get(i).copied().flatten()))
+        .collect()
+}
+
+fn group_mapping(split: Split, questions: &HashMap<String, Question>) -> Result<Vec<Option<u8>>, DbErr> {
+    let var_name = split.defining_question().unwrap_or_default();
+    match questions.get(var_name) {
+        Some(q) => split.group_of_response(&q.responses).map_err(DbErr::Custom),
+        // No such question in the catalog: nobody is in a group of this split.
+        None => Ok(Vec::new()),
+    }
+}
+
+async fn load_respondents(db: &DatabaseConnection, questions: &HashMap<String, Question>) -> Result<Respondents, DbErr> {
+    // One row of arrays instead of a row per respondent: a million respondents decode in a blink.
+    let row = db
+        .query_one_raw(scalar_arrays_query(
+            "SELECT coalesce(array_agg(r.caseid ORDER BY r.caseid), '{}') AS caseids,
+                    coalesce(array_agg(r.wave ORDER BY r.caseid), '{}') AS waves,
+                    coalesce(array_agg(r.weight ORDER BY r.caseid), '{}') AS weights,
+                    coalesce(array_agg(coalesce(p.response_index, -1::smallint) ORDER BY r.caseid), '{}') AS pid3,
+                    coalesce(array_agg(coalesce(i.response_index, -1::smallint) ORDER BY r.caseid), '{}') AS ideo7
+             FROM surveys.respondents r
+             LEFT JOIN surveys.responses p ON p.caseid = r.caseid AND p.var_name = 'pid3'
+             LEFT JOIN surveys.responses i ON i.caseid = r.caseid AND i.var_name = 'ideo7'",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("respondents query returned no row".to_owned()))?;
+    let party = groups_from(row.try_get("", "pid3")?, &group_mapping(Split::Party, questions)?);
+    let ideology = groups_from(row.try_get("", "ideo7")?, &group_mapping(Split::Ideology, questions)?);
+    Ok(Respondents {
+        caseids: row.try_get("", "caseids")?,
+        waves: row.try_get("", "waves")?,
+        weights: row.try_get("", "weights")?,
+        party,
+        ideology,
+    })
+}
+
+async fn load_waves(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, DbErr> {
+    let rows = db
+        .query_all_raw(scalar_arrays_query(
+            "SELECT w.number, count(r.caseid) AS respondents FROM surveys.waves w
+             LEFT JOIN surveys.respondents r ON r.wave = w.number GROUP BY w.number ORDER BY w.number",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok(WaveSummary { number: r.try_get("", "number")?, respondents: r.try_get("", "respondents")? }))
+        .collect()
+}
+
+impl SurveySnapshot {
+    /// Reads the catalog, the waves and every respondent.
+    ///
+    /// # Errors
+    /// Any database error, or a catalog without the labels the splits are defined by.
+    pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let (batteries, questions) = load_catalog(db).await?;
+        let respondents = load_respondents(db, &questions).await?;
+        let waves = load_waves(db).await?;
+        let answers = questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
+        Ok(Self { batteries, questions, waves, respondents, answers, rendered: Default::default() })
+    }
+
+    /// The valid answers to `var_name` (a catalog question), read on first use.
+    ///
+    /// # Errors
+    /// Any database error.
+    pub async fn answers(&self, db: &DatabaseConnection, var_name: &str) -> Result<Arc<QuestionAnswers>, DbErr> {
+        let Some(cell) = self.answers.get(var_name) else {
+            return Ok(Arc::new(QuestionAnswers { respondents: Vec::new(), responses: Vec::new() }));
+        };
+        cell.get_or_try_init(|| self.load_answers(db, var_name)).await.cloned()
+    }
+
+    async fn load_answers(&self, db: &DatabaseConnection, var_name: &str) -> Result<Arc<QuestionAnswers>, DbErr> {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT coalesce(array_agg(caseid ORDER BY caseid), '{}') AS caseids,
+                        coalesce(array_agg(response_index ORDER BY caseid), '{}') AS responses
+                 FROM surveys.responses WHERE var_name = $1 AND response_index IS NOT NULL",
+                [var_name.into()],
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("answers query returned no row".to_owned()))?;
+        let caseids: Vec<i64> = row.try_get("", "caseids")?;
+        let indexes: Vec<i16> = row.try_get("", "responses")?;
+        // Both lists are in caseid order: one merge walk maps caseids to respondent positions.
+        let all = &self.respondents.caseids;
+        let (mut respondents, mut responses) = (Vec::with_capacity(caseids.len()), Vec::with_capacity(caseids.len()));
+        let mut at = 0usize;
+        for (caseid, index) in caseids.into_iter().zip(indexes) {
+            while at < all.len() && all[at] < caseid {
+                at += 1;
+            }
+            if at < all.len() && all[at] == caseid {
+                respondents.push(at as u32);
+                responses.push(u8::try_from(index).map_err(|_| DbErr::Custom(format!("response index {index} out of range")))?);
+            }
+        }
+        Ok(Arc::new(QuestionAnswers { respondents, responses }))
+    }
+
+    /// A body rendered earlier for `key`.
+    pub fn rendered(&self, key: &str) -> Option<bytes::Bytes> {
+        self.rendered.read().ok()?.get(key).cloned()
+    }
+
+    /// Keeps `body` for `key` while there is room.
+    pub fn keep_rendered(&self, key: String, body: bytes::Bytes) {
+        if let Ok(mut rendered) = self.rendered.write() {
+            if rendered.len() < RENDERED_CAPACITY {
+                rendered.insert(key, body);
+            }
+        }
+    }
+
+    /// Respondent `position` as `split` groups them.
+    pub fn respondent(&self, position: u32, split: Split) -> RespondentView {
+        let i = position as usize;
+        let r = &self.respondents;
+        RespondentView {
+            wave: r.waves[i],
+            weight: r.weights[i],
+            group: match split {
+                Split::Party => r.party[i],
+                Split::Ideology => r.ideology[i],
+                Split::None => None,
+            },
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The OpenAPI document covers every route, and its browser UI works without the internet.
+
+use std::path::Path;
+
+use crate::helpers::spawn_app;
+
+/// Every path literal given to `.route(` or `#[utoipa::path(… path = …)]` in api/src/routes.
+fn paths_in_source() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("routes folder") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        for marker in [".route(\"", "path = \""] {
+            for piece in text.split(marker).skip(1) {
+                paths.push(piece.split('"').next().expect("closing quote").to_owned());
+            }
+        }
+    }
+    paths
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let (_, spec) = api::routes::documented();
+    let documented: Vec<&String> = spec.paths.paths.keys().collect();
+
+    let response = app.client.get(app.url("/api/openapi.json")).send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    let served: serde_json::Value = response.json().await.expect("json");
+
+    let in_source = paths_in_source();
+    assert!(in_source.len() >= 6, "found {in_source:?}");
+    for path in &in_source {
+        assert!(documented.contains(&path), "{path} is routed but not documented");
+        assert!(served["paths"].get(path).is_some(), "{path} missing from /api/openapi.json");
+    }
+    for path in documented {
+        assert!(in_source.contains(path), "{path} documented but not routed");
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_with_its_assets_from_this_server() {
+    let app = spawn_app().await;
+
+    let page = app.client.get(app.url("/docs/")).send().await.expect("docs");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("swagger-ui"));
+    assert!(!html.contains("https://"), "no asset from another host");
+    for asset in ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/swagger-initializer.js"] {
+        let response = app.client.get(app.url(asset)).send().await.expect(asset);
+        assert_eq!(response.status(), 200, "{asset}");
+        if asset.ends_with("initializer.js") {
+            assert!(response.text().await.unwrap().contains("/api/openapi.json"));
+        }
+    }
+}
