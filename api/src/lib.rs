@@ -14,7 +14,6 @@ use std::sync::Arc;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
-use tower_http::trace::TraceLayer;
 
 use notifications::DbEvent;
 use surveys::cache::SurveyCache;
@@ -64,7 +63,8 @@ fn invalidate_on_data_change(surveys: Arc<SurveyCache>, mut events: broadcast::R
 
 /// The whole HTTP application; tests drive this same router.
 pub fn app(state: AppState) -> Router {
-    routes::router().layer(TraceLayer::new_for_http()).with_state(state)
+    let web_dir = state.settings.web_dir.clone();
+    routes::router(&web_dir).layer(telemetry::trace_layer()).with_state(state)
 }
 
 /// A started application: connected, migrated, its listener bound (port 0 picks a free one).

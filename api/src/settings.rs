@@ -1,6 +1,7 @@
 //! Configuration, read once from the environment (and `.env` if present) at start-up.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 
 use migration::database::DEFAULT_DATABASE_URL;
 
@@ -33,6 +34,8 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// Largest number of pooled database connections per process.
     pub database_max_connections: u32,
+    /// The static frontend served for every path the api does not route.
+    pub web_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,10 +76,20 @@ impl Settings {
             port: parse("PORT", 8080)?,
             migrate_on_start: parse("MIGRATE_ON_START", true)?,
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 16)?,
+            web_dir: var("WEB_DIR").map_or_else(default_web_dir, PathBuf::from),
         })
     }
 
     pub fn address(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.port)
     }
+}
+
+/// `web/` found from the working directory up (the repo root, or a crate folder in tests), else
+/// beside this crate's source.
+pub fn default_web_dir() -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().map(|d| d.join("web")).find(|p| p.is_dir()))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"))
 }

@@ -9,3 +9,17 @@ pub fn init() {
     // A second init (e.g. in tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
+
+/// One span per request, carrying method, path and the matched route (logged at info on close).
+pub fn trace_layer() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+        tracing::info_span!("request", method = %request.method(), route, uri = %request.uri())
+    })
+}

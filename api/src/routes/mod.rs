@@ -7,6 +7,7 @@ mod surveys;
 use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+use tower_http::services::ServeDir;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{AppError, AppState};
@@ -35,11 +36,11 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-pub fn router() -> Router<AppState> {
+/// The documented api, its docs, and the static frontend for every other path.
+pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
-    routes
-        .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
-        .fallback(unknown_route)
+    let web = ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route));
+    routes.merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec)).fallback_service(web)
 }
 
 /// Unknown paths get the same JSON error shape as every other failure.

@@ -83,10 +83,6 @@ pub struct RespondentView {
     pub group: Option<u8>,
 }
 
-fn scalar_arrays_query(sql: &str) -> Statement {
-    Statement::from_string(DbBackend::Postgres, sql)
-}
-
 async fn load_catalog(db: &DatabaseConnection) -> Result<(Vec<Battery>, HashMap<String, Question>), DbErr> {
     use entity::questions::{batteries, questions, sub_batteries};
     let battery_rows = batteries::Entity::find().order_by_asc(batteries::Column::Name).all(db).await?;
@@ -127,13 +123,6 @@ async fn load_catalog(db: &DatabaseConnection) -> Result<(Vec<Battery>, HashMap<
     Ok((batteries, questions))
 }
 
-fn groups_from(indexes: Vec<i16>, mapping: &[Option<u8>]) -> Vec<Option<u8>> {
-    indexes
-        .into_iter()
-        .map(|i| usize::try_from(i).ok().and_then(|i| mapping.get(i).copied().flatten()))
-        .collect()
-}
-
 fn group_mapping(split: Split, questions: &HashMap<String, Question>) -> Result<Vec<Option<u8>>, DbErr> {
     let var_name = split.defining_question().unwrap_or_default();
     match questions.get(var_name) {
@@ -143,35 +132,65 @@ fn group_mapping(split: Split, questions: &HashMap<String, Question>) -> Result<
     }
 }
 
-async fn load_respondents(db: &DatabaseConnection, questions: &HashMap<String, Question>) -> Result<Respondents, DbErr> {
-    // One row of arrays instead of a row per respondent: a million respondents decode in a blink.
+/// One row of arrays instead of a row per respondent: a million respondents decode in a blink.
+async fn load_respondent_columns(db: &DatabaseConnection) -> Result<(Vec<i64>, Vec<i32>, Vec<f64>), DbErr> {
     let row = db
-        .query_one_raw(scalar_arrays_query(
-            "SELECT coalesce(array_agg(r.caseid ORDER BY r.caseid), '{}') AS caseids,
-                    coalesce(array_agg(r.wave ORDER BY r.caseid), '{}') AS waves,
-                    coalesce(array_agg(r.weight ORDER BY r.caseid), '{}') AS weights,
-                    coalesce(array_agg(coalesce(p.response_index, -1::smallint) ORDER BY r.caseid), '{}') AS pid3,
-                    coalesce(array_agg(coalesce(i.response_index, -1::smallint) ORDER BY r.caseid), '{}') AS ideo7
-             FROM surveys.respondents r
-             LEFT JOIN surveys.responses p ON p.caseid = r.caseid AND p.var_name = 'pid3'
-             LEFT JOIN surveys.responses i ON i.caseid = r.caseid AND i.var_name = 'ideo7'",
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(array_agg(caseid ORDER BY caseid), '{}') AS caseids,
+                    coalesce(array_agg(wave ORDER BY caseid), '{}') AS waves,
+                    coalesce(array_agg(weight ORDER BY caseid), '{}') AS weights
+             FROM surveys.respondents",
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("respondents query returned no row".to_owned()))?;
-    let party = groups_from(row.try_get("", "pid3")?, &group_mapping(Split::Party, questions)?);
-    let ideology = groups_from(row.try_get("", "ideo7")?, &group_mapping(Split::Ideology, questions)?);
-    Ok(Respondents {
-        caseids: row.try_get("", "caseids")?,
-        waves: row.try_get("", "waves")?,
-        weights: row.try_get("", "weights")?,
-        party,
-        ideology,
-    })
+    Ok((row.try_get("", "caseids")?, row.try_get("", "waves")?, row.try_get("", "weights")?))
+}
+
+/// A question's valid answers as (caseids, response indexes), both in caseid order.
+async fn load_answer_columns(db: &DatabaseConnection, var_name: &str) -> Result<(Vec<i64>, Vec<i16>), DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT coalesce(array_agg(caseid ORDER BY caseid), '{}') AS caseids,
+                    coalesce(array_agg(response_index ORDER BY caseid), '{}') AS responses
+             FROM surveys.responses WHERE var_name = $1 AND response_index IS NOT NULL",
+            [var_name.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("answers query returned no row".to_owned()))?;
+    Ok((row.try_get("", "caseids")?, row.try_get("", "responses")?))
+}
+
+/// Pairs answers with respondent positions; both lists are in caseid order, so one merge walk.
+fn answers_by_position(all_caseids: &[i64], caseids: Vec<i64>, indexes: Vec<i16>) -> Result<QuestionAnswers, DbErr> {
+    let (mut respondents, mut responses) = (Vec::with_capacity(caseids.len()), Vec::with_capacity(caseids.len()));
+    let mut at = 0usize;
+    for (caseid, index) in caseids.into_iter().zip(indexes) {
+        while at < all_caseids.len() && all_caseids[at] < caseid {
+            at += 1;
+        }
+        if at < all_caseids.len() && all_caseids[at] == caseid {
+            respondents.push(at as u32);
+            responses.push(u8::try_from(index).map_err(|_| DbErr::Custom(format!("response index {index} out of range")))?);
+        }
+    }
+    Ok(QuestionAnswers { respondents, responses })
+}
+
+/// Each respondent's group in `split`, from the answers to its defining question.
+fn groups_of(count: usize, defining: &QuestionAnswers, mapping: &[Option<u8>]) -> Vec<Option<u8>> {
+    let mut groups = vec![None; count];
+    for (&r, &k) in defining.respondents.iter().zip(&defining.responses) {
+        groups[r as usize] = mapping.get(usize::from(k)).copied().flatten();
+    }
+    groups
 }
 
 async fn load_waves(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, DbErr> {
     let rows = db
-        .query_all_raw(scalar_arrays_query(
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
             "SELECT w.number, count(r.caseid) AS respondents FROM surveys.waves w
              LEFT JOIN surveys.respondents r ON r.wave = w.number GROUP BY w.number ORDER BY w.number",
         ))
@@ -188,9 +207,28 @@ impl SurveySnapshot {
     /// Any database error, or a catalog without the labels the splits are defined by.
     pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
         let (batteries, questions) = load_catalog(db).await?;
-        let respondents = load_respondents(db, &questions).await?;
+        let (caseids, waves_of, weights) = load_respondent_columns(db).await?;
+        let answers: HashMap<String, OnceCell<Arc<QuestionAnswers>>> =
+            questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
+        // The questions that define groups are read now, and kept as answers like any other.
+        let mut groups = Vec::new();
+        for split in [Split::Party, Split::Ideology] {
+            let var_name = split.defining_question().unwrap_or_default();
+            let defining = match answers.get(var_name) {
+                Some(cell) => {
+                    let (ids, indexes) = load_answer_columns(db, var_name).await?;
+                    let loaded = Arc::new(answers_by_position(&caseids, ids, indexes)?);
+                    let _ = cell.set(loaded.clone());
+                    loaded
+                }
+                None => Arc::new(QuestionAnswers { respondents: Vec::new(), responses: Vec::new() }),
+            };
+            groups.push(groups_of(caseids.len(), &defining, &group_mapping(split, &questions)?));
+        }
+        let ideology = groups.pop().unwrap_or_default();
+        let party = groups.pop().unwrap_or_default();
+        let respondents = Respondents { caseids, waves: waves_of, weights, party, ideology };
         let waves = load_waves(db).await?;
-        let answers = questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
         Ok(Self { batteries, questions, waves, respondents, answers, rendered: Default::default() })
     }
 
@@ -206,32 +244,8 @@ impl SurveySnapshot {
     }
 
     async fn load_answers(&self, db: &DatabaseConnection, var_name: &str) -> Result<Arc<QuestionAnswers>, DbErr> {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT coalesce(array_agg(caseid ORDER BY caseid), '{}') AS caseids,
-                        coalesce(array_agg(response_index ORDER BY caseid), '{}') AS responses
-                 FROM surveys.responses WHERE var_name = $1 AND response_index IS NOT NULL",
-                [var_name.into()],
-            ))
-            .await?
-            .ok_or_else(|| DbErr::Custom("answers query returned no row".to_owned()))?;
-        let caseids: Vec<i64> = row.try_get("", "caseids")?;
-        let indexes: Vec<i16> = row.try_get("", "responses")?;
-        // Both lists are in caseid order: one merge walk maps caseids to respondent positions.
-        let all = &self.respondents.caseids;
-        let (mut respondents, mut responses) = (Vec::with_capacity(caseids.len()), Vec::with_capacity(caseids.len()));
-        let mut at = 0usize;
-        for (caseid, index) in caseids.into_iter().zip(indexes) {
-            while at < all.len() && all[at] < caseid {
-                at += 1;
-            }
-            if at < all.len() && all[at] == caseid {
-                respondents.push(at as u32);
-                responses.push(u8::try_from(index).map_err(|_| DbErr::Custom(format!("response index {index} out of range")))?);
-            }
-        }
-        Ok(Arc::new(QuestionAnswers { respondents, responses }))
+        let (caseids, indexes) = load_answer_columns(db, var_name).await?;
+        Ok(Arc::new(answers_by_position(&self.respondents.caseids, caseids, indexes)?))
     }
 
     /// A body rendered earlier for `key`.

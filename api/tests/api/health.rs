@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_reports_the_database_reachable() {
@@ -19,5 +19,22 @@ async fn an_unknown_path_gets_a_json_404() {
 
     assert_eq!(response.status(), 404);
     let body: serde_json::Value = response.json().await.expect("json error body");
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn static_files_are_served_from_the_web_folder_and_api_paths_stay_json() {
+    let web = tempfile::tempdir().expect("temp dir");
+    std::fs::write(web.path().join("hello.html"), "<p>hello</p>").expect("write");
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+
+    let page = app.client.get(app.url("/hello.html")).send().await.expect("request");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.text().await.unwrap(), "<p>hello</p>");
+
+    let missing = app.client.get(app.url("/api/nothing/here")).send().await.expect("request");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json");
     assert_eq!(body["error"]["code"], "not_found");
 }

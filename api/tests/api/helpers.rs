@@ -24,13 +24,21 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         port: 0,
         migrate_on_start: true,
         database_max_connections: 4,
+        web_dir: api::settings::default_web_dir(),
     }
 }
 
 /// A fresh database, migrated with the in-repo data, and the app serving it on a free port.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with settings adjusted first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::create().await;
-    let app = Application::build(settings_for(&db)).await.expect("build app");
+    let mut settings = settings_for(&db);
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("build app");
     let address = app.address().expect("address");
     tokio::spawn(app.serve());
     TestApp { address, db, client: reqwest::Client::new() }
