@@ -98,8 +98,16 @@ impl Application {
     /// # Errors
     /// The server fails.
     pub async fn serve(self) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
         tracing::info!(address = %self.address()?, "serving");
-        axum::serve(self.listener, app(self.state)).with_graceful_shutdown(shutdown_signal()).await
+        // No Nagle: a response written in pieces (headers, then a streamed file or SSE events)
+        // would otherwise wait for the peer's delayed ACK, ~40 ms a time.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, app(self.state)).with_graceful_shutdown(shutdown_signal()).await
     }
 }
 
