@@ -2,7 +2,7 @@
 # Benchmark (issue 4): a synthetic survey 100× the BLW file — every respondent copied 99 times
 # with new caseids, so 1,045,000 respondents and 27.1 million responses — then one question's
 # cells computed through the api, cold, with the api process's resident memory.
-# Prints a Markdown section for BENCHMARKS.md. Usage: bench/survey-large.sh [copies]
+# Prints a Markdown section for BENCHMARKS.md. Usage: [KEEP_DB=1] bench/survey-large.sh [copies]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 copies="${1:-99}"
@@ -10,7 +10,10 @@ export PGOPTIONS="-c client_min_messages=warning"
 db=blw_bench_large
 url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
 port=18081
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
+cleanup() {
+  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null
+  [ -n "${KEEP_DB:-}" ] || psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
 trap cleanup EXIT
 
 cargo build --release -q -p api -p migration --bins
@@ -46,6 +49,7 @@ timed() { curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$1" | 
 rss() { awk -v k="$1" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
 a="/api/surveys/questions/perf_judicial_ind/proportions"
 b="/api/surveys/questions/imp_free_speech/proportions?split=ideology"
+snapshot=$(timed "/api/surveys/waves")
 first=$(timed "$a")
 second=$(timed "$b")
 again=$(timed "$a?wave=14")
@@ -59,7 +63,8 @@ Goal: one question's cells in < 1 s, resident memory < 1 GB.
 
 | request (through HTTP, \`curl\` total time) | ms |
 |---|---:|
-| first request: load the snapshot (all respondents, pid3, ideo7) + \`perf_judicial_ind\` cells, party split | $first |
+| first request after start-up (\`/api/surveys/waves\`): waits for the snapshot load (all respondents, pid3, ideo7) | $snapshot |
+| one question cold: \`perf_judicial_ind\`, party split, all cells | $first |
 | another question, cold (\`imp_free_speech\`, ideology split) | $second |
 | first question again, a wave filter (from memory) | $again |
 

@@ -10,6 +10,8 @@ use serde::Serialize;
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("{message}")]
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
@@ -42,6 +44,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

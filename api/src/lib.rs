@@ -38,25 +38,36 @@ impl AppState {
             vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned()],
         );
         let surveys = Arc::new(SurveyCache::default());
-        invalidate_on_data_change(surveys.clone(), db_events.subscribe());
+        invalidate_on_data_change(surveys.clone(), db.clone(), db_events.subscribe());
+        warm_up(surveys.clone(), db.clone());
         Self { settings: Arc::new(settings), db, surveys, db_events }
     }
 }
 
-/// Drops the survey snapshot whenever a data migration commits (in any process) or the listener
-/// had to reconnect (a notification may have been missed).
-fn invalidate_on_data_change(surveys: Arc<SurveyCache>, mut events: broadcast::Receiver<DbEvent>) {
+/// Loads the survey snapshot in the background, so that the first reader does not wait for it.
+fn warm_up(surveys: Arc<SurveyCache>, db: DatabaseConnection) {
+    tokio::spawn(async move {
+        if let Err(e) = surveys.get(&db).await {
+            tracing::warn!(error = %e, "could not load the survey snapshot (it is retried on request)");
+        }
+    });
+}
+
+/// Replaces the survey snapshot whenever a data migration commits (in any process) or the
+/// listener had to reconnect (a notification may have been missed).
+fn invalidate_on_data_change(surveys: Arc<SurveyCache>, db: DatabaseConnection, mut events: broadcast::Receiver<DbEvent>) {
     tokio::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(DbEvent::Notification { channel, payload }) if channel == migration::data_change::DATA_CHANGED_CHANNEL => {
-                    tracing::info!(%payload, "survey data changed; dropping the cached snapshot");
-                    surveys.invalidate().await;
+                    tracing::info!(%payload, "survey data changed; reloading the snapshot");
                 }
-                Ok(DbEvent::Notification { .. }) => {}
-                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => surveys.invalidate().await,
+                Ok(DbEvent::Notification { .. }) => continue,
+                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return,
             }
+            surveys.invalidate().await;
+            warm_up(surveys.clone(), db.clone());
         }
     });
 }

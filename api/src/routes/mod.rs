@@ -40,7 +40,15 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
     let web = ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route));
-    routes.merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec)).fallback_service(web)
+    routes
+        .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback_service(web)
+}
+
+/// A known path with the wrong method: JSON too, not an empty 405.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> AppError {
+    AppError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
 }
 
 /// Unknown paths get the same JSON error shape as every other failure.

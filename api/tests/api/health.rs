@@ -38,3 +38,14 @@ async fn static_files_are_served_from_the_web_folder_and_api_paths_stay_json() {
     let body: serde_json::Value = missing.json().await.expect("json");
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_a_json_405() {
+    let app = spawn_app().await;
+
+    let response = app.client.post(app.url("/api/batteries")).send().await.expect("request");
+
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.expect("json error body");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}

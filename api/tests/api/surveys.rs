@@ -258,10 +258,24 @@ async fn a_data_change_notified_by_postgresql_reaches_the_cached_results() {
 #[tokio::test]
 async fn server_errors_do_not_leak_internal_details() {
     let app = spawn_app().await;
-    app.db.conn.execute_unprepared("ALTER TABLE surveys.responses RENAME TO responses_gone").await.expect("rename");
+    app.db
+        .conn
+        .execute_unprepared(
+            "ALTER TABLE surveys.responses RENAME TO responses_gone; SELECT pg_notify('blw_data_changed', 'test')",
+        )
+        .await
+        .expect("rename");
 
-    let (status, body) = get_json(&app, "/api/surveys/questions/perf_misconduct/proportions").await;
-
+    // The notification drops the cached snapshot; reloading it then fails on the missing table.
+    let mut answer = get_json(&app, "/api/surveys/questions/perf_misconduct/proportions").await;
+    for _ in 0..50 {
+        if answer.0 == 500 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        answer = get_json(&app, "/api/surveys/questions/perf_misconduct/proportions").await;
+    }
+    let (status, body) = answer;
     assert_eq!(status, 500);
     assert_eq!(body["error"]["code"], "internal");
     let message = body["error"]["message"].as_str().unwrap();
