@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::groups::Split;
-use super::proportions::{question_sums, top2_indexes};
+use super::proportions::{Share, question_sums, top2_indexes};
 use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 use super::weighted_proportions::t_quantile_975;
 
@@ -16,10 +16,8 @@ pub struct TopShare {
     pub var_name: String,
     pub n: u64,
     pub n_eff: f64,
-    pub p: f64,
-    pub se: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub share: Share,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -83,17 +81,11 @@ fn top2_by_group(
     pooled
         .iter()
         .map(|cell| {
-            (cell.n > 0).then(|| {
-                let e = cell.estimate(top2_indexes(question.responses.len()), t_quantile_975(cell.n));
-                TopShare {
-                    var_name: question.var_name.clone(),
-                    n: cell.n,
-                    n_eff: cell.n_eff(),
-                    p: e.p,
-                    se: e.se,
-                    ci_low: e.ci_low,
-                    ci_high: e.ci_high,
-                }
+            (cell.n > 0).then(|| TopShare {
+                var_name: question.var_name.clone(),
+                n: cell.n,
+                n_eff: cell.n_eff(),
+                share: cell.estimate(top2_indexes(question.responses.len()), t_quantile_975(cell.n)).into(),
             })
         })
         .collect()

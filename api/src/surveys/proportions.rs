@@ -32,10 +32,8 @@ impl From<Estimate> for Share {
 #[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]
 pub struct ResponseShare {
     pub response: String,
-    pub p: f64,
-    pub se: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
+    #[serde(flatten)]
+    pub share: Share,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -152,10 +150,7 @@ pub fn proportions(snapshot: &SurveySnapshot, question: &Question, answers: &Que
                     .responses
                     .iter()
                     .enumerate()
-                    .map(|(k, label)| {
-                        let e = sums_of_cell.estimate([k], t);
-                        ResponseShare { response: label.clone(), p: e.p, se: e.se, ci_low: e.ci_low, ci_high: e.ci_high }
-                    })
+                    .map(|(k, label)| ResponseShare { response: label.clone(), share: sums_of_cell.estimate([k], t).into() })
                     .collect(),
                 top2: sums_of_cell.estimate(top2_indexes(question.responses.len()), t).into(),
             });
