@@ -12,6 +12,18 @@ if ! sea-orm-cli --version 2>/dev/null | grep -q "$SEA_ORM_CLI_VERSION"; then
   cargo install sea-orm-cli --version "$SEA_ORM_CLI_VERSION" --locked --quiet
 fi
 
-cargo build --workspace --tests --quiet
+cargo build --workspace --all-targets --quiet
 bash scripts/cli-smoke-test.sh
-cargo test --workspace "$@"
+
+# cargo prints one "test result" line per test binary, the last often an empty one: close with
+# the whole run's totals instead.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --all-targets "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^passed/) s += $i } END { print s + 0 }' "$log")
+failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^failed/) s += $i } END { print s + 0 }' "$log")
+echo "tests: $passed passed, $failed failed"
+exit "$status"
