@@ -24,10 +24,14 @@ expect_count() { # expect_count NAME SQL EXPECTED
   else failed=$((failed + 1)); echo "cli: FAIL $1 (got '$got', expected '$3')"; fi
 }
 
+# How many `down` steps undo the survey data migration and everything after it.
+# (versions sort by name, so the survey schema migration sorts after its data migration)
+survey_data_steps() { count "SELECT count(*) + 1 FROM seaql_migrations WHERE version > 'm20261125_000003_surveys_schema'"; }
+
 check "sea-orm-cli migrate up (creates the database)" 0 sea-orm-cli migrate up
 expect_count "responses loaded" "SELECT count(*) FROM surveys.responses" 270808
 check "sea-orm-cli migrate status" 0 sea-orm-cli migrate status
-check "sea-orm-cli migrate down -n 1" 0 sea-orm-cli migrate down -n 1
+check "sea-orm-cli migrate down -n N (to before the survey data)" 0 sea-orm-cli migrate down -n "$(survey_data_steps)"
 expect_count "survey data removed, tables kept" "SELECT count(*) FROM surveys.responses" 0
 check "sea-orm-cli migrate refresh" 0 sea-orm-cli migrate refresh
 expect_count "refresh reloads" "SELECT count(*) FROM surveys.respondents" 10450
@@ -41,8 +45,9 @@ check "cargo run -p migration -- up" 0 cargo run -q -p migration -- up
 check "fresh with an unknown DATA_SOURCE is an error" 1 env DATA_SOURCE=ftp cargo run -q -p migration -- fresh
 check "fresh with a missing data folder is an error" 1 env DATA_DIR=/nonexistent cargo run -q -p migration -- fresh
 expect_count "a refused fresh drops nothing" "SELECT count(*) FROM surveys.responses" 270808
-check "down -n 1 then up with a missing data folder is an error" 1 \
-  bash -c 'cargo run -q -p migration -- down -n 1 && DATA_DIR=/nonexistent cargo run -q -p migration -- up'
+steps=$(survey_data_steps)
+check "down to before the survey data, then up with a missing data folder is an error" 1 \
+  bash -c "cargo run -q -p migration -- down -n $steps && DATA_DIR=/nonexistent cargo run -q -p migration -- up"
 expect_count "the failed up loaded nothing" "SELECT count(*) FROM surveys.responses" 0
 check "generate without a name is an error" 2 cargo run -q -p migration -- generate
 

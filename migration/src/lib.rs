@@ -16,6 +16,7 @@ pub mod generate;
 mod m20261125_000001_questions;
 mod m20261125_000002_users;
 mod m20261125_000003_surveys;
+mod m20261125_000004_sessions;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_users::Data),
             Box::new(m20261125_000003_surveys::Schema),
             Box::new(m20261125_000003_surveys::Data),
+            Box::new(m20261125_000004_sessions::Schema),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }
