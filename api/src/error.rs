@@ -15,6 +15,18 @@ pub enum AppError {
     #[error("{message}")]
     InvalidParameter { parameter: String, message: String },
     #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Unprocessable { field: String, message: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed attempts; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
@@ -35,9 +47,12 @@ pub struct ErrorDetail {
     code: String,
     /// For people; never holds internal details for 5xx errors.
     message: String,
-    /// The offending request parameter or field, when there is one.
+    /// The offending query parameter, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<String>,
+    /// The offending body field, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
 }
 
 impl AppError {
@@ -46,6 +61,12 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -64,10 +85,17 @@ impl IntoResponse for AppError {
         } else {
             self.to_string()
         };
-        let parameter = match &self {
-            AppError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
-            _ => None,
+        let (parameter, field) = match &self {
+            AppError::InvalidParameter { parameter, .. } => (Some(parameter.clone()), None),
+            AppError::Unprocessable { field, .. } => (None, Some(field.clone())),
+            _ => (None, None),
         };
-        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message, parameter } })).into_response()
+        let body = Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message, parameter, field } });
+        match self {
+            AppError::TooManyRequests { retry_after } => {
+                (status, [(axum::http::header::RETRY_AFTER, retry_after.to_string())], body).into_response()
+            }
+            _ => (status, body).into_response(),
+        }
     }
 }

@@ -1,6 +1,10 @@
 //! The BLW DataViz api: survey visualizations, live polls and the web pages, over PostgreSQL.
 
+pub mod accounts;
+pub mod auth;
+pub mod cli;
 pub mod error;
+mod json_body;
 pub mod notifications;
 mod query_params;
 pub mod routes;

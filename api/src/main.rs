@@ -1,8 +1,12 @@
 use std::process::ExitCode;
 
+use api::cli::{Cli, Command};
+use clap::Parser;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     dotenvy::dotenv().ok();
+    let cli = Cli::parse();
     api::telemetry::init();
     let settings = match api::Settings::from_env() {
         Ok(settings) => settings,
@@ -11,16 +15,30 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let started = match api::Application::build(settings).await {
-        Ok(app) => app.serve().await.map_err(Into::into),
-        Err(e) => Err(e),
-    };
-    match started {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("start-up failed: {e}");
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Accounts { action } => match api::cli::run_accounts(&settings, action).await {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve => {
+            let started = match api::Application::build(settings).await {
+                Ok(app) => app.serve().await.map_err(Into::into),
+                Err(e) => Err(e),
+            };
+            match started {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("start-up failed: {e}");
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

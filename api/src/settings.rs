@@ -36,6 +36,10 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// The static frontend served for every path the api does not route.
     pub web_dir: PathBuf,
+    /// Mark the session cookie `Secure` (set true behind HTTPS).
+    pub cookie_secure: bool,
+    /// How long a login lasts.
+    pub session_ttl: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +69,8 @@ where
 }
 
 impl Settings {
-    /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`.
+    /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
+    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind.
@@ -77,6 +82,8 @@ impl Settings {
             migrate_on_start: parse("MIGRATE_ON_START", true)?,
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 16)?,
             web_dir: var("WEB_DIR").map_or_else(default_web_dir, PathBuf::from),
+            cookie_secure: parse("COOKIE_SECURE", false)?,
+            session_ttl: std::time::Duration::from_secs(parse::<u64>("SESSION_TTL_HOURS", 12)?.max(1) * 3600),
         })
     }
 

@@ -1,5 +1,7 @@
 //! The HTTP surface, one module per area, merged here with the OpenAPI document they describe.
 
+mod accounts;
+mod auth;
 mod catalog;
 mod health;
 mod surveys;
@@ -23,6 +25,8 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "catalog", description = "Survey questions, grouped in batteries"),
         (name = "surveys", description = "Weighted survey results with confidence intervals"),
         (name = "health", description = "Service health"),
+        (name = "auth", description = "Login sessions (cookie)"),
+        (name = "accounts", description = "Staff accounts, for admins"),
     )
 )]
 struct ApiDoc;
@@ -33,6 +37,8 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(catalog::router())
         .merge(surveys::router())
+        .merge(auth::router())
+        .merge(accounts::router())
         .split_for_parts()
 }
 
@@ -44,6 +50,7 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)
+        .layer(axum::middleware::from_fn(crate::auth::csrf::reject_cross_site))
 }
 
 /// A known path with the wrong method: JSON too, not an empty 405.

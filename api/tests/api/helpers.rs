@@ -25,6 +25,8 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         migrate_on_start: true,
         database_max_connections: 4,
         web_dir: api::settings::default_web_dir(),
+        cookie_secure: false,
+        session_ttl: std::time::Duration::from_secs(3600),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The api over real HTTP against a real PostgreSQL database of its own per test.
 
+mod auth;
 mod health;
 mod helpers;
 mod openapi;

@@ -1,0 +1,13 @@
+//! Staff accounts: admins and analysts. There is no open registration: admins create accounts
+//! (over the api, or the first one with `api accounts create`).
+
+mod email;
+mod role;
+pub mod service;
+
+pub use email::Email;
+pub use role::Role;
+pub use service::{AccountPatch, AccountView, NewAccount};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;

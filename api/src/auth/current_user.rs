@@ -1,0 +1,58 @@
+//! Who is asking: extractors for a logged-in account, an admin, or staff (admin or analyst).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::session;
+use crate::accounts::Role;
+use crate::{AppError, AppState};
+
+/// The account behind the request's session cookie.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = session::token_from(&parts.headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
+        let (id, email, name, role) = session::account_of(&state.db, &token)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("session expired or ended".to_owned()))?;
+        let role = Role::parse(&role).map_err(AppError::Internal)?;
+        Ok(Self { id, email, name, role })
+    }
+}
+
+/// A logged-in admin.
+pub struct AdminUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Admin => Ok(Self(user)),
+            Role::Analyst => Err(AppError::Forbidden("admins only".to_owned())),
+        }
+    }
+}
+
+/// A logged-in admin or analyst (read access to staff views).
+pub struct StaffUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        CurrentUser::from_request_parts(parts, state).await.map(Self)
+    }
+}

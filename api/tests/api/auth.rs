@@ -1,0 +1,268 @@
+//! Login, sessions, throttling, CSRF, roles and account administration.
+
+use api::accounts::{NewAccount, Role, service};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn create_account(app: &TestApp, email: &str, role: Role) -> i32 {
+    let new = NewAccount { email: email.to_owned(), name: format!("Test {email}"), role, password: PASSWORD.to_owned() };
+    service::create(&app.db.conn, new).await.expect("create account").id
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+}
+
+/// Logs in and returns the `Cookie` header value for the session.
+async fn session_cookie(app: &TestApp, email: &str) -> String {
+    let response = login(app, email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn me(app: &TestApp, cookie: &str) -> StatusCode {
+    app.client.get(app.url("/api/auth/me")).header("cookie", cookie).send().await.expect("me").status()
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_me_reports_the_user() {
+    let app = spawn_app().await;
+    create_account(&app, "Ann@Example.org", Role::Admin).await;
+
+    let response = login(&app, "ann@example.org", PASSWORD).await;
+
+    assert_eq!(response.status(), 200);
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("blw_session="));
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["email"], "Ann@Example.org");
+    assert_eq!(body["user"]["role"], "admin");
+    assert!(body["user"].get("password_hash").is_none());
+    let cookie = set_cookie.split(';').next().unwrap();
+    let me: Value = app.client.get(app.url("/api/auth/me")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"]["name"], "Test Ann@Example.org");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
+    let app = spawn_app().await;
+    create_account(&app, "bob@example.org", Role::Analyst).await;
+
+    let wrong = login(&app, "bob@example.org", "not the password").await;
+    let unknown = login(&app, "nobody@example.org", PASSWORD).await;
+
+    assert_eq!((wrong.status(), unknown.status()), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password() {
+    let app = spawn_app().await;
+    create_account(&app, "cy@example.org", Role::Admin).await;
+    for _ in 0..5 {
+        assert_eq!(login(&app, "cy@example.org", "guess guess guess").await.status(), 401);
+    }
+
+    let throttled = login(&app, "CY@example.org", PASSWORD).await;
+
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 0 && retry_after <= 900);
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    create_account(&app, "dee@example.org", Role::Analyst).await;
+    let cookie = session_cookie(&app, "dee@example.org").await;
+
+    let out = app.client.post(app.url("/api/auth/logout")).header("cookie", &cookie).send().await.unwrap();
+
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart() {
+    let app = spawn_app().await;
+    create_account(&app, "eve@example.org", Role::Admin).await;
+    let cookie = session_cookie(&app, "eve@example.org").await;
+
+    let restarted = api::Application::build(crate::helpers::settings_for(&app.db)).await.expect("second process");
+    let address = restarted.address().unwrap();
+    tokio::spawn(restarted.serve());
+
+    let status = app.client.get(format!("http://{address}/api/auth/me")).header("cookie", &cookie).send().await.unwrap().status();
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn deactivating_an_account_locks_it_out_at_once() {
+    let app = spawn_app().await;
+    create_account(&app, "admin@test.org", Role::Admin).await;
+    let analyst = create_account(&app, "fay@example.org", Role::Analyst).await;
+    let admin_cookie = session_cookie(&app, "admin@test.org").await;
+    let analyst_cookie = session_cookie(&app, "fay@example.org").await;
+
+    let patched = app
+        .client
+        .patch(app.url(&format!("/api/admin/accounts/{analyst}")))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"is_active": false}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(me(&app, &analyst_cookie).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&app, "fay@example.org", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cross_site_state_changes_are_refused() {
+    let app = spawn_app().await;
+    create_account(&app, "gil@example.org", Role::Admin).await;
+    let cookie = session_cookie(&app, "gil@example.org").await;
+
+    let from_evil = app
+        .client
+        .post(app.url("/api/auth/logout"))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    let cross_site = app
+        .client
+        .post(app.url("/api/admin/accounts"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"email": "x@example.org", "name": "X", "role": "admin", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let same_origin = app
+        .client
+        .post(app.url("/api/auth/logout"))
+        .header("cookie", &cookie)
+        .header("origin", format!("http://{}", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(from_evil.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert_eq!(same_origin.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn account_routes_by_role() {
+    let app = spawn_app().await;
+    let admin = create_account(&app, "hal@example.org", Role::Admin).await;
+    create_account(&app, "ian@example.org", Role::Analyst).await;
+    let admin_cookie = session_cookie(&app, "hal@example.org").await;
+    let analyst_cookie = session_cookie(&app, "ian@example.org").await;
+    let new_account = json!({"email": "new@example.org", "name": "New", "role": "analyst", "password": PASSWORD});
+
+    for (who, cookie, list, create, patch) in [
+        ("anonymous", None, 401, 401, 401),
+        ("analyst", Some(&analyst_cookie), 403, 403, 403),
+        ("admin", Some(&admin_cookie), 200, 201, 200),
+    ] {
+        let with = |request: reqwest::RequestBuilder| match cookie {
+            Some(c) => request.header("cookie", c.as_str()),
+            None => request,
+        };
+        let got_list = with(app.client.get(app.url("/api/admin/accounts"))).send().await.unwrap().status();
+        let got_create = with(app.client.post(app.url("/api/admin/accounts")).json(&new_account)).send().await.unwrap().status();
+        let got_patch = with(app.client.patch(app.url(&format!("/api/admin/accounts/{admin}"))).json(&json!({"name": "Hal"})))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!((got_list.as_u16(), got_create.as_u16(), got_patch.as_u16()), (list, create, patch), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn account_validation_names_the_field_and_keeps_one_admin() {
+    let app = spawn_app().await;
+    let admin = create_account(&app, "jo@example.org", Role::Admin).await;
+    let cookie = session_cookie(&app, "jo@example.org").await;
+    let post = |body: Value| app.client.post(app.url("/api/admin/accounts")).header("cookie", &cookie).json(&body).send();
+
+    let short = post(json!({"email": "k@example.org", "name": "K", "role": "analyst", "password": "short"})).await.unwrap();
+    let bad_email = post(json!({"email": "not-an-email", "name": "K", "role": "analyst", "password": PASSWORD})).await.unwrap();
+    let bad_role = post(json!({"email": "k@example.org", "name": "K", "role": "owner", "password": PASSWORD})).await.unwrap();
+    let duplicate = post(json!({"email": "JO@example.org", "name": "J", "role": "analyst", "password": PASSWORD})).await.unwrap();
+    // The seeded admin from user-accounts.json is account 1: deactivate it, leaving Jo the only admin.
+    let seeded = app
+        .client
+        .patch(app.url("/api/admin/accounts/1"))
+        .header("cookie", &cookie)
+        .json(&json!({"is_active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seeded.status(), StatusCode::OK);
+    let last_admin = app
+        .client
+        .patch(app.url(&format!("/api/admin/accounts/{admin}")))
+        .header("cookie", &cookie)
+        .json(&json!({"role": "analyst"}))
+        .send()
+        .await
+        .unwrap();
+
+    for (response, status, field) in [(short, 422, Some("password")), (bad_email, 422, Some("email")), (bad_role, 422, Some("role"))] {
+        assert_eq!(response.status().as_u16(), status);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["field"].as_str(), field, "{body}");
+    }
+    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+    assert_eq!(last_admin.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_cli_creates_the_first_admin_and_sets_passwords() {
+    let app = spawn_app().await;
+    let run = |args: &[&str], password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_api"))
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("BLW_PASSWORD", password)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run api")
+    };
+
+    let created = run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert_eq!(login(&app, "root@example.org", PASSWORD).await.status(), StatusCode::OK);
+
+    let again = run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+
+    let reset = run(&["accounts", "set-password", "--email", "ROOT@example.org"], "a brand new password");
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    assert_eq!(login(&app, "root@example.org", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&app, "root@example.org", "a brand new password").await.status(), StatusCode::OK);
+
+    let bad_role = run(&["accounts", "create", "--email", "x@example.org", "--name", "X", "--role", "owner"], PASSWORD);
+    assert!(!bad_role.status.success());
+}
