@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 url="${1:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/blw_dataviz?sslmode=disable}}"
 out="${2:-entity/src}"
-for schema in questions users surveys; do
+for schema in questions users surveys polls; do
   rm -rf "${out:?}/$schema"
   sea-orm-cli generate entity --database-url "$url" --database-schema "$schema" \
     --output-dir "$out/$schema" --with-prelude none --date-time-crate chrono --with-serde none >/dev/null

@@ -17,6 +17,7 @@ mod m20261125_000001_questions;
 mod m20261125_000002_users;
 mod m20261125_000003_surveys;
 mod m20261125_000004_sessions;
+mod m20261125_000005_polls;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_surveys::Schema),
             Box::new(m20261125_000003_surveys::Data),
             Box::new(m20261125_000004_sessions::Schema),
+            Box::new(m20261125_000005_polls::Schema),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }
