@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod error;
 mod json_body;
+pub mod polls;
 pub mod notifications;
 mod query_params;
 pub mod routes;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub surveys: Arc<SurveyCache>,
+    pub live: Arc<polls::live::LivePolls>,
     /// Notifications from PostgreSQL, for every part that reacts to changes made elsewhere.
     pub db_events: broadcast::Sender<DbEvent>,
 }
@@ -39,12 +41,14 @@ impl AppState {
     pub fn new(settings: Settings, db: DatabaseConnection) -> Self {
         let db_events = notifications::spawn_listener(
             db.get_postgres_connection_pool().clone(),
-            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned()],
+            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned(), polls::POLL_EVENTS_CHANNEL.to_owned()],
         );
         let surveys = Arc::new(SurveyCache::default());
         invalidate_on_data_change(surveys.clone(), db.clone(), db_events.subscribe());
         warm_up(surveys.clone(), db.clone());
-        Self { settings: Arc::new(settings), db, surveys, db_events }
+        let live = Arc::new(polls::live::LivePolls::default());
+        polls::live::spawn(live.clone(), db.clone(), surveys.clone(), db_events.subscribe());
+        Self { settings: Arc::new(settings), db, surveys, live, db_events }
     }
 }
 

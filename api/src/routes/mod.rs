@@ -1,9 +1,11 @@
 //! The HTTP surface, one module per area, merged here with the OpenAPI document they describe.
 
 mod accounts;
+mod admin_polls;
 mod auth;
 mod catalog;
 mod health;
+mod polls;
 mod surveys;
 
 use axum::Router;
@@ -27,6 +29,8 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "health", description = "Service health"),
         (name = "auth", description = "Login sessions (cookie)"),
         (name = "accounts", description = "Staff accounts, for admins"),
+        (name = "polls", description = "Live polls, for participants"),
+        (name = "admin polls", description = "Running polls: admins change, analysts read"),
     )
 )]
 struct ApiDoc;
@@ -39,6 +43,8 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(surveys::router())
         .merge(auth::router())
         .merge(accounts::router())
+        .merge(polls::router())
+        .merge(admin_polls::router())
         .split_for_parts()
 }
 

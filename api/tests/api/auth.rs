@@ -1,34 +1,10 @@
 //! Login, sessions, throttling, CSRF, roles and account administration.
 
-use api::accounts::{NewAccount, Role, service};
+use api::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn create_account(app: &TestApp, email: &str, role: Role) -> i32 {
-    let new = NewAccount { email: email.to_owned(), name: format!("Test {email}"), role, password: PASSWORD.to_owned() };
-    service::create(&app.db.conn, new).await.expect("create account").id
-}
-
-async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .expect("login request")
-}
-
-/// Logs in and returns the `Cookie` header value for the session.
-async fn session_cookie(app: &TestApp, email: &str) -> String {
-    let response = login(app, email, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    set_cookie.split(';').next().unwrap().to_owned()
-}
+use crate::helpers::{PASSWORD, TestApp, create_account, login, session_cookie, spawn_app};
 
 async fn me(app: &TestApp, cookie: &str) -> StatusCode {
     app.client.get(app.url("/api/auth/me")).header("cookie", cookie).send().await.expect("me").status()

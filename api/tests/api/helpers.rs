@@ -45,3 +45,33 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.serve());
     TestApp { address, db, client: reqwest::Client::new() }
 }
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// An account made directly through the accounts service.
+pub async fn create_account(app: &TestApp, email: &str, role: api::accounts::Role) -> i32 {
+    let new = api::accounts::NewAccount {
+        email: email.to_owned(),
+        name: format!("Test {email}"),
+        role,
+        password: PASSWORD.to_owned(),
+    };
+    api::accounts::service::create(&app.db.conn, new).await.expect("create account").id
+}
+
+pub async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+}
+
+/// Logs in and returns the `Cookie` header value for the session.
+pub async fn session_cookie(app: &TestApp, email: &str) -> String {
+    let response = login(app, email, PASSWORD).await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    set_cookie.split(';').next().expect("cookie pair").to_owned()
+}

@@ -4,5 +4,6 @@ mod auth;
 mod health;
 mod helpers;
 mod openapi;
+mod polls;
 mod startup;
 mod surveys;

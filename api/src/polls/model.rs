@@ -1,0 +1,154 @@
+//! What the poll endpoints take and give.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPollQuestion {
+    /// A catalog question.
+    #[schema(example = "perf_judicial_ind")]
+    pub var_name: String,
+    /// Which of the question's responses to offer, in this order; default all of them.
+    pub response_indices: Option<Vec<i16>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPoll {
+    #[schema(example = "Democracy in the US")]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub questions: Vec<NewPollQuestion>,
+    /// One of the poll's questions whose answers split the results (pid3: party groups, ideo7:
+    /// ideology groups, any other: one group per offered response).
+    pub split_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PollPatch {
+    pub is_open: bool,
+}
+
+/// One offered response: its index in the catalog question and its label.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferedResponse {
+    pub index: i16,
+    pub response: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PollQuestionView {
+    pub var_name: String,
+    pub text: String,
+    pub short_text: Option<String>,
+    pub battery: String,
+    pub battery_prefix: Option<String>,
+    pub sub_battery: Option<String>,
+    pub responses: Vec<OfferedResponse>,
+}
+
+/// A poll as participants see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicPoll {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub is_open: bool,
+    pub questions: Vec<PollQuestionView>,
+}
+
+/// A poll as staff see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PollView {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub is_open: bool,
+    pub split_by: Option<String>,
+    pub created_by: Option<i32>,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    pub respondents: i64,
+    pub questions: Vec<PollQuestionView>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub var_name: String,
+    pub response_index: i16,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ballot {
+    /// A random token the participant's browser keeps: the same token again changes nothing.
+    #[schema(example = "6f1c2a9e-3b7d-4c55-9a0e-2f8b7c1d4e6a")]
+    pub client_token: String,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BallotReceipt {
+    pub respondent_id: i64,
+}
+
+/// Counts and shares of the offered responses, in offered order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tally {
+    /// Participants who answered.
+    pub n: i64,
+    pub counts: Vec<i64>,
+    /// counts / n (0 when n is 0).
+    pub shares: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupTally {
+    pub group: String,
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// The weighted BLW survey shares of the same responses, latest wave that asked the question.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NationalShares {
+    pub wave: i32,
+    /// Unweighted respondents with a valid answer.
+    pub n: u64,
+    /// Weighted share of each offered response among all valid answers, in offered order.
+    pub shares: Vec<f64>,
+    pub groups: Vec<NationalGroupShares>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NationalGroupShares {
+    pub group: String,
+    pub n: u64,
+    pub shares: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionResults {
+    pub var_name: String,
+    pub text: String,
+    pub responses: Vec<OfferedResponse>,
+    pub overall: Tally,
+    /// Per group of the poll's split question (empty without one).
+    pub groups: Vec<GroupTally>,
+    pub national: Option<NationalShares>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PollResults {
+    pub slug: String,
+    pub title: String,
+    pub is_open: bool,
+    pub respondents: i64,
+    pub split_by: Option<String>,
+    pub questions: Vec<QuestionResults>,
+}

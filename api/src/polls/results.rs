@@ -1,0 +1,149 @@
+//! Poll results, computed from the database (so they are the same in every process and after a
+//! restart), beside the weighted national shares from the survey snapshot.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use super::model::{GroupTally, NationalGroupShares, NationalShares, PollResults, QuestionResults, Tally};
+use super::service::{PollKey, PollRecord, find, question_views};
+use crate::AppError;
+use crate::surveys::cache::SurveyCache;
+use crate::surveys::groups::Split;
+use crate::surveys::proportions::question_sums;
+use crate::surveys::snapshot::SurveySnapshot;
+
+/// How a split question's answers form groups: party or ideology groups as in the survey API for
+/// pid3 and ideo7, else one group per offered response.
+fn split_of(var_name: &str) -> Split {
+    match var_name {
+        "pid3" => Split::Party,
+        "ideo7" => Split::Ideology,
+        _ => Split::None,
+    }
+}
+
+/// Group names, and for each response index of the split question the group it falls in.
+fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) -> (Vec<String>, HashMap<i16, usize>) {
+    let Some(question) = snapshot.questions.get(split_by) else { return (Vec::new(), HashMap::new()) };
+    let split = split_of(split_by);
+    if split != Split::None {
+        if let Ok(mapping) = split.group_of_response(&question.responses) {
+            let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
+            let of = mapping.iter().enumerate().filter_map(|(k, g)| Some((k as i16, usize::from((*g)?)))).collect();
+            return (names, of);
+        }
+    }
+    let offered = poll.questions.iter().find(|(v, _)| v == split_by).map(|(_, o)| o.clone()).unwrap_or_default();
+    let names = offered.iter().filter_map(|&k| question.responses.get(k as usize).cloned()).collect();
+    let of = offered.iter().enumerate().map(|(g, &k)| (k, g)).collect();
+    (names, of)
+}
+
+fn tally(counts: Vec<i64>, n: i64) -> Tally {
+    let shares = counts.iter().map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 }).collect();
+    Tally { n, counts, shares }
+}
+
+/// The BLW shares of `offered` responses in the latest wave with answers to `var_name`.
+async fn national(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    var_name: &str,
+    offered: &[i16],
+    split: Split,
+) -> Result<Option<NationalShares>, AppError> {
+    let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
+    let answers = snapshot.answers(db, var_name).await?;
+    let all = question_sums(snapshot, question, &answers, split, None);
+    let Some(&wave) = all.waves.last() else { return Ok(None) };
+    let sums = question_sums(snapshot, question, &answers, split, Some(&[wave]));
+    let row = &sums.cells[0];
+    let shares_of = |cell: &crate::surveys::weighted_proportions::CellSums| -> Vec<f64> {
+        offered.iter().map(|&k| cell.estimate([k as usize], None).p).collect()
+    };
+    let everyone = row.last().expect("the everyone cell always exists");
+    let groups = split
+        .groups()
+        .iter()
+        .zip(row.iter())
+        .filter(|(_, cell)| cell.n > 0)
+        .map(|(g, cell)| NationalGroupShares { group: g.name.to_owned(), n: cell.n, shares: shares_of(cell) })
+        .collect();
+    Ok(Some(NationalShares { wave, n: everyone.n, shares: shares_of(everyone), groups }))
+}
+
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<PollResults, AppError> {
+    let snapshot = surveys.get(db).await?;
+    let poll = find(db, key).await?;
+    let respondents: i64 = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM polls.respondents WHERE poll_id = $1",
+            [poll.id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    // (var_name, response_index, split answer or -1) → count, in one pass over the poll's answers.
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT a.var_name, a.response_index, coalesce(s.response_index, -1::smallint) AS split_index, count(*) AS n
+             FROM polls.answers a
+             LEFT JOIN polls.answers s ON s.respondent_id = a.respondent_id AND s.var_name = $2
+             WHERE a.poll_id = $1
+             GROUP BY 1, 2, 3",
+            [poll.id.into(), poll.split_by.clone().unwrap_or_default().into()],
+        ))
+        .await?;
+    let (group_names, group_of) = match &poll.split_by {
+        Some(split_by) => split_groups(&snapshot, &poll, split_by),
+        None => (Vec::new(), HashMap::new()),
+    };
+    let mut overall: HashMap<(String, i16), i64> = HashMap::new();
+    let mut by_group: HashMap<(String, usize, i16), i64> = HashMap::new();
+    for row in &rows {
+        let (var_name, index, split_index, n): (String, i16, i16, i64) =
+            (row.try_get("", "var_name")?, row.try_get("", "response_index")?, row.try_get("", "split_index")?, row.try_get("", "n")?);
+        *overall.entry((var_name.clone(), index)).or_default() += n;
+        if let Some(&g) = group_of.get(&split_index) {
+            *by_group.entry((var_name, g, index)).or_default() += n;
+        }
+    }
+    let national_split = poll.split_by.as_deref().map_or(Split::None, split_of);
+    let mut questions = Vec::new();
+    for (view, (var_name, offered)) in question_views(&snapshot, &poll).into_iter().zip(&poll.questions) {
+        let counts: Vec<i64> = offered.iter().map(|&k| overall.get(&(var_name.clone(), k)).copied().unwrap_or(0)).collect();
+        let n = counts.iter().sum();
+        let groups = group_names
+            .iter()
+            .enumerate()
+            .map(|(g, name)| {
+                let counts: Vec<i64> =
+                    offered.iter().map(|&k| by_group.get(&(var_name.clone(), g, k)).copied().unwrap_or(0)).collect();
+                let n = counts.iter().sum();
+                GroupTally { group: name.clone(), tally: tally(counts, n) }
+            })
+            .collect();
+        questions.push(QuestionResults {
+            national: national(db, &snapshot, var_name, offered, national_split).await?,
+            var_name: view.var_name,
+            text: view.text,
+            responses: view.responses,
+            overall: tally(counts, n),
+            groups,
+        });
+    }
+    Ok(PollResults {
+        slug: poll.slug,
+        title: poll.title,
+        is_open: poll.is_open,
+        respondents,
+        split_by: poll.split_by,
+        questions,
+    })
+}

@@ -1,0 +1,133 @@
+//! Running polls: admins create, open/close and delete; analysts read and export.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{AdminUser, StaffUser};
+use crate::error::ErrorBody;
+use crate::json_body::AppJson;
+use crate::polls::model::{NewPoll, PollPatch, PollView};
+use crate::polls::service::{self, PollKey};
+use crate::{AppError, AppState};
+
+/// Creates a poll (closed until opened).
+#[utoipa::path(post, path = "/api/admin/polls", tag = "admin polls", request_body = NewPoll,
+    responses(
+        (status = 201, body = PollView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "Invalid poll; `error.field` names the field", body = ErrorBody),
+    ))]
+async fn create_poll(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppJson(new): AppJson<NewPoll>,
+) -> Result<(StatusCode, Json<PollView>), AppError> {
+    let poll = service::create(&state.db, &state.surveys, admin.id, new).await?;
+    tracing::info!(by = admin.id, poll = poll.id, slug = %poll.slug, "poll created");
+    Ok((StatusCode::CREATED, Json(poll)))
+}
+
+/// Every poll, newest first.
+#[utoipa::path(get, path = "/api/admin/polls", tag = "admin polls",
+    responses((status = 200, body = Vec<PollView>), (status = 401, body = ErrorBody)))]
+async fn list_polls(State(state): State<AppState>, _staff: StaffUser) -> Result<Json<Vec<PollView>>, AppError> {
+    Ok(Json(service::list(&state.db, &state.surveys).await?))
+}
+
+/// One poll.
+#[utoipa::path(get, path = "/api/admin/polls/{id}", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id")),
+    responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
+async fn get_poll(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Json<PollView>, AppError> {
+    Ok(Json(service::get(&state.db, &state.surveys, id).await?))
+}
+
+/// Opens or closes a poll.
+#[utoipa::path(patch, path = "/api/admin/polls/{id}", tag = "admin polls", request_body = PollPatch,
+    params(("id" = i32, Path, description = "Poll id")),
+    responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
+async fn update_poll(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<i32>,
+    AppJson(patch): AppJson<PollPatch>,
+) -> Result<Json<PollView>, AppError> {
+    let poll = service::set_open(&state.db, &state.surveys, id, patch.is_open).await?;
+    tracing::info!(by = admin.id, poll = id, is_open = patch.is_open, "poll updated");
+    Ok(Json(poll))
+}
+
+/// Deletes a poll with all its respondents and answers.
+#[utoipa::path(delete, path = "/api/admin/polls/{id}", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+async fn delete_poll(State(state): State<AppState>, AdminUser(admin): AdminUser, Path(id): Path<i32>) -> Result<StatusCode, AppError> {
+    service::delete(&state.db, id).await?;
+    tracing::info!(by = admin.id, poll = id, "poll deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every respondent's answers, one row per respondent, one column per question (the response
+/// label; blank where unanswered).
+#[utoipa::path(get, path = "/api/admin/polls/{id}/responses.csv", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+async fn export_responses(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+    let poll = service::find(&state.db, PollKey::Id(id)).await?;
+    let snapshot = state.surveys.get(&state.db).await?;
+    let rows = state
+        .db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT r.id, r.created_at, a.var_name, a.response_index FROM polls.respondents r
+             LEFT JOIN polls.answers a ON a.respondent_id = r.id WHERE r.poll_id = $1 ORDER BY r.id",
+            [id.into()],
+        ))
+        .await?;
+    let columns: Vec<&String> = poll.questions.iter().map(|(v, _)| v).collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+    let mut header: Vec<&str> = vec!["respondent_id", "submitted_at"];
+    header.extend(columns.iter().map(|c| c.as_str()));
+    writer.write_record(&header).map_err(csv_error)?;
+    let mut current: Option<(i64, String, Vec<String>)> = None;
+    for row in &rows {
+        let respondent: i64 = row.try_get("", "id")?;
+        if current.as_ref().is_none_or(|(r, _, _)| *r != respondent) {
+            if let Some((r, at, cells)) = current.take() {
+                writer.write_record([r.to_string(), at].into_iter().chain(cells)).map_err(csv_error)?;
+            }
+            let at: chrono::DateTime<chrono::FixedOffset> = row.try_get("", "created_at")?;
+            current = Some((respondent, at.to_rfc3339(), vec![String::new(); columns.len()]));
+        }
+        let var_name: Option<String> = row.try_get("", "var_name")?;
+        let index: Option<i16> = row.try_get("", "response_index")?;
+        if let (Some(var_name), Some(index), Some((_, _, cells))) = (var_name, index, current.as_mut()) {
+            if let Some(column) = columns.iter().position(|c| **c == var_name) {
+                cells[column] = snapshot
+                    .questions
+                    .get(&var_name)
+                    .and_then(|q| q.responses.get(index as usize).cloned())
+                    .unwrap_or_else(|| index.to_string());
+            }
+        }
+    }
+    if let Some((r, at, cells)) = current.take() {
+        writer.write_record([r.to_string(), at].into_iter().chain(cells)).map_err(csv_error)?;
+    }
+    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"{}-responses.csv\"", poll.slug);
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_poll, list_polls))
+        .routes(routes!(get_poll, update_poll, delete_poll))
+        .routes(routes!(export_responses))
+}

@@ -1,0 +1,259 @@
+//! Live polls: building them, answering them, results (live, and after a restart), roles.
+
+use api::accounts::Role;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, create_account, session_cookie, settings_for, spawn_app};
+
+struct Staff {
+    admin: String,
+    analyst: String,
+}
+
+async fn staff(app: &TestApp) -> Staff {
+    create_account(app, "admin@test.org", Role::Admin).await;
+    create_account(app, "analyst@test.org", Role::Analyst).await;
+    Staff { admin: session_cookie(app, "admin@test.org").await, analyst: session_cookie(app, "analyst@test.org").await }
+}
+
+async fn send(app: &TestApp, method: reqwest::Method, path: &str, cookie: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// An open poll on pid3 (split) and perf_judicial_ind offering three responses.
+async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
+    let (status, poll) = send(app, reqwest::Method::POST, "/api/admin/polls", Some(admin), Some(json!({
+        "title": "Judges & parties",
+        "questions": [
+            {"var_name": "pid3", "response_indices": [0, 1, 2, 3]},
+            {"var_name": "perf_judicial_ind", "response_indices": [3, 2, 0]}
+        ],
+        "split_by": "pid3"
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    let id = poll["id"].as_i64().unwrap();
+    let (status, _) = send(app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(admin), Some(json!({"is_open": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    (id, poll["slug"].as_str().unwrap().to_owned())
+}
+
+async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
+    send(app, reqwest::Method::POST, &format!("/api/polls/{slug}/responses"), None, Some(json!({"client_token": token, "answers": answers}))).await
+}
+
+#[tokio::test]
+async fn poll_validation_names_the_offending_field() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    for (body, field) in [
+        (json!({"title": "T", "questions": []}), "questions"),
+        (json!({"title": " ", "questions": [{"var_name": "pid3"}]}), "title"),
+        (json!({"title": "T", "questions": [{"var_name": "imp_nothing"}]}), "questions[0].var_name"),
+        (json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [0, 9]}]}), "questions[0].response_indices"),
+        (json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [1, 1]}]}), "questions[0].response_indices"),
+        (json!({"title": "T", "questions": [{"var_name": "pid3"}, {"var_name": "pid3"}]}), "questions[1].var_name"),
+        (json!({"title": "T", "questions": [{"var_name": "pid3"}], "split_by": "ideo7"}), "split_by"),
+    ] {
+        let (status, error) = send(&app, reqwest::Method::POST, "/api/admin/polls", Some(&staff.admin), Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(error["error"]["field"], field, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn participants_vote_once_per_token_and_results_count_them() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+
+    let (status, poll) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(poll["questions"][1]["responses"][0], json!({"index": 3, "response": "Fully meets"}));
+    assert!(poll["questions"][1]["battery_prefix"].as_str().unwrap().starts_with("How well"));
+
+    let ballot = json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
+    let (first, receipt) = vote(&app, &slug, "token-aaaa-1", ballot.clone()).await;
+    let (again, same) = vote(&app, &slug, "token-aaaa-1", json!([{"var_name": "pid3", "response_index": 1}])).await;
+    vote(&app, &slug, "token-bbbb-2", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
+    vote(&app, &slug, "token-cccc-3", json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
+
+    assert_eq!((first, again), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(receipt["respondent_id"], same["respondent_id"]);
+    let (_, results) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    assert_eq!(results["respondents"], 3);
+    let judicial = &results["questions"][1];
+    assert_eq!(judicial["overall"]["counts"], json!([1, 0, 2]), "offered order: Fully, Mostly, Does not");
+    assert_eq!(judicial["overall"]["n"], 3);
+    let democrats = judicial["groups"].as_array().unwrap().iter().find(|g| g["group"] == "Democrat").unwrap();
+    assert_eq!(democrats["counts"], json!([1, 0, 1]));
+    assert_eq!(democrats["shares"], json!([0.5, 0.0, 0.5]));
+    assert_eq!(judicial["national"]["wave"], 23);
+    assert_eq!(judicial["national"]["shares"].as_array().unwrap().len(), 3);
+    assert!(judicial["national"]["groups"].as_array().unwrap().iter().any(|g| g["group"] == "Republican"));
+}
+
+#[tokio::test]
+async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+
+    for (answers, field) in [
+        (json!([{"var_name": "ideo7", "response_index": 0}]), "answers[0].var_name"),
+        (json!([{"var_name": "perf_judicial_ind", "response_index": 1}]), "answers[0].response_index"),
+        (json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "pid3", "response_index": 1}]), "answers[1].var_name"),
+        (json!([]), "answers"),
+    ] {
+        let (status, error) = vote(&app, &slug, "token-bad-1", answers.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answers}");
+        assert_eq!(error["error"]["field"], field, "{answers}");
+    }
+    let (status, _) = vote(&app, &slug, "short", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+    let (status, error) = vote(&app, &slug, "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    let (status, _) = vote(&app, "no-such-poll", "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Reads SSE events (name, data) until `count` have arrived.
+async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, Value)> {
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    while events.len() < count {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("stream open")
+            .expect("chunk");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let name = block.lines().find_map(|l| l.strip_prefix("event: ")).map(str::to_owned);
+            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_owned);
+            if let (Some(name), Some(data)) = (name, data) {
+                events.push((name, serde_json::from_str(&data).expect("JSON data")));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_stream_sends_a_snapshot_then_updates_then_closed() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let reader = tokio::spawn(read_events(response, 3));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}])).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+
+    let events = reader.await.unwrap();
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["snapshot", "update", "closed"]);
+    assert_eq!(events[0].1["respondents"], 0);
+    assert_eq!(events[1].1["respondents"], 1);
+    assert_eq!(events[2].1["is_open"], false);
+}
+
+#[tokio::test]
+async fn results_after_a_restart_equal_results_before() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    for (i, index) in [0, 1, 1, 2, 3].into_iter().enumerate() {
+        vote(&app, &slug, &format!("token-restart-{i}"), json!([{"var_name": "pid3", "response_index": index}])).await;
+    }
+    let (_, before) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+
+    let restarted = api::Application::build(settings_for(&app.db)).await.expect("restart");
+    let address = restarted.address().unwrap();
+    tokio::spawn(restarted.serve());
+    let after: Value = app.client.get(format!("http://{address}/api/polls/{slug}/results")).send().await.unwrap().json().await.unwrap();
+
+    assert_eq!(before, after);
+    assert_eq!(after["respondents"], 5);
+}
+
+#[tokio::test]
+async fn poll_routes_by_role() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    let inactive_id = create_account(&app, "gone@test.org", Role::Admin).await;
+    let inactive = session_cookie(&app, "gone@test.org").await;
+    send(&app, reqwest::Method::PATCH, &format!("/api/admin/accounts/{inactive_id}"), Some(&staff.admin), Some(json!({"is_active": false}))).await;
+    let new_poll = json!({"title": "Another", "questions": [{"var_name": "ideo7"}]});
+    use reqwest::Method as M;
+    let routes: Vec<(M, String, Option<Value>)> = vec![
+        (M::GET, "/api/admin/polls".into(), None),
+        (M::POST, "/api/admin/polls".into(), Some(new_poll)),
+        (M::GET, format!("/api/admin/polls/{id}"), None),
+        (M::PATCH, format!("/api/admin/polls/{id}"), Some(json!({"is_open": true}))),
+        (M::GET, format!("/api/admin/polls/{id}/responses.csv"), None),
+        (M::GET, format!("/api/polls/{slug}"), None),
+        (M::GET, format!("/api/polls/{slug}/results"), None),
+    ];
+    let expected: [(&str, Option<&str>, [u16; 7]); 4] = [
+        ("anonymous", None, [401, 401, 401, 401, 401, 200, 200]),
+        ("inactive", Some(&inactive), [401, 401, 401, 401, 401, 200, 200]),
+        ("analyst", Some(&staff.analyst), [200, 403, 200, 403, 200, 200, 200]),
+        ("admin", Some(&staff.admin), [200, 201, 200, 200, 200, 200, 200]),
+    ];
+    for (who, cookie, statuses) in expected {
+        for ((method, path, body), status) in routes.iter().zip(statuses) {
+            let (got, _) = send(&app, method.clone(), path, cookie, body.clone()).await;
+            assert_eq!(got.as_u16(), status, "{who} {method} {path}");
+        }
+    }
+    let (status, _) = send(&app, M::DELETE, &format!("/api/admin/polls/{id}"), Some(&staff.analyst), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    vote(&app, &slug, "token-csv-01", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await;
+    vote(&app, &slug, "token-csv-02", json!([{"var_name": "pid3", "response_index": 0}])).await;
+
+    let csv = app.client.get(app.url(&format!("/api/admin/polls/{id}/responses.csv"))).header("cookie", &staff.analyst).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "respondent_id,submitted_at,pid3,perf_judicial_ind");
+    assert!(lines[1].ends_with(",Republican,Mostly meets"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",Democrat,"), "{}", lines[2]);
+
+    let (status, _) = send(&app, reqwest::Method::DELETE, &format!("/api/admin/polls/{id}"), Some(&staff.admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    use sea_orm::ConnectionTrait;
+    for table in ["polls.polls", "polls.poll_questions", "polls.respondents", "polls.answers"] {
+        let row = app.db.conn.query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, format!("SELECT count(*) AS n FROM {table}"))).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "{table}");
+    }
+    let (status, _) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
