@@ -20,12 +20,21 @@ use crate::surveys::cache::SurveyCache;
 /// Votes arriving within this window share one recomputation.
 const COALESCE: Duration = Duration::from_millis(20);
 
+/// A Server-Sent Events frame, formatted once and shared by every watcher (no copy per watcher).
 #[derive(Debug, Clone)]
-pub enum LiveEvent {
-    /// The full results body, as `GET …/results` returns it.
-    Update(Arc<str>),
-    Closed(Arc<str>),
-    Deleted,
+pub struct LiveEvent {
+    pub frame: bytes::Bytes,
+    /// The last frame of a stream (`closed` for a deleted poll).
+    pub ends_stream: bool,
+}
+
+/// `event: <name>` and one `data:` line (JSON has no raw newlines), then a blank line.
+pub fn sse_frame(name: &str, json: &str) -> bytes::Bytes {
+    bytes::Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
+}
+
+fn deleted() -> LiveEvent {
+    LiveEvent { frame: sse_frame("closed", r#"{"deleted":true}"#), ends_stream: true }
 }
 
 struct WatchedPoll {
@@ -68,13 +77,13 @@ async fn broadcast_results(db: &DatabaseConnection, surveys: &SurveyCache, poll:
     match results(db, surveys, PollKey::Id(poll_id)).await {
         Ok(body) => match serde_json::to_string(&body) {
             Ok(json) => {
-                let json: Arc<str> = json.into();
-                let _ = poll.sender.send(if closed { LiveEvent::Closed(json) } else { LiveEvent::Update(json) });
+                let frame = sse_frame(if closed { "closed" } else { "update" }, &json);
+                let _ = poll.sender.send(LiveEvent { frame, ends_stream: false });
             }
             Err(e) => tracing::error!(error = %e, poll_id, "rendering live results"),
         },
         Err(crate::AppError::NotFound(_)) => {
-            let _ = poll.sender.send(LiveEvent::Deleted);
+            let _ = poll.sender.send(deleted());
         }
         Err(e) => tracing::warn!(error = %e, poll_id, "recomputing live results"),
     }
@@ -99,7 +108,7 @@ pub fn spawn(live: Arc<LivePolls>, db: DatabaseConnection, surveys: Arc<SurveyCa
                 let Some(poll) = live.watched(poll_id) else { continue };
                 match kind.as_str() {
                     "deleted" => {
-                        let _ = poll.sender.send(LiveEvent::Deleted);
+                        let _ = poll.sender.send(deleted());
                     }
                     "closed" => broadcast_results(&db, &surveys, &poll, poll_id, true).await,
                     _ => {

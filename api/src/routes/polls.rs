@@ -4,17 +4,18 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
-use crate::polls::live::LiveEvent;
+use crate::polls::live;
 use crate::polls::model::{Ballot, BallotReceipt, PollResults, PublicPoll};
 use crate::polls::results::results;
 use crate::polls::service::{self, PollKey};
@@ -56,45 +57,56 @@ async fn get_results(State(state): State<AppState>, Path(slug): Path<String>) ->
     Ok(Json(results(&state.db, &state.surveys, PollKey::Slug(&slug)).await?))
 }
 
-fn event(name: &str, data: &str) -> Result<Event, Infallible> {
-    Ok(Event::default().event(name).data(data))
-}
+/// How often an idle stream says it is alive (a comment line, ignored by EventSource).
+const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// Live results (Server-Sent Events): `snapshot` first (the results body), then `update` after
-/// votes, `closed` when the poll closes (`data` the final results, or `{"deleted":true}`), and
-/// `heartbeat` comments every 15 s.
+/// votes, `closed` when the poll closes (`data` the final results, or `{"deleted":true}`), and a
+/// `: heartbeat` comment every 15 s.
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
         (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = PollResults),
         (status = 404, body = ErrorBody),
     ))]
-async fn stream_results(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+async fn stream_results(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
     let poll = service::find(&state.db, PollKey::Slug(&slug)).await?;
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = state.live.subscribe(poll.id);
     let snapshot = serde_json::to_string(&results(&state.db, &state.surveys, PollKey::Id(poll.id)).await?)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let stream = futures_util::stream::unfold((Some(snapshot), Some(receiver)), |(first, receiver)| async move {
-        if let Some(snapshot) = first {
-            return Some((event("snapshot", &snapshot), (None, receiver)));
+    let first = live::sse_frame("snapshot", &snapshot);
+    // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
+    let events = futures_util::stream::unfold((Some(first), Some(receiver)), |(first, receiver)| async move {
+        if let Some(frame) = first {
+            return Some((frame, (None, receiver)));
         }
         let mut receiver = receiver?;
         loop {
             match receiver.recv().await {
-                Ok(LiveEvent::Update(json)) => return Some((event("update", &json), (None, Some(receiver)))),
-                Ok(LiveEvent::Closed(json)) => return Some((event("closed", &json), (None, Some(receiver)))),
-                Ok(LiveEvent::Deleted) => return Some((event("closed", r#"{"deleted":true}"#), (None, None))),
+                Ok(event) if event.ends_stream => return Some((event.frame, (None, None))),
+                Ok(event) => return Some((event.frame, (None, Some(receiver)))),
                 // Missed some: the next update carries the full results anyway.
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return None,
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("heartbeat")))
+    let heartbeats = futures_util::stream::unfold(tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT), |mut interval| async move {
+        interval.tick().await;
+        Some((Bytes::from_static(b": heartbeat\n\n"), interval))
+    });
+    // The stream ends when the events do (a `None` marks it); heartbeats only fill the silences.
+    let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
+    let stream = futures_util::stream::select(events, heartbeats.map(Some))
+        .take_while(|frame| std::future::ready(frame.is_some()))
+        .map(Option::unwrap_or_default);
+    let body = Body::from_stream(stream.map(Ok::<_, Infallible>));
+    Ok((
+        [(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache"), (header::HeaderName::from_static("x-accel-buffering"), "no")],
+        body,
+    )
+        .into_response())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
