@@ -84,7 +84,7 @@ pub fn scaffold(crate_dir: &Path, manifest_path: &Path, name: &str, date: &str) 
         .insert(data_name, serde_json::Value::Array(Vec::new()));
 
     let lib_rs = insert_before(&lib_rs, MODULES_MARKER, &format!("mod {module};"), &lib_path)?;
-    let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::Schema),"), &lib_path)?;
+    let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::SCHEMA),"), &lib_path)?;
     let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::Data),"), &lib_path)?;
 
     std::fs::create_dir_all(&dir).map_err(|e| file_error(&dir, e))?;
@@ -112,41 +112,17 @@ mod data;
 mod schema;
 
 pub use data::Data;
-pub use schema::Schema;
+pub use schema::SCHEMA;
 "#;
 
-const SCHEMA_TEMPLATE: &str = r#"use sea_orm_migration::prelude::*;
+const SCHEMA_TEMPLATE: &str = r#"use crate::sql_migration::SqlMigration;
 
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "{module}_schema"
-    }
-}
-
-// Write the DDL here (CREATE SCHEMA/TABLE …) and its exact reverse in DOWN.
+// Write the DDL here (CREATE SCHEMA/TABLE …) and its exact reverse in DOWN; until then, applying
+// this migration fails with a message saying so.
 const UP: &str = "";
 const DOWN: &str = "";
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if UP.is_empty() {
-            return Err(DbErr::Migration("{module}_schema: UP is not written yet".to_owned()));
-        }
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if DOWN.is_empty() {
-            return Err(DbErr::Migration("{module}_schema: DOWN is not written yet".to_owned()));
-        }
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "{module}_schema", up: UP, down: DOWN };
 "#;
 
 const DATA_TEMPLATE: &str = r#"//! Loads … from the sources listed for this migration in data-sources.json.
@@ -210,7 +186,7 @@ mod tests {
 
         assert_eq!(scaffold.module, last.replace("_x", "_polls"));
         let lib_rs = read(&crate_dir.join("src/lib.rs")).expect("lib.rs");
-        let schema_line = format!("Box::new({}::Schema),", scaffold.module);
+        let schema_line = format!("Box::new({}::SCHEMA),", scaffold.module);
         let data_line = format!("Box::new({}::Data),", scaffold.module);
         let schema_at = lib_rs.find(&schema_line).expect("schema registered");
         assert!(lib_rs.find(&data_line).expect("data registered") > schema_at);

@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod bulk_insert;
+pub mod sql_migration;
 pub mod data_change;
 pub mod data_source;
 pub mod database;
@@ -26,14 +27,14 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261125_000001_questions::Schema),
+            Box::new(m20261125_000001_questions::SCHEMA),
             Box::new(m20261125_000001_questions::Data),
-            Box::new(m20261125_000002_users::Schema),
+            Box::new(m20261125_000002_users::SCHEMA),
             Box::new(m20261125_000002_users::Data),
-            Box::new(m20261125_000003_surveys::Schema),
+            Box::new(m20261125_000003_surveys::SCHEMA),
             Box::new(m20261125_000003_surveys::Data),
-            Box::new(m20261125_000004_sessions::Schema),
-            Box::new(m20261125_000005_polls::Schema),
+            Box::new(m20261125_000004_sessions::SCHEMA),
+            Box::new(m20261125_000005_polls::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

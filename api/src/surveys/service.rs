@@ -64,7 +64,7 @@ fn question_view(snapshot: &SurveySnapshot, q: &Question) -> QuestionView {
         text: q.text.clone(),
         short_text: q.short_text.clone(),
         battery: q.battery.clone(),
-        battery_prefix: snapshot.batteries.iter().find(|b| b.name == q.battery).and_then(|b| b.prefix.clone()),
+        battery_prefix: snapshot.battery_prefix(&q.battery),
         sub_battery: q.sub_battery.clone(),
         responses: q.responses.clone(),
     }

@@ -272,6 +272,11 @@ impl SurveySnapshot {
         }
     }
 
+    /// The prefix of battery `name`, shown above its questions.
+    pub fn battery_prefix(&self, name: &str) -> Option<String> {
+        self.batteries.iter().find(|b| b.name == name).and_then(|b| b.prefix.clone())
+    }
+
     /// A body rendered earlier for `key`.
     pub fn rendered(&self, key: &str) -> Option<bytes::Bytes> {
         self.rendered.read().ok()?.get(key).cloned()

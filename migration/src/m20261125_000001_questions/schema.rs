@@ -1,12 +1,4 @@
-use sea_orm_migration::prelude::*;
-
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "m20261125_000001_questions_schema"
-    }
-}
+use crate::sql_migration::SqlMigration;
 
 // The original design checked sub-battery membership with a CHECK holding a subquery, which
 // PostgreSQL does not allow, and pointed the foreign key at the non-unique `sub_batteries.name`.
@@ -47,15 +39,4 @@ DROP TABLE questions.questions, questions.sub_batteries, questions.batteries;
 DROP SCHEMA questions;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "m20261125_000001_questions_schema", up: UP, down: DOWN };

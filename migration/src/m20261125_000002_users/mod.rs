@@ -5,4 +5,4 @@ mod data;
 mod schema;
 
 pub use data::Data;
-pub use schema::Schema;
+pub use schema::SCHEMA;

@@ -1,12 +1,4 @@
-use sea_orm_migration::prelude::*;
-
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "m20261125_000002_users_schema"
-    }
-}
+use crate::sql_migration::SqlMigration;
 
 // Emails are unique regardless of case (a unique index on lower(email)); passwords are stored only
 // as argon2id PHC strings.
@@ -32,15 +24,4 @@ DROP TABLE users.accounts;
 DROP SCHEMA users;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "m20261125_000002_users_schema", up: UP, down: DOWN };

@@ -1,12 +1,4 @@
-use sea_orm_migration::prelude::*;
-
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "m20261125_000003_surveys_schema"
-    }
-}
+use crate::sql_migration::SqlMigration;
 
 // `responses` keeps every non-blank cell as given (`raw_value`); `response_index` is set only when
 // the raw value is exactly one of the question's responses. `weight < 'Infinity'` also rules out
@@ -42,15 +34,4 @@ DROP TABLE surveys.responses, surveys.respondents, surveys.waves;
 DROP SCHEMA surveys;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "m20261125_000003_surveys_schema", up: UP, down: DOWN };

@@ -3,4 +3,4 @@
 
 mod schema;
 
-pub use schema::Schema;
+pub use schema::SCHEMA;

@@ -1,12 +1,4 @@
-use sea_orm_migration::prelude::*;
-
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "m20261125_000004_sessions_schema"
-    }
-}
+use crate::sql_migration::SqlMigration;
 
 // Sessions live in PostgreSQL so that a restart logs nobody out and any api process behind a load
 // balancer knows them. Only the sha256 of a session token is stored: a copy of this table opens no
@@ -33,15 +25,4 @@ const DOWN: &str = r#"
 DROP TABLE users.login_failures, users.sessions;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "m20261125_000004_sessions_schema", up: UP, down: DOWN };

@@ -1,12 +1,4 @@
-use sea_orm_migration::prelude::*;
-
-pub struct Schema;
-
-impl MigrationName for Schema {
-    fn name(&self) -> &str {
-        "m20261125_000005_polls_schema"
-    }
-}
+use crate::sql_migration::SqlMigration;
 
 // Everything a poll owns goes with it (ON DELETE CASCADE). A participant is identified per poll by
 // the client token their browser keeps, so a repeated submit finds the same respondent; each
@@ -68,15 +60,4 @@ DROP TABLE polls.poll_questions, polls.polls;
 DROP SCHEMA polls;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Schema {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(DOWN).await?;
-        Ok(())
-    }
-}
+pub const SCHEMA: SqlMigration = SqlMigration { name: "m20261125_000005_polls_schema", up: UP, down: DOWN };
