@@ -8,5 +8,7 @@ pub mod model;
 pub mod results;
 pub mod service;
 
-/// The PostgreSQL channel poll changes are announced on; payload `<poll id> <vote|open|closed|deleted>`.
+/// The PostgreSQL channel poll changes are announced on. Payload: `<poll id> open|closed|deleted`,
+/// or `<poll id> vote <respondent id> <split answer or -1> <var_name>:<index>,…` (var names are
+/// identifiers, so the separators cannot occur in them).
 pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";

@@ -40,7 +40,7 @@ fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) ->
     (names, of)
 }
 
-fn tally(counts: Vec<i64>, n: i64) -> Tally {
+pub fn tally(counts: Vec<i64>, n: i64) -> Tally {
     let shares = counts.iter().map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 }).collect();
     Tally { n, counts, shares }
 }
@@ -73,12 +73,18 @@ async fn national(
     Ok(Some(NationalShares { wave, n: everyone.n, shares: shares_of(everyone), groups }))
 }
 
+/// The poll's raw counts: respondents, and (question, response, split answer or -1) → answers.
+pub struct Counts {
+    pub respondents: i64,
+    pub cells: Vec<(String, i16, i16, i64)>,
+}
+
+/// Reads the counts; with a transaction, together with anything else read in it.
+///
 /// # Errors
-/// No such poll (404), database failure.
-pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<PollResults, AppError> {
-    let snapshot = surveys.get(db).await?;
-    let poll = find(db, key).await?;
-    let respondents: i64 = db
+/// Database failure.
+pub async fn counts<C: ConnectionTrait>(conn: &C, poll: &PollRecord) -> Result<Counts, AppError> {
+    let respondents: i64 = conn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT count(*) AS n FROM polls.respondents WHERE poll_id = $1",
@@ -88,8 +94,7 @@ pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKe
         .map(|r| r.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
-    // (var_name, response_index, split answer or -1) → count, in one pass over the poll's answers.
-    let rows = db
+    let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT a.var_name, a.response_index, coalesce(s.response_index, -1::smallint) AS split_index, count(*) AS n
@@ -100,15 +105,30 @@ pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKe
             [poll.id.into(), poll.split_by.clone().unwrap_or_default().into()],
         ))
         .await?;
-    let (group_names, group_of) = match &poll.split_by {
-        Some(split_by) => split_groups(&snapshot, &poll, split_by),
+    let cells = rows
+        .iter()
+        .map(|row| Ok((row.try_get("", "var_name")?, row.try_get("", "response_index")?, row.try_get("", "split_index")?, row.try_get("", "n")?)))
+        .collect::<Result<_, AppError>>()?;
+    Ok(Counts { respondents, cells })
+}
+
+/// The groups of a poll's split question: names, and response index of the split → group.
+pub fn groups_of(snapshot: &SurveySnapshot, poll: &PollRecord) -> (Vec<String>, HashMap<i16, usize>) {
+    match &poll.split_by {
+        Some(split_by) => split_groups(&snapshot, poll, split_by),
         None => (Vec::new(), HashMap::new()),
-    };
+    }
+}
+
+/// Results from counts, with the national shares.
+///
+/// # Errors
+/// Database failure (loading the survey answers of a question).
+pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: &PollRecord, counts: Counts) -> Result<PollResults, AppError> {
+    let (group_names, group_of) = groups_of(snapshot, poll);
     let mut overall: HashMap<(String, i16), i64> = HashMap::new();
     let mut by_group: HashMap<(String, usize, i16), i64> = HashMap::new();
-    for row in &rows {
-        let (var_name, index, split_index, n): (String, i16, i16, i64) =
-            (row.try_get("", "var_name")?, row.try_get("", "response_index")?, row.try_get("", "split_index")?, row.try_get("", "n")?);
+    for (var_name, index, split_index, n) in counts.cells {
         *overall.entry((var_name.clone(), index)).or_default() += n;
         if let Some(&g) = group_of.get(&split_index) {
             *by_group.entry((var_name, g, index)).or_default() += n;
@@ -116,7 +136,7 @@ pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKe
     }
     let national_split = poll.split_by.as_deref().map_or(Split::None, split_of);
     let mut questions = Vec::new();
-    for (view, (var_name, offered)) in question_views(&snapshot, &poll).into_iter().zip(&poll.questions) {
+    for (view, (var_name, offered)) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
         let counts: Vec<i64> = offered.iter().map(|&k| overall.get(&(var_name.clone(), k)).copied().unwrap_or(0)).collect();
         let n = counts.iter().sum();
         let groups = group_names
@@ -130,7 +150,7 @@ pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKe
             })
             .collect();
         questions.push(QuestionResults {
-            national: national(db, &snapshot, var_name, offered, national_split).await?,
+            national: national(db, snapshot, var_name, offered, national_split).await?,
             var_name: view.var_name,
             text: view.text,
             responses: view.responses,
@@ -139,11 +159,20 @@ pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKe
         });
     }
     Ok(PollResults {
-        slug: poll.slug,
-        title: poll.title,
+        slug: poll.slug.clone(),
+        title: poll.title.clone(),
         is_open: poll.is_open,
-        respondents,
-        split_by: poll.split_by,
+        respondents: counts.respondents,
+        split_by: poll.split_by.clone(),
         questions,
     })
+}
+
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<PollResults, AppError> {
+    let snapshot = surveys.get(db).await?;
+    let poll = find(db, key).await?;
+    let counts = counts(db, &poll).await?;
+    assemble(db, &snapshot, &poll, counts).await
 }

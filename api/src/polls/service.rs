@@ -417,7 +417,14 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
         [respondent_id.into(), poll.id.into(), var_names.into(), indices.into()],
     ))
     .await?;
-    announce(&txn, poll.id, "vote").await?;
+    // The ballot travels with the announcement, so watchers add it without reading it back.
+    let split_index = poll
+        .split_by
+        .as_ref()
+        .and_then(|split| ballot.answers.iter().find(|a| &a.var_name == split))
+        .map_or(-1, |a| a.response_index);
+    let answers: Vec<String> = ballot.answers.iter().map(|a| format!("{}:{}", a.var_name, a.response_index)).collect();
+    announce(&txn, poll.id, &format!("vote {respondent_id} {split_index} {}", answers.join(","))).await?;
     txn.commit().await?;
     Ok((BallotReceipt { respondent_id }, true))
 }

@@ -257,3 +257,63 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     let (status, _) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Reads SSE events until `closed` and returns them.
+async fn read_until_closed(response: reqwest::Response) -> Vec<(String, Value)> {
+    let mut stream = response.bytes_stream();
+    let (mut buffer, mut events) = (String::new(), Vec::new());
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("stream open")
+            .expect("chunk");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let name = block.lines().find_map(|l| l.strip_prefix("event: ")).map(str::to_owned);
+            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_owned);
+            if let (Some(name), Some(data)) = (name, data) {
+                let closed = name == "closed";
+                events.push((name, serde_json::from_str(&data).expect("JSON data")));
+                if closed {
+                    return events;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn live_results_added_vote_by_vote_equal_the_database_results() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    vote(&app, &slug, "token-before-1", json!([{"var_name": "pid3", "response_index": 3}])).await;
+    let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+    let reader = tokio::spawn(read_until_closed(response));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let ballots = [
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]),
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+        json!([{"var_name": "perf_judicial_ind", "response_index": 2}]),
+        json!([{"var_name": "pid3", "response_index": 2}, {"var_name": "perf_judicial_ind", "response_index": 3}]),
+        json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+    ];
+    let tokens: Vec<String> = (0..ballots.len()).map(|i| format!("token-live-{i:02}")).collect();
+    let votes = ballots.iter().zip(&tokens).map(|(b, token)| vote(&app, &slug, token, b.clone()));
+    futures_util::future::join_all(votes).await;
+    vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}])).await; // repeat: no change
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+
+    let events = reader.await.unwrap();
+    let (_, from_database) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    let (name, last) = events.last().unwrap();
+    assert_eq!(name, "closed");
+    assert_eq!(last, &from_database);
+    assert_eq!(last["respondents"], 7);
+    assert_eq!(events[0].1["respondents"], 1, "the snapshot counts the vote before subscribing");
+}
