@@ -5,5 +5,6 @@ mod health;
 mod helpers;
 mod openapi;
 mod polls;
+mod role_matrix;
 mod startup;
 mod surveys;
