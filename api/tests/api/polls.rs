@@ -131,12 +131,11 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// Reads SSE events (name, data) until `count` have arrived.
-async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, Value)> {
+/// Reads SSE events (name, data) until `done` says the list is complete.
+async fn read_events_until(response: reqwest::Response, done: impl Fn(&[(String, Value)]) -> bool) -> Vec<(String, Value)> {
     let mut stream = response.bytes_stream();
-    let mut buffer = String::new();
-    let mut events = Vec::new();
-    while events.len() < count {
+    let (mut buffer, mut events) = (String::new(), Vec::new());
+    while !done(&events) {
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
             .expect("an event within 10 s")
@@ -153,6 +152,14 @@ async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, 
         }
     }
     events
+}
+
+async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, Value)> {
+    read_events_until(response, |events| events.len() >= count).await
+}
+
+async fn read_until_closed(response: reqwest::Response) -> Vec<(String, Value)> {
+    read_events_until(response, |events| events.last().is_some_and(|(name, _)| name == "closed")).await
 }
 
 #[tokio::test]
@@ -256,32 +263,6 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     }
     let (status, _) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-}
-
-/// Reads SSE events until `closed` and returns them.
-async fn read_until_closed(response: reqwest::Response) -> Vec<(String, Value)> {
-    let mut stream = response.bytes_stream();
-    let (mut buffer, mut events) = (String::new(), Vec::new());
-    loop {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
-            .await
-            .expect("an event within 10 s")
-            .expect("stream open")
-            .expect("chunk");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let name = block.lines().find_map(|l| l.strip_prefix("event: ")).map(str::to_owned);
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_owned);
-            if let (Some(name), Some(data)) = (name, data) {
-                let closed = name == "closed";
-                events.push((name, serde_json::from_str(&data).expect("JSON data")));
-                if closed {
-                    return events;
-                }
-            }
-        }
-    }
 }
 
 #[tokio::test]
