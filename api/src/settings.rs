@@ -40,6 +40,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// How long a login lasts.
     pub session_ttl: std::time::Duration,
+    /// How often an idle live-results stream sends a heartbeat.
+    pub sse_heartbeat: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,7 @@ where
 
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
-    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`.
+    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind.
@@ -84,6 +86,7 @@ impl Settings {
             web_dir: var("WEB_DIR").map_or_else(default_web_dir, PathBuf::from),
             cookie_secure: parse("COOKIE_SECURE", false)?,
             session_ttl: std::time::Duration::from_secs(parse::<u64>("SESSION_TTL_HOURS", 12)?.max(1) * 3600),
+            sse_heartbeat: std::time::Duration::from_secs(parse::<u64>("SSE_HEARTBEAT_SECONDS", 15)?.max(1)),
         })
     }
 

@@ -1,7 +1,6 @@
 //! Participants: read a poll, answer it, watch its results.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -57,12 +56,9 @@ async fn get_results(State(state): State<AppState>, Path(slug): Path<String>) ->
     Ok(Json(results(&state.db, &state.surveys, PollKey::Slug(&slug)).await?))
 }
 
-/// How often an idle stream says it is alive (a comment line, ignored by EventSource).
-const HEARTBEAT: Duration = Duration::from_secs(15);
-
 /// Live results (Server-Sent Events): `snapshot` first (the results body), then `update` after
 /// votes, `closed` when the poll closes (`data` the final results, or `{"deleted":true}`), and a
-/// `: heartbeat` comment every 15 s.
+/// `: heartbeat` comment (ignored by EventSource) every 15 s (`SSE_HEARTBEAT_SECONDS`).
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
@@ -92,7 +88,8 @@ async fn stream_results(State(state): State<AppState>, Path(slug): Path<String>)
             }
         }
     });
-    let heartbeats = futures_util::stream::unfold(tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT), |mut interval| async move {
+    let every = state.settings.sse_heartbeat;
+    let heartbeats = futures_util::stream::unfold(tokio::time::interval_at(tokio::time::Instant::now() + every, every), |mut interval| async move {
         interval.tick().await;
         Some((Bytes::from_static(b": heartbeat\n\n"), interval))
     });

@@ -27,6 +27,7 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         web_dir: api::settings::default_web_dir(),
         cookie_secure: false,
         session_ttl: std::time::Duration::from_secs(3600),
+        sse_heartbeat: std::time::Duration::from_secs(15),
     }
 }
 

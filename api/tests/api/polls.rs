@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, create_account, session_cookie, settings_for, spawn_app};
+use crate::helpers::{TestApp, create_account, session_cookie, settings_for, spawn_app, spawn_app_with};
 
 struct Staff {
     admin: String,
@@ -297,4 +297,25 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     assert_eq!(last, &from_database);
     assert_eq!(last["respondents"], 7);
     assert_eq!(events[0].1["respondents"], 1, "the snapshot counts the vote before subscribing");
+}
+
+#[tokio::test]
+async fn an_idle_stream_sends_heartbeats() {
+    let app = spawn_app_with(|s| s.sse_heartbeat = std::time::Duration::from_secs(1)).await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+    let mut stream = response.bytes_stream();
+
+    let mut text = String::new();
+    while !text.contains(": heartbeat\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+            .await
+            .expect("a heartbeat within 5 s")
+            .expect("stream open")
+            .expect("chunk");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+
+    assert!(text.starts_with("event: snapshot\n"), "the snapshot comes first");
 }
