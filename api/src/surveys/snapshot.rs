@@ -226,16 +226,20 @@ impl SurveySnapshot {
     /// # Errors
     /// Any database error, or a catalog without the labels the splits are defined by.
     pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        let (batteries, questions) = load_catalog(db).await?;
-        let (caseids, waves_of, weights) = load_respondent_columns(db).await?;
-        let answers: HashMap<String, OnceCell<Arc<QuestionAnswers>>> =
-            questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
+        // The wave counts say how big the survey is, which decides what to read up front.
+        let waves = load_waves(db).await?;
+        let respondent_count: i64 = waves.iter().map(|w| w.respondents).sum();
         // Everything at once for a survey of ordinary size; else just the questions that define
         // groups, which every computation needs. Either way they are kept as answers.
         let splits = [Split::Party, Split::Ideology];
-        let only = (caseids.len() > PRELOAD_ALL_UP_TO)
+        let only = (respondent_count > PRELOAD_ALL_UP_TO as i64)
             .then(|| splits.iter().filter_map(|s| s.defining_question()).map(str::to_owned).collect());
-        for (var_name, ids, indexes) in load_answer_columns(db, only).await? {
+        // Independent reads, each on its own pooled connection, side by side.
+        let ((batteries, questions), (caseids, waves_of, weights), loaded) =
+            tokio::try_join!(load_catalog(db), load_respondent_columns(db), load_answer_columns(db, only))?;
+        let answers: HashMap<String, OnceCell<Arc<QuestionAnswers>>> =
+            questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
+        for (var_name, ids, indexes) in loaded {
             if let Some(cell) = answers.get(&var_name) {
                 let _ = cell.set(Arc::new(answers_by_position(&caseids, ids, indexes)?));
             }
@@ -249,7 +253,6 @@ impl SurveySnapshot {
         let ideology = groups.pop().unwrap_or_default();
         let party = groups.pop().unwrap_or_default();
         let respondents = Respondents { caseids, waves: waves_of, weights, party, ideology };
-        let waves = load_waves(db).await?;
         Ok(Self { batteries, questions, waves, respondents, answers, rendered: Default::default() })
     }
 
