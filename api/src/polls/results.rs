@@ -6,27 +6,17 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::model::{GroupTally, NationalGroupShares, NationalShares, PollResults, QuestionResults, Tally};
-use super::service::{PollKey, PollRecord, find, question_views};
+use super::service::{PollKey, PollRecord, find, question_views, respondent_count};
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
 use crate::surveys::proportions::question_sums;
 use crate::surveys::snapshot::SurveySnapshot;
 
-/// How a split question's answers form groups: party or ideology groups as in the survey API for
-/// pid3 and ideo7, else one group per offered response.
-fn split_of(var_name: &str) -> Split {
-    match var_name {
-        "pid3" => Split::Party,
-        "ideo7" => Split::Ideology,
-        _ => Split::None,
-    }
-}
-
 /// Group names, and for each response index of the split question the group it falls in.
 fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) -> (Vec<String>, HashMap<i16, usize>) {
     let Some(question) = snapshot.questions.get(split_by) else { return (Vec::new(), HashMap::new()) };
-    let split = split_of(split_by);
+    let split = Split::defined_by(split_by);
     if split != Split::None {
         if let Ok(mapping) = split.group_of_response(&question.responses) {
             let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
@@ -84,16 +74,7 @@ pub struct Counts {
 /// # Errors
 /// Database failure.
 pub async fn counts<C: ConnectionTrait>(conn: &C, poll: &PollRecord) -> Result<Counts, AppError> {
-    let respondents: i64 = conn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM polls.respondents WHERE poll_id = $1",
-            [poll.id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let respondents = respondent_count(conn, poll.id).await?;
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -134,7 +115,7 @@ pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: 
             *by_group.entry((var_name, g, index)).or_default() += n;
         }
     }
-    let national_split = poll.split_by.as_deref().map_or(Split::None, split_of);
+    let national_split = poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
     let mut questions = Vec::new();
     for (view, (var_name, offered)) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
         let counts: Vec<i64> = offered.iter().map(|&k| overall.get(&(var_name.clone(), k)).copied().unwrap_or(0)).collect();

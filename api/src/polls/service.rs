@@ -214,7 +214,11 @@ pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQ
         .collect()
 }
 
-async fn respondent_count(db: &DatabaseConnection, poll_id: i32) -> Result<i64, AppError> {
+/// How many participants answered the poll.
+///
+/// # Errors
+/// Database failure.
+pub async fn respondent_count<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<i64, AppError> {
     Ok(db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -337,13 +341,17 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
     }
     let txn = db.begin().await?;
     let poll = find(&txn, PollKey::Slug(slug)).await?;
-    // Lock the poll row against a concurrent close until this ballot is in.
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT 1 FROM polls.polls WHERE id = $1 FOR SHARE",
-        [poll.id.into()],
-    ))
-    .await?;
+    // Lock the poll row against a concurrent close until this ballot is in, and read it locked.
+    let is_open: bool = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT is_open FROM polls.polls WHERE id = $1 FOR SHARE",
+            [poll.id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get("", "is_open"))
+        .transpose()?
+        .unwrap_or(false);
     let existing = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -354,16 +362,6 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
     if let Some(row) = existing {
         return Ok((BallotReceipt { respondent_id: row.try_get("", "id")? }, false));
     }
-    let is_open: bool = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT is_open FROM polls.polls WHERE id = $1",
-            [poll.id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get("", "is_open"))
-        .transpose()?
-        .unwrap_or(false);
     if !is_open {
         return Err(AppError::Conflict("this poll is closed".to_owned()));
     }

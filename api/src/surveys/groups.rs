@@ -67,6 +67,11 @@ impl Split {
         }
     }
 
+    /// The split whose groups `var_name` defines (pid3: party, ideo7: ideology), else `None`.
+    pub fn defined_by(var_name: &str) -> Split {
+        Split::ALL.into_iter().find(|s| s.defining_question() == Some(var_name)).unwrap_or(Split::None)
+    }
+
     pub fn groups(self) -> &'static [GroupDefinition] {
         match self {
             Split::Party => &PARTY,
