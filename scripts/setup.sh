@@ -44,5 +44,22 @@ ensure_rust() {
   if ! command -v cc >/dev/null 2>&1; then apt_install build-essential; fi
 }
 
+# Browser tests only (test.sh): Debian's Chromium, and the npm packages package-lock.json pins
+# (the vendored chart libraries' sources, playwright-core, axe-core).
+ensure_chromium() {
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    echo "setup: installing chromium"
+    apt_install chromium chromium-driver
+  fi
+}
+
+ensure_node_modules() {
+  command -v npm >/dev/null 2>&1 || { echo "setup: installing Node.js"; apt_install nodejs npm; }
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
 ensure_postgres
 ensure_rust

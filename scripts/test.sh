@@ -12,18 +12,29 @@ if ! sea-orm-cli --version 2>/dev/null | grep -q "$SEA_ORM_CLI_VERSION"; then
   cargo install sea-orm-cli --version "$SEA_ORM_CLI_VERSION" --locked --quiet
 fi
 
+ensure_chromium
+ensure_node_modules
+
 cargo build --workspace --all-targets --quiet
 bash scripts/cli-smoke-test.sh
 
 # cargo prints one "test result" line per test binary, the last often an empty one: close with
-# the whole run's totals instead.
+# the whole run's totals instead (cargo's tests, then the browser tests in e2e/).
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+e2e_log=$(mktemp)
+trap 'rm -f "$log" "$e2e_log"' EXIT
 set +e
 cargo test --workspace --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The browser tests drive the api binary built above (target/debug/api) in headless Chromium.
+node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$e2e_log"
+e2e_status=${PIPESTATUS[0]}
 set -e
 passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^passed/) s += $i } END { print s + 0 }' "$log")
 failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^failed/) s += $i } END { print s + 0 }' "$log")
-echo "tests: $passed passed, $failed failed"
-exit "$status"
+e2e_passed=$(awk '/^ℹ pass / { s += $3 } END { print s + 0 }' "$e2e_log")
+e2e_failed=$(awk '/^ℹ fail / { s += $3 } END { print s + 0 }' "$e2e_log")
+echo "browser tests: $e2e_passed passed, $e2e_failed failed"
+echo "tests: $((passed + e2e_passed)) passed, $((failed + e2e_failed)) failed"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$e2e_status"

@@ -1,6 +1,6 @@
 //! Who is asking: extractors for a logged-in account, an admin, or staff (admin or analyst).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,6 +31,20 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// `Option<CurrentUser>`: `None` when no live session comes with the request (a database failure
+/// is still an error).
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(AppError::Unauthorized(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
 /// A logged-in admin.
 pub struct AdminUser(pub CurrentUser);
 
@@ -38,7 +52,7 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let user = <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         match user.role {
             Role::Admin => Ok(Self(user)),
             Role::Analyst => Err(AppError::Forbidden("admins only".to_owned())),
@@ -53,6 +67,6 @@ impl FromRequestParts<AppState> for StaffUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        CurrentUser::from_request_parts(parts, state).await.map(Self)
+        <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Self)
     }
 }

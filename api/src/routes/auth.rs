@@ -102,6 +102,19 @@ async fn me(user: CurrentUser) -> Json<UserEnvelope> {
     Json(UserEnvelope { user })
 }
 
+#[derive(Serialize, ToSchema)]
+struct SessionEnvelope {
+    /// The logged-in account, or null.
+    user: Option<CurrentUser>,
+}
+
+/// Who is logged in, if anyone: always 200, so a page can ask without provoking an error.
+#[utoipa::path(get, path = "/api/auth/session", tag = "auth",
+    responses((status = 200, description = "The account behind the session, or null", body = SessionEnvelope)))]
+async fn session_user(user: Option<CurrentUser>) -> Json<SessionEnvelope> {
+    Json(SessionEnvelope { user })
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me)).routes(routes!(session_user))
 }

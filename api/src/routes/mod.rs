@@ -11,7 +11,7 @@ mod surveys;
 use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{AppError, AppState};
@@ -48,11 +48,19 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// The frontend's pages whose paths are not files: each is one HTML file that reads its path itself.
+const PAGES: [(&str, &str); 3] =
+    [("/polls/{slug}", "poll.html"), ("/admin", "admin.html"), ("/admin/{*section}", "admin.html")];
+
 /// The documented api, its docs, and the static frontend for every other path.
 pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
     let web = ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route));
+    let pages = PAGES
+        .iter()
+        .fold(Router::new(), |pages, (path, file)| pages.route_service(path, ServeFile::new(web_dir.join(file))));
     routes
+        .merge(pages)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)

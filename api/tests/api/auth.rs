@@ -31,6 +31,33 @@ async fn login_sets_a_strict_http_only_cookie_and_me_reports_the_user() {
 }
 
 #[tokio::test]
+async fn session_answers_200_with_the_user_or_null() {
+    let app = spawn_app().await;
+    create_account(&app, "dee@example.org", Role::Analyst).await;
+    let session = |cookie: Option<String>| {
+        let mut request = app.client.get(app.url("/api/auth/session"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        async move {
+            let response = request.send().await.expect("session");
+            (response.status(), response.json::<Value>().await.expect("json"))
+        }
+    };
+
+    let anonymous = session(None).await;
+    let stale = session(Some("blw_session=not-a-live-token".to_owned())).await;
+    let cookie = session_cookie(&app, "dee@example.org").await;
+    let logged_in = session(Some(cookie)).await;
+
+    assert_eq!(anonymous, (StatusCode::OK, json!({"user": null})));
+    assert_eq!(stale, (StatusCode::OK, json!({"user": null})));
+    assert_eq!(logged_in.0, StatusCode::OK);
+    assert_eq!(logged_in.1["user"]["email"], "dee@example.org");
+    assert_eq!(logged_in.1["user"]["role"], "analyst");
+}
+
+#[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
     let app = spawn_app().await;
     create_account(&app, "bob@example.org", Role::Analyst).await;

@@ -40,6 +40,31 @@ async fn static_files_are_served_from_the_web_folder_and_api_paths_stay_json() {
 }
 
 #[tokio::test]
+async fn page_paths_serve_their_html_files() {
+    let web = tempfile::tempdir().expect("temp dir");
+    for page in ["poll.html", "admin.html"] {
+        std::fs::write(web.path().join(page), format!("<p>{page}</p>")).expect("write");
+    }
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+
+    for (path, expected) in [
+        ("/polls/some-poll", "poll.html"),
+        ("/admin", "admin.html"),
+        ("/admin/polls/new", "admin.html"),
+        ("/admin/polls/12", "admin.html"),
+    ] {
+        let response = app.client.get(app.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert_eq!(response.text().await.unwrap(), format!("<p>{expected}</p>"), "{path}");
+    }
+    let api_path = app.client.get(app.url("/api/polls/some-poll")).send().await.expect("request");
+    assert_eq!(api_path.status(), 404);
+    assert_eq!(api_path.json::<serde_json::Value>().await.unwrap()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
 async fn a_wrong_method_gets_a_json_405() {
     let app = spawn_app().await;
 

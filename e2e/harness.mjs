@@ -1,0 +1,127 @@
+// Browser-test support: each test file gets its own fresh PostgreSQL database and its own api
+// process (the real binary, migrating on start, serving the real web/ folder), and a headless
+// Chromium driven by playwright-core. Pages are watched for console errors and failed requests.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const SCREENSHOTS = join(ROOT, "e2e", "screenshots");
+export const PASSWORD = "correct horse battery staple";
+const PG = { host: process.env.PGHOST ?? "127.0.0.1", port: process.env.PGPORT ?? "5432", user: process.env.PGUSER ?? "postgres" };
+
+function psql(sql) {
+  execFileSync("psql", ["-h", PG.host, "-p", PG.port, "-U", PG.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, server, log) {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`api exited with ${server.exitCode}:\n${log.join("")}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`api did not become healthy:\n${log.join("")}`);
+}
+
+/** A fresh database and an api process on a free port; `stop()` ends both. */
+export async function startStack(name) {
+  const binary = process.env.API_BINARY ?? join(ROOT, "target", "debug", "api");
+  const database = `blw_e2e_${name}_${process.pid}_${Date.now()}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  psql(`CREATE DATABASE "${database}"`);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: `postgres://${PG.user}@${PG.host}:${PG.port}/${database}?sslmode=disable`,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    WEB_DIR: join(ROOT, "web"),
+    RUST_LOG: process.env.RUST_LOG ?? "warn",
+  };
+  const log = [];
+  const server = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  server.stdout.on("data", (chunk) => log.push(chunk.toString()));
+  server.stderr.on("data", (chunk) => log.push(chunk.toString()));
+  const baseURL = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
+    psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  };
+  try {
+    await waitHealthy(`${baseURL}/healthz`, server, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  /** Makes an account through the api binary's CLI, as an operator would. */
+  const createAccount = (email, role, name = email.split("@")[0]) => {
+    const result = spawnSync(binary, ["accounts", "create", "--email", email, "--name", name, "--role", role], { env, input: `${PASSWORD}\n`, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`accounts create failed: ${result.stderr}`);
+  };
+  return { baseURL, database, stop, createAccount, log };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Records console errors, uncaught exceptions and failed requests of a page (and of its popups). */
+export function watch(page) {
+  const problems = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    // An EventSource or fetch cut short by navigating away is not a failure of the page.
+    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
+  return problems;
+}
+
+/** Runs axe-core in the page; returns violations of impact serious or critical. */
+export async function seriousA11yViolations(page) {
+  await page.addScriptTag({ content: readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8") });
+  const result = await page.evaluate(async () => axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** JSON from the api, outside the browser, to compare the page with. */
+export async function apiJson(baseURL, path) {
+  const response = await fetch(`${baseURL}${path}`);
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}

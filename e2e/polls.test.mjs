@@ -1,0 +1,220 @@
+// A live poll end to end in headless Chromium: an admin builds and opens a poll in the console,
+// two participants answer on phones, a presenter screen updates without reload, closing shows
+// everywhere; accounts and the analyst's read-only console.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { PASSWORD, apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
+
+let stack;
+let browser;
+const problems = [];
+before(async () => {
+  stack = await startStack("polls");
+  stack.createAccount("host@example.org", "admin", "Ada Admin");
+  stack.createAccount("reader@example.org", "analyst", "Andy Analyst");
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function page(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options });
+  const opened = await context.newPage();
+  problems.push(watch(opened));
+  return opened;
+}
+const phone = () => page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+
+async function logIn(console, email) {
+  await console.goto(`${stack.baseURL}/admin`);
+  await console.fill("#email", email);
+  await console.fill("#password", PASSWORD);
+  await console.click("button[type=submit]");
+  await console.waitForSelector("#admin-nav:not([hidden])");
+}
+
+async function answer(participant, choices) {
+  for (const [varName, response] of Object.entries(choices)) {
+    await participant.locator(`fieldset[data-question="${varName}"] label.choice`, { hasText: new RegExp(`^${response}$`) }).click();
+  }
+}
+
+test("admin builds and opens a poll; participants vote; results are live; closing shows everywhere", async () => {
+  const admin = await page();
+  await admin.goto(`${stack.baseURL}/admin`);
+  await admin.waitForSelector("#email");
+  assert.deepEqual(await seriousA11yViolations(admin), []);
+  await screenshot(admin, "admin-login");
+  await logIn(admin, "host@example.org");
+  assert.match(await admin.textContent("#whoami"), /Ada Admin \(admin\)/);
+
+  // The builder: an empty title is refused next to the field.
+  await admin.click("a[href='/admin/polls/new']");
+  await admin.waitForSelector("#catalog-search");
+  const consoleBefore = problems[0].length;
+  await admin.click("button[type=submit]");
+  await admin.waitForSelector("#title-error:not(:empty)");
+  assert.match(await admin.textContent("#title-error"), /title/i);
+  // The refused request is the one expected console line; nothing else.
+  assert.deepEqual(problems[0].splice(consoleBefore), ["console: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]);
+
+  await admin.fill("#poll-title", "Democracy town hall");
+  await admin.fill("#poll-description", "Three quick questions. Your answers are anonymous.");
+  await admin.fill("#catalog-search", "concede");
+  await admin.click("button[aria-label='Add perf_concede_defeat']");
+  await admin.click("button[aria-label='Add imp_concede_defeat']");
+  await admin.fill("#catalog-search", "party identification");
+  await admin.click("button[aria-label='Add pid3']");
+  // Offer only three importance responses; ask importance first.
+  await admin.locator("li[data-question=imp_concede_defeat] label", { hasText: "Not relevant" }).locator("input").uncheck();
+  await admin.click("button[aria-label='Move imp_concede_defeat up']");
+  await admin.selectOption("#poll-split", "pid3");
+  assert.deepEqual(await admin.$$eval("ol.chosen > li", (items) => items.map((i) => i.dataset.question)), ["imp_concede_defeat", "perf_concede_defeat", "pid3"]);
+  assert.deepEqual(await seriousA11yViolations(admin), []);
+  await screenshot(admin, "admin-builder");
+  await admin.click("button[type=submit]");
+  await admin.waitForURL(/\/admin\/polls\/\d+$/);
+  await admin.waitForSelector(".result-card");
+  const polls = await (await admin.request.get(`${stack.baseURL}/api/admin/polls`)).json();
+  assert.equal(polls.length, 1);
+  const poll = polls[0];
+  assert.equal(poll.split_by, "pid3");
+  assert.deepEqual(poll.questions.map((q) => q.var_name), ["imp_concede_defeat", "perf_concede_defeat", "pid3"]);
+  assert.deepEqual(poll.questions[0].responses.map((r) => r.response), ["Beneficial", "Important", "Essential"]);
+  assert.equal(poll.is_open, false, "a new poll starts closed");
+  await admin.click("text=Open poll");
+  await admin.waitForSelector(".badge.open");
+
+  // A presenter screen, opened before anyone votes.
+  const presenter = await page({ viewport: { width: 1600, height: 900 } });
+  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("0 responses"));
+  assert.equal(await presenter.locator(".join svg").count(), 1, "a QR code to join");
+  assert.match(await presenter.textContent(".join p"), new RegExp(`/polls/${poll.slug}$`));
+
+  // Two participants on phones.
+  const first = await phone();
+  await first.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await first.waitForSelector("fieldset.question-card");
+  const prefixes = await first.$$eval(".battery-prefix", (nodes) => nodes.map((n) => n.textContent));
+  assert.deepEqual(prefixes, [poll.questions[0].battery_prefix, poll.questions[1].battery_prefix, poll.questions[2].battery_prefix]);
+  assert.equal(await first.textContent(".submit-bar .progress"), "0 of 3 answered");
+  assert.equal(await first.isDisabled(".submit-bar button"), true);
+  await answer(first, { imp_concede_defeat: "Essential", perf_concede_defeat: "Partly meets" });
+  assert.equal(await first.textContent(".submit-bar .progress"), "2 of 3 answered");
+  assert.equal(await first.isDisabled(".submit-bar button"), true, "submit waits for every answer");
+  await answer(first, { pid3: "Democrat" });
+  assert.equal(await first.isDisabled(".submit-bar button"), false);
+  assert.deepEqual(await seriousA11yViolations(first), []);
+  await screenshot(first, "poll-form-phone");
+  await first.click(".submit-bar button");
+  await first.waitForSelector(".confirmation");
+  await first.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("1 response"));
+
+  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("1 response"));
+  const second = await phone();
+  await second.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await answer(second, { imp_concede_defeat: "Essential", perf_concede_defeat: "Fully meets", pid3: "Republican" });
+  await second.click(".submit-bar button");
+  await second.waitForSelector(".confirmation");
+
+  // Without a reload, the presenter, the first participant and the console count both votes.
+  for (const screen of [presenter, first, admin]) {
+    await screen.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("2 responses"));
+  }
+  const results = await apiJson(stack.baseURL, `/api/polls/${poll.slug}/results`);
+  const essential = results.questions[0].responses.findIndex((r) => r.response === "Essential");
+  assert.equal(results.questions[0].overall.counts[essential], 2);
+  const shownEssential = await first.locator(".result-card[data-question=imp_concede_defeat] .response-row", { hasText: "Essential" }).locator(".value").first().textContent();
+  assert.equal(shownEssential, "100% (2)");
+  const national = results.questions[0].national;
+  assert.ok(national, "national shares beside the audience's");
+  assert.match(await first.textContent(".result-card[data-question=imp_concede_defeat] .legend-line"), new RegExp(`US adults, BLW wave ${national.wave}`));
+  assert.deepEqual(await seriousA11yViolations(first), []);
+  await screenshot(first, "poll-results-phone");
+  await screenshot(presenter, "poll-presenter");
+  await admin.waitForSelector(".group-results table");
+  await screenshot(admin, "admin-poll-live");
+
+  // A reload shows the results, not the form: the browser kept its token.
+  await first.reload();
+  await first.waitForSelector(".results-summary");
+  assert.equal(await first.locator("fieldset.question-card").count(), 0);
+  await first.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("2 responses"));
+
+  // CSV of the raw responses, from the console.
+  const [csv] = await Promise.all([admin.waitForEvent("download"), admin.click("text=Download CSV")]);
+  const lines = (await readFile(await csv.path(), "utf8")).trim().split(/\r?\n/);
+  assert.ok(lines.length >= 3, lines.join("\n"));
+
+  // Closing reaches participants and the presenter live.
+  await admin.click("text=Close poll");
+  await admin.waitForSelector(".badge.closed");
+  for (const screen of [first, presenter]) {
+    await screen.waitForSelector(".closed-banner");
+    assert.match(await screen.textContent(".closed-banner"), /closed/);
+  }
+  const late = await phone();
+  await late.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await late.waitForSelector(".closed-banner");
+  assert.equal(await late.locator("fieldset.question-card").count(), 0, "a closed poll offers no form");
+  await screenshot(late, "poll-closed-phone");
+
+  // Delete asks first; cancel keeps the poll.
+  await admin.click("a[href='/admin']");
+  await admin.waitForSelector(`tr[data-poll='${poll.slug}']`);
+  await screenshot(admin, "admin-polls");
+  await admin.click(`tr[data-poll='${poll.slug}'] button.danger`);
+  await admin.click("dialog button[value=cancel]");
+  assert.equal((await (await admin.request.get(`${stack.baseURL}/api/admin/polls`)).json()).length, 1);
+  await admin.click(`tr[data-poll='${poll.slug}'] button.danger`);
+  assert.match(await admin.textContent("dialog"), /2 responses/);
+  await admin.click("dialog button[value=confirm]");
+  await admin.waitForSelector("text=No polls yet.");
+  await presenter.waitForSelector("text=This poll has been removed.");
+
+  assert.deepEqual(problems.flat(), []);
+});
+
+test("admins manage accounts; analysts get read-only views", async () => {
+  const admin = await page();
+  await logIn(admin, "host@example.org");
+  await admin.click("a[href='/admin/accounts']");
+  await admin.waitForSelector("tr[data-account='reader@example.org']");
+  await admin.fill("#new-email", "new.analyst@example.org");
+  await admin.fill("#new-name", "New Analyst");
+  await admin.fill("#new-password", PASSWORD);
+  await admin.click("form[aria-labelledby=new-account-title] button[type=submit]");
+  await admin.waitForSelector("tr[data-account='new.analyst@example.org']");
+  assert.deepEqual(await seriousA11yViolations(admin), []);
+  await screenshot(admin, "admin-accounts");
+
+  // A poll for the analyst to see, made through the api as the admin.
+  const created = await admin.request.post(`${stack.baseURL}/api/admin/polls`, {
+    data: { title: "Analyst view check", description: "", questions: [{ var_name: "perf_concede_defeat" }] },
+    headers: { origin: stack.baseURL },
+  });
+  assert.equal(created.status(), 201);
+
+  const analyst = await page();
+  await logIn(analyst, "new.analyst@example.org");
+  await analyst.waitForSelector("tr[data-poll]");
+  assert.match(await analyst.textContent("#whoami"), /New Analyst \(analyst\)/);
+  assert.equal(await analyst.locator("a[href='/admin/polls/new']").isVisible(), false);
+  assert.equal(await analyst.locator("a[href='/admin/accounts']").isVisible(), false);
+  assert.equal(await analyst.locator("tr[data-poll] button").count(), 0, "no open, close or delete");
+  assert.match(await analyst.textContent("main"), /Read-only/);
+  await analyst.click("tr[data-poll] th a");
+  await analyst.waitForSelector(".result-card");
+  assert.equal(await analyst.locator("text=Close poll").count() + await analyst.locator("text=Open poll").count(), 0);
+  assert.equal(await analyst.locator("text=Download CSV").count(), 1);
+  assert.deepEqual(await seriousA11yViolations(analyst), []);
+
+  // Logging out returns to the login form.
+  await analyst.click("#logout");
+  await analyst.waitForSelector("#email");
+  assert.deepEqual(problems.flat(), []);
+});

@@ -1,0 +1,350 @@
+// Admin console (/admin…): log in; list, build, open, close and delete polls; watch their live
+// results; manage accounts. Analysts get the same views read-only. Every change goes through the
+// api, which checks the role again: hiding a button is a courtesy, not the guard.
+import { api, el, integer, showError } from "./common.js";
+import { ResultsView, followResults } from "./poll-results.js";
+
+const dom = {
+  nav: document.getElementById("admin-nav"),
+  whoami: document.getElementById("whoami"),
+  logout: document.getElementById("logout"),
+  status: document.getElementById("status"),
+  view: document.getElementById("view"),
+};
+let user = null;
+let stream = null; // the results stream of the poll on screen, closed when leaving it
+const isAdmin = () => user?.role === "admin";
+const dateTime = (iso) => new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+
+function go(path) {
+  history.pushState(null, "", path);
+  route();
+}
+
+async function route() {
+  stream?.close();
+  stream = null;
+  dom.status.replaceChildren();
+  if (!user) {
+    try {
+      user = (await api("/api/auth/session")).data.user;
+    } catch (error) {
+      return showError(dom.status, error);
+    }
+    if (!user) return loginView();
+  }
+  dom.nav.hidden = false;
+  dom.whoami.textContent = `${user.name} (${user.role})`;
+  for (const link of dom.nav.querySelectorAll("[data-admin-only]")) link.hidden = !isAdmin();
+  const path = location.pathname.replace(/\/+$/, "");
+  const section = path === "/admin/polls/new" ? "new" : path === "/admin/accounts" ? "accounts" : "polls";
+  for (const link of dom.nav.querySelectorAll("a[data-section]")) {
+    if (link.dataset.section === section && !/^\/admin\/polls\/\d+$/.test(path)) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  try {
+    const pollMatch = path.match(/^\/admin\/polls\/(\d+)$/);
+    if (pollMatch) await pollView(Number(pollMatch[1]));
+    else if (section === "new") await builderView();
+    else if (section === "accounts") await accountsView();
+    else await pollsView();
+  } catch (error) {
+    if (error.status === 401) {
+      user = null;
+      return loginView("Your session has ended. Please log in again.");
+    }
+    showError(dom.status, error);
+  }
+}
+
+function loginView(message) {
+  dom.nav.hidden = true;
+  const email = el("input", { type: "email", id: "email", name: "email", autocomplete: "username", required: true });
+  const password = el("input", { type: "password", id: "password", name: "password", autocomplete: "current-password", required: true });
+  const error = el("div", { class: "status", "aria-live": "assertive" }, message ? el("p", { class: "note" }, message) : null);
+  const form = el("form", { class: "panel login", "aria-labelledby": "login-title" },
+    el("h2", { id: "login-title" }, "Log in"),
+    el("p", { class: "note" }, "For BLW staff. Accounts are made by an admin."),
+    el("div", { class: "field" }, el("label", { for: "email" }, "Email"), email),
+    el("div", { class: "field" }, el("label", { for: "password" }, "Password"), password),
+    error,
+    el("button", { type: "submit" }, "Log in"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      user = (await api("/api/auth/login", { method: "POST", body: { email: email.value, password: password.value } })).data.user;
+      route();
+    } catch (failure) {
+      showError(error, failure);
+      password.select();
+    }
+  });
+  dom.view.replaceChildren(form);
+  email.focus();
+}
+
+/** Asks before something that cannot be undone; resolves true on confirm. */
+function confirmDialog(message, action) {
+  return new Promise((resolve) => {
+    const dialog = el("dialog", { class: "panel", "aria-labelledby": "confirm-text" },
+      el("p", { id: "confirm-text" }, message),
+      el("form", { method: "dialog", class: "actions" },
+        el("button", { value: "cancel", class: "secondary" }, "Cancel"),
+        el("button", { value: "confirm", class: "danger" }, action)));
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "confirm");
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+async function setOpen(poll, isOpen) {
+  await api(`/api/admin/polls/${poll.id}`, { method: "PATCH", body: { is_open: isOpen } });
+}
+
+async function deletePoll(poll) {
+  if (!(await confirmDialog(`Delete “${poll.title}” and its ${integer(poll.respondents)} responses? This cannot be undone.`, "Delete poll"))) return false;
+  await api(`/api/admin/polls/${poll.id}`, { method: "DELETE" });
+  return true;
+}
+
+function pollLinks(poll) {
+  return el("span", { class: "links actions" },
+    el("a", { href: `/polls/${poll.slug}`, target: "_blank", rel: "noopener" }, "Participant page"),
+    el("a", { href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" }, "Present"),
+    el("a", { href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "CSV"));
+}
+
+const statusBadge = (poll) => el("span", { class: `badge ${poll.is_open ? "open" : "closed"}` }, poll.is_open ? "Open" : "Closed");
+
+async function pollsView() {
+  const polls = (await api("/api/admin/polls")).data;
+  const act = (fn) => async () => {
+    try {
+      await fn();
+      await pollsView();
+    } catch (error) {
+      showError(dom.status, error);
+    }
+  };
+  const rows = polls.map((poll) => el("tr", { dataset: { poll: poll.slug } },
+    el("th", { scope: "row" }, el("a", { href: `/admin/polls/${poll.id}` }, poll.title)),
+    el("td", {}, statusBadge(poll)),
+    el("td", { class: "num" }, integer(poll.respondents)),
+    el("td", {}, dateTime(poll.created_at)),
+    el("td", {}, el("div", { class: "actions" },
+      isAdmin() ? el("button", { type: "button", class: "small secondary", onclick: act(() => setOpen(poll, !poll.is_open)) }, poll.is_open ? "Close" : "Open") : null,
+      pollLinks(poll),
+      isAdmin() ? el("button", { type: "button", class: "small danger", onclick: act(() => deletePoll(poll)) }, "Delete") : null))));
+  dom.view.replaceChildren(el("section", { class: "panel" },
+    el("div", { class: "actions", style: "justify-content:space-between" }, el("h2", {}, "Polls"),
+      isAdmin() ? el("a", { class: "button", href: "/admin/polls/new" }, "New poll") : el("p", { class: "note" }, "Read-only: analysts can watch and export polls.")),
+    polls.length
+      ? el("div", { class: "table-wrap" }, el("table", { class: "dense" },
+        el("thead", {}, el("tr", {}, ["Title", "Status", "Respondents", "Created", "Actions"].map((h) => el("th", { scope: "col", class: h === "Respondents" ? "num" : null }, h)))),
+        el("tbody", {}, rows)))
+      : el("p", { class: "empty" }, "No polls yet.")));
+}
+
+async function pollView(id) {
+  const poll = (await api(`/api/admin/polls/${id}`)).data;
+  const resultsBox = el("div", { id: "poll-results" });
+  const act = (fn) => async () => {
+    try {
+      if (await fn() !== false) await route();
+    } catch (error) {
+      showError(dom.status, error);
+    }
+  };
+  dom.view.replaceChildren(
+    el("section", { class: "panel" },
+      el("p", {}, el("a", { href: "/admin" }, "← All polls")),
+      el("h2", {}, poll.title, " ", statusBadge(poll)),
+      poll.description ? el("p", {}, poll.description) : null,
+      el("p", { class: "note" }, `Created ${dateTime(poll.created_at)} · ${poll.questions.length} questions · split by ${poll.split_by ?? "nothing"} · participants join at `,
+        el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`)),
+      el("div", { class: "actions" },
+        isAdmin() ? el("button", { type: "button", onclick: act(() => setOpen(poll, !poll.is_open)) }, poll.is_open ? "Close poll" : "Open poll") : null,
+        el("a", { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" }, "Presenter view"),
+        el("a", { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "Download CSV"),
+        isAdmin() ? el("button", { type: "button", class: "danger", onclick: act(async () => (await deletePoll(poll)) && (go("/admin"), false)) }, "Delete") : null)),
+    el("section", { "aria-label": "Live results" }, resultsBox));
+  const view = new ResultsView(resultsBox, { showGroups: true });
+  stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"));
+}
+
+/** Every catalog question, flattened, with its battery (and sub-battery) as its group. */
+async function catalogQuestions() {
+  const batteries = (await api("/api/batteries")).data;
+  return batteries.flatMap((battery) => [
+    ...battery.questions.map((q) => ({ ...q, group: battery.name })),
+    ...battery.sub_batteries.flatMap((sub) => sub.questions.map((q) => ({ ...q, group: `${battery.name} › ${sub.name}` }))),
+  ]);
+}
+
+async function builderView() {
+  if (!isAdmin()) {
+    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins create polls.")));
+    return;
+  }
+  const catalog = await catalogQuestions();
+  const chosen = []; // { question, offered: Set of response indices }
+  const errors = {};
+  const errorFor = (name) => (errors[name] = el("p", { class: "field-error", id: `${name}-error`, role: "alert" }));
+  const title = el("input", { type: "text", id: "poll-title", required: true, "aria-describedby": "title-error" });
+  const description = el("textarea", { id: "poll-description", "aria-describedby": "description-error" });
+  const search = el("input", { type: "search", id: "catalog-search", placeholder: "Search questions…", autocomplete: "off" });
+  const list = el("div", { class: "catalog-list", role: "region", "aria-label": "Catalog questions", tabindex: "0" });
+  const chosenList = el("ol", { class: "chosen", "aria-label": "Questions in this poll" });
+  const split = el("select", { id: "poll-split", "aria-describedby": "split_by-error" });
+  const formError = el("div", { class: "status" });
+
+  const fillCatalog = () => {
+    const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const matches = catalog.filter((q) => words.every((w) => `${q.text} ${q.short_text ?? ""} ${q.var_name} ${q.group}`.toLowerCase().includes(w)));
+    const groups = Map.groupBy(matches, (q) => q.group);
+    list.replaceChildren(...[...groups].map(([group, questions]) => el("div", {}, el("h4", {}, group),
+      questions.map((q) => el("div", { class: "catalog-item" }, el("span", {}, q.short_text ?? q.text, " ", el("code", {}, q.var_name)),
+        el("button", { type: "button", class: "small secondary", disabled: chosen.some((c) => c.question.var_name === q.var_name), "aria-label": `Add ${q.var_name}`, onclick: () => add(q) }, "Add"))))));
+    if (!matches.length) list.append(el("p", { class: "empty", style: "padding:0.5rem" }, "No question matches."));
+  };
+  const add = (question) => {
+    chosen.push({ question, offered: new Set(question.responses.map((_, i) => i)) });
+    refresh();
+  };
+  const move = (index, by) => {
+    const [item] = chosen.splice(index, 1);
+    chosen.splice(index + by, 0, item);
+    refresh();
+  };
+  const refresh = () => {
+    fillCatalog();
+    const previous = split.value;
+    split.replaceChildren(el("option", { value: "" }, "No split"), ...chosen.map((c) => el("option", { value: c.question.var_name, selected: c.question.var_name === previous }, `${c.question.short_text ?? c.question.text} (${c.question.var_name})`)));
+    chosenList.replaceChildren(...chosen.map((item, index) => el("li", { dataset: { question: item.question.var_name } },
+      el("div", { class: "row" }, el("span", {}, el("strong", {}, `${index + 1}. `), item.question.text, " ", el("code", {}, item.question.var_name)),
+        el("span", { class: "actions" },
+          el("button", { type: "button", class: "small secondary", disabled: index === 0, "aria-label": `Move ${item.question.var_name} up`, onclick: () => move(index, -1) }, "↑"),
+          el("button", { type: "button", class: "small secondary", disabled: index === chosen.length - 1, "aria-label": `Move ${item.question.var_name} down`, onclick: () => move(index, 1) }, "↓"),
+          el("button", { type: "button", class: "small secondary", "aria-label": `Remove ${item.question.var_name}`, onclick: () => { chosen.splice(index, 1); refresh(); } }, "Remove"))),
+      el("fieldset", { class: "offered" }, el("legend", { class: "visually-hidden" }, `Responses offered for ${item.question.var_name}`),
+        item.question.responses.map((response, i) => el("label", {},
+          el("input", { type: "checkbox", checked: item.offered.has(i), onchange: (event) => { if (event.target.checked) item.offered.add(i); else item.offered.delete(i); } }),
+          response))))));
+    if (!chosen.length) chosenList.append(el("li", { class: "empty" }, "Add questions from the catalog."));
+  };
+  search.addEventListener("input", fillCatalog);
+
+  const form = el("form", { class: "panel", novalidate: true, "aria-labelledby": "builder-title" },
+    el("h2", { id: "builder-title" }, "New poll"),
+    el("div", { class: "form-grid" },
+      el("div", { class: "field" }, el("label", { for: "poll-title" }, "Title"), title, errorFor("title")),
+      el("div", { class: "field" }, el("label", { for: "poll-split" }, "Split results by"), split, errorFor("split_by"))),
+    el("div", { class: "field" }, el("label", { for: "poll-description" }, "Description (shown to participants)"), description, errorFor("description")),
+    el("div", { class: "builder" },
+      el("div", {}, el("label", { for: "catalog-search", style: "font-weight:600" }, "Catalog"), search, list),
+      el("div", {}, el("h3", {}, "Questions in this poll"), chosenList, errorFor("questions"))),
+    formError,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, "Create poll"), el("a", { href: "/admin", class: "button secondary" }, "Cancel")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Object.values(errors).forEach((e) => e.replaceChildren());
+    formError.replaceChildren();
+    const body = {
+      title: title.value,
+      description: description.value,
+      questions: chosen.map((c) => ({
+        var_name: c.question.var_name,
+        response_indices: c.offered.size === c.question.responses.length ? null : [...c.offered].sort((a, b) => a - b),
+      })),
+      split_by: split.value || null,
+    };
+    try {
+      const poll = (await api("/api/admin/polls", { method: "POST", body })).data;
+      go(`/admin/polls/${poll.id}`);
+    } catch (error) {
+      const field = (error.field ?? "").split(/[.[]/)[0];
+      if (errors[field]) errors[field].textContent = error.message;
+      else showError(formError, error);
+    }
+  });
+  refresh();
+  dom.view.replaceChildren(form);
+}
+
+async function accountsView() {
+  if (!isAdmin()) {
+    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins manage accounts.")));
+    return;
+  }
+  const accounts = (await api("/api/admin/accounts")).data;
+  const rowError = el("div", { class: "status" });
+  const patch = async (account, body) => {
+    try {
+      await api(`/api/admin/accounts/${account.id}`, { method: "PATCH", body });
+      await accountsView();
+    } catch (error) {
+      showError(rowError, error);
+    }
+  };
+  const table = el("table", { class: "dense" },
+    el("thead", {}, el("tr", {}, ["Email", "Name", "Role", "Status", "Last login", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, accounts.map((account) => el("tr", { dataset: { account: account.email } },
+      el("th", { scope: "row" }, account.email),
+      el("td", {}, account.name),
+      el("td", {}, el("select", { "aria-label": `Role of ${account.email}`, onchange: (event) => patch(account, { role: event.target.value }) },
+        ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)))),
+      el("td", {}, account.is_active ? "Active" : "Deactivated"),
+      el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
+      el("td", {}, el("button", { type: "button", class: "small secondary", onclick: () => patch(account, { is_active: !account.is_active }) }, account.is_active ? "Deactivate" : "Reactivate"))))));
+
+  const fields = { email: "Email", name: "Name", password: "Password (10+ characters)" };
+  const inputs = {};
+  const errors = {};
+  const formError = el("div", { class: "status" });
+  const role = el("select", { id: "new-role" }, el("option", { value: "analyst" }, "analyst"), el("option", { value: "admin" }, "admin"));
+  const form = el("form", { class: "panel", novalidate: true, "aria-labelledby": "new-account-title" },
+    el("h2", { id: "new-account-title" }, "New account"),
+    el("div", { class: "form-grid" },
+      Object.entries(fields).map(([name, label]) => {
+        inputs[name] = el("input", { id: `new-${name}`, type: name === "password" ? "password" : name === "email" ? "email" : "text", autocomplete: name === "password" ? "new-password" : "off", "aria-describedby": `new-${name}-error` });
+        errors[name] = el("p", { class: "field-error", id: `new-${name}-error` });
+        return el("div", { class: "field" }, el("label", { for: `new-${name}` }, label), inputs[name], errors[name]);
+      }),
+      el("div", { class: "field" }, el("label", { for: "new-role" }, "Role"), role)),
+    formError,
+    el("button", { type: "submit" }, "Create account"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Object.values(errors).forEach((e) => e.replaceChildren());
+    formError.replaceChildren();
+    try {
+      await api("/api/admin/accounts", { method: "POST", body: { email: inputs.email.value, name: inputs.name.value, password: inputs.password.value, role: role.value } });
+      await accountsView();
+    } catch (error) {
+      if (errors[error.field]) errors[error.field].textContent = error.message;
+      else showError(formError, error);
+    }
+  });
+  dom.view.replaceChildren(el("section", { class: "panel" }, el("h2", {}, "Accounts"), rowError, el("div", { class: "table-wrap" }, table)), form);
+}
+
+// Links inside the console change the view without reloading the page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[href^='/admin']");
+  if (!link || link.target || link.hasAttribute("download") || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  go(link.getAttribute("href"));
+});
+dom.logout.addEventListener("click", async () => {
+  try {
+    await api("/api/auth/logout", { method: "POST" });
+  } finally {
+    user = null;
+    go("/admin");
+  }
+});
+window.addEventListener("popstate", route);
+route();

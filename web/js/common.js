@@ -1,0 +1,126 @@
+// Shared by every page: the api client, formatting, the palette, small DOM helpers.
+
+/** An api error: the JSON body's `error` with the HTTP status. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = body?.error ?? {};
+    super(error.message ?? `request failed (${status})`);
+    this.status = status;
+    this.code = error.code;
+    this.field = error.field ?? error.parameter;
+  }
+}
+
+/** JSON request to the api; throws ApiError with the server's message on any non-2xx. */
+export async function api(path, { method = "GET", body } = {}) {
+  const init = { method, headers: { accept: "application/json" }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return { status: response.status, data: json };
+}
+
+/** `0.4567` → `"45.7%"` (tables, tooltips) or `"46%"` (chart labels). */
+export const pct1 = (p) => (p == null ? "–" : `${(p * 100).toFixed(1)}%`);
+export const pct0 = (p) => (p == null ? "–" : `${Math.round(p * 100)}%`);
+/** A percentage number without the sign, as in tables and CSV. */
+export const pctNumber = (p) => (p == null ? "" : (p * 100).toFixed(1));
+export const integer = (n) => (n == null ? "–" : Number(n).toLocaleString("en-US"));
+
+/** Cells with fewer respondents than this are drawn faded and hollow, with a note. */
+export const SMALL_N = 100;
+
+/** Okabe–Ito colours and shapes per group (../shared/design/UI.md); "All" when there is no split. */
+export const ALL = "All respondents";
+const GROUP_STYLE = {
+  [ALL]: { color: "#333333", symbol: "diamond" },
+  Democrat: { color: "#0072B2", symbol: "circle" },
+  Republican: { color: "#D55E00", symbol: "triangle" },
+  "Independent or Other": { color: "#009E73", symbol: "square" },
+  Independent: { color: "#009E73", symbol: "square" },
+  Liberal: { color: "#56B4E9", symbol: "circle" },
+  Moderate: { color: "#999999", symbol: "square" },
+  Conservative: { color: "#E69F00", symbol: "triangle" },
+};
+const FALLBACK = [
+  { color: "#CC79A7", symbol: "star" },
+  { color: "#F0E442", symbol: "cross" },
+  { color: "#56B4E9", symbol: "wye" },
+];
+export function groupStyle(group, index = 0) {
+  return GROUP_STYLE[group] ?? FALLBACK[index % FALLBACK.length];
+}
+
+/** SVG path for a group's shape at the origin, for legends drawn outside Plot. */
+export function symbolPath(symbol, size = 64) {
+  const type = {
+    circle: d3.symbolCircle, triangle: d3.symbolTriangle, square: d3.symbolSquare,
+    diamond: d3.symbolDiamond, star: d3.symbolStar, cross: d3.symbolCross, wye: d3.symbolWye,
+  }[symbol] ?? d3.symbolCircle;
+  return d3.symbol(type, size)();
+}
+
+/** A diverging sequence for an ordinal response scale: negative end to positive end, light middle. */
+export function responseColors(count) {
+  if (count <= 1) return ["#0072B2"];
+  return d3.quantize(d3.interpolateRgbBasis(["#B35806", "#F1E5D3", "#2166AC"]), count);
+}
+
+/** `el("p", {class: "x"}, "text", child)`: a DOM element. Attributes starting with `on` are listeners. */
+export function el(tag, attributes = {}, ...children) {
+  const node = tag === "svg" || tag === "path" ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value == null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+/** A small legend: the group's shape in its colour beside its name. */
+export function legendItem(group, index) {
+  const style = groupStyle(group, index);
+  const svg = el("svg", { width: 16, height: 16, viewBox: "-8 -8 16 16", "aria-hidden": "true" },
+    el("path", { d: symbolPath(style.symbol), fill: style.color }));
+  return el("span", { class: "legend-item" }, svg, group);
+}
+
+/** Saves text or a blob as a file. */
+export function download(filename, content, type = "text/plain") {
+  const blob = content instanceof Blob ? content : new Blob([content], { type });
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** RFC 4180 CSV: quotes a field when it holds a comma, quote or newline. */
+export function toCsv(header, rows) {
+  const field = (value) => {
+    const text = value == null ? "" : String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [header, ...rows].map((row) => row.map(field).join(",")).join("\r\n") + "\r\n";
+}
+
+/** Shows an error message in a page's status area (role=alert, so screen readers hear it). */
+export function showError(container, error) {
+  container.replaceChildren(el("p", { class: "error", role: "alert" }, error?.message ?? String(error)));
+}

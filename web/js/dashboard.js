@@ -1,0 +1,237 @@
+// Survey dashboard: a question's distribution per group, its top-2 share over waves, and the
+// principles scatter. The whole view lives in the URL (?view=&q=&wave=&split=): share a link, get
+// the same view; the back button steps through earlier views.
+import { api, el, showError } from "./common.js";
+import { chartCard, distributionChart, principlesChart, trendChart } from "./charts.js";
+
+const SPLITS = ["none", "party", "ideology"];
+const dom = {
+  tabs: [...document.querySelectorAll(".tabs a")],
+  search: document.getElementById("question-search"),
+  pickerField: document.getElementById("picker-field"),
+  question: document.getElementById("question"),
+  wave: document.getElementById("wave"),
+  split: [...document.querySelectorAll("input[name=split]")],
+  status: document.getElementById("status"),
+  view: document.getElementById("view"),
+};
+
+let catalog = []; // every question, flattened, with its battery and sub-battery
+let waves = []; // every wave number, ascending
+const proportionsCache = new Map();
+let renderId = 0;
+
+function readState() {
+  const params = new URLSearchParams(location.search);
+  const view = params.get("view") === "principles" ? "principles" : "question";
+  const split = SPLITS.includes(params.get("split")) ? params.get("split") : "none";
+  const wave = params.has("wave") && /^\d+$/.test(params.get("wave")) ? Number(params.get("wave")) : null;
+  return { view, q: params.get("q"), wave, split };
+}
+
+function urlFor(state) {
+  const params = new URLSearchParams();
+  params.set("view", state.view);
+  if (state.view === "question" && state.q) params.set("q", state.q);
+  if (state.wave != null) params.set("wave", String(state.wave));
+  params.set("split", state.split);
+  return `?${params}`;
+}
+
+/** Every control goes through here: a new history entry, then the view. */
+function navigate(change) {
+  const state = { ...readState(), ...change };
+  history.pushState(null, "", urlFor(state));
+  render();
+}
+
+function flattenCatalog(batteries) {
+  const out = [];
+  for (const battery of batteries) {
+    for (const question of battery.questions) out.push({ ...question, group: battery.name });
+    for (const sub of battery.sub_batteries) {
+      for (const question of sub.questions) out.push({ ...question, group: `${battery.name} › ${sub.name}` });
+    }
+  }
+  return out;
+}
+
+function questionLabel(question) {
+  return question.short_text ? `${question.short_text} (${question.var_name})` : `${question.text} (${question.var_name})`;
+}
+
+/** The question list, narrowed to the questions containing every word typed in the search box. */
+function fillQuestionList(selected) {
+  const words = dom.search.value.toLowerCase().split(/\s+/).filter(Boolean);
+  const matches = catalog.filter((q) => {
+    const haystack = `${q.text} ${q.short_text ?? ""} ${q.var_name} ${q.group}`.toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+  const groups = new Map();
+  for (const q of matches) {
+    if (!groups.has(q.group)) groups.set(q.group, []);
+    groups.get(q.group).push(q);
+  }
+  const options = [...groups].map(([label, questions]) =>
+    el("optgroup", { label }, questions.map((q) => el("option", { value: q.var_name, selected: q.var_name === selected }, questionLabel(q)))));
+  if (!matches.length) options.push(el("option", { value: "", disabled: true }, "No question matches the search"));
+  // Keep the current question choosable even when the search hides it.
+  if (selected && !matches.some((q) => q.var_name === selected)) {
+    const current = catalog.find((q) => q.var_name === selected);
+    if (current) options.unshift(el("option", { value: current.var_name, selected: true }, questionLabel(current)));
+  }
+  dom.question.replaceChildren(...options);
+}
+
+function fillWaves(available, selected) {
+  dom.wave.replaceChildren(...available.slice().reverse().map((w) => el("option", { value: String(w), selected: w === selected }, `Wave ${w}`)));
+}
+
+function syncControls(state) {
+  for (const tab of dom.tabs) {
+    tab.href = urlFor({ ...state, view: tab.dataset.view });
+    if (tab.dataset.view === state.view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  dom.pickerField.hidden = state.view !== "question";
+  for (const radio of dom.split) radio.checked = radio.value === state.split;
+  if (state.view === "question") fillQuestionList(state.q);
+}
+
+function questionText(question) {
+  return el("p", { class: "question-text" },
+    question.battery_prefix ? el("span", { class: "prefix" }, question.battery_prefix) : null,
+    el("strong", {}, question.text));
+}
+
+async function proportions(q, split) {
+  const key = `${q}|${split}`;
+  if (!proportionsCache.has(key)) {
+    const request = api(`/api/surveys/questions/${encodeURIComponent(q)}/proportions?split=${split}`).then((r) => r.data);
+    request.catch(() => proportionsCache.delete(key));
+    proportionsCache.set(key, request);
+  }
+  return proportionsCache.get(key);
+}
+
+function chartWidth() {
+  return Math.max(320, Math.min(1120, dom.view.clientWidth - 42));
+}
+
+async function renderQuestion(state, id) {
+  const question = catalog.find((q) => q.var_name === state.q);
+  if (!question) {
+    dom.view.replaceChildren();
+    showError(dom.status, new Error(state.q ? `There is no question "${state.q}". Pick one from the list.` : "Pick a question."));
+    return;
+  }
+  const data = await proportions(question.var_name, state.split);
+  if (id !== renderId) return;
+  const asked = [...new Set(data.cells.filter((c) => c.wave != null).map((c) => c.wave))].sort((a, b) => a - b);
+  if (!asked.length) {
+    fillWaves([], null);
+    dom.view.replaceChildren(el("section", { class: "panel" }, questionText(question), el("p", { class: "empty" }, "No wave has valid answers to this question yet.")));
+    return;
+  }
+  let wave = state.wave;
+  const notes = [];
+  if (wave == null || !asked.includes(wave)) {
+    if (wave != null) notes.push(`Wave ${wave} did not ask this question; showing wave ${asked[asked.length - 1]}, the latest that did.`);
+    wave = asked[asked.length - 1];
+  }
+  fillWaves(asked, wave);
+  const width = chartWidth();
+  const waveCells = data.cells.filter((c) => c.wave === wave);
+  const distribution = distributionChart(waveCells, data.question.responses, width);
+  const trend = trendChart(data.cells, width);
+  const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
+  dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
+  dom.view.replaceChildren(
+    chartCard({ id: "distribution", title: `Responses in wave ${wave}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: distribution, filename: `${question.var_name}-wave${wave}-${state.split}` }),
+    chartCard({ id: "trend", title: `Top-2 share over waves`, subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, question: questionText(question), chart: trend, filename: `${question.var_name}-top2-${state.split}`, tableOpen: false }));
+}
+
+async function renderPrinciples(state, id) {
+  fillWaves(waves, state.wave ?? waves[waves.length - 1]);
+  const wave = state.wave ?? waves[waves.length - 1];
+  const { data } = await api(`/api/surveys/principles?wave=${wave}&split=${state.split}`);
+  if (id !== renderId) return;
+  dom.status.replaceChildren();
+  if (!data.principles.length) {
+    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", { class: "empty" }, `Wave ${wave} asked no principle's importance and performance both. Pick another wave.`)));
+    return;
+  }
+  const chart = principlesChart(data.principles, chartWidth(), (q) => navigate({ view: "question", q }));
+  const explanation = el("p", { class: "question-text" }, "Each point is a principle: how many rate it important (top two responses, across) against how many say the US meets it (top two, up). Points below the dashed line: the US falls short of what people think matters. Click a point to open its performance question.");
+  dom.view.replaceChildren(chartCard({
+    id: "principles", title: `Importance vs performance, wave ${wave}`, subtitle: "weighted top-2 %", question: explanation, chart,
+    filename: `principles-wave${wave}-${state.split}`, linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
+  }));
+}
+
+async function render() {
+  const id = ++renderId;
+  const state = readState();
+  if (state.view === "question" && !state.q && catalog.length) {
+    // Open on the first performance question rather than an empty page; keep the URL honest.
+    state.q = (catalog.find((q) => q.var_name.startsWith("perf_")) ?? catalog[0]).var_name;
+    history.replaceState(null, "", urlFor(state));
+  }
+  syncControls(state);
+  dom.view.setAttribute("aria-busy", "true");
+  try {
+    if (state.view === "principles") await renderPrinciples(state, id);
+    else await renderQuestion(state, id);
+  } catch (error) {
+    if (id === renderId) showError(dom.status, error);
+  } finally {
+    if (id === renderId) dom.view.removeAttribute("aria-busy");
+  }
+}
+
+function wireControls() {
+  dom.search.addEventListener("input", () => fillQuestionList(readState().q));
+  dom.search.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const first = dom.question.querySelector("option:not([disabled])");
+    if (first && first.value !== readState().q) navigate({ q: first.value });
+  });
+  dom.question.addEventListener("change", () => dom.question.value && navigate({ q: dom.question.value }));
+  dom.wave.addEventListener("change", () => navigate({ wave: Number(dom.wave.value) }));
+  for (const radio of dom.split) radio.addEventListener("change", () => navigate({ split: radio.value }));
+  for (const tab of dom.tabs) {
+    tab.addEventListener("click", (event) => {
+      event.preventDefault();
+      navigate({ view: tab.dataset.view });
+    });
+  }
+  document.getElementById("controls").addEventListener("submit", (event) => event.preventDefault());
+  window.addEventListener("popstate", render);
+  let lastWidth = dom.view.clientWidth;
+  window.addEventListener("resize", () => {
+    clearTimeout(wireControls.resizeTimer);
+    wireControls.resizeTimer = setTimeout(() => {
+      if (Math.abs(dom.view.clientWidth - lastWidth) > 40) {
+        lastWidth = dom.view.clientWidth;
+        render();
+      }
+    }, 200);
+  });
+}
+
+async function start() {
+  wireControls();
+  try {
+    const [batteries, waveList] = await Promise.all([api("/api/batteries"), api("/api/surveys/waves")]);
+    catalog = flattenCatalog(batteries.data);
+    waves = waveList.data.map((w) => w.number).sort((a, b) => a - b);
+  } catch (error) {
+    showError(dom.status, error);
+    return;
+  }
+  await render();
+}
+
+// The vendored chart libraries are classic deferred scripts: they have run before this module.
+start();

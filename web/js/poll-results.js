@@ -1,0 +1,104 @@
+// Live poll results, shared by the participant page, the presenter view and the admin console:
+// horizontal bars per response, the audience's share beside the national weighted share. Bars are
+// updated in place so they glide (CSS transitions) as votes arrive.
+import { el, integer, pct0, pct1 } from "./common.js";
+
+/** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed. */
+export function followResults(slug, onResults, onDeleted) {
+  const source = new EventSource(`/api/polls/${encodeURIComponent(slug)}/results/stream`);
+  const handle = (kind) => (event) => {
+    const data = JSON.parse(event.data);
+    if (data.deleted) {
+      source.close();
+      onDeleted?.();
+      return;
+    }
+    // After `closed` the server ends the stream; EventSource reconnects by itself and then hears
+    // of a reopening (update) or a deletion, so the screen follows the admin's later moves too.
+    onResults(data, kind);
+  };
+  source.addEventListener("snapshot", handle("snapshot"));
+  source.addEventListener("update", handle("update"));
+  source.addEventListener("closed", handle("closed"));
+  return source;
+}
+
+/** Renders (first call) or updates (later calls) the results of every question into `container`. */
+export class ResultsView {
+  constructor(container, { present = false, showGroups = false } = {}) {
+    this.container = container;
+    this.present = present;
+    this.showGroups = showGroups;
+    this.cards = new Map(); // var_name → { card, rows: [{ audience, national, label }] }
+    this.live = el("span", { class: "live", "aria-hidden": "true" });
+    this.summary = el("p", { class: "results-summary", "aria-live": "polite" });
+    container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary));
+  }
+
+  update(results) {
+    const state = results.is_open ? "Live" : "Final results";
+    this.summary.textContent = `${state} · ${integer(results.respondents)} ${results.respondents === 1 ? "response" : "responses"}`;
+    this.live.classList.toggle("closed", !results.is_open);
+    this.live.classList.remove("pulse");
+    void this.live.offsetWidth; // restart the pulse animation
+    this.live.classList.add("pulse");
+    results.questions.forEach((question, index) => this.updateQuestion(question, index, results.questions.length));
+  }
+
+  updateQuestion(question, index, total) {
+    let entry = this.cards.get(question.var_name);
+    if (!entry) {
+      entry = this.buildQuestion(question, index, total);
+      this.cards.set(question.var_name, entry);
+      this.container.append(entry.card);
+    }
+    question.responses.forEach((response, i) => {
+      const row = entry.rows[i];
+      const share = question.overall.shares[i] ?? 0;
+      row.audience.style.width = `${(share * 100).toFixed(2)}%`;
+      row.audienceValue.textContent = `${pct0(share)} (${integer(question.overall.counts[i] ?? 0)})`;
+      row.audienceValue.title = `${pct1(share)} of this audience`;
+      if (question.national) {
+        const national = question.national.shares[i] ?? 0;
+        row.national.style.width = `${(national * 100).toFixed(2)}%`;
+        row.nationalValue.textContent = pct0(national);
+      }
+    });
+    entry.count.textContent = `${integer(question.overall.n)} ${question.overall.n === 1 ? "answer" : "answers"}`;
+    if (entry.groups) entry.groups.replaceChildren(...(question.groups.length ? [groupTable(question)] : []));
+  }
+
+  buildQuestion(question, index, total) {
+    const nationalLabel = question.national ? `US adults, BLW wave ${question.national.wave} (weighted, n = ${integer(question.national.n)})` : null;
+    const rows = question.responses.map((response) => {
+      const audience = el("div", { class: "bar audience" });
+      const national = el("div", { class: "bar national" });
+      const audienceValue = el("span", { class: "value" });
+      const nationalValue = el("span", { class: "value national-value" });
+      const block = el("div", { class: "response-row" },
+        el("div", { class: "response-label" }, response.response),
+        el("div", { class: "bar-line" }, el("span", { class: "series" }, "This audience"), el("div", { class: "track" }, audience), audienceValue),
+        question.national ? el("div", { class: "bar-line" }, el("span", { class: "series" }, "US adults"), el("div", { class: "track" }, national), nationalValue) : null);
+      return { block, audience, national, audienceValue, nationalValue };
+    });
+    const count = el("span", { class: "count" });
+    const groups = this.showGroups ? el("div", { class: "group-results" }) : null;
+    const card = el("section", { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
+      this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
+      el("h3", {}, question.text),
+      el("p", { class: "legend-line" }, el("span", { class: "key audience" }), "This audience ", count,
+        nationalLabel ? [el("span", { class: "key national" }), nationalLabel] : el("span", { class: "note" }, " · no national figure for this question")),
+      rows.map((r) => r.block),
+      groups);
+    return { card, rows, count, groups };
+  }
+}
+
+function groupTable(question) {
+  return el("table", {},
+    el("caption", {}, "This audience by group (count and share)"),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Group"), el("th", { scope: "col", class: "num" }, "n"),
+      question.responses.map((r) => el("th", { scope: "col", class: "num" }, r.response)))),
+    el("tbody", {}, question.groups.map((g) => el("tr", {}, el("th", { scope: "row" }, g.group), el("td", { class: "num" }, integer(g.n)),
+      g.shares.map((share, i) => el("td", { class: "num" }, `${pct1(share)} (${integer(g.counts[i])})`))))));
+}

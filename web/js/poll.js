@@ -1,0 +1,163 @@
+// Poll participant page (/polls/{slug}): answer once, then watch live results beside the national
+// shares. The browser keeps a client token per poll, so a reload shows results, not the form.
+// With ?present=1 it is the presenter view: results only, one question at a time, a join QR code.
+import { api, el, showError } from "./common.js";
+import { ResultsView, followResults } from "./poll-results.js";
+
+const slug = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
+const present = new URLSearchParams(location.search).get("present") === "1";
+const dom = {
+  title: document.getElementById("poll-title"),
+  description: document.getElementById("poll-description"),
+  status: document.getElementById("poll-status"),
+  form: document.getElementById("poll-form"),
+  results: document.getElementById("poll-results"),
+};
+const storageKey = `blw-poll:${slug}`;
+
+/** This browser's ballot for the poll: a random token, and whether it has been accepted. */
+function ballotState() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(storageKey) ?? "null");
+    if (saved && typeof saved.token === "string") return saved;
+  } catch {
+    // unreadable: start again with a new token
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const state = { token: [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(""), voted: false };
+  saveBallotState(state);
+  return state;
+}
+function saveBallotState(state) {
+  try {
+    localStorage.setItem(storageKey, JSON.stringify(state));
+  } catch {
+    // private mode without storage: the vote still counts, a reload shows the form again
+  }
+}
+
+function showResults(poll, message) {
+  dom.form.hidden = true;
+  dom.results.hidden = false;
+  if (message) dom.status.replaceChildren(message);
+  const view = new ResultsView(dom.results);
+  followResults(poll.slug, (results, kind) => {
+    view.update(results);
+    if (!results.is_open) dom.status.replaceChildren(closedBanner());
+    else if (kind === "closed") dom.status.replaceChildren(closedBanner());
+  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")));
+}
+
+function closedBanner() {
+  return el("p", { class: "closed-banner", role: "status" }, "This poll is closed. These are the final results.");
+}
+
+function buildForm(poll, ballot) {
+  const total = poll.questions.length;
+  const progress = el("p", { class: "progress", "aria-live": "polite" });
+  const submit = el("button", { type: "submit", disabled: true }, "Submit");
+  const error = el("div", { class: "status" });
+  const blocks = [];
+  let previousPrefix = null;
+  poll.questions.forEach((question, index) => {
+    if (question.battery_prefix && question.battery_prefix !== previousPrefix) blocks.push(el("p", { class: "battery-prefix" }, question.battery_prefix));
+    previousPrefix = question.battery_prefix;
+    blocks.push(el("fieldset", { class: "panel question-card", dataset: { question: question.var_name } },
+      el("legend", {}, el("span", { class: "visually-hidden" }, `Question ${index + 1} of ${total}: `), question.text),
+      question.responses.map((response) => el("label", { class: "choice" },
+        el("input", { type: "radio", name: question.var_name, value: String(response.index), required: true }),
+        el("span", {}, response.response)))));
+  });
+  const answered = () => poll.questions.filter((q) => dom.form.querySelector(`input[name="${CSS.escape(q.var_name)}"]:checked`)).length;
+  const refresh = () => {
+    const done = answered();
+    progress.textContent = `${done} of ${total} answered`;
+    submit.disabled = done < total;
+  };
+  dom.form.replaceChildren(...blocks, error, el("div", { class: "submit-bar" }, progress, submit));
+  dom.form.addEventListener("change", refresh);
+  dom.form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (answered() < total) return;
+    submit.disabled = true;
+    submit.textContent = "Sending…";
+    const answers = poll.questions.map((q) => ({
+      var_name: q.var_name,
+      response_index: Number(dom.form.querySelector(`input[name="${CSS.escape(q.var_name)}"]:checked`).value),
+    }));
+    try {
+      await api(`/api/polls/${encodeURIComponent(poll.slug)}/responses`, { method: "POST", body: { client_token: ballot.token, answers } });
+      saveBallotState({ ...ballot, voted: true });
+      showResults(poll, el("p", { class: "confirmation", role: "status" }, "Thank you — your answers are in. Results update live."));
+      window.scrollTo({ top: 0 });
+    } catch (failure) {
+      if (failure.status === 409) {
+        showResults(poll, closedBanner());
+        return;
+      }
+      showError(error, failure);
+      submit.textContent = "Submit";
+      refresh();
+    }
+  });
+  refresh();
+  dom.form.hidden = false;
+}
+
+async function presenterView(poll) {
+  document.body.classList.add("present");
+  const joinUrl = `${location.origin}/polls/${encodeURIComponent(poll.slug)}`;
+  const qr = qrcode(0, "M");
+  qr.addData(joinUrl);
+  qr.make();
+  const join = el("aside", { class: "join", "aria-label": "Join this poll" });
+  join.innerHTML = qr.createSvgTag({ cellSize: 4, margin: 2, scalable: true, alt: `QR code for ${joinUrl}` });
+  join.append(el("p", {}, joinUrl.replace(/^https?:\/\//, "")));
+  const stage = el("div", { id: "poll-results" });
+  let current = 0;
+  const show = () => {
+    const cards = [...stage.querySelectorAll(".result-card")];
+    current = Math.max(0, Math.min(current, cards.length - 1));
+    cards.forEach((card, i) => { card.hidden = i !== current; });
+  };
+  const nav = el("div", { class: "present-nav" },
+    el("button", { type: "button", onclick: () => { current -= 1; show(); } }, "← Previous"),
+    el("button", { type: "button", onclick: () => { current += 1; show(); } }, "Next →"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowRight" || event.key === " ") { current += 1; show(); }
+    if (event.key === "ArrowLeft") { current -= 1; show(); }
+  });
+  dom.form.remove();
+  dom.results.replaceWith(el("div", { class: "present-layout" }, el("div", {}, el("h1", { class: "present-title" }, poll.title), stage, nav), join));
+  const view = new ResultsView(stage, { present: true });
+  followResults(poll.slug, (results) => {
+    view.update(results);
+    show();
+    dom.status.replaceChildren(results.is_open ? "" : closedBanner());
+  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner" }, "This poll has been removed.")));
+}
+
+async function start() {
+  if (!slug) {
+    showError(dom.status, new Error("No poll named in the address."));
+    return;
+  }
+  let poll;
+  try {
+    poll = (await api(`/api/polls/${encodeURIComponent(slug)}`)).data;
+  } catch (error) {
+    dom.title.textContent = "Poll not found";
+    showError(dom.status, error.status === 404 ? new Error("There is no poll at this address. Check the link you were given.") : error);
+    return;
+  }
+  document.title = `${poll.title} — live poll`;
+  dom.title.textContent = poll.title;
+  dom.description.textContent = poll.description;
+  if (present) return presenterView(poll);
+  const ballot = ballotState();
+  if (ballot.voted) return showResults(poll, el("p", { class: "confirmation", role: "status" }, "You have answered this poll. Results update live."));
+  if (!poll.is_open) return showResults(poll, closedBanner());
+  buildForm(poll, ballot);
+}
+
+start();
