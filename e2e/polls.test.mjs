@@ -28,10 +28,10 @@ async function page(options = {}) {
 }
 const phone = () => page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
 
-async function logIn(console, email) {
+async function logIn(console, email, password = PASSWORD) {
   await console.goto(`${stack.baseURL}/admin`);
   await console.fill("#email", email);
-  await console.fill("#password", PASSWORD);
+  await console.fill("#password", password);
   await console.click("button[type=submit]");
   await console.waitForSelector("#admin-nav:not([hidden])");
 }
@@ -191,6 +191,14 @@ test("admins manage accounts; analysts get read-only views", async () => {
   await admin.waitForSelector("tr[data-account='new.analyst@example.org']");
   assert.deepEqual(await seriousA11yViolations(admin), []);
   await screenshot(admin, "admin-accounts");
+  // An admin sets a new password; the old one stops working.
+  const newPassword = "a brand new passphrase";
+  await admin.click("tr[data-account='new.analyst@example.org'] >> text=Set password");
+  await admin.fill("#reset-password", newPassword);
+  await admin.click("dialog button[value=set]");
+  await admin.waitForSelector("text=New password set for new.analyst@example.org");
+  const oldLogin = await fetch(`${stack.baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "new.analyst@example.org", password: PASSWORD }) });
+  assert.equal(oldLogin.status, 401);
 
   // A poll for the analyst to see, made through the api as the admin.
   const created = await admin.request.post(`${stack.baseURL}/api/admin/polls`, {
@@ -200,7 +208,7 @@ test("admins manage accounts; analysts get read-only views", async () => {
   assert.equal(created.status(), 201);
 
   const analyst = await page();
-  await logIn(analyst, "new.analyst@example.org");
+  await logIn(analyst, "new.analyst@example.org", newPassword);
   await analyst.waitForSelector("tr[data-poll]");
   assert.match(await analyst.textContent("#whoami"), /New Analyst \(analyst\)/);
   assert.equal(await analyst.locator("a[href='/admin/polls/new']").isVisible(), false);

@@ -100,6 +100,27 @@ function confirmDialog(message, action) {
   });
 }
 
+/** Asks an admin for a new password for `account`; resolves the password, or null on cancel. */
+function passwordDialog(account) {
+  return new Promise((resolve) => {
+    const input = el("input", { type: "password", id: "reset-password", autocomplete: "new-password", minlength: 10, required: true });
+    const dialog = el("dialog", { class: "panel", "aria-labelledby": "reset-title" },
+      el("form", { method: "dialog" },
+        el("h2", { id: "reset-title" }, `New password for ${account.email}`),
+        el("p", { class: "note" }, "At least 10 characters. The account's sessions end."),
+        el("div", { class: "field" }, el("label", { for: "reset-password" }, "New password"), input),
+        el("div", { class: "actions" },
+          el("button", { value: "cancel", class: "secondary", formnovalidate: true }, "Cancel"),
+          el("button", { value: "set" }, "Set password"))));
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "set" ? input.value : null);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 async function setOpen(poll, isOpen) {
   await api(`/api/admin/polls/${poll.id}`, { method: "PATCH", body: { is_open: isOpen } });
 }
@@ -171,7 +192,7 @@ async function pollView(id) {
         el("a", { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "Download CSV"),
         isAdmin() ? el("button", { type: "button", class: "danger", onclick: act(async () => (await deletePoll(poll)) && (go("/admin"), false)) }, "Delete") : null)),
     el("section", { "aria-label": "Live results" }, resultsBox));
-  const view = new ResultsView(resultsBox, { showGroups: true });
+  const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true });
   stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"));
 }
 
@@ -236,6 +257,10 @@ async function builderView() {
     if (!chosen.length) chosenList.append(el("li", { class: "empty" }, "Add questions from the catalog."));
   };
   search.addEventListener("input", fillCatalog);
+  // A field's error goes away as soon as the field is edited.
+  title.addEventListener("input", () => errors.title.replaceChildren());
+  description.addEventListener("input", () => errors.description.replaceChildren());
+  split.addEventListener("change", () => errors.split_by.replaceChildren());
 
   const form = el("form", { class: "panel", novalidate: true, "aria-labelledby": "builder-title" },
     el("h2", { id: "builder-title" }, "New poll"),
@@ -274,17 +299,18 @@ async function builderView() {
   dom.view.replaceChildren(form);
 }
 
-async function accountsView() {
+/** `done`: what the last change did, said above the table. */
+async function accountsView(done) {
   if (!isAdmin()) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins manage accounts.")));
     return;
   }
   const accounts = (await api("/api/admin/accounts")).data;
-  const rowError = el("div", { class: "status" });
-  const patch = async (account, body) => {
+  const rowError = el("div", { class: "status", "aria-live": "polite" }, done ? el("p", { class: "confirmation", role: "status" }, done) : null);
+  const patch = async (account, body, done) => {
     try {
       await api(`/api/admin/accounts/${account.id}`, { method: "PATCH", body });
-      await accountsView();
+      await accountsView(done);
     } catch (error) {
       showError(rowError, error);
     }
@@ -298,7 +324,12 @@ async function accountsView() {
         ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)))),
       el("td", {}, account.is_active ? "Active" : "Deactivated"),
       el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
-      el("td", {}, el("button", { type: "button", class: "small secondary", onclick: () => patch(account, { is_active: !account.is_active }) }, account.is_active ? "Deactivate" : "Reactivate"))))));
+      el("td", {}, el("div", { class: "actions" },
+        el("button", { type: "button", class: "small secondary", onclick: () => patch(account, { is_active: !account.is_active }) }, account.is_active ? "Deactivate" : "Reactivate"),
+        el("button", { type: "button", class: "small secondary", onclick: async () => {
+          const password = await passwordDialog(account);
+          if (password !== null) await patch(account, { password }, `New password set for ${account.email}; its sessions have ended.`);
+        } }, "Set password")))))));
 
   const fields = { email: "Email", name: "Name", password: "Password (10+ characters)" };
   const inputs = {};

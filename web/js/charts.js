@@ -66,7 +66,7 @@ export function trendChart(cells, width) {
   const margin = { top: 24, bottom: 40 };
   const labels = endLabels(rows, (height - margin.top - margin.bottom) / 16);
   const svg = Plot.plot({
-    width, height, marginLeft: 44, marginTop: margin.top, marginRight: width < 600 ? 120 : 190, marginBottom: margin.bottom,
+    width, height, marginLeft: 44, marginTop: margin.top, marginRight: width < 600 ? 120 : 215, marginBottom: margin.bottom,
     style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
     x: { label: "Wave →", tickFormat: "d", ticks: waves.length > 12 ? undefined : waves, domain: waves.length === 1 ? [waves[0] - 1, waves[0] + 1] : d3.extent(waves), labelAnchor: "right" },
     y: { domain: [0, 1], tickFormat: "%", label: "↑ Top-2 share (weighted %)", grid: true },

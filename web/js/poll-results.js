@@ -25,8 +25,11 @@ export function followResults(slug, onResults, onDeleted) {
 
 /** Renders (first call) or updates (later calls) the results of every question into `container`. */
 export class ResultsView {
-  constructor(container, { present = false, showGroups = false } = {}) {
+  /** `questions`: the poll's questions (for each one's battery prefix, which tells apart
+   *  an importance and a performance question with the same text). */
+  constructor(container, { questions = [], present = false, showGroups = false } = {}) {
     this.container = container;
+    this.prefixes = new Map(questions.map((q) => [q.var_name, q.battery_prefix]));
     this.present = present;
     this.showGroups = showGroups;
     this.cards = new Map(); // var_name → { card, rows: [{ audience, national, label }] }
@@ -85,8 +88,9 @@ export class ResultsView {
     const groups = this.showGroups ? el("div", { class: "group-results" }) : null;
     const card = el("section", { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
       this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
+      this.prefixes.get(question.var_name) ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name)) : null,
       el("h3", {}, question.text),
-      el("p", { class: "legend-line" }, el("span", { class: "key audience" }), "This audience ", count,
+      el("p", { class: "legend-line" }, el("span", { class: "key audience" }), "This audience · ", count,
         nationalLabel ? [el("span", { class: "key national" }), nationalLabel] : el("span", { class: "note" }, " · no national figure for this question")),
       rows.map((r) => r.block),
       groups);

@@ -40,7 +40,7 @@ function showResults(poll, message) {
   dom.form.hidden = true;
   dom.results.hidden = false;
   if (message) dom.status.replaceChildren(message);
-  const view = new ResultsView(dom.results);
+  const view = new ResultsView(dom.results, { questions: poll.questions });
   followResults(poll.slug, (results, kind) => {
     view.update(results);
     if (!results.is_open) dom.status.replaceChildren(closedBanner());
@@ -129,7 +129,7 @@ async function presenterView(poll) {
   });
   dom.form.remove();
   dom.results.replaceWith(el("div", { class: "present-layout" }, el("div", {}, el("h1", { class: "present-title" }, poll.title), stage, nav), join));
-  const view = new ResultsView(stage, { present: true });
+  const view = new ResultsView(stage, { questions: poll.questions, present: true });
   followResults(poll.slug, (results) => {
     view.update(results);
     show();
