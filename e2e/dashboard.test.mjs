@@ -90,6 +90,17 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
   assert.ok(svg.includes("Top-2 share over waves") && svg.includes("Democrat"));
 
   assert.deepEqual(await seriousA11yViolations(page), []);
+
+  // Pointing at the first bar (Democrat, first response) shows its %, CI, n and n_eff.
+  await page.hover("#distribution g[data-mark=dot] path >> nth=0");
+  const tip = page.locator("#distribution g[data-mark=tip]");
+  await page.waitForFunction(() => document.querySelector("#distribution g[data-mark=tip]")?.textContent.includes("n_eff"));
+  const tipText = (await tip.textContent()).replace(/\s+/g, " ");
+  const [democrat] = oneWave.cells;
+  const firstShare = democrat.responses[0];
+  for (const part of ["Democrat", firstShare.response, `${pct(firstShare.p)}%`, `95% CI ${pct(firstShare.ci_low)}% – ${pct(firstShare.ci_high)}%`, `n = ${democrat.n}`, `n_eff = ${democrat.n_eff.toFixed(1)}`]) {
+    assert.ok(tipText.includes(part), `tooltip "${tipText}" lacks "${part}"`);
+  }
   await screenshot(page, "dashboard-question");
 
   // The same URL in a new tab shows the same view.

@@ -37,7 +37,7 @@ export function distributionChart(cells, responses, width) {
       Plot.tickX(rows, { fy: "response", y: "group", x: "hi", stroke: INK, inset: 5 }),
       Plot.dot(rows, { fy: "response", y: "group", x: "p", symbol: symbolOf, fill: (d) => (d.small ? "white" : colorOf(d)), stroke: colorOf, strokeWidth: 1.5, r: 4.5 }),
       Plot.text(rows, { fy: "response", y: "group", x: "hi", text: (d) => pct0(d.p), dx: 6, textAnchor: "start", fill: INK }),
-      Plot.tip(rows, Plot.pointer({ fy: "response", y: "group", x: "p", title: (d) => `${d.group} — ${d.response}\n${estimateText("Share", d.share, d.n, d.n_eff)}` })),
+      Plot.tip(rows, Plot.pointerY({ fy: "response", y: "group", x: "p", title: (d) => `${d.group} — ${d.response}\n${estimateText("Share", d.share, d.n, d.n_eff)}` })),
     ],
   });
   const table = {
