@@ -1,7 +1,7 @@
 // Admin console (/admin…): log in; list, build, open, close and delete polls; watch their live
 // results; manage accounts. Analysts get the same views read-only. Every change goes through the
 // api, which checks the role again: hiding a button is a courtesy, not the guard.
-import { api, el, integer, showError } from "./common.js";
+import { api, el, flattenCatalog, integer, searchCatalog, showError } from "./common.js";
 import { ResultsView, followResults } from "./poll-results.js";
 
 const dom = {
@@ -196,21 +196,12 @@ async function pollView(id) {
   stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"));
 }
 
-/** Every catalog question, flattened, with its battery (and sub-battery) as its group. */
-async function catalogQuestions() {
-  const batteries = (await api("/api/batteries")).data;
-  return batteries.flatMap((battery) => [
-    ...battery.questions.map((q) => ({ ...q, group: battery.name })),
-    ...battery.sub_batteries.flatMap((sub) => sub.questions.map((q) => ({ ...q, group: `${battery.name} › ${sub.name}` }))),
-  ]);
-}
-
 async function builderView() {
   if (!isAdmin()) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins create polls.")));
     return;
   }
-  const catalog = await catalogQuestions();
+  const catalog = flattenCatalog((await api("/api/batteries")).data);
   const chosen = []; // { question, offered: Set of response indices }
   const errors = {};
   const errorFor = (name) => (errors[name] = el("p", { class: "field-error", id: `${name}-error`, role: "alert" }));
@@ -223,8 +214,7 @@ async function builderView() {
   const formError = el("div", { class: "status" });
 
   const fillCatalog = () => {
-    const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    const matches = catalog.filter((q) => words.every((w) => `${q.text} ${q.short_text ?? ""} ${q.var_name} ${q.group}`.toLowerCase().includes(w)));
+    const matches = searchCatalog(catalog, search.value);
     const groups = Map.groupBy(matches, (q) => q.group);
     list.replaceChildren(...[...groups].map(([group, questions]) => el("div", {}, el("h4", {}, group),
       questions.map((q) => el("div", { class: "catalog-item" }, el("span", {}, q.short_text ?? q.text, " ", el("code", {}, q.var_name)),

@@ -124,3 +124,20 @@ export function toCsv(header, rows) {
 export function showError(container, error) {
   container.replaceChildren(el("p", { class: "error", role: "alert" }, error?.message ?? String(error)));
 }
+
+/** The catalog (`/api/batteries`) as one list: each question with its battery › sub-battery as `group`. */
+export function flattenCatalog(batteries) {
+  return batteries.flatMap((battery) => [
+    ...battery.questions.map((q) => ({ ...q, group: battery.name })),
+    ...battery.sub_batteries.flatMap((sub) => sub.questions.map((q) => ({ ...q, group: `${battery.name} › ${sub.name}` }))),
+  ]);
+}
+
+/** The catalog questions that contain every word of a search (text, short text, name, battery). */
+export function searchCatalog(questions, search) {
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  return questions.filter((q) => {
+    const haystack = `${q.text} ${q.short_text ?? ""} ${q.var_name} ${q.group}`.toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+}

@@ -1,7 +1,7 @@
 // Survey dashboard: a question's distribution per group, its top-2 share over waves, and the
 // principles scatter. The whole view lives in the URL (?view=&q=&wave=&split=): share a link, get
 // the same view; the back button steps through earlier views.
-import { api, el, showError } from "./common.js";
+import { api, el, flattenCatalog, searchCatalog, showError } from "./common.js";
 import { chartCard, distributionChart, principlesChart, trendChart } from "./charts.js";
 
 const SPLITS = ["none", "party", "ideology"];
@@ -45,28 +45,13 @@ function navigate(change) {
   render();
 }
 
-function flattenCatalog(batteries) {
-  const out = [];
-  for (const battery of batteries) {
-    for (const question of battery.questions) out.push({ ...question, group: battery.name });
-    for (const sub of battery.sub_batteries) {
-      for (const question of sub.questions) out.push({ ...question, group: `${battery.name} › ${sub.name}` });
-    }
-  }
-  return out;
-}
-
 function questionLabel(question) {
   return question.short_text ? `${question.short_text} (${question.var_name})` : `${question.text} (${question.var_name})`;
 }
 
 /** The question list, narrowed to the questions containing every word typed in the search box. */
 function fillQuestionList(selected) {
-  const words = dom.search.value.toLowerCase().split(/\s+/).filter(Boolean);
-  const matches = catalog.filter((q) => {
-    const haystack = `${q.text} ${q.short_text ?? ""} ${q.var_name} ${q.group}`.toLowerCase();
-    return words.every((w) => haystack.includes(w));
-  });
+  const matches = searchCatalog(catalog, dom.search.value);
   const groups = new Map();
   for (const q of matches) {
     if (!groups.has(q.group)) groups.set(q.group, []);
