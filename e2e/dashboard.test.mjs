@@ -120,6 +120,12 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
   assert.equal(await page.inputValue("#wave"), String(waves[waves.length - 1]));
   assert.equal(await page.isChecked("input[name=split][value=party]"), true);
 
+  // All waves pooled: the api's pooled cells (wave null), and wave=all in the URL.
+  await page.selectOption("#wave", "all");
+  await page.waitForFunction(() => document.querySelector("#distribution-title")?.textContent.includes("all waves pooled"));
+  assert.equal(new URL(page.url()).searchParams.get("wave"), "all");
+  assert.deepEqual(await tableRows(page, "#distribution"), expectedDistribution(all, null));
+
   assert.deepEqual([...problems, ...sharedProblems], []);
   await context.close();
 });

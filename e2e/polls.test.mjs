@@ -117,8 +117,18 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("1 response"));
   const second = await phone();
   await second.goto(`${stack.baseURL}/polls/${poll.slug}`);
-  await answer(second, { imp_concede_defeat: "Essential", perf_concede_defeat: "Fully meets", pid3: "Republican" });
-  await second.click(".submit-bar button");
+  // The second participant uses the keyboard only: Tab into each group, arrows to choose.
+  await second.waitForSelector("fieldset.question-card");
+  for (const [varName, steps] of [["imp_concede_defeat", 2], ["perf_concede_defeat", 3], ["pid3", 1]]) {
+    await second.keyboard.press("Tab");
+    assert.equal(await second.evaluate(() => document.activeElement.name), varName);
+    for (let i = 0; i < steps; i += 1) await second.keyboard.press("ArrowDown");
+  }
+  await second.keyboard.press("Tab");
+  assert.equal(await second.evaluate(() => document.activeElement.textContent), "Submit");
+  const chosen = await second.$$eval("input:checked", (inputs) => inputs.map((i) => i.parentElement.textContent));
+  assert.deepEqual(chosen, ["Essential", "Fully meets", "Republican"]);
+  await second.keyboard.press("Enter");
   await second.waitForSelector(".confirmation");
 
   // Without a reload, the presenter, the first participant and the console count both votes.

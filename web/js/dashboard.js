@@ -5,6 +5,7 @@ import { api, el, flattenCatalog, searchCatalog, showError } from "./common.js";
 import { chartCard, distributionChart, principlesChart, trendChart } from "./charts.js";
 
 const SPLITS = ["none", "party", "ideology"];
+const POOLED = "all";
 const dom = {
   tabs: [...document.querySelectorAll(".tabs a")],
   search: document.getElementById("question-search"),
@@ -25,7 +26,9 @@ function readState() {
   const params = new URLSearchParams(location.search);
   const view = params.get("view") === "principles" ? "principles" : "question";
   const split = SPLITS.includes(params.get("split")) ? params.get("split") : "none";
-  const wave = params.has("wave") && /^\d+$/.test(params.get("wave")) ? Number(params.get("wave")) : null;
+  // A wave number, "all" (every wave pooled), or null (the latest wave).
+  const raw = params.get("wave");
+  const wave = raw === POOLED ? POOLED : raw && /^\d+$/.test(raw) ? Number(raw) : null;
   return { view, q: params.get("q"), wave, split };
 }
 
@@ -69,7 +72,9 @@ function fillQuestionList(selected) {
 }
 
 function fillWaves(available, selected) {
-  dom.wave.replaceChildren(...available.slice().reverse().map((w) => el("option", { value: String(w), selected: w === selected }, `Wave ${w}`)));
+  const options = available.slice().reverse().map((w) => el("option", { value: String(w), selected: w === selected }, `Wave ${w}`));
+  if (available.length > 1) options.push(el("option", { value: POOLED, selected: selected === POOLED }, `All waves pooled (${available.join(", ")})`));
+  dom.wave.replaceChildren(...options);
 }
 
 function syncControls(state) {
@@ -120,37 +125,41 @@ async function renderQuestion(state, id) {
   }
   let wave = state.wave;
   const notes = [];
-  if (wave == null || !asked.includes(wave)) {
+  if (wave !== POOLED && (wave == null || !asked.includes(wave))) {
     if (wave != null) notes.push(`Wave ${wave} did not ask this question; showing wave ${asked[asked.length - 1]}, the latest that did.`);
     wave = asked[asked.length - 1];
   }
   fillWaves(asked, wave);
   const width = chartWidth();
-  const waveCells = data.cells.filter((c) => c.wave === wave);
+  const waveCells = data.cells.filter((c) => c.wave === (wave === POOLED ? null : wave));
+  const waveName = wave === POOLED ? `all waves pooled (${asked.join(", ")})` : `wave ${wave}`;
   const distribution = distributionChart(waveCells, data.question.responses, width);
   const trend = trendChart(data.cells, width);
   const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
   dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
   dom.view.replaceChildren(
-    chartCard({ id: "distribution", title: `Responses in wave ${wave}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: distribution, filename: `${question.var_name}-wave${wave}-${state.split}` }),
+    chartCard({ id: "distribution", title: `Responses, ${waveName}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: distribution, filename: `${question.var_name}-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}` }),
     chartCard({ id: "trend", title: `Top-2 share over waves`, subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, question: questionText(question), chart: trend, filename: `${question.var_name}-top2-${state.split}`, tableOpen: false }));
 }
 
 async function renderPrinciples(state, id) {
-  fillWaves(waves, state.wave ?? waves[waves.length - 1]);
-  const wave = state.wave ?? waves[waves.length - 1];
-  const { data } = await api(`/api/surveys/principles?wave=${wave}&split=${state.split}`);
+  const latest = waves[waves.length - 1];
+  const wave = state.wave === POOLED || waves.includes(state.wave) ? state.wave : latest;
+  fillWaves(waves, wave);
+  const waveName = wave === POOLED ? "all waves pooled" : `wave ${wave}`;
+  const query = wave === POOLED ? `split=${state.split}` : `wave=${wave}&split=${state.split}`;
+  const { data } = await api(`/api/surveys/principles?${query}`);
   if (id !== renderId) return;
-  dom.status.replaceChildren();
+  dom.status.replaceChildren(...(state.wave != null && state.wave !== wave ? [el("p", { class: "note", role: "status" }, `There is no wave ${state.wave}; showing wave ${latest}, the latest.`)] : []));
   if (!data.principles.length) {
-    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", { class: "empty" }, `Wave ${wave} asked no principle's importance and performance both. Pick another wave.`)));
+    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", { class: "empty" }, `${waveName[0].toUpperCase()}${waveName.slice(1)} asked no principle's importance and performance both. Pick another wave.`)));
     return;
   }
   const chart = principlesChart(data.principles, chartWidth(), (q) => navigate({ view: "question", q }));
   const explanation = el("p", { class: "question-text" }, "Each point is a principle: how many rate it important (top two responses, across) against how many say the US meets it (top two, up). Points below the dashed line: the US falls short of what people think matters. Click a point to open its performance question.");
   dom.view.replaceChildren(chartCard({
-    id: "principles", title: `Importance vs performance, wave ${wave}`, subtitle: "weighted top-2 %", question: explanation, chart,
-    filename: `principles-wave${wave}-${state.split}`, linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
+    id: "principles", title: `Importance vs performance, ${waveName}`, subtitle: "weighted top-2 %", question: explanation, chart,
+    filename: `principles-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}`, linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
   }));
 }
 
@@ -183,7 +192,7 @@ function wireControls() {
     if (first && first.value !== readState().q) navigate({ q: first.value });
   });
   dom.question.addEventListener("change", () => dom.question.value && navigate({ q: dom.question.value }));
-  dom.wave.addEventListener("change", () => navigate({ wave: Number(dom.wave.value) }));
+  dom.wave.addEventListener("change", () => navigate({ wave: dom.wave.value === POOLED ? POOLED : Number(dom.wave.value) }));
   for (const radio of dom.split) radio.addEventListener("change", () => navigate({ split: radio.value }));
   for (const tab of dom.tabs) {
     tab.addEventListener("click", (event) => {
