@@ -58,19 +58,28 @@ export async function startStack(name) {
     RUST_LOG: process.env.RUST_LOG ?? "warn",
   };
   const log = [];
-  const server = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout.on("data", (chunk) => log.push(chunk.toString()));
-  server.stderr.on("data", (chunk) => log.push(chunk.toString()));
   const baseURL = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (server.exitCode === null) {
+  let server;
+  const launch = async () => {
+    server = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    server.stdout.on("data", (chunk) => log.push(chunk.toString()));
+    server.stderr.on("data", (chunk) => log.push(chunk.toString()));
+    await waitHealthy(`${baseURL}/healthz`, server, log);
+  };
+  const kill = async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
       server.kill("SIGTERM");
-      await new Promise((resolve) => server.once("exit", resolve));
+      await exited;
     }
+  };
+  const stop = async () => {
+    await kill();
     psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   };
+  /** `kill()` stops the api process; `launch()` starts a new one on the same port and database. */
   try {
-    await waitHealthy(`${baseURL}/healthz`, server, log);
+    await launch();
   } catch (error) {
     await stop();
     throw error;
@@ -80,7 +89,7 @@ export async function startStack(name) {
     const result = spawnSync(binary, ["accounts", "create", "--email", email, "--name", name, "--role", role], { env, input: `${PASSWORD}\n`, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`accounts create failed: ${result.stderr}`);
   };
-  return { baseURL, database, stop, createAccount, log };
+  return { baseURL, database, stop, kill, launch, createAccount, log };
 }
 
 export async function launchBrowser() {

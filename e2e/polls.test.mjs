@@ -236,3 +236,35 @@ test("admins manage accounts; analysts get read-only views", async () => {
   await analyst.waitForSelector("#email");
   assert.deepEqual(problems.flat(), []);
 });
+
+test("an api restart loses nothing: screens reconnect to the same results and stay live", async () => {
+  const login = await fetch(`${stack.baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "host@example.org", password: PASSWORD }) });
+  const cookie = login.headers.get("set-cookie").split(";")[0];
+  const asAdmin = (path, method, body) => fetch(`${stack.baseURL}${path}`, { method, headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const poll = await (await asAdmin("/api/admin/polls", "POST", { title: "Restart check", description: "", questions: [{ var_name: "perf_concede_defeat" }] })).json();
+  assert.equal((await asAdmin(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true })).status, 200);
+  const vote = async (token, index) => {
+    const response = await fetch(`${stack.baseURL}/api/polls/${poll.slug}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_token: token, answers: [{ var_name: "perf_concede_defeat", response_index: index }] }) });
+    assert.equal(response.status, 201);
+  };
+  for (const [token, index] of [["restart-voter-1", 0], ["restart-voter-2", 3], ["restart-voter-3", 3]]) await vote(token, index);
+
+  const presenter = await page();
+  const seen = problems[problems.length - 1];
+  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("3 responses"));
+
+  // While the api is down the page says so; then its stream comes back by itself.
+  await stack.kill();
+  await presenter.waitForSelector(".live.stale");
+  assert.match(await presenter.textContent(".results-summary"), /^Reconnecting… · 3 responses so far/);
+  await stack.launch();
+  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.startsWith("Live · 3 responses"));
+  await vote("restart-voter-4", 3);
+  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("4 responses"));
+  assert.equal(await presenter.locator(".response-row", { hasText: "Fully meets" }).locator(".value").first().textContent(), "75% (3)");
+  // The only complaints allowed are the stream's own reconnection attempts while the api was down.
+  const unexpected = seen.splice(0).filter((problem) => !problem.includes(`/api/polls/${poll.slug}/results/stream`));
+  assert.deepEqual(unexpected, []);
+  assert.deepEqual(problems.flat(), []);
+});

@@ -126,7 +126,15 @@ impl Application {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, app(self.state)).with_graceful_shutdown(shutdown_signal()).await
+        // Live-result streams never finish by themselves: end them at shutdown, or the graceful
+        // shutdown would wait for every watcher to leave. Their browsers reconnect elsewhere.
+        let live = Arc::clone(&self.state.live);
+        let shutdown = async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: ending live result streams");
+            live.close_all();
+        };
+        axum::serve(listener, app(self.state)).with_graceful_shutdown(shutdown).await
     }
 }
 

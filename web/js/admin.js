@@ -193,7 +193,7 @@ async function pollView(id) {
         isAdmin() ? el("button", { type: "button", class: "danger", onclick: act(async () => (await deletePoll(poll)) && (go("/admin"), false)) }, "Delete") : null)),
     el("section", { "aria-label": "Live results" }, resultsBox));
   const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true });
-  stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"));
+  stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"), () => view.lost());
 }
 
 async function builderView() {

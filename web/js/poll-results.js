@@ -3,9 +3,11 @@
 // updated in place so they glide (CSS transitions) as votes arrive.
 import { el, integer, pct0, pct1 } from "./common.js";
 
-/** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed. */
-export function followResults(slug, onResults, onDeleted) {
+/** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed;
+ *  `onLost()` when the connection drops (EventSource reconnects by itself; a snapshot follows). */
+export function followResults(slug, onResults, onDeleted, onLost) {
   const source = new EventSource(`/api/polls/${encodeURIComponent(slug)}/results/stream`);
+  source.addEventListener("error", () => onLost?.());
   const handle = (kind) => (event) => {
     const data = JSON.parse(event.data);
     if (data.deleted) {
@@ -38,7 +40,16 @@ export class ResultsView {
     container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary));
   }
 
+  /** The stream dropped: an open poll's numbers may be behind until the next snapshot. */
+  lost() {
+    if (!this.lastResults?.is_open) return; // a closed poll's stream ends on purpose
+    this.live.classList.add("stale");
+    this.summary.textContent = `Reconnecting… · ${integer(this.lastResults.respondents)} responses so far`;
+  }
+
   update(results) {
+    this.lastResults = results;
+    this.live.classList.remove("stale");
     const state = results.is_open ? "Live" : "Final results";
     this.summary.textContent = `${state} · ${integer(results.respondents)} ${results.respondents === 1 ? "response" : "responses"}`;
     this.live.classList.toggle("closed", !results.is_open);

@@ -45,7 +45,7 @@ function showResults(poll, message) {
     view.update(results);
     if (!results.is_open) dom.status.replaceChildren(closedBanner());
     else if (kind === "closed") dom.status.replaceChildren(closedBanner());
-  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")));
+  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")), () => view.lost());
 }
 
 function closedBanner() {
@@ -134,7 +134,7 @@ async function presenterView(poll) {
     view.update(results);
     show();
     dom.status.replaceChildren(results.is_open ? "" : closedBanner());
-  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner" }, "This poll has been removed.")));
+  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner" }, "This poll has been removed.")), () => view.lost());
 }
 
 async function start() {

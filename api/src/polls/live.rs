@@ -132,6 +132,11 @@ pub struct LivePolls {
 }
 
 impl LivePolls {
+    /// Ends every watcher's stream (at shutdown): dropping the senders closes their receivers.
+    pub fn close_all(&self) {
+        self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
     /// Starts watching `poll_id`; events come after this call.
     pub fn subscribe(&self, poll_id: i32) -> broadcast::Receiver<LiveEvent> {
         let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
