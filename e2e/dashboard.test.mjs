@@ -171,3 +171,18 @@ test("on a phone the dashboard fits the screen", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the API docs render offline in the browser under the pages' security policy", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = watch(page);
+  const response = await page.goto(`${stack.baseURL}/docs/`);
+  assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
+  await page.waitForSelector(".opblock-summary-path");
+  const paths = await page.$$eval(".opblock-summary-path", (nodes) => nodes.map((n) => n.textContent.replace(/\u200b/g, "")));
+  assert.ok(paths.includes("/api/surveys/questions/{var_name}/proportions"), paths.join(" "));
+  assert.ok(paths.includes("/api/polls/{slug}/results/stream"));
+  await screenshot(page, "api-docs");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

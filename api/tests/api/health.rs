@@ -57,6 +57,9 @@ async fn page_paths_serve_their_html_files() {
         let response = app.client.get(app.url(path)).send().await.expect("request");
         assert_eq!(response.status(), 200, "{path}");
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        let csp = response.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(response.text().await.unwrap(), format!("<p>{expected}</p>"), "{path}");
     }
     let api_path = app.client.get(app.url("/api/polls/some-poll")).send().await.expect("request");
