@@ -125,8 +125,8 @@ export function principlesChart(principles, width, onPick) {
     y: { domain: [low("perf"), high("perf")], tickFormat: "%", label: "↑ Performance: top-2 share (weighted %)", grid: true },
     marks: [
       Plot.line([[0, 0], [1, 1]], { stroke: "#999", strokeDasharray: "4 4", clip: true }),
-      Plot.ruleY(rows, { y: (d) => d.perf.share.p, x1: (d) => d.imp.share.ci_low ?? d.imp.share.p, x2: (d) => d.imp.share.ci_high ?? d.imp.share.p, stroke: colorOf, strokeOpacity: 0.55 }),
-      Plot.ruleX(rows, { x: (d) => d.imp.share.p, y1: (d) => d.perf.share.ci_low ?? d.perf.share.p, y2: (d) => d.perf.share.ci_high ?? d.perf.share.p, stroke: colorOf, strokeOpacity: 0.55 }),
+      Plot.ruleY(rows, { y: (d) => d.perf.share.p, x1: (d) => d.imp.share.ci_low ?? d.imp.share.p, x2: (d) => d.imp.share.ci_high ?? d.imp.share.p, stroke: colorOf, strokeOpacity: groupNames.length > 1 ? 0.3 : 0.55 }),
+      Plot.ruleX(rows, { x: (d) => d.imp.share.p, y1: (d) => d.perf.share.ci_low ?? d.perf.share.p, y2: (d) => d.perf.share.ci_high ?? d.perf.share.p, stroke: colorOf, strokeOpacity: groupNames.length > 1 ? 0.3 : 0.55 }),
       Plot.dot(rows, { x: (d) => d.imp.share.p, y: (d) => d.perf.share.p, symbol: symbolOf, fill: (d) => (d.small ? "white" : colorOf(d)), stroke: colorOf, strokeWidth: 1.5, r: 5 }),
       Plot.text([...labelled], { x: (d) => d.imp.p, y: (d) => d.perf.p, text: "label", dx: -8, textAnchor: "end", lineWidth: 16, fontSize: 11, fill: "#333", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }),
       Plot.tip(rows, Plot.pointer({ x: (d) => d.imp.share.p, y: (d) => d.perf.share.p, title: (d) => `${d.principle.text}\n${d.group}\n${estimateText("Importance", d.imp.share, d.imp.n, d.imp.n_eff)}\n${estimateText("Performance", d.perf.share, d.perf.n, d.perf.n_eff)}\nClick to open the performance question` })),

@@ -127,11 +127,17 @@ export function showError(container, error) {
 
 /** The catalog (`/api/batteries`) as one list: each question with its battery › sub-battery as `group`. */
 export function flattenCatalog(batteries) {
-  return batteries.flatMap((battery) => [
-    ...battery.questions.map((q) => ({ ...q, group: battery.name })),
-    ...battery.sub_batteries.flatMap((sub) => sub.questions.map((q) => ({ ...q, group: `${battery.name} › ${sub.name}` }))),
-  ]);
+  return batteries.flatMap((battery) => {
+    const name = humanize(battery.name);
+    return [
+      ...battery.questions.map((q) => ({ ...q, group: name })),
+      ...battery.sub_batteries.flatMap((sub) => sub.questions.map((q) => ({ ...q, group: `${name} › ${sub.name}` }))),
+    ];
+  });
 }
+
+/** `respondent_profile` → `Respondent profile`: data names as labels. */
+export const humanize = (name) => (name.charAt(0).toUpperCase() + name.slice(1)).replaceAll("_", " ");
 
 /** The catalog questions that contain every word of a search (text, short text, name, battery). */
 export function searchCatalog(questions, search) {
