@@ -77,10 +77,11 @@ try {
   const row = (label, values) => `| ${label} | ${quantile(values, 0.5).toFixed(1)} | ${quantile(values, 0.95).toFixed(1)} | ${quantile(values, 0.99).toFixed(1)} | ${Math.max(...values).toFixed(1)} |`;
   console.log(`### Vote to screen in Chromium (${new Date().toISOString().slice(0, 10)})
 
-Command: \`bench/poll-screen.sh ${screens} ${votes} ${rate}\` — ${screens} Chromium pages (half presenter views, half participant result pages) follow one poll while ${votes} votes arrive at ${rate}/s over HTTP; each page timestamps (MutationObserver) when its response count first covers each vote. api (release), PostgreSQL, Chromium and the driver share the machine's cores. Goal: results on screen < 100 ms after a vote.
+Command: \`bench/poll-screen.sh ${screens} ${votes} ${rate}\` — ${screens} Chromium page(s) (a presenter view first, then participant result pages and presenter views in turn) follow one poll while ${votes} votes arrive at ${rate}/s over HTTP; each page timestamps (MutationObserver) when its response count first covers each vote. api (release), PostgreSQL, Chromium and the driver share the machine's cores. Goal: results on screen < 100 ms after a vote.
 
 | latency (ms), ${fromSend.length} vote × screen pairs | p50 | p95 | p99 | max |
 |---|---:|---:|---:|---:|
+${row("vote sent → committed (201 received)", committed.map((t, i) => t - sent[i]))}
 ${row("vote sent → on screen", fromSend)}
 ${row("vote committed (201 received) → on screen", fromCommit)}
 

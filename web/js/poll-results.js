@@ -40,6 +40,15 @@ export class ResultsView {
     container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary));
   }
 
+  /** One pulse of the live dot per update, not more than one at a time (Web Animations: no
+   *  forced layout, and nothing queued up when votes pour in). */
+  pulse() {
+    if (this.pulsing && this.pulsing.playState === "running") return;
+    this.pulsing = this.live.animate(
+      [{ boxShadow: "0 0 0 0 rgba(0, 163, 108, 0.7)" }, { boxShadow: "0 0 0 12px rgba(0, 163, 108, 0)" }],
+      { duration: 900, easing: "ease-out" });
+  }
+
   /** The stream dropped: an open poll's numbers may be behind until the next snapshot. */
   lost() {
     if (!this.lastResults?.is_open) return; // a closed poll's stream ends on purpose
@@ -53,9 +62,7 @@ export class ResultsView {
     const state = results.is_open ? "Live" : "Final results";
     this.summary.textContent = `${state} · ${integer(results.respondents)} ${results.respondents === 1 ? "response" : "responses"}`;
     this.live.classList.toggle("closed", !results.is_open);
-    this.live.classList.remove("pulse");
-    void this.live.offsetWidth; // restart the pulse animation
-    this.live.classList.add("pulse");
+    this.pulse();
     results.questions.forEach((question, index) => this.updateQuestion(question, index, results.questions.length));
   }
 
@@ -69,12 +76,12 @@ export class ResultsView {
     question.responses.forEach((response, i) => {
       const row = entry.rows[i];
       const share = question.overall.shares[i] ?? 0;
-      row.audience.style.width = `${(share * 100).toFixed(2)}%`;
+      row.audience.style.transform = `scaleX(${share.toFixed(4)})`;
       row.audienceValue.textContent = `${pct0(share)} (${integer(question.overall.counts[i] ?? 0)})`;
       row.audienceValue.title = `${pct1(share)} of this audience`;
       if (question.national) {
         const national = question.national.shares[i] ?? 0;
-        row.national.style.width = `${(national * 100).toFixed(2)}%`;
+        row.national.style.transform = `scaleX(${national.toFixed(4)})`;
         row.nationalValue.textContent = pct0(national);
       }
     });
