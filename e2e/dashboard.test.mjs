@@ -63,6 +63,11 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
   assert.deepEqual(shown, expectedDistribution(oneWave, wave));
   assert.ok(shown.length >= 16, "4 groups × 4 responses");
 
+  // The diverging overview's table: each response's share and the top two with its CI.
+  const expectedDiverging = oneWave.cells.filter((c) => c.wave === wave).map((c) => [groupName(c.group), ...c.responses.map((r) => pct(r.p)), pct(c.top2.p), pct(c.top2.ci_low), pct(c.top2.ci_high), String(c.n)]);
+  assert.deepEqual(await tableRows(page, "#diverging"), expectedDiverging);
+  assert.equal(await page.locator("#diverging g[data-mark=bar] rect").count(), 16, "4 groups × 4 responses");
+
   // The top-2 table: one row per wave and group.
   const trend = await tableRows(page, "#trend");
   const expectedTrend = all.cells.filter((c) => c.wave != null).map((c) => [String(c.wave), groupName(c.group), pct(c.top2.p), pct(c.top2.ci_low), pct(c.top2.ci_high), String(c.n), c.n_eff.toFixed(1)]);

@@ -1,6 +1,6 @@
 // The dashboard's charts (Observable Plot, vendored), each with its legend, data table, and
 // CSV / PNG / SVG downloads built from the very rows the chart and the table show.
-import { ALL, SMALL_N, download, el, groupStyle, integer, legendItem, pct0, pct1, pctNumber, toCsv } from "./common.js";
+import { ALL, SMALL_N, download, el, groupStyle, integer, legendItem, pct0, pct1, pctNumber, responseColors, symbolPath, toCsv } from "./common.js";
 
 const INK = "#1b1f24";
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
@@ -48,6 +48,52 @@ export function distributionChart(cells, responses, width) {
     small: rows.map((d) => d.small),
   };
   return { svg, table, groups, small: rows.some((d) => d.small) };
+}
+
+/** Diverging bars for a four-point scale: the two lower responses left of zero, the two upper
+ *  right of it, one bar per group, coloured from the negative to the positive end. Whiskers: the
+ *  95% CI of the top-two share on the right, of its complement (the bottom two) on the left. */
+export function divergingChart(cells, responses, width) {
+  const colors = responseColors(responses.length);
+  const groups = cells.map((cell) => cell.group ?? ALL);
+  const segments = cells.flatMap((cell) => {
+    const group = cell.group ?? ALL;
+    const [p0, p1, p2, p3] = cell.responses.map((r) => r.p);
+    const spans = [[-(p0 + p1), -p1], [-p1, 0], [0, p2], [p2, p2 + p3]];
+    return cell.responses.map((share, i) => ({
+      group, response: share.response, index: i, x1: spans[i][0], x2: spans[i][1], share, n: cell.n, n_eff: cell.n_eff, small: cell.n < SMALL_N,
+    }));
+  });
+  const whiskers = cells.filter((cell) => cell.top2.ci_low != null).flatMap((cell) => [
+    { group: cell.group ?? ALL, lo: cell.top2.ci_low, hi: cell.top2.ci_high },
+    { group: cell.group ?? ALL, lo: -(1 - cell.top2.ci_high), hi: -(1 - cell.top2.ci_low) },
+  ]);
+  const reach = Math.min(1, Math.ceil((d3.max([...segments.map((d) => Math.abs(d.x1)), ...segments.map((d) => d.x2), ...whiskers.map((d) => Math.max(-d.lo, d.hi))]) + 0.05) * 10) / 10);
+  const inkOn = (i) => (i === 3 ? "white" : "#1b1f24");
+  const svg = Plot.plot({
+    width, height: 60 + groups.length * 44, marginLeft: 150, marginRight: 20,
+    style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
+    x: { domain: [-reach, reach], tickFormat: (v) => `${Math.round(Math.abs(v) * 100)}%`, label: `← ${responses.slice(0, 2).reverse().join(", ")}   ·   ${responses.slice(2).join(", ")} →`, labelAnchor: "center", grid: true },
+    y: { domain: groups, label: null, tickSize: 0 },
+    marks: [
+      Plot.barX(segments, { y: "group", x1: "x1", x2: "x2", fill: (d) => colors[d.index], fillOpacity: (d) => (d.small ? 0.45 : 1), stroke: "white", strokeWidth: 1, inset: 0.5 }),
+      Plot.text(segments.filter((d) => d.x2 - d.x1 >= 0.06), { y: "group", x: (d) => (d.x1 + d.x2) / 2, text: (d) => pct0(d.share.p), fill: (d) => inkOn(d.index), fontWeight: 600 }),
+      Plot.ruleX([0], { stroke: INK, strokeWidth: 1.5 }),
+      Plot.ruleY(whiskers, { y: "group", x1: "lo", x2: "hi", stroke: INK, strokeWidth: 1.5, dy: 15 }),
+      Plot.tickX(whiskers, { y: "group", x: "lo", stroke: INK, dy: 15, inset: 12 }),
+      Plot.tickX(whiskers, { y: "group", x: "hi", stroke: INK, dy: 15, inset: 12 }),
+      Plot.tip(segments, Plot.pointer({ y: "group", x: (d) => (d.x1 + d.x2) / 2, title: (d) => `${d.group} — ${d.response}\n${estimateText("Share", d.share, d.n, d.n_eff)}` })),
+    ],
+  });
+  const table = {
+    caption: "Weighted share of each response per group, and of the top two with its 95% confidence interval",
+    header: ["Group", ...responses.map((r) => `${r} %`), "Top-2 %", "Top-2 CI low", "Top-2 CI high", "n"],
+    numeric: [false, ...responses.map(() => true), true, true, true, true],
+    rows: cells.map((cell) => [cell.group ?? ALL, ...cell.responses.map((r) => pctNumber(r.p)), pctNumber(cell.top2.p), pctNumber(cell.top2.ci_low), pctNumber(cell.top2.ci_high), String(cell.n)]),
+    small: cells.map((cell) => cell.n < SMALL_N),
+  };
+  const legend = responses.map((response, i) => ({ label: response, color: colors[i] }));
+  return { svg, table, groups, legend, small: cells.some((cell) => cell.n < SMALL_N) };
 }
 
 /** Top-2 share over waves per group: lines with CI bands, shapes at each wave, labels at the ends. */
@@ -149,7 +195,9 @@ export function principlesChart(principles, width, onPick) {
 
 /** A chart with its heading, question text, legend, note, downloads and data table. */
 export function chartCard({ id, title, subtitle, question, chart, filename, tableOpen = true, linkFor }) {
-  const legend = el("div", { class: "legend", "aria-hidden": "true" }, chart.groups.map((g, i) => legendItem(g, i)));
+  const legend = el("div", { class: "legend", "aria-hidden": "true" }, chart.legend
+    ? chart.legend.map(({ label, color }) => el("span", { class: "legend-item" }, el("span", { class: "swatch", style: `background:${color}` }), label))
+    : chart.groups.map((g, i) => legendItem(g, i)));
   // Plot labels each mark's <g> with aria-label, which ARIA forbids on role-less elements; inside
   // an image the names are noise anyway: keep them as data-mark.
   for (const node of chart.svg.querySelectorAll("[aria-label]")) {
@@ -190,31 +238,24 @@ function exportSvg(chart, title) {
   const height = Number(chart.svg.getAttribute("height"));
   const header = 56;
   const ns = "http://www.w3.org/2000/svg";
-  const root = document.createElementNS(ns, "svg");
-  root.setAttribute("xmlns", ns);
-  root.setAttribute("width", width);
-  root.setAttribute("height", height + header);
-  root.setAttribute("viewBox", `0 0 ${width} ${height + header}`);
-  root.setAttribute("font-family", FONT);
-  const background = document.createElementNS(ns, "rect");
-  Object.entries({ width, height: height + header, fill: "white" }).forEach(([k, v]) => background.setAttribute(k, v));
-  const heading = document.createElementNS(ns, "text");
-  Object.entries({ x: 8, y: 20, "font-size": 16, "font-weight": 700, fill: INK }).forEach(([k, v]) => heading.setAttribute(k, v));
-  heading.textContent = title;
-  root.append(background, heading);
+  const node = (tag, attributes, text) => {
+    const created = document.createElementNS(ns, tag);
+    Object.entries(attributes).forEach(([k, v]) => created.setAttribute(k, v));
+    if (text) created.textContent = text;
+    return created;
+  };
+  const root = node("svg", { xmlns: ns, width, height: height + header, viewBox: `0 0 ${width} ${height + header}`, "font-family": FONT });
+  root.append(node("rect", { width, height: height + header, fill: "white" }), node("text", { x: 8, y: 20, "font-size": 16, "font-weight": 700, fill: INK }, title));
+  // The legend as on the page: response swatches, or each group's shape in its colour.
+  const items = chart.legend ?? chart.groups.map((group, i) => ({ label: group, ...groupStyle(group, i) }));
   let x = 8;
-  chart.groups.forEach((group, i) => {
-    const style = groupStyle(group, i);
-    const symbol = document.createElementNS(ns, "path");
-    symbol.setAttribute("d", d3.symbol(d3[`symbol${style.symbol[0].toUpperCase()}${style.symbol.slice(1)}`] ?? d3.symbolCircle, 64)());
-    symbol.setAttribute("fill", style.color);
-    symbol.setAttribute("transform", `translate(${x + 6},40)`);
-    const label = document.createElementNS(ns, "text");
-    Object.entries({ x: x + 16, y: 45, "font-size": 13, fill: INK }).forEach(([k, v]) => label.setAttribute(k, v));
-    label.textContent = group;
-    root.append(symbol, label);
-    x += 30 + group.length * 7.5;
-  });
+  for (const item of items) {
+    const mark = item.symbol
+      ? node("path", { d: symbolPath(item.symbol), fill: item.color, transform: `translate(${x + 6},40)` })
+      : node("rect", { x, y: 34, width: 12, height: 12, fill: item.color });
+    root.append(mark, node("text", { x: x + 16, y: 45, "font-size": 13, fill: INK }, item.label));
+    x += 30 + item.label.length * 7.5;
+  }
   const body = chart.svg.cloneNode(true);
   body.querySelectorAll("[data-mark='tip']").forEach((tip) => tip.remove());
   body.setAttribute("y", header);

@@ -72,8 +72,9 @@ export function symbolPath(symbol, size = 64) {
 
 /** A diverging sequence for an ordinal response scale: negative end to positive end, light middle. */
 export function responseColors(count) {
-  if (count <= 1) return ["#0072B2"];
-  return d3.quantize(d3.interpolateRgbBasis(["#B35806", "#F1E5D3", "#2166AC"]), count);
+  // ColorBrewer PuOr (orange → purple): safe for colour-blind readers, light in the middle.
+  if (count >= 3 && count <= 11) return [...d3.schemePuOr[count]].reverse();
+  return d3.quantize(d3.interpolatePuOr, Math.max(count, 2)).reverse();
 }
 
 /** `el("p", {class: "x"}, "text", child)`: a DOM element. Attributes starting with `on` are listeners. */

@@ -2,7 +2,7 @@
 // principles scatter. The whole view lives in the URL (?view=&q=&wave=&split=): share a link, get
 // the same view; the back button steps through earlier views.
 import { api, el, flattenCatalog, searchCatalog, showError } from "./common.js";
-import { chartCard, distributionChart, principlesChart, trendChart } from "./charts.js";
+import { chartCard, distributionChart, divergingChart, principlesChart, trendChart } from "./charts.js";
 
 const SPLITS = ["none", "party", "ideology"];
 const POOLED = "all";
@@ -137,7 +137,12 @@ async function renderQuestion(state, id) {
   const trend = trendChart(data.cells, width);
   const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
   dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
+  // Four-point scales (all the principles) also get the diverging overview.
+  const diverging = data.question.responses.length === 4
+    ? chartCard({ id: "diverging", title: `Lower vs upper responses, ${waveName}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: divergingChart(waveCells, data.question.responses, width), filename: `${question.var_name}-${wave === POOLED ? "all-waves" : `wave${wave}`}-diverging-${state.split}` })
+    : null;
   dom.view.replaceChildren(
+    ...(diverging ? [diverging] : []),
     chartCard({ id: "distribution", title: `Responses, ${waveName}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: distribution, filename: `${question.var_name}-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}` }),
     chartCard({ id: "trend", title: `Top-2 share over waves`, subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, question: questionText(question), chart: trend, filename: `${question.var_name}-top2-${state.split}`, tableOpen: false }));
 }
