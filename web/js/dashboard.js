@@ -207,10 +207,12 @@ function wireControls() {
   }
   document.getElementById("controls").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("popstate", render);
+  // Charts are drawn for the page's width: draw again when it changes (rotating a phone).
   let lastWidth = dom.view.clientWidth;
+  let resizeTimer;
   window.addEventListener("resize", () => {
-    clearTimeout(wireControls.resizeTimer);
-    wireControls.resizeTimer = setTimeout(() => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
       if (Math.abs(dom.view.clientWidth - lastWidth) > 40) {
         lastWidth = dom.view.clientWidth;
         render();
