@@ -173,6 +173,10 @@ test("on a phone the dashboard fits the screen", async () => {
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
   assert.equal(await page.locator("#distribution tbody th", { hasText: "Liberal" }).count(), 4);
   await screenshot(page, "dashboard-phone");
+  // A nominal question (party) has its distribution only: no "top two" of categories.
+  await page.goto(`${stack.baseURL}/?view=question&q=pid3&split=none`);
+  await page.waitForSelector("#distribution tbody tr");
+  assert.deepEqual([await page.locator("#trend").count(), await page.locator("#diverging").count()], [0, 0]);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -6,6 +6,8 @@ import { chartCard, distributionChart, divergingChart, principlesChart, trendCha
 
 const SPLITS = ["none", "party", "ideology"];
 const POOLED = "all";
+/** Batteries whose responses are categories, not a scale (see ../shared/design/UI.md). */
+const NOMINAL_BATTERIES = new Set(["respondent_profile"]);
 const dom = {
   tabs: [...document.querySelectorAll(".tabs a")],
   search: document.getElementById("question-search"),
@@ -133,18 +135,23 @@ async function renderQuestion(state, id) {
   const width = chartWidth();
   const waveCells = data.cells.filter((c) => c.wave === (wave === POOLED ? null : wave));
   const waveName = wave === POOLED ? `all waves pooled (${asked.join(", ")})` : `wave ${wave}`;
-  const distribution = distributionChart(waveCells, data.question.responses, width);
-  const trend = trendChart(data.cells, width);
   const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
+  const waveSlug = wave === POOLED ? "all-waves" : `wave${wave}`;
+  const card = (id, title, chart, filename, options = {}) =>
+    chartCard({ id, title, subtitle: options.subtitle ?? `weighted %, ${splitLabel}`, question: questionText(question), chart, filename: `${question.var_name}-${filename}-${state.split}`, ...options });
+  // Rating scales get the diverging overview (four points, as every principle's) and the top-2
+  // trend; a nominal question (party, say) has no "top two", only its distribution.
+  const rating = !NOMINAL_BATTERIES.has(question.battery);
   dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
-  // Four-point scales (all the principles) also get the diverging overview.
-  const diverging = data.question.responses.length === 4
-    ? chartCard({ id: "diverging", title: `Lower vs upper responses, ${waveName}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: divergingChart(waveCells, data.question.responses, width), filename: `${question.var_name}-${wave === POOLED ? "all-waves" : `wave${wave}`}-diverging-${state.split}` })
-    : null;
-  dom.view.replaceChildren(
-    ...(diverging ? [diverging] : []),
-    chartCard({ id: "distribution", title: `Responses, ${waveName}`, subtitle: `weighted %, ${splitLabel}`, question: questionText(question), chart: distribution, filename: `${question.var_name}-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}` }),
-    chartCard({ id: "trend", title: `Top-2 share over waves`, subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, question: questionText(question), chart: trend, filename: `${question.var_name}-top2-${state.split}`, tableOpen: false }));
+  dom.view.replaceChildren(...[
+    rating && data.question.responses.length === 4
+      ? card("diverging", `Lower vs upper responses, ${waveName}`, divergingChart(waveCells, data.question.responses, width), `${waveSlug}-diverging`)
+      : null,
+    card("distribution", `Responses, ${waveName}`, distributionChart(waveCells, data.question.responses, width), waveSlug),
+    rating
+      ? card("trend", "Top-2 share over waves", trendChart(data.cells, width), "top2", { subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, tableOpen: false })
+      : null,
+  ].filter(Boolean));
 }
 
 async function renderPrinciples(state, id) {
