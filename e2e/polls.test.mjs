@@ -85,8 +85,17 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   assert.deepEqual(poll.questions.map((q) => q.var_name), ["imp_concede_defeat", "perf_concede_defeat", "pid3"]);
   assert.deepEqual(poll.questions[0].responses.map((r) => r.response), ["Beneficial", "Important", "Essential"]);
   assert.equal(poll.is_open, false, "a new poll starts closed");
+
+  // A participant early: the poll is not open yet; when it opens, the questions appear by themselves.
+  const first = await phone();
+  await first.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await first.waitForSelector(".closed-banner");
+  assert.match(await first.textContent(".closed-banner"), /not open yet/);
+  assert.equal(await first.locator("fieldset.question-card").count(), 0);
+
   await admin.click("text=Open poll");
   await admin.waitForSelector(".badge.open");
+  await first.waitForSelector("fieldset.question-card");
 
   // A presenter screen, opened before anyone votes.
   const presenter = await page({ viewport: { width: 1600, height: 900 } });
@@ -96,9 +105,6 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   assert.match(await presenter.textContent(".join p"), new RegExp(`/polls/${poll.slug}$`));
 
   // Two participants on phones.
-  const first = await phone();
-  await first.goto(`${stack.baseURL}/polls/${poll.slug}`);
-  await first.waitForSelector("fieldset.question-card");
   const prefixes = await first.$$eval(".battery-prefix", (nodes) => nodes.map((n) => n.textContent));
   assert.deepEqual(prefixes, [poll.questions[0].battery_prefix, poll.questions[1].battery_prefix, poll.questions[2].battery_prefix]);
   assert.equal(await first.textContent(".submit-bar .progress"), "0 of 3 answered");

@@ -36,23 +36,38 @@ function saveBallotState(state) {
   }
 }
 
-function showResults(poll, message) {
+/** Live results under `message`. `waitingBallot`: this browser has not voted and the poll is
+ *  closed; if it opens, the questions replace the results. */
+function showResults(poll, message, waitingBallot) {
   dom.form.hidden = true;
   dom.results.hidden = false;
   if (message) dom.status.replaceChildren(message);
   const view = new ResultsView(dom.results, { questions: poll.questions });
-  followResults(poll.slug, (results, kind) => {
+  const source = followResults(poll.slug, (results) => {
+    if (waitingBallot && results.is_open) {
+      source.close();
+      dom.results.hidden = true;
+      dom.status.replaceChildren(el("p", { class: "confirmation", role: "status" }, "The poll is open now: your answers, please."));
+      buildForm({ ...poll, is_open: true }, waitingBallot);
+      return;
+    }
     view.update(results);
-    if (!results.is_open) dom.status.replaceChildren(closedBanner());
-    else if (kind === "closed") dom.status.replaceChildren(closedBanner());
+    if (!results.is_open) dom.status.replaceChildren(closedBanner(results.respondents));
   }, () => dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")), () => view.lost());
 }
 
-function closedBanner() {
-  return el("p", { class: "closed-banner", role: "status" }, "This poll is closed. These are the final results.");
+/** A poll with no answers yet has not been opened (or not for long): say so, not "final results". */
+function closedBanner(respondents) {
+  return el("p", { class: "closed-banner", role: "status" }, respondents === 0
+    ? "This poll is not open yet. The questions appear here as soon as it opens."
+    : "This poll is closed. These are the final results.");
 }
 
 function buildForm(poll, ballot) {
+  // A fresh form element: no listeners left from an earlier showing.
+  const fresh = dom.form.cloneNode(false);
+  dom.form.replaceWith(fresh);
+  dom.form = fresh;
   const total = poll.questions.length;
   const progress = el("p", { class: "progress", "aria-live": "polite" });
   const submit = el("button", { type: "submit", disabled: true }, "Submit");
@@ -92,7 +107,7 @@ function buildForm(poll, ballot) {
       window.scrollTo({ top: 0 });
     } catch (failure) {
       if (failure.status === 409) {
-        showResults(poll, closedBanner());
+        showResults(poll, closedBanner(), ballot);
         return;
       }
       showError(error, failure);
@@ -133,7 +148,7 @@ async function presenterView(poll) {
   followResults(poll.slug, (results) => {
     view.update(results);
     show();
-    dom.status.replaceChildren(results.is_open ? "" : closedBanner());
+    dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
   }, () => dom.status.replaceChildren(el("p", { class: "closed-banner" }, "This poll has been removed.")), () => view.lost());
 }
 
@@ -156,7 +171,7 @@ async function start() {
   if (present) return presenterView(poll);
   const ballot = ballotState();
   if (ballot.voted) return showResults(poll, el("p", { class: "confirmation", role: "status" }, "You have answered this poll. Results update live."));
-  if (!poll.is_open) return showResults(poll, closedBanner());
+  if (!poll.is_open) return showResults(poll, null, ballot);
   buildForm(poll, ballot);
 }
 
