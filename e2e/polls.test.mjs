@@ -151,8 +151,10 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   assert.match(await first.textContent(".result-card[data-question=imp_concede_defeat] .legend-line"), new RegExp(`US adults, BLW wave ${national.wave}`));
   assert.deepEqual(await seriousA11yViolations(first), []);
   await screenshot(first, "poll-results-phone");
+  assert.deepEqual(await seriousA11yViolations(presenter), []);
   await screenshot(presenter, "poll-presenter");
   await admin.waitForSelector(".group-results table");
+  assert.deepEqual(await seriousA11yViolations(admin), []);
   await screenshot(admin, "admin-poll-live");
 
   // A reload shows the results, not the form: the browser kept its token.
@@ -182,6 +184,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   // Delete asks first; cancel keeps the poll.
   await admin.click("a[href='/admin']");
   await admin.waitForSelector(`tr[data-poll='${poll.slug}']`);
+  assert.deepEqual(await seriousA11yViolations(admin), []);
   await screenshot(admin, "admin-polls");
   await admin.click(`tr[data-poll='${poll.slug}'] button.danger`);
   await admin.click("dialog button[value=cancel]");
