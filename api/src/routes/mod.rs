@@ -12,6 +12,7 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use axum::http::{HeaderName, HeaderValue};
+use tower_http::compression::Compression;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_swagger_ui::SwaggerUi;
@@ -70,10 +71,14 @@ const PAGES: [(&str, &str); 3] =
 /// The documented api, its docs, and the static frontend for every other path.
 pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
-    let web = ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route));
-    let pages = PAGES
-        .iter()
-        .fold(Router::new(), |pages, (path, file)| pages.route_service(path, ServeFile::new(web_dir.join(file))));
+    // The frontend's files go out gzipped to clients that accept it (the chart libraries shrink
+    // ~3×); api responses and event streams are left as they are.
+    let web = Compression::new(
+        ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route)),
+    );
+    let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
+        pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
+    });
     let router = routes
         .merge(pages)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))

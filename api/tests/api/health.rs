@@ -68,6 +68,27 @@ async fn page_paths_serve_their_html_files() {
 }
 
 #[tokio::test]
+async fn web_files_are_gzipped_for_clients_that_ask_and_api_json_is_not() {
+    let web = tempfile::tempdir().expect("temp dir");
+    let script = "const answer = 42;\n".repeat(500);
+    std::fs::write(web.path().join("big.js"), &script).expect("write");
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+    let get = |path: &'static str| app.client.get(app.url(path)).header("accept-encoding", "gzip").send();
+
+    let file = get("/big.js").await.expect("request");
+    let json = get("/api/batteries").await.expect("request");
+
+    assert_eq!(file.headers()["content-encoding"], "gzip");
+    let compressed = file.bytes().await.expect("body");
+    assert!(compressed.len() < script.len() / 10, "{} bytes gzipped", compressed.len());
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unzipped).expect("gunzip");
+    assert_eq!(unzipped, script);
+    assert!(json.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
 async fn a_wrong_method_gets_a_json_405() {
     let app = spawn_app().await;
 
