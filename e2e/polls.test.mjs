@@ -168,13 +168,18 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   const lines = (await readFile(await csv.path(), "utf8")).trim().split(/\r?\n/);
   assert.ok(lines.length >= 3, lines.join("\n"));
 
-  // Closing reaches participants and the presenter live.
+  // Closing reaches participants and the presenter live, and a form still being filled in.
+  const undecided = await phone();
+  await undecided.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await undecided.waitForSelector("fieldset.question-card");
+  await answer(undecided, { imp_concede_defeat: "Important" });
   await admin.click("text=Close poll");
   await admin.waitForSelector(".badge.closed");
-  for (const screen of [first, presenter]) {
+  for (const screen of [first, presenter, undecided]) {
     await screen.waitForSelector(".closed-banner");
     assert.match(await screen.textContent(".closed-banner"), /closed/);
   }
+  assert.equal(await undecided.locator("fieldset.question-card").count(), 0, "the unsent form is gone");
   const late = await phone();
   await late.goto(`${stack.baseURL}/polls/${poll.slug}`);
   await late.waitForSelector(".closed-banner");

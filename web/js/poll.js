@@ -14,6 +14,8 @@ const dom = {
   results: document.getElementById("poll-results"),
 };
 const storageKey = `blw-poll:${slug}`;
+/** The results stream watched while the form is on screen (to learn that the poll closed). */
+let formWatch = null;
 
 /** This browser's ballot for the poll: a random token, and whether it has been accepted. */
 function ballotState() {
@@ -39,7 +41,10 @@ function saveBallotState(state) {
 /** Live results under `message`. `waitingBallot`: this browser has not voted and the poll is
  *  closed; if it opens, the questions replace the results. */
 function showResults(poll, message, waitingBallot) {
+  formWatch?.close();
+  formWatch = null;
   dom.form.hidden = true;
+  dom.form.replaceChildren();
   dom.results.hidden = false;
   if (message) dom.status.replaceChildren(message);
   const view = new ResultsView(dom.results, { questions: poll.questions });
@@ -117,6 +122,11 @@ function buildForm(poll, ballot) {
   });
   refresh();
   dom.form.hidden = false;
+  // If the poll closes while this form is on screen, say so at once rather than on submit.
+  formWatch?.close();
+  formWatch = followResults(poll.slug, (results) => {
+    if (!results.is_open) showResults(poll, closedBanner(results.respondents), ballot);
+  });
 }
 
 async function presenterView(poll) {
