@@ -180,6 +180,8 @@ test("admin builds and opens a poll; participants vote; results are live; closin
     assert.match(await screen.textContent(".closed-banner"), /closed/);
   }
   assert.equal(await undecided.locator("fieldset.question-card").count(), 0, "the unsent form is gone");
+  // Screen readers hear the final count (the live region is throttled while votes arrive, not at the close).
+  await first.waitForFunction(() => document.querySelector("#poll-results [role=status]")?.textContent === "Final results · 2 responses");
   const late = await phone();
   await late.goto(`${stack.baseURL}/polls/${poll.slug}`);
   await late.waitForSelector(".closed-banner");

@@ -25,6 +25,8 @@ export function followResults(slug, onResults, onDeleted, onLost) {
   return source;
 }
 
+const ANNOUNCE_EVERY_MS = 10_000;
+
 /** Renders (first call) or updates (later calls) the results of every question into `container`. */
 export class ResultsView {
   /** `questions`: the poll's questions (for each one's battery prefix, which tells apart
@@ -36,8 +38,10 @@ export class ResultsView {
     this.showGroups = showGroups;
     this.cards = new Map(); // var_name → { card, rows: [{ audience, national, label }] }
     this.live = el("span", { class: "live", "aria-hidden": "true" });
-    this.summary = el("p", { class: "results-summary", "aria-live": "polite" });
-    container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary));
+    this.summary = el("p", { class: "results-summary" });
+    // Screen readers hear the count now and then, not at every vote (votes can come 50 a second).
+    this.announcer = el("p", { class: "visually-hidden", role: "status" });
+    container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary), this.announcer);
   }
 
   /** One pulse of the live dot per update, not more than one at a time (Web Animations: no
@@ -49,11 +53,24 @@ export class ResultsView {
       { duration: 900, easing: "ease-out" });
   }
 
+  /** Copies the summary into the live region at most every 10 s (and always when it closes). */
+  announce() {
+    const due = !this.lastResults.is_open || !this.announcedAt || Date.now() - this.announcedAt >= ANNOUNCE_EVERY_MS;
+    if (due) {
+      this.announcedAt = Date.now();
+      this.announcer.textContent = this.summary.textContent;
+      return;
+    }
+    clearTimeout(this.announceTimer);
+    this.announceTimer = setTimeout(() => this.announce(), ANNOUNCE_EVERY_MS - (Date.now() - this.announcedAt));
+  }
+
   /** The stream dropped: an open poll's numbers may be behind until the next snapshot. */
   lost() {
     if (!this.lastResults?.is_open) return; // a closed poll's stream ends on purpose
     this.live.classList.add("stale");
     this.summary.textContent = `Reconnecting… · ${integer(this.lastResults.respondents)} responses so far`;
+    this.announcer.textContent = this.summary.textContent;
   }
 
   update(results) {
@@ -61,6 +78,7 @@ export class ResultsView {
     this.live.classList.remove("stale");
     const state = results.is_open ? "Live" : "Final results";
     this.summary.textContent = `${state} · ${integer(results.respondents)} ${results.respondents === 1 ? "response" : "responses"}`;
+    this.announce();
     this.live.classList.toggle("closed", !results.is_open);
     this.pulse();
     results.questions.forEach((question, index) => this.updateQuestion(question, index, results.questions.length));
