@@ -8,7 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use crate::settings::Settings;
 
 /// Any constant shared by all api processes: the advisory lock that serializes their migrations.
-const MIGRATION_LOCK: i64 = 0x626c_775f_6d69_67; // "blw_mig"
+const MIGRATION_LOCK: i64 = 0x0062_6c77_5f6d_6967; // "blw_mig"
 
 /// Creates the database if missing and opens a pool on it.
 ///

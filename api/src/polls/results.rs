@@ -17,12 +17,12 @@ use crate::surveys::snapshot::SurveySnapshot;
 fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) -> (Vec<String>, HashMap<i16, usize>) {
     let Some(question) = snapshot.questions.get(split_by) else { return (Vec::new(), HashMap::new()) };
     let split = Split::defined_by(split_by);
-    if split != Split::None {
-        if let Ok(mapping) = split.group_of_response(&question.responses) {
-            let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
-            let of = mapping.iter().enumerate().filter_map(|(k, g)| Some((k as i16, usize::from((*g)?)))).collect();
-            return (names, of);
-        }
+    if split != Split::None
+        && let Ok(mapping) = split.group_of_response(&question.responses)
+    {
+        let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
+        let of = mapping.iter().enumerate().filter_map(|(k, g)| Some((k as i16, usize::from((*g)?)))).collect();
+        return (names, of);
     }
     let offered = poll.questions.iter().find(|(v, _)| v == split_by).map(|(_, o)| o.clone()).unwrap_or_default();
     let names = offered.iter().filter_map(|&k| question.responses.get(k as usize).cloned()).collect();
@@ -96,7 +96,7 @@ pub async fn counts<C: ConnectionTrait>(conn: &C, poll: &PollRecord) -> Result<C
 /// The groups of a poll's split question: names, and response index of the split → group.
 pub fn groups_of(snapshot: &SurveySnapshot, poll: &PollRecord) -> (Vec<String>, HashMap<i16, usize>) {
     match &poll.split_by {
-        Some(split_by) => split_groups(&snapshot, poll, split_by),
+        Some(split_by) => split_groups(snapshot, poll, split_by),
         None => (Vec::new(), HashMap::new()),
     }
 }

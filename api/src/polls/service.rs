@@ -90,10 +90,10 @@ fn validate(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<(String, Vec
         }
         questions.push((q.var_name.clone(), offered));
     }
-    if let Some(split) = &new.split_by {
-        if !questions.iter().any(|(v, _)| v == split) {
-            return Err(invalid("split_by", format!("'{split}' is not one of the poll's questions")));
-        }
+    if let Some(split) = &new.split_by
+        && !questions.iter().any(|(v, _)| v == split)
+    {
+        return Err(invalid("split_by", format!("'{split}' is not one of the poll's questions")));
     }
     Ok(questions)
 }

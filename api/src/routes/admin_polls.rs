@@ -107,14 +107,14 @@ async fn export_responses(State(state): State<AppState>, _staff: StaffUser, Path
         }
         let var_name: Option<String> = row.try_get("", "var_name")?;
         let index: Option<i16> = row.try_get("", "response_index")?;
-        if let (Some(var_name), Some(index), Some((_, _, cells))) = (var_name, index, current.as_mut()) {
-            if let Some(column) = columns.iter().position(|c| **c == var_name) {
-                cells[column] = snapshot
-                    .questions
-                    .get(&var_name)
-                    .and_then(|q| q.responses.get(index as usize).cloned())
-                    .unwrap_or_else(|| index.to_string());
-            }
+        if let (Some(var_name), Some(index), Some((_, _, cells))) = (var_name, index, current.as_mut())
+            && let Some(column) = columns.iter().position(|c| **c == var_name)
+        {
+            cells[column] = snapshot
+                .questions
+                .get(&var_name)
+                .and_then(|q| q.responses.get(index as usize).cloned())
+                .unwrap_or_else(|| index.to_string());
         }
     }
     if let Some((r, at, cells)) = current.take() {

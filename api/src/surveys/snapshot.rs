@@ -287,10 +287,10 @@ impl SurveySnapshot {
 
     /// Keeps `body` for `key` while there is room.
     pub fn keep_rendered(&self, key: String, body: bytes::Bytes) {
-        if let Ok(mut rendered) = self.rendered.write() {
-            if rendered.len() < RENDERED_CAPACITY {
-                rendered.insert(key, body);
-            }
+        if let Ok(mut rendered) = self.rendered.write()
+            && rendered.len() < RENDERED_CAPACITY
+        {
+            rendered.insert(key, body);
         }
     }
 

@@ -111,7 +111,7 @@ async fn wave_group_and_split_filters_select_cells() {
         get_json(&app, "/api/surveys/questions/imp_judicial_ind/proportions?split=ideology&wave=8").await;
     assert_eq!(status, 200);
     let waves: Vec<&Value> = one_wave["cells"].as_array().unwrap().iter().map(|c| &c["wave"]).collect();
-    assert!(waves.iter().all(|w| **w == Value::from(8) || w.is_null()));
+    assert!(waves.iter().all(|w| w.as_i64() == Some(8) || w.is_null()));
     // Pooled over one wave is that wave.
     let wave8 = find_cell(&one_wave, &Value::from(8), &Value::from("Liberal")).unwrap();
     let pooled = find_cell(&one_wave, &Value::Null, &Value::from("Liberal")).unwrap();

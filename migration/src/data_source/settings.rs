@@ -131,10 +131,10 @@ fn default_local_dir(local_dir: &str) -> PathBuf {
     if relative.is_absolute() {
         return relative.to_path_buf();
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(found) = cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_dir()) {
-            return found;
-        }
+    if let Ok(cwd) = std::env::current_dir()
+        && let Some(found) = cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_dir())
+    {
+        return found;
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
