@@ -1,17 +1,22 @@
 // The survey dashboard in headless Chromium against the real api and a fresh database.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, beforeEach, test } from "node:test";
 import { apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
 
+// One browser for the file; a fresh database and api process for every test.
 let stack;
 let browser;
 before(async () => {
-  stack = await startStack("dashboard");
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
+});
+beforeEach(async () => {
+  stack = await startStack("dashboard");
+});
+afterEach(async () => {
   await stack?.stop();
 });
 

@@ -1,4 +1,4 @@
-// Browser-test support: each test file gets its own fresh PostgreSQL database and its own api
+// Browser-test support: each test gets its own fresh PostgreSQL database and its own api
 // process (the real binary, migrating on start, serving the real web/ folder), and a headless
 // Chromium driven by playwright-core. Pages are watched for console errors and failed requests.
 import { execFileSync, spawn, spawnSync } from "node:child_process";

@@ -3,25 +3,34 @@
 // everywhere; accounts and the analyst's read-only console.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, beforeEach, test } from "node:test";
 import { PASSWORD, apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
 
+// One browser for the file; a fresh database and api process (and accounts) for every test.
 let stack;
 let browser;
 const problems = [];
+const contexts = [];
 before(async () => {
-  stack = await startStack("polls");
-  stack.createAccount("host@example.org", "admin", "Ada Admin");
-  stack.createAccount("reader@example.org", "analyst", "Andy Analyst");
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
+});
+beforeEach(async () => {
+  problems.length = 0;
+  stack = await startStack("polls");
+  stack.createAccount("host@example.org", "admin", "Ada Admin");
+  stack.createAccount("reader@example.org", "analyst", "Andy Analyst");
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
   await stack?.stop();
 });
 
 async function page(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options });
+  contexts.push(context);
   const opened = await context.newPage();
   problems.push(watch(opened));
   return opened;
