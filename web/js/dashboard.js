@@ -122,6 +122,7 @@ async function renderQuestion(state, id) {
   const asked = [...new Set(data.cells.filter((c) => c.wave != null).map((c) => c.wave))].sort((a, b) => a - b);
   if (!asked.length) {
     fillWaves([], null);
+    dom.status.replaceChildren();
     dom.view.replaceChildren(el("section", { class: "panel" }, questionText(question), el("p", { class: "empty" }, "No wave has valid answers to this question yet.")));
     return;
   }
@@ -185,12 +186,17 @@ async function render() {
   }
   syncControls(state);
   dom.view.setAttribute("aria-busy", "true");
+  // Say so when a view takes a moment (a cold server computes a question's cells first).
+  const loading = setTimeout(() => {
+    if (id === renderId) dom.status.replaceChildren(el("p", { class: "note" }, "Loading…"));
+  }, 300);
   try {
     if (state.view === "principles") await renderPrinciples(state, id);
     else await renderQuestion(state, id);
   } catch (error) {
     if (id === renderId) showError(dom.status, error);
   } finally {
+    clearTimeout(loading);
     if (id === renderId) dom.view.removeAttribute("aria-busy");
   }
 }
