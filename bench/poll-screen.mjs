@@ -3,7 +3,7 @@
 // page timestamps when its response count first reaches each vote. Prints a Markdown section for
 // BENCHMARKS.md. Usage: node bench/poll-screen.mjs [screens] [votes] [votes/s]
 import { performance } from "node:perf_hooks";
-import { PASSWORD, launchBrowser, startStack } from "../e2e/harness.mjs";
+import { apiLogin, launchBrowser, startStack } from "../e2e/harness.mjs";
 
 const [screens = 6, votes = 300, rate = 50] = process.argv.slice(2).map(Number);
 const stack = await startStack("bench_screen");
@@ -11,9 +11,8 @@ const browser = await launchBrowser();
 const now = () => performance.timeOrigin + performance.now();
 try {
   stack.createAccount("bench@example.org", "admin");
-  const login = await fetch(`${stack.baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.org", password: PASSWORD }) });
-  const cookie = login.headers.get("set-cookie").split(";")[0];
-  const admin = (path, method, body) => fetch(`${stack.baseURL}${path}`, { method, headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+  const { request } = await apiLogin(stack.baseURL, "bench@example.org");
+  const admin = (path, method, body) => request(path, method, body).then((r) => r.json());
   const poll = await admin("/api/admin/polls", "POST", { title: "Latency", description: "", questions: [{ var_name: "perf_concede_defeat" }, { var_name: "pid3" }] });
   await admin(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true });
 

@@ -129,6 +129,15 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Logs in through the api, outside the browser: the login's status, and `request(path, method,
+ *  body)` sending JSON with the session cookie. */
+export async function apiLogin(baseURL, email, password = PASSWORD) {
+  const login = await fetch(`${baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+  const request = (path, method, body) => fetch(`${baseURL}${path}`, { method, headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: login.status, request };
+}
+
 /** JSON from the api, outside the browser, to compare the page with. */
 export async function apiJson(baseURL, path) {
   const response = await fetch(`${baseURL}${path}`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, afterEach, before, beforeEach, test } from "node:test";
-import { PASSWORD, apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
+import { PASSWORD, apiJson, apiLogin, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
 
 // One browser for the file; a fresh database and api process (and accounts) for every test.
 let stack;
@@ -232,8 +232,7 @@ test("admins manage accounts; analysts get read-only views", async () => {
   await admin.fill("#reset-password", newPassword);
   await admin.click("dialog button[value=set]");
   await admin.waitForSelector("text=New password set for new.analyst@example.org");
-  const oldLogin = await fetch(`${stack.baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "new.analyst@example.org", password: PASSWORD }) });
-  assert.equal(oldLogin.status, 401);
+  assert.equal((await apiLogin(stack.baseURL, "new.analyst@example.org")).status, 401);
 
   // A poll for the analyst to see, made through the api as the admin.
   const created = await admin.request.post(`${stack.baseURL}/api/admin/polls`, {
@@ -263,9 +262,7 @@ test("admins manage accounts; analysts get read-only views", async () => {
 });
 
 test("an api restart loses nothing: screens reconnect to the same results and stay live", async () => {
-  const login = await fetch(`${stack.baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "host@example.org", password: PASSWORD }) });
-  const cookie = login.headers.get("set-cookie").split(";")[0];
-  const asAdmin = (path, method, body) => fetch(`${stack.baseURL}${path}`, { method, headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const { request: asAdmin } = await apiLogin(stack.baseURL, "host@example.org");
   const poll = await (await asAdmin("/api/admin/polls", "POST", { title: "Restart check", description: "", questions: [{ var_name: "perf_concede_defeat" }] })).json();
   assert.equal((await asAdmin(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true })).status, 200);
   const vote = async (token, index) => {

@@ -83,16 +83,12 @@ function loginView(message) {
   email.focus();
 }
 
-/** Asks before something that cannot be undone; resolves true on confirm. */
-function confirmDialog(message, action) {
+/** Shows a modal `<dialog>` (its forms use method="dialog"); resolves the value of the button
+ *  that closed it, then removes it. */
+function modal(dialog) {
   return new Promise((resolve) => {
-    const dialog = el("dialog", { class: "panel", "aria-labelledby": "confirm-text" },
-      el("p", { id: "confirm-text" }, message),
-      el("form", { method: "dialog", class: "actions" },
-        el("button", { value: "cancel", class: "secondary" }, "Cancel"),
-        el("button", { value: "confirm", class: "danger" }, action)));
     dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "confirm");
+      resolve(dialog.returnValue);
       dialog.remove();
     });
     document.body.append(dialog);
@@ -100,25 +96,28 @@ function confirmDialog(message, action) {
   });
 }
 
+/** Asks before something that cannot be undone; resolves true on confirm. */
+async function confirmDialog(message, action) {
+  const answer = await modal(el("dialog", { class: "panel", "aria-labelledby": "confirm-text" },
+    el("p", { id: "confirm-text" }, message),
+    el("form", { method: "dialog", class: "actions" },
+      el("button", { value: "cancel", class: "secondary" }, "Cancel"),
+      el("button", { value: "confirm", class: "danger" }, action))));
+  return answer === "confirm";
+}
+
 /** Asks an admin for a new password for `account`; resolves the password, or null on cancel. */
-function passwordDialog(account) {
-  return new Promise((resolve) => {
-    const input = el("input", { type: "password", id: "reset-password", autocomplete: "new-password", minlength: 10, required: true });
-    const dialog = el("dialog", { class: "panel", "aria-labelledby": "reset-title" },
-      el("form", { method: "dialog" },
-        el("h2", { id: "reset-title" }, `New password for ${account.email}`),
-        el("p", { class: "note" }, "At least 10 characters. The account's sessions end."),
-        el("div", { class: "field" }, el("label", { for: "reset-password" }, "New password"), input),
-        el("div", { class: "actions" },
-          el("button", { value: "cancel", class: "secondary", formnovalidate: true }, "Cancel"),
-          el("button", { value: "set" }, "Set password"))));
-    dialog.addEventListener("close", () => {
-      resolve(dialog.returnValue === "set" ? input.value : null);
-      dialog.remove();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
+async function passwordDialog(account) {
+  const input = el("input", { type: "password", id: "reset-password", autocomplete: "new-password", minlength: 10, required: true });
+  const answer = await modal(el("dialog", { class: "panel", "aria-labelledby": "reset-title" },
+    el("form", { method: "dialog" },
+      el("h2", { id: "reset-title" }, `New password for ${account.email}`),
+      el("p", { class: "note" }, "At least 10 characters. The account's sessions end."),
+      el("div", { class: "field" }, el("label", { for: "reset-password" }, "New password"), input),
+      el("div", { class: "actions" },
+        el("button", { value: "cancel", class: "secondary", formnovalidate: true }, "Cancel"),
+        el("button", { value: "set" }, "Set password")))));
+  return answer === "set" ? input.value : null;
 }
 
 async function setOpen(poll, isOpen) {

@@ -58,7 +58,7 @@ function showResults(poll, message, waitingBallot) {
     }
     view.update(results);
     if (!results.is_open) dom.status.replaceChildren(closedBanner(results.respondents));
-  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")), () => view.lost());
+  }, () => dom.status.replaceChildren(removedBanner()), () => view.lost());
 }
 
 /** A poll with no answers yet has not been opened (or not for long): say so, not "final results". */
@@ -67,6 +67,8 @@ function closedBanner(respondents) {
     ? "This poll is not open yet. The questions appear here as soon as it opens."
     : "This poll is closed. These are the final results.");
 }
+
+const removedBanner = () => el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.");
 
 function buildForm(poll, ballot) {
   // A fresh form element: no listeners left from an earlier showing.
@@ -159,7 +161,7 @@ async function presenterView(poll) {
     view.update(results);
     show();
     dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
-  }, () => dom.status.replaceChildren(el("p", { class: "closed-banner" }, "This poll has been removed.")), () => view.lost());
+  }, () => dom.status.replaceChildren(removedBanner()), () => view.lost());
 }
 
 async function start() {

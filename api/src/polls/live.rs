@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 
 use super::POLL_EVENTS_CHANNEL;
 use super::model::PollResults;
-use super::results::{assemble, counts, groups_of, tally};
+use super::results::{assemble, counts, groups_of};
 use super::service::{PollKey, find};
 use crate::AppError;
 use crate::notifications::DbEvent;
@@ -107,13 +107,9 @@ impl LiveTally {
             let Some(&q) = self.question_of.get(var_name) else { continue };
             let Some(&position) = self.offered_position[q].get(index) else { continue };
             let question = &mut self.results.questions[q];
-            let mut overall = question.overall.counts.clone();
-            overall[position] += 1;
-            question.overall = tally(overall, question.overall.n + 1);
+            question.overall.add_one(position);
             if let Some(group) = group.and_then(|g| question.groups.get_mut(g)) {
-                let mut counts = group.tally.counts.clone();
-                counts[position] += 1;
-                group.tally = tally(counts, group.tally.n + 1);
+                group.tally.add_one(position);
             }
         }
         true

@@ -1,8 +1,10 @@
 //! Live polls: admins build a poll from catalog questions, participants answer it, and everyone
 //! watches the results move beside the weighted national BLW shares. Every vote is committed to
-//! PostgreSQL before it is acknowledged; live results are recomputed from the database whenever
-//! PostgreSQL announces a vote (NOTIFY), so any number of api processes serve the same numbers.
+//! PostgreSQL before it is acknowledged and announced with its ballot (NOTIFY); every api process
+//! adds announced ballots to tallies it seeded from the database (see `live`), so any number of
+//! processes serve the same numbers.
 
+pub mod export;
 pub mod live;
 pub mod model;
 pub mod results;

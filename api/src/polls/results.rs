@@ -30,9 +30,23 @@ fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) ->
     (names, of)
 }
 
-pub fn tally(counts: Vec<i64>, n: i64) -> Tally {
-    let shares = counts.iter().map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 }).collect();
-    Tally { n, counts, shares }
+fn shares(counts: &[i64], n: i64) -> Vec<f64> {
+    counts.iter().map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 }).collect()
+}
+
+impl Tally {
+    /// Each participant answers a question once: n is the sum of the counts.
+    fn from_counts(counts: Vec<i64>) -> Self {
+        let n = counts.iter().sum();
+        Self { n, shares: shares(&counts, n), counts }
+    }
+
+    /// One more participant, who chose the response at `position`.
+    pub fn add_one(&mut self, position: usize) {
+        self.counts[position] += 1;
+        self.n += 1;
+        self.shares = shares(&self.counts, self.n);
+    }
 }
 
 /// The BLW shares of `offered` responses in the latest wave with answers to `var_name`.
@@ -45,10 +59,10 @@ async fn national(
 ) -> Result<Option<NationalShares>, AppError> {
     let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
     let answers = snapshot.answers(db, var_name).await?;
-    let all = question_sums(snapshot, question, &answers, split, None);
-    let Some(&wave) = all.waves.last() else { return Ok(None) };
-    let sums = question_sums(snapshot, question, &answers, split, Some(&[wave]));
-    let row = &sums.cells[0];
+    // One pass over every wave: a wave's row holds that wave's answers alone.
+    let sums = question_sums(snapshot, question, &answers, split, None);
+    let Some(&wave) = sums.waves.last() else { return Ok(None) };
+    let row = &sums.cells[sums.waves.len() - 1];
     let shares_of = |cell: &crate::surveys::weighted_proportions::CellSums| -> Vec<f64> {
         offered.iter().map(|&k| cell.estimate([k as usize], None).p).collect()
     };
@@ -119,15 +133,13 @@ pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: 
     let mut questions = Vec::new();
     for (view, (var_name, offered)) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
         let counts: Vec<i64> = offered.iter().map(|&k| overall.get(&(var_name.clone(), k)).copied().unwrap_or(0)).collect();
-        let n = counts.iter().sum();
         let groups = group_names
             .iter()
             .enumerate()
             .map(|(g, name)| {
                 let counts: Vec<i64> =
                     offered.iter().map(|&k| by_group.get(&(var_name.clone(), g, k)).copied().unwrap_or(0)).collect();
-                let n = counts.iter().sum();
-                GroupTally { group: name.clone(), tally: tally(counts, n) }
+                GroupTally { group: name.clone(), tally: Tally::from_counts(counts) }
             })
             .collect();
         questions.push(QuestionResults {
@@ -135,7 +147,7 @@ pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: 
             var_name: view.var_name,
             text: view.text,
             responses: view.responses,
-            overall: tally(counts, n),
+            overall: Tally::from_counts(counts),
             groups,
         });
     }

@@ -40,10 +40,12 @@ fn new_slug(title: &str) -> String {
             base.push('-');
         }
     }
-    let base: String = base.trim_end_matches('-').chars().take(40).collect();
+    // Cut to 40 characters, which may end on a dash again.
+    let base: String = base.chars().take(40).collect();
+    let base = base.trim_end_matches('-');
+    let base = if base.len() < 3 { "poll" } else { base };
     let mut suffix = [0u8; 3];
     OsRng.fill_bytes(&mut suffix);
-    let base = if base.len() < 3 { "poll".to_owned() } else { base.trim_end_matches('-').to_owned() };
     format!("{base}-{}", hex::encode(suffix))
 }
 
@@ -151,6 +153,19 @@ fn record(row: &QueryResult, questions: Vec<(String, Vec<i16>)>) -> Result<PollR
 /// # Errors
 /// No such poll (404).
 pub async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRecord, AppError> {
+    read_poll(db, key, "").await
+}
+
+/// [`find`], locking the poll row (`FOR SHARE`) until the transaction ends: a concurrent close
+/// waits for it.
+///
+/// # Errors
+/// No such poll (404).
+pub async fn find_locked<C: ConnectionTrait>(txn: &C, key: PollKey<'_>) -> Result<PollRecord, AppError> {
+    read_poll(txn, key, " FOR SHARE").await
+}
+
+async fn read_poll<C: ConnectionTrait>(db: &C, key: PollKey<'_>, lock: &str) -> Result<PollRecord, AppError> {
     let (condition, value): (&str, sea_orm::Value) = match key {
         PollKey::Id(id) => ("id = $1", id.into()),
         PollKey::Slug(slug) => ("slug = $1", slug.to_owned().into()),
@@ -158,7 +173,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRe
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            format!("SELECT * FROM polls.polls WHERE {condition}"),
+            format!("SELECT * FROM polls.polls WHERE {condition}{lock}"),
             [value],
         ))
         .await?
@@ -233,9 +248,14 @@ pub async fn respondent_count<C: ConnectionTrait>(db: &C, poll_id: i32) -> Resul
 
 async fn view(db: &DatabaseConnection, snapshot: &SurveySnapshot, id: i32) -> Result<PollView, AppError> {
     let poll = find(db, PollKey::Id(id)).await?;
-    Ok(PollView {
+    let respondents = respondent_count(db, poll.id).await?;
+    Ok(poll_view(snapshot, poll, respondents))
+}
+
+fn poll_view(snapshot: &SurveySnapshot, poll: PollRecord, respondents: i64) -> PollView {
+    PollView {
         questions: question_views(snapshot, &poll),
-        respondents: respondent_count(db, poll.id).await?,
+        respondents,
         id: poll.id,
         slug: poll.slug,
         title: poll.title,
@@ -245,7 +265,7 @@ async fn view(db: &DatabaseConnection, snapshot: &SurveySnapshot, id: i32) -> Re
         created_by: poll.created_by,
         created_at: poll.created_at,
         updated_at: poll.updated_at,
-    })
+    }
 }
 
 /// # Errors
@@ -261,17 +281,24 @@ pub async fn get(db: &DatabaseConnection, surveys: &SurveyCache, id: i32) -> Res
 /// Database failure.
 pub async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<PollView>, AppError> {
     let snapshot = surveys.get(db).await?;
-    let ids: Vec<i32> = db
-        .query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT id FROM polls.polls ORDER BY created_at DESC, id DESC"))
-        .await?
-        .iter()
-        .map(|r| r.try_get("", "id"))
-        .collect::<Result<_, _>>()?;
-    let mut polls = Vec::with_capacity(ids.len());
-    for id in ids {
-        polls.push(view(db, &snapshot, id).await?);
+    // Three queries for any number of polls: the polls, all their questions, all their counts.
+    let query = |sql: &str| db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()));
+    let rows = query("SELECT * FROM polls.polls ORDER BY created_at DESC, id DESC").await?;
+    let mut questions: HashMap<i32, Vec<(String, Vec<i16>)>> = HashMap::new();
+    for q in query("SELECT poll_id, var_name, response_indices FROM polls.poll_questions ORDER BY poll_id, position").await? {
+        questions.entry(q.try_get("", "poll_id")?).or_default().push((q.try_get("", "var_name")?, q.try_get("", "response_indices")?));
     }
-    Ok(polls)
+    let mut respondents: HashMap<i32, i64> = HashMap::new();
+    for c in query("SELECT poll_id, count(*) AS n FROM polls.respondents GROUP BY poll_id").await? {
+        respondents.insert(c.try_get("", "poll_id")?, c.try_get("", "n")?);
+    }
+    rows.iter()
+        .map(|row| {
+            let id: i32 = row.try_get("", "id")?;
+            let poll = record(row, questions.remove(&id).unwrap_or_default())?;
+            Ok(poll_view(&snapshot, poll, respondents.get(&id).copied().unwrap_or(0)))
+        })
+        .collect()
 }
 
 /// Opens or closes a poll and announces it.
@@ -328,6 +355,18 @@ pub async fn public(db: &DatabaseConnection, surveys: &SurveyCache, slug: &str) 
     })
 }
 
+/// The respondent who answered `poll_id` with this client token, if any.
+async fn respondent_by_token<C: ConnectionTrait>(db: &C, poll_id: i32, token: &str) -> Result<Option<i64>, AppError> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM polls.respondents WHERE poll_id = $1 AND client_token = $2",
+            [poll_id.into(), token.to_owned().into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get("", "id")).transpose()?)
+}
+
 /// Records a ballot. Returns the respondent and whether this call created it: the same client
 /// token again returns the first respondent and changes nothing.
 ///
@@ -340,29 +379,12 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
         return Err(invalid("client_token", "client_token must be 8 to 200 characters"));
     }
     let txn = db.begin().await?;
-    let poll = find(&txn, PollKey::Slug(slug)).await?;
-    // Lock the poll row against a concurrent close until this ballot is in, and read it locked.
-    let is_open: bool = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT is_open FROM polls.polls WHERE id = $1 FOR SHARE",
-            [poll.id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get("", "is_open"))
-        .transpose()?
-        .unwrap_or(false);
-    let existing = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT id FROM polls.respondents WHERE poll_id = $1 AND client_token = $2",
-            [poll.id.into(), token.to_owned().into()],
-        ))
-        .await?;
-    if let Some(row) = existing {
-        return Ok((BallotReceipt { respondent_id: row.try_get("", "id")? }, false));
+    // Read locked: a concurrent close waits until this ballot is in.
+    let poll = find_locked(&txn, PollKey::Slug(slug)).await?;
+    if let Some(respondent_id) = respondent_by_token(&txn, poll.id, token).await? {
+        return Ok((BallotReceipt { respondent_id }, false));
     }
-    if !is_open {
+    if !poll.is_open {
         return Err(AppError::Conflict("this poll is closed".to_owned()));
     }
     if ballot.answers.is_empty() {
@@ -395,15 +417,10 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
     let Some(row) = inserted else {
         // The same token won a race in another transaction: that ballot stands.
         txn.rollback().await?;
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id FROM polls.respondents WHERE poll_id = $1 AND client_token = $2",
-                [poll.id.into(), token.to_owned().into()],
-            ))
+        let respondent_id = respondent_by_token(db, poll.id, token)
             .await?
             .ok_or_else(|| AppError::Internal("respondent vanished".to_owned()))?;
-        return Ok((BallotReceipt { respondent_id: row.try_get("", "id")? }, false));
+        return Ok((BallotReceipt { respondent_id }, false));
     };
     let respondent_id: i64 = row.try_get("", "id")?;
     let var_names: Vec<String> = ballot.answers.iter().map(|a| a.var_name.clone()).collect();

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -12,7 +11,8 @@ use crate::auth::{AdminUser, StaffUser};
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::polls::model::{NewPoll, PollPatch, PollView};
-use crate::polls::service::{self, PollKey};
+use crate::polls::export;
+use crate::polls::service;
 use crate::{AppError, AppState};
 
 /// Creates a poll (closed until opened).
@@ -78,50 +78,8 @@ async fn delete_poll(State(state): State<AppState>, AdminUser(admin): AdminUser,
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
 async fn export_responses(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Response, AppError> {
-    let poll = service::find(&state.db, PollKey::Id(id)).await?;
-    let snapshot = state.surveys.get(&state.db).await?;
-    let rows = state
-        .db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT r.id, r.created_at, a.var_name, a.response_index FROM polls.respondents r
-             LEFT JOIN polls.answers a ON a.respondent_id = r.id WHERE r.poll_id = $1 ORDER BY r.id",
-            [id.into()],
-        ))
-        .await?;
-    let columns: Vec<&String> = poll.questions.iter().map(|(v, _)| v).collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let csv_error = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
-    let mut header: Vec<&str> = vec!["respondent_id", "submitted_at"];
-    header.extend(columns.iter().map(|c| c.as_str()));
-    writer.write_record(&header).map_err(csv_error)?;
-    let mut current: Option<(i64, String, Vec<String>)> = None;
-    for row in &rows {
-        let respondent: i64 = row.try_get("", "id")?;
-        if current.as_ref().is_none_or(|(r, _, _)| *r != respondent) {
-            if let Some((r, at, cells)) = current.take() {
-                writer.write_record([r.to_string(), at].into_iter().chain(cells)).map_err(csv_error)?;
-            }
-            let at: chrono::DateTime<chrono::FixedOffset> = row.try_get("", "created_at")?;
-            current = Some((respondent, at.to_rfc3339(), vec![String::new(); columns.len()]));
-        }
-        let var_name: Option<String> = row.try_get("", "var_name")?;
-        let index: Option<i16> = row.try_get("", "response_index")?;
-        if let (Some(var_name), Some(index), Some((_, _, cells))) = (var_name, index, current.as_mut())
-            && let Some(column) = columns.iter().position(|c| **c == var_name)
-        {
-            cells[column] = snapshot
-                .questions
-                .get(&var_name)
-                .and_then(|q| q.responses.get(index as usize).cloned())
-                .unwrap_or_else(|| index.to_string());
-        }
-    }
-    if let Some((r, at, cells)) = current.take() {
-        writer.write_record([r.to_string(), at].into_iter().chain(cells)).map_err(csv_error)?;
-    }
-    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"{}-responses.csv\"", poll.slug);
+    let (slug, body) = export::responses_csv(&state.db, &state.surveys, id).await?;
+    let disposition = format!("attachment; filename=\"{slug}-responses.csv\"");
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
 
