@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::surveys::service::QuestionHeading;
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPollQuestion {
@@ -41,12 +43,8 @@ pub struct OfferedResponse {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PollQuestionView {
-    pub var_name: String,
-    pub text: String,
-    pub short_text: Option<String>,
-    pub battery: String,
-    pub battery_prefix: Option<String>,
-    pub sub_battery: Option<String>,
+    #[serde(flatten)]
+    pub heading: QuestionHeading,
     pub responses: Vec<OfferedResponse>,
 }
 

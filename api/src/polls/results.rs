@@ -144,8 +144,8 @@ pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: 
             .collect();
         questions.push(QuestionResults {
             national: national(db, snapshot, var_name, offered, national_split).await?,
-            var_name: view.var_name,
-            text: view.text,
+            var_name: view.heading.var_name,
+            text: view.heading.text,
             responses: view.responses,
             overall: Tally::from_counts(counts),
             groups,

@@ -9,6 +9,7 @@ use super::POLL_EVENTS_CHANNEL;
 use super::model::{Ballot, BallotReceipt, NewPoll, OfferedResponse, PollQuestionView, PollView, PublicPoll};
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
+use crate::surveys::service::QuestionHeading;
 use crate::surveys::snapshot::SurveySnapshot;
 
 /// A poll row with its questions (var_name, offered indices), in position order.
@@ -214,12 +215,7 @@ pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQ
         .filter_map(|(var_name, offered)| {
             let q = snapshot.questions.get(var_name)?;
             Some(PollQuestionView {
-                var_name: q.var_name.clone(),
-                text: q.text.clone(),
-                short_text: q.short_text.clone(),
-                battery: q.battery.clone(),
-                battery_prefix: snapshot.battery_prefix(&q.battery),
-                sub_battery: q.sub_battery.clone(),
+                heading: QuestionHeading::of(snapshot, q),
                 responses: offered
                     .iter()
                     .filter_map(|&k| q.responses.get(k as usize).map(|r| OfferedResponse { index: k, response: r.clone() }))

@@ -15,8 +15,9 @@ use super::proportions::{ProportionsQuery, proportions};
 use super::snapshot::{Question, SurveySnapshot};
 use crate::AppError;
 
+/// What names and words a catalog question: shared by the catalog's and the polls' views of it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionView {
+pub struct QuestionHeading {
     pub var_name: String,
     pub text: String,
     pub short_text: Option<String>,
@@ -24,6 +25,25 @@ pub struct QuestionView {
     /// The battery's prefix, shown above its questions ("How well do the following …").
     pub battery_prefix: Option<String>,
     pub sub_battery: Option<String>,
+}
+
+impl QuestionHeading {
+    pub fn of(snapshot: &SurveySnapshot, q: &Question) -> Self {
+        Self {
+            var_name: q.var_name.clone(),
+            text: q.text.clone(),
+            short_text: q.short_text.clone(),
+            battery: q.battery.clone(),
+            battery_prefix: snapshot.battery_prefix(&q.battery),
+            sub_battery: q.sub_battery.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionView {
+    #[serde(flatten)]
+    pub heading: QuestionHeading,
     /// The response labels; a response's index is its position here.
     pub responses: Vec<String>,
 }
@@ -59,15 +79,7 @@ pub struct ProportionsParams {
 }
 
 fn question_view(snapshot: &SurveySnapshot, q: &Question) -> QuestionView {
-    QuestionView {
-        var_name: q.var_name.clone(),
-        text: q.text.clone(),
-        short_text: q.short_text.clone(),
-        battery: q.battery.clone(),
-        battery_prefix: snapshot.battery_prefix(&q.battery),
-        sub_battery: q.sub_battery.clone(),
-        responses: q.responses.clone(),
-    }
+    QuestionView { heading: QuestionHeading::of(snapshot, q), responses: q.responses.clone() }
 }
 
 pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<BatteryView>, AppError> {
@@ -87,10 +99,10 @@ pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<V
                     .map(|s| SubBatteryView {
                         name: s.name.clone(),
                         prefix: s.prefix.clone(),
-                        questions: views.iter().filter(|q| q.sub_battery.as_ref() == Some(&s.name)).cloned().collect(),
+                        questions: views.iter().filter(|q| q.heading.sub_battery.as_ref() == Some(&s.name)).cloned().collect(),
                     })
                     .collect(),
-                questions: views.iter().filter(|q| q.sub_battery.is_none()).cloned().collect(),
+                questions: views.iter().filter(|q| q.heading.sub_battery.is_none()).cloned().collect(),
             }
         })
         .collect())
