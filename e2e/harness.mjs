@@ -11,10 +11,18 @@ import { chromium } from "playwright-core";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const SCREENSHOTS = join(ROOT, "e2e", "screenshots");
 export const PASSWORD = "correct horse battery staple";
-const PG = { host: process.env.PGHOST ?? "127.0.0.1", port: process.env.PGPORT ?? "5432", user: process.env.PGUSER ?? "postgres" };
+const PG = {
+  host: process.env.PGHOST ?? "127.0.0.1",
+  port: process.env.PGPORT ?? "5432",
+  user: process.env.PGUSER ?? "postgres",
+};
 
 function psql(sql) {
-  execFileSync("psql", ["-h", PG.host, "-p", PG.port, "-U", PG.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" });
+  execFileSync(
+    "psql",
+    ["-h", PG.host, "-p", PG.port, "-U", PG.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+    { stdio: "pipe" },
+  );
 }
 
 function freePort() {
@@ -86,7 +94,11 @@ export async function startStack(name) {
   }
   /** Makes an account through the api binary's CLI, as an operator would. */
   const createAccount = (email, role, name = email.split("@")[0]) => {
-    const result = spawnSync(binary, ["accounts", "create", "--email", email, "--name", name, "--role", role], { env, input: `${PASSWORD}\n`, encoding: "utf8" });
+    const result = spawnSync(binary, ["accounts", "create", "--email", email, "--name", name, "--role", role], {
+      env,
+      input: `${PASSWORD}\n`,
+      encoding: "utf8",
+    });
     if (result.status !== 0) throw new Error(`accounts create failed: ${result.stderr}`);
   };
   return { baseURL, database, stop, kill, launch, createAccount, log };
@@ -96,7 +108,15 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -109,7 +129,8 @@ export function watch(page) {
   page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
   page.on("requestfailed", (request) => {
     // An EventSource or fetch cut short by navigating away is not a failure of the page.
-    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+    if (request.failure()?.errorText !== "net::ERR_ABORTED")
+      problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
   });
   return problems;
 }
@@ -121,7 +142,13 @@ export async function seriousA11yViolations(page) {
   const result = await page.evaluate(async () => axe.run(document, { resultTypes: ["violations"] }));
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join(", ")}`,
+    );
 }
 
 export async function screenshot(page, name) {
@@ -132,9 +159,18 @@ export async function screenshot(page, name) {
 /** Logs in through the api, outside the browser: the login's status, and `request(path, method,
  *  body)` sending JSON with the session cookie. */
 export async function apiLogin(baseURL, email, password = PASSWORD) {
-  const login = await fetch(`${baseURL}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const login = await fetch(`${baseURL}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
-  const request = (path, method, body) => fetch(`${baseURL}${path}`, { method, headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const request = (path, method, body) =>
+    fetch(`${baseURL}${path}`, {
+      method,
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   return { status: login.status, request };
 }
 

@@ -4,7 +4,16 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, afterEach, before, beforeEach, test } from "node:test";
-import { PASSWORD, apiJson, apiLogin, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
+import {
+  PASSWORD,
+  apiJson,
+  apiLogin,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  startStack,
+  watch,
+} from "./harness.mjs";
 
 // One browser for the file; a fresh database and api process (and accounts) for every test.
 let stack;
@@ -29,13 +38,18 @@ afterEach(async () => {
 });
 
 async function page(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    ...options,
+  });
   contexts.push(context);
   const opened = await context.newPage();
   problems.push(watch(opened));
   return opened;
 }
-const phone = () => page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+const phone = () =>
+  page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
 
 async function logIn(console, email, password = PASSWORD) {
   await console.goto(`${stack.baseURL}/admin`);
@@ -47,7 +61,9 @@ async function logIn(console, email, password = PASSWORD) {
 
 async function answer(participant, choices) {
   for (const [varName, response] of Object.entries(choices)) {
-    await participant.locator(`fieldset[data-question="${varName}"] label.choice`, { hasText: new RegExp(`^${response}$`) }).click();
+    await participant
+      .locator(`fieldset[data-question="${varName}"] label.choice`, { hasText: new RegExp(`^${response}$`) })
+      .click();
   }
 }
 
@@ -68,7 +84,9 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await admin.waitForSelector("#title-error:not(:empty)");
   assert.match(await admin.textContent("#title-error"), /title/i);
   // The refused request is the one expected console line; nothing else.
-  assert.deepEqual(problems[0].splice(consoleBefore), ["console: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]);
+  assert.deepEqual(problems[0].splice(consoleBefore), [
+    "console: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)",
+  ]);
 
   await admin.fill("#poll-title", "Democracy town hall");
   await admin.fill("#poll-description", "Three quick questions. Your answers are anonymous.");
@@ -78,10 +96,17 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await admin.fill("#catalog-search", "party identification");
   await admin.click("button[aria-label='Add pid3']");
   // Offer only three importance responses; ask importance first.
-  await admin.locator("li[data-question=imp_concede_defeat] label", { hasText: "Not relevant" }).locator("input").uncheck();
+  await admin
+    .locator("li[data-question=imp_concede_defeat] label", { hasText: "Not relevant" })
+    .locator("input")
+    .uncheck();
   await admin.click("button[aria-label='Move imp_concede_defeat up']");
   await admin.selectOption("#poll-split", "pid3");
-  assert.deepEqual(await admin.$$eval("ol.chosen > li", (items) => items.map((i) => i.dataset.question)), ["imp_concede_defeat", "perf_concede_defeat", "pid3"]);
+  assert.deepEqual(await admin.$$eval("ol.chosen > li", (items) => items.map((i) => i.dataset.question)), [
+    "imp_concede_defeat",
+    "perf_concede_defeat",
+    "pid3",
+  ]);
   assert.deepEqual(await seriousA11yViolations(admin), []);
   await screenshot(admin, "admin-builder");
   await admin.click("button[type=submit]");
@@ -91,8 +116,14 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   assert.equal(polls.length, 1);
   const poll = polls[0];
   assert.equal(poll.split_by, "pid3");
-  assert.deepEqual(poll.questions.map((q) => q.var_name), ["imp_concede_defeat", "perf_concede_defeat", "pid3"]);
-  assert.deepEqual(poll.questions[0].responses.map((r) => r.response), ["Beneficial", "Important", "Essential"]);
+  assert.deepEqual(
+    poll.questions.map((q) => q.var_name),
+    ["imp_concede_defeat", "perf_concede_defeat", "pid3"],
+  );
+  assert.deepEqual(
+    poll.questions[0].responses.map((r) => r.response),
+    ["Beneficial", "Important", "Essential"],
+  );
   assert.equal(poll.is_open, false, "a new poll starts closed");
 
   // A participant early: the poll is not open yet; when it opens, the questions appear by themselves.
@@ -109,13 +140,19 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   // A presenter screen, opened before anyone votes.
   const presenter = await page({ viewport: { width: 1600, height: 900 } });
   await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
-  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("0 responses"));
+  await presenter.waitForFunction(() =>
+    document.querySelector(".results-summary")?.textContent.includes("0 responses"),
+  );
   assert.equal(await presenter.locator(".join svg").count(), 1, "a QR code to join");
   assert.match(await presenter.textContent(".join p"), new RegExp(`/polls/${poll.slug}$`));
 
   // Two participants on phones.
   const prefixes = await first.$$eval(".battery-prefix", (nodes) => nodes.map((n) => n.textContent));
-  assert.deepEqual(prefixes, [poll.questions[0].battery_prefix, poll.questions[1].battery_prefix, poll.questions[2].battery_prefix]);
+  assert.deepEqual(prefixes, [
+    poll.questions[0].battery_prefix,
+    poll.questions[1].battery_prefix,
+    poll.questions[2].battery_prefix,
+  ]);
   assert.equal(await first.textContent(".submit-bar .progress"), "0 of 3 answered");
   assert.equal(await first.isDisabled(".submit-bar button"), true);
   await answer(first, { imp_concede_defeat: "Essential", perf_concede_defeat: "Partly meets" });
@@ -134,7 +171,11 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await second.goto(`${stack.baseURL}/polls/${poll.slug}`);
   // The second participant uses the keyboard only: Tab into each group, arrows to choose.
   await second.waitForSelector("fieldset.question-card");
-  for (const [varName, steps] of [["imp_concede_defeat", 2], ["perf_concede_defeat", 3], ["pid3", 1]]) {
+  for (const [varName, steps] of [
+    ["imp_concede_defeat", 2],
+    ["perf_concede_defeat", 3],
+    ["pid3", 1],
+  ]) {
     await second.keyboard.press("Tab");
     assert.equal(await second.evaluate(() => document.activeElement.name), varName);
     for (let i = 0; i < steps; i += 1) await second.keyboard.press("ArrowDown");
@@ -153,11 +194,18 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   const results = await apiJson(stack.baseURL, `/api/polls/${poll.slug}/results`);
   const essential = results.questions[0].responses.findIndex((r) => r.response === "Essential");
   assert.equal(results.questions[0].overall.counts[essential], 2);
-  const shownEssential = await first.locator(".result-card[data-question=imp_concede_defeat] .response-row", { hasText: "Essential" }).locator(".value").first().textContent();
+  const shownEssential = await first
+    .locator(".result-card[data-question=imp_concede_defeat] .response-row", { hasText: "Essential" })
+    .locator(".value")
+    .first()
+    .textContent();
   assert.equal(shownEssential, "100% (2)");
   const national = results.questions[0].national;
   assert.ok(national, "national shares beside the audience's");
-  assert.match(await first.textContent(".result-card[data-question=imp_concede_defeat] .legend-line"), new RegExp(`US adults, BLW wave ${national.wave}`));
+  assert.match(
+    await first.textContent(".result-card[data-question=imp_concede_defeat] .legend-line"),
+    new RegExp(`US adults, BLW wave ${national.wave}`),
+  );
   assert.deepEqual(await seriousA11yViolations(first), []);
   await screenshot(first, "poll-results-phone");
   assert.deepEqual(await seriousA11yViolations(presenter), []);
@@ -190,7 +238,9 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   }
   assert.equal(await undecided.locator("fieldset.question-card").count(), 0, "the unsent form is gone");
   // Screen readers hear the final count (the live region is throttled while votes arrive, not at the close).
-  await first.waitForFunction(() => document.querySelector("#poll-results [role=status]")?.textContent === "Final results · 2 responses");
+  await first.waitForFunction(
+    () => document.querySelector("#poll-results [role=status]")?.textContent === "Final results · 2 responses",
+  );
   const late = await phone();
   await late.goto(`${stack.baseURL}/polls/${poll.slug}`);
   await late.waitForSelector(".closed-banner");
@@ -251,7 +301,10 @@ test("admins manage accounts; analysts get read-only views", async () => {
   assert.match(await analyst.textContent("main"), /Read-only/);
   await analyst.click("tr[data-poll] th a");
   await analyst.waitForSelector(".result-card");
-  assert.equal(await analyst.locator("text=Close poll").count() + await analyst.locator("text=Open poll").count(), 0);
+  assert.equal(
+    (await analyst.locator("text=Close poll").count()) + (await analyst.locator("text=Open poll").count()),
+    0,
+  );
   assert.equal(await analyst.locator("text=Download CSV").count(), 1);
   assert.deepEqual(await seriousA11yViolations(analyst), []);
 
@@ -263,28 +316,55 @@ test("admins manage accounts; analysts get read-only views", async () => {
 
 test("an api restart loses nothing: screens reconnect to the same results and stay live", async () => {
   const { request: asAdmin } = await apiLogin(stack.baseURL, "host@example.org");
-  const poll = await (await asAdmin("/api/admin/polls", "POST", { title: "Restart check", description: "", questions: [{ var_name: "perf_concede_defeat" }] })).json();
+  const poll = await (
+    await asAdmin("/api/admin/polls", "POST", {
+      title: "Restart check",
+      description: "",
+      questions: [{ var_name: "perf_concede_defeat" }],
+    })
+  ).json();
   assert.equal((await asAdmin(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true })).status, 200);
   const vote = async (token, index) => {
-    const response = await fetch(`${stack.baseURL}/api/polls/${poll.slug}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_token: token, answers: [{ var_name: "perf_concede_defeat", response_index: index }] }) });
+    const response = await fetch(`${stack.baseURL}/api/polls/${poll.slug}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_token: token,
+        answers: [{ var_name: "perf_concede_defeat", response_index: index }],
+      }),
+    });
     assert.equal(response.status, 201);
   };
-  for (const [token, index] of [["restart-voter-1", 0], ["restart-voter-2", 3], ["restart-voter-3", 3]]) await vote(token, index);
+  for (const [token, index] of [
+    ["restart-voter-1", 0],
+    ["restart-voter-2", 3],
+    ["restart-voter-3", 3],
+  ])
+    await vote(token, index);
 
   const presenter = await page();
   const seen = problems[problems.length - 1];
   await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
-  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("3 responses"));
+  await presenter.waitForFunction(() =>
+    document.querySelector(".results-summary")?.textContent.includes("3 responses"),
+  );
 
   // While the api is down the page says so; then its stream comes back by itself.
   await stack.kill();
   await presenter.waitForSelector(".live.stale");
   assert.match(await presenter.textContent(".results-summary"), /^Reconnecting… · 3 responses so far/);
   await stack.launch();
-  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.startsWith("Live · 3 responses"));
+  await presenter.waitForFunction(() =>
+    document.querySelector(".results-summary")?.textContent.startsWith("Live · 3 responses"),
+  );
   await vote("restart-voter-4", 3);
-  await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("4 responses"));
-  assert.equal(await presenter.locator(".response-row", { hasText: "Fully meets" }).locator(".value").first().textContent(), "75% (3)");
+  await presenter.waitForFunction(() =>
+    document.querySelector(".results-summary")?.textContent.includes("4 responses"),
+  );
+  assert.equal(
+    await presenter.locator(".response-row", { hasText: "Fully meets" }).locator(".value").first().textContent(),
+    "75% (3)",
+  );
   // The only complaints allowed are the stream's own reconnection attempts while the api was down.
   const unexpected = seen.splice(0).filter((problem) => !problem.includes(`/api/polls/${poll.slug}/results/stream`));
   assert.deepEqual(unexpected, []);

@@ -17,7 +17,9 @@ test("vendored libraries are byte-for-byte the installed npm packages", () => {
 
 test("pages and scripts reference no other host", () => {
   const files = [
-    ...readdirSync(join(ROOT, "web")).filter((f) => f.endsWith(".html")).map((f) => join(ROOT, "web", f)),
+    ...readdirSync(join(ROOT, "web"))
+      .filter((f) => f.endsWith(".html"))
+      .map((f) => join(ROOT, "web", f)),
     ...readdirSync(join(ROOT, "web", "js")).map((f) => join(ROOT, "web", "js", f)),
     join(ROOT, "web", "css", "app.css"),
   ];

@@ -15,6 +15,15 @@ fi
 ensure_chromium
 ensure_node_modules
 
+# Formatting and lints are part of the tests: rustfmt.toml, [workspace.lints], biome.json.
+echo "test: cargo fmt --check, biome ci, cargo clippy -D warnings"
+for component in rustfmt clippy; do
+  cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 || rustup component add "$component"
+done
+cargo fmt --all --check
+npx --no-install biome ci --reporter=summary
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
 cargo build --workspace --all-targets --quiet
 bash scripts/cli-smoke-test.sh
 

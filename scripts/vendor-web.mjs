@@ -21,14 +21,21 @@ export function vendoredFiles() {
 function main() {
   const target = join(root, "web", "vendor");
   mkdirSync(target, { recursive: true });
-  const lines = ["# Vendored front-end libraries", "", "Copied from npm by `npm run vendor` (scripts/vendor-web.mjs); do not edit.", "", "| file | package | version | license |", "|---|---|---|---|"];
+  const lines = [
+    "# Vendored front-end libraries",
+    "",
+    "Copied from npm by `npm run vendor` (scripts/vendor-web.mjs); do not edit.",
+    "",
+    "| file | package | version | license |",
+    "|---|---|---|---|",
+  ];
   for (const [file, source] of vendoredFiles()) {
     copyFileSync(join(root, "node_modules", source), join(target, file));
     const pkgName = source.startsWith("@") ? source.split("/").slice(0, 2).join("/") : source.split("/")[0];
     const pkg = JSON.parse(readFileSync(join(root, "node_modules", pkgName, "package.json"), "utf8"));
     lines.push(`| ${file} | ${pkg.name} | ${pkg.version} | ${pkg.license} |`);
   }
-  writeFileSync(join(target, "README.md"), lines.join("\n") + "\n");
+  writeFileSync(join(target, "README.md"), `${lines.join("\n")}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

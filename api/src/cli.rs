@@ -3,6 +3,7 @@
 //! `api accounts set-password --email …`. The password comes from `BLW_PASSWORD` or standard input.
 
 use std::io::BufRead;
+use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 
@@ -35,8 +36,9 @@ pub enum AccountsCommand {
         email: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["admin", "analyst"])]
-        role: String,
+        /// admin or analyst
+        #[arg(long, value_parser = Role::from_str)]
+        role: Role,
     },
     /// Set an account's password (from BLW_PASSWORD or standard input); ends its sessions.
     SetPassword {
@@ -68,9 +70,8 @@ pub async fn run_accounts(settings: &Settings, action: AccountsCommand) -> Resul
     }
     match action {
         AccountsCommand::Create { email, name, role } => {
-            let role = Role::parse(&role).map_err(AppError::BadRequest)?;
             let account = service::create(&db, NewAccount { email, name, role, password: read_password()? }).await?;
-            Ok(format!("created {} account {} ({})", account.role.as_str(), account.id, account.email))
+            Ok(format!("created {} account {} ({})", account.role, account.id, account.email))
         }
         AccountsCommand::SetPassword { email } => {
             let email = Email::parse(&email).map_err(AppError::BadRequest)?;

@@ -34,6 +34,14 @@ pub enum AppError {
     Database(#[from] sea_orm::DbErr),
 }
 
+/// A role read from the database that this build does not know: the schema's CHECK and
+/// [`entity::Role`] disagree, a server fault.
+impl From<entity::role::UnknownRole> for AppError {
+    fn from(e: entity::role::UnknownRole) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 /// The body of every error response.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": "invalid_parameter", "message": "split must be party, ideology or none, not 'x'", "parameter": "split"}}))]
@@ -56,6 +64,17 @@ pub struct ErrorDetail {
 }
 
 impl AppError {
+    /// 422 for a request body field that fails validation; `field` is a JSON path such as
+    /// `questions[2].var_name`.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Unprocessable { field: field.into(), message: message.into() }
+    }
+
+    /// 400 for a query or path parameter that is not acceptable.
+    pub fn invalid_parameter(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::InvalidParameter { parameter: parameter.into(), message: message.into() }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

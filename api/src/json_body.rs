@@ -20,7 +20,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
                 let text = e.body_text();
                 let detail = text.split_once(": ").map_or(text.as_str(), |(_, rest)| rest).to_owned();
                 let field = detail.split(':').next().filter(|f| !f.contains(' ')).unwrap_or("body").to_owned();
-                Err(AppError::Unprocessable { field, message: detail })
+                Err(AppError::invalid_field(field, detail))
             }
             Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }

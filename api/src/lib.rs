@@ -41,7 +41,7 @@ impl AppState {
     pub fn new(settings: Settings, db: DatabaseConnection) -> Self {
         let db_events = notifications::spawn_listener(
             db.get_postgres_connection_pool().clone(),
-            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned(), polls::POLL_EVENTS_CHANNEL.to_owned()],
+            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned(), polls::events::POLL_EVENTS_CHANNEL.to_owned()],
         );
         let surveys = Arc::new(SurveyCache::default());
         invalidate_on_data_change(surveys.clone(), db.clone(), db_events.subscribe());

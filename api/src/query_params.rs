@@ -15,10 +15,10 @@ impl QueryParams {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         if let Some((name, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-            return Err(AppError::InvalidParameter {
-                parameter: name.clone(),
-                message: format!("unknown parameter '{name}' (allowed: {})", allowed.join(", ")),
-            });
+            return Err(AppError::invalid_parameter(
+                name.clone(),
+                format!("unknown parameter '{name}' (allowed: {})", allowed.join(", ")),
+            ));
         }
         Ok(Self(pairs))
     }
@@ -32,10 +32,7 @@ impl QueryParams {
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| {
-                v.trim().parse().map_err(|_| AppError::InvalidParameter {
-                    parameter: name.to_owned(),
-                    message: format!("{name} must be {what}, not '{v}'"),
-                })
+                v.trim().parse().map_err(|_| AppError::invalid_parameter(name, format!("{name} must be {what}, not '{v}'")))
             })
             .collect()
     }
@@ -48,10 +45,7 @@ impl QueryParams {
         let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err(AppError::InvalidParameter {
-                parameter: name.to_owned(),
-                message: format!("{name} may be given only once"),
-            });
+            return Err(AppError::invalid_parameter(name, format!("{name} may be given only once")));
         }
         Ok(first)
     }

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     }
     if std::env::var_os("DATABASE_URL").is_none() {
         // SAFETY: no other thread exists yet; the runtime is built below.
+        #[allow(unsafe_code)]
         unsafe { std::env::set_var("DATABASE_URL", DEFAULT_DATABASE_URL) };
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -39,7 +39,8 @@ async function route() {
   const path = location.pathname.replace(/\/+$/, "");
   const section = path === "/admin/polls/new" ? "new" : path === "/admin/accounts" ? "accounts" : "polls";
   for (const link of dom.nav.querySelectorAll("a[data-section]")) {
-    if (link.dataset.section === section && !/^\/admin\/polls\/\d+$/.test(path)) link.setAttribute("aria-current", "page");
+    if (link.dataset.section === section && !/^\/admin\/polls\/\d+$/.test(path))
+      link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   try {
@@ -60,19 +61,33 @@ async function route() {
 function loginView(message) {
   dom.nav.hidden = true;
   const email = el("input", { type: "email", id: "email", name: "email", autocomplete: "username", required: true });
-  const password = el("input", { type: "password", id: "password", name: "password", autocomplete: "current-password", required: true });
-  const error = el("div", { class: "status", "aria-live": "assertive" }, message ? el("p", { class: "note" }, message) : null);
-  const form = el("form", { class: "panel login", "aria-labelledby": "login-title" },
+  const password = el("input", {
+    type: "password",
+    id: "password",
+    name: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
+  const error = el(
+    "div",
+    { class: "status", "aria-live": "assertive" },
+    message ? el("p", { class: "note" }, message) : null,
+  );
+  const form = el(
+    "form",
+    { class: "panel login", "aria-labelledby": "login-title" },
     el("h2", { id: "login-title" }, "Log in"),
     el("p", { class: "note" }, "For BLW staff. Accounts are made by an admin."),
     el("div", { class: "field" }, el("label", { for: "email" }, "Email"), email),
     el("div", { class: "field" }, el("label", { for: "password" }, "Password"), password),
     error,
-    el("button", { type: "submit" }, "Log in"));
+    el("button", { type: "submit" }, "Log in"),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      user = (await api("/api/auth/login", { method: "POST", body: { email: email.value, password: password.value } })).data.user;
+      user = (await api("/api/auth/login", { method: "POST", body: { email: email.value, password: password.value } }))
+        .data.user;
       route();
     } catch (failure) {
       showError(error, failure);
@@ -98,25 +113,50 @@ function modal(dialog) {
 
 /** Asks before something that cannot be undone; resolves true on confirm. */
 async function confirmDialog(message, action) {
-  const answer = await modal(el("dialog", { class: "panel", "aria-labelledby": "confirm-text" },
-    el("p", { id: "confirm-text" }, message),
-    el("form", { method: "dialog", class: "actions" },
-      el("button", { value: "cancel", class: "secondary" }, "Cancel"),
-      el("button", { value: "confirm", class: "danger" }, action))));
+  const answer = await modal(
+    el(
+      "dialog",
+      { class: "panel", "aria-labelledby": "confirm-text" },
+      el("p", { id: "confirm-text" }, message),
+      el(
+        "form",
+        { method: "dialog", class: "actions" },
+        el("button", { value: "cancel", class: "secondary" }, "Cancel"),
+        el("button", { value: "confirm", class: "danger" }, action),
+      ),
+    ),
+  );
   return answer === "confirm";
 }
 
 /** Asks an admin for a new password for `account`; resolves the password, or null on cancel. */
 async function passwordDialog(account) {
-  const input = el("input", { type: "password", id: "reset-password", autocomplete: "new-password", minlength: 10, required: true });
-  const answer = await modal(el("dialog", { class: "panel", "aria-labelledby": "reset-title" },
-    el("form", { method: "dialog" },
-      el("h2", { id: "reset-title" }, `New password for ${account.email}`),
-      el("p", { class: "note" }, "At least 10 characters. The account's sessions end."),
-      el("div", { class: "field" }, el("label", { for: "reset-password" }, "New password"), input),
-      el("div", { class: "actions" },
-        el("button", { value: "cancel", class: "secondary", formnovalidate: true }, "Cancel"),
-        el("button", { value: "set" }, "Set password")))));
+  const input = el("input", {
+    type: "password",
+    id: "reset-password",
+    autocomplete: "new-password",
+    minlength: 10,
+    required: true,
+  });
+  const answer = await modal(
+    el(
+      "dialog",
+      { class: "panel", "aria-labelledby": "reset-title" },
+      el(
+        "form",
+        { method: "dialog" },
+        el("h2", { id: "reset-title" }, `New password for ${account.email}`),
+        el("p", { class: "note" }, "At least 10 characters. The account's sessions end."),
+        el("div", { class: "field" }, el("label", { for: "reset-password" }, "New password"), input),
+        el(
+          "div",
+          { class: "actions" },
+          el("button", { value: "cancel", class: "secondary", formnovalidate: true }, "Cancel"),
+          el("button", { value: "set" }, "Set password"),
+        ),
+      ),
+    ),
+  );
   return answer === "set" ? input.value : null;
 }
 
@@ -125,19 +165,29 @@ async function setOpen(poll, isOpen) {
 }
 
 async function deletePoll(poll) {
-  if (!(await confirmDialog(`Delete “${poll.title}” and its ${integer(poll.respondents)} responses? This cannot be undone.`, "Delete poll"))) return false;
+  if (
+    !(await confirmDialog(
+      `Delete “${poll.title}” and its ${integer(poll.respondents)} responses? This cannot be undone.`,
+      "Delete poll",
+    ))
+  )
+    return false;
   await api(`/api/admin/polls/${poll.id}`, { method: "DELETE" });
   return true;
 }
 
 function pollLinks(poll) {
-  return el("span", { class: "links actions" },
+  return el(
+    "span",
+    { class: "links actions" },
     el("a", { href: `/polls/${poll.slug}`, target: "_blank", rel: "noopener" }, "Participant page"),
     el("a", { href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" }, "Present"),
-    el("a", { href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "CSV"));
+    el("a", { href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "CSV"),
+  );
 }
 
-const statusBadge = (poll) => el("span", { class: `badge ${poll.is_open ? "open" : "closed"}` }, poll.is_open ? "Open" : "Closed");
+const statusBadge = (poll) =>
+  el("span", { class: `badge ${poll.is_open ? "open" : "closed"}` }, poll.is_open ? "Open" : "Closed");
 
 async function pollsView() {
   const polls = (await api("/api/admin/polls")).data;
@@ -149,23 +199,71 @@ async function pollsView() {
       showError(dom.status, error);
     }
   };
-  const rows = polls.map((poll) => el("tr", { dataset: { poll: poll.slug } },
-    el("th", { scope: "row" }, el("a", { href: `/admin/polls/${poll.id}` }, poll.title)),
-    el("td", {}, statusBadge(poll)),
-    el("td", { class: "num" }, integer(poll.respondents)),
-    el("td", {}, dateTime(poll.created_at)),
-    el("td", {}, el("div", { class: "actions" },
-      isAdmin() ? el("button", { type: "button", class: "small secondary", onclick: act(() => setOpen(poll, !poll.is_open)) }, poll.is_open ? "Close" : "Open") : null,
-      pollLinks(poll),
-      isAdmin() ? el("button", { type: "button", class: "small danger", onclick: act(() => deletePoll(poll)) }, "Delete") : null))));
-  dom.view.replaceChildren(el("section", { class: "panel" },
-    el("div", { class: "actions", style: "justify-content:space-between" }, el("h2", {}, "Polls"),
-      isAdmin() ? el("a", { class: "button", href: "/admin/polls/new" }, "New poll") : el("p", { class: "note" }, "Read-only: analysts can watch and export polls.")),
-    polls.length
-      ? el("div", { class: "table-wrap" }, el("table", { class: "dense" },
-        el("thead", {}, el("tr", {}, ["Title", "Status", "Respondents", "Created", "Actions"].map((h) => el("th", { scope: "col", class: h === "Respondents" ? "num" : null }, h)))),
-        el("tbody", {}, rows)))
-      : el("p", { class: "empty" }, "No polls yet.")));
+  const rows = polls.map((poll) =>
+    el(
+      "tr",
+      { dataset: { poll: poll.slug } },
+      el("th", { scope: "row" }, el("a", { href: `/admin/polls/${poll.id}` }, poll.title)),
+      el("td", {}, statusBadge(poll)),
+      el("td", { class: "num" }, integer(poll.respondents)),
+      el("td", {}, dateTime(poll.created_at)),
+      el(
+        "td",
+        {},
+        el(
+          "div",
+          { class: "actions" },
+          isAdmin()
+            ? el(
+                "button",
+                { type: "button", class: "small secondary", onclick: act(() => setOpen(poll, !poll.is_open)) },
+                poll.is_open ? "Close" : "Open",
+              )
+            : null,
+          pollLinks(poll),
+          isAdmin()
+            ? el("button", { type: "button", class: "small danger", onclick: act(() => deletePoll(poll)) }, "Delete")
+            : null,
+        ),
+      ),
+    ),
+  );
+  dom.view.replaceChildren(
+    el(
+      "section",
+      { class: "panel" },
+      el(
+        "div",
+        { class: "actions", style: "justify-content:space-between" },
+        el("h2", {}, "Polls"),
+        isAdmin()
+          ? el("a", { class: "button", href: "/admin/polls/new" }, "New poll")
+          : el("p", { class: "note" }, "Read-only: analysts can watch and export polls."),
+      ),
+      polls.length
+        ? el(
+            "div",
+            { class: "table-wrap" },
+            el(
+              "table",
+              { class: "dense" },
+              el(
+                "thead",
+                {},
+                el(
+                  "tr",
+                  {},
+                  ["Title", "Status", "Respondents", "Created", "Actions"].map((h) =>
+                    el("th", { scope: "col", class: h === "Respondents" ? "num" : null }, h),
+                  ),
+                ),
+              ),
+              el("tbody", {}, rows),
+            ),
+          )
+        : el("p", { class: "empty" }, "No polls yet."),
+    ),
+  );
 }
 
 async function pollView(id) {
@@ -173,26 +271,70 @@ async function pollView(id) {
   const resultsBox = el("div", { id: "poll-results" });
   const act = (fn) => async () => {
     try {
-      if (await fn() !== false) await route();
+      if ((await fn()) !== false) await route();
     } catch (error) {
       showError(dom.status, error);
     }
   };
   dom.view.replaceChildren(
-    el("section", { class: "panel" },
+    el(
+      "section",
+      { class: "panel" },
       el("p", {}, el("a", { href: "/admin" }, "← All polls")),
       el("h2", {}, poll.title, " ", statusBadge(poll)),
       poll.description ? el("p", {}, poll.description) : null,
-      el("p", { class: "note" }, `Created ${dateTime(poll.created_at)} · ${poll.questions.length} questions · split by ${poll.split_by ?? "nothing"} · participants join at `,
-        el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`)),
-      el("div", { class: "actions" },
-        isAdmin() ? el("button", { type: "button", onclick: act(() => setOpen(poll, !poll.is_open)) }, poll.is_open ? "Close poll" : "Open poll") : null,
-        el("a", { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" }, "Presenter view"),
-        el("a", { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "Download CSV"),
-        isAdmin() ? el("button", { type: "button", class: "danger", onclick: act(async () => (await deletePoll(poll)) && (go("/admin"), false)) }, "Delete") : null)),
-    el("section", { "aria-label": "Live results" }, resultsBox));
+      el(
+        "p",
+        { class: "note" },
+        `Created ${dateTime(poll.created_at)}${poll.created_by_name ? ` by ${poll.created_by_name}` : ""} · ${poll.questions.length} questions · split by ${poll.split_by ?? "nothing"} · participants join at `,
+        el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`),
+      ),
+      el(
+        "div",
+        { class: "actions" },
+        isAdmin()
+          ? el(
+              "button",
+              { type: "button", onclick: act(() => setOpen(poll, !poll.is_open)) },
+              poll.is_open ? "Close poll" : "Open poll",
+            )
+          : null,
+        el(
+          "a",
+          { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" },
+          "Presenter view",
+        ),
+        el(
+          "a",
+          { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" },
+          "Download CSV",
+        ),
+        isAdmin()
+          ? el(
+              "button",
+              {
+                type: "button",
+                class: "danger",
+                onclick: act(async () => {
+                  // Deleted: leave for the list instead of re-reading a poll that is gone.
+                  if (await deletePoll(poll)) go("/admin");
+                  return false;
+                }),
+              },
+              "Delete",
+            )
+          : null,
+      ),
+    ),
+    el("section", { "aria-label": "Live results" }, resultsBox),
+  );
   const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true });
-  stream = followResults(poll.slug, (results) => view.update(results), () => go("/admin"), () => view.lost());
+  stream = followResults(
+    poll.slug,
+    (results) => view.update(results),
+    () => go("/admin"),
+    () => view.lost(),
+  );
 }
 
 async function builderView() {
@@ -206,7 +348,12 @@ async function builderView() {
   const errorFor = (name) => (errors[name] = el("p", { class: "field-error", id: `${name}-error`, role: "alert" }));
   const title = el("input", { type: "text", id: "poll-title", required: true, "aria-describedby": "title-error" });
   const description = el("textarea", { id: "poll-description", "aria-describedby": "description-error" });
-  const search = el("input", { type: "search", id: "catalog-search", placeholder: "Search questions…", autocomplete: "off" });
+  const search = el("input", {
+    type: "search",
+    id: "catalog-search",
+    placeholder: "Search questions…",
+    autocomplete: "off",
+  });
   const list = el("div", { class: "catalog-list", role: "region", "aria-label": "Catalog questions", tabindex: "0" });
   const chosenList = el("ol", { class: "chosen", "aria-label": "Questions in this poll" });
   const split = el("select", { id: "poll-split", "aria-describedby": "split_by-error" });
@@ -215,9 +362,33 @@ async function builderView() {
   const fillCatalog = () => {
     const matches = searchCatalog(catalog, search.value);
     const groups = Map.groupBy(matches, (q) => q.group);
-    list.replaceChildren(...[...groups].map(([group, questions]) => el("div", {}, el("h4", {}, group),
-      questions.map((q) => el("div", { class: "catalog-item" }, el("span", {}, q.short_text ?? q.text, " ", el("code", {}, q.var_name)),
-        el("button", { type: "button", class: "small secondary", disabled: chosen.some((c) => c.question.var_name === q.var_name), "aria-label": `Add ${q.var_name}`, onclick: () => add(q) }, "Add"))))));
+    list.replaceChildren(
+      ...[...groups].map(([group, questions]) =>
+        el(
+          "div",
+          {},
+          el("h4", {}, group),
+          questions.map((q) =>
+            el(
+              "div",
+              { class: "catalog-item" },
+              el("span", {}, q.short_text ?? q.text, " ", el("code", {}, q.var_name)),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  disabled: chosen.some((c) => c.question.var_name === q.var_name),
+                  "aria-label": `Add ${q.var_name}`,
+                  onclick: () => add(q),
+                },
+                "Add",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     if (!matches.length) list.append(el("p", { class: "empty", style: "padding:0.5rem" }, "No question matches."));
   };
   const add = (question) => {
@@ -232,17 +403,95 @@ async function builderView() {
   const refresh = () => {
     fillCatalog();
     const previous = split.value;
-    split.replaceChildren(el("option", { value: "" }, "No split"), ...chosen.map((c) => el("option", { value: c.question.var_name, selected: c.question.var_name === previous }, `${c.question.short_text ?? c.question.text} (${c.question.var_name})`)));
-    chosenList.replaceChildren(...chosen.map((item, index) => el("li", { dataset: { question: item.question.var_name } },
-      el("div", { class: "row" }, el("span", {}, el("strong", {}, `${index + 1}. `), item.question.text, " ", el("code", {}, item.question.var_name)),
-        el("span", { class: "actions" },
-          el("button", { type: "button", class: "small secondary", disabled: index === 0, "aria-label": `Move ${item.question.var_name} up`, onclick: () => move(index, -1) }, "↑"),
-          el("button", { type: "button", class: "small secondary", disabled: index === chosen.length - 1, "aria-label": `Move ${item.question.var_name} down`, onclick: () => move(index, 1) }, "↓"),
-          el("button", { type: "button", class: "small secondary", "aria-label": `Remove ${item.question.var_name}`, onclick: () => { chosen.splice(index, 1); refresh(); } }, "Remove"))),
-      el("fieldset", { class: "offered" }, el("legend", { class: "visually-hidden" }, `Responses offered for ${item.question.var_name}`),
-        item.question.responses.map((response, i) => el("label", {},
-          el("input", { type: "checkbox", checked: item.offered.has(i), onchange: (event) => { if (event.target.checked) item.offered.add(i); else item.offered.delete(i); } }),
-          response))))));
+    split.replaceChildren(
+      el("option", { value: "" }, "No split"),
+      ...chosen.map((c) =>
+        el(
+          "option",
+          { value: c.question.var_name, selected: c.question.var_name === previous },
+          `${c.question.short_text ?? c.question.text} (${c.question.var_name})`,
+        ),
+      ),
+    );
+    chosenList.replaceChildren(
+      ...chosen.map((item, index) =>
+        el(
+          "li",
+          { dataset: { question: item.question.var_name } },
+          el(
+            "div",
+            { class: "row" },
+            el(
+              "span",
+              {},
+              el("strong", {}, `${index + 1}. `),
+              item.question.text,
+              " ",
+              el("code", {}, item.question.var_name),
+            ),
+            el(
+              "span",
+              { class: "actions" },
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  disabled: index === 0,
+                  "aria-label": `Move ${item.question.var_name} up`,
+                  onclick: () => move(index, -1),
+                },
+                "↑",
+              ),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  disabled: index === chosen.length - 1,
+                  "aria-label": `Move ${item.question.var_name} down`,
+                  onclick: () => move(index, 1),
+                },
+                "↓",
+              ),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  "aria-label": `Remove ${item.question.var_name}`,
+                  onclick: () => {
+                    chosen.splice(index, 1);
+                    refresh();
+                  },
+                },
+                "Remove",
+              ),
+            ),
+          ),
+          el(
+            "fieldset",
+            { class: "offered" },
+            el("legend", { class: "visually-hidden" }, `Responses offered for ${item.question.var_name}`),
+            item.question.responses.map((response, i) =>
+              el(
+                "label",
+                {},
+                el("input", {
+                  type: "checkbox",
+                  checked: item.offered.has(i),
+                  onchange: (event) => {
+                    if (event.target.checked) item.offered.add(i);
+                    else item.offered.delete(i);
+                  },
+                }),
+                response,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     if (!chosen.length) chosenList.append(el("li", { class: "empty" }, "Add questions from the catalog."));
   };
   search.addEventListener("input", fillCatalog);
@@ -251,20 +500,46 @@ async function builderView() {
   description.addEventListener("input", () => errors.description.replaceChildren());
   split.addEventListener("change", () => errors.split_by.replaceChildren());
 
-  const form = el("form", { class: "panel", novalidate: true, "aria-labelledby": "builder-title" },
+  const form = el(
+    "form",
+    { class: "panel", novalidate: true, "aria-labelledby": "builder-title" },
     el("h2", { id: "builder-title" }, "New poll"),
-    el("div", { class: "form-grid" },
+    el(
+      "div",
+      { class: "form-grid" },
       el("div", { class: "field" }, el("label", { for: "poll-title" }, "Title"), title, errorFor("title")),
-      el("div", { class: "field" }, el("label", { for: "poll-split" }, "Split results by"), split, errorFor("split_by"))),
-    el("div", { class: "field" }, el("label", { for: "poll-description" }, "Description (shown to participants)"), description, errorFor("description")),
-    el("div", { class: "builder" },
+      el(
+        "div",
+        { class: "field" },
+        el("label", { for: "poll-split" }, "Split results by"),
+        split,
+        errorFor("split_by"),
+      ),
+    ),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: "poll-description" }, "Description (shown to participants)"),
+      description,
+      errorFor("description"),
+    ),
+    el(
+      "div",
+      { class: "builder" },
       el("div", {}, el("label", { for: "catalog-search", style: "font-weight:600" }, "Catalog"), search, list),
-      el("div", {}, el("h3", {}, "Questions in this poll"), chosenList, errorFor("questions"))),
+      el("div", {}, el("h3", {}, "Questions in this poll"), chosenList, errorFor("questions")),
+    ),
     formError,
-    el("div", { class: "actions" }, el("button", { type: "submit" }, "Create poll"), el("a", { href: "/admin", class: "button secondary" }, "Cancel")));
+    el(
+      "div",
+      { class: "actions" },
+      el("button", { type: "submit" }, "Create poll"),
+      el("a", { href: "/admin", class: "button secondary" }, "Cancel"),
+    ),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    Object.values(errors).forEach((e) => e.replaceChildren());
+    for (const e of Object.values(errors)) e.replaceChildren();
     formError.replaceChildren();
     const body = {
       title: title.value,
@@ -295,7 +570,11 @@ async function accountsView(done) {
     return;
   }
   const accounts = (await api("/api/admin/accounts")).data;
-  const rowError = el("div", { class: "status", "aria-live": "polite" }, done ? el("p", { class: "confirmation", role: "status" }, done) : null);
+  const rowError = el(
+    "div",
+    { class: "status", "aria-live": "polite" },
+    done ? el("p", { class: "confirmation", role: "status" }, done) : null,
+  );
   const patch = async (account, body, done) => {
     try {
       await api(`/api/admin/accounts/${account.id}`, { method: "PATCH", body });
@@ -304,51 +583,131 @@ async function accountsView(done) {
       showError(rowError, error);
     }
   };
-  const table = el("table", { class: "dense" },
-    el("thead", {}, el("tr", {}, ["Email", "Name", "Role", "Status", "Last login", "Actions"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, accounts.map((account) => el("tr", { dataset: { account: account.email } },
-      el("th", { scope: "row" }, account.email),
-      el("td", {}, account.name),
-      el("td", {}, el("select", { "aria-label": `Role of ${account.email}`, onchange: (event) => patch(account, { role: event.target.value }) },
-        ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)))),
-      el("td", {}, account.is_active ? "Active" : "Deactivated"),
-      el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
-      el("td", {}, el("div", { class: "actions" },
-        el("button", { type: "button", class: "small secondary", onclick: () => patch(account, { is_active: !account.is_active }) }, account.is_active ? "Deactivate" : "Reactivate"),
-        el("button", { type: "button", class: "small secondary", onclick: async () => {
-          const password = await passwordDialog(account);
-          if (password !== null) await patch(account, { password }, `New password set for ${account.email}; its sessions have ended.`);
-        } }, "Set password")))))));
+  const table = el(
+    "table",
+    { class: "dense" },
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ["Email", "Name", "Role", "Status", "Last login", "Actions"].map((h) => el("th", { scope: "col" }, h)),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      accounts.map((account) =>
+        el(
+          "tr",
+          { dataset: { account: account.email } },
+          el("th", { scope: "row" }, account.email),
+          el("td", {}, account.name),
+          el(
+            "td",
+            {},
+            el(
+              "select",
+              {
+                "aria-label": `Role of ${account.email}`,
+                onchange: (event) => patch(account, { role: event.target.value }),
+              },
+              ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)),
+            ),
+          ),
+          el("td", {}, account.is_active ? "Active" : "Deactivated"),
+          el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
+          el(
+            "td",
+            {},
+            el(
+              "div",
+              { class: "actions" },
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  onclick: () => patch(account, { is_active: !account.is_active }),
+                },
+                account.is_active ? "Deactivate" : "Reactivate",
+              ),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "small secondary",
+                  onclick: async () => {
+                    const password = await passwordDialog(account);
+                    if (password !== null)
+                      await patch(
+                        account,
+                        { password },
+                        `New password set for ${account.email}; its sessions have ended.`,
+                      );
+                  },
+                },
+                "Set password",
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 
   const fields = { email: "Email", name: "Name", password: "Password (10+ characters)" };
   const inputs = {};
   const errors = {};
   const formError = el("div", { class: "status" });
-  const role = el("select", { id: "new-role" }, el("option", { value: "analyst" }, "analyst"), el("option", { value: "admin" }, "admin"));
-  const form = el("form", { class: "panel", novalidate: true, "aria-labelledby": "new-account-title" },
+  const role = el(
+    "select",
+    { id: "new-role" },
+    el("option", { value: "analyst" }, "analyst"),
+    el("option", { value: "admin" }, "admin"),
+  );
+  const form = el(
+    "form",
+    { class: "panel", novalidate: true, "aria-labelledby": "new-account-title" },
     el("h2", { id: "new-account-title" }, "New account"),
-    el("div", { class: "form-grid" },
+    el(
+      "div",
+      { class: "form-grid" },
       Object.entries(fields).map(([name, label]) => {
-        inputs[name] = el("input", { id: `new-${name}`, type: name === "password" ? "password" : name === "email" ? "email" : "text", autocomplete: name === "password" ? "new-password" : "off", "aria-describedby": `new-${name}-error` });
+        inputs[name] = el("input", {
+          id: `new-${name}`,
+          type: name === "password" ? "password" : name === "email" ? "email" : "text",
+          autocomplete: name === "password" ? "new-password" : "off",
+          "aria-describedby": `new-${name}-error`,
+        });
         errors[name] = el("p", { class: "field-error", id: `new-${name}-error` });
         return el("div", { class: "field" }, el("label", { for: `new-${name}` }, label), inputs[name], errors[name]);
       }),
-      el("div", { class: "field" }, el("label", { for: "new-role" }, "Role"), role)),
+      el("div", { class: "field" }, el("label", { for: "new-role" }, "Role"), role),
+    ),
     formError,
-    el("button", { type: "submit" }, "Create account"));
+    el("button", { type: "submit" }, "Create account"),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    Object.values(errors).forEach((e) => e.replaceChildren());
+    for (const e of Object.values(errors)) e.replaceChildren();
     formError.replaceChildren();
     try {
-      await api("/api/admin/accounts", { method: "POST", body: { email: inputs.email.value, name: inputs.name.value, password: inputs.password.value, role: role.value } });
+      await api("/api/admin/accounts", {
+        method: "POST",
+        body: { email: inputs.email.value, name: inputs.name.value, password: inputs.password.value, role: role.value },
+      });
       await accountsView();
     } catch (error) {
       if (errors[error.field]) errors[error.field].textContent = error.message;
       else showError(formError, error);
     }
   });
-  dom.view.replaceChildren(el("section", { class: "panel" }, el("h2", {}, "Accounts"), rowError, el("div", { class: "table-wrap" }, table)), form);
+  dom.view.replaceChildren(
+    el("section", { class: "panel" }, el("h2", {}, "Accounts"), rowError, el("div", { class: "table-wrap" }, table)),
+    form,
+  );
 }
 
 // Links inside the console change the view without reloading the page.

@@ -63,10 +63,16 @@ export function groupStyle(group, index = 0) {
 
 /** SVG path for a group's shape at the origin, for legends drawn outside Plot. */
 export function symbolPath(symbol, size = 64) {
-  const type = {
-    circle: d3.symbolCircle, triangle: d3.symbolTriangle, square: d3.symbolSquare,
-    diamond: d3.symbolDiamond, star: d3.symbolStar, cross: d3.symbolCross, wye: d3.symbolWye,
-  }[symbol] ?? d3.symbolCircle;
+  const type =
+    {
+      circle: d3.symbolCircle,
+      triangle: d3.symbolTriangle,
+      square: d3.symbolSquare,
+      diamond: d3.symbolDiamond,
+      star: d3.symbolStar,
+      cross: d3.symbolCross,
+      wye: d3.symbolWye,
+    }[symbol] ?? d3.symbolCircle;
   return d3.symbol(type, size)();
 }
 
@@ -79,7 +85,10 @@ export function responseColors(count) {
 
 /** `el("p", {class: "x"}, "text", child)`: a DOM element. Attributes starting with `on` are listeners. */
 export function el(tag, attributes = {}, ...children) {
-  const node = tag === "svg" || tag === "path" ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+  const node =
+    tag === "svg" || tag === "path"
+      ? document.createElementNS("http://www.w3.org/2000/svg", tag)
+      : document.createElement(tag);
   for (const [name, value] of Object.entries(attributes ?? {})) {
     if (value == null || value === false) continue;
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
@@ -96,8 +105,11 @@ export function el(tag, attributes = {}, ...children) {
 /** A small legend: the group's shape in its colour beside its name. */
 export function legendItem(group, index) {
   const style = groupStyle(group, index);
-  const svg = el("svg", { width: 16, height: 16, viewBox: "-8 -8 16 16", "aria-hidden": "true" },
-    el("path", { d: symbolPath(style.symbol), fill: style.color }));
+  const svg = el(
+    "svg",
+    { width: 16, height: 16, viewBox: "-8 -8 16 16", "aria-hidden": "true" },
+    el("path", { d: symbolPath(style.symbol), fill: style.color }),
+  );
   return el("span", { class: "legend-item" }, svg, group);
 }
 
@@ -118,7 +130,7 @@ export function toCsv(header, rows) {
     const text = value == null ? "" : String(value);
     return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  return [header, ...rows].map((row) => row.map(field).join(",")).join("\r\n") + "\r\n";
+  return `${[header, ...rows].map((row) => row.map(field).join(",")).join("\r\n")}\r\n`;
 }
 
 /** Shows an error message in a page's status area (role=alert, so screen readers hear it). */

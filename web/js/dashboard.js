@@ -51,7 +51,9 @@ function navigate(change) {
 }
 
 function questionLabel(question) {
-  return question.short_text ? `${question.short_text} (${question.var_name})` : `${question.text} (${question.var_name})`;
+  return question.short_text
+    ? `${question.short_text} (${question.var_name})`
+    : `${question.text} (${question.var_name})`;
 }
 
 /** The question list, narrowed to the questions containing every word typed in the search box. */
@@ -63,7 +65,12 @@ function fillQuestionList(selected) {
     groups.get(q.group).push(q);
   }
   const options = [...groups].map(([label, questions]) =>
-    el("optgroup", { label }, questions.map((q) => el("option", { value: q.var_name, selected: q.var_name === selected }, questionLabel(q)))));
+    el(
+      "optgroup",
+      { label },
+      questions.map((q) => el("option", { value: q.var_name, selected: q.var_name === selected }, questionLabel(q))),
+    ),
+  );
   if (!matches.length) options.push(el("option", { value: "", disabled: true }, "No question matches the search"));
   // Keep the current question choosable even when the search hides it.
   if (selected && !matches.some((q) => q.var_name === selected)) {
@@ -74,8 +81,14 @@ function fillQuestionList(selected) {
 }
 
 function fillWaves(available, selected) {
-  const options = available.slice().reverse().map((w) => el("option", { value: String(w), selected: w === selected }, `Wave ${w}`));
-  if (available.length > 1) options.push(el("option", { value: POOLED, selected: selected === POOLED }, `All waves pooled (${available.join(", ")})`));
+  const options = available
+    .slice()
+    .reverse()
+    .map((w) => el("option", { value: String(w), selected: w === selected }, `Wave ${w}`));
+  if (available.length > 1)
+    options.push(
+      el("option", { value: POOLED, selected: selected === POOLED }, `All waves pooled (${available.join(", ")})`),
+    );
   dom.wave.replaceChildren(...options);
 }
 
@@ -91,15 +104,20 @@ function syncControls(state) {
 }
 
 function questionText(question) {
-  return el("p", { class: "question-text" },
+  return el(
+    "p",
+    { class: "question-text" },
     question.battery_prefix ? el("span", { class: "prefix" }, question.battery_prefix) : null,
-    el("strong", {}, question.text));
+    el("strong", {}, question.text),
+  );
 }
 
 async function proportions(q, split) {
   const key = `${q}|${split}`;
   if (!proportionsCache.has(key)) {
-    const request = api(`/api/surveys/questions/${encodeURIComponent(q)}/proportions?split=${split}`).then((r) => r.data);
+    const request = api(`/api/surveys/questions/${encodeURIComponent(q)}/proportions?split=${split}`).then(
+      (r) => r.data,
+    );
     request.catch(() => proportionsCache.delete(key));
     proportionsCache.set(key, request);
   }
@@ -114,7 +132,10 @@ async function renderQuestion(state, id) {
   const question = catalog.find((q) => q.var_name === state.q);
   if (!question) {
     dom.view.replaceChildren();
-    showError(dom.status, new Error(state.q ? `There is no question "${state.q}". Pick one from the list.` : "Pick a question."));
+    showError(
+      dom.status,
+      new Error(state.q ? `There is no question "${state.q}". Pick one from the list.` : "Pick a question."),
+    );
     return;
   }
   const data = await proportions(question.var_name, state.split);
@@ -123,13 +144,23 @@ async function renderQuestion(state, id) {
   if (!asked.length) {
     fillWaves([], null);
     dom.status.replaceChildren();
-    dom.view.replaceChildren(el("section", { class: "panel" }, questionText(question), el("p", { class: "empty" }, "No wave has valid answers to this question yet.")));
+    dom.view.replaceChildren(
+      el(
+        "section",
+        { class: "panel" },
+        questionText(question),
+        el("p", { class: "empty" }, "No wave has valid answers to this question yet."),
+      ),
+    );
     return;
   }
   let wave = state.wave;
   const notes = [];
   if (wave !== POOLED && (wave == null || !asked.includes(wave))) {
-    if (wave != null) notes.push(`Wave ${wave} did not ask this question; showing wave ${asked[asked.length - 1]}, the latest that did.`);
+    if (wave != null)
+      notes.push(
+        `Wave ${wave} did not ask this question; showing wave ${asked[asked.length - 1]}, the latest that did.`,
+      );
     wave = asked[asked.length - 1];
   }
   fillWaves(asked, wave);
@@ -139,20 +170,43 @@ async function renderQuestion(state, id) {
   const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
   const waveSlug = wave === POOLED ? "all-waves" : `wave${wave}`;
   const card = (id, title, chart, filename, options = {}) =>
-    chartCard({ id, title, subtitle: options.subtitle ?? `weighted %, ${splitLabel}`, question: questionText(question), chart, filename: `${question.var_name}-${filename}-${state.split}`, ...options });
+    chartCard({
+      id,
+      title,
+      subtitle: options.subtitle ?? `weighted %, ${splitLabel}`,
+      question: questionText(question),
+      chart,
+      filename: `${question.var_name}-${filename}-${state.split}`,
+      ...options,
+    });
   // Rating scales get the diverging overview (four points, as every principle's) and the top-2
   // trend; a nominal question (party, say) has no "top two", only its distribution.
   const rating = !NOMINAL_BATTERIES.has(question.battery);
   dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
-  dom.view.replaceChildren(...[
-    rating && data.question.responses.length === 4
-      ? card("diverging", `Lower vs upper responses, ${waveName}`, divergingChart(waveCells, data.question.responses, width), `${waveSlug}-diverging`)
-      : null,
-    card("distribution", `Responses, ${waveName}`, distributionChart(waveCells, data.question.responses, width), waveSlug),
-    rating
-      ? card("trend", "Top-2 share over waves", trendChart(data.cells, width), "top2", { subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`, tableOpen: false })
-      : null,
-  ].filter(Boolean));
+  dom.view.replaceChildren(
+    ...[
+      rating && data.question.responses.length === 4
+        ? card(
+            "diverging",
+            `Lower vs upper responses, ${waveName}`,
+            divergingChart(waveCells, data.question.responses, width),
+            `${waveSlug}-diverging`,
+          )
+        : null,
+      card(
+        "distribution",
+        `Responses, ${waveName}`,
+        distributionChart(waveCells, data.question.responses, width),
+        waveSlug,
+      ),
+      rating
+        ? card("trend", "Top-2 share over waves", trendChart(data.cells, width), "top2", {
+            subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`,
+            tableOpen: false,
+          })
+        : null,
+    ].filter(Boolean),
+  );
 }
 
 async function renderPrinciples(state, id) {
@@ -163,17 +217,48 @@ async function renderPrinciples(state, id) {
   const query = wave === POOLED ? `split=${state.split}` : `wave=${wave}&split=${state.split}`;
   const { data } = await api(`/api/surveys/principles?${query}`);
   if (id !== renderId) return;
-  dom.status.replaceChildren(...(state.wave != null && state.wave !== wave ? [el("p", { class: "note", role: "status" }, `There is no wave ${state.wave}; showing wave ${latest}, the latest.`)] : []));
+  dom.status.replaceChildren(
+    ...(state.wave != null && state.wave !== wave
+      ? [
+          el(
+            "p",
+            { class: "note", role: "status" },
+            `There is no wave ${state.wave}; showing wave ${latest}, the latest.`,
+          ),
+        ]
+      : []),
+  );
   if (!data.principles.length) {
-    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", { class: "empty" }, `${waveName[0].toUpperCase()}${waveName.slice(1)} asked no principle's importance and performance both. Pick another wave.`)));
+    dom.view.replaceChildren(
+      el(
+        "section",
+        { class: "panel" },
+        el(
+          "p",
+          { class: "empty" },
+          `${waveName[0].toUpperCase()}${waveName.slice(1)} asked no principle's importance and performance both. Pick another wave.`,
+        ),
+      ),
+    );
     return;
   }
   const chart = principlesChart(data.principles, chartWidth(), (q) => navigate({ view: "question", q }));
-  const explanation = el("p", { class: "question-text" }, "Each point is a principle: how many rate it important (top two responses, across) against how many say the US meets it (top two, up). Points below the dashed line: the US falls short of what people think matters. Click a point to open its performance question.");
-  dom.view.replaceChildren(chartCard({
-    id: "principles", title: `Importance vs performance, ${waveName}`, subtitle: "weighted top-2 %", question: explanation, chart,
-    filename: `principles-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}`, linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
-  }));
+  const explanation = el(
+    "p",
+    { class: "question-text" },
+    "Each point is a principle: how many rate it important (top two responses, across) against how many say the US meets it (top two, up). Points below the dashed line: the US falls short of what people think matters. Click a point to open its performance question.",
+  );
+  dom.view.replaceChildren(
+    chartCard({
+      id: "principles",
+      title: `Importance vs performance, ${waveName}`,
+      subtitle: "weighted top-2 %",
+      question: explanation,
+      chart,
+      filename: `principles-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}`,
+      linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
+    }),
+  );
 }
 
 async function render() {
@@ -210,7 +295,9 @@ function wireControls() {
     if (first && first.value !== readState().q) navigate({ q: first.value });
   });
   dom.question.addEventListener("change", () => dom.question.value && navigate({ q: dom.question.value }));
-  dom.wave.addEventListener("change", () => navigate({ wave: dom.wave.value === POOLED ? POOLED : Number(dom.wave.value) }));
+  dom.wave.addEventListener("change", () =>
+    navigate({ wave: dom.wave.value === POOLED ? POOLED : Number(dom.wave.value) }),
+  );
   for (const radio of dom.split) radio.addEventListener("change", () => navigate({ split: radio.value }));
   for (const tab of dom.tabs) {
     tab.addEventListener("click", (event) => {

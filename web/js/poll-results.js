@@ -50,7 +50,8 @@ export class ResultsView {
     if (this.pulsing && this.pulsing.playState === "running") return;
     this.pulsing = this.live.animate(
       [{ boxShadow: "0 0 0 0 rgba(0, 163, 108, 0.7)" }, { boxShadow: "0 0 0 12px rgba(0, 163, 108, 0)" }],
-      { duration: 900, easing: "ease-out" });
+      { duration: 900, easing: "ease-out" },
+    );
   }
 
   /** Copies the summary into the live region at most every 10 s (and always when it closes). */
@@ -81,7 +82,9 @@ export class ResultsView {
     this.announce();
     this.live.classList.toggle("closed", !results.is_open);
     this.pulse();
-    results.questions.forEach((question, index) => this.updateQuestion(question, index, results.questions.length));
+    results.questions.forEach((question, index) => {
+      this.updateQuestion(question, index, results.questions.length);
+    });
   }
 
   updateQuestion(question, index, total) {
@@ -91,7 +94,7 @@ export class ResultsView {
       this.cards.set(question.var_name, entry);
       this.container.append(entry.card);
     }
-    question.responses.forEach((response, i) => {
+    question.responses.forEach((_response, i) => {
       const row = entry.rows[i];
       const share = question.overall.shares[i] ?? 0;
       row.audience.style.transform = `scaleX(${share.toFixed(4)})`;
@@ -108,37 +111,92 @@ export class ResultsView {
   }
 
   buildQuestion(question, index, total) {
-    const nationalLabel = question.national ? `US adults, BLW wave ${question.national.wave} (weighted, n = ${integer(question.national.n)})` : null;
+    const nationalLabel = question.national
+      ? `US adults, BLW wave ${question.national.wave} (weighted, n = ${integer(question.national.n)})`
+      : null;
     const rows = question.responses.map((response) => {
       const audience = el("div", { class: "bar audience" });
       const national = el("div", { class: "bar national" });
       const audienceValue = el("span", { class: "value" });
       const nationalValue = el("span", { class: "value national-value" });
-      const block = el("div", { class: "response-row" },
+      const block = el(
+        "div",
+        { class: "response-row" },
         el("div", { class: "response-label" }, response.response),
-        el("div", { class: "bar-line" }, el("span", { class: "series" }, "This audience"), el("div", { class: "track" }, audience), audienceValue),
-        question.national ? el("div", { class: "bar-line" }, el("span", { class: "series" }, "US adults"), el("div", { class: "track" }, national), nationalValue) : null);
+        el(
+          "div",
+          { class: "bar-line" },
+          el("span", { class: "series" }, "This audience"),
+          el("div", { class: "track" }, audience),
+          audienceValue,
+        ),
+        question.national
+          ? el(
+              "div",
+              { class: "bar-line" },
+              el("span", { class: "series" }, "US adults"),
+              el("div", { class: "track" }, national),
+              nationalValue,
+            )
+          : null,
+      );
       return { block, audience, national, audienceValue, nationalValue };
     });
     const count = el("span", { class: "count" });
     const groups = this.showGroups ? el("div", { class: "group-results" }) : null;
-    const card = el("section", { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
+    const card = el(
+      "section",
+      { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
       this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
-      this.prefixes.get(question.var_name) ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name)) : null,
+      this.prefixes.get(question.var_name)
+        ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name))
+        : null,
       el("h3", {}, question.text),
-      el("p", { class: "legend-line" }, el("span", { class: "key audience" }), "This audience · ", count,
-        nationalLabel ? [el("span", { class: "key national" }), nationalLabel] : el("span", { class: "note" }, " · no national figure for this question")),
+      el(
+        "p",
+        { class: "legend-line" },
+        el("span", { class: "key audience" }),
+        "This audience · ",
+        count,
+        nationalLabel
+          ? [el("span", { class: "key national" }), nationalLabel]
+          : el("span", { class: "note" }, " · no national figure for this question"),
+      ),
       rows.map((r) => r.block),
-      groups);
+      groups,
+    );
     return { card, rows, count, groups };
   }
 }
 
 function groupTable(question) {
-  return el("table", {},
+  return el(
+    "table",
+    {},
     el("caption", {}, "This audience by group (count and share)"),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Group"), el("th", { scope: "col", class: "num" }, "n"),
-      question.responses.map((r) => el("th", { scope: "col", class: "num" }, r.response)))),
-    el("tbody", {}, question.groups.map((g) => el("tr", {}, el("th", { scope: "row" }, g.group), el("td", { class: "num" }, integer(g.n)),
-      g.shares.map((share, i) => el("td", { class: "num" }, `${pct1(share)} (${integer(g.counts[i])})`))))));
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        el("th", { scope: "col" }, "Group"),
+        el("th", { scope: "col", class: "num" }, "n"),
+        question.responses.map((r) => el("th", { scope: "col", class: "num" }, r.response)),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      question.groups.map((g) =>
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, g.group),
+          el("td", { class: "num" }, integer(g.n)),
+          g.shares.map((share, i) => el("td", { class: "num" }, `${pct1(share)} (${integer(g.counts[i])})`)),
+        ),
+      ),
+    ),
+  );
 }

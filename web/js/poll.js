@@ -48,24 +48,35 @@ function showResults(poll, message, waitingBallot) {
   dom.results.hidden = false;
   if (message) dom.status.replaceChildren(message);
   const view = new ResultsView(dom.results, { questions: poll.questions });
-  const source = followResults(poll.slug, (results) => {
-    if (waitingBallot && results.is_open) {
-      source.close();
-      dom.results.hidden = true;
-      dom.status.replaceChildren(el("p", { class: "confirmation", role: "status" }, "The poll is open now: your answers, please."));
-      buildForm({ ...poll, is_open: true }, waitingBallot);
-      return;
-    }
-    view.update(results);
-    if (!results.is_open) dom.status.replaceChildren(closedBanner(results.respondents));
-  }, () => dom.status.replaceChildren(removedBanner()), () => view.lost());
+  const source = followResults(
+    poll.slug,
+    (results) => {
+      if (waitingBallot && results.is_open) {
+        source.close();
+        dom.results.hidden = true;
+        dom.status.replaceChildren(
+          el("p", { class: "confirmation", role: "status" }, "The poll is open now: your answers, please."),
+        );
+        buildForm({ ...poll, is_open: true }, waitingBallot);
+        return;
+      }
+      view.update(results);
+      if (!results.is_open) dom.status.replaceChildren(closedBanner(results.respondents));
+    },
+    () => dom.status.replaceChildren(removedBanner()),
+    () => view.lost(),
+  );
 }
 
 /** A poll with no answers yet has not been opened (or not for long): say so, not "final results". */
 function closedBanner(respondents) {
-  return el("p", { class: "closed-banner", role: "status" }, respondents === 0
-    ? "This poll is not open yet. The questions appear here as soon as it opens."
-    : "This poll is closed. These are the final results.");
+  return el(
+    "p",
+    { class: "closed-banner", role: "status" },
+    respondents === 0
+      ? "This poll is not open yet. The questions appear here as soon as it opens."
+      : "This poll is closed. These are the final results.",
+  );
 }
 
 const removedBanner = () => el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.");
@@ -82,15 +93,32 @@ function buildForm(poll, ballot) {
   const blocks = [];
   let previousPrefix = null;
   poll.questions.forEach((question, index) => {
-    if (question.battery_prefix && question.battery_prefix !== previousPrefix) blocks.push(el("p", { class: "battery-prefix" }, question.battery_prefix));
+    if (question.battery_prefix && question.battery_prefix !== previousPrefix)
+      blocks.push(el("p", { class: "battery-prefix" }, question.battery_prefix));
     previousPrefix = question.battery_prefix;
-    blocks.push(el("fieldset", { class: "panel question-card", dataset: { question: question.var_name } },
-      el("legend", {}, el("span", { class: "visually-hidden" }, `Question ${index + 1} of ${total}: `), question.text),
-      question.responses.map((response) => el("label", { class: "choice" },
-        el("input", { type: "radio", name: question.var_name, value: String(response.index), required: true }),
-        el("span", {}, response.response)))));
+    blocks.push(
+      el(
+        "fieldset",
+        { class: "panel question-card", dataset: { question: question.var_name } },
+        el(
+          "legend",
+          {},
+          el("span", { class: "visually-hidden" }, `Question ${index + 1} of ${total}: `),
+          question.text,
+        ),
+        question.responses.map((response) =>
+          el(
+            "label",
+            { class: "choice" },
+            el("input", { type: "radio", name: question.var_name, value: String(response.index), required: true }),
+            el("span", {}, response.response),
+          ),
+        ),
+      ),
+    );
   });
-  const answered = () => poll.questions.filter((q) => dom.form.querySelector(`input[name="${CSS.escape(q.var_name)}"]:checked`)).length;
+  const answered = () =>
+    poll.questions.filter((q) => dom.form.querySelector(`input[name="${CSS.escape(q.var_name)}"]:checked`)).length;
   const refresh = () => {
     const done = answered();
     progress.textContent = `${done} of ${total} answered`;
@@ -108,9 +136,15 @@ function buildForm(poll, ballot) {
       response_index: Number(dom.form.querySelector(`input[name="${CSS.escape(q.var_name)}"]:checked`).value),
     }));
     try {
-      await api(`/api/polls/${encodeURIComponent(poll.slug)}/responses`, { method: "POST", body: { client_token: ballot.token, answers } });
+      await api(`/api/polls/${encodeURIComponent(poll.slug)}/responses`, {
+        method: "POST",
+        body: { client_token: ballot.token, answers },
+      });
       saveBallotState({ ...ballot, voted: true });
-      showResults(poll, el("p", { class: "confirmation", role: "status" }, "Thank you — your answers are in. Results update live."));
+      showResults(
+        poll,
+        el("p", { class: "confirmation", role: "status" }, "Thank you — your answers are in. Results update live."),
+      );
       window.scrollTo({ top: 0 });
     } catch (failure) {
       if (failure.status === 409) {
@@ -145,23 +179,66 @@ async function presenterView(poll) {
   const show = () => {
     const cards = [...stage.querySelectorAll(".result-card")];
     current = Math.max(0, Math.min(current, cards.length - 1));
-    cards.forEach((card, i) => { card.hidden = i !== current; });
+    cards.forEach((card, i) => {
+      card.hidden = i !== current;
+    });
   };
-  const nav = el("div", { class: "present-nav" },
-    el("button", { type: "button", onclick: () => { current -= 1; show(); } }, "← Previous"),
-    el("button", { type: "button", onclick: () => { current += 1; show(); } }, "Next →"));
+  const nav = el(
+    "div",
+    { class: "present-nav" },
+    el(
+      "button",
+      {
+        type: "button",
+        onclick: () => {
+          current -= 1;
+          show();
+        },
+      },
+      "← Previous",
+    ),
+    el(
+      "button",
+      {
+        type: "button",
+        onclick: () => {
+          current += 1;
+          show();
+        },
+      },
+      "Next →",
+    ),
+  );
   document.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowRight" || event.key === " ") { current += 1; show(); }
-    if (event.key === "ArrowLeft") { current -= 1; show(); }
+    if (event.key === "ArrowRight" || event.key === " ") {
+      current += 1;
+      show();
+    }
+    if (event.key === "ArrowLeft") {
+      current -= 1;
+      show();
+    }
   });
   dom.form.remove();
-  dom.results.replaceWith(el("div", { class: "present-layout" }, el("div", {}, el("h1", { class: "present-title" }, poll.title), stage, nav), join));
+  dom.results.replaceWith(
+    el(
+      "div",
+      { class: "present-layout" },
+      el("div", {}, el("h1", { class: "present-title" }, poll.title), stage, nav),
+      join,
+    ),
+  );
   const view = new ResultsView(stage, { questions: poll.questions, present: true });
-  followResults(poll.slug, (results) => {
-    view.update(results);
-    show();
-    dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
-  }, () => dom.status.replaceChildren(removedBanner()), () => view.lost());
+  followResults(
+    poll.slug,
+    (results) => {
+      view.update(results);
+      show();
+      dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
+    },
+    () => dom.status.replaceChildren(removedBanner()),
+    () => view.lost(),
+  );
 }
 
 async function start() {
@@ -174,7 +251,10 @@ async function start() {
     poll = (await api(`/api/polls/${encodeURIComponent(slug)}`)).data;
   } catch (error) {
     dom.title.textContent = "Poll not found";
-    showError(dom.status, error.status === 404 ? new Error("There is no poll at this address. Check the link you were given.") : error);
+    showError(
+      dom.status,
+      error.status === 404 ? new Error("There is no poll at this address. Check the link you were given.") : error,
+    );
     return;
   }
   document.title = `${poll.title} — live poll`;
@@ -182,7 +262,11 @@ async function start() {
   dom.description.textContent = poll.description;
   if (present) return presenterView(poll);
   const ballot = ballotState();
-  if (ballot.voted) return showResults(poll, el("p", { class: "confirmation", role: "status" }, "You have answered this poll. Results update live."));
+  if (ballot.voted)
+    return showResults(
+      poll,
+      el("p", { class: "confirmation", role: "status" }, "You have answered this poll. Results update live."),
+    );
   if (!poll.is_open) return showResults(poll, null, ballot);
   buildForm(poll, ballot);
 }

@@ -2,11 +2,10 @@
 //! (over the api, or the first one with `api accounts create`).
 
 mod email;
-mod role;
 pub mod service;
 
 pub use email::Email;
-pub use role::Role;
+pub use entity::Role;
 pub use service::{AccountPatch, AccountView, NewAccount};
 
 /// Shortest password accepted.

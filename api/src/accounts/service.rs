@@ -1,6 +1,12 @@
 //! Account management, shared by the admin endpoints and the `accounts` CLI.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, TransactionTrait};
+use entity::users::accounts;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, SqlErr, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,68 +49,66 @@ pub struct AccountPatch {
     pub password: Option<String>,
 }
 
-const COLUMNS: &str = "id, email, name, role, is_active, created_at, updated_at, last_login_at";
+impl TryFrom<accounts::Model> for AccountView {
+    type Error = AppError;
 
-fn view(row: &QueryResult) -> Result<AccountView, AppError> {
-    let role: String = row.try_get("", "role")?;
-    Ok(AccountView {
-        id: row.try_get("", "id")?,
-        email: row.try_get("", "email")?,
-        name: row.try_get("", "name")?,
-        role: Role::parse(&role).map_err(AppError::Internal)?,
-        is_active: row.try_get("", "is_active")?,
-        created_at: row.try_get("", "created_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-        last_login_at: row.try_get("", "last_login_at")?,
-    })
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> AppError {
-    AppError::Unprocessable { field: field.to_owned(), message: message.into() }
+    fn try_from(row: accounts::Model) -> Result<Self, AppError> {
+        Ok(Self {
+            role: row.role.parse()?,
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            is_active: row.is_active,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            last_login_at: row.last_login_at,
+        })
+    }
 }
 
 fn check_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(invalid("password", format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(AppError::invalid_field("password", format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
     }
     Ok(())
 }
 
 fn check_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
-    if name.is_empty() { Err(invalid("name", "name must not be empty")) } else { Ok(name.to_owned()) }
+    if name.is_empty() { Err(AppError::invalid_field("name", "name must not be empty")) } else { Ok(name.to_owned()) }
 }
 
 /// # Errors
 /// Any database error.
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<AccountView>, AppError> {
-    let rows = db
-        .query_all_raw(Statement::from_string(DbBackend::Postgres, format!("SELECT {COLUMNS} FROM users.accounts ORDER BY id")))
-        .await?;
-    rows.iter().map(view).collect()
+    let rows = accounts::Entity::find().order_by_asc(accounts::Column::Id).all(db).await?;
+    rows.into_iter().map(AccountView::try_from).collect()
 }
 
 /// # Errors
 /// Invalid fields (422 naming the field), an email already in use (409).
 pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<AccountView, AppError> {
-    let email = Email::parse(&new.email).map_err(|m| invalid("email", m))?;
+    let email = Email::parse(&new.email).map_err(|m| AppError::invalid_field("email", m))?;
     let name = check_name(&new.name)?;
     check_password(&new.password)?;
     let plain = new.password;
     let hash = password::off_runtime(move || password::hash_password(&plain)).await?.map_err(AppError::Internal)?;
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!(
-                "INSERT INTO users.accounts (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT ((lower(email))) DO NOTHING RETURNING {COLUMNS}"
-            ),
-            [email.as_str().into(), name.into(), new.role.as_str().into(), hash.into()],
-        ))
-        .await?;
-    match row {
-        Some(row) => view(&row),
-        None => Err(AppError::Conflict(format!("an account with email {} exists", email.as_str()))),
+    let inserted = accounts::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        name: Set(name),
+        role: Set(new.role.as_str().to_owned()),
+        password_hash: Set(hash),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(row) => row.try_into(),
+        // The unique index on lower(email): someone has this address in any case.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(AppError::Conflict(format!("an account with email {} exists", email.as_str())))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -122,39 +126,31 @@ pub async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Re
     let txn = db.begin().await?;
     // Serialize account changes, so two admins cannot demote each other at once.
     txn.execute_unprepared("LOCK TABLE users.accounts IN SHARE ROW EXCLUSIVE MODE").await?;
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!(
-                "UPDATE users.accounts SET name = coalesce($2, name), role = coalesce($3, role),
-                        is_active = coalesce($4, is_active), password_hash = coalesce($5, password_hash),
-                        updated_at = now()
-                 WHERE id = $1 RETURNING {COLUMNS}"
-            ),
-            [
-                id.into(),
-                name.into(),
-                patch.role.map(|r| r.as_str().to_owned()).into(),
-                patch.is_active.into(),
-                hash.clone().into(),
-            ],
-        ))
+    let changes = accounts::ActiveModel {
+        name: name.map_or(NotSet, Set),
+        role: patch.role.map_or(NotSet, |r| Set(r.as_str().to_owned())),
+        is_active: patch.is_active.map_or(NotSet, Set),
+        password_hash: hash.clone().map_or(NotSet, Set),
+        ..Default::default()
+    };
+    let row = accounts::Entity::update_many()
+        .set(changes)
+        .col_expr(accounts::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(accounts::Column::Id.eq(id))
+        .exec_with_returning(&txn)
         .await?
+        .pop()
         .ok_or_else(|| AppError::NotFound(format!("no account {id}")))?;
-    let admins = txn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM users.accounts WHERE role = 'admin' AND is_active",
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+    let admins = accounts::Entity::find()
+        .filter(accounts::Column::Role.eq(Role::Admin.as_str()))
+        .filter(accounts::Column::IsActive.eq(true))
+        .count(&txn)
+        .await?;
     if admins == 0 {
         txn.rollback().await?;
         return Err(AppError::Conflict("at least one active admin must remain".to_owned()));
     }
-    let account = view(&row)?;
+    let account = AccountView::try_from(row)?;
     if !account.is_active || hash.is_some() {
         session::end_all(&txn, id).await?;
     }
@@ -167,13 +163,15 @@ pub async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Re
 /// # Errors
 /// No such account (404).
 pub async fn id_by_email(db: &DatabaseConnection, email: &Email) -> Result<i32, AppError> {
-    db.query_one_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT id FROM users.accounts WHERE lower(email) = $1",
-        [email.normalized().into()],
-    ))
-    .await?
-    .map(|r| r.try_get::<i32>("", "id"))
-    .transpose()?
-    .ok_or_else(|| AppError::NotFound(format!("no account with email {}", email.as_str())))
+    accounts::Entity::find()
+        .filter(with_email(email))
+        .one(db)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| AppError::NotFound(format!("no account with email {}", email.as_str())))
+}
+
+/// Matches the account with this email in any case (as the unique index on `lower(email)` does).
+pub fn with_email(email: &Email) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(accounts::Column::Email))).eq(email.normalized())
 }

@@ -23,11 +23,18 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = session::token_from(&parts.headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
-        let (id, email, name, role) = session::account_of(&state.db, &token)
+        session::account_of(&state.db, &token)
             .await?
-            .ok_or_else(|| AppError::Unauthorized("session expired or ended".to_owned()))?;
-        let role = Role::parse(&role).map_err(AppError::Internal)?;
-        Ok(Self { id, email, name, role })
+            .ok_or_else(|| AppError::Unauthorized("session expired or ended".to_owned()))?
+            .try_into()
+    }
+}
+
+impl TryFrom<session::SessionAccount> for CurrentUser {
+    type Error = AppError;
+
+    fn try_from(account: session::SessionAccount) -> Result<Self, AppError> {
+        Ok(Self { role: account.role.parse()?, id: account.id, email: account.email, name: account.name })
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod current_user;
+pub mod login;
 pub mod password;
 pub mod session;
 pub mod throttle;

@@ -2,7 +2,13 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::http::HeaderMap;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use chrono::Utc;
+use entity::users::{accounts, sessions};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, DerivePartialModel, EntityTrait,
+    QueryFilter,
+};
 use sha2::{Digest, Sha256};
 
 use crate::settings::Settings;
@@ -21,12 +27,14 @@ pub async fn start(db: &DatabaseConnection, account_id: i32, settings: &Settings
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO users.sessions (token_hash, account_id, expires_at)
-         VALUES ($1, $2, now() + make_interval(secs => $3))",
-        [token_hash(&token).into(), account_id.into(), (settings.session_ttl.as_secs() as f64).into()],
-    ))
+    let ttl = chrono::Duration::from_std(settings.session_ttl).unwrap_or(chrono::Duration::MAX);
+    sessions::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        account_id: Set(account_id),
+        expires_at: Set((Utc::now() + ttl).fixed_offset()),
+        ..Default::default()
+    }
+    .insert(db)
     .await?;
     Ok(token)
 }
@@ -36,12 +44,7 @@ pub async fn start(db: &DatabaseConnection, account_id: i32, settings: &Settings
 /// # Errors
 /// Any database error.
 pub async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "DELETE FROM users.sessions WHERE token_hash = $1",
-        [token_hash(token).into()],
-    ))
-    .await?;
+    sessions::Entity::delete_by_id(token_hash(token)).exec(db).await?;
     Ok(())
 }
 
@@ -50,31 +53,33 @@ pub async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
 /// # Errors
 /// Any database error.
 pub async fn end_all<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "DELETE FROM users.sessions WHERE account_id = $1",
-        [account_id.into()],
-    ))
-    .await?;
+    sessions::Entity::delete_many().filter(sessions::Column::AccountId.eq(account_id)).exec(db).await?;
     Ok(())
 }
 
-/// The account of a live session: (id, email, name, role), only while the account is active.
+/// The account columns a request's user is made of.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "accounts::Entity")]
+pub struct SessionAccount {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// The account of a live session, only while the account is active.
 ///
 /// # Errors
 /// Any database error.
-pub async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<(i32, String, String, String)>, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT a.id, a.email, a.name, a.role FROM users.sessions s
-             JOIN users.accounts a ON a.id = s.account_id
-             WHERE s.token_hash = $1 AND s.expires_at > now() AND a.is_active",
-            [token_hash(token).into()],
-        ))
-        .await?;
-    row.map(|r| Ok((r.try_get("", "id")?, r.try_get("", "email")?, r.try_get("", "name")?, r.try_get("", "role")?)))
-        .transpose()
+pub async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<SessionAccount>, DbErr> {
+    accounts::Entity::find()
+        .inner_join(sessions::Entity)
+        .filter(sessions::Column::TokenHash.eq(token_hash(token)))
+        .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+        .filter(accounts::Column::IsActive.eq(true))
+        .into_partial_model::<SessionAccount>()
+        .one(db)
+        .await
 }
 
 /// The session token from the request's cookies, if any.

@@ -1,42 +1,57 @@
 //! Failed logins, counted per email in PostgreSQL (so every api process sees the same count):
-//! after `MAX_FAILURES` within `WINDOW`, further attempts for that email get 429 until the oldest
-//! failure leaves the window.
+//! after `MAX_FAILURES` within `WINDOW_SECONDS`, further attempts for that email get 429 until the
+//! oldest of those failures leaves the window.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use chrono::{DateTime, FixedOffset, Utc};
+use entity::users::login_failures;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
-pub const MAX_FAILURES: i64 = 5;
+pub const MAX_FAILURES: u64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
+
+fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::seconds(WINDOW_SECONDS)
+}
 
 /// Seconds until another attempt is allowed, if the email is throttled now.
 ///
 /// # Errors
 /// Any database error.
 pub async fn retry_after(db: &DatabaseConnection, email: &str) -> Result<Option<u64>, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT count(*) AS failures,
-                    coalesce(ceil(extract(epoch FROM min(failed_at) + make_interval(secs => $2) - now())), 0)::bigint AS wait
-             FROM (SELECT failed_at FROM users.login_failures
-                   WHERE email = $1 AND failed_at > now() - make_interval(secs => $2)
-                   ORDER BY failed_at DESC LIMIT $3) recent",
-            [email.into(), (WINDOW_SECONDS as f64).into(), MAX_FAILURES.into()],
-        ))
+    let now = Utc::now();
+    let recent: Vec<DateTime<FixedOffset>> = login_failures::Entity::find()
+        .select_only()
+        .column(login_failures::Column::FailedAt)
+        .filter(login_failures::Column::Email.eq(email))
+        .filter(login_failures::Column::FailedAt.gt(window_start(now)))
+        .order_by_desc(login_failures::Column::FailedAt)
+        .limit(MAX_FAILURES)
+        .into_tuple()
+        .all(db)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let failures: i64 = row.try_get("", "failures")?;
-    let wait: i64 = row.try_get("", "wait")?;
-    Ok((failures >= MAX_FAILURES).then_some(wait.max(1) as u64))
+    if (recent.len() as u64) < MAX_FAILURES {
+        return Ok(None);
+    }
+    // The oldest of the last MAX_FAILURES failures frees a slot when it leaves the window.
+    let frees_at = recent.iter().min().map_or(now, |oldest| oldest.with_timezone(&Utc))
+        + chrono::Duration::seconds(WINDOW_SECONDS);
+    let wait = ((frees_at - now).num_milliseconds() + 999).div_euclid(1000);
+    Ok(Some(wait.max(1).unsigned_abs()))
 }
 
 /// # Errors
 /// Any database error.
 pub async fn record_failure(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO users.login_failures (email) VALUES ($1)",
-        [email.into()],
-    ))
+    login_failures::ActiveModel {
+        email: Set(email.to_owned()),
+        failed_at: Set(Utc::now().fixed_offset()),
+        ..Default::default()
+    }
+    .insert(db)
     .await?;
     Ok(())
 }
@@ -46,11 +61,13 @@ pub async fn record_failure(db: &DatabaseConnection, email: &str) -> Result<(), 
 /// # Errors
 /// Any database error.
 pub async fn clear(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "DELETE FROM users.login_failures WHERE email = $1 OR failed_at < now() - make_interval(secs => $2)",
-        [email.into(), (WINDOW_SECONDS as f64).into()],
-    ))
-    .await?;
+    login_failures::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(login_failures::Column::Email.eq(email))
+                .add(login_failures::Column::FailedAt.lt(window_start(Utc::now()))),
+        )
+        .exec(db)
+        .await?;
     Ok(())
 }

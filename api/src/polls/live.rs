@@ -1,23 +1,26 @@
 //! Live results over Server-Sent Events. Each process keeps, per poll that someone is watching, a
-//! tally seeded from PostgreSQL (counts and the ids of the respondents counted, read in one
-//! consistent snapshot) and a broadcast channel. Each vote's announcement (NOTIFY, from any
-//! process) carries the ballot: it is added to the tally unless its respondent is already counted,
-//! and the results go out to every watcher — at most once per `COALESCE` window. On start-up, or
-//! when the listener had to reconnect (announcements may be lost), tallies are read again from
-//! the database: nothing here is the source of truth.
+//! [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from any process)
+//! carries the ballot: it is added to the tally unless its respondent is already counted, and the
+//! results go out to every watcher — at most once per `COALESCE` window. On start-up, or when the
+//! listener had to reconnect (announcements may be lost), tallies are read again from the
+//! database: nothing here is the source of truth.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, Statement, TransactionTrait};
+use axum::body::{Body, Bytes};
+use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
 
-use super::POLL_EVENTS_CHANNEL;
-use super::model::PollResults;
-use super::results::{assemble, counts, groups_of};
-use super::service::{PollKey, find};
+use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
+use super::repository::{self, PollKey};
+use super::results::results;
+use super::tally::LiveTally;
 use crate::AppError;
 use crate::notifications::DbEvent;
 use crate::surveys::cache::SurveyCache;
@@ -28,92 +31,18 @@ const COALESCE: Duration = Duration::from_millis(20);
 /// A Server-Sent Events frame, formatted once and shared by every watcher (no copy per watcher).
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
-    pub frame: bytes::Bytes,
+    pub frame: Bytes,
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
 }
 
 /// `event: <name>` and one `data:` line (JSON has no raw newlines), then a blank line.
-pub fn sse_frame(name: &str, json: &str) -> bytes::Bytes {
-    bytes::Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
+pub fn sse_frame(name: &str, json: &str) -> Bytes {
+    Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
 }
 
 fn deleted() -> LiveEvent {
     LiveEvent { frame: sse_frame("closed", r#"{"deleted":true}"#), ends_stream: true }
-}
-
-/// Results kept current by adding ballots.
-struct LiveTally {
-    results: PollResults,
-    counted: HashSet<i64>,
-    question_of: HashMap<String, usize>,
-    /// Per question: catalog response index → position among the offered responses.
-    offered_position: Vec<HashMap<i16, usize>>,
-    /// Split question's response index → group position.
-    group_of: HashMap<i16, usize>,
-}
-
-/// One ballot from an announcement.
-struct Ballot {
-    respondent_id: i64,
-    split_index: i16,
-    answers: Vec<(String, i16)>,
-}
-
-fn parse_ballot(rest: &str) -> Option<Ballot> {
-    let mut parts = rest.split(' ');
-    let respondent_id = parts.next()?.parse().ok()?;
-    let split_index = parts.next()?.parse().ok()?;
-    let answers = parts
-        .next()?
-        .split(',')
-        .map(|pair| pair.split_once(':').and_then(|(v, i)| Some((v.to_owned(), i.parse().ok()?))))
-        .collect::<Option<Vec<_>>>()?;
-    Some(Ballot { respondent_id, split_index, answers })
-}
-
-impl LiveTally {
-    /// Counts, respondent ids and the poll, in one read-only repeatable-read snapshot.
-    async fn load(db: &DatabaseConnection, surveys: &SurveyCache, poll_id: i32) -> Result<Self, AppError> {
-        let snapshot = surveys.get(db).await?;
-        let txn = db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
-        let poll = find(&txn, PollKey::Id(poll_id)).await?;
-        let counts = counts(&txn, &poll).await?;
-        let ids = txn
-            .query_all_raw(Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
-                "SELECT id FROM polls.respondents WHERE poll_id = $1",
-                [poll_id.into()],
-            ))
-            .await?;
-        txn.commit().await?;
-        let counted = ids.iter().map(|r| r.try_get("", "id")).collect::<Result<HashSet<i64>, _>>()?;
-        let (_, group_of) = groups_of(&snapshot, &poll);
-        let question_of = poll.questions.iter().enumerate().map(|(i, (v, _))| (v.clone(), i)).collect();
-        let offered_position =
-            poll.questions.iter().map(|(_, offered)| offered.iter().enumerate().map(|(p, &k)| (k, p)).collect()).collect();
-        let results = assemble(db, &snapshot, &poll, counts).await?;
-        Ok(Self { results, counted, question_of, offered_position, group_of })
-    }
-
-    /// Adds a ballot unless its respondent is already counted; says whether it changed anything.
-    fn add(&mut self, ballot: &Ballot) -> bool {
-        if !self.counted.insert(ballot.respondent_id) {
-            return false;
-        }
-        self.results.respondents += 1;
-        let group = self.group_of.get(&ballot.split_index).copied();
-        for (var_name, index) in &ballot.answers {
-            let Some(&q) = self.question_of.get(var_name) else { continue };
-            let Some(&position) = self.offered_position[q].get(index) else { continue };
-            let question = &mut self.results.questions[q];
-            question.overall.add_one(position);
-            if let Some(group) = group.and_then(|g| question.groups.get_mut(g)) {
-                group.tally.add_one(position);
-            }
-        }
-        true
-    }
 }
 
 struct WatchedPoll {
@@ -220,32 +149,27 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
     });
 }
 
-async fn on_announcement(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePolls, payload: &str) {
-    let Some((id, rest)) = payload.split_once(' ') else { return };
-    let Ok(poll_id) = id.parse::<i32>() else { return };
+async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePolls, event: PollEvent) {
+    let poll_id = event.poll_id();
     let Some(poll) = live.watched(poll_id) else { return };
-    let (kind, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-    match kind {
-        "deleted" => {
+    match event {
+        PollEvent::Deleted { .. } => {
             let _ = poll.sender.send(deleted());
         }
-        "open" | "closed" => {
+        PollEvent::Opened { .. } | PollEvent::Closed { .. } => {
+            let is_open = matches!(event, PollEvent::Opened { .. });
             if let Some(tally) = poll.tally.lock().await.as_mut() {
-                tally.results.is_open = kind == "open";
+                tally.results.is_open = is_open;
             }
             if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
-                if kind == "closed" {
-                    send_results(&poll, true).await;
-                } else {
+                if is_open {
                     schedule_update(poll);
+                } else {
+                    send_results(&poll, true).await;
                 }
             }
         }
-        "vote" => {
-            let Some(ballot) = parse_ballot(rest) else {
-                tracing::warn!(payload, "unreadable vote announcement");
-                return;
-            };
+        PollEvent::Voted { ballot, .. } => {
             // A freshly loaded tally already holds this ballot (it was committed before the
             // announcement); `add` then skips it by its respondent id.
             let state = ensure_tally(db, surveys, &poll, poll_id, false).await;
@@ -257,7 +181,6 @@ async fn on_announcement(db: &DatabaseConnection, surveys: &SurveyCache, live: &
                 schedule_update(poll);
             }
         }
-        _ => {}
     }
 }
 
@@ -267,19 +190,70 @@ pub fn spawn(live: Arc<LivePolls>, db: DatabaseConnection, surveys: Arc<SurveyCa
         loop {
             match events.recv().await {
                 Ok(DbEvent::Notification { channel, payload }) if channel == POLL_EVENTS_CHANNEL => {
-                    on_announcement(&db, &surveys, &live, &payload).await;
+                    match payload.parse::<PollEvent>() {
+                        Ok(event) => on_event(&db, &surveys, &live, event).await,
+                        Err(e) => tracing::warn!(error = %e, "ignoring a poll announcement"),
+                    }
                 }
                 Ok(DbEvent::Notification { .. }) => {}
                 // Announcements may have been missed: read every watched poll again.
-                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                Ok(DbEvent::Reconnected) | Err(RecvError::Lagged(_)) => {
                     for (poll_id, poll) in live.all_watched() {
                         if ensure_tally(&db, &surveys, &poll, poll_id, true).await == TallyState::Loaded {
                             schedule_update(poll);
                         }
                     }
                 }
-                Err(broadcast::error::RecvError::Closed) => return,
+                Err(RecvError::Closed) => return,
             }
         }
     });
+}
+
+/// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with
+/// a `: heartbeat` comment in every silence of `heartbeat`; it ends when the poll is deleted or
+/// the server shuts down.
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn results_stream(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    live: &LivePolls,
+    slug: &str,
+    heartbeat: Duration,
+) -> Result<Body, AppError> {
+    let poll = repository::find(db, PollKey::Slug(slug)).await?;
+    // Subscribe first, then read: an update between the two is not lost, at worst repeated.
+    let receiver = live.subscribe(poll.poll.id);
+    let snapshot = serde_json::to_string(&results(db, surveys, PollKey::Id(poll.poll.id)).await?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let first = sse_frame("snapshot", &snapshot);
+    // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
+    let events = futures_util::stream::unfold((Some(first), Some(receiver)), |(first, receiver)| async move {
+        if let Some(frame) = first {
+            return Some((frame, (None, receiver)));
+        }
+        let mut receiver = receiver?;
+        loop {
+            match receiver.recv().await {
+                Ok(event) if event.ends_stream => return Some((event.frame, (None, None))),
+                Ok(event) => return Some((event.frame, (None, Some(receiver)))),
+                // Missed some: the next update carries the full results anyway.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    let start = tokio::time::Instant::now() + heartbeat;
+    let heartbeats = futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {
+        interval.tick().await;
+        Some((Bytes::from_static(b": heartbeat\n\n"), interval))
+    });
+    // The stream ends when the events do (a `None` marks it); heartbeats only fill the silences.
+    let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
+    let stream = futures_util::stream::select(events, heartbeats.map(Some))
+        .take_while(|frame| std::future::ready(frame.is_some()))
+        .map(Option::unwrap_or_default);
+    Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
 }

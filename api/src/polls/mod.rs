@@ -1,16 +1,28 @@
 //! Live polls: admins build a poll from catalog questions, participants answer it, and everyone
 //! watches the results move beside the weighted national BLW shares. Every vote is committed to
-//! PostgreSQL before it is acknowledged and announced with its ballot (NOTIFY); every api process
-//! adds announced ballots to tallies it seeded from the database (see `live`), so any number of
-//! processes serve the same numbers.
+//! PostgreSQL before it is acknowledged and announced with its ballot (see `events`); every api
+//! process adds announced ballots to tallies it seeded from the database (`tally`, `live`), so
+//! any number of processes serve the same numbers.
+//!
+//! - `model`: what the endpoints take and give;
+//! - `repository`: poll rows through the generated entities;
+//! - `validation`: what a poll and a ballot must satisfy;
+//! - `views`: polls as staff and participants see them;
+//! - `service`: creating, listing, opening, closing, deleting;
+//! - `ballots`: taking a vote;
+//! - `events`: the announcement every process hears;
+//! - `results`, `tally`, `live`: results from the database, kept current, streamed;
+//! - `export`: raw responses as CSV.
 
+pub mod ballots;
+pub mod events;
 pub mod export;
 pub mod live;
 pub mod model;
+pub mod repository;
 pub mod results;
 pub mod service;
-
-/// The PostgreSQL channel poll changes are announced on. Payload: `<poll id> open|closed|deleted`,
-/// or `<poll id> vote <respondent id> <split answer or -1> <var_name>:<index>,…` (var names are
-/// identifiers, so the separators cannot occur in them).
-pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
+mod slug;
+pub mod tally;
+pub mod validation;
+pub mod views;

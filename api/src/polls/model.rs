@@ -68,13 +68,15 @@ pub struct PollView {
     pub is_open: bool,
     pub split_by: Option<String>,
     pub created_by: Option<i32>,
+    /// The name of the account that created the poll.
+    pub created_by_name: Option<String>,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     pub respondents: i64,
     pub questions: Vec<PollQuestionView>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     pub var_name: String,

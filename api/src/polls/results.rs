@@ -3,31 +3,49 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement};
 
 use super::model::{GroupTally, NationalGroupShares, NationalShares, PollResults, QuestionResults, Tally};
-use super::service::{PollKey, PollRecord, find, question_views, respondent_count};
+use super::repository::{self, PollKey, PollRecord};
+use super::views::question_views;
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
 use crate::surveys::proportions::question_sums;
 use crate::surveys::snapshot::SurveySnapshot;
+use crate::surveys::weighted_proportions::CellSums;
 
-/// Group names, and for each response index of the split question the group it falls in.
-fn split_groups(snapshot: &SurveySnapshot, poll: &PollRecord, split_by: &str) -> (Vec<String>, HashMap<i16, usize>) {
-    let Some(question) = snapshot.questions.get(split_by) else { return (Vec::new(), HashMap::new()) };
-    let split = Split::defined_by(split_by);
-    if split != Split::None
-        && let Ok(mapping) = split.group_of_response(&question.responses)
-    {
-        let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
-        let of = mapping.iter().enumerate().filter_map(|(k, g)| Some((k as i16, usize::from((*g)?)))).collect();
-        return (names, of);
+/// The groups a poll's results are split into: their names, and for each response index of the
+/// split question the group it falls in.
+#[derive(Debug, Clone, Default)]
+pub struct SplitGroups {
+    pub names: Vec<String>,
+    pub of_response: HashMap<i16, usize>,
+}
+
+impl SplitGroups {
+    /// The groups of the poll's split question (none without one). pid3 and ideo7 use the
+    /// survey's party and ideology groups; any other question has one group per offered response.
+    pub fn of_poll(snapshot: &SurveySnapshot, poll: &PollRecord) -> Self {
+        let Some(split_by) = &poll.poll.split_by else { return Self::default() };
+        let Some(question) = snapshot.questions.get(split_by) else { return Self::default() };
+        let split = Split::defined_by(split_by);
+        if split != Split::None
+            && let Ok(mapping) = split.group_of_response(&question.responses)
+        {
+            let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
+            let of_response = mapping
+                .iter()
+                .zip(0i16..)
+                .filter_map(|(group, k)| Some((k, usize::from((*group)?))))
+                .collect();
+            return Self { names, of_response };
+        }
+        let offered = poll.question(split_by).map(|q| q.offered.clone()).unwrap_or_default();
+        let names = offered.iter().filter_map(|&k| question.responses.get(usize::try_from(k).ok()?).cloned()).collect();
+        let of_response = offered.iter().enumerate().map(|(g, &k)| (k, g)).collect();
+        Self { names, of_response }
     }
-    let offered = poll.questions.iter().find(|(v, _)| v == split_by).map(|(_, o)| o.clone()).unwrap_or_default();
-    let names = offered.iter().filter_map(|&k| question.responses.get(k as usize).cloned()).collect();
-    let of = offered.iter().enumerate().map(|(g, &k)| (k, g)).collect();
-    (names, of)
 }
 
 fn shares(counts: &[i64], n: i64) -> Vec<f64> {
@@ -63,10 +81,10 @@ async fn national(
     let sums = question_sums(snapshot, question, &answers, split, None);
     let Some(&wave) = sums.waves.last() else { return Ok(None) };
     let row = &sums.cells[sums.waves.len() - 1];
-    let shares_of = |cell: &crate::surveys::weighted_proportions::CellSums| -> Vec<f64> {
-        offered.iter().map(|&k| cell.estimate([k as usize], None).p).collect()
+    let shares_of = |cell: &CellSums| -> Vec<f64> {
+        offered.iter().filter_map(|&k| Some(cell.estimate([usize::try_from(k).ok()?], None).p)).collect()
     };
-    let everyone = row.last().expect("the everyone cell always exists");
+    let Some(everyone) = row.last() else { return Ok(None) };
     let groups = split
         .groups()
         .iter()
@@ -77,10 +95,20 @@ async fn national(
     Ok(Some(NationalShares { wave, n: everyone.n, shares: shares_of(everyone), groups }))
 }
 
-/// The poll's raw counts: respondents, and (question, response, split answer or -1) → answers.
+/// How many participants gave `response_index` to `var_name`, among those whose answer to the
+/// split question is `split_index` (-1: no split answer).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AnswerCount {
+    pub var_name: String,
+    pub response_index: i16,
+    pub split_index: i16,
+    pub n: i64,
+}
+
+/// The poll's raw counts.
 pub struct Counts {
     pub respondents: i64,
-    pub cells: Vec<(String, i16, i16, i64)>,
+    pub cells: Vec<AnswerCount>,
 }
 
 /// Reads the counts; with a transaction, together with anything else read in it.
@@ -88,75 +116,71 @@ pub struct Counts {
 /// # Errors
 /// Database failure.
 pub async fn counts<C: ConnectionTrait>(conn: &C, poll: &PollRecord) -> Result<Counts, AppError> {
-    let respondents = respondent_count(conn, poll.id).await?;
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT a.var_name, a.response_index, coalesce(s.response_index, -1::smallint) AS split_index, count(*) AS n
-             FROM polls.answers a
-             LEFT JOIN polls.answers s ON s.respondent_id = a.respondent_id AND s.var_name = $2
-             WHERE a.poll_id = $1
-             GROUP BY 1, 2, 3",
-            [poll.id.into(), poll.split_by.clone().unwrap_or_default().into()],
-        ))
-        .await?;
-    let cells = rows
-        .iter()
-        .map(|row| Ok((row.try_get("", "var_name")?, row.try_get("", "response_index")?, row.try_get("", "split_index")?, row.try_get("", "n")?)))
-        .collect::<Result<_, AppError>>()?;
+    let respondents = repository::respondent_count(conn, poll.poll.id).await?;
+    // Raw SQL: an aggregate over a self-join (each answer beside the same respondent's split
+    // answer), which the query builder could only spell with hand-made relation aliases.
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT a.var_name, a.response_index, coalesce(s.response_index, -1::smallint) AS split_index, count(*) AS n
+         FROM polls.answers a
+         LEFT JOIN polls.answers s ON s.respondent_id = a.respondent_id AND s.var_name = $2
+         WHERE a.poll_id = $1
+         GROUP BY 1, 2, 3",
+        [poll.poll.id.into(), poll.poll.split_by.clone().unwrap_or_default().into()],
+    );
+    let cells = AnswerCount::find_by_statement(statement).all(conn).await?;
     Ok(Counts { respondents, cells })
-}
-
-/// The groups of a poll's split question: names, and response index of the split → group.
-pub fn groups_of(snapshot: &SurveySnapshot, poll: &PollRecord) -> (Vec<String>, HashMap<i16, usize>) {
-    match &poll.split_by {
-        Some(split_by) => split_groups(snapshot, poll, split_by),
-        None => (Vec::new(), HashMap::new()),
-    }
 }
 
 /// Results from counts, with the national shares.
 ///
 /// # Errors
 /// Database failure (loading the survey answers of a question).
-pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: &PollRecord, counts: Counts) -> Result<PollResults, AppError> {
-    let (group_names, group_of) = groups_of(snapshot, poll);
-    let mut overall: HashMap<(String, i16), i64> = HashMap::new();
-    let mut by_group: HashMap<(String, usize, i16), i64> = HashMap::new();
-    for (var_name, index, split_index, n) in counts.cells {
-        *overall.entry((var_name.clone(), index)).or_default() += n;
-        if let Some(&g) = group_of.get(&split_index) {
-            *by_group.entry((var_name, g, index)).or_default() += n;
+pub async fn assemble(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    poll: &PollRecord,
+    counts: Counts,
+) -> Result<PollResults, AppError> {
+    let groups = SplitGroups::of_poll(snapshot, poll);
+    let mut overall: HashMap<(&str, i16), i64> = HashMap::new();
+    let mut by_group: HashMap<(&str, usize, i16), i64> = HashMap::new();
+    for cell in &counts.cells {
+        *overall.entry((&cell.var_name, cell.response_index)).or_default() += cell.n;
+        if let Some(&g) = groups.of_response.get(&cell.split_index) {
+            *by_group.entry((&cell.var_name, g, cell.response_index)).or_default() += cell.n;
         }
     }
-    let national_split = poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
+    let national_split = poll.poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
     let mut questions = Vec::new();
-    for (view, (var_name, offered)) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
-        let counts: Vec<i64> = offered.iter().map(|&k| overall.get(&(var_name.clone(), k)).copied().unwrap_or(0)).collect();
-        let groups = group_names
+    for (view, question) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
+        let var_name = question.var_name.as_str();
+        let counts: Vec<i64> =
+            question.offered.iter().map(|&k| overall.get(&(var_name, k)).copied().unwrap_or(0)).collect();
+        let group_tallies = groups
+            .names
             .iter()
             .enumerate()
             .map(|(g, name)| {
-                let counts: Vec<i64> =
-                    offered.iter().map(|&k| by_group.get(&(var_name.clone(), g, k)).copied().unwrap_or(0)).collect();
-                GroupTally { group: name.clone(), tally: Tally::from_counts(counts) }
+                let counts = question.offered.iter().map(|&k| by_group.get(&(var_name, g, k)).copied().unwrap_or(0));
+                GroupTally { group: name.clone(), tally: Tally::from_counts(counts.collect()) }
             })
             .collect();
         questions.push(QuestionResults {
-            national: national(db, snapshot, var_name, offered, national_split).await?,
+            national: national(db, snapshot, var_name, &question.offered, national_split).await?,
             var_name: view.heading.var_name,
             text: view.heading.text,
             responses: view.responses,
             overall: Tally::from_counts(counts),
-            groups,
+            groups: group_tallies,
         });
     }
     Ok(PollResults {
-        slug: poll.slug.clone(),
-        title: poll.title.clone(),
-        is_open: poll.is_open,
+        slug: poll.poll.slug.clone(),
+        title: poll.poll.title.clone(),
+        is_open: poll.poll.is_open,
         respondents: counts.respondents,
-        split_by: poll.split_by.clone(),
+        split_by: poll.poll.split_by.clone(),
         questions,
     })
 }
@@ -165,7 +189,7 @@ pub async fn assemble(db: &DatabaseConnection, snapshot: &SurveySnapshot, poll: 
 /// No such poll (404), database failure.
 pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<PollResults, AppError> {
     let snapshot = surveys.get(db).await?;
-    let poll = find(db, key).await?;
+    let poll = repository::find(db, key).await?;
     let counts = counts(db, &poll).await?;
     assemble(db, &snapshot, &poll, counts).await
 }

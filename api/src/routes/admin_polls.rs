@@ -78,7 +78,7 @@ async fn delete_poll(State(state): State<AppState>, AdminUser(admin): AdminUser,
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
 async fn export_responses(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Response, AppError> {
-    let (slug, body) = export::responses_csv(&state.db, &state.surveys, id).await?;
+    let (slug, body) = export::responses_csv(&state.db, id).await?;
     let disposition = format!("attachment; filename=\"{slug}-responses.csv\"");
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }

@@ -24,7 +24,7 @@ fn json_bytes(body: Bytes) -> Response {
 fn split_param(params: &QueryParams) -> Result<Option<Split>, AppError> {
     params
         .one("split")?
-        .map(|s| Split::parse(s).map_err(|message| AppError::InvalidParameter { parameter: "split".to_owned(), message }))
+        .map(|s| Split::parse(s).map_err(|message| AppError::invalid_parameter("split", message)))
         .transpose()
 }
 

@@ -85,7 +85,7 @@ fn top2_by_group(
                 var_name: question.var_name.clone(),
                 n: cell.n,
                 n_eff: cell.n_eff(),
-                share: cell.estimate(top2_indexes(question.responses.len()), t_quantile_975(cell.n)).into(),
+                share: cell.estimate(top2_indexes(question.responses.len()), t_quantile_975(cell.n)),
             })
         })
         .collect()

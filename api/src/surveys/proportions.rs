@@ -6,27 +6,9 @@ use utoipa::ToSchema;
 
 use super::groups::Split;
 use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
-use super::weighted_proportions::{CellSums, Estimate, t_quantile_975};
+pub use super::weighted_proportions::Share;
+use super::weighted_proportions::{CellSums, t_quantile_975};
 
-/// A weighted share. `se`, `ci_low`, `ci_high` are null when the cell has a single respondent;
-/// when `p` is 0 or 1 the interval is `[p, p]`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"p": 0.562, "se": 0.0376, "ci_low": 0.4872, "ci_high": 0.6341}))]
-pub struct Share {
-    /// Σ weight of respondents in the share / Σ weight of respondents with a valid answer.
-    pub p: f64,
-    /// Linearization standard error (R `survey`, `svydesign(ids = ~1, weights = ~weight)`).
-    pub se: Option<f64>,
-    /// 95% interval of `svyciprop(method = "logit")`.
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
-
-impl From<Estimate> for Share {
-    fn from(e: Estimate) -> Self {
-        Self { p: e.p, se: e.se, ci_low: e.ci_low, ci_high: e.ci_high }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]
@@ -150,9 +132,9 @@ pub fn proportions(snapshot: &SurveySnapshot, question: &Question, answers: &Que
                     .responses
                     .iter()
                     .enumerate()
-                    .map(|(k, label)| ResponseShare { response: label.clone(), share: sums_of_cell.estimate([k], t).into() })
+                    .map(|(k, label)| ResponseShare { response: label.clone(), share: sums_of_cell.estimate([k], t) })
                     .collect(),
-                top2: sums_of_cell.estimate(top2_indexes(question.responses.len()), t).into(),
+                top2: sums_of_cell.estimate(top2_indexes(question.responses.len()), t),
             });
         }
     }

@@ -122,10 +122,6 @@ pub async fn waves(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<W
     Ok(snapshot.waves.iter().map(|w| WaveView { number: w.number, respondents: w.respondents }).collect())
 }
 
-fn invalid(parameter: &str, message: String) -> AppError {
-    AppError::InvalidParameter { parameter: parameter.to_owned(), message }
-}
-
 /// Checks the waves against the survey's; empty means all of them.
 fn selected_waves(snapshot: &SurveySnapshot, waves: &[i32]) -> Result<Option<Vec<i32>>, AppError> {
     if waves.is_empty() {
@@ -137,7 +133,7 @@ fn selected_waves(snapshot: &SurveySnapshot, waves: &[i32]) -> Result<Option<Vec
     for w in &selected {
         if !snapshot.waves.iter().any(|s| s.number == *w) {
             let known: Vec<String> = snapshot.waves.iter().map(|s| s.number.to_string()).collect();
-            return Err(invalid("wave", format!("wave {w} is not a survey wave (waves: {})", known.join(", "))));
+            return Err(AppError::invalid_parameter("wave", format!("wave {w} is not a survey wave (waves: {})", known.join(", "))));
         }
     }
     Ok(Some(selected))
@@ -164,7 +160,7 @@ pub async fn proportions_body(
         None => None,
         Some(name) => Some(split.group_position(name).ok_or_else(|| {
             let names: Vec<&str> = split.groups().iter().map(|g| g.name).collect();
-            invalid(
+            AppError::invalid_parameter(
                 "group",
                 if names.is_empty() {
                     format!("split '{}' has no groups", split.as_str())

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryOrder, Statement,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect, Statement,
 };
 use tokio::sync::OnceCell;
 
@@ -39,7 +40,7 @@ pub struct Battery {
     pub questions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, FromQueryResult)]
 pub struct WaveSummary {
     pub number: i32,
     pub respondents: i64,
@@ -133,35 +134,45 @@ fn group_mapping(split: Split, questions: &HashMap<String, Question>) -> Result<
     }
 }
 
-/// One row of arrays instead of a row per respondent: a million respondents decode in a blink.
-/// Sorted by caseid here rather than by three `ORDER BY`s in PostgreSQL (one sort, not three).
-async fn load_respondent_columns(db: &DatabaseConnection) -> Result<(Vec<i64>, Vec<i32>, Vec<f64>), DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT coalesce(array_agg(caseid), '{}') AS caseids, coalesce(array_agg(wave), '{}') AS waves,
-                    coalesce(array_agg(weight), '{}') AS weights
-             FROM surveys.respondents",
-        ))
-        .await?
-        .ok_or_else(|| DbErr::Custom("respondents query returned no row".to_owned()))?;
-    let (caseids, waves, weights): (Vec<i64>, Vec<i32>, Vec<f64>) =
-        (row.try_get("", "caseids")?, row.try_get("", "waves")?, row.try_get("", "weights")?);
-    let mut order: Vec<usize> = (0..caseids.len()).collect();
-    order.sort_unstable_by_key(|&i| caseids[i]);
-    Ok((
-        order.iter().map(|&i| caseids[i]).collect(),
-        order.iter().map(|&i| waves[i]).collect(),
-        order.iter().map(|&i| weights[i]).collect(),
-    ))
+/// Every respondent, column-wise, paired by position.
+#[derive(Debug, Default, FromQueryResult)]
+struct RespondentColumns {
+    caseids: Vec<i64>,
+    waves: Vec<i32>,
+    weights: Vec<f64>,
 }
 
-/// Valid answers grouped by question: (var_name, caseids, response indexes), paired by position;
-/// all questions, or only `only`.
-async fn load_answer_columns(
-    db: &DatabaseConnection,
-    only: Option<Vec<String>>,
-) -> Result<Vec<(String, Vec<i64>, Vec<i16>)>, DbErr> {
+/// Raw SQL: one row of arrays instead of a row per respondent (a million respondents decode in a
+/// blink); `array_agg` has no query-builder form that SeaORM decodes into vectors.
+/// Sorted by caseid here rather than by three `ORDER BY`s in PostgreSQL (one sort, not three).
+async fn load_respondent_columns(db: &DatabaseConnection) -> Result<RespondentColumns, DbErr> {
+    let statement = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT coalesce(array_agg(caseid), '{}') AS caseids, coalesce(array_agg(wave), '{}') AS waves,
+                coalesce(array_agg(weight), '{}') AS weights
+         FROM surveys.respondents",
+    );
+    let columns = RespondentColumns::find_by_statement(statement).one(db).await?.unwrap_or_default();
+    let mut order: Vec<usize> = (0..columns.caseids.len()).collect();
+    order.sort_unstable_by_key(|&i| columns.caseids[i]);
+    Ok(RespondentColumns {
+        caseids: order.iter().map(|&i| columns.caseids[i]).collect(),
+        waves: order.iter().map(|&i| columns.waves[i]).collect(),
+        weights: order.iter().map(|&i| columns.weights[i]).collect(),
+    })
+}
+
+/// One question's valid answers, column-wise: caseids and response indexes paired by position.
+#[derive(Debug, FromQueryResult)]
+struct AnswerColumns {
+    var_name: String,
+    caseids: Vec<i64>,
+    responses: Vec<i16>,
+}
+
+/// Valid answers grouped by question; all questions, or only `only`. Raw SQL for the same reason
+/// as the respondents: arrays per group.
+async fn load_answer_columns(db: &DatabaseConnection, only: Option<Vec<String>>) -> Result<Vec<AnswerColumns>, DbErr> {
     // No ORDER BY: a hash aggregate over one scan, 2-3× faster than reading the table in index
     // order; the two arrays of a group still pair up row by row.
     let select = "SELECT var_name, array_agg(caseid) AS caseids, array_agg(response_index) AS responses
@@ -174,10 +185,7 @@ async fn load_answer_columns(
         ),
         None => Statement::from_string(DbBackend::Postgres, format!("{select} GROUP BY var_name")),
     };
-    let rows = db.query_all_raw(statement).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "var_name")?, r.try_get("", "caseids")?, r.try_get("", "responses")?)))
-        .collect()
+    AnswerColumns::find_by_statement(statement).all(db).await
 }
 
 /// Up to this many respondents every question's answers are read at once when the snapshot loads
@@ -199,7 +207,7 @@ fn answers_by_position(all_caseids: &[i64], caseids: Vec<i64>, indexes: Vec<i16>
 }
 
 /// Each respondent's group in `split`, from the answers to its defining question.
-fn groups_of(count: usize, defining: &QuestionAnswers, mapping: &[Option<u8>]) -> Vec<Option<u8>> {
+fn group_per_respondent(count: usize, defining: &QuestionAnswers, mapping: &[Option<u8>]) -> Vec<Option<u8>> {
     let mut groups = vec![None; count];
     for (&r, &k) in defining.respondents.iter().zip(&defining.responses) {
         groups[r as usize] = mapping.get(usize::from(k)).copied().flatten();
@@ -207,17 +215,19 @@ fn groups_of(count: usize, defining: &QuestionAnswers, mapping: &[Option<u8>]) -
     groups
 }
 
+/// Every wave with its respondent count (`surveys.waves ⟵ surveys.respondents`).
 async fn load_waves(db: &DatabaseConnection) -> Result<Vec<WaveSummary>, DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT w.number, count(r.caseid) AS respondents FROM surveys.waves w
-             LEFT JOIN surveys.respondents r ON r.wave = w.number GROUP BY w.number ORDER BY w.number",
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok(WaveSummary { number: r.try_get("", "number")?, respondents: r.try_get("", "respondents")? }))
-        .collect()
+    use entity::surveys::{respondents, waves};
+    waves::Entity::find()
+        .select_only()
+        .column(waves::Column::Number)
+        .column_as(Expr::col(respondents::Column::Caseid).count(), "respondents")
+        .left_join(respondents::Entity)
+        .group_by(waves::Column::Number)
+        .order_by_asc(waves::Column::Number)
+        .into_model::<WaveSummary>()
+        .all(db)
+        .await
 }
 
 impl SurveySnapshot {
@@ -235,20 +245,20 @@ impl SurveySnapshot {
         let only = (respondent_count > PRELOAD_ALL_UP_TO as i64)
             .then(|| splits.iter().filter_map(|s| s.defining_question()).map(str::to_owned).collect());
         // Independent reads, each on its own pooled connection, side by side.
-        let ((batteries, questions), (caseids, waves_of, weights), loaded) =
+        let ((batteries, questions), RespondentColumns { caseids, waves: waves_of, weights }, loaded) =
             tokio::try_join!(load_catalog(db), load_respondent_columns(db), load_answer_columns(db, only))?;
         let answers: HashMap<String, OnceCell<Arc<QuestionAnswers>>> =
             questions.keys().map(|k| (k.clone(), OnceCell::new())).collect();
-        for (var_name, ids, indexes) in loaded {
+        for AnswerColumns { var_name, caseids: ids, responses } in loaded {
             if let Some(cell) = answers.get(&var_name) {
-                let _ = cell.set(Arc::new(answers_by_position(&caseids, ids, indexes)?));
+                let _ = cell.set(Arc::new(answers_by_position(&caseids, ids, responses)?));
             }
         }
         let mut groups = Vec::new();
         for split in splits {
             let var_name = split.defining_question().unwrap_or_default();
             let defining = answers.get(var_name).and_then(OnceCell::get).cloned().unwrap_or_default();
-            groups.push(groups_of(caseids.len(), &defining, &group_mapping(split, &questions)?));
+            groups.push(group_per_respondent(caseids.len(), &defining, &group_mapping(split, &questions)?));
         }
         let ideology = groups.pop().unwrap_or_default();
         let party = groups.pop().unwrap_or_default();
@@ -270,7 +280,9 @@ impl SurveySnapshot {
     async fn load_answers(&self, db: &DatabaseConnection, var_name: &str) -> Result<Arc<QuestionAnswers>, DbErr> {
         let loaded = load_answer_columns(db, Some(vec![var_name.to_owned()])).await?;
         match loaded.into_iter().next() {
-            Some((_, caseids, indexes)) => Ok(Arc::new(answers_by_position(&self.respondents.caseids, caseids, indexes)?)),
+            Some(columns) => {
+                Ok(Arc::new(answers_by_position(&self.respondents.caseids, columns.caseids, columns.responses)?))
+            }
             None => Ok(Arc::default()),
         }
     }

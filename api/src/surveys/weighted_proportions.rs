@@ -13,7 +13,9 @@
 //! `S₂(k)` sums `w²` over the respondents who gave response `k`: per-response sums of `w` and `w²`
 //! are all a cell needs.
 
+use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
+use utoipa::ToSchema;
 
 /// Sums over one cell (a wave or all waves × a group or everyone).
 #[derive(Debug, Clone, Default)]
@@ -21,13 +23,21 @@ pub struct CellSums {
     pub n: u64,
     pub sum_w: f64,
     pub sum_w2: f64,
-    /// Per response index: (count, Σw, Σw²).
-    pub per_response: Vec<(u64, f64, f64)>,
+    /// Per response index.
+    pub per_response: Vec<ResponseSums>,
+}
+
+/// Sums over the respondents of one cell who gave one response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResponseSums {
+    pub count: u64,
+    pub sum_w: f64,
+    pub sum_w2: f64,
 }
 
 impl CellSums {
     pub fn new(responses: usize) -> Self {
-        Self { per_response: vec![(0, 0.0, 0.0); responses], ..Self::default() }
+        Self { per_response: vec![ResponseSums::default(); responses], ..Self::default() }
     }
 
     pub fn add(&mut self, response: usize, weight: f64) {
@@ -36,9 +46,9 @@ impl CellSums {
         self.sum_w += weight;
         self.sum_w2 += w2;
         let slot = &mut self.per_response[response];
-        slot.0 += 1;
-        slot.1 += weight;
-        slot.2 += w2;
+        slot.count += 1;
+        slot.sum_w += weight;
+        slot.sum_w2 += w2;
     }
 
     /// Kish's effective sample size, `(Σw)² / Σw²`.
@@ -47,22 +57,27 @@ impl CellSums {
     }
 
     /// The estimate for the share of respondents whose response is in `responses`.
-    pub fn estimate(&self, responses: impl IntoIterator<Item = usize>, t_quantile: Option<f64>) -> Estimate {
+    pub fn estimate(&self, responses: impl IntoIterator<Item = usize>, t_quantile: Option<f64>) -> Share {
         let (mut sw, mut sw2) = (0.0, 0.0);
         for k in responses {
-            sw += self.per_response[k].1;
-            sw2 += self.per_response[k].2;
+            sw += self.per_response[k].sum_w;
+            sw2 += self.per_response[k].sum_w2;
         }
         estimate(self.n, self.sum_w, self.sum_w2, sw, sw2, t_quantile)
     }
 }
 
-/// A weighted share with its uncertainty. `se` and the interval are `None` when `n < 2` (no
-/// variance can be estimated from one respondent).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
+/// A weighted share with its uncertainty. `se`, `ci_low`, `ci_high` are null when the cell has a
+/// single respondent (no variance can be estimated from one); when `p` is 0 or 1 the interval is
+/// `[p, p]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"p": 0.562, "se": 0.0376, "ci_low": 0.4872, "ci_high": 0.6341}))]
+pub struct Share {
+    /// Σ weight of respondents in the share / Σ weight of respondents with a valid answer.
     pub p: f64,
+    /// Linearization standard error (R `survey`, `svydesign(ids = ~1, weights = ~weight)`).
     pub se: Option<f64>,
+    /// 95% interval of `svyciprop(method = "logit")`.
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
 }
@@ -81,10 +96,10 @@ fn logistic(x: f64) -> f64 {
 }
 
 /// See the module docs. `sum_w_k`/`sum_w2_k` sum over the respondents in the share.
-pub fn estimate(n: u64, sum_w: f64, sum_w2: f64, sum_w_k: f64, sum_w2_k: f64, t_quantile: Option<f64>) -> Estimate {
+pub fn estimate(n: u64, sum_w: f64, sum_w2: f64, sum_w_k: f64, sum_w2_k: f64, t_quantile: Option<f64>) -> Share {
     let p = if sum_w > 0.0 { sum_w_k / sum_w } else { 0.0 };
     let Some(t) = t_quantile.filter(|_| n >= 2) else {
-        return Estimate { p, se: None, ci_low: None, ci_high: None };
+        return Share { p, se: None, ci_low: None, ci_high: None };
     };
     let q = 1.0 - p;
     // Guard against rounding pushing a sum of squares a hair below zero.
@@ -98,7 +113,7 @@ pub fn estimate(n: u64, sum_w: f64, sum_w2: f64, sum_w_k: f64, sum_w2_k: f64, t_
         let half = t * se / (p * q);
         (logistic(logit - half), logistic(logit + half))
     };
-    Estimate { p, se: Some(se), ci_low: Some(ci_low), ci_high: Some(ci_high) }
+    Share { p, se: Some(se), ci_low: Some(ci_low), ci_high: Some(ci_high) }
 }
 
 #[cfg(test)]
@@ -145,7 +160,7 @@ mod tests {
     fn one_respondent_has_no_variance_estimate() {
         let mut cell = CellSums::new(2);
         cell.add(1, 1.0);
-        assert_eq!(cell.estimate([1], t_quantile_975(cell.n)), Estimate { p: 1.0, se: None, ci_low: None, ci_high: None });
+        assert_eq!(cell.estimate([1], t_quantile_975(cell.n)), Share { p: 1.0, se: None, ci_low: None, ci_high: None });
     }
 
     #[test]

@@ -14,7 +14,6 @@ pub struct Data;
 
 const NAME: &str = "m20261125_000002_users_data";
 const ACCOUNTS_KEY: &str = "db/schemas/users/user-accounts.json";
-const ROLES: [&str; 2] = ["admin", "analyst"];
 
 impl MigrationName for Data {
     fn name(&self) -> &str {
@@ -50,8 +49,8 @@ async fn read_accounts(sources: &SourceSet) -> Result<Vec<SeedAccount>, SourceEr
         if !emails.insert(account.email.to_lowercase()) {
             return Err(invalid("email appears twice (emails are case-insensitive)"));
         }
-        if !ROLES.contains(&account.role.as_str()) {
-            return Err(invalid("role must be 'admin' or 'analyst'"));
+        if let Err(e) = account.role.parse::<entity::Role>() {
+            return Err(invalid(&e.to_string()));
         }
         if !account.password_hash.starts_with("$argon2id$") {
             return Err(invalid("password_hash must be an argon2id PHC string"));

@@ -1,0 +1,56 @@
+//! Logging in with an email and password: throttled per email, one answer for every way it can
+//! fail, and a new session when it succeeds.
+
+use entity::users::accounts;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::{CurrentUser, password, session, throttle};
+use crate::AppError;
+use crate::accounts::Email;
+use crate::accounts::service::with_email;
+use crate::settings::Settings;
+
+/// The one answer for a wrong password, an unknown email and an inactive account alike.
+const INVALID_LOGIN: &str = "invalid email or password";
+
+/// Who logged in, and the token for their session cookie.
+pub struct LoggedIn {
+    pub user: CurrentUser,
+    pub token: String,
+}
+
+/// # Errors
+/// Invalid email or password (401, the same for every cause), too many failures for this email
+/// (429), database failure.
+pub async fn log_in(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    email: &str,
+    password: String,
+) -> Result<LoggedIn, AppError> {
+    let email = Email::parse(email).map_err(|_| AppError::Unauthorized(INVALID_LOGIN.to_owned()))?;
+    let key = email.normalized();
+    if let Some(retry_after) = throttle::retry_after(db, &key).await? {
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    let account = accounts::Entity::find().filter(with_email(&email)).one(db).await?;
+    // An unknown email is checked against a dummy hash: it takes as long as a wrong password.
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let matches = password::off_runtime(move || password::verify_password(&password, hash.as_deref())).await?;
+    let Some(account) = account.filter(|a| matches && a.is_active) else {
+        throttle::record_failure(db, &key).await?;
+        tracing::info!(email = %key, "failed login");
+        return Err(AppError::Unauthorized(INVALID_LOGIN.to_owned()));
+    };
+    throttle::clear(db, &key).await?;
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::LastLoginAt, Expr::current_timestamp())
+        .filter(accounts::Column::Id.eq(account.id))
+        .exec(db)
+        .await?;
+    let token = session::start(db, account.id, settings).await?;
+    tracing::info!(account = account.id, "logged in");
+    let user = CurrentUser { role: account.role.parse()?, id: account.id, email: account.email, name: account.name };
+    Ok(LoggedIn { user, token })
+}
