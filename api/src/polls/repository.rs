@@ -108,11 +108,12 @@ pub struct Creator {
 /// # Errors
 /// Database failure.
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<Creator>)>, AppError> {
+    // Whole account rows: SeaORM 2.0's two-entity partial models cannot read a poll without a
+    // creator (the left join's all-null side is an error there, not `None`).
     let rows = polls::Entity::find()
         .find_also_related(accounts::Entity)
         .order_by_desc(polls::Column::CreatedAt)
         .order_by_desc(polls::Column::Id)
-        .into_partial_model::<polls::Model, Creator>()
         .all(db)
         .await?;
     let mut questions: HashMap<i32, Vec<OfferedQuestion>> = HashMap::new();
@@ -126,7 +127,10 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<C
     }
     Ok(rows
         .into_iter()
-        .map(|(poll, creator)| (PollRecord { questions: questions.remove(&poll.id).unwrap_or_default(), poll }, creator))
+        .map(|(poll, account)| {
+            let creator = account.map(|a| Creator { name: a.name });
+            (PollRecord { questions: questions.remove(&poll.id).unwrap_or_default(), poll }, creator)
+        })
         .collect())
 }
 
