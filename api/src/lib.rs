@@ -5,8 +5,8 @@ pub mod auth;
 pub mod cli;
 pub mod error;
 mod json_body;
-pub mod polls;
 pub mod notifications;
+pub mod polls;
 mod query_params;
 pub mod routes;
 pub mod settings;
@@ -41,7 +41,10 @@ impl AppState {
     pub fn new(settings: Settings, db: DatabaseConnection) -> Self {
         let db_events = notifications::spawn_listener(
             db.get_postgres_connection_pool().clone(),
-            vec![migration::data_change::DATA_CHANGED_CHANNEL.to_owned(), polls::events::POLL_EVENTS_CHANNEL.to_owned()],
+            vec![
+                migration::data_change::DATA_CHANGED_CHANNEL.to_owned(),
+                polls::events::POLL_EVENTS_CHANNEL.to_owned(),
+            ],
         );
         let surveys = Arc::new(SurveyCache::default());
         invalidate_on_data_change(surveys.clone(), db.clone(), db_events.subscribe());
@@ -63,11 +66,17 @@ fn warm_up(surveys: Arc<SurveyCache>, db: DatabaseConnection) {
 
 /// Replaces the survey snapshot whenever a data migration commits (in any process) or the
 /// listener had to reconnect (a notification may have been missed).
-fn invalidate_on_data_change(surveys: Arc<SurveyCache>, db: DatabaseConnection, mut events: broadcast::Receiver<DbEvent>) {
+fn invalidate_on_data_change(
+    surveys: Arc<SurveyCache>,
+    db: DatabaseConnection,
+    mut events: broadcast::Receiver<DbEvent>,
+) {
     tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(DbEvent::Notification { channel, payload }) if channel == migration::data_change::DATA_CHANGED_CHANNEL => {
+                Ok(DbEvent::Notification { channel, payload })
+                    if channel == migration::data_change::DATA_CHANGED_CHANNEL =>
+                {
                     tracing::info!(%payload, "survey data changed; reloading the snapshot");
                 }
                 Ok(DbEvent::Notification { .. }) => continue,

@@ -8,7 +8,10 @@ use tokio::sync::broadcast;
 /// What the listener saw.
 #[derive(Debug, Clone)]
 pub enum DbEvent {
-    Notification { channel: String, payload: String },
+    Notification {
+        channel: String,
+        payload: String,
+    },
     /// The listening connection was lost and is back: notifications in between may be missed,
     /// so anything derived from the database should be re-read.
     Reconnected,
@@ -34,7 +37,11 @@ pub fn spawn_listener(pool: PgPool, channels: Vec<String>) -> broadcast::Sender<
 }
 
 /// Runs until the listener fails (Err) or nobody can receive any more (Ok).
-async fn listen(pool: &PgPool, channels: &[String], events: &broadcast::Sender<DbEvent>) -> Result<(), sea_orm::sqlx::Error> {
+async fn listen(
+    pool: &PgPool,
+    channels: &[String],
+    events: &broadcast::Sender<DbEvent>,
+) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen_all(channels.iter().map(String::as_str)).await?;
     loop {

@@ -32,7 +32,9 @@ impl QueryParams {
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| {
-                v.trim().parse().map_err(|_| AppError::invalid_parameter(name, format!("{name} must be {what}, not '{v}'")))
+                v.trim()
+                    .parse()
+                    .map_err(|_| AppError::invalid_parameter(name, format!("{name} must be {what}, not '{v}'")))
             })
             .collect()
     }

@@ -62,11 +62,7 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|e: T::Err| SettingsError {
-            name,
-            reason: e.to_string(),
-            value,
-        }),
+        Some(value) => value.trim().parse().map_err(|e: T::Err| SettingsError { name, reason: e.to_string(), value }),
     }
 }
 

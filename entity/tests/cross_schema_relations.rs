@@ -27,7 +27,8 @@ async fn survey_responses_join_their_catalog_questions_both_ways() {
     }
     let pid3 = questions::Entity::find_by_id("pid3".to_owned()).one(&db.conn).await.unwrap().expect("pid3");
     let via_relation = pid3.find_related(responses::Entity).count(&db.conn).await.unwrap();
-    let by_column = responses::Entity::find().filter(responses::Column::VarName.eq("pid3")).count(&db.conn).await.unwrap();
+    let by_column =
+        responses::Entity::find().filter(responses::Column::VarName.eq("pid3")).count(&db.conn).await.unwrap();
     assert!(by_column > 0);
     assert_eq!(via_relation, by_column);
 }

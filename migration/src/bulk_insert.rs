@@ -139,9 +139,9 @@ ORDER BY step
     /// A loaded row violates a constraint, or any other database error.
     pub async fn restore<C: ConnectionTrait>(self, conn: &C) -> Result<(), DbErr> {
         for sql in &self.restore {
-            conn.execute_unprepared(sql).await.map_err(|e| {
-                DbErr::Migration(format!("bulk load into {} violates a constraint: {e}", self.table))
-            })?;
+            conn.execute_unprepared(sql)
+                .await
+                .map_err(|e| DbErr::Migration(format!("bulk load into {} violates a constraint: {e}", self.table)))?;
         }
         Ok(())
     }

@@ -88,11 +88,7 @@ pub fn scaffold(crate_dir: &Path, manifest_path: &Path, name: &str, date: &str) 
     let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::Data),"), &lib_path)?;
 
     std::fs::create_dir_all(&dir).map_err(|e| file_error(&dir, e))?;
-    let files = [
-        ("mod.rs", MOD_TEMPLATE),
-        ("schema.rs", SCHEMA_TEMPLATE),
-        ("data.rs", DATA_TEMPLATE),
-    ];
+    let files = [("mod.rs", MOD_TEMPLATE), ("schema.rs", SCHEMA_TEMPLATE), ("data.rs", DATA_TEMPLATE)];
     let mut written = Vec::new();
     for (file, template) in files {
         let path = dir.join(file);

@@ -7,12 +7,12 @@
 pub use sea_orm_migration::prelude::*;
 
 mod bulk_insert;
-pub mod sql_migration;
 pub mod data_change;
 pub mod data_source;
 pub mod database;
 mod fresh;
 pub mod generate;
+pub mod sql_migration;
 
 mod m20261125_000001_questions;
 mod m20261125_000002_users;

@@ -39,12 +39,11 @@ fn main() -> ExitCode {
     if std::env::var_os("DATABASE_URL").is_none() {
         // SAFETY: no other thread exists yet; the runtime is built below.
         #[allow(unsafe_code)]
-        unsafe { std::env::set_var("DATABASE_URL", DEFAULT_DATABASE_URL) };
+        unsafe {
+            std::env::set_var("DATABASE_URL", DEFAULT_DATABASE_URL)
+        };
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(sea_orm_migration::cli::run_cli_with_connection(migration::Migrator, |options| async move {
         migration::database::ensure_database_exists(options.get_url()).await?;
         Database::connect(options).await

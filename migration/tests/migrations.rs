@@ -40,11 +40,7 @@ async fn down(db: &TestDatabase, settings: DataSourceSettings, steps: Option<u32
 }
 
 async fn scalar_i64(conn: &DatabaseConnection, sql: &str) -> i64 {
-    let row = conn
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .expect(sql)
-        .expect("one row");
+    let row = conn.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect(sql).expect("one row");
     row.try_get_by_index(0).expect("integer")
 }
 
@@ -161,11 +157,9 @@ async fn up_loads_every_row_of_the_source_files() {
         let record = record.expect("record");
         respondents += 1;
         waves.insert(record[headers.iter().position(|h| h == "wave").expect("wave")].to_owned());
-        cells += headers
-            .iter()
-            .zip(record.iter())
-            .filter(|(h, v)| !respondent_columns.contains(h) && !v.is_empty())
-            .count() as i64;
+        cells +=
+            headers.iter().zip(record.iter()).filter(|(h, v)| !respondent_columns.contains(h) && !v.is_empty()).count()
+                as i64;
     }
     assert_eq!((respondents, cells), (10_450, 270_808));
     assert_eq!(count(&db.conn, "surveys.respondents").await, respondents);
@@ -180,11 +174,9 @@ async fn up_loads_every_row_of_the_source_files() {
     )
     .await;
     assert_eq!(miscoded, 0);
-    let stray_fives = scalar_i64(
-        &db.conn,
-        "SELECT count(*) FROM surveys.responses WHERE raw_value = '5' AND response_index IS NULL",
-    )
-    .await;
+    let stray_fives =
+        scalar_i64(&db.conn, "SELECT count(*) FROM surveys.responses WHERE raw_value = '5' AND response_index IS NULL")
+            .await;
     assert_eq!(stray_fives, 418, "stray codes are kept raw and uncoded");
     let coded = scalar_i64(
         &db.conn,
@@ -295,7 +287,9 @@ async fn each_data_down_removes_exactly_its_rows_and_leaves_the_schema() {
     up(&db, local()).await.expect("up");
     let before = snapshot(&db.conn).await;
 
-    down(&db, local(), Some(steps_back_to(&db.conn, "m20261125_000003_surveys_data").await)).await.expect("down survey data");
+    down(&db, local(), Some(steps_back_to(&db.conn, "m20261125_000003_surveys_data").await))
+        .await
+        .expect("down survey data");
 
     for table in ["surveys.waves", "surveys.respondents", "surveys.responses"] {
         assert_eq!(count(&db.conn, table).await, 0, "{table}");
@@ -305,7 +299,9 @@ async fn each_data_down_removes_exactly_its_rows_and_leaves_the_schema() {
         assert_eq!(before[table], after[table], "{table} untouched");
     }
 
-    down(&db, local(), Some(steps_back_to(&db.conn, "m20261125_000002_users_data").await)).await.expect("down to users data");
+    down(&db, local(), Some(steps_back_to(&db.conn, "m20261125_000002_users_data").await))
+        .await
+        .expect("down to users data");
     assert_eq!(count(&db.conn, "users.accounts").await, 0);
     assert_eq!(after["questions.questions"], snapshot(&db.conn).await["questions.questions"]);
 }

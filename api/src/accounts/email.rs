@@ -10,7 +10,9 @@ impl Email {
         let email = text.trim();
         let valid = email.len() <= 254
             && !email.chars().any(char::is_whitespace)
-            && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
         if valid { Ok(Self(email.to_owned())) } else { Err(format!("'{text}' is not an email address")) }
     }
 

@@ -68,7 +68,10 @@ impl TryFrom<accounts::Model> for AccountView {
 
 fn check_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid_field("password", format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(AppError::invalid_field(
+            "password",
+            format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     Ok(())
 }

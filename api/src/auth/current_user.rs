@@ -22,7 +22,8 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = session::token_from(&parts.headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
+        let token =
+            session::token_from(&parts.headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
         session::account_of(&state.db, &token)
             .await?
             .ok_or_else(|| AppError::Unauthorized("session expired or ended".to_owned()))?

@@ -1,12 +1,13 @@
 //! argon2id password hashing (PHC strings). Both directions are CPU-heavy on purpose: callers run
 //! them on the blocking pool, never on the async runtime.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// A well-formed hash of no password anyone has: verifying against it when the email is unknown
 /// costs the same time as a real check, so response time does not tell which emails exist.
-const DECOY_HASH: &str = "$argon2id$v=19$m=65536,t=3,p=4$Pm8hy/ujt2d5Ed80iuJLyg$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=65536,t=3,p=4$Pm8hy/ujt2d5Ed80iuJLyg$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// # Errors
 /// Only if argon2 itself fails (it does not for valid parameters).
@@ -18,7 +19,8 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 /// Whether `password` matches the PHC string `hash` (None: check against the decoy, always false).
 pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
     let matches = |phc: &str| {
-        PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(phc)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     };
     match hash {
         Some(phc) => matches(phc),

@@ -24,7 +24,11 @@ pub enum BallotOutcome {
 /// # Errors
 /// No such poll (404), closed (409), an unknown question, an index not offered, a question
 /// answered twice or a bad token (422 naming the field).
-pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result<(BallotReceipt, BallotOutcome), AppError> {
+pub async fn vote(
+    db: &DatabaseConnection,
+    slug: &str,
+    ballot: Ballot,
+) -> Result<(BallotReceipt, BallotOutcome), AppError> {
     let token = validation::client_token(&ballot.client_token)?;
     let txn = db.begin().await?;
     // Read locked: a concurrent close waits until this ballot is in.
@@ -37,11 +41,8 @@ pub async fn vote(db: &DatabaseConnection, slug: &str, ballot: Ballot) -> Result
         return Err(AppError::Conflict("this poll is closed".to_owned()));
     }
     validation::answers(&poll, &ballot.answers)?;
-    let respondent = respondents::ActiveModel {
-        poll_id: Set(poll_id),
-        client_token: Set(token.to_owned()),
-        ..Default::default()
-    };
+    let respondent =
+        respondents::ActiveModel { poll_id: Set(poll_id), client_token: Set(token.to_owned()), ..Default::default() };
     let inserted = respondents::Entity::insert(respondent)
         .on_conflict_do_nothing_on([respondents::Column::PollId, respondents::Column::ClientToken])
         .exec_with_returning(&txn)

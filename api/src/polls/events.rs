@@ -17,11 +17,20 @@ pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollEvent {
-    Opened { poll_id: i32 },
-    Closed { poll_id: i32 },
-    Deleted { poll_id: i32 },
+    Opened {
+        poll_id: i32,
+    },
+    Closed {
+        poll_id: i32,
+    },
+    Deleted {
+        poll_id: i32,
+    },
     /// A ballot was committed; it travels with the event, so watchers add it without reading it back.
-    Voted { poll_id: i32, ballot: RecordedBallot },
+    Voted {
+        poll_id: i32,
+        ballot: RecordedBallot,
+    },
 }
 
 /// A committed ballot as the live tallies count it.
@@ -153,7 +162,11 @@ mod tests {
     fn the_text_format_is_stable() {
         let vote = PollEvent::Voted {
             poll_id: 3,
-            ballot: RecordedBallot { respondent_id: 11, split_index: None, answers: vec![answer("a", 1), answer("b", 0)] },
+            ballot: RecordedBallot {
+                respondent_id: 11,
+                split_index: None,
+                answers: vec![answer("a", 1), answer("b", 0)],
+            },
         };
         assert_eq!(vote.to_string(), "3 vote 11 -1 a:1,b:0");
         assert_eq!(PollEvent::Closed { poll_id: 4 }.to_string(), "4 closed");
@@ -161,7 +174,17 @@ mod tests {
 
     #[test]
     fn malformed_announcements_are_refused() {
-        for bad in ["", "x open", "3", "3 opened", "3 open extra", "3 vote 1 -1", "3 vote 1 -1 a", "3 vote 1 -1 a:x", "3 vote a -1 q:1"] {
+        for bad in [
+            "",
+            "x open",
+            "3",
+            "3 opened",
+            "3 open extra",
+            "3 vote 1 -1",
+            "3 vote 1 -1 a",
+            "3 vote 1 -1 a:x",
+            "3 vote a -1 q:1",
+        ] {
             assert!(bad.parse::<PollEvent>().is_err(), "{bad}");
         }
     }

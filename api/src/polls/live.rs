@@ -116,7 +116,13 @@ enum TallyState {
 }
 
 /// Makes sure the tally is loaded; reloads it when `fresh` (its announcements may be lost).
-async fn ensure_tally(db: &DatabaseConnection, surveys: &SurveyCache, poll: &WatchedPoll, poll_id: i32, fresh: bool) -> TallyState {
+async fn ensure_tally(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    poll: &WatchedPoll,
+    poll_id: i32,
+    fresh: bool,
+) -> TallyState {
     let mut tally = poll.tally.lock().await;
     if tally.is_some() && !fresh {
         return TallyState::Kept;
@@ -185,7 +191,12 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
 }
 
 /// Reacts to poll announcements until the event source closes.
-pub fn spawn(live: Arc<LivePolls>, db: DatabaseConnection, surveys: Arc<SurveyCache>, mut events: broadcast::Receiver<DbEvent>) {
+pub fn spawn(
+    live: Arc<LivePolls>,
+    db: DatabaseConnection,
+    surveys: Arc<SurveyCache>,
+    mut events: broadcast::Receiver<DbEvent>,
+) {
     tokio::spawn(async move {
         loop {
             match events.recv().await {
@@ -246,10 +257,11 @@ pub async fn results_stream(
         }
     });
     let start = tokio::time::Instant::now() + heartbeat;
-    let heartbeats = futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {
-        interval.tick().await;
-        Some((Bytes::from_static(b": heartbeat\n\n"), interval))
-    });
+    let heartbeats =
+        futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {
+            interval.tick().await;
+            Some((Bytes::from_static(b": heartbeat\n\n"), interval))
+        });
     // The stream ends when the events do (a `None` marks it); heartbeats only fill the silences.
     let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
     let stream = futures_util::stream::select(events, heartbeats.map(Some))

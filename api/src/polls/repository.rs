@@ -147,7 +147,11 @@ pub async fn creator<C: ConnectionTrait>(db: &C, poll: &polls::Model) -> Result<
 ///
 /// # Errors
 /// Database failure.
-pub async fn insert(txn: &DatabaseTransaction, new: polls::ActiveModel, questions: &[OfferedQuestion]) -> Result<i32, AppError> {
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    new: polls::ActiveModel,
+    questions: &[OfferedQuestion],
+) -> Result<i32, AppError> {
     let poll = new.insert(txn).await?;
     let rows = questions.iter().zip(0i16..).map(|(q, position)| poll_questions::ActiveModel {
         poll_id: Set(poll.id),
@@ -231,7 +235,11 @@ pub async fn respondent_ids<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<
 ///
 /// # Errors
 /// Database failure.
-pub async fn respondent_by_token<C: ConnectionTrait>(db: &C, poll_id: i32, token: &str) -> Result<Option<i64>, AppError> {
+pub async fn respondent_by_token<C: ConnectionTrait>(
+    db: &C,
+    poll_id: i32,
+    token: &str,
+) -> Result<Option<i64>, AppError> {
     Ok(respondents::Entity::find()
         .select_only()
         .column(respondents::Column::Id)

@@ -34,11 +34,8 @@ impl SplitGroups {
             && let Ok(mapping) = split.group_of_response(&question.responses)
         {
             let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
-            let of_response = mapping
-                .iter()
-                .zip(0i16..)
-                .filter_map(|(group, k)| Some((k, usize::from((*group)?))))
-                .collect();
+            let of_response =
+                mapping.iter().zip(0i16..).filter_map(|(group, k)| Some((k, usize::from((*group)?)))).collect();
             return Self { names, of_response };
         }
         let offered = poll.question(split_by).map(|q| q.offered.clone()).unwrap_or_default();
@@ -187,7 +184,11 @@ pub async fn assemble(
 
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn results(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<PollResults, AppError> {
+pub async fn results(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    key: PollKey<'_>,
+) -> Result<PollResults, AppError> {
     let snapshot = surveys.get(db).await?;
     let poll = repository::find(db, key).await?;
     let counts = counts(db, &poll).await?;

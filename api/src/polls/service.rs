@@ -15,7 +15,12 @@ use crate::surveys::cache::SurveyCache;
 
 /// # Errors
 /// Invalid poll (422 naming the field), database failure.
-pub async fn create(db: &DatabaseConnection, surveys: &SurveyCache, created_by: i32, new: NewPoll) -> Result<PollView, AppError> {
+pub async fn create(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    created_by: i32,
+    new: NewPoll,
+) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
     let questions = validation::new_poll_questions(&snapshot, &new)?;
     let row = polls::ActiveModel {
@@ -63,7 +68,12 @@ pub async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn set_open(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, is_open: bool) -> Result<PollView, AppError> {
+pub async fn set_open(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    is_open: bool,
+) -> Result<PollView, AppError> {
     let txn = db.begin().await?;
     repository::set_open(&txn, id, is_open).await?;
     let event = if is_open { PollEvent::Opened { poll_id: id } } else { PollEvent::Closed { poll_id: id } };

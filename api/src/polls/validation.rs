@@ -77,7 +77,10 @@ pub fn answers(poll: &PollRecord, answers: &[Answer]) -> Result<(), AppError> {
     for (i, answer) in answers.iter().enumerate() {
         let field = format!("answers[{i}].var_name");
         let Some(question) = poll.question(&answer.var_name) else {
-            return Err(AppError::invalid_field(field, format!("'{}' is not a question of this poll", answer.var_name)));
+            return Err(AppError::invalid_field(
+                field,
+                format!("'{}' is not a question of this poll", answer.var_name),
+            ));
         };
         if !answered.insert(answer.var_name.as_str()) {
             return Err(AppError::invalid_field(field, format!("'{}' is answered twice", answer.var_name)));

@@ -27,7 +27,12 @@ pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQ
 }
 
 /// A poll as staff see it.
-pub fn staff_view(snapshot: &SurveySnapshot, record: PollRecord, creator: Option<Creator>, respondents: i64) -> PollView {
+pub fn staff_view(
+    snapshot: &SurveySnapshot,
+    record: PollRecord,
+    creator: Option<Creator>,
+    respondents: i64,
+) -> PollView {
     let questions = question_views(snapshot, &record);
     let poll = record.poll;
     PollView {

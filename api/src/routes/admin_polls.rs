@@ -10,8 +10,8 @@ use utoipa_axum::routes;
 use crate::auth::{AdminUser, StaffUser};
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
-use crate::polls::model::{NewPoll, PollPatch, PollView};
 use crate::polls::export;
+use crate::polls::model::{NewPoll, PollPatch, PollView};
 use crate::polls::service;
 use crate::{AppError, AppState};
 
@@ -43,7 +43,11 @@ async fn list_polls(State(state): State<AppState>, _staff: StaffUser) -> Result<
 #[utoipa::path(get, path = "/api/admin/polls/{id}", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
-async fn get_poll(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Json<PollView>, AppError> {
+async fn get_poll(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    Path(id): Path<i32>,
+) -> Result<Json<PollView>, AppError> {
     Ok(Json(service::get(&state.db, &state.surveys, id).await?))
 }
 
@@ -66,7 +70,11 @@ async fn update_poll(
 #[utoipa::path(delete, path = "/api/admin/polls/{id}", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
-async fn delete_poll(State(state): State<AppState>, AdminUser(admin): AdminUser, Path(id): Path<i32>) -> Result<StatusCode, AppError> {
+async fn delete_poll(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<i32>,
+) -> Result<StatusCode, AppError> {
     service::delete(&state.db, id).await?;
     tracing::info!(by = admin.id, poll = id, "poll deleted");
     Ok(StatusCode::NO_CONTENT)
@@ -77,10 +85,18 @@ async fn delete_poll(State(state): State<AppState>, AdminUser(admin): AdminUser,
 #[utoipa::path(get, path = "/api/admin/polls/{id}/responses.csv", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
-async fn export_responses(State(state): State<AppState>, _staff: StaffUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn export_responses(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     let (slug, body) = export::responses_csv(&state.db, id).await?;
     let disposition = format!("attachment; filename=\"{slug}-responses.csv\"");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -37,7 +37,8 @@ struct UserEnvelope {
     ))]
 async fn login(State(state): State<AppState>, AppJson(body): AppJson<LoginRequest>) -> Result<Response, AppError> {
     let LoggedIn { user, token } = log_in(&state.db, &state.settings, &body.email, body.password).await?;
-    Ok(([(header::SET_COOKIE, session::cookie(Some(&token), &state.settings))], Json(UserEnvelope { user })).into_response())
+    Ok(([(header::SET_COOKIE, session::cookie(Some(&token), &state.settings))], Json(UserEnvelope { user }))
+        .into_response())
 }
 
 /// Ends the session (if any) and clears the cookie.
@@ -74,5 +75,9 @@ async fn session_user(user: Option<CurrentUser>) -> Json<SessionEnvelope> {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me)).routes(routes!(session_user))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(session_user))
 }

@@ -23,7 +23,10 @@ async fn list_batteries(State(state): State<AppState>) -> Result<Json<Vec<Batter
         (status = 200, description = "The question", body = QuestionView),
         (status = 404, description = "No such question", body = ErrorBody),
     ))]
-async fn get_question(State(state): State<AppState>, Path(var_name): Path<String>) -> Result<Json<QuestionView>, AppError> {
+async fn get_question(
+    State(state): State<AppState>,
+    Path(var_name): Path<String>,
+) -> Result<Json<QuestionView>, AppError> {
     Ok(Json(service::question(&state.surveys, &state.db, &var_name).await?))
 }
 

@@ -9,12 +9,12 @@ mod polls;
 mod surveys;
 
 use axum::Router;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 use axum::http::{HeaderName, HeaderValue};
 use tower_http::compression::Compression;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{AppError, AppState};
@@ -86,7 +86,10 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
         .fallback_service(web)
         .layer(axum::middleware::from_fn(crate::auth::csrf::reject_cross_site));
     SECURITY_HEADERS.iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value)))
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
     })
 }
 

@@ -88,8 +88,5 @@ async fn principles(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_waves))
-        .routes(routes!(question_proportions))
-        .routes(routes!(principles))
+    OpenApiRouter::new().routes(routes!(list_waves)).routes(routes!(question_proportions)).routes(routes!(principles))
 }

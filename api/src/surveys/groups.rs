@@ -95,7 +95,11 @@ impl Split {
         for (g, group) in self.groups().iter().enumerate() {
             for label in group.labels {
                 let index = responses.iter().position(|r| r == label).ok_or_else(|| {
-                    format!("{} has no response '{label}' for group '{}'", self.defining_question().unwrap_or("-"), group.name)
+                    format!(
+                        "{} has no response '{label}' for group '{}'",
+                        self.defining_question().unwrap_or("-"),
+                        group.name
+                    )
                 })?;
                 mapping[index] = Some(g as u8);
             }
@@ -112,10 +116,7 @@ mod tests {
     fn party_groups_follow_labels_and_leave_not_sure_out() {
         let pid3: Vec<String> =
             ["Democrat", "Republican", "Independent", "Other", "Not sure"].map(String::from).to_vec();
-        assert_eq!(
-            Split::Party.group_of_response(&pid3).unwrap(),
-            vec![Some(0), Some(1), Some(2), Some(2), None]
-        );
+        assert_eq!(Split::Party.group_of_response(&pid3).unwrap(), vec![Some(0), Some(1), Some(2), Some(2), None]);
     }
 
     #[test]

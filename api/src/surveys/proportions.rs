@@ -9,7 +9,6 @@ use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 pub use super::weighted_proportions::Share;
 use super::weighted_proportions::{CellSums, t_quantile_975};
 
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]
 pub struct ResponseShare {
@@ -75,12 +74,8 @@ pub fn question_sums(
     waves: Option<&[i32]>,
 ) -> QuestionSums {
     let included = |wave: i32| waves.is_none_or(|selected| selected.contains(&wave));
-    let mut present: Vec<i32> = answers
-        .respondents
-        .iter()
-        .map(|&r| snapshot.respondent(r, split).wave)
-        .filter(|&w| included(w))
-        .collect();
+    let mut present: Vec<i32> =
+        answers.respondents.iter().map(|&r| snapshot.respondent(r, split).wave).filter(|&w| included(w)).collect();
     present.sort_unstable();
     present.dedup();
     let groups = split.groups().len();
@@ -112,7 +107,12 @@ pub fn top2_indexes(responses: usize) -> std::ops::Range<usize> {
     responses.saturating_sub(2)..responses
 }
 
-pub fn proportions(snapshot: &SurveySnapshot, question: &Question, answers: &QuestionAnswers, query: &ProportionsQuery) -> Proportions {
+pub fn proportions(
+    snapshot: &SurveySnapshot,
+    question: &Question,
+    answers: &QuestionAnswers,
+    query: &ProportionsQuery,
+) -> Proportions {
     let sums = question_sums(snapshot, question, answers, query.split, query.waves.as_deref());
     let groups = query.split.groups();
     let mut cells = Vec::new();

@@ -88,8 +88,12 @@ pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<V
         .batteries
         .iter()
         .map(|b| {
-            let views: Vec<QuestionView> =
-                b.questions.iter().filter_map(|v| snapshot.questions.get(v)).map(|q| question_view(&snapshot, q)).collect();
+            let views: Vec<QuestionView> = b
+                .questions
+                .iter()
+                .filter_map(|v| snapshot.questions.get(v))
+                .map(|q| question_view(&snapshot, q))
+                .collect();
             BatteryView {
                 name: b.name.clone(),
                 prefix: b.prefix.clone(),
@@ -99,7 +103,11 @@ pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<V
                     .map(|s| SubBatteryView {
                         name: s.name.clone(),
                         prefix: s.prefix.clone(),
-                        questions: views.iter().filter(|q| q.heading.sub_battery.as_ref() == Some(&s.name)).cloned().collect(),
+                        questions: views
+                            .iter()
+                            .filter(|q| q.heading.sub_battery.as_ref() == Some(&s.name))
+                            .cloned()
+                            .collect(),
                     })
                     .collect(),
                 questions: views.iter().filter(|q| q.heading.sub_battery.is_none()).cloned().collect(),
@@ -133,7 +141,10 @@ fn selected_waves(snapshot: &SurveySnapshot, waves: &[i32]) -> Result<Option<Vec
     for w in &selected {
         if !snapshot.waves.iter().any(|s| s.number == *w) {
             let known: Vec<String> = snapshot.waves.iter().map(|s| s.number.to_string()).collect();
-            return Err(AppError::invalid_parameter("wave", format!("wave {w} is not a survey wave (waves: {})", known.join(", "))));
+            return Err(AppError::invalid_parameter(
+                "wave",
+                format!("wave {w} is not a survey wave (waves: {})", known.join(", ")),
+            ));
         }
     }
     Ok(Some(selected))

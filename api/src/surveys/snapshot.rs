@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect, Statement,
-};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect, Statement};
 use tokio::sync::OnceCell;
 
 use super::groups::Split;
@@ -200,7 +198,8 @@ fn answers_by_position(all_caseids: &[i64], caseids: Vec<i64>, indexes: Vec<i16>
     for (caseid, index) in caseids.into_iter().zip(indexes) {
         if let Ok(at) = all_caseids.binary_search(&caseid) {
             respondents.push(at as u32);
-            responses.push(u8::try_from(index).map_err(|_| DbErr::Custom(format!("response index {index} out of range")))?);
+            responses
+                .push(u8::try_from(index).map_err(|_| DbErr::Custom(format!("response index {index} out of range")))?);
         }
     }
     Ok(QuestionAnswers { respondents, responses })

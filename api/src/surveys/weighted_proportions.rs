@@ -125,8 +125,7 @@ mod tests {
         let sw: f64 = answers.iter().map(|a| a.1).sum();
         let p = answers.iter().filter(|a| a.0 == k).map(|a| a.1).sum::<f64>() / sw;
         let n = answers.len() as f64;
-        let squares: f64 =
-            answers.iter().map(|&(r, w)| w * w * ((if r == k { 1.0 } else { 0.0 }) - p).powi(2)).sum();
+        let squares: f64 = answers.iter().map(|&(r, w)| w * w * ((if r == k { 1.0 } else { 0.0 }) - p).powi(2)).sum();
         (p, (n / (n - 1.0) * squares).sqrt() / sw)
     }
 
@@ -166,7 +165,9 @@ mod tests {
     #[test]
     fn t_quantiles_match_r_qt() {
         // sprintf("%.17g", qt(0.975, c(1, 9, 316, 2999))) in R 4.2.
-        for (n, expected) in [(2, 12.706204736174694), (10, 2.262157162798205), (317, 1.967499518824058), (3000, 1.9607553192053147)] {
+        for (n, expected) in
+            [(2, 12.706204736174694), (10, 2.262157162798205), (317, 1.967499518824058), (3000, 1.9607553192053147)]
+        {
             let got = t_quantile_975(n).unwrap();
             assert!((got - expected).abs() < 1e-9, "n = {n}: {got} vs {expected}");
         }

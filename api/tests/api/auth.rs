@@ -26,7 +26,8 @@ async fn login_sets_a_strict_http_only_cookie_and_me_reports_the_user() {
     assert_eq!(body["user"]["role"], "admin");
     assert!(body["user"].get("password_hash").is_none());
     let cookie = set_cookie.split(';').next().unwrap();
-    let me: Value = app.client.get(app.url("/api/auth/me")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
+    let me: Value =
+        app.client.get(app.url("/api/auth/me")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"]["name"], "Test Ann@Example.org");
 }
 
@@ -109,7 +110,14 @@ async fn a_session_survives_a_restart() {
     let address = restarted.address().unwrap();
     tokio::spawn(restarted.serve());
 
-    let status = app.client.get(format!("http://{address}/api/auth/me")).header("cookie", &cookie).send().await.unwrap().status();
+    let status = app
+        .client
+        .get(format!("http://{address}/api/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -191,12 +199,14 @@ async fn account_routes_by_role() {
             None => request,
         };
         let got_list = with(app.client.get(app.url("/api/admin/accounts"))).send().await.unwrap().status();
-        let got_create = with(app.client.post(app.url("/api/admin/accounts")).json(&new_account)).send().await.unwrap().status();
-        let got_patch = with(app.client.patch(app.url(&format!("/api/admin/accounts/{admin}"))).json(&json!({"name": "Hal"})))
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let got_create =
+            with(app.client.post(app.url("/api/admin/accounts")).json(&new_account)).send().await.unwrap().status();
+        let got_patch =
+            with(app.client.patch(app.url(&format!("/api/admin/accounts/{admin}"))).json(&json!({"name": "Hal"})))
+                .send()
+                .await
+                .unwrap()
+                .status();
         assert_eq!((got_list.as_u16(), got_create.as_u16(), got_patch.as_u16()), (list, create, patch), "{who}");
     }
 }
@@ -206,12 +216,17 @@ async fn account_validation_names_the_field_and_keeps_one_admin() {
     let app = spawn_app().await;
     let admin = create_account(&app, "jo@example.org", Role::Admin).await;
     let cookie = session_cookie(&app, "jo@example.org").await;
-    let post = |body: Value| app.client.post(app.url("/api/admin/accounts")).header("cookie", &cookie).json(&body).send();
+    let post =
+        |body: Value| app.client.post(app.url("/api/admin/accounts")).header("cookie", &cookie).json(&body).send();
 
-    let short = post(json!({"email": "k@example.org", "name": "K", "role": "analyst", "password": "short"})).await.unwrap();
-    let bad_email = post(json!({"email": "not-an-email", "name": "K", "role": "analyst", "password": PASSWORD})).await.unwrap();
-    let bad_role = post(json!({"email": "k@example.org", "name": "K", "role": "owner", "password": PASSWORD})).await.unwrap();
-    let duplicate = post(json!({"email": "JO@example.org", "name": "J", "role": "analyst", "password": PASSWORD})).await.unwrap();
+    let short =
+        post(json!({"email": "k@example.org", "name": "K", "role": "analyst", "password": "short"})).await.unwrap();
+    let bad_email =
+        post(json!({"email": "not-an-email", "name": "K", "role": "analyst", "password": PASSWORD})).await.unwrap();
+    let bad_role =
+        post(json!({"email": "k@example.org", "name": "K", "role": "owner", "password": PASSWORD})).await.unwrap();
+    let duplicate =
+        post(json!({"email": "JO@example.org", "name": "J", "role": "analyst", "password": PASSWORD})).await.unwrap();
     // The seeded admin from user-accounts.json is account 1: deactivate it, leaving Jo the only admin.
     let seeded = app
         .client
@@ -231,7 +246,9 @@ async fn account_validation_names_the_field_and_keeps_one_admin() {
         .await
         .unwrap();
 
-    for (response, status, field) in [(short, 422, Some("password")), (bad_email, 422, Some("email")), (bad_role, 422, Some("role"))] {
+    for (response, status, field) in
+        [(short, 422, Some("password")), (bad_email, 422, Some("email")), (bad_role, 422, Some("role"))]
+    {
         assert_eq!(response.status().as_u16(), status);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["field"].as_str(), field, "{body}");
@@ -253,11 +270,13 @@ async fn the_cli_creates_the_first_admin_and_sets_passwords() {
             .expect("run api")
     };
 
-    let created = run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
+    let created =
+        run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     assert_eq!(login(&app, "root@example.org", PASSWORD).await.status(), StatusCode::OK);
 
-    let again = run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
+    let again =
+        run(&["accounts", "create", "--email", "root@example.org", "--name", "Root", "--role", "admin"], PASSWORD);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
 

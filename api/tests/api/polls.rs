@@ -18,7 +18,13 @@ async fn staff(app: &TestApp) -> Staff {
     Staff { admin: session_cookie(app, "admin@test.org").await, analyst: session_cookie(app, "analyst@test.org").await }
 }
 
-async fn send(app: &TestApp, method: reqwest::Method, path: &str, cookie: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = app.client.request(method, app.url(path));
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -34,24 +40,44 @@ async fn send(app: &TestApp, method: reqwest::Method, path: &str, cookie: Option
 
 /// An open poll on pid3 (split) and perf_judicial_ind offering three responses.
 async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
-    let (status, poll) = send(app, reqwest::Method::POST, "/api/admin/polls", Some(admin), Some(json!({
-        "title": "Judges & parties",
-        "questions": [
-            {"var_name": "pid3", "response_indices": [0, 1, 2, 3]},
-            {"var_name": "perf_judicial_ind", "response_indices": [3, 2, 0]}
-        ],
-        "split_by": "pid3"
-    })))
+    let (status, poll) = send(
+        app,
+        reqwest::Method::POST,
+        "/api/admin/polls",
+        Some(admin),
+        Some(json!({
+            "title": "Judges & parties",
+            "questions": [
+                {"var_name": "pid3", "response_indices": [0, 1, 2, 3]},
+                {"var_name": "perf_judicial_ind", "response_indices": [3, 2, 0]}
+            ],
+            "split_by": "pid3"
+        })),
+    )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{poll}");
     let id = poll["id"].as_i64().unwrap();
-    let (status, _) = send(app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(admin), Some(json!({"is_open": true}))).await;
+    let (status, _) = send(
+        app,
+        reqwest::Method::PATCH,
+        &format!("/api/admin/polls/{id}"),
+        Some(admin),
+        Some(json!({"is_open": true})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     (id, poll["slug"].as_str().unwrap().to_owned())
 }
 
 async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
-    send(app, reqwest::Method::POST, &format!("/api/polls/{slug}/responses"), None, Some(json!({"client_token": token, "answers": answers}))).await
+    send(
+        app,
+        reqwest::Method::POST,
+        &format!("/api/polls/{slug}/responses"),
+        None,
+        Some(json!({"client_token": token, "answers": answers})),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -62,12 +88,19 @@ async fn poll_validation_names_the_offending_field() {
         (json!({"title": "T", "questions": []}), "questions"),
         (json!({"title": " ", "questions": [{"var_name": "pid3"}]}), "title"),
         (json!({"title": "T", "questions": [{"var_name": "imp_nothing"}]}), "questions[0].var_name"),
-        (json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [0, 9]}]}), "questions[0].response_indices"),
-        (json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [1, 1]}]}), "questions[0].response_indices"),
+        (
+            json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [0, 9]}]}),
+            "questions[0].response_indices",
+        ),
+        (
+            json!({"title": "T", "questions": [{"var_name": "pid3", "response_indices": [1, 1]}]}),
+            "questions[0].response_indices",
+        ),
         (json!({"title": "T", "questions": [{"var_name": "pid3"}, {"var_name": "pid3"}]}), "questions[1].var_name"),
         (json!({"title": "T", "questions": [{"var_name": "pid3"}], "split_by": "ideo7"}), "split_by"),
     ] {
-        let (status, error) = send(&app, reqwest::Method::POST, "/api/admin/polls", Some(&staff.admin), Some(body.clone())).await;
+        let (status, error) =
+            send(&app, reqwest::Method::POST, "/api/admin/polls", Some(&staff.admin), Some(body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
         assert_eq!(error["error"]["field"], field, "{body}");
     }
@@ -84,11 +117,24 @@ async fn participants_vote_once_per_token_and_results_count_them() {
     assert_eq!(poll["questions"][1]["responses"][0], json!({"index": 3, "response": "Fully meets"}));
     assert!(poll["questions"][1]["battery_prefix"].as_str().unwrap().starts_with("How well"));
 
-    let ballot = json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
+    let ballot =
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
     let (first, receipt) = vote(&app, &slug, "token-aaaa-1", ballot.clone()).await;
     let (again, same) = vote(&app, &slug, "token-aaaa-1", json!([{"var_name": "pid3", "response_index": 1}])).await;
-    vote(&app, &slug, "token-bbbb-2", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
-    vote(&app, &slug, "token-cccc-3", json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
+    vote(
+        &app,
+        &slug,
+        "token-bbbb-2",
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+    )
+    .await;
+    vote(
+        &app,
+        &slug,
+        "token-cccc-3",
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+    )
+    .await;
 
     assert_eq!((first, again), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(receipt["respondent_id"], same["respondent_id"]);
@@ -114,7 +160,10 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     for (answers, field) in [
         (json!([{"var_name": "ideo7", "response_index": 0}]), "answers[0].var_name"),
         (json!([{"var_name": "perf_judicial_ind", "response_index": 1}]), "answers[0].response_index"),
-        (json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "pid3", "response_index": 1}]), "answers[1].var_name"),
+        (
+            json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "pid3", "response_index": 1}]),
+            "answers[1].var_name",
+        ),
         (json!([]), "answers"),
     ] {
         let (status, error) = vote(&app, &slug, "token-bad-1", answers.clone()).await;
@@ -124,15 +173,26 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     let (status, _) = vote(&app, &slug, "short", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+    send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/admin/polls/{id}"),
+        Some(&staff.admin),
+        Some(json!({"is_open": false})),
+    )
+    .await;
     let (status, error) = vote(&app, &slug, "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
-    let (status, _) = vote(&app, "no-such-poll", "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    let (status, _) =
+        vote(&app, "no-such-poll", "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// Reads SSE events (name, data) until `done` says the list is complete.
-async fn read_events_until(response: reqwest::Response, done: impl Fn(&[(String, Value)]) -> bool) -> Vec<(String, Value)> {
+async fn read_events_until(
+    response: reqwest::Response,
+    done: impl Fn(&[(String, Value)]) -> bool,
+) -> Vec<(String, Value)> {
     let mut stream = response.bytes_stream();
     let (mut buffer, mut events) = (String::new(), Vec::new());
     while !done(&events) {
@@ -174,7 +234,14 @@ async fn the_stream_sends_a_snapshot_then_updates_then_closed() {
 
     vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}])).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+    send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/admin/polls/{id}"),
+        Some(&staff.admin),
+        Some(json!({"is_open": false})),
+    )
+    .await;
 
     let events = reader.await.unwrap();
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
@@ -197,7 +264,15 @@ async fn results_after_a_restart_equal_results_before() {
     let restarted = api::Application::build(settings_for(&app.db)).await.expect("restart");
     let address = restarted.address().unwrap();
     tokio::spawn(restarted.serve());
-    let after: Value = app.client.get(format!("http://{address}/api/polls/{slug}/results")).send().await.unwrap().json().await.unwrap();
+    let after: Value = app
+        .client
+        .get(format!("http://{address}/api/polls/{slug}/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     assert_eq!(before, after);
     assert_eq!(after["respondents"], 5);
@@ -210,7 +285,14 @@ async fn poll_routes_by_role() {
     let (id, slug) = open_poll(&app, &staff.admin).await;
     let inactive_id = create_account(&app, "gone@test.org", Role::Admin).await;
     let inactive = session_cookie(&app, "gone@test.org").await;
-    send(&app, reqwest::Method::PATCH, &format!("/api/admin/accounts/{inactive_id}"), Some(&staff.admin), Some(json!({"is_active": false}))).await;
+    send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/admin/accounts/{inactive_id}"),
+        Some(&staff.admin),
+        Some(json!({"is_active": false})),
+    )
+    .await;
     let new_poll = json!({"title": "Another", "questions": [{"var_name": "ideo7"}]});
     use reqwest::Method as M;
     let routes: Vec<(M, String, Option<Value>)> = vec![
@@ -243,10 +325,22 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let (id, slug) = open_poll(&app, &staff.admin).await;
-    vote(&app, &slug, "token-csv-01", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await;
+    vote(
+        &app,
+        &slug,
+        "token-csv-01",
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
+    )
+    .await;
     vote(&app, &slug, "token-csv-02", json!([{"var_name": "pid3", "response_index": 0}])).await;
 
-    let csv = app.client.get(app.url(&format!("/api/admin/polls/{id}/responses.csv"))).header("cookie", &staff.analyst).send().await.unwrap();
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
+        .header("cookie", &staff.analyst)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -254,11 +348,21 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     assert!(lines[1].ends_with(",Republican,Mostly meets"), "{}", lines[1]);
     assert!(lines[2].ends_with(",Democrat,"), "{}", lines[2]);
 
-    let (status, _) = send(&app, reqwest::Method::DELETE, &format!("/api/admin/polls/{id}"), Some(&staff.admin), None).await;
+    let (status, _) =
+        send(&app, reqwest::Method::DELETE, &format!("/api/admin/polls/{id}"), Some(&staff.admin), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     use sea_orm::ConnectionTrait;
     for table in ["polls.polls", "polls.poll_questions", "polls.respondents", "polls.answers"] {
-        let row = app.db.conn.query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, format!("SELECT count(*) AS n FROM {table}"))).await.unwrap().unwrap();
+        let row = app
+            .db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("SELECT count(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "{table}");
     }
     let (status, _) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
@@ -288,7 +392,14 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     futures_util::future::join_all(votes).await;
     vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}])).await; // repeat: no change
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    send(&app, reqwest::Method::PATCH, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(json!({"is_open": false}))).await;
+    send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/admin/polls/{id}"),
+        Some(&staff.admin),
+        Some(json!({"is_open": false})),
+    )
+    .await;
 
     let events = reader.await.unwrap();
     let (_, from_database) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;

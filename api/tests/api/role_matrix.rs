@@ -26,11 +26,20 @@ async fn every_route_answers_each_role_as_specified() {
         r.send()
     };
     let deactivate = json!({"is_active": false});
-    assert_eq!(request(Method::PATCH, &format!("/api/admin/accounts/{inactive_id}"), Some(&admin), Some(&deactivate)).await.unwrap().status(), 200);
+    assert_eq!(
+        request(Method::PATCH, &format!("/api/admin/accounts/{inactive_id}"), Some(&admin), Some(&deactivate))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let new_poll = json!({"title": "Matrix", "questions": [{"var_name": "pid3"}]});
-    let created: Value = request(Method::POST, "/api/admin/polls", Some(&admin), Some(&new_poll)).await.unwrap().json().await.unwrap();
+    let created: Value =
+        request(Method::POST, "/api/admin/polls", Some(&admin), Some(&new_poll)).await.unwrap().json().await.unwrap();
     let (poll, slug) = (created["id"].as_i64().unwrap(), created["slug"].as_str().unwrap().to_owned());
-    request(Method::PATCH, &format!("/api/admin/polls/{poll}"), Some(&admin), Some(&json!({"is_open": true}))).await.unwrap();
+    request(Method::PATCH, &format!("/api/admin/polls/{poll}"), Some(&admin), Some(&json!({"is_open": true})))
+        .await
+        .unwrap();
 
     // (method, path, body, [anonymous, inactive, analyst, admin])
     let routes: Vec<(Method, String, Option<Value>, [u16; 4])> = vec![
@@ -41,11 +50,28 @@ async fn every_route_answers_each_role_as_specified() {
         (Method::GET, "/api/surveys/questions/pid7/proportions".into(), None, [200, 200, 200, 200]),
         (Method::GET, "/api/surveys/principles".into(), None, [200, 200, 200, 200]),
         (Method::GET, "/api/openapi.json".into(), None, [200, 200, 200, 200]),
-        (Method::POST, "/api/auth/login".into(), Some(json!({"email": "nobody@matrix.org", "password": "wrong password"})), [401, 401, 401, 401]),
+        (
+            Method::POST,
+            "/api/auth/login".into(),
+            Some(json!({"email": "nobody@matrix.org", "password": "wrong password"})),
+            [401, 401, 401, 401],
+        ),
         (Method::GET, "/api/auth/me".into(), None, [401, 401, 200, 200]),
         (Method::GET, "/api/admin/accounts".into(), None, [401, 401, 403, 200]),
-        (Method::POST, "/api/admin/accounts".into(), Some(json!({"email": "made@matrix.org", "name": "Made", "role": "analyst", "password": "a long enough password"})), [401, 401, 403, 201]),
-        (Method::PATCH, format!("/api/admin/accounts/{admin_id}"), Some(json!({"name": "Renamed"})), [401, 401, 403, 200]),
+        (
+            Method::POST,
+            "/api/admin/accounts".into(),
+            Some(
+                json!({"email": "made@matrix.org", "name": "Made", "role": "analyst", "password": "a long enough password"}),
+            ),
+            [401, 401, 403, 201],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/admin/accounts/{admin_id}"),
+            Some(json!({"name": "Renamed"})),
+            [401, 401, 403, 200],
+        ),
         (Method::GET, "/api/admin/polls".into(), None, [401, 401, 200, 200]),
         (Method::POST, "/api/admin/polls".into(), Some(new_poll.clone()), [401, 401, 403, 201]),
         (Method::GET, format!("/api/admin/polls/{poll}"), None, [401, 401, 200, 200]),
@@ -57,12 +83,20 @@ async fn every_route_answers_each_role_as_specified() {
         (Method::DELETE, format!("/api/admin/polls/{poll}"), None, [401, 401, 403, 204]),
         (Method::POST, "/api/auth/logout".into(), None, [204, 204, 204, 204]),
     ];
-    let roles = [("anonymous", None), ("inactive", Some(inactive.as_str())), ("analyst", Some(analyst.as_str())), ("admin", Some(admin.as_str()))];
+    let roles = [
+        ("anonymous", None),
+        ("inactive", Some(inactive.as_str())),
+        ("analyst", Some(analyst.as_str())),
+        ("admin", Some(admin.as_str())),
+    ];
     // Roles in this order: only the last (admin) deletes the poll, so it exists for the others.
     for (r, (role, cookie)) in roles.iter().enumerate() {
         // Ballots are public: each role votes once with its own token.
         let ballot = json!({"client_token": format!("matrix-token-{role}"), "answers": [{"var_name": "pid3", "response_index": 0}]});
-        let status = request(Method::POST, &format!("/api/polls/{slug}/responses"), *cookie, Some(&ballot)).await.unwrap().status();
+        let status = request(Method::POST, &format!("/api/polls/{slug}/responses"), *cookie, Some(&ballot))
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status.as_u16(), 201, "{role} POST ballot");
         for (method, path, body, expected) in &routes {
             let got = request(method.clone(), path, *cookie, body.as_ref()).await.unwrap().status().as_u16();

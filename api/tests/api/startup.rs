@@ -44,7 +44,8 @@ async fn migrate_on_start_false_leaves_the_database_alone() {
 
     Application::build(settings).await.expect("build");
 
-    let schemas = count(&db, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('questions', 'users', 'surveys')").await;
+    let schemas =
+        count(&db, "SELECT count(*) FROM pg_namespace WHERE nspname IN ('questions', 'users', 'surveys')").await;
     assert_eq!(schemas, 0);
 }
 

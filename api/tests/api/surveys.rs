@@ -38,15 +38,15 @@ fn find_cell<'a>(body: &'a Value, wave: &Value, group: &Value) -> Option<&'a Val
 #[tokio::test]
 async fn proportions_match_r_survey_for_every_cell_of_the_fixture() {
     let app = spawn_app().await;
-    let fixture: Vec<Value> =
-        serde_json::from_str(include_str!("../fixtures/r-proportions.json")).expect("fixture");
+    let fixture: Vec<Value> = serde_json::from_str(include_str!("../fixtures/r-proportions.json")).expect("fixture");
     let mut bodies: HashMap<(String, String), Value> = HashMap::new();
 
     for expected in &fixture {
         let (var_name, split) = (expected["var_name"].as_str().unwrap(), expected["split"].as_str().unwrap());
         let key = (var_name.to_owned(), split.to_owned());
         if !bodies.contains_key(&key) {
-            let (status, body) = get_json(&app, &format!("/api/surveys/questions/{var_name}/proportions?split={split}")).await;
+            let (status, body) =
+                get_json(&app, &format!("/api/surveys/questions/{var_name}/proportions?split={split}")).await;
             assert_eq!(status, 200, "{body}");
             bodies.insert(key.clone(), body);
         }
@@ -118,7 +118,8 @@ async fn wave_group_and_split_filters_select_cells() {
     assert_eq!(wave8["responses"], pooled["responses"]);
     assert_eq!(wave8, find_cell(&all, &Value::from(8), &Value::from("Liberal")).unwrap());
 
-    let (_, two) = get_json(&app, "/api/surveys/questions/imp_judicial_ind/proportions?wave=3&wave=8&group=Republican").await;
+    let (_, two) =
+        get_json(&app, "/api/surveys/questions/imp_judicial_ind/proportions?wave=3&wave=8&group=Republican").await;
     let cells = two["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 3, "waves 3, 8 and pooled, Republicans only");
     assert!(cells.iter().all(|c| c["group"] == "Republican"));
@@ -177,7 +178,12 @@ async fn the_catalog_lists_batteries_sub_batteries_and_questions() {
         .iter()
         .map(|b| {
             b["questions"].as_array().unwrap().len()
-                + b["sub_batteries"].as_array().unwrap().iter().map(|s| s["questions"].as_array().unwrap().len()).sum::<usize>()
+                + b["sub_batteries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["questions"].as_array().unwrap().len())
+                    .sum::<usize>()
         })
         .sum();
     assert_eq!(questions, 77);

@@ -33,7 +33,11 @@ struct Seen {
 }
 
 /// Reads one subscriber's events until `closed`; returns what it saw and the last totals.
-async fn subscribe(client: reqwest::Client, url: String, ready: Arc<tokio::sync::Barrier>) -> Result<(Vec<Seen>, Value), Error> {
+async fn subscribe(
+    client: reqwest::Client,
+    url: String,
+    ready: Arc<tokio::sync::Barrier>,
+) -> Result<(Vec<Seen>, Value), Error> {
     let response = client.get(&url).send().await?.error_for_status()?;
     let mut stream = response.bytes_stream();
     let (mut buffer, mut seen) = (String::new(), Vec::new());
@@ -105,7 +109,13 @@ async fn main() -> Result<(), Error> {
         .await?;
     let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
     let admin_poll = format!("{base}/api/admin/polls/{id}");
-    client.patch(&admin_poll).header("cookie", &cookie).json(&json!({"is_open": true})).send().await?.error_for_status()?;
+    client
+        .patch(&admin_poll)
+        .header("cookie", &cookie)
+        .json(&json!({"is_open": true}))
+        .send()
+        .await?
+        .error_for_status()?;
 
     // Subscribers, each its own connection.
     let ready = Arc::new(tokio::sync::Barrier::new(subscribers + 1));
@@ -139,7 +149,13 @@ async fn main() -> Result<(), Error> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    client.patch(&admin_poll).header("cookie", &cookie).json(&json!({"is_open": false})).send().await?.error_for_status()?;
+    client
+        .patch(&admin_poll)
+        .header("cookie", &cookie)
+        .json(&json!({"is_open": false}))
+        .send()
+        .await?
+        .error_for_status()?;
     let mut seen_by = Vec::new();
     let mut last_totals = Vec::new();
     for reader in readers {
@@ -169,11 +185,19 @@ async fn main() -> Result<(), Error> {
     reply_ms.sort_by(f64::total_cmp);
     let results: Value = client.get(format!("{base}/api/polls/{slug}/results")).send().await?.json().await?;
     let stored = results["respondents"].as_u64().unwrap_or(0);
-    let stored_answers: u64 = results["questions"].as_array().map_or(0, |qs| qs.iter().map(|q| q["overall"]["n"].as_u64().unwrap_or(0)).sum());
+    let stored_answers: u64 = results["questions"]
+        .as_array()
+        .map_or(0, |qs| qs.iter().map(|q| q["overall"]["n"].as_u64().unwrap_or(0)).sum());
     let all_last_equal = last_totals.iter().all(|&t| t == stored);
 
     // Most votes/s: 64 voters in a closed loop for 10 s, on a fresh open poll.
-    client.patch(&admin_poll).header("cookie", &cookie).json(&json!({"is_open": true})).send().await?.error_for_status()?;
+    client
+        .patch(&admin_poll)
+        .header("cookie", &cookie)
+        .json(&json!({"is_open": true}))
+        .send()
+        .await?
+        .error_for_status()?;
     let until = Instant::now() + Duration::from_secs(10);
     let counted = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut voters = Vec::new();
@@ -198,13 +222,32 @@ async fn main() -> Result<(), Error> {
     println!("| measure | value |");
     println!("|---|---:|");
     println!("| SSE subscribers | {subscribers} |");
-    println!("| votes sent (target {rate}/s for {seconds} s) | {} in {elapsed:.1} s ({:.0}/s) |", replies.len(), replies.len() as f64 / elapsed);
+    println!(
+        "| votes sent (target {rate}/s for {seconds} s) | {} in {elapsed:.1} s ({:.0}/s) |",
+        replies.len(),
+        replies.len() as f64 / elapsed
+    );
     println!("| 2xx replies | {} |", ok.len());
-    println!("| vote reply latency p50 / p99 | {:.1} ms / {:.1} ms |", percentile(&reply_ms, 0.5), percentile(&reply_ms, 0.99));
-    println!("| vote-to-event latency p50 / p99 ({} vote × subscriber pairs) | {:.1} ms / {:.1} ms |", latencies.len(), percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    println!(
+        "| vote reply latency p50 / p99 | {:.1} ms / {:.1} ms |",
+        percentile(&reply_ms, 0.5),
+        percentile(&reply_ms, 0.99)
+    );
+    println!(
+        "| vote-to-event latency p50 / p99 ({} vote × subscriber pairs) | {:.1} ms / {:.1} ms |",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99)
+    );
     println!("| stored respondents / answers | {stored} / {stored_answers} |");
-    println!("| every subscriber's last event counts | {} |", if all_last_equal { format!("{stored} (all equal)") } else { format!("{last_totals:?}") });
-    println!("| check: stored = 2xx = last event totals | {} |", if stored == ok.len() as u64 && all_last_equal && stored_answers == 2 * stored { "pass" } else { "FAIL" });
+    println!(
+        "| every subscriber's last event counts | {} |",
+        if all_last_equal { format!("{stored} (all equal)") } else { format!("{last_totals:?}") }
+    );
+    println!(
+        "| check: stored = 2xx = last event totals | {} |",
+        if stored == ok.len() as u64 && all_last_equal && stored_answers == 2 * stored { "pass" } else { "FAIL" }
+    );
     println!("| most votes/s sustained (64 voters, closed loop, 10 s) | {max_rate:.0} |");
     Ok(())
 }

@@ -63,20 +63,15 @@ impl Manifest {
     /// # Errors
     /// The file cannot be read or is not a valid manifest.
     pub fn from_file(path: &Path) -> Result<Self, SourceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SourceError::Manifest {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SourceError::Manifest { path: path.display().to_string(), message: e.to_string() })?;
         Self::parse(&text, &path.display().to_string())
     }
 
     /// # Errors
     /// `text` is not a valid manifest.
     pub fn parse(text: &str, path: &str) -> Result<Self, SourceError> {
-        serde_json::from_str(text).map_err(|e| SourceError::Manifest {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+        serde_json::from_str(text).map_err(|e| SourceError::Manifest { path: path.to_owned(), message: e.to_string() })
     }
 
     /// The declared source `key` of `migration`.
@@ -87,10 +82,7 @@ impl Manifest {
         self.migrations
             .get(migration)
             .and_then(|sources| sources.iter().find(|s| s.key == key))
-            .ok_or_else(|| SourceError::NotListed {
-                migration: migration.to_owned(),
-                key: key.to_owned(),
-            })
+            .ok_or_else(|| SourceError::NotListed { migration: migration.to_owned(), key: key.to_owned() })
     }
 }
 
@@ -112,10 +104,8 @@ mod tests {
     fn unknown_fields_and_formats_are_rejected() {
         let err = Manifest::parse(r#"{"bucket":"b","local_dir":"d","migrations":{},"extra":1}"#, "t");
         assert!(err.is_err());
-        let err = Manifest::parse(
-            r#"{"bucket":"b","local_dir":"d","migrations":{"m":[{"key":"k","format":"xml"}]}}"#,
-            "t",
-        );
+        let err =
+            Manifest::parse(r#"{"bucket":"b","local_dir":"d","migrations":{"m":[{"key":"k","format":"xml"}]}}"#, "t");
         assert!(err.is_err());
     }
 }

@@ -45,11 +45,7 @@ impl SourceSet {
         if let Some(expected) = &spec.sha256 {
             let actual = hex::encode(Sha256::digest(&bytes));
             if !actual.eq_ignore_ascii_case(expected) {
-                return Err(SourceError::Checksum {
-                    key: key.to_owned(),
-                    expected: expected.clone(),
-                    actual,
-                });
+                return Err(SourceError::Checksum { key: key.to_owned(), expected: expected.clone(), actual });
             }
         }
         tracing::debug!(key, bytes = bytes.len(), "fetched data source");
@@ -99,9 +95,8 @@ async fn s3_client(location: &S3Location) -> aws_sdk_s3::Client {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
     // rustls with ring, the same TLS stack sqlx uses, so the build carries one crypto library.
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    let http_client =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client);
     if let Some(region) = &location.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
@@ -119,8 +114,6 @@ async fn s3_client(location: &S3Location) -> aws_sdk_s3::Client {
         ));
     }
     let shared = loader.load().await;
-    let config = aws_sdk_s3::config::Builder::from(&shared)
-        .force_path_style(location.force_path_style)
-        .build();
+    let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(location.force_path_style).build();
     aws_sdk_s3::Client::from_conf(config)
 }

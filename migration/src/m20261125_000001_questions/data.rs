@@ -95,13 +95,11 @@ struct QuestionRow {
 /// two battery names; here each battery takes the prefix and responses of its own scale.
 fn perf_imp_rows(file: PerfImpFile, rows: &mut CatalogRows) {
     let categories: BTreeSet<&str> = file.characteristics.iter().map(|c| c.category.as_str()).collect();
-    for (battery, scale, var_prefix) in [
-        (IMPORTANCE_BATTERY, &file.importance, "imp_"),
-        (PERFORMANCE_BATTERY, &file.performance, "perf_"),
-    ] {
+    for (battery, scale, var_prefix) in
+        [(IMPORTANCE_BATTERY, &file.importance, "imp_"), (PERFORMANCE_BATTERY, &file.performance, "perf_")]
+    {
         rows.batteries.push((battery.to_owned(), Some(scale.prefix.clone())));
-        rows.sub_batteries
-            .extend(categories.iter().map(|category| (battery.to_owned(), (*category).to_owned())));
+        rows.sub_batteries.extend(categories.iter().map(|category| (battery.to_owned(), (*category).to_owned())));
         rows.questions.extend(file.characteristics.iter().map(|c| QuestionRow {
             var_name: format!("{var_prefix}{}", c.variable_name),
             text: c.question_text.clone(),

@@ -66,9 +66,7 @@ impl MigrationTrait for Data {
         let conn = manager.get_connection();
         if !accounts.is_empty() {
             let mut insert = Query::insert();
-            insert
-                .into_table(("users", "accounts"))
-                .columns(["email", "name", "role", "password_hash"]);
+            insert.into_table(("users", "accounts")).columns(["email", "name", "role", "password_hash"]);
             for a in &accounts {
                 insert.values_panic([
                     a.email.clone().into(),

@@ -66,9 +66,7 @@ async fn read_catalog<C: ConnectionTrait>(conn: &C) -> Result<HashMap<String, Ve
             "SELECT var_name, responses FROM questions.questions",
         ))
         .await?;
-    rows.into_iter()
-        .map(|row| Ok((row.try_get("", "var_name")?, row.try_get("", "responses")?)))
-        .collect()
+    rows.into_iter().map(|row| Ok((row.try_get("", "var_name")?, row.try_get("", "responses")?))).collect()
 }
 
 fn plan_columns(
@@ -120,8 +118,7 @@ fn parse_field<T: std::str::FromStr>(
     column: &str,
     raw: &str,
 ) -> Result<T, SourceError> {
-    raw.parse()
-        .map_err(|_| source.invalid(line, format!("{column} '{raw}' is not a valid {column}")))
+    raw.parse().map_err(|_| source.invalid(line, format!("{column} '{raw}' is not a valid {column}")))
 }
 
 /// Transforms the CSV into rows. `catalog` decides which columns are questions and codes answers.
@@ -147,12 +144,7 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
                 Column::Question(var_name, responses) if !raw.is_empty() => {
                     let index = responses.iter().position(|r| r == raw);
                     if index.is_none() {
-                        *rows
-                            .uncoded
-                            .entry(var_name.clone())
-                            .or_default()
-                            .entry(raw.to_owned())
-                            .or_default() += 1;
+                        *rows.uncoded.entry(var_name.clone()).or_default().entry(raw.to_owned()).or_default() += 1;
                     }
                     rows.cell_var_names.push(var_name.clone());
                     rows.cell_raw_values.push(raw.to_owned());
@@ -217,27 +209,36 @@ impl MigrationTrait for Data {
         let rows = read_survey(conn).await?;
         let waves: Vec<i32> = rows.waves.iter().copied().collect();
         let source_keys = vec![WAVES_KEY.to_owned(); waves.len()];
-        insert_unnest(conn, "surveys.waves", vec![
-            UnnestColumn::new("number", "integer", waves),
-            UnnestColumn::new("source_key", "text", source_keys),
-        ])
+        insert_unnest(
+            conn,
+            "surveys.waves",
+            vec![UnnestColumn::new("number", "integer", waves), UnnestColumn::new("source_key", "text", source_keys)],
+        )
         .await?;
         report_uncoded(&rows);
-        insert_unnest(conn, "surveys.respondents", vec![
-            UnnestColumn::new("caseid", "bigint", rows.caseids),
-            UnnestColumn::new("wave", "integer", rows.respondent_waves),
-            UnnestColumn::new("weight", "double precision", rows.weights),
-            UnnestColumn::new("extra_columns", "text", rows.extra_columns).select("{}::jsonb"),
-        ])
+        insert_unnest(
+            conn,
+            "surveys.respondents",
+            vec![
+                UnnestColumn::new("caseid", "bigint", rows.caseids),
+                UnnestColumn::new("wave", "integer", rows.respondent_waves),
+                UnnestColumn::new("weight", "double precision", rows.weights),
+                UnnestColumn::new("extra_columns", "text", rows.extra_columns).select("{}::jsonb"),
+            ],
+        )
         .await?;
         let deferred = DeferredConstraints::drop_from(conn, "surveys.responses").await?;
-        insert_unnest(conn, "surveys.responses", vec![
-            UnnestColumn::new("caseid", "bigint", rows.cell_caseids),
-            UnnestColumn::dictionary("var_name", &rows.cell_var_names),
-            UnnestColumn::dictionary("raw_value", &rows.cell_raw_values),
-            // -1 is UNCODED.
-            UnnestColumn::new("response_index", "smallint", rows.cell_indexes).select("NULLIF({}, -1)"),
-        ])
+        insert_unnest(
+            conn,
+            "surveys.responses",
+            vec![
+                UnnestColumn::new("caseid", "bigint", rows.cell_caseids),
+                UnnestColumn::dictionary("var_name", &rows.cell_var_names),
+                UnnestColumn::dictionary("raw_value", &rows.cell_raw_values),
+                // -1 is UNCODED.
+                UnnestColumn::new("response_index", "smallint", rows.cell_indexes).select("NULLIF({}, -1)"),
+            ],
+        )
         .await?;
         deferred.restore(conn).await?;
         notify_data_changed(conn, NAME, Direction::Up).await
