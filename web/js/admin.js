@@ -213,13 +213,7 @@ async function pollsView() {
         el(
           "div",
           { class: "actions" },
-          isAdmin()
-            ? el(
-                "button",
-                { type: "button", class: "small secondary", onclick: act(() => setOpen(poll, !poll.is_open)) },
-                poll.is_open ? "Close" : "Open",
-              )
-            : null,
+          openCloseButton(poll, act, { class: "small secondary" }, ["Open", "Close"]),
           pollLinks(poll),
           isAdmin()
             ? el("button", { type: "button", class: "small danger", onclick: act(() => deletePoll(poll)) }, "Delete")
@@ -244,26 +238,34 @@ async function pollsView() {
         ? el(
             "div",
             { class: "table-wrap" },
-            el(
-              "table",
-              { class: "dense" },
-              el(
-                "thead",
-                {},
-                el(
-                  "tr",
-                  {},
-                  ["Title", "Status", "Respondents", "Created", "Actions"].map((h) =>
-                    el("th", { scope: "col", class: h === "Respondents" ? "num" : null }, h),
-                  ),
-                ),
-              ),
-              el("tbody", {}, rows),
-            ),
+            denseTable(["Title", "Status", "Respondents", "Created", "Actions"], rows, ["Respondents"]),
           )
         : el("p", { class: "empty" }, "No polls yet."),
     ),
   );
+}
+
+/** A form in a panel, titled by its heading; the browser's own validation gives way to the api's. */
+function panelForm(titleId, title, ...children) {
+  return el(
+    "form",
+    { class: "panel", novalidate: true, "aria-labelledby": titleId },
+    el("h2", { id: titleId }, title),
+    ...children,
+  );
+}
+
+/** For admins: a button that opens a closed poll or closes an open one, through `act`. */
+function openCloseButton(poll, act, attributes, [openLabel, closeLabel]) {
+  if (!isAdmin()) return null;
+  const onclick = act(() => setOpen(poll, !poll.is_open));
+  return el("button", { type: "button", ...attributes, onclick }, poll.is_open ? closeLabel : openLabel);
+}
+
+/** A dense table: a header row of `columns` (those in `numeric` right-aligned) over `rows`. */
+function denseTable(columns, rows, numeric = []) {
+  const header = columns.map((h) => el("th", { scope: "col", class: numeric.includes(h) ? "num" : null }, h));
+  return el("table", { class: "dense" }, el("thead", {}, el("tr", {}, header)), el("tbody", {}, rows));
 }
 
 async function pollView(id) {
@@ -292,13 +294,7 @@ async function pollView(id) {
       el(
         "div",
         { class: "actions" },
-        isAdmin()
-          ? el(
-              "button",
-              { type: "button", onclick: act(() => setOpen(poll, !poll.is_open)) },
-              poll.is_open ? "Close poll" : "Open poll",
-            )
-          : null,
+        openCloseButton(poll, act, {}, ["Open poll", "Close poll"]),
         el(
           "a",
           { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" },
@@ -500,10 +496,9 @@ async function builderView() {
   description.addEventListener("input", () => errors.description.replaceChildren());
   split.addEventListener("change", () => errors.split_by.replaceChildren());
 
-  const form = el(
-    "form",
-    { class: "panel", novalidate: true, "aria-labelledby": "builder-title" },
-    el("h2", { id: "builder-title" }, "New poll"),
+  const form = panelForm(
+    "builder-title",
+    "New poll",
     el(
       "div",
       { class: "form-grid" },
@@ -583,73 +578,59 @@ async function accountsView(done) {
       showError(rowError, error);
     }
   };
-  const table = el(
-    "table",
-    { class: "dense" },
-    el(
-      "thead",
-      {},
+  const table = denseTable(
+    ["Email", "Name", "Role", "Status", "Last login", "Actions"],
+    accounts.map((account) =>
       el(
         "tr",
-        {},
-        ["Email", "Name", "Role", "Status", "Last login", "Actions"].map((h) => el("th", { scope: "col" }, h)),
-      ),
-    ),
-    el(
-      "tbody",
-      {},
-      accounts.map((account) =>
+        { dataset: { account: account.email } },
+        el("th", { scope: "row" }, account.email),
+        el("td", {}, account.name),
         el(
-          "tr",
-          { dataset: { account: account.email } },
-          el("th", { scope: "row" }, account.email),
-          el("td", {}, account.name),
+          "td",
+          {},
           el(
-            "td",
-            {},
-            el(
-              "select",
-              {
-                "aria-label": `Role of ${account.email}`,
-                onchange: (event) => patch(account, { role: event.target.value }),
-              },
-              ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)),
-            ),
+            "select",
+            {
+              "aria-label": `Role of ${account.email}`,
+              onchange: (event) => patch(account, { role: event.target.value }),
+            },
+            ["admin", "analyst"].map((role) => el("option", { value: role, selected: role === account.role }, role)),
           ),
-          el("td", {}, account.is_active ? "Active" : "Deactivated"),
-          el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
+        ),
+        el("td", {}, account.is_active ? "Active" : "Deactivated"),
+        el("td", {}, account.last_login_at ? dateTime(account.last_login_at) : "never"),
+        el(
+          "td",
+          {},
           el(
-            "td",
-            {},
+            "div",
+            { class: "actions" },
             el(
-              "div",
-              { class: "actions" },
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "small secondary",
-                  onclick: () => patch(account, { is_active: !account.is_active }),
+              "button",
+              {
+                type: "button",
+                class: "small secondary",
+                onclick: () => patch(account, { is_active: !account.is_active }),
+              },
+              account.is_active ? "Deactivate" : "Reactivate",
+            ),
+            el(
+              "button",
+              {
+                type: "button",
+                class: "small secondary",
+                onclick: async () => {
+                  const password = await passwordDialog(account);
+                  if (password !== null)
+                    await patch(
+                      account,
+                      { password },
+                      `New password set for ${account.email}; its sessions have ended.`,
+                    );
                 },
-                account.is_active ? "Deactivate" : "Reactivate",
-              ),
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "small secondary",
-                  onclick: async () => {
-                    const password = await passwordDialog(account);
-                    if (password !== null)
-                      await patch(
-                        account,
-                        { password },
-                        `New password set for ${account.email}; its sessions have ended.`,
-                      );
-                  },
-                },
-                "Set password",
-              ),
+              },
+              "Set password",
             ),
           ),
         ),
@@ -667,10 +648,9 @@ async function accountsView(done) {
     el("option", { value: "analyst" }, "analyst"),
     el("option", { value: "admin" }, "admin"),
   );
-  const form = el(
-    "form",
-    { class: "panel", novalidate: true, "aria-labelledby": "new-account-title" },
-    el("h2", { id: "new-account-title" }, "New account"),
+  const form = panelForm(
+    "new-account-title",
+    "New account",
     el(
       "div",
       { class: "form-grid" },

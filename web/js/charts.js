@@ -16,6 +16,11 @@ import {
   toCsv,
 } from "./common.js";
 
+/** A table row's estimate columns: weighted %, 95% CI low and high, n, n_eff. */
+function estimateCells(d) {
+  return [pctNumber(d.p), pctNumber(d.share.ci_low), pctNumber(d.share.ci_high), String(d.n), d.n_eff.toFixed(1)];
+}
+
 const INK = "#1b1f24";
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
 
@@ -109,15 +114,7 @@ export function distributionChart(cells, responses, width) {
     caption: "Weighted share of each response per group, with 95% confidence interval",
     header: ["Group", "Response", "Weighted %", "95% CI low", "95% CI high", "n", "n_eff"],
     numeric: [false, false, true, true, true, true, true],
-    rows: rows.map((d) => [
-      d.group,
-      d.response,
-      pctNumber(d.p),
-      pctNumber(d.share.ci_low),
-      pctNumber(d.share.ci_high),
-      String(d.n),
-      d.n_eff.toFixed(1),
-    ]),
+    rows: rows.map((d) => [d.group, d.response, ...estimateCells(d)]),
     small: rows.map((d) => d.small),
   };
   return { svg, table, groups, small: rows.some((d) => d.small) };
@@ -311,15 +308,7 @@ export function trendChart(cells, width) {
     caption: "Top-2 share per wave and group, with 95% confidence interval",
     header: ["Wave", "Group", "Top-2 weighted %", "95% CI low", "95% CI high", "n", "n_eff"],
     numeric: [true, false, true, true, true, true, true],
-    rows: rows.map((d) => [
-      String(d.wave),
-      d.group,
-      pctNumber(d.p),
-      pctNumber(d.share.ci_low),
-      pctNumber(d.share.ci_high),
-      String(d.n),
-      d.n_eff.toFixed(1),
-    ]),
+    rows: rows.map((d) => [String(d.wave), d.group, ...estimateCells(d)]),
     small: rows.map((d) => d.small),
   };
   return { svg, table, groups: groupNames, small: rows.some((d) => d.small) };
@@ -392,20 +381,19 @@ export function principlesChart(principles, width, onPick) {
         ],
         { stroke: "#999", strokeDasharray: "4 4", clip: true },
       ),
-      Plot.ruleY(rows, {
-        y: (d) => d.perf.share.p,
-        x1: (d) => d.imp.share.ci_low ?? d.imp.share.p,
-        x2: (d) => d.imp.share.ci_high ?? d.imp.share.p,
-        stroke: colorOf,
-        strokeOpacity: groupNames.length > 1 ? 0.3 : 0.55,
-      }),
-      Plot.ruleX(rows, {
-        x: (d) => d.imp.share.p,
-        y1: (d) => d.perf.share.ci_low ?? d.perf.share.p,
-        y2: (d) => d.perf.share.ci_high ?? d.perf.share.p,
-        stroke: colorOf,
-        strokeOpacity: groupNames.length > 1 ? 0.3 : 0.55,
-      }),
+      // 95% CI whiskers: importance across, performance up and down.
+      ...[
+        [Plot.ruleY, "x", "imp", "y", "perf"],
+        [Plot.ruleX, "y", "perf", "x", "imp"],
+      ].map(([rule, along, measure, at, other]) =>
+        rule(rows, {
+          [at]: (d) => d[other].share.p,
+          [`${along}1`]: (d) => d[measure].share.ci_low ?? d[measure].share.p,
+          [`${along}2`]: (d) => d[measure].share.ci_high ?? d[measure].share.p,
+          stroke: colorOf,
+          strokeOpacity: groupNames.length > 1 ? 0.3 : 0.55,
+        }),
+      ),
       Plot.dot(rows, {
         x: (d) => d.imp.share.p,
         y: (d) => d.perf.share.p,

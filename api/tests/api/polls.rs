@@ -57,16 +57,16 @@ async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{poll}");
     let id = poll["id"].as_i64().unwrap();
-    let (status, _) = send(
-        app,
-        reqwest::Method::PATCH,
-        &format!("/api/admin/polls/{id}"),
-        Some(admin),
-        Some(json!({"is_open": true})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    set_open(app, admin, id, true).await;
     (id, poll["slug"].as_str().unwrap().to_owned())
+}
+
+/// Opens or closes a poll as `admin`; it must succeed.
+async fn set_open(app: &TestApp, admin: &str, id: i64, is_open: bool) {
+    let path = format!("/api/admin/polls/{id}");
+    let (status, body) =
+        send(app, reqwest::Method::PATCH, &path, Some(admin), Some(json!({ "is_open": is_open }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
@@ -173,14 +173,7 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     let (status, _) = vote(&app, &slug, "short", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/admin/polls/{id}"),
-        Some(&staff.admin),
-        Some(json!({"is_open": false})),
-    )
-    .await;
+    set_open(&app, &staff.admin, id, false).await;
     let (status, error) = vote(&app, &slug, "token-late-1", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     let (status, _) =
@@ -234,14 +227,7 @@ async fn the_stream_sends_a_snapshot_then_updates_then_closed() {
 
     vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}])).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/admin/polls/{id}"),
-        Some(&staff.admin),
-        Some(json!({"is_open": false})),
-    )
-    .await;
+    set_open(&app, &staff.admin, id, false).await;
 
     let events = reader.await.unwrap();
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
@@ -392,14 +378,7 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     futures_util::future::join_all(votes).await;
     vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}])).await; // repeat: no change
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    send(
-        &app,
-        reqwest::Method::PATCH,
-        &format!("/api/admin/polls/{id}"),
-        Some(&staff.admin),
-        Some(json!({"is_open": false})),
-    )
-    .await;
+    set_open(&app, &staff.admin, id, false).await;
 
     let events = reader.await.unwrap();
     let (_, from_database) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;

@@ -25,6 +25,18 @@ fn arg(i: usize, default: u64) -> u64 {
     std::env::args().nth(i).and_then(|a| a.parse().ok()).unwrap_or(default)
 }
 
+/// Opens or closes the poll at `admin_poll` (its admin URL).
+async fn set_open(client: &reqwest::Client, admin_poll: &str, cookie: &str, is_open: bool) -> Result<(), Error> {
+    client
+        .patch(admin_poll)
+        .header("cookie", cookie)
+        .json(&json!({ "is_open": is_open }))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
 /// One update seen by one subscriber: when, and how many respondents it counted.
 #[derive(Clone, Copy)]
 struct Seen {
@@ -109,13 +121,7 @@ async fn main() -> Result<(), Error> {
         .await?;
     let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
     let admin_poll = format!("{base}/api/admin/polls/{id}");
-    client
-        .patch(&admin_poll)
-        .header("cookie", &cookie)
-        .json(&json!({"is_open": true}))
-        .send()
-        .await?
-        .error_for_status()?;
+    set_open(&client, &admin_poll, &cookie, true).await?;
 
     // Subscribers, each its own connection.
     let ready = Arc::new(tokio::sync::Barrier::new(subscribers + 1));
@@ -149,13 +155,7 @@ async fn main() -> Result<(), Error> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    client
-        .patch(&admin_poll)
-        .header("cookie", &cookie)
-        .json(&json!({"is_open": false}))
-        .send()
-        .await?
-        .error_for_status()?;
+    set_open(&client, &admin_poll, &cookie, false).await?;
     let mut seen_by = Vec::new();
     let mut last_totals = Vec::new();
     for reader in readers {
@@ -191,13 +191,7 @@ async fn main() -> Result<(), Error> {
     let all_last_equal = last_totals.iter().all(|&t| t == stored);
 
     // Most votes/s: 64 voters in a closed loop for 10 s, on a fresh open poll.
-    client
-        .patch(&admin_poll)
-        .header("cookie", &cookie)
-        .json(&json!({"is_open": true}))
-        .send()
-        .await?
-        .error_for_status()?;
+    set_open(&client, &admin_poll, &cookie, true).await?;
     let until = Instant::now() + Duration::from_secs(10);
     let counted = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut voters = Vec::new();
