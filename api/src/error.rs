@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
@@ -32,6 +32,28 @@ pub enum AppError {
     Internal(String),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
+}
+
+/// Whether a database error means the database cannot be reached or is restarting (503: try
+/// again), rather than a fault in the request or the server.
+pub fn is_unavailable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::Protocol(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed => true,
+            // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.
+            Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// A role read from the database that this build does not know: the schema's CHECK and
@@ -87,6 +109,7 @@ impl AppError {
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -99,6 +122,9 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
             match self {
                 AppError::Unavailable(ref m) => m.clone(),
+                AppError::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                    "the database is unavailable; try again shortly".to_owned()
+                }
                 _ => "internal server error".to_owned(),
             }
         } else {

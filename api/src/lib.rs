@@ -32,6 +32,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub surveys: Arc<SurveyCache>,
     pub live: Arc<polls::live::LivePolls>,
+    /// What ballots need to know about their polls, kept current by the announcements.
+    pub poll_states: Arc<polls::poll_states::PollStates>,
+    /// Ballots on their way to the database, committed in batches.
+    pub ballots: polls::ballot_writer::BallotWriter,
     /// Notifications from PostgreSQL, for every part that reacts to changes made elsewhere.
     pub db_events: broadcast::Sender<DbEvent>,
 }
@@ -51,7 +55,10 @@ impl AppState {
         warm_up(surveys.clone(), db.clone());
         let live = Arc::new(polls::live::LivePolls::default());
         polls::live::spawn(live.clone(), db.clone(), surveys.clone(), db_events.subscribe());
-        Self { settings: Arc::new(settings), db, surveys, live, db_events }
+        let poll_states = Arc::new(polls::poll_states::PollStates::default());
+        polls::poll_states::follow(poll_states.clone(), db_events.subscribe());
+        let ballots = polls::ballot_writer::BallotWriter::spawn(db.clone(), poll_states.clone());
+        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events }
     }
 }
 

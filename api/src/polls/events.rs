@@ -1,19 +1,22 @@
 //! What happens to a poll, announced on one PostgreSQL channel so that every api process hears
 //! it. [`PollEvent`] owns the announcement text: nothing else writes or reads it.
 //!
-//! Payload: `<poll id> open|closed|deleted`, or
-//! `<poll id> vote <respondent id> <split answer or -1> <var_name>:<index>,…` (var names are
-//! identifiers, so the separators cannot occur in them).
+//! Payloads (NOTIFY allows 8,000 bytes; a batch's ballots are split to fit):
+//! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`;
+//! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<split answer or ->/<choices>`,
+//!   choices the response index per poll question in the poll's order, `-` where unanswered,
+//!   comma-separated: `12 votes 301/2/2,0;302/-/-,3`.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use super::model::Answer;
-
 /// The PostgreSQL channel poll events are announced on.
 pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
+
+/// NOTIFY's payload limit is 8,000 bytes; stay clear of it.
+const MAX_PAYLOAD: usize = 7_900;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollEvent {
@@ -26,10 +29,11 @@ pub enum PollEvent {
     Deleted {
         poll_id: i32,
     },
-    /// A ballot was committed; it travels with the event, so watchers add it without reading it back.
+    /// Ballots were committed; they travel with the event, so watchers add them without reading
+    /// them back.
     Voted {
         poll_id: i32,
-        ballot: RecordedBallot,
+        ballots: Vec<RecordedBallot>,
     },
 }
 
@@ -39,7 +43,31 @@ pub struct RecordedBallot {
     pub respondent_id: i64,
     /// The respondent's answer to the poll's split question, if it has one.
     pub split_index: Option<i16>,
-    pub answers: Vec<Answer>,
+    /// Per poll question, in the poll's order: the chosen response index, if answered.
+    pub choices: Vec<Option<i16>>,
+}
+
+impl RecordedBallot {
+    fn write_to(&self, out: &mut String) {
+        let _ = write!(out, "{}/", self.respondent_id);
+        write_choice(out, self.split_index);
+        out.push('/');
+        for (i, choice) in self.choices.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_choice(out, *choice);
+        }
+    }
+}
+
+fn write_choice(out: &mut String, choice: Option<i16>) {
+    match choice {
+        Some(index) => {
+            let _ = write!(out, "{index}");
+        }
+        None => out.push('-'),
+    }
 }
 
 impl PollEvent {
@@ -52,19 +80,54 @@ impl PollEvent {
         }
     }
 
+    /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit.
+    pub fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
+        let prefix = format!("{poll_id} votes ").len();
+        let (mut events, mut chunk, mut size) = (Vec::new(), Vec::new(), prefix);
+        let mut text = String::new();
+        for ballot in ballots {
+            text.clear();
+            ballot.write_to(&mut text);
+            if !chunk.is_empty() && size + 1 + text.len() > MAX_PAYLOAD {
+                events.push(PollEvent::Voted { poll_id, ballots: std::mem::take(&mut chunk) });
+                size = prefix;
+            }
+            size += text.len() + 1;
+            chunk.push(ballot);
+        }
+        if !chunk.is_empty() {
+            events.push(PollEvent::Voted { poll_id, ballots: chunk });
+        }
+        events
+    }
+
     /// Queues the announcement; PostgreSQL sends it when the surrounding transaction commits.
     ///
     /// # Errors
     /// Database failure.
     pub async fn announce<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
-        // NOTIFY has no query-builder form; pg_notify takes the payload as a bound parameter.
+        Self::announce_all(db, vec![self.to_string()]).await
+    }
+
+    /// Queues several announcements with one statement.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn announce_all<C: ConnectionTrait>(db: &C, payloads: Vec<String>) -> Result<(), DbErr> {
+        // NOTIFY has no query-builder form; pg_notify takes the payloads as a bound array.
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [POLL_EVENTS_CHANNEL.into(), self.to_string().into()],
+            "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+            [POLL_EVENTS_CHANNEL.into(), payloads.into()],
         ))
         .await?;
         Ok(())
+    }
+
+    /// Whether `payload` announces votes, without reading them (most announcements do, and
+    /// some listeners care only about the others).
+    pub fn announces_votes(payload: &str) -> bool {
+        payload.split(' ').nth(1) == Some("votes")
     }
 }
 
@@ -74,13 +137,15 @@ impl fmt::Display for PollEvent {
             PollEvent::Opened { poll_id } => write!(f, "{poll_id} open"),
             PollEvent::Closed { poll_id } => write!(f, "{poll_id} closed"),
             PollEvent::Deleted { poll_id } => write!(f, "{poll_id} deleted"),
-            PollEvent::Voted { poll_id, ballot } => {
-                write!(f, "{poll_id} vote {} {} ", ballot.respondent_id, ballot.split_index.unwrap_or(-1))?;
-                for (i, answer) in ballot.answers.iter().enumerate() {
-                    let separator = if i == 0 { "" } else { "," };
-                    write!(f, "{separator}{}:{}", answer.var_name, answer.response_index)?;
+            PollEvent::Voted { poll_id, ballots } => {
+                let mut text = format!("{poll_id} votes ");
+                for (i, ballot) in ballots.iter().enumerate() {
+                    if i > 0 {
+                        text.push(';');
+                    }
+                    ballot.write_to(&mut text);
                 }
-                Ok(())
+                f.write_str(&text)
             }
         }
     }
@@ -99,6 +164,18 @@ impl FromStr for PollEvent {
     }
 }
 
+fn parse_choice(text: &str) -> Option<Option<i16>> {
+    if text == "-" { Some(None) } else { text.parse().ok().map(Some) }
+}
+
+fn parse_ballot(text: &str) -> Option<RecordedBallot> {
+    let mut fields = text.split('/');
+    let respondent_id = fields.next()?.parse().ok()?;
+    let split_index = parse_choice(fields.next()?)?;
+    let choices = fields.next()?.split(',').map(parse_choice).collect::<Option<Vec<_>>>()?;
+    fields.next().is_none().then_some(RecordedBallot { respondent_id, split_index, choices })
+}
+
 fn parse(payload: &str) -> Option<PollEvent> {
     let mut parts = payload.split(' ');
     let poll_id = parts.next()?.parse().ok()?;
@@ -106,19 +183,9 @@ fn parse(payload: &str) -> Option<PollEvent> {
         "open" => PollEvent::Opened { poll_id },
         "closed" => PollEvent::Closed { poll_id },
         "deleted" => PollEvent::Deleted { poll_id },
-        "vote" => {
-            let respondent_id = parts.next()?.parse().ok()?;
-            let split_index = parts.next()?.parse::<i16>().ok()?;
-            let answers = parts
-                .next()?
-                .split(',')
-                .map(|pair| {
-                    let (var_name, index) = pair.split_once(':')?;
-                    Some(Answer { var_name: var_name.to_owned(), response_index: index.parse().ok()? })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            let split_index = (split_index >= 0).then_some(split_index);
-            PollEvent::Voted { poll_id, ballot: RecordedBallot { respondent_id, split_index, answers } }
+        "votes" => {
+            let ballots = parts.next()?.split(';').map(parse_ballot).collect::<Option<Vec<_>>>()?;
+            PollEvent::Voted { poll_id, ballots }
         }
         _ => return None,
     };
@@ -129,8 +196,8 @@ fn parse(payload: &str) -> Option<PollEvent> {
 mod tests {
     use super::*;
 
-    fn answer(var_name: &str, response_index: i16) -> Answer {
-        Answer { var_name: var_name.to_owned(), response_index }
+    fn ballot(respondent_id: i64, split_index: Option<i16>, choices: &[Option<i16>]) -> RecordedBallot {
+        RecordedBallot { respondent_id, split_index, choices: choices.to_vec() }
     }
 
     #[test]
@@ -141,16 +208,12 @@ mod tests {
             PollEvent::Deleted { poll_id: 2_147_483_647 },
             PollEvent::Voted {
                 poll_id: 3,
-                ballot: RecordedBallot {
-                    respondent_id: 9_000_000_001,
-                    split_index: Some(2),
-                    answers: vec![answer("pid3", 2), answer("perf_judicial_ind", 0)],
-                },
+                ballots: vec![
+                    ballot(9_000_000_001, Some(2), &[Some(2), Some(0)]),
+                    ballot(9_000_000_002, None, &[None, Some(3)]),
+                ],
             },
-            PollEvent::Voted {
-                poll_id: 3,
-                ballot: RecordedBallot { respondent_id: 1, split_index: None, answers: vec![answer("q", 4)] },
-            },
+            PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, None, &[Some(4)])] },
         ];
         for event in events {
             let text = event.to_string();
@@ -160,16 +223,33 @@ mod tests {
 
     #[test]
     fn the_text_format_is_stable() {
-        let vote = PollEvent::Voted {
-            poll_id: 3,
-            ballot: RecordedBallot {
-                respondent_id: 11,
-                split_index: None,
-                answers: vec![answer("a", 1), answer("b", 0)],
-            },
+        let votes = PollEvent::Voted {
+            poll_id: 12,
+            ballots: vec![ballot(301, Some(2), &[Some(2), Some(0)]), ballot(302, None, &[None, Some(3)])],
         };
-        assert_eq!(vote.to_string(), "3 vote 11 -1 a:1,b:0");
+        assert_eq!(votes.to_string(), "12 votes 301/2/2,0;302/-/-,3");
         assert_eq!(PollEvent::Closed { poll_id: 4 }.to_string(), "4 closed");
+        assert!(PollEvent::announces_votes("12 votes 301/2/2,0"));
+        assert!(!PollEvent::announces_votes("12 closed"));
+    }
+
+    #[test]
+    fn many_ballots_are_split_into_payloads_notify_accepts() {
+        let ballots: Vec<RecordedBallot> =
+            (0..5_000).map(|i| ballot(1_000_000_000 + i, Some(1), &[Some(1), Some(3), None, Some(0)])).collect();
+        let events = PollEvent::votes(42, ballots.clone());
+        assert!(events.len() > 1);
+        let mut back = Vec::new();
+        for event in events {
+            let text = event.to_string();
+            assert!(text.len() <= MAX_PAYLOAD, "{} bytes", text.len());
+            let PollEvent::Voted { poll_id: 42, ballots } = text.parse::<PollEvent>().unwrap() else {
+                panic!("{text}")
+            };
+            back.extend(ballots);
+        }
+        assert_eq!(back, ballots);
+        assert!(PollEvent::votes(42, Vec::new()).is_empty());
     }
 
     #[test]
@@ -180,10 +260,12 @@ mod tests {
             "3",
             "3 opened",
             "3 open extra",
-            "3 vote 1 -1",
-            "3 vote 1 -1 a",
-            "3 vote 1 -1 a:x",
-            "3 vote a -1 q:1",
+            "3 votes",
+            "3 votes 1/-",
+            "3 votes 1/-/x",
+            "3 votes a/-/1",
+            "3 votes 1/-/1;",
+            "3 votes 1/-/1/2",
         ] {
             assert!(bad.parse::<PollEvent>().is_err(), "{bad}");
         }

@@ -175,14 +175,20 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 }
             }
         }
-        PollEvent::Voted { ballot, .. } => {
-            // A freshly loaded tally already holds this ballot (it was committed before the
-            // announcement); `add` then skips it by its respondent id.
+        PollEvent::Voted { ballots, .. } => {
+            // A freshly loaded tally already holds these ballots (they were committed before the
+            // announcement); `add` then skips them by their respondent ids.
             let state = ensure_tally(db, surveys, &poll, poll_id, false).await;
             if state == TallyState::Missing {
                 return;
             }
-            let added = poll.tally.lock().await.as_mut().is_some_and(|t| t.add(&ballot));
+            let added = poll.tally.lock().await.as_mut().is_some_and(|t| {
+                let mut added = false;
+                for ballot in &ballots {
+                    added |= t.add(ballot);
+                }
+                added
+            });
             if added || state == TallyState::Loaded {
                 schedule_update(poll);
             }

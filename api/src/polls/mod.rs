@@ -9,16 +9,19 @@
 //! - `validation`: what a poll and a ballot must satisfy;
 //! - `views`: polls as staff and participants see them;
 //! - `service`: creating, listing, opening, closing, deleting;
-//! - `ballots`: taking a vote;
+//! - `ballots`: taking a vote; `poll_states`: what a ballot needs, in memory; `ballot_writer`:
+//!   ballots committed in batches;
 //! - `events`: the announcement every process hears;
 //! - `results`, `tally`, `live`: results from the database, kept current, streamed;
 //! - `export`: raw responses as CSV.
 
+pub mod ballot_writer;
 pub mod ballots;
 pub mod events;
 pub mod export;
 pub mod live;
 pub mod model;
+pub mod poll_states;
 pub mod repository;
 pub mod results;
 pub mod service;

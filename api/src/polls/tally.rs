@@ -16,7 +16,6 @@ pub struct LiveTally {
     pub results: PollResults,
     /// Respondents already counted: an announcement may repeat what a fresh load already read.
     counted: HashSet<i64>,
-    question_of: HashMap<String, usize>,
     /// Per question: catalog response index → position among the offered responses.
     offered_position: Vec<HashMap<i16, usize>>,
     /// Split question's response index → group position.
@@ -36,11 +35,10 @@ impl LiveTally {
         let counted = repository::respondent_ids(&txn, poll_id).await?;
         txn.commit().await?;
         let group_of = SplitGroups::of_poll(&snapshot, &poll).of_response;
-        let question_of = poll.questions.iter().enumerate().map(|(i, q)| (q.var_name.clone(), i)).collect();
         let offered_position =
             poll.questions.iter().map(|q| q.offered.iter().enumerate().map(|(p, &k)| (k, p)).collect()).collect();
         let results = assemble(db, &snapshot, &poll, counts).await?;
-        Ok(Self { results, counted, question_of, offered_position, group_of })
+        Ok(Self { results, counted, offered_position, group_of })
     }
 
     /// Adds a ballot unless its respondent is already counted; says whether it changed anything.
@@ -50,10 +48,10 @@ impl LiveTally {
         }
         self.results.respondents += 1;
         let group = ballot.split_index.and_then(|k| self.group_of.get(&k).copied());
-        for answer in &ballot.answers {
-            let Some(&q) = self.question_of.get(&answer.var_name) else { continue };
-            let Some(&position) = self.offered_position[q].get(&answer.response_index) else { continue };
-            let question = &mut self.results.questions[q];
+        for (q, choice) in ballot.choices.iter().enumerate() {
+            let Some(index) = choice else { continue };
+            let Some(&position) = self.offered_position.get(q).and_then(|o| o.get(index)) else { continue };
+            let Some(question) = self.results.questions.get_mut(q) else { continue };
             question.overall.add_one(position);
             if let Some(group) = group.and_then(|g| question.groups.get_mut(g)) {
                 group.tally.add_one(position);

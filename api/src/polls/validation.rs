@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::model::{Answer, NewPoll};
-use super::repository::{OfferedQuestion, PollRecord};
+use super::repository::OfferedQuestion;
 use crate::AppError;
 use crate::surveys::snapshot::SurveySnapshot;
 
@@ -65,32 +65,34 @@ pub fn client_token(token: &str) -> Result<&str, AppError> {
     Ok(token)
 }
 
-/// Checks a ballot's answers against the poll's questions and offered responses.
+/// Checks a ballot's answers against the poll's questions and offered responses; returns the
+/// choice for each question, in the poll's order.
 ///
 /// # Errors
 /// No answers, a question not in the poll or answered twice, a response not offered.
-pub fn answers(poll: &PollRecord, answers: &[Answer]) -> Result<(), AppError> {
+pub fn choices(questions: &[OfferedQuestion], answers: &[Answer]) -> Result<Vec<Option<i16>>, AppError> {
     if answers.is_empty() {
         return Err(AppError::invalid_field("answers", "answer at least one question"));
     }
-    let mut answered = HashSet::new();
+    let mut choices = vec![None; questions.len()];
     for (i, answer) in answers.iter().enumerate() {
         let field = format!("answers[{i}].var_name");
-        let Some(question) = poll.question(&answer.var_name) else {
+        let Some(position) = questions.iter().position(|q| q.var_name == answer.var_name) else {
             return Err(AppError::invalid_field(
                 field,
                 format!("'{}' is not a question of this poll", answer.var_name),
             ));
         };
-        if !answered.insert(answer.var_name.as_str()) {
+        if choices[position].is_some() {
             return Err(AppError::invalid_field(field, format!("'{}' is answered twice", answer.var_name)));
         }
-        if !question.offered.contains(&answer.response_index) {
+        if !questions[position].offered.contains(&answer.response_index) {
             return Err(AppError::invalid_field(
                 format!("answers[{i}].response_index"),
                 format!("response {} is not offered for '{}'", answer.response_index, answer.var_name),
             ));
         }
+        choices[position] = Some(answer.response_index);
     }
-    Ok(())
+    Ok(choices)
 }

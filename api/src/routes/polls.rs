@@ -9,7 +9,8 @@ use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
-use crate::polls::ballots::{self, BallotOutcome};
+use crate::polls::ballot_writer::BallotOutcome;
+use crate::polls::ballots;
 use crate::polls::live;
 use crate::polls::model::{Ballot, BallotReceipt, PollResults, PublicPoll};
 use crate::polls::repository::PollKey;
@@ -41,7 +42,7 @@ async fn submit(
     Path(slug): Path<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
-    let (receipt, outcome) = ballots::vote(&state.db, &slug, ballot).await?;
+    let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
         BallotOutcome::AlreadyRecorded => StatusCode::OK,
