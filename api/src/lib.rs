@@ -15,6 +15,7 @@ pub mod surveys;
 pub mod telemetry;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
@@ -114,6 +115,7 @@ impl Application {
     /// # Errors
     /// Bad database, failed migration, or the address cannot be bound.
     pub async fn build(settings: Settings) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        startup::raise_open_file_limit();
         let db = startup::connect(&settings).await?;
         if settings.migrate_on_start {
             startup::migrate(&db).await?;
@@ -130,29 +132,61 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
     ///
+    /// HTTP/1.1 only, one small task per connection: axum's own `serve` negotiates HTTP/2 as
+    /// well, and its per-connection state cost ~45 KB even for an idle socket, which a hall of
+    /// phones and screens multiplies. Behind a proxy HTTP/1.1 is what arrives anyway.
+    ///
     /// # Errors
-    /// The server fails.
+    /// The socket has no local address.
     pub async fn serve(self) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
         tracing::info!(address = %self.address()?, "serving");
-        // No Nagle: a response written in pieces (headers, then a streamed file or SSE events)
-        // would otherwise wait for the peer's delayed ACK, ~40 ms a time.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
+        let router = app(self.state.clone());
+        let connections = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+        let mut shutdown = std::pin::pin!(shutdown_signal());
+        loop {
+            let stream = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, most likely: wait for some to be freed.
+                        tracing::warn!(error = %e, "could not accept a connection");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            // No Nagle: a response written in pieces (headers, then a streamed file or SSE
+            // events) would otherwise wait for the peer's delayed ACK, ~40 ms a time.
+            if let Err(e) = stream.set_nodelay(true) {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
-        });
-        // Live-result streams never finish by themselves: end them at shutdown, or the graceful
-        // shutdown would wait for every watcher to leave. Their browsers reconnect elsewhere.
-        let live = Arc::clone(&self.state.live);
-        let shutdown = async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: ending live result streams");
-            live.close_all();
-        };
-        axum::serve(listener, app(self.state)).with_graceful_shutdown(shutdown).await
+            let service = hyper_util::service::TowerToHyperService::new(router.clone());
+            let connection = connections.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        // Live-result streams never finish by themselves: end them, or the graceful shutdown
+        // would wait for every watcher to leave. Their browsers reconnect elsewhere.
+        tracing::info!("shutting down: ending live result streams, finishing requests in flight");
+        self.state.live.close_all();
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.shutdown()).await.is_err() {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
+        }
+        Ok(())
     }
 }
+
+/// How long shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's headers (slow clients hold sockets open).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

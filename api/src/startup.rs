@@ -25,6 +25,15 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Raises this process's open-file limit to the most it may have: every live-results watcher
+/// holds a socket, and an audience of thousands needs more than the usual 1,024.
+pub fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files allowed (live-results watchers each hold one)"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit; watchers beyond it will be refused"),
+    }
+}
+
 /// Applies pending migrations. Several processes may start together behind a load balancer: a
 /// transaction-scoped advisory lock lets one migrate while the others wait, then find nothing to do.
 ///

@@ -18,7 +18,9 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
-use super::repository::{self, PollKey};
+use super::model::PollResults;
+use super::poll_states::PollStates;
+use super::repository::PollKey;
 use super::results::results;
 use super::tally::LiveTally;
 use crate::AppError;
@@ -27,6 +29,9 @@ use crate::surveys::cache::SurveyCache;
 
 /// Votes arriving within this window share one broadcast.
 const COALESCE: Duration = Duration::from_millis(20);
+
+/// The longest a broadcast waits for watchers to take the previous one.
+const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 
 /// A Server-Sent Events frame, formatted once and shared by every watcher (no copy per watcher).
 #[derive(Debug, Clone)]
@@ -150,6 +155,13 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
     }
     tokio::spawn(async move {
         tokio::time::sleep(COALESCE).await;
+        // The frame rate follows the audience: while watchers are still taking the previous
+        // frame (thousands of sockets to write), wait for them — up to a bound, so one stalled
+        // client cannot hold everyone back — rather than queue frames faster than they go out.
+        let deadline = tokio::time::Instant::now() + MAX_DRAIN_WAIT;
+        while !poll.sender.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         poll.broadcast_pending.store(false, Ordering::Release);
         send_results(&poll, false).await;
     });
@@ -227,6 +239,27 @@ pub fn spawn(
     });
 }
 
+/// The poll's results as JSON: from the tally that live updates keep (loading it if needed), so
+/// that a crowd of watchers arriving at once costs one read of the database, not one each.
+async fn current_results(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    live: &LivePolls,
+    poll_id: i32,
+) -> Result<String, AppError> {
+    fn render(results: &PollResults) -> Result<String, AppError> {
+        serde_json::to_string(results).map_err(|e| AppError::Internal(e.to_string()))
+    }
+    if let Some(poll) = live.watched(poll_id) {
+        ensure_tally(db, surveys, &poll, poll_id, false).await;
+        if let Some(tally) = poll.tally.lock().await.as_ref() {
+            return render(&tally.results);
+        }
+    }
+    // No tally (the poll is gone, or the database failed): the database answers, or says why.
+    render(&results(db, surveys, PollKey::Id(poll_id)).await?)
+}
+
 /// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with
 /// a `: heartbeat` comment in every silence of `heartbeat`; it ends when the poll is deleted or
 /// the server shuts down.
@@ -237,15 +270,14 @@ pub async fn results_stream(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
+    states: &PollStates,
     slug: &str,
     heartbeat: Duration,
 ) -> Result<Body, AppError> {
-    let poll = repository::find(db, PollKey::Slug(slug)).await?;
+    let poll_id = states.get(db, slug).await?.id;
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
-    let receiver = live.subscribe(poll.poll.id);
-    let snapshot = serde_json::to_string(&results(db, surveys, PollKey::Id(poll.poll.id)).await?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let first = sse_frame("snapshot", &snapshot);
+    let receiver = live.subscribe(poll_id);
+    let first = sse_frame("snapshot", &current_results(db, surveys, live, poll_id).await?);
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
     let events = futures_util::stream::unfold((Some(first), Some(receiver)), |(first, receiver)| async move {
         if let Some(frame) = first {

@@ -68,8 +68,15 @@ async fn get_results(State(state): State<AppState>, Path(slug): Path<String>) ->
         (status = 404, body = ErrorBody),
     ))]
 async fn stream_results(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let body =
-        live::results_stream(&state.db, &state.surveys, &state.live, &slug, state.settings.sse_heartbeat).await?;
+    let body = live::results_stream(
+        &state.db,
+        &state.surveys,
+        &state.live,
+        &state.poll_states,
+        &slug,
+        state.settings.sse_heartbeat,
+    )
+    .await?;
     let headers = [
         (header::CONTENT_TYPE, "text/event-stream"),
         (header::CACHE_CONTROL, "no-cache"),
