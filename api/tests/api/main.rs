@@ -1,6 +1,7 @@
 //! The api over real HTTP against a real PostgreSQL database of its own per test.
 
 mod auth;
+mod ballots;
 mod health;
 mod helpers;
 mod openapi;

@@ -7,18 +7,18 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create_account, session_cookie, settings_for, spawn_app, spawn_app_with};
 
-struct Staff {
-    admin: String,
-    analyst: String,
+pub(crate) struct Staff {
+    pub(crate) admin: String,
+    pub(crate) analyst: String,
 }
 
-async fn staff(app: &TestApp) -> Staff {
+pub(crate) async fn staff(app: &TestApp) -> Staff {
     create_account(app, "admin@test.org", Role::Admin).await;
     create_account(app, "analyst@test.org", Role::Analyst).await;
     Staff { admin: session_cookie(app, "admin@test.org").await, analyst: session_cookie(app, "analyst@test.org").await }
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -39,7 +39,7 @@ async fn send(
 }
 
 /// An open poll on pid3 (split) and perf_judicial_ind offering three responses.
-async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
+pub(crate) async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
     let (status, poll) = send(
         app,
         reqwest::Method::POST,
@@ -62,14 +62,14 @@ async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
 }
 
 /// Opens or closes a poll as `admin`; it must succeed.
-async fn set_open(app: &TestApp, admin: &str, id: i64, is_open: bool) {
+pub(crate) async fn set_open(app: &TestApp, admin: &str, id: i64, is_open: bool) {
     let path = format!("/api/admin/polls/{id}");
     let (status, body) =
         send(app, reqwest::Method::PATCH, &path, Some(admin), Some(json!({ "is_open": is_open }))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
+pub(crate) async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
     send(
         app,
         reqwest::Method::POST,

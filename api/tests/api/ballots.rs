@@ -1,0 +1,156 @@
+//! The ballot path under concurrency: batches, repeated tokens, closes, other api processes.
+
+use std::net::SocketAddr;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, settings_for, spawn_app};
+use crate::polls::{open_poll, send, set_open, staff, vote};
+
+/// A second api process on the same database.
+async fn second_process(app: &TestApp) -> SocketAddr {
+    let other = api::Application::build(settings_for(&app.db)).await.expect("second process");
+    let address = other.address().expect("address");
+    tokio::spawn(other.serve());
+    address
+}
+
+async fn vote_at(app: &TestApp, address: SocketAddr, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(format!("http://{address}/api/polls/{slug}/responses"))
+        .json(&json!({"client_token": token, "answers": answers}))
+        .send()
+        .await
+        .expect("vote");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A ballot answering both questions of `open_poll`'s poll.
+fn ballot(i: usize) -> Value {
+    let judicial = [3, 2, 0][i % 3];
+    json!([{"var_name": "pid3", "response_index": i % 4}, {"var_name": "perf_judicial_ind", "response_index": judicial}])
+}
+
+async fn stored_respondents(app: &TestApp, slug: &str) -> i64 {
+    let (_, results) = send(app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    results["respondents"].as_i64().expect("respondents")
+}
+
+fn one_created_one_repeated(a: &(StatusCode, Value), b: &(StatusCode, Value)) {
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CREATED], "{a:?} {b:?}");
+    assert_eq!(a.1["respondent_id"], b.1["respondent_id"]);
+}
+
+#[tokio::test]
+async fn a_double_tap_racing_itself_counts_once() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    for round in 0..20 {
+        let token = format!("double-tap-{round:02}");
+        let (a, b) = tokio::join!(vote(&app, &slug, &token, ballot(round)), vote(&app, &slug, &token, ballot(round)));
+        one_created_one_repeated(&a, &b);
+    }
+    assert_eq!(stored_respondents(&app, &slug).await, 20);
+}
+
+#[tokio::test]
+async fn the_same_token_on_two_processes_counts_once() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let other = second_process(&app).await;
+    for round in 0..20 {
+        let token = format!("two-processes-{round:02}");
+        let (a, b) =
+            tokio::join!(vote(&app, &slug, &token, ballot(round)), vote_at(&app, other, &slug, &token, ballot(round)));
+        one_created_one_repeated(&a, &b);
+    }
+    assert_eq!(stored_respondents(&app, &slug).await, 20);
+}
+
+#[tokio::test]
+async fn a_close_racing_a_burst_counts_exactly_the_ballots_it_acknowledged() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    let other = second_process(&app).await;
+    // Both processes know the poll as open before the burst.
+    assert_eq!(vote_at(&app, other, &slug, "warm-up-token", ballot(0)).await.0, StatusCode::CREATED);
+
+    let burst = (0..300).map(|i| {
+        let (app, slug) = (&app, &slug);
+        async move {
+            let token = format!("burst-{i:04}");
+            if i % 2 == 0 {
+                vote(app, slug, &token, ballot(i)).await
+            } else {
+                vote_at(app, other, slug, &token, ballot(i)).await
+            }
+        }
+    });
+    let close = async {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        set_open(&app, &staff.admin, id, false).await;
+    };
+    let (replies, ()) = tokio::join!(futures_util::future::join_all(burst), close);
+    let accepted = replies.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    for (status, body) in &replies {
+        assert!([StatusCode::CREATED, StatusCode::CONFLICT].contains(status), "{status} {body}");
+    }
+    assert_eq!(stored_respondents(&app, &slug).await, 1 + accepted as i64, "stored = acknowledged");
+
+    // Once the close has committed, no process counts a new ballot, however fresh its memory.
+    for i in 0..20 {
+        let token = format!("after-close-{i:02}");
+        let (status, body) = vote_at(&app, other, &slug, &token, ballot(i)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    }
+    assert_eq!(stored_respondents(&app, &slug).await, 1 + accepted as i64);
+}
+
+#[tokio::test]
+async fn invalid_ballots_in_a_burst_get_their_422_and_the_others_commit() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let invalid = [
+        (json!([{"var_name": "nope", "response_index": 0}]), "answers[0].var_name"),
+        (json!([{"var_name": "perf_judicial_ind", "response_index": 1}]), "answers[0].response_index"),
+        (
+            json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "pid3", "response_index": 1}]),
+            "answers[1].var_name",
+        ),
+    ];
+    let votes = (0..60).map(|i| {
+        let (app, slug, invalid) = (&app, &slug, &invalid);
+        async move {
+            let token = format!("mixed-{i:03}");
+            match i % 20 {
+                k @ 0..3 => (Some(invalid[k].1), vote(app, slug, &token, invalid[k].0.clone()).await),
+                _ => (None, vote(app, slug, &token, ballot(i)).await),
+            }
+        }
+    });
+    let replies = futures_util::future::join_all(votes).await;
+    let mut valid = 0;
+    for (field, (status, body)) in &replies {
+        match field {
+            Some(field) => {
+                assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+                assert_eq!(body["error"]["field"], *field);
+            }
+            None => {
+                assert_eq!(*status, StatusCode::CREATED, "{body}");
+                valid += 1;
+            }
+        }
+    }
+    assert_eq!(valid, 51);
+    assert_eq!(stored_respondents(&app, &slug).await, 51);
+}

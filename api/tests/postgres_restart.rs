@@ -1,0 +1,143 @@
+//! PostgreSQL restarted in the middle of a burst of ballots: every ballot is answered 2xx or 503,
+//! no acknowledged ballot is lost, and the live results after the restart equal the database.
+//! Its own test binary: it restarts the server every other test uses (needs Debian's
+//! `pg_ctlcluster`, and root, as on the CI machine).
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use helpers::{create_account, session_cookie, spawn_app};
+
+fn restart_postgres() {
+    let version = std::fs::read_dir("/etc/postgresql")
+        .expect("a Debian PostgreSQL cluster in /etc/postgresql")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .max_by_key(|v| v.parse::<u32>().unwrap_or(0))
+        .expect("a cluster version");
+    let status = std::process::Command::new("pg_ctlcluster")
+        .args([version.as_str(), "main", "restart", "-m", "fast"])
+        .status()
+        .expect("run pg_ctlcluster");
+    assert!(status.success(), "pg_ctlcluster restart failed");
+}
+
+async fn wait_for_database(app: &helpers::TestApp) {
+    for _ in 0..100 {
+        if app.db.conn.execute_unprepared("SELECT 1").await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("PostgreSQL did not come back");
+}
+
+#[tokio::test]
+async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
+    let app = spawn_app().await;
+    create_account(&app, "admin@test.org", api::accounts::Role::Admin).await;
+    let admin = session_cookie(&app, "admin@test.org").await;
+    let poll: Value = app
+        .client
+        .post(app.url("/api/admin/polls"))
+        .header("cookie", &admin)
+        .json(&json!({"title": "Restart", "questions": [{"var_name": "pid3"}], "split_by": "pid3"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
+    let open = |is_open: bool| {
+        app.client
+            .patch(app.url(&format!("/api/admin/polls/{id}")))
+            .header("cookie", &admin)
+            .json(&json!({ "is_open": is_open }))
+            .send()
+    };
+    assert_eq!(open(true).await.unwrap().status(), StatusCode::OK);
+    let stream = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+
+    // 400 ballots over ~4 s; PostgreSQL restarts after the first second.
+    let voting_started = std::time::Instant::now();
+    let votes = (0..400).map(|i| {
+        let (app, slug) = (&app, &slug);
+        async move {
+            tokio::time::sleep(Duration::from_millis(i * 10)).await;
+            let token = format!("restart-{i:04}");
+            let ballot = json!({"client_token": token, "answers": [{"var_name": "pid3", "response_index": i % 4}]});
+            let response = app.client.post(app.url(&format!("/api/polls/{slug}/responses"))).json(&ballot).send().await;
+            (token, response.map(|r| r.status()).ok())
+        }
+    });
+    let restart = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::task::spawn_blocking(restart_postgres).await.unwrap();
+        // Ballots were still being sent when PostgreSQL was back: it restarted mid-burst.
+        assert!(voting_started.elapsed() < Duration::from_millis(3_500), "the restart outlasted the burst");
+    };
+    let (replies, ()) = tokio::join!(futures_util::future::join_all(votes), restart);
+    wait_for_database(&app).await;
+
+    let acknowledged: HashSet<&str> =
+        replies.iter().filter(|(_, s)| *s == Some(StatusCode::CREATED)).map(|(t, _)| t.as_str()).collect();
+    for (token, status) in &replies {
+        assert!(
+            matches!(*status, Some(StatusCode::CREATED | StatusCode::SERVICE_UNAVAILABLE)),
+            "{token}: {status:?} (a ballot is either stored or refused as unavailable)"
+        );
+    }
+    eprintln!("{} ballots stored, {} refused as unavailable", acknowledged.len(), replies.len() - acknowledged.len());
+    assert!(acknowledged.len() > 100, "only {} ballots stored", acknowledged.len());
+    let rows = app
+        .db
+        .conn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT client_token FROM polls.respondents WHERE poll_id = $1",
+            [i32::try_from(id).unwrap().into()],
+        ))
+        .await
+        .unwrap();
+    let stored: HashSet<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    for token in &acknowledged {
+        assert!(stored.contains(*token), "{token} was acknowledged but is not stored");
+    }
+
+    // The live results across the restart end equal to the database.
+    let mut closed = None;
+    for _ in 0..50 {
+        if open(false).await.map(|r| r.status()).ok() == Some(StatusCode::OK) {
+            closed = Some(());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    closed.expect("the poll closes once the database is back");
+    let mut body = stream.bytes_stream();
+    let mut text = String::new();
+    let last = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(chunk)) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if let Some(at) = text.find("event: closed\ndata: ") {
+                let data = &text[at + "event: closed\ndata: ".len()..];
+                if let Some(end) = data.find("\n\n") {
+                    return serde_json::from_str::<Value>(&data[..end]).unwrap();
+                }
+            }
+        }
+        panic!("the stream ended without a closed event");
+    })
+    .await
+    .expect("a closed event within 15 s");
+    assert_eq!(last["respondents"].as_u64(), Some(stored.len() as u64), "live total = database");
+}
