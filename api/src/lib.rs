@@ -6,6 +6,7 @@ pub mod cli;
 pub mod error;
 mod json_body;
 pub mod notifications;
+mod path_param;
 pub mod polls;
 mod query_params;
 pub mod routes;
@@ -100,7 +101,7 @@ fn invalidate_on_data_change(
 /// The whole HTTP application; tests drive this same router.
 pub fn app(state: AppState) -> Router {
     let web_dir = state.settings.web_dir.clone();
-    routes::router(&web_dir).layer(telemetry::trace_layer()).with_state(state)
+    routes::router(&web_dir, state.settings.cookie_secure).layer(telemetry::trace_layer()).with_state(state)
 }
 
 /// A started application: connected, migrated, its listener bound (port 0 picks a free one).

@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppError;
 
-fn cross_site(headers: &HeaderMap) -> bool {
+/// `scheme` is how browsers reach this server: `https` behind TLS (`COOKIE_SECURE=true`), else
+/// `http`. An `Origin` must be exactly `<scheme>://<Host>`: another scheme is another origin.
+fn cross_site(headers: &HeaderMap, scheme: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");
     }
@@ -17,13 +19,14 @@ fn cross_site(headers: &HeaderMap) -> bool {
         return false;
     };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+    let Some((origin_scheme, origin_host)) = origin.split_once("://") else { return true };
+    !(origin_scheme.eq_ignore_ascii_case(scheme) && !host.is_empty() && origin_host.eq_ignore_ascii_case(host))
 }
 
-pub async fn reject_cross_site(request: Request, next: Next) -> Response {
+/// Refuses state-changing requests from other sites; `secure` as `COOKIE_SECURE`.
+pub async fn reject_cross_site(secure: bool, request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && cross_site(request.headers()) {
+    if changes_state && cross_site(request.headers(), if secure { "https" } else { "http" }) {
         return AppError::Forbidden("cross-site request refused".to_owned()).into_response();
     }
     next.run(request).await
@@ -39,15 +42,26 @@ mod tests {
 
     #[test]
     fn same_origin_and_headerless_requests_pass() {
-        assert!(!cross_site(&headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")])));
-        assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!cross_site(&headers(&[("host", "localhost:8080")])));
+        assert!(!cross_site(&headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")]), "http"));
+        assert!(!cross_site(&headers(&[("host", "blw.example"), ("origin", "https://blw.example")]), "https"));
+        assert!(!cross_site(&headers(&[("sec-fetch-site", "same-origin")]), "http"));
+        assert!(!cross_site(&headers(&[("host", "localhost:8080")]), "http"));
     }
 
     #[test]
     fn other_sites_are_refused() {
-        assert!(cross_site(&headers(&[("host", "localhost:8080"), ("origin", "https://evil.example")])));
-        assert!(cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(cross_site(&headers(&[("host", "localhost:8080"), ("origin", "null")])));
+        assert!(cross_site(&headers(&[("host", "localhost:8080"), ("origin", "https://evil.example")]), "http"));
+        assert!(cross_site(&headers(&[("sec-fetch-site", "cross-site")]), "http"));
+        assert!(cross_site(&headers(&[("host", "localhost:8080"), ("origin", "null")]), "http"));
+    }
+
+    #[test]
+    fn the_same_host_under_another_scheme_is_another_origin() {
+        for origin in ["https://localhost:8080", "evil://localhost:8080", "localhost:8080"] {
+            let mut h = headers(&[("host", "localhost:8080")]);
+            h.insert(header::ORIGIN, origin.parse().unwrap());
+            assert!(cross_site(&h, "http"), "{origin}");
+        }
+        assert!(cross_site(&headers(&[("host", "blw.example"), ("origin", "http://blw.example")]), "https"));
     }
 }

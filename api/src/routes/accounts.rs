@@ -1,7 +1,7 @@
 //! Account management, for admins.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,6 +10,7 @@ use crate::accounts::{AccountPatch, AccountView, NewAccount, service};
 use crate::auth::AdminUser;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
+use crate::path_param::AppPath;
 use crate::{AppError, AppState};
 
 /// Every account.
@@ -52,7 +53,7 @@ async fn create_account(
 async fn update_account(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<i32>,
+    AppPath(id): AppPath<i32>,
     AppJson(patch): AppJson<AccountPatch>,
 ) -> Result<Json<AccountView>, AppError> {
     let account = service::update(&state.db, id, patch).await?;

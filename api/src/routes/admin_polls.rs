@@ -1,7 +1,7 @@
 //! Running polls: admins create, open/close and delete; analysts read and export.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use crate::auth::{AdminUser, StaffUser};
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
+use crate::path_param::AppPath;
 use crate::polls::export;
 use crate::polls::model::{NewPoll, PollPatch, PollView};
 use crate::polls::service;
@@ -46,7 +47,7 @@ async fn list_polls(State(state): State<AppState>, _staff: StaffUser) -> Result<
 async fn get_poll(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(id): Path<i32>,
+    AppPath(id): AppPath<i32>,
 ) -> Result<Json<PollView>, AppError> {
     Ok(Json(service::get(&state.db, &state.surveys, id).await?))
 }
@@ -58,7 +59,7 @@ async fn get_poll(
 async fn update_poll(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<i32>,
+    AppPath(id): AppPath<i32>,
     AppJson(patch): AppJson<PollPatch>,
 ) -> Result<Json<PollView>, AppError> {
     let poll = service::set_open(&state.db, &state.surveys, id, patch.is_open).await?;
@@ -73,7 +74,7 @@ async fn update_poll(
 async fn delete_poll(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Path(id): Path<i32>,
+    AppPath(id): AppPath<i32>,
 ) -> Result<StatusCode, AppError> {
     service::delete(&state.db, id).await?;
     tracing::info!(by = admin.id, poll = id, "poll deleted");
@@ -88,7 +89,7 @@ async fn delete_poll(
 async fn export_responses(
     State(state): State<AppState>,
     _staff: StaffUser,
-    Path(id): Path<i32>,
+    AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
     let (slug, body) = export::responses_csv(&state.db, id).await?;
     let disposition = format!("attachment; filename=\"{slug}-responses.csv\"");

@@ -1,11 +1,12 @@
 //! The question catalog: batteries, sub-batteries, questions.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
+use crate::path_param::AppPath;
 use crate::surveys::service::{self, BatteryView, QuestionView};
 use crate::{AppError, AppState};
 
@@ -25,7 +26,7 @@ async fn list_batteries(State(state): State<AppState>) -> Result<Json<Vec<Batter
     ))]
 async fn get_question(
     State(state): State<AppState>,
-    Path(var_name): Path<String>,
+    AppPath(var_name): AppPath<String>,
 ) -> Result<Json<QuestionView>, AppError> {
     Ok(Json(service::question(&state.surveys, &state.db, &var_name).await?))
 }

@@ -69,13 +69,15 @@ const PAGES: [(&str, &str); 3] =
     [("/polls/{slug}", "poll.html"), ("/admin", "admin.html"), ("/admin/{*section}", "admin.html")];
 
 /// The documented api, its docs, and the static frontend for every other path.
-pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
+pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     let (routes, spec) = documented();
     // The frontend's files go out gzipped to clients that accept it (the chart libraries shrink
     // ~3×); api responses and event streams are left as they are.
     let web = Compression::new(
         ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route)),
     );
+    // Only the site's own assets leave the folder (not its READMEs or anything else kept there).
+    let web = Router::new().fallback_service(web).layer(axum::middleware::from_fn(only_site_assets));
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
     });
@@ -84,7 +86,9 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)
-        .layer(axum::middleware::from_fn(crate::auth::csrf::reject_cross_site));
+        .layer(axum::middleware::from_fn(move |request, next| {
+            crate::auth::csrf::reject_cross_site(secure, request, next)
+        }));
     SECURITY_HEADERS.iter().fold(router, |router, (name, value)| {
         router.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
@@ -96,6 +100,20 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
 /// A known path with the wrong method: JSON too, not an empty 405.
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> AppError {
     AppError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
+}
+
+/// What the web folder may serve: pages, scripts, styles and images.
+const SITE_ASSETS: [&str; 7] = ["html", "js", "css", "svg", "png", "ico", "woff2"];
+
+async fn only_site_assets(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = request.uri().path();
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let allowed = file.is_empty() || file.rsplit_once('.').is_some_and(|(_, ext)| SITE_ASSETS.contains(&ext));
+    if allowed {
+        next.run(request).await
+    } else {
+        axum::response::IntoResponse::into_response(unknown_route(request.uri().clone()).await)
+    }
 }
 
 /// Unknown paths get the same JSON error shape as every other failure.

@@ -1,7 +1,7 @@
 //! Participants: read a poll, answer it, watch its results.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
+use crate::path_param::AppPath;
 use crate::polls::ballot_writer::BallotOutcome;
 use crate::polls::ballots;
 use crate::polls::live;
@@ -22,7 +23,7 @@ use crate::{AppError, AppState};
 #[utoipa::path(get, path = "/api/polls/{slug}", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses((status = 200, body = PublicPoll), (status = 404, body = ErrorBody)))]
-async fn get_poll(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<PublicPoll>, AppError> {
+async fn get_poll(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Json<PublicPoll>, AppError> {
     Ok(Json(service::public(&state.db, &state.surveys, &slug).await?))
 }
 
@@ -39,7 +40,7 @@ async fn get_poll(State(state): State<AppState>, Path(slug): Path<String>) -> Re
     ))]
 async fn submit(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
     let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
@@ -54,7 +55,10 @@ async fn submit(
 #[utoipa::path(get, path = "/api/polls/{slug}/results", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
-async fn get_results(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<PollResults>, AppError> {
+async fn get_results(
+    State(state): State<AppState>,
+    AppPath(slug): AppPath<String>,
+) -> Result<Json<PollResults>, AppError> {
     Ok(Json(results(&state.db, &state.surveys, PollKey::Slug(&slug)).await?))
 }
 
@@ -67,7 +71,7 @@ async fn get_results(State(state): State<AppState>, Path(slug): Path<String>) ->
         (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = PollResults),
         (status = 404, body = ErrorBody),
     ))]
-async fn stream_results(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
+async fn stream_results(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Response, AppError> {
     let body = live::results_stream(
         &state.db,
         &state.surveys,

@@ -1,7 +1,7 @@
 //! Survey results for the dashboards: waves, weighted proportions, importance vs performance.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ErrorBody;
+use crate::path_param::AppPath;
 use crate::query_params::QueryParams;
 use crate::surveys::groups::Split;
 use crate::surveys::principles::Principles;
@@ -58,7 +59,7 @@ async fn list_waves(State(state): State<AppState>) -> Result<Json<Vec<WaveView>>
     ))]
 async fn question_proportions(
     State(state): State<AppState>,
-    Path(var_name): Path<String>,
+    AppPath(var_name): AppPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let params = QueryParams::parse(raw.as_deref(), &["wave", "group", "split"])?;

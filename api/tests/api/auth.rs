@@ -166,6 +166,18 @@ async fn cross_site_state_changes_are_refused() {
         .send()
         .await
         .unwrap();
+    // The same host under another scheme is another origin.
+    for scheme in ["https", "evil"] {
+        let other_scheme = app
+            .client
+            .post(app.url("/api/auth/logout"))
+            .header("cookie", &cookie)
+            .header("origin", format!("{scheme}://{}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other_scheme.status(), StatusCode::FORBIDDEN, "{scheme}");
+    }
     let same_origin = app
         .client
         .post(app.url("/api/auth/logout"))
@@ -287,4 +299,22 @@ async fn the_cli_creates_the_first_admin_and_sets_passwords() {
 
     let bad_role = run(&["accounts", "create", "--email", "x@example.org", "--name", "X", "--role", "owner"], PASSWORD);
     assert!(!bad_role.status.success());
+}
+
+#[tokio::test]
+async fn a_malformed_path_parameter_gets_the_json_error_shape() {
+    let app = spawn_app().await;
+    create_account(&app, "hal@example.org", Role::Admin).await;
+    let cookie = session_cookie(&app, "hal@example.org").await;
+    for (method, path) in
+        [(reqwest::Method::PATCH, "/api/admin/accounts/abc"), (reqwest::Method::GET, "/api/admin/polls/99999999999")]
+    {
+        let response =
+            app.client.request(method, app.url(path)).header("cookie", &cookie).json(&json!({})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_parameter", "{path}");
+        assert_eq!(body["error"]["parameter"], "path", "{path}");
+    }
 }

@@ -40,6 +40,25 @@ async fn static_files_are_served_from_the_web_folder_and_api_paths_stay_json() {
 }
 
 #[tokio::test]
+async fn only_the_sites_assets_leave_the_web_folder() {
+    let web = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(web.path().join("js")).expect("mkdir");
+    std::fs::write(web.path().join("js/app.js"), "export {};").expect("write");
+    std::fs::write(web.path().join("README.md"), "notes for developers").expect("write");
+    std::fs::write(web.path().join("js/notes.txt"), "notes").expect("write");
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+
+    assert_eq!(app.client.get(app.url("/js/app.js")).send().await.unwrap().status(), 200);
+    for path in ["/README.md", "/js/notes.txt", "/js/"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+}
+
+#[tokio::test]
 async fn page_paths_serve_their_html_files() {
     let web = tempfile::tempdir().expect("temp dir");
     for page in ["poll.html", "admin.html"] {

@@ -1,0 +1,21 @@
+//! A path-parameter extractor whose rejections are `AppError`s: `/api/admin/accounts/abc` gets
+//! the JSON error shape with 400, not axum's plain-text rejection.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::AppError;
+
+pub struct AppPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AppPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(AppError::invalid_parameter("path", rejection.body_text())),
+        }
+    }
+}
