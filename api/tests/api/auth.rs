@@ -313,7 +313,7 @@ async fn a_malformed_path_parameter_gets_the_json_error_shape() {
             app.client.request(method, app.url(path)).header("cookie", &cookie).json(&json!({})).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
-        let body: serde_json::Value = response.json().await.unwrap();
+        let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "invalid_parameter", "{path}");
         assert_eq!(body["error"]["parameter"], "path", "{path}");
     }
