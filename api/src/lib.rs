@@ -14,6 +14,7 @@ pub mod settings;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;
+pub mod text_rules;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,9 +10,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Email, MIN_PASSWORD_CHARS, Role};
+use super::{Email, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Role};
 use crate::AppError;
 use crate::auth::{password, session};
+use crate::text_rules::ACCOUNT_NAME;
 
 /// An account as the api shows it: never its password hash.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -67,7 +68,14 @@ impl TryFrom<accounts::Model> for AccountView {
 }
 
 fn check_password(password: &str) -> Result<(), AppError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid_field(
+            "password",
+            format!("password must be at most {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
+    // Ten spaces are ten characters but no secret.
+    if password.trim().chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid_field(
             "password",
             format!("password must have at least {MIN_PASSWORD_CHARS} characters"),
@@ -77,8 +85,7 @@ fn check_password(password: &str) -> Result<(), AppError> {
 }
 
 fn check_name(name: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() { Err(AppError::invalid_field("name", "name must not be empty")) } else { Ok(name.to_owned()) }
+    ACCOUNT_NAME.check("name", name)
 }
 
 /// # Errors

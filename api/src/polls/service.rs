@@ -12,6 +12,7 @@ use super::validation;
 use super::views::{public_view, staff_view};
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
+use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE};
 
 /// # Errors
 /// Invalid poll (422 naming the field), database failure.
@@ -25,8 +26,8 @@ pub async fn create(
     let questions = validation::new_poll_questions(&snapshot, &new)?;
     let row = polls::ActiveModel {
         slug: Set(new_slug(&new.title)),
-        title: Set(new.title.trim().to_owned()),
-        description: Set(new.description.trim().to_owned()),
+        title: Set(POLL_TITLE.check("title", &new.title)?),
+        description: Set(POLL_DESCRIPTION.check("description", &new.description)?),
         split_by: Set(new.split_by),
         created_by: Set(Some(created_by)),
         ..Default::default()

@@ -7,6 +7,7 @@ use super::model::{Answer, NewPoll};
 use super::repository::OfferedQuestion;
 use crate::AppError;
 use crate::surveys::snapshot::SurveySnapshot;
+use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE, has_control_characters};
 
 /// Checks a new poll against the catalog; returns its questions with their offered indices.
 ///
@@ -14,9 +15,8 @@ use crate::surveys::snapshot::SurveySnapshot;
 /// Empty title, no questions, an unknown or repeated question, a bad offered index, or a split
 /// question that is not in the poll.
 pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<OfferedQuestion>, AppError> {
-    if new.title.trim().is_empty() {
-        return Err(AppError::invalid_field("title", "title must not be empty"));
-    }
+    POLL_TITLE.check("title", &new.title)?;
+    POLL_DESCRIPTION.check("description", &new.description)?;
     if new.questions.is_empty() {
         return Err(AppError::invalid_field("questions", "a poll needs at least one question"));
     }
@@ -61,6 +61,9 @@ pub fn client_token(token: &str) -> Result<&str, AppError> {
     let token = token.trim();
     if !(8..=200).contains(&token.len()) {
         return Err(AppError::invalid_field("client_token", "client_token must be 8 to 200 characters"));
+    }
+    if has_control_characters(token) {
+        return Err(AppError::invalid_field("client_token", "client_token must not contain control characters"));
     }
     Ok(token)
 }

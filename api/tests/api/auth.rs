@@ -318,3 +318,59 @@ async fn a_malformed_path_parameter_gets_the_json_error_shape() {
         assert_eq!(body["error"]["parameter"], "path", "{path}");
     }
 }
+
+#[tokio::test]
+async fn nul_bytes_and_oversized_or_malformed_text_are_refused_not_stored() {
+    let app = spawn_app().await;
+    create_account(&app, "ivy@example.org", Role::Admin).await;
+    let cookie = session_cookie(&app, "ivy@example.org").await;
+    let post =
+        |path: &'static str, body: Value| app.client.post(app.url(path)).header("cookie", &cookie).json(&body).send();
+
+    let account_count = || async {
+        let response = app.client.get(app.url("/api/admin/accounts")).header("cookie", &cookie).send().await.unwrap();
+        response.json::<Value>().await.unwrap().as_array().unwrap().len()
+    };
+    let accounts_before = account_count().await;
+
+    let poll_nul = app.client.get(app.url("/api/polls/%00")).send().await.unwrap();
+    assert_eq!(poll_nul.status(), StatusCode::BAD_REQUEST);
+    let login_nul = login(&app, "ivy\u{0}@example.org", PASSWORD).await;
+    assert_eq!(login_nul.status(), StatusCode::UNAUTHORIZED);
+
+    let question = json!([{"var_name": "pid3"}]);
+    for (body, field) in [
+        (json!({"title": "a\u{0}b", "questions": question}), "title"),
+        (json!({"title": "x".repeat(201), "questions": question}), "title"),
+        (json!({"title": "ok", "description": "d".repeat(2_001), "questions": question}), "description"),
+    ] {
+        let response = post("/api/admin/polls", body).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["field"], field);
+    }
+    for (body, field) in [
+        (json!({"email": "nul@example.org", "name": "a\u{0}", "role": "analyst", "password": PASSWORD}), "name"),
+        (
+            json!({"email": "long@example.org", "name": "n".repeat(101), "role": "analyst", "password": PASSWORD}),
+            "name",
+        ),
+        (json!({"email": "\"><svg onload=alert(1)>@x", "name": "X", "role": "analyst", "password": PASSWORD}), "email"),
+        (json!({"email": "spaces@example.org", "name": "X", "role": "analyst", "password": "          "}), "password"),
+    ] {
+        let response = post("/api/admin/accounts", body).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["field"], field);
+    }
+    assert_eq!(account_count().await, accounts_before, "nothing refused was stored");
+
+    // A client token with a NUL is a field error too.
+    let poll: Value =
+        post("/api/admin/polls", json!({"title": "T", "questions": question})).await.unwrap().json().await.unwrap();
+    let ballot = json!({"client_token": "token\u{0}token", "answers": [{"var_name": "pid3", "response_index": 0}]});
+    let slug = poll["slug"].as_str().unwrap();
+    let response =
+        app.client.post(app.url(&format!("/api/polls/{slug}/responses"))).json(&ballot).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

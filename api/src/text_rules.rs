@@ -1,0 +1,62 @@
+//! Rules for free text that people type (titles, names): trimmed, not empty unless allowed, not
+//! longer than its limit, and no control characters (a NUL cannot even be stored in PostgreSQL
+//! text, and the others have no business in a label; descriptions may have line breaks).
+
+use crate::AppError;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TextRule {
+    pub max_chars: usize,
+    pub required: bool,
+    pub multiline: bool,
+}
+
+pub const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, multiline: false };
+pub const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
+pub const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
+
+impl TextRule {
+    /// `value` trimmed, or a 422 naming `field`.
+    ///
+    /// # Errors
+    /// Empty (when required), longer than allowed, or a control character.
+    pub fn check(self, field: &str, value: &str) -> Result<String, AppError> {
+        let value = value.trim();
+        if self.required && value.is_empty() {
+            return Err(AppError::invalid_field(field, format!("{field} must not be empty")));
+        }
+        if value.chars().count() > self.max_chars {
+            return Err(AppError::invalid_field(
+                field,
+                format!("{field} must be at most {} characters", self.max_chars),
+            ));
+        }
+        if value.chars().any(|c| c.is_control() && !(self.multiline && matches!(c, '\n' | '\r' | '\t'))) {
+            return Err(AppError::invalid_field(field, format!("{field} must not contain control characters")));
+        }
+        Ok(value.to_owned())
+    }
+}
+
+/// Whether `value` holds a control character (NUL included).
+pub fn has_control_characters(value: &str) -> bool {
+    value.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_and_printable() {
+        assert_eq!(POLL_TITLE.check("title", "  Hello ").unwrap(), "Hello");
+        assert!(POLL_TITLE.check("title", "   ").is_err());
+        assert!(POLL_TITLE.check("title", &"x".repeat(201)).is_err());
+        assert!(POLL_TITLE.check("title", "a\u{0}b").is_err());
+        assert!(POLL_TITLE.check("title", "a\nb").is_err());
+        assert_eq!(POLL_DESCRIPTION.check("description", "").unwrap(), "");
+        assert_eq!(POLL_DESCRIPTION.check("description", "a\nb").unwrap(), "a\nb");
+        assert!(POLL_DESCRIPTION.check("description", "a\u{0}b").is_err());
+        assert!(has_control_characters("token\u{0}"));
+    }
+}
