@@ -37,18 +37,22 @@ pub async fn log_in(
     let account = accounts::Entity::find().filter(with_email(&email)).one(db).await?;
     // An unknown email is checked against a dummy hash: it takes as long as a wrong password.
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let matches = password::off_runtime(move || password::verify_password(&password, hash.as_deref())).await?;
+    let plain = password.clone();
+    let matches = password::off_runtime(move || password::verify_password(&plain, hash.as_deref())).await?;
     let Some(account) = account.filter(|a| matches && a.is_active) else {
         throttle::record_failure(db, &key).await?;
         tracing::info!(email = %key, "failed login");
         return Err(AppError::Unauthorized(INVALID_LOGIN.to_owned()));
     };
     throttle::clear(db, &key).await?;
-    accounts::Entity::update_many()
-        .col_expr(accounts::Column::LastLoginAt, Expr::current_timestamp())
-        .filter(accounts::Column::Id.eq(account.id))
-        .exec(db)
-        .await?;
+    let mut update = accounts::Entity::update_many().col_expr(accounts::Column::LastLoginAt, Expr::current_timestamp());
+    // A hash made with other parameters (a seed account's) is replaced now that the password is known.
+    if password::needs_rehash(&account.password_hash) {
+        let rehashed =
+            password::off_runtime(move || password::hash_password(&password)).await?.map_err(AppError::Internal)?;
+        update = update.col_expr(accounts::Column::PasswordHash, Expr::value(rehashed));
+    }
+    update.filter(accounts::Column::Id.eq(account.id)).exec(db).await?;
     let token = session::start(db, account.id, settings).await?;
     tracing::info!(account = account.id, "logged in");
     let user = CurrentUser { role: account.role.parse()?, id: account.id, email: account.email, name: account.name };

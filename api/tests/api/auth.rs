@@ -374,3 +374,36 @@ async fn nul_bytes_and_oversized_or_malformed_text_are_refused_not_stored() {
         app.client.post(app.url(&format!("/api/polls/{slug}/responses"))).json(&ballot).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_hash_with_old_parameters_is_replaced_at_the_next_login() {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString, rand_core::OsRng};
+    use entity::users::accounts;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+
+    let app = spawn_app().await;
+    // As the seed accounts are stored: 64 MiB, three passes, four lanes.
+    let heavy = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(65_536, 3, 4, None).unwrap(),
+    );
+    let old_hash = heavy.hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng)).unwrap().to_string();
+    let account = accounts::ActiveModel {
+        email: Set("old@example.org".to_owned()),
+        name: Set("Old".to_owned()),
+        role: Set("analyst".to_owned()),
+        password_hash: Set(old_hash.clone()),
+        ..Default::default()
+    }
+    .insert(&app.db.conn)
+    .await
+    .unwrap();
+
+    assert_eq!(login(&app, "old@example.org", PASSWORD).await.status(), StatusCode::OK);
+    let stored = accounts::Entity::find_by_id(account.id).one(&app.db.conn).await.unwrap().unwrap().password_hash;
+    assert_ne!(stored, old_hash);
+    let params = PasswordHash::new(&stored).unwrap().params.to_string();
+    assert_eq!(params, "m=19456,t=2,p=1", "the parameters new hashes get");
+    assert_eq!(login(&app, "old@example.org", PASSWORD).await.status(), StatusCode::OK);
+}
