@@ -87,14 +87,19 @@ fn invalidate_on_data_change(
                 Ok(DbEvent::Notification { channel, payload })
                     if channel == migration::data_change::DATA_CHANGED_CHANNEL =>
                 {
+                    // The data changed: the old snapshot must not be served any more.
                     tracing::info!(%payload, "survey data changed; reloading the snapshot");
+                    surveys.invalidate().await;
+                    warm_up(surveys.clone(), db.clone());
                 }
-                Ok(DbEvent::Notification { .. }) => continue,
-                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(DbEvent::Notification { .. }) => {}
+                // A change may have been missed: read again, serving the current data meanwhile.
+                Ok(DbEvent::Reconnected) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let (surveys, db) = (surveys.clone(), db.clone());
+                    tokio::spawn(async move { surveys.refresh(&db).await });
+                }
                 Err(broadcast::error::RecvError::Closed) => return,
             }
-            surveys.invalidate().await;
-            warm_up(surveys.clone(), db.clone());
         }
     });
 }

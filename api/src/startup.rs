@@ -20,7 +20,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.database_max_connections.max(2))
-        .acquire_timeout(Duration::from_secs(10))
+        // A request that needs the database answers 503 within ~2 s when it is unreachable.
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_secs(2))
         .sqlx_logging(false);
     Database::connect(options).await
 }

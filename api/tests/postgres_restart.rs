@@ -1,7 +1,7 @@
-//! PostgreSQL restarted in the middle of a burst of ballots: every ballot is answered 2xx or 503,
-//! no acknowledged ballot is lost, and the live results after the restart equal the database.
-//! Its own test binary: it restarts the server every other test uses (needs Debian's
-//! `pg_ctlcluster`, and root, as on the CI machine).
+//! PostgreSQL stopped or restarted under the api: every ballot is answered 2xx or 503, no
+//! acknowledged ballot is lost, data already in memory keeps being served, and everything
+//! recovers without a restart of the api. Its own test binary, one test at a time: it stops the
+//! server every other test uses (needs Debian's `pg_ctlcluster`, and root, as on the CI machine).
 
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
@@ -17,17 +17,27 @@ use serde_json::{Value, json};
 
 use helpers::{create_account, session_cookie, spawn_app};
 
-fn restart_postgres() {
-    let version = std::fs::read_dir("/etc/postgresql")
+/// The tests here take turns: each stops the one PostgreSQL server.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn cluster_version() -> String {
+    std::fs::read_dir("/etc/postgresql")
         .expect("a Debian PostgreSQL cluster in /etc/postgresql")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .max_by_key(|v| v.parse::<u32>().unwrap_or(0))
-        .expect("a cluster version");
+        .expect("a cluster version")
+}
+
+fn pg_ctlcluster(action: &str) {
     let status = std::process::Command::new("pg_ctlcluster")
-        .args([version.as_str(), "main", "restart", "-m", "fast"])
+        .args([cluster_version().as_str(), "main", action, "-m", "fast"])
         .status()
         .expect("run pg_ctlcluster");
-    assert!(status.success(), "pg_ctlcluster restart failed");
+    assert!(status.success(), "pg_ctlcluster {action} failed");
+}
+
+fn restart_postgres() {
+    pg_ctlcluster("restart");
 }
 
 async fn wait_for_database(app: &helpers::TestApp) {
@@ -42,6 +52,7 @@ async fn wait_for_database(app: &helpers::TestApp) {
 
 #[tokio::test]
 async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app().await;
     create_account(&app, "admin@test.org", api::accounts::Role::Admin).await;
     let admin = session_cookie(&app, "admin@test.org").await;
@@ -140,4 +151,70 @@ async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
     .await
     .expect("a closed event within 15 s");
     assert_eq!(last["respondents"].as_u64(), Some(stored.len() as u64), "live total = database");
+}
+
+#[tokio::test]
+async fn while_the_database_is_down_memory_serves_and_the_rest_says_503_quickly() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    create_account(&app, "admin@test.org", api::accounts::Role::Admin).await;
+    let admin = session_cookie(&app, "admin@test.org").await;
+    let poll: Value = app
+        .client
+        .post(app.url("/api/admin/polls"))
+        .header("cookie", &admin)
+        .json(&json!({"title": "Outage", "questions": [{"var_name": "pid3"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let slug = poll["slug"].as_str().unwrap().to_owned();
+    let proportions = app.url("/api/surveys/questions/perf_judicial_ind/proportions");
+    assert_eq!(app.client.get(&proportions).send().await.unwrap().status(), StatusCode::OK);
+
+    tokio::task::spawn_blocking(|| pg_ctlcluster("stop")).await.unwrap();
+    let timed = |path: String| {
+        let client = app.client.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let response = client.get(path).send().await.unwrap();
+            (response.status(), started.elapsed())
+        }
+    };
+    let outage = async {
+        let (health, health_took) = timed(app.url("/healthz")).await;
+        let (ready, ready_took) = timed(app.url("/readyz")).await;
+        let (survey, survey_took) = timed(proportions.clone()).await;
+        let (polls, polls_took) = timed(app.url(&format!("/api/polls/{slug}"))).await;
+        (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took)
+    }
+    .await;
+    tokio::task::spawn_blocking(|| pg_ctlcluster("start")).await.unwrap();
+    wait_for_database(&app).await;
+
+    let (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took) = outage;
+    assert_eq!((health, ready), (StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE));
+    assert!(
+        health_took < Duration::from_secs(1) && ready_took < Duration::from_secs(1),
+        "{health_took:?} {ready_took:?}"
+    );
+    assert_eq!(survey, StatusCode::OK, "survey results in memory are served through the outage");
+    assert!(survey_took < Duration::from_secs(1), "{survey_took:?}");
+    assert_eq!(polls, StatusCode::SERVICE_UNAVAILABLE, "a poll is read from the database");
+    assert!(polls_took < Duration::from_millis(2_500), "{polls_took:?}");
+
+    // Back without a restart of the api.
+    let mut recovered = false;
+    for _ in 0..50 {
+        if timed(app.url(&format!("/api/polls/{slug}"))).await.0 == StatusCode::OK
+            && timed(app.url("/readyz")).await.0 == StatusCode::OK
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "the api recovers once PostgreSQL is back");
 }

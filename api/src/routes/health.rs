@@ -1,7 +1,11 @@
-//! `GET /healthz`: the process is up and its database answers.
+//! `GET /healthz` (the process is alive) and `GET /readyz` (it can serve: database reachable,
+//! migrations applied, survey snapshot loaded). Both answer within a second, database or not.
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -11,28 +15,62 @@ use utoipa_axum::routes;
 use crate::error::ErrorBody;
 use crate::{AppError, AppState};
 
+/// How long readiness waits for the database before it says it is not ready.
+const READINESS_WAIT: Duration = Duration::from_millis(800);
+
 #[derive(Serialize, ToSchema)]
 struct Health {
     #[schema(example = "ok")]
     status: &'static str,
-    #[schema(example = "ok")]
-    database: &'static str,
 }
 
-/// Liveness and database reachability, for load balancers and container health checks.
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    #[schema(example = "ready")]
+    status: &'static str,
+    #[schema(example = "ok")]
+    database: &'static str,
+    #[schema(example = "applied")]
+    migrations: &'static str,
+    #[schema(example = "loaded")]
+    survey_snapshot: &'static str,
+}
+
+/// Liveness: the process is up. No database call, so a database outage does not get the api
+/// restarted by its orchestrator.
 #[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Up", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness, for load balancers: the database answers, every migration is applied and the
+/// survey snapshot is in memory.
+#[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
-        (status = 200, description = "Up, database reachable", body = Health),
-        (status = 503, description = "Database unreachable", body = ErrorBody),
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "Not ready: the message says why", body = ErrorBody),
     ))]
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
-        tracing::warn!(error = %e, "health check: database unreachable");
-        AppError::Unavailable("database unreachable".to_owned())
-    })?;
-    Ok(Json(Health { status: "ok", database: "ok" }))
+async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, AppError> {
+    let not_ready = |why: &str| AppError::Unavailable(format!("not ready: {why}"));
+    let checks = async {
+        state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            not_ready("database unreachable")
+        })?;
+        let pending = Migrator::get_pending_migrations(&state.db).await.map_err(|_| not_ready("migrations unknown"))?;
+        if !pending.is_empty() {
+            return Err(not_ready("migrations pending"));
+        }
+        Ok(())
+    };
+    tokio::time::timeout(READINESS_WAIT, checks).await.map_err(|_| not_ready("database not answering"))??;
+    if !state.surveys.is_loaded().await {
+        return Err(not_ready("survey snapshot not loaded yet"));
+    }
+    Ok(Json(Readiness { status: "ready", database: "ok", migrations: "applied", survey_snapshot: "loaded" }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz))
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
 }

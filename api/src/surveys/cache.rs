@@ -33,6 +33,30 @@ impl SurveyCache {
         Ok(snapshot)
     }
 
+    /// Whether a snapshot is in memory.
+    pub async fn is_loaded(&self) -> bool {
+        self.current.read().await.is_some()
+    }
+
+    /// Loads a new snapshot while the current one keeps serving, then swaps it in; tries again
+    /// every second until the database answers. For when changes may have been missed (the
+    /// listener reconnected): data already in memory keeps being served through an outage.
+    pub async fn refresh(&self, db: &DatabaseConnection) {
+        loop {
+            match SurveySnapshot::load(db).await {
+                Ok(snapshot) => {
+                    *self.current.write().await = Some(Arc::new(snapshot));
+                    tracing::info!("survey snapshot refreshed");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "survey snapshot refresh failed; retrying in 1 s");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
     /// Drops the snapshot; the next request loads a new one. Waits for a load in progress, so a
     /// load that began before the change cannot outlive this call.
     pub async fn invalidate(&self) {

@@ -1,14 +1,28 @@
 use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
-async fn healthz_reports_the_database_reachable() {
+async fn healthz_says_alive_and_readyz_says_ready() {
     let app = spawn_app().await;
 
     let response = app.client.get(app.url("/healthz")).send().await.expect("request");
-
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
-    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok"}));
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+
+    // The snapshot loads in the background after start-up: ready within a few seconds.
+    let mut ready = None;
+    for _ in 0..50 {
+        let response = app.client.get(app.url("/readyz")).send().await.expect("request");
+        if response.status() == 200 {
+            ready = Some(response.json::<serde_json::Value>().await.expect("json"));
+            break;
+        }
+        assert_eq!(response.status(), 503);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let expected =
+        serde_json::json!({"status": "ready", "database": "ok", "migrations": "applied", "survey_snapshot": "loaded"});
+    assert_eq!(ready, Some(expected));
 }
 
 #[tokio::test]

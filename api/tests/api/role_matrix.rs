@@ -44,6 +44,7 @@ async fn every_route_answers_each_role_as_specified() {
     // (method, path, body, [anonymous, inactive, analyst, admin])
     let routes: Vec<(Method, String, Option<Value>, [u16; 4])> = vec![
         (Method::GET, "/healthz".into(), None, [200, 200, 200, 200]),
+        (Method::GET, "/readyz".into(), None, [200, 200, 200, 200]),
         (Method::GET, "/api/batteries".into(), None, [200, 200, 200, 200]),
         (Method::GET, "/api/questions/pid3".into(), None, [200, 200, 200, 200]),
         (Method::GET, "/api/surveys/waves".into(), None, [200, 200, 200, 200]),
