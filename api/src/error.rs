@@ -19,6 +19,8 @@ pub enum AppError {
     #[error("{message}")]
     Unprocessable { field: String, message: String },
     #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
@@ -104,6 +106,7 @@ impl AppError {
             AppError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

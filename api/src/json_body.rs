@@ -22,6 +22,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
                 let field = detail.split(':').next().filter(|f| !f.contains(' ')).unwrap_or("body").to_owned();
                 Err(AppError::invalid_field(field, detail))
             }
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::PayloadTooLarge(format!("the request body is too large ({})", rejection.body_text())))
+            }
             Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }
     }

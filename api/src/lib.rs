@@ -107,7 +107,8 @@ fn invalidate_on_data_change(
 /// The whole HTTP application; tests drive this same router.
 pub fn app(state: AppState) -> Router {
     let web_dir = state.settings.web_dir.clone();
-    routes::router(&web_dir, state.settings.cookie_secure).layer(telemetry::trace_layer()).with_state(state)
+    let router = routes::router(&web_dir, state.settings.cookie_secure).layer(telemetry::trace_layer());
+    telemetry::request_ids(router).with_state(state)
 }
 
 /// A started application: connected, migrated, its listener bound (port 0 picks a free one).

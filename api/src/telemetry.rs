@@ -10,7 +10,8 @@ pub fn init() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
-/// One span per request, carrying method, path and the matched route (logged at info on close).
+/// One span per request, carrying its id (`x-request-id`, see [`request_ids`]), method, path and
+/// the matched route (logged at info on close).
 pub fn trace_layer() -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
@@ -20,6 +21,20 @@ pub fn trace_layer() -> tower_http::trace::TraceLayer<
             .extensions()
             .get::<axum::extract::MatchedPath>()
             .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
-        tracing::info_span!("request", method = %request.method(), route, uri = %request.uri())
+        let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        tracing::info_span!("request", request_id, method = %request.method(), route, uri = %request.uri())
     })
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request an `x-request-id` (a UUID, unless a proxy in front already set one) and
+/// returns it on the response, so a user's report and the logs can be matched.
+pub fn request_ids<S>(router: axum::Router<S>) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    let header = axum::http::HeaderName::from_static(REQUEST_ID);
+    router.layer(PropagateRequestIdLayer::new(header.clone())).layer(SetRequestIdLayer::new(header, MakeRequestUuid))
 }

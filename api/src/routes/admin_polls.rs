@@ -44,7 +44,7 @@ async fn list_polls(State(state): State<AppState>, _staff: StaffUser) -> Result<
 #[utoipa::path(get, path = "/api/admin/polls/{id}", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id")),
     responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
-async fn get_poll(
+async fn get_admin_poll(
     State(state): State<AppState>,
     _staff: StaffUser,
     AppPath(id): AppPath<i32>,
@@ -103,6 +103,6 @@ async fn export_responses(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll, list_polls))
-        .routes(routes!(get_poll, update_poll, delete_poll))
+        .routes(routes!(get_admin_poll, update_poll, delete_poll))
         .routes(routes!(export_responses))
 }

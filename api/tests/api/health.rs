@@ -131,3 +131,16 @@ async fn a_wrong_method_gets_a_json_405() {
     let body: serde_json::Value = response.json().await.expect("json error body");
     assert_eq!(body["error"]["code"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_one_from_a_proxy() {
+    let app = spawn_app().await;
+    let first = app.client.get(app.url("/healthz")).send().await.expect("request");
+    let second = app.client.get(app.url("/no/such/thing")).send().await.expect("request");
+    let id = |r: &reqwest::Response| r.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+    let (a, b) = (id(&first).expect("an id"), id(&second).expect("an id on errors too"));
+    assert_eq!(a.len(), 36, "a UUID: {a}");
+    assert_ne!(a, b);
+    let proxied = app.client.get(app.url("/healthz")).header("x-request-id", "from-the-proxy-42").send().await.unwrap();
+    assert_eq!(id(&proxied).as_deref(), Some("from-the-proxy-42"));
+}

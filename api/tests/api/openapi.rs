@@ -57,3 +57,36 @@ async fn swagger_ui_is_served_with_its_assets_from_this_server() {
         }
     }
 }
+
+#[test]
+fn every_operation_id_is_unique() {
+    let (_, spec) = api::routes::documented();
+    let spec = serde_json::to_value(&spec).expect("spec as JSON");
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) else { continue };
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_with_the_json_error_shape() {
+    let app = spawn_app().await;
+    let body = format!(r#"{{"email": "a@example.org", "password": "{}"}}"#, "x".repeat(5 * 1024 * 1024));
+    let response = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+    let error: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "payload_too_large");
+}
