@@ -7,7 +7,6 @@ use clap::Parser;
 async fn main() -> ExitCode {
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
-    api::telemetry::init();
     let settings = match api::Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {
@@ -15,6 +14,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    api::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Accounts { action } => match api::cli::run_accounts(&settings, action).await {
             Ok(message) => {

@@ -42,6 +42,40 @@ pub struct Settings {
     pub session_ttl: std::time::Duration,
     /// How often an idle live-results stream sends a heartbeat.
     pub sse_heartbeat: std::time::Duration,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("must be text or json".to_owned()),
+        }
+    }
+}
+
+/// A PostgreSQL connection URL, checked before anything connects with it.
+fn database_url(value: String) -> Result<Secret, SettingsError> {
+    let invalid =
+        |reason: &str| SettingsError { name: "DATABASE_URL", value: "(hidden)".to_owned(), reason: reason.to_owned() };
+    let parsed = url::Url::parse(&value).map_err(|e| invalid(&format!("not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Err(invalid("must be a postgres:// URL"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("names no host"));
+    }
+    Ok(Secret::new(value))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +102,13 @@ where
 
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
-    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`.
+    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`.
     ///
     /// # Errors
-    /// A variable is set to a value of the wrong kind.
+    /// A variable is set to a value of the wrong kind (the message names it, never a password).
     pub fn from_env() -> Result<Self, SettingsError> {
         Ok(Self {
-            database_url: Secret::new(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())),
+            database_url: database_url(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()))?,
             host: parse("HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: parse("PORT", 8080)?,
             migrate_on_start: parse("MIGRATE_ON_START", true)?,
@@ -83,6 +117,7 @@ impl Settings {
             cookie_secure: parse("COOKIE_SECURE", false)?,
             session_ttl: std::time::Duration::from_secs(parse::<u64>("SESSION_TTL_HOURS", 12)?.max(1) * 3600),
             sse_heartbeat: std::time::Duration::from_secs(parse::<u64>("SSE_HEARTBEAT_SECONDS", 15)?.max(1)),
+            log_format: parse("LOG_FORMAT", LogFormat::Text)?,
         })
     }
 

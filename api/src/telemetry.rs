@@ -3,11 +3,16 @@
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+use crate::settings::LogFormat;
+
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=info,tower_http=info"));
     // A second init (e.g. in tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = match format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).try_init(),
+        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).try_init(),
+    };
 }
 
 /// One span per request, carrying its id (`x-request-id`, see [`request_ids`]), method, path and

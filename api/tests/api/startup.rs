@@ -64,3 +64,24 @@ async fn a_missing_database_is_created() {
     db.conn.execute_unprepared(&format!("DROP DATABASE {other} WITH (FORCE)")).await.expect("clean up");
     assert_eq!(exists, 1);
 }
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_clear_line() {
+    for (name, value) in [
+        ("LOG_FORMAT", "xml"),
+        ("PORT", "eighty"),
+        ("DATABASE_URL", "mysql://root:secret@localhost/db"),
+        ("DATABASE_URL", "not a url"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_api"))
+            .env(name, value)
+            .env("MIGRATE_ON_START", "false")
+            .output()
+            .expect("run the api");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("secret"), "{stderr}");
+    }
+}
