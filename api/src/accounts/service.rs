@@ -134,7 +134,8 @@ pub async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Re
         None => None,
     };
     let txn = db.begin().await?;
-    // Serialize account changes, so two admins cannot demote each other at once.
+    // Serialize account changes, so two admins cannot demote each other at once (raw SQL: the
+    // query builder has no LOCK TABLE).
     txn.execute_unprepared("LOCK TABLE users.accounts IN SHARE ROW EXCLUSIVE MODE").await?;
     let changes = accounts::ActiveModel {
         name: name.map_or(NotSet, Set),
