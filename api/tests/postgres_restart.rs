@@ -50,23 +50,29 @@ async fn wait_for_database(app: &helpers::TestApp) {
     panic!("PostgreSQL did not come back");
 }
 
-#[tokio::test]
-async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let app = spawn_app().await;
-    create_account(&app, "admin@test.org", api::accounts::Role::Admin).await;
-    let admin = session_cookie(&app, "admin@test.org").await;
-    let poll: Value = app
+/// An admin's session cookie and a new (closed) poll on pid3, split by it.
+async fn admin_and_poll(app: &helpers::TestApp, title: &str) -> (String, Value) {
+    create_account(app, "admin@test.org", api::accounts::Role::Admin).await;
+    let admin = session_cookie(app, "admin@test.org").await;
+    let poll = app
         .client
         .post(app.url("/api/admin/polls"))
         .header("cookie", &admin)
-        .json(&json!({"title": "Restart", "questions": [{"var_name": "pid3"}], "split_by": "pid3"}))
+        .json(&json!({"title": title, "questions": [{"var_name": "pid3"}], "split_by": "pid3"}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
+    (admin, poll)
+}
+
+#[tokio::test]
+async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = spawn_app().await;
+    let (admin, poll) = admin_and_poll(&app, "Restart").await;
     let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
     let open = |is_open: bool| {
         app.client
@@ -157,19 +163,7 @@ async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
 async fn while_the_database_is_down_memory_serves_and_the_rest_says_503_quickly() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app().await;
-    create_account(&app, "admin@test.org", api::accounts::Role::Admin).await;
-    let admin = session_cookie(&app, "admin@test.org").await;
-    let poll: Value = app
-        .client
-        .post(app.url("/api/admin/polls"))
-        .header("cookie", &admin)
-        .json(&json!({"title": "Outage", "questions": [{"var_name": "pid3"}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, poll) = admin_and_poll(&app, "Outage").await;
     let slug = poll["slug"].as_str().unwrap().to_owned();
     let proportions = app.url("/api/surveys/questions/perf_judicial_ind/proportions");
     assert_eq!(app.client.get(&proportions).send().await.unwrap().status(), StatusCode::OK);
