@@ -46,11 +46,6 @@ impl PollState {
     pub fn is_open(&self) -> bool {
         self.is_open.load(Ordering::Acquire)
     }
-
-    /// The position of `var_name` among the poll's questions.
-    pub fn position_of(&self, var_name: &str) -> Option<usize> {
-        self.questions.iter().position(|q| q.var_name == var_name)
-    }
 }
 
 #[derive(Default)]

@@ -85,17 +85,6 @@ pub async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRe
     Ok(PollRecord { questions: questions_of(db, poll.id).await?, poll })
 }
 
-/// [`find`], locking the poll row (`FOR SHARE`) until the transaction ends: a concurrent close
-/// waits for it.
-///
-/// # Errors
-/// No such poll (404).
-pub async fn find_locked(txn: &DatabaseTransaction, key: PollKey<'_>) -> Result<PollRecord, AppError> {
-    let poll =
-        polls::Entity::find().filter(key.condition()).lock_shared().one(txn).await?.ok_or_else(|| not_found(key))?;
-    Ok(PollRecord { questions: questions_of(txn, poll.id).await?, poll })
-}
-
 /// The name of the account that created a poll (`polls.created_by → users.accounts`).
 #[derive(Debug, DerivePartialModel)]
 #[sea_orm(entity = "accounts::Entity")]
