@@ -123,7 +123,7 @@ fn group(batch: Vec<Pending>) -> Grouped {
 async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pending>) {
     let Grouped { first, repeats } = group(batch);
     let ballots: Vec<&NewBallot> = first.iter().map(|p| &p.ballot).collect();
-    let mut replies = match store(db, states, &ballots).await {
+    let replies = match store(db, states, &ballots).await {
         Ok(replies) => replies,
         Err(e) if first.len() > 1 && !is_unavailable(&e) => {
             // Not the database's absence but something in one ballot: store each on its own, so
@@ -150,7 +150,7 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
         };
         let _ = pending.reply.send(reply);
     }
-    for (pending, reply) in first.into_iter().zip(replies.drain(..)) {
+    for (pending, reply) in first.into_iter().zip(replies) {
         // A request that gave up (its client left) no longer listens: nothing to do.
         let _ = pending.reply.send(reply);
     }
@@ -171,6 +171,18 @@ struct StoredRespondent {
 
 fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// The ballots' polls and tokens as two array parameters, paired by position (`unnest($1, $2)`).
+fn poll_token_arrays(ballots: &[&NewBallot]) -> Vec<sea_orm::Value> {
+    let polls: Vec<i32> = ballots.iter().map(|b| b.poll.id).collect();
+    let tokens: Vec<String> = ballots.iter().map(|b| b.client_token.clone()).collect();
+    vec![polls.into(), tokens.into()]
+}
+
+/// Respondent ids by (poll, token).
+fn ids_by_token(rows: &[StoredRespondent]) -> HashMap<(i32, &str), i64> {
+    rows.iter().map(|r| ((r.poll_id, r.client_token.as_str()), r.id)).collect()
 }
 
 /// Stores distinct ballots in one transaction; a reply per ballot, in order.
@@ -210,15 +222,11 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
          SELECT * FROM unnest($1::int[], $2::text[])
          ON CONFLICT (poll_id, client_token) DO NOTHING
          RETURNING id, poll_id, client_token",
-        vec![
-            to_insert.iter().map(|b| b.poll.id).collect::<Vec<_>>().into(),
-            to_insert.iter().map(|b| b.client_token.clone()).collect::<Vec<_>>().into(),
-        ],
+        poll_token_arrays(&to_insert),
     ))
     .all(txn)
     .await?;
-    let new_ids: HashMap<(i32, &str), i64> =
-        inserted.iter().map(|r| ((r.poll_id, r.client_token.as_str()), r.id)).collect();
+    let new_ids = ids_by_token(&inserted);
     // Tokens that had answered before (here or in another process), whether the poll is open or not.
     let known: Vec<&NewBallot> = ballots
         .iter()
@@ -231,16 +239,12 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         StoredRespondent::find_by_statement(statement(
             "SELECT r.id, r.poll_id, r.client_token FROM polls.respondents r
              JOIN unnest($1::int[], $2::text[]) AS t(poll_id, client_token) USING (poll_id, client_token)",
-            vec![
-                known.iter().map(|b| b.poll.id).collect::<Vec<_>>().into(),
-                known.iter().map(|b| b.client_token.clone()).collect::<Vec<_>>().into(),
-            ],
+            poll_token_arrays(&known),
         ))
         .all(txn)
         .await?
     };
-    let old_ids: HashMap<(i32, &str), i64> =
-        existing.iter().map(|r| ((r.poll_id, r.client_token.as_str()), r.id)).collect();
+    let old_ids = ids_by_token(&existing);
 
     // The new respondents' answers, and their announcements.
     let (mut respondent_ids, mut poll_col, mut var_names, mut indices) =
