@@ -1,96 +1,167 @@
-//! Bulk loads as one `INSERT … SELECT FROM unnest($1::t[], $2::t[], …)` statement: every column is
-//! bound as one array parameter, so 270,808 survey cells are one round trip and one statement,
-//! inside the migration's transaction (COPY is not reachable through a SeaORM transaction).
+//! Bulk loads with PostgreSQL's `COPY … FROM STDIN`, inside one transaction of their own.
+//!
+//! COPY needs the connection itself, which a SeaORM transaction does not expose. So a migration
+//! that loads with COPY opts out of the migrator's transaction (`use_transaction() -> Some(false)`)
+//! and opens a [`CopyTransaction`] on one connection of SeaORM's sqlx pool: every statement of its
+//! load runs in it and it commits once, so a failed load leaves nothing behind. The migrator then
+//! records the migration as applied (a separate statement, as for any migration outside a
+//! transaction).
 
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm_migration::sea_orm::{DatabaseExecutor, DbErr, RuntimeErr};
+use sqlx::{Postgres, Row, Transaction};
 
-/// One column of an unnest insert: its values as one array.
-pub struct UnnestColumn {
-    name: &'static str,
-    element_type: &'static str,
-    values: Value,
-    /// For dictionary-encoded text: the distinct strings; `values` then holds 1-based positions.
-    dictionary: Option<Vec<String>>,
-    select: Option<&'static str>,
+fn db_err(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(error)))
 }
 
-impl UnnestColumn {
-    /// `values` must convert to a PostgreSQL array of `element_type` (e.g. `Vec<i64>` and "bigint").
-    pub fn new(name: &'static str, element_type: &'static str, values: impl Into<Value>) -> Self {
-        Self { name, element_type, values: values.into(), dictionary: None, select: None }
+/// Rows are encoded and sent in pieces of about this size, so PostgreSQL parses one piece while
+/// the next is encoded.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// A transaction on one pooled connection, where COPY is possible.
+pub struct CopyTransaction {
+    txn: Transaction<'static, Postgres>,
+}
+
+impl CopyTransaction {
+    /// Begins a transaction on a connection of `executor`'s pool.
+    ///
+    /// # Errors
+    /// `executor` is already a transaction (COPY cannot join it), or the database fails.
+    pub async fn begin(executor: &DatabaseExecutor<'_>) -> Result<Self, DbErr> {
+        let DatabaseExecutor::Connection(db) = executor else {
+            return Err(DbErr::Migration(
+                "this migration loads with COPY in a transaction of its own: run it on a database connection, \
+                 not inside a transaction"
+                    .to_owned(),
+            ));
+        };
+        let txn = db.get_postgres_connection_pool().begin().await.map_err(db_err)?;
+        Ok(Self { txn })
     }
 
-    /// A text column with few distinct values (question names, answer labels): sent as one
-    /// array of distinct strings plus an integer position per row, a fraction of the bytes.
-    pub fn dictionary(name: &'static str, values: &[impl AsRef<str>]) -> Self {
-        let mut positions: std::collections::HashMap<&str, i32> = std::collections::HashMap::new();
-        let mut dictionary: Vec<String> = Vec::new();
-        let codes: Vec<i32> = values
-            .iter()
-            .map(|v| {
-                *positions.entry(v.as_ref()).or_insert_with(|| {
-                    dictionary.push(v.as_ref().to_owned());
-                    dictionary.len() as i32
-                })
-            })
-            .collect();
-        Self { name, element_type: "integer", values: codes.into(), dictionary: Some(dictionary), select: None }
+    /// Runs `sql` (no parameters): this crate's own statements and definitions PostgreSQL printed.
+    ///
+    /// # Errors
+    /// Any database error.
+    pub async fn execute(&mut self, sql: &str) -> Result<u64, DbErr> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let done = sqlx::raw_sql(sql).execute(&mut *self.txn).await.map_err(db_err)?;
+        Ok(done.rows_affected())
     }
 
-    /// An expression over the unnested value, written with `{}` for it: PostgreSQL arrays bound
-    /// from Rust cannot hold NULL here, so nullable columns send a sentinel and map it back
-    /// (`NULLIF({}, -1)`), and jsonb arrives as text (`{}::jsonb`).
-    pub fn select(mut self, expression: &'static str) -> Self {
-        self.select = Some(expression);
-        self
+    /// The first column of `sql`'s rows, `sql` taking `values` as its one parameter (`$1::bigint[]`).
+    ///
+    /// # Errors
+    /// Any database error.
+    pub async fn matching(&mut self, sql: &'static str, values: Vec<i64>) -> Result<Vec<i64>, DbErr> {
+        sqlx::query_scalar(sql).bind(values).fetch_all(&mut *self.txn).await.map_err(db_err)
+    }
+
+    /// Queues `payload` on `channel`; delivered only if this transaction commits.
+    ///
+    /// # Errors
+    /// Any database error.
+    pub async fn notify(&mut self, channel: &str, payload: &str) -> Result<(), DbErr> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&mut *self.txn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Loads `count` rows into `table (columns)`; `write_row(row, i)` writes row `i`'s fields in
+    /// column order. Returns the number of rows loaded.
+    ///
+    /// # Errors
+    /// Any database error, e.g. a value the column's type refuses; nothing is loaded then.
+    pub async fn copy_in(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        count: usize,
+        mut write_row: impl FnMut(&mut CopyRow, usize),
+    ) -> Result<u64, DbErr> {
+        let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        let mut copy = self.txn.copy_in_raw(&statement).await.map_err(db_err)?;
+        let mut row = CopyRow { bytes: Vec::with_capacity(PIECE_BYTES + 4096), first: true };
+        for i in 0..count {
+            write_row(&mut row, i);
+            row.end();
+            if row.bytes.len() >= PIECE_BYTES || i + 1 == count {
+                if let Err(error) = copy.send(row.bytes.as_slice()).await {
+                    let _ = copy.abort("load failed").await;
+                    return Err(db_err(error));
+                }
+                row.bytes.clear();
+            }
+        }
+        copy.finish().await.map_err(db_err)
+    }
+
+    /// Makes everything done in this transaction permanent.
+    ///
+    /// # Errors
+    /// Any database error; nothing is kept then.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await.map_err(db_err)
     }
 }
 
-/// Inserts all rows given column-wise; returns the number inserted.
-///
-/// # Errors
-/// Any database error, e.g. a constraint violation, which aborts the whole statement.
-pub async fn insert_unnest<C: ConnectionTrait>(
-    conn: &C,
-    table: &str,
-    columns: Vec<UnnestColumn>,
-) -> Result<u64, DbErr> {
-    let mut values: Vec<Value> = Vec::new();
-    let (mut names, mut arrays, mut aliases, mut selects) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (i, column) in columns.into_iter().enumerate() {
-        let alias = format!("c{}", i + 1);
-        values.push(column.values);
-        arrays.push(format!("${}::{}[]", values.len(), column.element_type));
-        let mut select = alias.clone();
-        if let Some(dictionary) = column.dictionary {
-            values.push(dictionary.into());
-            select = format!("(${}::text[])[{alias}]", values.len());
+/// Writes one row in COPY's text format: fields separated by tabs, `\N` for NULL, backslash
+/// escapes for the characters the format uses.
+pub struct CopyRow {
+    bytes: Vec<u8>,
+    first: bool,
+}
+
+impl CopyRow {
+    fn separate(&mut self) {
+        if !self.first {
+            self.bytes.push(b'\t');
         }
-        if let Some(expression) = column.select {
-            select = expression.replace("{}", &select);
-        }
-        names.push(column.name);
-        aliases.push(alias);
-        selects.push(select);
+        self.first = false;
     }
-    let sql = format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS t({})",
-        names.join(", "),
-        selects.join(", "),
-        arrays.join(", "),
-        aliases.join(", "),
-    );
-    // unnest() in FROM materializes its rows first; with the default 4 MB work_mem a large load
-    // spills them to a temp file. SET LOCAL lasts until the migration's transaction ends.
-    conn.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
-    let result = conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
-    Ok(result.rows_affected())
+
+    fn end(&mut self) {
+        self.bytes.push(b'\n');
+        self.first = true;
+    }
+
+    /// A text field, escaped.
+    pub fn text(&mut self, value: &str) {
+        self.separate();
+        for byte in value.bytes() {
+            match byte {
+                b'\\' => self.bytes.extend_from_slice(b"\\\\"),
+                b'\t' => self.bytes.extend_from_slice(b"\\t"),
+                b'\n' => self.bytes.extend_from_slice(b"\\n"),
+                b'\r' => self.bytes.extend_from_slice(b"\\r"),
+                _ => self.bytes.push(byte),
+            }
+        }
+    }
+
+    /// A number (or anything whose `Display` needs no escaping).
+    pub fn number(&mut self, value: impl std::fmt::Display) {
+        use std::io::Write;
+        self.separate();
+        let _ = write!(self.bytes, "{value}");
+    }
+
+    /// SQL NULL.
+    pub fn null(&mut self) {
+        self.separate();
+        self.bytes.extend_from_slice(b"\\N");
+    }
 }
 
 /// A table's indexes and its primary-key, unique and foreign-key constraints, dropped for a bulk
 /// load and created again after it, which PostgreSQL does several times faster than maintaining
 /// them row by row ("Populating a Database" in its manual). Re-adding a constraint validates every
-/// row, so nothing invalid gets in; inside the migration's transaction no one sees the gap.
+/// row, so nothing invalid gets in; inside the load's transaction no one sees the gap.
 pub struct DeferredConstraints {
     table: String,
     /// `ALTER TABLE … ADD CONSTRAINT …` and `CREATE INDEX …` statements, in that order.
@@ -102,11 +173,9 @@ impl DeferredConstraints {
     ///
     /// # Errors
     /// Any database error.
-    pub async fn drop_from<C: ConnectionTrait>(conn: &C, table: &str) -> Result<Self, DbErr> {
-        let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                r#"
+    pub async fn drop_from(txn: &mut CopyTransaction, table: &str) -> Result<Self, DbErr> {
+        let rows = sqlx::query(
+            r#"
 SELECT 'ALTER TABLE ' || $1 || ' DROP CONSTRAINT ' || quote_ident(conname) AS drop_sql,
        'ALTER TABLE ' || $1 || ' ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) AS create_sql,
        CASE contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END AS step
@@ -118,17 +187,20 @@ WHERE i.indrelid = $1::regclass
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ORDER BY step
 "#,
-                [table.into()],
-            ))
-            .await?;
+        )
+        .bind(table)
+        .fetch_all(&mut *txn.txn)
+        .await
+        .map_err(db_err)?;
+        let mut drops = Vec::with_capacity(rows.len());
         let mut restore = Vec::with_capacity(rows.len());
-        // Foreign keys first, then indexes, then unique and primary keys (nothing depends on them then).
-        for row in rows.iter().rev() {
-            let drop_sql: String = row.try_get("", "drop_sql")?;
-            conn.execute_unprepared(&drop_sql).await?;
-        }
         for row in &rows {
-            restore.push(row.try_get("", "create_sql")?);
+            drops.push(row.try_get::<String, _>("drop_sql").map_err(db_err)?);
+            restore.push(row.try_get::<String, _>("create_sql").map_err(db_err)?);
+        }
+        // Foreign keys first, then indexes, then unique and primary keys (nothing depends on them then).
+        for sql in drops.iter().rev() {
+            txn.execute(sql).await?;
         }
         Ok(Self { table: table.to_owned(), restore })
     }
@@ -137,9 +209,9 @@ ORDER BY step
     ///
     /// # Errors
     /// A loaded row violates a constraint, or any other database error.
-    pub async fn restore<C: ConnectionTrait>(self, conn: &C) -> Result<(), DbErr> {
+    pub async fn restore(self, txn: &mut CopyTransaction) -> Result<(), DbErr> {
         for sql in &self.restore {
-            conn.execute_unprepared(sql)
+            txn.execute(sql)
                 .await
                 .map_err(|e| DbErr::Migration(format!("bulk load into {} violates a constraint: {e}", self.table)))?;
         }

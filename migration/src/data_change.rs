@@ -26,20 +26,22 @@ pub async fn notify_data_changed<C: ConnectionTrait>(
     migration: &str,
     direction: Direction,
 ) -> Result<(), DbErr> {
-    let payload = format!(
-        "{migration} {}",
-        match direction {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        }
-    );
     conn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [DATA_CHANGED_CHANNEL.into(), payload.into()],
+        [DATA_CHANGED_CHANNEL.into(), data_changed_payload(migration, direction).into()],
     ))
     .await?;
     Ok(())
+}
+
+/// The payload listeners on [`DATA_CHANGED_CHANNEL`] get: `<migration> up|down`.
+pub fn data_changed_payload(migration: &str, direction: Direction) -> String {
+    let direction = match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    };
+    format!("{migration} {direction}")
 }
 
 /// Sets the identity of `table.column` to continue after the largest id left in the table.

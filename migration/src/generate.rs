@@ -1,6 +1,10 @@
 //! `cargo run -p migration -- generate <name>`: scaffolds a paired schema + data migration,
 //! registers both in `lib.rs` and gives the data migration an (empty) entry in
 //! `data-sources.json` — what the original design's `db:generate:named` did.
+//!
+//! `generate add-wave-<N>` scaffolds a survey wave instead: a data migration that loads
+//! `db/schemas/surveys/wave-<N>.csv.gz` with the shared [`crate::survey_file`] code, complete and
+//! ready to run once the file is in the data folder and pinned (`sources pin`).
 
 use std::path::{Path, PathBuf};
 
@@ -62,10 +66,12 @@ fn insert_before(text: &str, marker: &str, line: &str, path: &Path) -> Result<St
 /// An invalid name, an existing module, or a file that cannot be read or written.
 pub fn scaffold(crate_dir: &Path, manifest_path: &Path, name: &str, date: &str) -> Result<Scaffold, GenerateError> {
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if !valid {
         return Err(GenerateError::InvalidName(name.to_owned()));
     }
+    let name = &name.replace('-', "_");
+    let wave = name.strip_prefix("add_wave_").and_then(|n| n.parse::<u32>().ok()).filter(|&n| n > 0);
     let lib_path = crate_dir.join("src/lib.rs");
     let lib_rs = read(&lib_path)?;
     let module = module_name(&lib_rs, date, name);
@@ -77,22 +83,32 @@ pub fn scaffold(crate_dir: &Path, manifest_path: &Path, name: &str, date: &str) 
     let mut manifest: serde_json::Value =
         serde_json::from_str(&read(manifest_path)?).map_err(|e| file_error(manifest_path, e))?;
     let data_name = format!("{module}_data");
+    let sources = match wave {
+        Some(n) => serde_json::json!([{ "key": wave_key(n), "format": "csv.gz" }]),
+        None => serde_json::Value::Array(Vec::new()),
+    };
     manifest
         .get_mut("migrations")
         .and_then(serde_json::Value::as_object_mut)
         .ok_or_else(|| file_error(manifest_path, "no \"migrations\" object"))?
-        .insert(data_name, serde_json::Value::Array(Vec::new()));
+        .insert(data_name, sources);
 
+    let (data_item, templates) = match wave {
+        Some(_) => ("DATA", [WAVE_MOD_TEMPLATE, WAVE_SCHEMA_TEMPLATE, WAVE_DATA_TEMPLATE]),
+        None => ("Data", [MOD_TEMPLATE, SCHEMA_TEMPLATE, DATA_TEMPLATE]),
+    };
     let lib_rs = insert_before(&lib_rs, MODULES_MARKER, &format!("mod {module};"), &lib_path)?;
     let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::SCHEMA),"), &lib_path)?;
-    let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::Data),"), &lib_path)?;
+    let lib_rs = insert_before(&lib_rs, MIGRATIONS_MARKER, &format!("Box::new({module}::{data_item}),"), &lib_path)?;
 
     std::fs::create_dir_all(&dir).map_err(|e| file_error(&dir, e))?;
-    let files = [("mod.rs", MOD_TEMPLATE), ("schema.rs", SCHEMA_TEMPLATE), ("data.rs", DATA_TEMPLATE)];
+    let key = wave.map(wave_key).unwrap_or_default();
+    let wave = wave.map(|n| n.to_string()).unwrap_or_default();
     let mut written = Vec::new();
-    for (file, template) in files {
+    for (file, template) in ["mod.rs", "schema.rs", "data.rs"].into_iter().zip(templates) {
         let path = dir.join(file);
-        write(&path, &template.replace("{module}", &module).replace("{name}", name))?;
+        let text = template.replace("{module}", &module).replace("{name}", name).replace("{key}", &key);
+        write(&path, &text.replace("{wave}", &wave))?;
         written.push(path);
     }
     write(&lib_path, &lib_rs)?;
@@ -101,6 +117,36 @@ pub fn scaffold(crate_dir: &Path, manifest_path: &Path, name: &str, date: &str) 
     written.extend([lib_path, manifest_path.to_path_buf()]);
     Ok(Scaffold { module, written })
 }
+
+/// Where a new wave's file goes in the bucket.
+fn wave_key(wave: u32) -> String {
+    format!("db/schemas/surveys/wave-{wave}.csv.gz")
+}
+
+const WAVE_MOD_TEMPLATE: &str = r#"//! Survey wave {wave}: its respondents and their answers, loaded from `{key}`.
+
+mod data;
+mod schema;
+
+pub use data::DATA;
+pub use schema::SCHEMA;
+"#;
+
+const WAVE_SCHEMA_TEMPLATE: &str = r#"use crate::sql_migration::SqlMigration;
+
+// A new wave adds rows to the existing `surveys` tables: nothing to change in the schema.
+const UP: &str = "-- no schema change";
+const DOWN: &str = "-- no schema change";
+
+pub const SCHEMA: SqlMigration = SqlMigration { name: "{module}_schema", up: UP, down: DOWN };
+"#;
+
+const WAVE_DATA_TEMPLATE: &str = r#"//! Wave {wave}'s file, loaded like every survey file (coding rules and checks in crate::survey_file).
+
+use crate::survey_file::SurveyFile;
+
+pub const DATA: SurveyFile = SurveyFile { name: "{module}_data", key: "{key}" };
+"#;
 
 const MOD_TEMPLATE: &str = r#"//! {name}: describe the schema and the data this pair of migrations brings.
 
@@ -161,8 +207,9 @@ impl MigrationTrait for Data {
 mod tests {
     use super::*;
 
-    fn sandbox() -> (PathBuf, PathBuf) {
-        let root = std::env::temp_dir().join(format!("blw-generate-{}", std::process::id()));
+    /// A copy of lib.rs and the manifest to scaffold into; `tag` keeps parallel tests apart.
+    fn sandbox(tag: &str) -> (PathBuf, PathBuf) {
+        let root = std::env::temp_dir().join(format!("blw-generate-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("migration/src")).expect("temp dir");
         let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -174,7 +221,7 @@ mod tests {
 
     #[test]
     fn scaffold_registers_a_paired_migration_after_the_last_one() {
-        let (crate_dir, manifest) = sandbox();
+        let (crate_dir, manifest) = sandbox("pair");
         let before = read(&crate_dir.join("src/lib.rs")).expect("lib.rs");
         let last = module_name(&before, "20300101", "x");
 
@@ -197,6 +244,25 @@ mod tests {
 
         let again = super::scaffold(&crate_dir, &manifest, "Bad-Name", "20300101");
         assert!(matches!(again, Err(GenerateError::InvalidName(_))));
+        std::fs::remove_dir_all(crate_dir.parent().expect("root")).ok();
+    }
+
+    #[test]
+    fn add_wave_scaffolds_a_survey_file_migration_listed_for_pinning() {
+        let (crate_dir, manifest) = sandbox("wave");
+        let scaffold = scaffold(&crate_dir, &manifest, "add-wave-24", "20300102").expect("scaffold");
+
+        assert!(scaffold.module.ends_with("_add_wave_24"), "{}", scaffold.module);
+        let lib_rs = read(&crate_dir.join("src/lib.rs")).expect("lib.rs");
+        assert!(lib_rs.contains(&format!("Box::new({}::DATA),", scaffold.module)));
+        let data_rs = read(&crate_dir.join("src").join(&scaffold.module).join("data.rs")).expect("data.rs");
+        assert!(data_rs.contains("SurveyFile {"), "{data_rs}");
+        assert!(data_rs.contains("\"db/schemas/surveys/wave-24.csv.gz\""), "{data_rs}");
+        let parsed = crate::data_source::Manifest::parse(&read(&manifest).expect("manifest"), "t").expect("valid");
+        let sources = &parsed.migrations[&format!("{}_data", scaffold.module)];
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].key, "db/schemas/surveys/wave-24.csv.gz");
+        assert!(sources[0].sha256.is_none(), "pinned later, by `sources pin`");
         std::fs::remove_dir_all(crate_dir.parent().expect("root")).ok();
     }
 }

@@ -13,6 +13,7 @@ pub mod database;
 mod fresh;
 pub mod generate;
 pub mod sql_migration;
+pub mod survey_file;
 
 mod m20261125_000001_questions;
 mod m20261125_000002_users;
@@ -32,7 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_users::SCHEMA),
             Box::new(m20261125_000002_users::Data),
             Box::new(m20261125_000003_surveys::SCHEMA),
-            Box::new(m20261125_000003_surveys::Data),
+            Box::new(m20261125_000003_surveys::DATA),
             Box::new(m20261125_000004_sessions::SCHEMA),
             Box::new(m20261125_000005_polls::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)

@@ -1,5 +1,6 @@
 //! The migration CLI: sea-orm-migration's commands (`up`, `down`, `status`, `fresh`, `refresh`,
-//! `reset`) plus `generate <name>`, which scaffolds a paired schema + data migration.
+//! `reset`) plus `generate <name>`, which scaffolds a paired schema + data migration, and
+//! `sources pin|push|verify`, which keep `data-sources.json`, the data folder and the bucket in step.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,11 +31,74 @@ fn generate(name: Option<&str>) -> ExitCode {
     }
 }
 
+const SOURCES_USAGE: &str = "usage: migration sources pin [MIGRATION] | push [MIGRATION] [--force] | verify";
+
+/// `sources pin|push|verify`: one line per listed object; exit 1 if any is off, 2 on bad usage.
+fn sources(args: &[String]) -> ExitCode {
+    use migration::data_source::{DataSourceSettings, Manifest, S3Location, local_dir, sources};
+
+    let force = args.iter().any(|a| a == "--force");
+    let positional: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--force").collect();
+    let (command, only) = match positional.as_slice() {
+        [command @ ("pin" | "push" | "verify")] => (*command, None),
+        [command @ ("pin" | "push"), migration] => (*command, Some(*migration)),
+        _ => {
+            eprintln!("{SOURCES_USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if force && command != "push" {
+        eprintln!("--force applies to push only\n{SOURCES_USAGE}");
+        return ExitCode::from(2);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match command {
+            "pin" => {
+                let path = sources::manifest_path();
+                let manifest = Manifest::from_file(&path)?;
+                println!("pinning from {} into {}", local_dir(&manifest).display(), path.display());
+                sources::pin(&path, &local_dir(&manifest), only)
+            }
+            "push" => {
+                let manifest = Manifest::load()?;
+                let bucket = S3Location::from_env(&manifest);
+                let endpoint = bucket.endpoint_url.as_deref().unwrap_or("AWS S3");
+                println!("pushing {} to bucket '{}' at {endpoint}", local_dir(&manifest).display(), bucket.bucket);
+                sources::push(&manifest, &local_dir(&manifest), &bucket, only, force).await
+            }
+            _ => {
+                let settings = DataSourceSettings::from_env()?;
+                sources::verify(&settings.manifest, &settings.location).await
+            }
+        }
+    });
+    match result {
+        Ok(reports) => {
+            for report in &reports {
+                println!("{report}");
+            }
+            let problems = reports.iter().filter(|r| r.is_problem()).count();
+            if problems > 0 {
+                eprintln!("{problems} of {} sources need attention", reports.len());
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     dotenvy::dotenv().ok();
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("generate") {
-        return generate(args.get(2).map(String::as_str));
+    match args.get(1).map(String::as_str) {
+        Some("generate") => return generate(args.get(2).map(String::as_str)),
+        Some("sources") => return sources(&args[2..]),
+        _ => {}
     }
     if std::env::var_os("DATABASE_URL").is_none() {
         // SAFETY: no other thread exists yet; the runtime is built below.

@@ -260,8 +260,7 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
                 indices.push(*index);
             }
         }
-        let split_index = ballot.poll.split_position.and_then(|p| ballot.choices.get(p).copied().flatten());
-        let recorded = RecordedBallot { respondent_id: id, split_index, choices: ballot.choices.clone() };
+        let recorded = RecordedBallot { respondent_id: id, choices: ballot.choices.clone() };
         announced.entry(ballot.poll.id).or_default().push(recorded);
     }
     if !respondent_ids.is_empty() {

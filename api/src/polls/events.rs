@@ -3,9 +3,9 @@
 //!
 //! Payloads (NOTIFY allows 8,000 bytes; a batch's ballots are split to fit):
 //! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`;
-//! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<split answer or ->/<choices>`,
-//!   choices the response index per poll question in the poll's order, `-` where unanswered,
-//!   comma-separated: `12 votes 301/2/2,0;302/-/-,3`.
+//! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, choices the
+//!   response index per poll question in the poll's order, `-` where unanswered, comma-separated:
+//!   `12 votes 301/2,0;302/-,3`. (The split answer is one of the choices: the tally knows which.)
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
@@ -41,8 +41,6 @@ pub enum PollEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedBallot {
     pub respondent_id: i64,
-    /// The respondent's answer to the poll's split question, if it has one.
-    pub split_index: Option<i16>,
     /// Per poll question, in the poll's order: the chosen response index, if answered.
     pub choices: Vec<Option<i16>>,
 }
@@ -50,8 +48,6 @@ pub struct RecordedBallot {
 impl RecordedBallot {
     fn write_to(&self, out: &mut String) {
         let _ = write!(out, "{}/", self.respondent_id);
-        write_choice(out, self.split_index);
-        out.push('/');
         for (i, choice) in self.choices.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -171,9 +167,8 @@ fn parse_choice(text: &str) -> Option<Option<i16>> {
 fn parse_ballot(text: &str) -> Option<RecordedBallot> {
     let mut fields = text.split('/');
     let respondent_id = fields.next()?.parse().ok()?;
-    let split_index = parse_choice(fields.next()?)?;
     let choices = fields.next()?.split(',').map(parse_choice).collect::<Option<Vec<_>>>()?;
-    fields.next().is_none().then_some(RecordedBallot { respondent_id, split_index, choices })
+    fields.next().is_none().then_some(RecordedBallot { respondent_id, choices })
 }
 
 fn parse(payload: &str) -> Option<PollEvent> {
@@ -196,8 +191,8 @@ fn parse(payload: &str) -> Option<PollEvent> {
 mod tests {
     use super::*;
 
-    fn ballot(respondent_id: i64, split_index: Option<i16>, choices: &[Option<i16>]) -> RecordedBallot {
-        RecordedBallot { respondent_id, split_index, choices: choices.to_vec() }
+    fn ballot(respondent_id: i64, choices: &[Option<i16>]) -> RecordedBallot {
+        RecordedBallot { respondent_id, choices: choices.to_vec() }
     }
 
     #[test]
@@ -209,11 +204,11 @@ mod tests {
             PollEvent::Voted {
                 poll_id: 3,
                 ballots: vec![
-                    ballot(9_000_000_001, Some(2), &[Some(2), Some(0)]),
-                    ballot(9_000_000_002, None, &[None, Some(3)]),
+                    ballot(9_000_000_001, &[Some(2), Some(0)]),
+                    ballot(9_000_000_002, &[None, Some(3)]),
                 ],
             },
-            PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, None, &[Some(4)])] },
+            PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, &[Some(4)])] },
         ];
         for event in events {
             let text = event.to_string();
@@ -225,18 +220,18 @@ mod tests {
     fn the_text_format_is_stable() {
         let votes = PollEvent::Voted {
             poll_id: 12,
-            ballots: vec![ballot(301, Some(2), &[Some(2), Some(0)]), ballot(302, None, &[None, Some(3)])],
+            ballots: vec![ballot(301, &[Some(2), Some(0)]), ballot(302, &[None, Some(3)])],
         };
-        assert_eq!(votes.to_string(), "12 votes 301/2/2,0;302/-/-,3");
+        assert_eq!(votes.to_string(), "12 votes 301/2,0;302/-,3");
         assert_eq!(PollEvent::Closed { poll_id: 4 }.to_string(), "4 closed");
-        assert!(PollEvent::announces_votes("12 votes 301/2/2,0"));
+        assert!(PollEvent::announces_votes("12 votes 301/2,0"));
         assert!(!PollEvent::announces_votes("12 closed"));
     }
 
     #[test]
     fn many_ballots_are_split_into_payloads_notify_accepts() {
         let ballots: Vec<RecordedBallot> =
-            (0..5_000).map(|i| ballot(1_000_000_000 + i, Some(1), &[Some(1), Some(3), None, Some(0)])).collect();
+            (0..5_000).map(|i| ballot(1_000_000_000 + i, &[Some(1), Some(3), None, Some(0)])).collect();
         let events = PollEvent::votes(42, ballots.clone());
         assert!(events.len() > 1);
         let mut back = Vec::new();
@@ -261,11 +256,11 @@ mod tests {
             "3 opened",
             "3 open extra",
             "3 votes",
-            "3 votes 1/-",
-            "3 votes 1/-/x",
-            "3 votes a/-/1",
-            "3 votes 1/-/1;",
-            "3 votes 1/-/1/2",
+            "3 votes 1",
+            "3 votes 1/x",
+            "3 votes a/1",
+            "3 votes 1/1;",
+            "3 votes 1/-/1",
         ] {
             assert!(bad.parse::<PollEvent>().is_err(), "{bad}");
         }

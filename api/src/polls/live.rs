@@ -98,9 +98,9 @@ impl LivePolls {
 
 /// Sends the tally's results as `update` or `closed`.
 async fn send_results(poll: &WatchedPoll, closed: bool) {
-    let tally = poll.tally.lock().await;
-    let Some(tally) = tally.as_ref() else { return };
-    match serde_json::to_string(&tally.results) {
+    let mut tally = poll.tally.lock().await;
+    let Some(tally) = tally.as_mut() else { return };
+    match tally.json() {
         Ok(json) => {
             let frame = sse_frame(if closed { "closed" } else { "update" }, &json);
             let _ = poll.sender.send(LiveEvent { frame, ends_stream: false });
@@ -177,7 +177,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
         PollEvent::Opened { .. } | PollEvent::Closed { .. } => {
             let is_open = matches!(event, PollEvent::Opened { .. });
             if let Some(tally) = poll.tally.lock().await.as_mut() {
-                tally.results.is_open = is_open;
+                tally.set_open(is_open);
             }
             if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
                 if is_open {
@@ -240,24 +240,24 @@ pub fn spawn(
 }
 
 /// The poll's results as JSON: from the tally that live updates keep (loading it if needed), so
-/// that a crowd of watchers arriving at once costs one read of the database, not one each.
+/// that a crowd of watchers arriving at once costs one read of the database and one rendering,
+/// not one each.
 async fn current_results(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
     poll_id: i32,
-) -> Result<String, AppError> {
-    fn render(results: &PollResults) -> Result<String, AppError> {
-        serde_json::to_string(results).map_err(|e| AppError::Internal(e.to_string()))
-    }
+) -> Result<Arc<str>, AppError> {
+    let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
     if let Some(poll) = live.watched(poll_id) {
         ensure_tally(db, surveys, &poll, poll_id, false).await;
-        if let Some(tally) = poll.tally.lock().await.as_ref() {
-            return render(&tally.results);
+        if let Some(tally) = poll.tally.lock().await.as_mut() {
+            return tally.json().map_err(internal);
         }
     }
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
-    render(&results(db, surveys, PollKey::Id(poll_id)).await?)
+    let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
+    Ok(serde_json::to_string(&results).map_err(internal)?.into())
 }
 
 /// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with

@@ -1,6 +1,7 @@
 //! A poll's results kept current in memory by adding announced ballots, seeded from the database.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 
@@ -13,12 +14,16 @@ use crate::surveys::cache::SurveyCache;
 
 /// Results kept current by adding ballots.
 pub struct LiveTally {
-    pub results: PollResults,
+    results: PollResults,
+    /// `results` as JSON, rendered once per change: a crowd of new watchers shares it.
+    rendered: Option<Arc<str>>,
     /// Respondents already counted: an announcement may repeat what a fresh load already read.
     counted: HashSet<i64>,
     /// Per question: catalog response index → position among the offered responses.
     offered_position: Vec<HashMap<i16, usize>>,
-    /// Split question's response index → group position.
+    /// The split question's position among the poll's questions, and its response index →
+    /// group position.
+    split_position: Option<usize>,
     group_of: HashMap<i16, usize>,
 }
 
@@ -35,10 +40,32 @@ impl LiveTally {
         let counted = repository::respondent_ids(&txn, poll_id).await?;
         txn.commit().await?;
         let group_of = SplitGroups::of_poll(&snapshot, &poll).of_response;
+        let split_position =
+            poll.poll.split_by.as_ref().and_then(|s| poll.questions.iter().position(|q| &q.var_name == s));
         let offered_position =
             poll.questions.iter().map(|q| q.offered.iter().enumerate().map(|(p, &k)| (k, p)).collect()).collect();
         let results = assemble(db, &snapshot, &poll, counts).await?;
-        Ok(Self { results, counted, offered_position, group_of })
+        Ok(Self { results, rendered: None, counted, offered_position, split_position, group_of })
+    }
+
+    /// The results as JSON, rendered on the first call after a change.
+    ///
+    /// # Errors
+    /// Serialization failure (not expected for these types).
+    pub fn json(&mut self) -> Result<Arc<str>, serde_json::Error> {
+        if let Some(json) = &self.rendered {
+            return Ok(json.clone());
+        }
+        let json: Arc<str> = serde_json::to_string(&self.results)?.into();
+        self.rendered = Some(json.clone());
+        Ok(json)
+    }
+
+    pub fn set_open(&mut self, is_open: bool) {
+        if self.results.is_open != is_open {
+            self.results.is_open = is_open;
+            self.rendered = None;
+        }
     }
 
     /// Adds a ballot unless its respondent is already counted; says whether it changed anything.
@@ -46,8 +73,10 @@ impl LiveTally {
         if !self.counted.insert(ballot.respondent_id) {
             return false;
         }
+        self.rendered = None;
         self.results.respondents += 1;
-        let group = ballot.split_index.and_then(|k| self.group_of.get(&k).copied());
+        let split_answer = self.split_position.and_then(|p| ballot.choices.get(p).copied().flatten());
+        let group = split_answer.and_then(|k| self.group_of.get(&k).copied());
         for (q, choice) in ballot.choices.iter().enumerate() {
             let Some(index) = choice else { continue };
             let Some(&position) = self.offered_position.get(q).and_then(|o| o.get(index)) else { continue };

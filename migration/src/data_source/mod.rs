@@ -6,10 +6,11 @@ mod error;
 mod manifest;
 mod object;
 mod settings;
+pub mod sources;
 mod store;
 
 pub use error::SourceError;
 pub use manifest::{Manifest, SourceFormat, SourceSpec};
 pub use object::SourceObject;
-pub use settings::{DataSourceSettings, S3Location, SourceLocation, StaticCredentials, with_data_source};
+pub use settings::{DataSourceSettings, S3Location, SourceLocation, StaticCredentials, local_dir, with_data_source};
 pub use store::SourceSet;

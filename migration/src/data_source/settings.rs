@@ -73,24 +73,13 @@ impl DataSourceSettings {
     /// The manifest cannot be loaded or `DATA_SOURCE` has an unknown value.
     pub fn from_env() -> Result<Self, SourceError> {
         let manifest = Manifest::load()?;
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let endpoint_url = var("S3_ENDPOINT_URL").or_else(|| manifest.endpoint.clone());
-        let mode = var("DATA_SOURCE").unwrap_or_else(|| {
-            if endpoint_url.is_some() || var("AWS_PROFILE").is_some() { "s3" } else { "local" }.to_owned()
+        let s3 = S3Location::from_env(&manifest);
+        let mode = env_var("DATA_SOURCE").unwrap_or_else(|| {
+            if s3.endpoint_url.is_some() || env_var("AWS_PROFILE").is_some() { "s3" } else { "local" }.to_owned()
         });
         let location = match mode.as_str() {
-            "local" => SourceLocation::LocalDir(match var("DATA_DIR") {
-                Some(dir) => PathBuf::from(dir),
-                None => default_local_dir(&manifest.local_dir),
-            }),
-            "s3" => SourceLocation::S3(S3Location {
-                bucket: var("S3_BUCKET").unwrap_or_else(|| manifest.bucket.clone()),
-                region: var("AWS_REGION").or_else(|| manifest.region.clone()),
-                force_path_style: var("S3_FORCE_PATH_STYLE")
-                    .map_or(endpoint_url.is_some(), |v| v == "true" || v == "1"),
-                endpoint_url,
-                static_credentials: None,
-            }),
+            "local" => SourceLocation::LocalDir(local_dir(&manifest)),
+            "s3" => SourceLocation::S3(s3),
             other => {
                 return Err(SourceError::Manifest {
                     path: "DATA_SOURCE".to_owned(),
@@ -122,6 +111,31 @@ impl DataSourceSettings {
     pub fn local(dir: impl Into<PathBuf>) -> Result<Self, SourceError> {
         Ok(Self { manifest: Manifest::load()?, location: SourceLocation::LocalDir(dir.into()) })
     }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl S3Location {
+    /// The bucket from `S3_BUCKET`, `S3_ENDPOINT_URL`, `AWS_REGION` and `S3_FORCE_PATH_STYLE`, over
+    /// the manifest's defaults; credentials from the AWS default chain.
+    pub fn from_env(manifest: &Manifest) -> Self {
+        let endpoint_url = env_var("S3_ENDPOINT_URL").or_else(|| manifest.endpoint.clone());
+        S3Location {
+            bucket: env_var("S3_BUCKET").unwrap_or_else(|| manifest.bucket.clone()),
+            region: env_var("AWS_REGION").or_else(|| manifest.region.clone()),
+            force_path_style: env_var("S3_FORCE_PATH_STYLE")
+                .map_or(endpoint_url.is_some(), |v| v == "true" || v == "1"),
+            endpoint_url,
+            static_credentials: None,
+        }
+    }
+}
+
+/// The local copy of the bucket: `DATA_DIR`, else the manifest's `local_dir`.
+pub fn local_dir(manifest: &Manifest) -> PathBuf {
+    env_var("DATA_DIR").map_or_else(|| default_local_dir(&manifest.local_dir), PathBuf::from)
 }
 
 /// `local_dir` from the manifest, found from the working directory or any parent of it (the CLI

@@ -12,7 +12,8 @@ pub struct SourceSet {
     store: ObjectStore,
 }
 
-enum ObjectStore {
+/// A bucket or a folder laid out like one.
+pub(super) enum ObjectStore {
     LocalDir(PathBuf),
     S3 { client: aws_sdk_s3::Client, bucket: String, endpoint: String },
 }
@@ -24,14 +25,7 @@ impl SourceSet {
     /// The settings cannot be loaded.
     pub async fn open(migration: &str) -> Result<Self, SourceError> {
         let settings = DataSourceSettings::current()?;
-        let store = match &settings.location {
-            SourceLocation::LocalDir(dir) => ObjectStore::LocalDir(dir.clone()),
-            SourceLocation::S3(location) => ObjectStore::S3 {
-                client: s3_client(location).await,
-                bucket: location.bucket.clone(),
-                endpoint: location.endpoint_url.clone().unwrap_or_else(|| "AWS S3".to_owned()),
-            },
-        };
+        let store = ObjectStore::open(&settings.location).await;
         Ok(Self { migration: migration.to_owned(), settings, store })
     }
 
@@ -54,11 +48,63 @@ impl SourceSet {
 }
 
 impl ObjectStore {
+    pub(super) async fn open(location: &SourceLocation) -> Self {
+        match location {
+            SourceLocation::LocalDir(dir) => ObjectStore::LocalDir(dir.clone()),
+            SourceLocation::S3(location) => ObjectStore::S3 {
+                client: s3_client(location).await,
+                bucket: location.bucket.clone(),
+                endpoint: location.endpoint_url.clone().unwrap_or_else(|| "AWS S3".to_owned()),
+            },
+        }
+    }
+
+    fn location(&self) -> String {
+        match self {
+            ObjectStore::LocalDir(dir) => format!("local folder {}", dir.display()),
+            ObjectStore::S3 { bucket, endpoint, .. } => format!("bucket '{bucket}' at {endpoint}"),
+        }
+    }
+
+    /// The object, or `None` when there is none under `key`.
+    pub(super) async fn get_if_present(&self, key: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        match self.get(key).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(SourceError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores `bytes` under `key`.
+    pub(super) async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), SourceError> {
+        let failed = |message: String| SourceError::Fetch { key: key.to_owned(), location: self.location(), message };
+        match self {
+            ObjectStore::LocalDir(dir) => {
+                let path = dir.join(key);
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent).await.map_err(|e| failed(e.to_string()))?;
+                }
+                tokio::fs::write(&path, bytes).await.map_err(|e| failed(e.to_string()))
+            }
+            ObjectStore::S3 { client, bucket, .. } => {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(bytes.into())
+                    .send()
+                    .await
+                    .map_err(|e| failed(DisplayErrorContext(&e).to_string()))?;
+                Ok(())
+            }
+        }
+    }
+
     async fn get(&self, key: &str) -> Result<Vec<u8>, SourceError> {
         match self {
             ObjectStore::LocalDir(dir) => {
                 let path = dir.join(key);
-                let location = format!("local folder {}", dir.display());
+                let location = self.location();
                 match tokio::fs::read(&path).await {
                     Ok(bytes) => Ok(bytes),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -67,8 +113,8 @@ impl ObjectStore {
                     Err(e) => Err(SourceError::Fetch { key: key.to_owned(), location, message: e.to_string() }),
                 }
             }
-            ObjectStore::S3 { client, bucket, endpoint } => {
-                let location = format!("bucket '{bucket}' at {endpoint}");
+            ObjectStore::S3 { client, bucket, .. } => {
+                let location = self.location();
                 let output = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
                     if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
                         SourceError::Missing { key: key.to_owned(), location: location.clone() }

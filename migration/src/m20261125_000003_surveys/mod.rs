@@ -4,5 +4,5 @@
 mod data;
 mod schema;
 
-pub use data::Data;
+pub use data::DATA;
 pub use schema::SCHEMA;
