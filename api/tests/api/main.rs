@@ -4,6 +4,7 @@ mod auth;
 mod ballots;
 mod health;
 mod helpers;
+mod new_wave;
 mod openapi;
 mod polls;
 mod role_matrix;
