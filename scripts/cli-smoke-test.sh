@@ -50,6 +50,15 @@ check "down to before the survey data, then up with a missing data folder is an 
   bash -c "cargo run -q -p migration -- down -n $steps && DATA_DIR=/nonexistent cargo run -q -p migration -- up"
 expect_count "the failed up loaded nothing" "SELECT count(*) FROM surveys.responses" 0
 check "generate without a name is an error" 2 cargo run -q -p migration -- generate
+check "sources verify (the data folder matches every pin)" 0 cargo run -q -p migration -- sources verify
+check "sources pin on a copy of the manifest changes nothing" 0 bash -c \
+  "cp data-sources.json /tmp/blw-pin-$$.json && DATA_SOURCES_FILE=/tmp/blw-pin-$$.json cargo run -q -p migration -- sources pin \
+   && cmp data-sources.json /tmp/blw-pin-$$.json; rc=\$?; rm -f /tmp/blw-pin-$$.json; exit \$rc"
+check "sources verify against a changed folder fails" 1 bash -c \
+  "d=\$(mktemp -d) && cp -r data/s3/. \$d && echo '[]' > \$d/db/schemas/users/user-accounts.json \
+   && DATA_DIR=\$d cargo run -q -p migration -- sources verify; rc=\$?; rm -rf \$d; exit \$rc"
+check "sources with an unknown command is a usage error" 2 cargo run -q -p migration -- sources publish
+check "sources pin of an unlisted migration is an error" 1 cargo run -q -p migration -- sources pin no_such_migration
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

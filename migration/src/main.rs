@@ -35,7 +35,7 @@ const SOURCES_USAGE: &str = "usage: migration sources pin [MIGRATION] | push [MI
 
 /// `sources pin|push|verify`: one line per listed object; exit 1 if any is off, 2 on bad usage.
 fn sources(args: &[String]) -> ExitCode {
-    use migration::data_source::{DataSourceSettings, Manifest, S3Location, local_dir, sources};
+    use migration::data_source::{DataSourceSettings, Manifest, S3Location, SourceLocation, local_dir, sources};
 
     let force = args.iter().any(|a| a == "--force");
     let positional: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--force").collect();
@@ -63,12 +63,13 @@ fn sources(args: &[String]) -> ExitCode {
             "push" => {
                 let manifest = Manifest::load()?;
                 let bucket = S3Location::from_env(&manifest);
-                let endpoint = bucket.endpoint_url.as_deref().unwrap_or("AWS S3");
-                println!("pushing {} to bucket '{}' at {endpoint}", local_dir(&manifest).display(), bucket.bucket);
+                let to = SourceLocation::S3(bucket.clone());
+                println!("pushing {} to {to}", local_dir(&manifest).display());
                 sources::push(&manifest, &local_dir(&manifest), &bucket, only, force).await
             }
             _ => {
                 let settings = DataSourceSettings::from_env()?;
+                println!("verifying {}", settings.location);
                 sources::verify(&settings.manifest, &settings.location).await
             }
         }

@@ -17,6 +17,17 @@ pub enum SourceLocation {
     S3(S3Location),
 }
 
+impl std::fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceLocation::LocalDir(dir) => write!(f, "local folder {}", dir.display()),
+            SourceLocation::S3(s3) => {
+                write!(f, "bucket '{}' at {}", s3.bucket, s3.endpoint_url.as_deref().unwrap_or("AWS S3"))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct S3Location {
     pub bucket: String,

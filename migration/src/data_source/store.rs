@@ -15,7 +15,7 @@ pub struct SourceSet {
 /// A bucket or a folder laid out like one.
 pub(super) enum ObjectStore {
     LocalDir(PathBuf),
-    S3 { client: aws_sdk_s3::Client, bucket: String, endpoint: String },
+    S3 { client: aws_sdk_s3::Client, bucket: String, described: String },
 }
 
 impl SourceSet {
@@ -49,20 +49,19 @@ impl SourceSet {
 
 impl ObjectStore {
     pub(super) async fn open(location: &SourceLocation) -> Self {
+        let described = location.to_string();
         match location {
             SourceLocation::LocalDir(dir) => ObjectStore::LocalDir(dir.clone()),
-            SourceLocation::S3(location) => ObjectStore::S3 {
-                client: s3_client(location).await,
-                bucket: location.bucket.clone(),
-                endpoint: location.endpoint_url.clone().unwrap_or_else(|| "AWS S3".to_owned()),
-            },
+            SourceLocation::S3(s3) => {
+                ObjectStore::S3 { client: s3_client(s3).await, bucket: s3.bucket.clone(), described }
+            }
         }
     }
 
     fn location(&self) -> String {
         match self {
             ObjectStore::LocalDir(dir) => format!("local folder {}", dir.display()),
-            ObjectStore::S3 { bucket, endpoint, .. } => format!("bucket '{bucket}' at {endpoint}"),
+            ObjectStore::S3 { described, .. } => described.clone(),
         }
     }
 
