@@ -27,8 +27,9 @@ const TABLES: [(&str, &str); 7] = [
     ("surveys.responses", "*"),
 ];
 
+/// The in-repo data folder, development accounts included.
 fn local() -> DataSourceSettings {
-    DataSourceSettings::local(repo_data_dir()).expect("manifest")
+    DataSourceSettings::local(repo_data_dir()).expect("manifest").with_dev_accounts(true)
 }
 
 async fn up(db: &TestDatabase, settings: DataSourceSettings) -> Result<(), DbErr> {
@@ -95,7 +96,8 @@ fn editable_sources(unpinned_key: &str) -> (tempfile::TempDir, DataSourceSetting
             spec.sha256 = None;
         }
     }
-    let settings = DataSourceSettings { manifest, location: SourceLocation::LocalDir(dir.path().to_path_buf()) };
+    let settings =
+        DataSourceSettings { manifest, location: SourceLocation::LocalDir(dir.path().to_path_buf()), dev_accounts: true };
     (dir, settings)
 }
 
@@ -430,6 +432,7 @@ fn s3_settings(server: &S3TestServer, secret: &str) -> DataSourceSettings {
                 secret_access_key: secret.to_owned(),
             }),
         }),
+        dev_accounts: true,
     }
 }
 
@@ -474,4 +477,16 @@ async fn fresh_drops_every_schema_and_loads_again() {
     assert_eq!(first, snapshot(&db.conn).await);
     let scratch = scalar_i64(&db.conn, "SELECT count(*) FROM pg_namespace WHERE nspname = 'scratch'").await;
     assert_eq!(scratch, 0);
+}
+
+#[tokio::test]
+async fn development_accounts_are_loaded_only_when_asked_for() {
+    let db = TestDatabase::create().await;
+    let settings = DataSourceSettings::local(repo_data_dir()).expect("manifest");
+    assert!(!settings.dev_accounts, "off by default");
+    up(&db, settings.clone()).await.expect("up");
+    assert_eq!(count(&db.conn, "users.accounts").await, 0);
+    down(&db, settings, None).await.expect("down");
+    up(&db, local()).await.expect("up with DEV_ACCOUNTS");
+    assert_eq!(count(&db.conn, "users.accounts").await, 2);
 }

@@ -18,7 +18,7 @@ use crate::{AppError, AppState};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
-    #[schema(example = "admin@example.org")]
+    #[schema(example = "you@example.org")]
     email: String,
     password: String,
 }

@@ -159,7 +159,7 @@ async fn a_new_wave_goes_from_file_to_dashboard_and_back() {
     assert!(report.iter().all(|r| r.outcome == Outcome::Matches), "{report:?}");
 
     // Migrate up from the bucket while the api serves: wave 24 appears without a restart.
-    let settings = DataSourceSettings { manifest, location: s3 };
+    let settings = DataSourceSettings { manifest, location: s3, dev_accounts: false };
     migration::data_source::with_data_source(settings.clone(), WithWave24::up(&app.db.conn, None))
         .await
         .expect("wave 24 up");
@@ -201,6 +201,7 @@ async fn refused(edit: impl FnOnce(&mut csv::StringRecord, &mut Vec<csv::StringR
     let settings = DataSourceSettings {
         manifest: Manifest::from_file(&manifest_path).expect("manifest"),
         location: SourceLocation::LocalDir(folder.path().to_path_buf()),
+        dev_accounts: false,
     };
     let before = digest(&app).await;
     let error = migration::data_source::with_data_source(settings, WithWave24::up(&app.db.conn, None))

@@ -8,6 +8,9 @@ use super::{Manifest, SourceError};
 pub struct DataSourceSettings {
     pub manifest: Manifest,
     pub location: SourceLocation,
+    /// Load the development accounts of `user-accounts.json` (`DEV_ACCOUNTS=true`). Off unless
+    /// asked for, so a deployment never starts with accounts whose passwords are public.
+    pub dev_accounts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +91,16 @@ impl DataSourceSettings {
         let mode = env_var("DATA_SOURCE").unwrap_or_else(|| {
             if s3.endpoint_url.is_some() || env_var("AWS_PROFILE").is_some() { "s3" } else { "local" }.to_owned()
         });
+        let dev_accounts = match env_var("DEV_ACCOUNTS").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(SourceError::Manifest {
+                    path: "DEV_ACCOUNTS".to_owned(),
+                    message: format!("unknown value '{other}' (expected 'true' or 'false')"),
+                });
+            }
+        };
         let location = match mode.as_str() {
             "local" => SourceLocation::LocalDir(local_dir(&manifest)),
             "s3" => SourceLocation::S3(s3),
@@ -98,7 +111,7 @@ impl DataSourceSettings {
                 });
             }
         };
-        Ok(Self { manifest, location })
+        Ok(Self { manifest, location, dev_accounts })
     }
 
     /// Checks what can be checked without fetching: a local folder must exist.
@@ -115,12 +128,18 @@ impl DataSourceSettings {
         }
     }
 
-    /// The in-repo bucket copy with the embedded manifest: the local default.
+    /// The in-repo bucket copy with the embedded manifest: the local default (no dev accounts).
     ///
     /// # Errors
     /// The manifest cannot be loaded.
     pub fn local(dir: impl Into<PathBuf>) -> Result<Self, SourceError> {
-        Ok(Self { manifest: Manifest::load()?, location: SourceLocation::LocalDir(dir.into()) })
+        Ok(Self { manifest: Manifest::load()?, location: SourceLocation::LocalDir(dir.into()), dev_accounts: false })
+    }
+
+    #[must_use]
+    pub fn with_dev_accounts(mut self, load: bool) -> Self {
+        self.dev_accounts = load;
+        self
     }
 }
 

@@ -1,5 +1,6 @@
-//! Loads the seed accounts from `user-accounts.json`. The password hashes are stored exactly as
-//! given and never logged: `SeedAccount` has no `Debug`.
+//! Loads the development accounts from `user-accounts.json` — only when asked for
+//! (`DEV_ACCOUNTS=true`): their passwords are known to anyone who reads the repository. The
+//! password hashes are stored exactly as given and never logged: `SeedAccount` has no `Debug`.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +9,7 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Deserialize;
 
 use crate::data_change::{Direction, REPORT_TARGET, notify_data_changed, reset_identity};
-use crate::data_source::{SourceError, SourceSet};
+use crate::data_source::{DataSourceSettings, SourceError, SourceSet};
 
 pub struct Data;
 
@@ -62,8 +63,12 @@ async fn read_accounts(sources: &SourceSet) -> Result<Vec<SeedAccount>, SourceEr
 #[async_trait::async_trait]
 impl MigrationTrait for Data {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let accounts = read_accounts(&SourceSet::open(NAME).await?).await?;
         let conn = manager.get_connection();
+        if !DataSourceSettings::current()?.dev_accounts {
+            tracing::info!(target: REPORT_TARGET, "{NAME}: development accounts not loaded (DEV_ACCOUNTS is not true)");
+            return notify_data_changed(conn, NAME, Direction::Up).await;
+        }
+        let accounts = read_accounts(&SourceSet::open(NAME).await?).await?;
         if !accounts.is_empty() {
             let mut insert = Query::insert();
             insert.into_table(("users", "accounts")).columns(["email", "name", "role", "password_hash"]);
@@ -81,7 +86,7 @@ impl MigrationTrait for Data {
         notify_data_changed(conn, NAME, Direction::Up).await
     }
 
-    /// Deletes the seeded accounts (by email, as the same pinned source names them).
+    /// Deletes the development accounts (by email, as the same pinned source names them), if loaded.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let accounts = read_accounts(&SourceSet::open(NAME).await?).await?;
         let emails: Vec<String> = accounts.iter().map(|a| a.email.to_lowercase()).collect();
