@@ -14,7 +14,7 @@ use crate::AppError;
 ///
 /// # Errors
 /// No such poll (404), closed (409), an unknown question, an index not offered, a question
-/// answered twice or a bad token (422 naming the field), the database unavailable (503).
+/// answered twice or not at all, or a bad token (422 naming the field), the database unavailable (503).
 pub async fn vote(
     db: &DatabaseConnection,
     states: &PollStates,

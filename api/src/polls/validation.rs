@@ -72,7 +72,8 @@ pub fn client_token(token: &str) -> Result<&str, AppError> {
 /// choice for each question, in the poll's order.
 ///
 /// # Errors
-/// No answers, a question not in the poll or answered twice, a response not offered.
+/// No answers, a question not in the poll, answered twice or not answered (a ballot answers every
+/// question, as the poll page requires), a response not offered.
 pub fn choices(questions: &[OfferedQuestion], answers: &[Answer]) -> Result<Vec<Option<i16>>, AppError> {
     if answers.is_empty() {
         return Err(AppError::invalid_field("answers", "answer at least one question"));
@@ -96,6 +97,10 @@ pub fn choices(questions: &[OfferedQuestion], answers: &[Answer]) -> Result<Vec<
             ));
         }
         choices[position] = Some(answer.response_index);
+    }
+    if let Some(position) = choices.iter().position(Option::is_none) {
+        let unanswered = &questions[position].var_name;
+        return Err(AppError::invalid_field("answers", format!("answer every question: '{unanswered}' is unanswered")));
     }
     Ok(choices)
 }

@@ -120,7 +120,7 @@ async fn participants_vote_once_per_token_and_results_count_them() {
     let ballot =
         json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
     let (first, receipt) = vote(&app, &slug, "token-aaaa-1", ballot.clone()).await;
-    let (again, same) = vote(&app, &slug, "token-aaaa-1", json!([{"var_name": "pid3", "response_index": 1}])).await;
+    let (again, same) = vote(&app, &slug, "token-aaaa-1", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
     vote(
         &app,
         &slug,
@@ -165,6 +165,8 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
             "answers[1].var_name",
         ),
         (json!([]), "answers"),
+        // A ballot answers every question, as the poll page requires.
+        (json!([{"var_name": "pid3", "response_index": 0}]), "answers"),
     ] {
         let (status, error) = vote(&app, &slug, "token-bad-1", answers.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answers}");
@@ -225,7 +227,7 @@ async fn the_stream_sends_a_snapshot_then_updates_then_closed() {
     let reader = tokio::spawn(read_events(response, 3));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}])).await;
+    vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     set_open(&app, &staff.admin, id, false).await;
 
@@ -243,7 +245,8 @@ async fn results_after_a_restart_equal_results_before() {
     let staff = staff(&app).await;
     let (_, slug) = open_poll(&app, &staff.admin).await;
     for (i, index) in [0, 1, 1, 2, 3].into_iter().enumerate() {
-        vote(&app, &slug, &format!("token-restart-{i}"), json!([{"var_name": "pid3", "response_index": index}])).await;
+        let ballot = json!([{"var_name": "pid3", "response_index": index}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
+        vote(&app, &slug, &format!("token-restart-{i}"), ballot).await;
     }
     let (_, before) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
 
@@ -318,7 +321,7 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
         json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
     )
     .await;
-    vote(&app, &slug, "token-csv-02", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    vote(&app, &slug, "token-csv-02", json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}])).await;
 
     let csv = app
         .client
@@ -332,7 +335,7 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "respondent_id,submitted_at,pid3,perf_judicial_ind");
     assert!(lines[1].ends_with(",Republican,Mostly meets"), "{}", lines[1]);
-    assert!(lines[2].ends_with(",Democrat,"), "{}", lines[2]);
+    assert!(lines[2].ends_with(",Democrat,Fully meets"), "{}", lines[2]);
 
     let (status, _) =
         send(&app, reqwest::Method::DELETE, &format!("/api/admin/polls/{id}"), Some(&staff.admin), None).await;
@@ -360,7 +363,7 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let (id, slug) = open_poll(&app, &staff.admin).await;
-    vote(&app, &slug, "token-before-1", json!([{"var_name": "pid3", "response_index": 3}])).await;
+    vote(&app, &slug, "token-before-1", json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
     let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
     let reader = tokio::spawn(read_until_closed(response));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -368,7 +371,7 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     let ballots = [
         json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]),
         json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
-        json!([{"var_name": "perf_judicial_ind", "response_index": 2}]),
+        json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
         json!([{"var_name": "pid3", "response_index": 2}, {"var_name": "perf_judicial_ind", "response_index": 3}]),
         json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
         json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
@@ -376,7 +379,7 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     let tokens: Vec<String> = (0..ballots.len()).map(|i| format!("token-live-{i:02}")).collect();
     let votes = ballots.iter().zip(&tokens).map(|(b, token)| vote(&app, &slug, token, b.clone()));
     futures_util::future::join_all(votes).await;
-    vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}])).await; // repeat: no change
+    vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await; // repeat: no change
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     set_open(&app, &staff.admin, id, false).await;
 
