@@ -29,10 +29,16 @@ with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as o
 PY
 columns=$(head -n1 "$tmp/waves.csv" | tr ',' '\n' | sed 's/.*/"&" text/' | paste -sd, -)
 
-fresh=(); copy_wide=(); copy_cells=()
+fresh=(); survey=(); copy_wide=(); copy_cells=()
 for _ in $(seq 1 "$runs"); do
   t0=$(now_ms); DATABASE_URL="$url" ./target/release/migration fresh >/dev/null 2>&1; t1=$(now_ms)
   fresh+=($((t1 - t0)))
+  # The survey load alone: back to before the surveys data migration, then apply just that one.
+  steps=$(psql_db -Atc "SELECT count(*) FROM seaql_migrations WHERE version >= 'm20261125_000003_surveys_data' AND version <> 'm20261125_000003_surveys_schema'")
+  DATABASE_URL="$url" ./target/release/migration down -n "$steps" >/dev/null 2>&1
+  psql_db -c "VACUUM FULL surveys.responses, surveys.respondents"
+  t0=$(now_ms); DATABASE_URL="$url" ./target/release/migration up -n 1 >/dev/null 2>&1; t1=$(now_ms)
+  survey+=($((t1 - t0)))
   psql_db -c "DROP TABLE IF EXISTS plain_waves; CREATE TABLE plain_waves ($columns)"
   t0=$(now_ms); psql_db -c "\\copy plain_waves FROM '$tmp/waves.csv' CSV HEADER"; t1=$(now_ms)
   copy_wide+=($((t1 - t0)))
@@ -41,7 +47,7 @@ for _ in $(seq 1 "$runs"); do
   copy_cells+=($((t1 - t0)))
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mf=$(median "${fresh[@]}"); mw=$(median "${copy_wide[@]}"); mc=$(median "${copy_cells[@]}")
+mf=$(median "${fresh[@]}"); ms=$(median "${survey[@]}"); mw=$(median "${copy_wide[@]}"); mc=$(median "${copy_cells[@]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 cat <<MD
@@ -51,9 +57,10 @@ Command: \`bench/migrate-fresh.sh $runs\` — median of $runs runs, wall clock o
 
 | what | median ms | all runs (ms) |
 |---|---:|---|
-| \`migration fresh\` (drop all, 6 migrations, 77 questions, 2 accounts, 10,450 respondents, 270,808 responses) | $mf | ${fresh[*]} |
+| \`migration fresh\` (drop all, 8 migrations, 77 questions, 10,450 respondents, 270,808 responses) | $mf | ${fresh[*]} |
+| the survey load alone (\`migration up -n 1\` of the surveys data migration, process start included) | $ms | ${survey[*]} |
 | \`psql \\copy\` of the survey CSV as is (10,450 rows × 69 text columns, plain table) | $mw | ${copy_wide[*]} |
 | \`psql \\copy\` of its 270,808 non-blank cells (caseid, var_name, raw_value; plain table) | $mc | ${copy_cells[*]} |
 
-fresh / \\copy of the cells: $(ratio "$mf" "$mc")×; fresh / \\copy of the CSV as is: $(ratio "$mf" "$mw")×.
+survey load / \\copy of the cells: $(ratio "$ms" "$mc")×; fresh / \\copy of the cells: $(ratio "$mf" "$mc")×; fresh / \\copy of the CSV as is: $(ratio "$mf" "$mw")×.
 MD

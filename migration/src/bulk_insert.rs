@@ -10,7 +10,7 @@
 use sea_orm_migration::sea_orm::{DatabaseExecutor, DbErr, RuntimeErr};
 use sqlx::{Postgres, Row, Transaction};
 
-fn db_err(error: sqlx::Error) -> DbErr {
+pub fn db_err(error: sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(error)))
 }
 
@@ -38,6 +38,11 @@ impl CopyTransaction {
         };
         let txn = db.get_postgres_connection_pool().begin().await.map_err(db_err)?;
         Ok(Self { txn })
+    }
+
+    /// The connection, for statements with parameters.
+    pub fn connection(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.txn
     }
 
     /// Runs `sql` (no parameters): this crate's own statements and definitions PostgreSQL printed.
@@ -72,25 +77,27 @@ impl CopyTransaction {
         Ok(())
     }
 
-    /// Loads `count` rows into `table (columns)`; `write_row(row, i)` writes row `i`'s fields in
-    /// column order. Returns the number of rows loaded.
+    /// Loads one row into `table (columns)` per item of `rows`; `write_row(row, item)` writes its
+    /// fields in column order. Returns the number of rows loaded.
     ///
     /// # Errors
     /// Any database error, e.g. a value the column's type refuses; nothing is loaded then.
-    pub async fn copy_in(
+    pub async fn copy_in<T>(
         &mut self,
         table: &str,
         columns: &[&str],
-        count: usize,
-        mut write_row: impl FnMut(&mut CopyRow, usize),
+        rows: impl IntoIterator<Item = T>,
+        mut write_row: impl FnMut(&mut CopyRow, T),
     ) -> Result<u64, DbErr> {
+        let started = std::time::Instant::now();
         let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
         let mut copy = self.txn.copy_in_raw(&statement).await.map_err(db_err)?;
         let mut row = CopyRow { bytes: Vec::with_capacity(PIECE_BYTES + 4096), first: true };
-        for i in 0..count {
-            write_row(&mut row, i);
+        let mut rows = rows.into_iter().peekable();
+        while let Some(item) = rows.next() {
+            write_row(&mut row, item);
             row.end();
-            if row.bytes.len() >= PIECE_BYTES || i + 1 == count {
+            if row.bytes.len() >= PIECE_BYTES || rows.peek().is_none() {
                 if let Err(error) = copy.send(row.bytes.as_slice()).await {
                     let _ = copy.abort("load failed").await;
                     return Err(db_err(error));
@@ -98,7 +105,9 @@ impl CopyTransaction {
                 row.bytes.clear();
             }
         }
-        copy.finish().await.map_err(db_err)
+        let loaded = copy.finish().await.map_err(db_err)?;
+        tracing::info!(target: crate::data_change::REPORT_TARGET, "  {table}: {loaded} rows loaded in {:.0?}", started.elapsed());
+        Ok(loaded)
     }
 
     /// Makes everything done in this transaction permanent.

@@ -40,11 +40,20 @@ enum Column {
     Wave,
     Weight,
     Extra(String),
-    /// A catalog question: its name and its responses, in order.
-    Question(String, Vec<String>),
+    /// A catalog question: its place in `SurveyRows::questions` and its responses, in order.
+    Question(usize, Vec<String>),
 }
 
-/// The survey rows, column-wise, ready for `unnest` inserts.
+/// One question's cells: the non-blank answers to it, in file order.
+struct QuestionCells {
+    var_name: String,
+    caseids: Vec<i64>,
+    raw_values: Vec<String>,
+    /// `None` for a value that is not one of the question's responses.
+    indexes: Vec<Option<i16>>,
+}
+
+/// The survey rows, column-wise, ready to load.
 #[derive(Default)]
 struct SurveyRows {
     /// Each wave with the first line that has it.
@@ -55,11 +64,8 @@ struct SurveyRows {
     respondent_waves: Vec<i32>,
     weights: Vec<f64>,
     extra_columns: Vec<String>,
-    cell_caseids: Vec<i64>,
-    cell_var_names: Vec<String>,
-    cell_raw_values: Vec<String>,
-    /// `None` for a value that is not one of the question's responses.
-    cell_indexes: Vec<Option<i16>>,
+    /// The question columns, in file order.
+    questions: Vec<QuestionCells>,
     /// var_name → raw value → count, for cells that could not be coded.
     uncoded: BTreeMap<String, BTreeMap<String, u64>>,
 }
@@ -79,6 +85,7 @@ fn plan_columns(
     headers: &csv::StringRecord,
     catalog: &HashMap<String, Vec<String>>,
     source: &SourceObject,
+    questions: &mut Vec<QuestionCells>,
 ) -> Result<Vec<Column>, SourceError> {
     let mut seen = BTreeSet::new();
     let columns = headers
@@ -94,7 +101,15 @@ fn plan_columns(
                 "weight" => Column::Weight,
                 _ if EXTRA_RESPONDENT_COLUMNS.contains(&name) => Column::Extra(name.to_owned()),
                 _ => match catalog.get(name) {
-                    Some(responses) => Column::Question(name.to_owned(), responses.clone()),
+                    Some(responses) => {
+                        questions.push(QuestionCells {
+                            var_name: name.to_owned(),
+                            caseids: Vec::new(),
+                            raw_values: Vec::new(),
+                            indexes: Vec::new(),
+                        });
+                        Column::Question(questions.len() - 1, responses.clone())
+                    }
                     None => {
                         return Err(source.invalid(
                             1,
@@ -131,8 +146,9 @@ fn parse_field<T: std::str::FromStr>(
 fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) -> Result<SurveyRows, SourceError> {
     let mut reader = source.csv()?;
     let headers = reader.headers().map_err(|e| source.csv_error(&e))?.clone();
-    let columns = plan_columns(&headers, catalog, source)?;
     let mut rows = SurveyRows::default();
+    let columns = plan_columns(&headers, catalog, source, &mut rows.questions)?;
+    let mut answered: Vec<usize> = Vec::new();
     let mut first_line_of_caseid: HashMap<i64, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(|e| source.csv_error(&e))? {
@@ -147,14 +163,16 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
                 Column::Extra(name) if !raw.is_empty() => {
                     extra.insert(name.clone(), raw.into());
                 }
-                Column::Question(var_name, responses) if !raw.is_empty() => {
+                Column::Question(slot, responses) if !raw.is_empty() => {
                     let index = responses.iter().position(|r| r == raw);
+                    let question = &mut rows.questions[*slot];
                     if index.is_none() {
-                        *rows.uncoded.entry(var_name.clone()).or_default().entry(raw.to_owned()).or_default() += 1;
+                        let counts = rows.uncoded.entry(question.var_name.clone()).or_default();
+                        *counts.entry(raw.to_owned()).or_default() += 1;
                     }
-                    rows.cell_var_names.push(var_name.clone());
-                    rows.cell_raw_values.push(raw.to_owned());
-                    rows.cell_indexes.push(index.map(|i| i as i16));
+                    question.raw_values.push(raw.to_owned());
+                    question.indexes.push(index.map(|i| i as i16));
+                    answered.push(*slot);
                 }
                 Column::Extra(_) | Column::Question(..) => {}
             }
@@ -172,7 +190,9 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
             return Err(source.invalid(line, format!("caseid {caseid} already appears at line {first}")));
         }
         // The caseid is known only once the whole line is read: label this line's cells now.
-        rows.cell_caseids.resize(rows.cell_var_names.len(), caseid);
+        for slot in answered.drain(..) {
+            rows.questions[slot].caseids.push(caseid);
+        }
         rows.waves.entry(wave).or_insert(line);
         rows.caseids.push(caseid);
         rows.lines.push(line);
@@ -181,6 +201,21 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
         rows.extra_columns.push(serde_json::Value::Object(extra).to_string());
     }
     Ok(rows)
+}
+
+impl SurveyRows {
+    fn cell_count(&self) -> usize {
+        self.questions.iter().map(|q| q.caseids.len()).sum()
+    }
+
+    /// Every cell as (question, position), ordered by question name (file order within a
+    /// question). Loaded in this order, the rows are already in the order of the `var_name`
+    /// index, which PostgreSQL then builds without sorting them (~3× faster).
+    fn cells_by_question(&self) -> impl Iterator<Item = (&QuestionCells, usize)> {
+        let mut questions: Vec<&QuestionCells> = self.questions.iter().collect();
+        questions.sort_by(|a, b| a.var_name.cmp(&b.var_name));
+        questions.into_iter().flat_map(|q| (0..q.caseids.len()).map(move |i| (q, i)))
+    }
 }
 
 /// Refuses a file that brings a wave or a case id the database already has, naming its line.
@@ -214,7 +249,7 @@ fn report_uncoded(name: &str, rows: &SurveyRows) {
         "{name}: {} respondents in waves {:?}, {} responses; {total} uncoded in {} questions:",
         rows.caseids.len(),
         rows.waves.keys().collect::<Vec<_>>(),
-        rows.cell_caseids.len(),
+        rows.cell_count(),
         rows.uncoded.len()
     );
     for (var_name, values) in &rows.uncoded {
@@ -247,14 +282,19 @@ impl MigrationTrait for SurveyFile {
         let mut txn = CopyTransaction::begin(manager.get_connection()).await?;
         refuse_existing(&mut txn, &rows, self.key).await?;
         report_uncoded(self.name, &rows);
+        // Responses first: their foreign key depends on the respondents' primary key.
+        let response_constraints = DeferredConstraints::drop_from(&mut txn, "surveys.responses").await?;
+        let respondent_constraints = DeferredConstraints::drop_from(&mut txn, "surveys.respondents").await?;
         let waves: Vec<i32> = rows.waves.keys().copied().collect();
-        txn.copy_in("surveys.waves", &["number", "source_key"], waves.len(), |row, i| {
-            row.number(waves[i]);
-            row.text(self.key);
-        })
-        .await?;
+        // A few rows: one INSERT (a COPY this small waits ~40 ms on Nagle's algorithm).
+        sqlx::query("INSERT INTO surveys.waves (number, source_key) SELECT unnest($1::int[]), $2")
+            .bind(waves)
+            .bind(self.key)
+            .execute(txn.connection())
+            .await
+            .map_err(crate::bulk_insert::db_err)?;
         let columns = ["caseid", "wave", "weight", "extra_columns"];
-        txn.copy_in("surveys.respondents", &columns, rows.caseids.len(), |row, i| {
+        txn.copy_in("surveys.respondents", &columns, 0..rows.caseids.len(), |row, i| {
             row.number(rows.caseids[i]);
             row.number(rows.respondent_waves[i]);
             // Rust prints the shortest text that reads back as the same f64.
@@ -262,19 +302,19 @@ impl MigrationTrait for SurveyFile {
             row.text(&rows.extra_columns[i]);
         })
         .await?;
-        let deferred = DeferredConstraints::drop_from(&mut txn, "surveys.responses").await?;
+        respondent_constraints.restore(&mut txn).await?;
         let columns = ["caseid", "var_name", "raw_value", "response_index"];
-        txn.copy_in("surveys.responses", &columns, rows.cell_caseids.len(), |row, i| {
-            row.number(rows.cell_caseids[i]);
-            row.text(&rows.cell_var_names[i]);
-            row.text(&rows.cell_raw_values[i]);
-            match rows.cell_indexes[i] {
+        txn.copy_in("surveys.responses", &columns, rows.cells_by_question(), |row, (question, i)| {
+            row.number(question.caseids[i]);
+            row.text(&question.var_name);
+            row.text(&question.raw_values[i]);
+            match question.indexes[i] {
                 Some(index) => row.number(index),
                 None => row.null(),
             }
         })
         .await?;
-        deferred.restore(&mut txn).await?;
+        response_constraints.restore(&mut txn).await?;
         txn.notify(DATA_CHANGED_CHANNEL, &data_changed_payload(self.name, Direction::Up)).await?;
         txn.commit().await
     }

@@ -96,8 +96,11 @@ fn editable_sources(unpinned_key: &str) -> (tempfile::TempDir, DataSourceSetting
             spec.sha256 = None;
         }
     }
-    let settings =
-        DataSourceSettings { manifest, location: SourceLocation::LocalDir(dir.path().to_path_buf()), dev_accounts: true };
+    let settings = DataSourceSettings {
+        manifest,
+        location: SourceLocation::LocalDir(dir.path().to_path_buf()),
+        dev_accounts: true,
+    };
     (dir, settings)
 }
 

@@ -59,9 +59,8 @@ async fn push_refuses_to_replace_other_content_unless_forced_and_verify_says_wha
     let folder = tempfile::tempdir().expect("temp dir");
     copy_tree(&repo_data_dir(), folder.path());
     std::fs::write(folder.path().join(ACCOUNTS_KEY), b"[]").expect("edit local file");
-    let pushed = sources::push(&manifest, folder.path(), &bucket(&server), Some(ACCOUNTS_MIGRATION), true)
-        .await
-        .expect("push");
+    let pushed =
+        sources::push(&manifest, folder.path(), &bucket(&server), Some(ACCOUNTS_MIGRATION), true).await.expect("push");
     assert!(matches!(&pushed[0].outcome, Outcome::Refused(why) if why.contains("sources pin")), "{pushed:?}");
 }
 

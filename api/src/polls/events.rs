@@ -203,10 +203,7 @@ mod tests {
             PollEvent::Deleted { poll_id: 2_147_483_647 },
             PollEvent::Voted {
                 poll_id: 3,
-                ballots: vec![
-                    ballot(9_000_000_001, &[Some(2), Some(0)]),
-                    ballot(9_000_000_002, &[None, Some(3)]),
-                ],
+                ballots: vec![ballot(9_000_000_001, &[Some(2), Some(0)]), ballot(9_000_000_002, &[None, Some(3)])],
             },
             PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, &[Some(4)])] },
         ];

@@ -98,7 +98,8 @@ fn bucket(server: &S3TestServer) -> S3Location {
 }
 
 async fn waves(app: &TestApp) -> Vec<(i64, i64)> {
-    let body: Value = app.client.get(app.url("/api/surveys/waves")).send().await.expect("waves").json().await.expect("json");
+    let body: Value =
+        app.client.get(app.url("/api/surveys/waves")).send().await.expect("waves").json().await.expect("json");
     body.as_array()
         .expect("array")
         .iter()
@@ -152,7 +153,8 @@ async fn a_new_wave_goes_from_file_to_dashboard_and_back() {
     let report = sources::verify(&manifest, &s3).await.expect("verify");
     let missing: Vec<&str> = report.iter().filter(|r| r.outcome == Outcome::Missing).map(|r| r.key.as_str()).collect();
     assert_eq!(missing, [WAVE_KEY]);
-    let pushed = sources::push(&manifest, folder.path(), &bucket(&server), Some(WAVE_MIGRATION), false).await.expect("push");
+    let pushed =
+        sources::push(&manifest, folder.path(), &bucket(&server), Some(WAVE_MIGRATION), false).await.expect("push");
     assert_eq!(pushed.len(), 1);
     assert_eq!(pushed[0].outcome, Outcome::Uploaded { replaced: None });
     let report = sources::verify(&manifest, &s3).await.expect("verify");

@@ -120,7 +120,13 @@ async fn participants_vote_once_per_token_and_results_count_them() {
     let ballot =
         json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
     let (first, receipt) = vote(&app, &slug, "token-aaaa-1", ballot.clone()).await;
-    let (again, same) = vote(&app, &slug, "token-aaaa-1", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
+    let (again, same) = vote(
+        &app,
+        &slug,
+        "token-aaaa-1",
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+    )
+    .await;
     vote(
         &app,
         &slug,
@@ -227,7 +233,13 @@ async fn the_stream_sends_a_snapshot_then_updates_then_closed() {
     let reader = tokio::spawn(read_events(response, 3));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    vote(&app, &slug, "token-live-1", json!([{"var_name": "pid3", "response_index": 2}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await;
+    vote(
+        &app,
+        &slug,
+        "token-live-1",
+        json!([{"var_name": "pid3", "response_index": 2}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     set_open(&app, &staff.admin, id, false).await;
 
@@ -321,7 +333,13 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
         json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
     )
     .await;
-    vote(&app, &slug, "token-csv-02", json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}])).await;
+    vote(
+        &app,
+        &slug,
+        "token-csv-02",
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]),
+    )
+    .await;
 
     let csv = app
         .client
@@ -363,7 +381,13 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let (id, slug) = open_poll(&app, &staff.admin).await;
-    vote(&app, &slug, "token-before-1", json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 0}])).await;
+    vote(
+        &app,
+        &slug,
+        "token-before-1",
+        json!([{"var_name": "pid3", "response_index": 3}, {"var_name": "perf_judicial_ind", "response_index": 0}]),
+    )
+    .await;
     let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
     let reader = tokio::spawn(read_until_closed(response));
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -379,7 +403,13 @@ async fn live_results_added_vote_by_vote_equal_the_database_results() {
     let tokens: Vec<String> = (0..ballots.len()).map(|i| format!("token-live-{i:02}")).collect();
     let votes = ballots.iter().zip(&tokens).map(|(b, token)| vote(&app, &slug, token, b.clone()));
     futures_util::future::join_all(votes).await;
-    vote(&app, &slug, "token-live-00", json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}])).await; // repeat: no change
+    vote(
+        &app,
+        &slug,
+        "token-live-00",
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]),
+    )
+    .await; // repeat: no change
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     set_open(&app, &staff.admin, id, false).await;
 

@@ -67,11 +67,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The listed sources, as (migration, key, pin), of `only` or of every migration.
-fn listed<'m>(
-    manifest: &'m Manifest,
-    only: Option<&str>,
-) -> Result<Vec<(&'m str, &'m str, Option<&'m str>)>, SourceError> {
+/// One listed source: its migration, key and pin.
+type Listed<'m> = (&'m str, &'m str, Option<&'m str>);
+
+/// The listed sources of `only`, or of every migration.
+fn listed<'m>(manifest: &'m Manifest, only: Option<&str>) -> Result<Vec<Listed<'m>>, SourceError> {
     if let Some(name) = only
         && !manifest.migrations.contains_key(name)
     {
@@ -107,8 +107,7 @@ fn read_local(dir: &Path, key: &str) -> Result<Option<Vec<u8>>, SourceError> {
 /// # Errors
 /// The manifest cannot be read, parsed or written, or `only` is not listed.
 pub fn pin(manifest_path: &Path, local_dir: &Path, only: Option<&str>) -> Result<Vec<SourceReport>, SourceError> {
-    let manifest_error =
-        |message: String| SourceError::Manifest { path: manifest_path.display().to_string(), message };
+    let manifest_error = |message: String| SourceError::Manifest { path: manifest_path.display().to_string(), message };
     let text = std::fs::read_to_string(manifest_path).map_err(|e| manifest_error(e.to_string()))?;
     let manifest = Manifest::parse(&text, &manifest_path.display().to_string())?;
     let mut document: serde_json::Value = serde_json::from_str(&text).map_err(|e| manifest_error(e.to_string()))?;

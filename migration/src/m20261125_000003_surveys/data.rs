@@ -2,7 +2,5 @@
 
 use crate::survey_file::SurveyFile;
 
-pub const DATA: SurveyFile = SurveyFile {
-    name: "m20261125_000003_surveys_data",
-    key: "db/schemas/surveys/blw-public-waves.csv.gz",
-};
+pub const DATA: SurveyFile =
+    SurveyFile { name: "m20261125_000003_surveys_data", key: "db/schemas/surveys/blw-public-waves.csv.gz" };
