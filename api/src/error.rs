@@ -26,7 +26,7 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("too many failed attempts; try again in {retry_after} s")]
+    #[error("too many requests; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod auth;
 pub mod cli;
+pub mod client_address;
+pub mod client_limits;
 pub mod error;
 mod json_body;
 pub mod notifications;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub ballots: polls::ballot_writer::BallotWriter,
     /// Notifications from PostgreSQL, for every part that reacts to changes made elsewhere.
     pub db_events: broadcast::Sender<DbEvent>,
+    /// Per-address limits on logins, ballots and streams.
+    pub limits: Arc<client_limits::ClientLimits>,
 }
 
 impl AppState {
@@ -61,8 +65,21 @@ impl AppState {
         let poll_states = Arc::new(polls::poll_states::PollStates::default());
         polls::poll_states::follow(poll_states.clone(), db_events.subscribe());
         let ballots = polls::ballot_writer::BallotWriter::spawn(db.clone(), poll_states.clone());
-        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events }
+        let limits = Arc::new(client_limits::ClientLimits::new(settings.limits));
+        forget_idle_clients(limits.clone());
+        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events, limits }
     }
+}
+
+/// Every minute, drops the limit state of addresses that have been quiet.
+fn forget_idle_clients(limits: Arc<client_limits::ClientLimits>) {
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            limits.forget_idle();
+        }
+    });
 }
 
 /// Loads the survey snapshot in the background, so that the first reader does not wait for it.
@@ -154,9 +171,9 @@ impl Application {
         http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
         let mut shutdown = std::pin::pin!(shutdown_signal());
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, most likely: wait for some to be freed.
                         tracing::warn!(error = %e, "could not accept a connection");
@@ -171,7 +188,12 @@ impl Application {
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
-            let service = hyper_util::service::TowerToHyperService::new(router.clone());
+            // The peer's address, for per-address limits (axum's `ConnectInfo`).
+            let service = tower::ServiceExt::map_request(router.clone(), move |mut request: axum::extract::Request| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request
+            });
+            let service = hyper_util::service::TowerToHyperService::new(service);
             let connection = connections.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
             tokio::spawn(async move {
                 if let Err(e) = connection.await {

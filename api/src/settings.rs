@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use migration::database::DEFAULT_DATABASE_URL;
 
+use crate::client_address::TrustedProxies;
+use crate::client_limits::LimitSettings;
+
 /// A value that must never reach logs (a database URL may hold a password).
 #[derive(Clone)]
 pub struct Secret(String);
@@ -44,6 +47,10 @@ pub struct Settings {
     pub sse_heartbeat: std::time::Duration,
     /// `text` for people, `json` (one object per line) for log collectors.
     pub log_format: LogFormat,
+    /// Proxies whose `X-Forwarded-For` names the client (default: loopback).
+    pub trusted_proxies: TrustedProxies,
+    /// Per-address limits on logins, ballots and live-results streams.
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +109,9 @@ where
 
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
-    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`.
+    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
+    /// `TRUSTED_PROXIES`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
+    /// `STREAMS_PER_ADDRESS`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
@@ -118,6 +127,15 @@ impl Settings {
             session_ttl: std::time::Duration::from_secs(parse::<u64>("SESSION_TTL_HOURS", 12)?.max(1) * 3600),
             sse_heartbeat: std::time::Duration::from_secs(parse::<u64>("SSE_HEARTBEAT_SECONDS", 15)?.max(1)),
             log_format: parse("LOG_FORMAT", LogFormat::Text)?,
+            trusted_proxies: parse("TRUSTED_PROXIES", TrustedProxies::default())?,
+            limits: {
+                let default = LimitSettings::default();
+                LimitSettings {
+                    login_attempts_per_minute: parse("LOGIN_ATTEMPTS_PER_MINUTE", default.login_attempts_per_minute)?,
+                    ballots_per_minute: parse("BALLOTS_PER_MINUTE_PER_ADDRESS", default.ballots_per_minute)?,
+                    streams_per_address: parse("STREAMS_PER_ADDRESS", default.streams_per_address)?,
+                }
+            },
         })
     }
 

@@ -1,5 +1,5 @@
-//! Logging in with an email and password: throttled per email, one answer for every way it can
-//! fail, and a new session when it succeeds.
+//! Logging in with an email and password: slowed per email after repeated failures, one answer
+//! for every way it can fail, and a new session when it succeeds.
 
 use entity::users::accounts;
 use sea_orm::sea_query::Expr;
@@ -21,8 +21,7 @@ pub struct LoggedIn {
 }
 
 /// # Errors
-/// Invalid email or password (401, the same for every cause), too many failures for this email
-/// (429), database failure.
+/// Invalid email or password (401, the same for every cause), database failure.
 pub async fn log_in(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -31,9 +30,8 @@ pub async fn log_in(
 ) -> Result<LoggedIn, AppError> {
     let email = Email::parse(email).map_err(|_| AppError::Unauthorized(INVALID_LOGIN.to_owned()))?;
     let key = email.normalized();
-    if let Some(retry_after) = throttle::retry_after(db, &key).await? {
-        return Err(AppError::TooManyRequests { retry_after });
-    }
+    // Waits before the password is checked, whatever it is: the answer's timing tells nothing.
+    tokio::time::sleep(throttle::delay(db, &key).await?).await;
     let account = accounts::Entity::find().filter(with_email(&email)).one(db).await?;
     // An unknown email is checked against a dummy hash: it takes as long as a wrong password.
     let hash = account.as_ref().map(|a| a.password_hash.clone());

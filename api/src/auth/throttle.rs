@@ -1,46 +1,42 @@
 //! Failed logins, counted per email in PostgreSQL (so every api process sees the same count):
-//! after `MAX_FAILURES` within `WINDOW_SECONDS`, further attempts for that email get 429 until the
-//! oldest of those failures leaves the window.
+//! after `MAX_FAILURES` within `WINDOW_SECONDS`, each further attempt for that email waits before
+//! its password is checked, longer the more failures there are (up to `MAX_DELAY`). A guesser
+//! is slowed, never the owner locked out: the right password still works, a few seconds later.
+//! How many attempts one address may make at all is limited separately (`client_limits`).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use entity::users::login_failures;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 pub const MAX_FAILURES: u64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
+/// The longest an attempt waits: 1 s after `MAX_FAILURES` failures, doubling with each one more.
+pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// How long to wait before checking a password for an email with `failures` recent failures.
+pub fn delay_for(failures: u64) -> std::time::Duration {
+    match failures.checked_sub(MAX_FAILURES) {
+        None => std::time::Duration::ZERO,
+        Some(extra) => std::time::Duration::from_secs(1 << extra.min(3)).min(MAX_DELAY),
+    }
+}
 
 fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::seconds(WINDOW_SECONDS)
 }
 
-/// Seconds until another attempt is allowed, if the email is throttled now.
+/// How long an attempt for `email` waits now (zero below `MAX_FAILURES` recent failures).
 ///
 /// # Errors
 /// Any database error.
-pub async fn retry_after(db: &DatabaseConnection, email: &str) -> Result<Option<u64>, DbErr> {
-    let now = Utc::now();
-    let recent: Vec<DateTime<FixedOffset>> = login_failures::Entity::find()
-        .select_only()
-        .column(login_failures::Column::FailedAt)
+pub async fn delay(db: &DatabaseConnection, email: &str) -> Result<std::time::Duration, DbErr> {
+    let recent = login_failures::Entity::find()
         .filter(login_failures::Column::Email.eq(email))
-        .filter(login_failures::Column::FailedAt.gt(window_start(now)))
-        .order_by_desc(login_failures::Column::FailedAt)
-        .limit(MAX_FAILURES)
-        .into_tuple()
-        .all(db)
+        .filter(login_failures::Column::FailedAt.gt(window_start(Utc::now())))
+        .count(db)
         .await?;
-    if (recent.len() as u64) < MAX_FAILURES {
-        return Ok(None);
-    }
-    // The oldest of the last MAX_FAILURES failures frees a slot when it leaves the window.
-    let frees_at = recent.iter().min().map_or(now, |oldest| oldest.with_timezone(&Utc))
-        + chrono::Duration::seconds(WINDOW_SECONDS);
-    let wait = ((frees_at - now).num_milliseconds() + 999).div_euclid(1000);
-    Ok(Some(wait.max(1).unsigned_abs()))
+    Ok(delay_for(recent))
 }
 
 /// # Errors
@@ -70,4 +66,16 @@ pub async fn clear(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_wait_only_after_the_allowed_failures_and_never_long() {
+        let secs = |n| delay_for(n).as_secs();
+        assert_eq!((0..MAX_FAILURES).map(secs).max(), Some(0));
+        assert_eq!([5, 6, 7, 8, 9, 50].map(secs), [1, 2, 4, 8, 8, 8]);
+    }
 }

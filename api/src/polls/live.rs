@@ -24,6 +24,7 @@ use super::repository::PollKey;
 use super::results::results;
 use super::tally::LiveTally;
 use crate::AppError;
+use crate::client_limits::StreamPermit;
 use crate::notifications::DbEvent;
 use crate::surveys::cache::SurveyCache;
 
@@ -267,6 +268,7 @@ async fn current_results(
 /// # Errors
 /// No such poll (404), database failure.
 pub async fn results_stream(
+    permit: StreamPermit,
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
@@ -304,6 +306,11 @@ pub async fn results_stream(
     let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
     let stream = futures_util::stream::select(events, heartbeats.map(Some))
         .take_while(|frame| std::future::ready(frame.is_some()))
-        .map(Option::unwrap_or_default);
+        .map(Option::unwrap_or_default)
+        // The stream holds its place in the per-address count until it ends.
+        .map(move |frame| {
+            let _held = &permit;
+            frame
+        });
     Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
 }

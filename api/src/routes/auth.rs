@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use crate::auth::login::{LoggedIn, log_in};
 use crate::auth::{CurrentUser, session};
+use crate::client_address::ClientAddress;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::{AppError, AppState};
@@ -33,9 +34,14 @@ struct UserEnvelope {
     responses(
         (status = 200, description = "Logged in", body = UserEnvelope),
         (status = 401, description = "Invalid email or password", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for this email (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "Too many login attempts from this address (see Retry-After)", body = ErrorBody),
     ))]
-async fn login(State(state): State<AppState>, AppJson(body): AppJson<LoginRequest>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    AppJson(body): AppJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    state.limits.login(client)?;
     let LoggedIn { user, token } = log_in(&state.db, &state.settings, &body.email, body.password).await?;
     Ok(([(header::SET_COOKIE, session::cookie(Some(&token), &state.settings))], Json(UserEnvelope { user }))
         .into_response())

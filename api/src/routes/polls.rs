@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::client_address::ClientAddress;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::path_param::AppPath;
@@ -36,13 +37,16 @@ async fn get_poll(State(state): State<AppState>, AppPath(slug): AppPath<String>)
         (status = 200, description = "This client token had already answered; nothing changed", body = BallotReceipt),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The poll is closed", body = ErrorBody),
-        (status = 422, description = "Unknown question, index not offered, question answered twice; `error.field` names it", body = ErrorBody),
+        (status = 422, description = "Unknown question, index not offered, a question answered twice or not at all; `error.field` names it", body = ErrorBody),
+        (status = 429, description = "Too many ballots from this address (see Retry-After)", body = ErrorBody),
     ))]
 async fn submit(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
+    state.limits.ballot(client)?;
     let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
@@ -70,9 +74,16 @@ async fn get_results(
     responses(
         (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = PollResults),
         (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many streams open from this address", body = ErrorBody),
     ))]
-async fn stream_results(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Response, AppError> {
+async fn stream_results(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    AppPath(slug): AppPath<String>,
+) -> Result<Response, AppError> {
+    let permit = state.limits.open_stream(client)?;
     let body = live::results_stream(
+        permit,
         &state.db,
         &state.surveys,
         &state.live,

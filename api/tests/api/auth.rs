@@ -71,20 +71,62 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
 }
 
 #[tokio::test]
-async fn repeated_failures_are_throttled_even_for_the_right_password() {
+async fn repeated_failures_slow_the_email_down_but_never_lock_the_owner_out() {
     let app = spawn_app().await;
     create_account(&app, "cy@example.org", Role::Admin).await;
     for _ in 0..5 {
         assert_eq!(login(&app, "cy@example.org", "guess guess guess").await.status(), 401);
     }
 
-    let throttled = login(&app, "CY@example.org", PASSWORD).await;
+    let started = std::time::Instant::now();
+    let owner = login(&app, "CY@example.org", PASSWORD).await;
+
+    assert_eq!(owner.status(), StatusCode::OK, "the right password still logs in");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "after a wait: {:?}", started.elapsed());
+}
+
+/// A login attempt for `email` as seen through a proxy on loopback for client `address`.
+async fn login_from(app: &crate::helpers::TestApp, address: &str, email: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&serde_json::json!({"email": email, "password": "spray spray spray"}))
+        .send()
+        .await
+        .expect("login request")
+}
+
+#[tokio::test]
+async fn spraying_many_emails_from_one_address_is_throttled_per_address() {
+    let app = spawn_app().await;
+    for i in 0..10 {
+        let response = login_from(&app, "198.51.100.7", &format!("target{i}@example.org")).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+
+    let throttled = login_from(&app, "198.51.100.7", "target10@example.org").await;
 
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after > 0 && retry_after <= 900);
+    assert!(retry_after > 0 && retry_after <= 60, "{retry_after}");
     let body: Value = throttled.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
+    // Another client behind the same (trusted, loopback) proxy is not affected.
+    assert_eq!(login_from(&app, "198.51.100.8", "target0@example.org").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.trusted_proxies = "none".parse().unwrap();
+        settings.limits.login_attempts_per_minute = std::num::NonZeroU32::new(3).unwrap();
+    })
+    .await;
+    // The peer (loopback) is not trusted now: a made-up X-Forwarded-For per request changes nothing.
+    for i in 0..3 {
+        assert_eq!(login_from(&app, &format!("203.0.113.{i}"), "x@example.org").await.status(), 401);
+    }
+    assert_eq!(login_from(&app, "203.0.113.99", "x@example.org").await.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]

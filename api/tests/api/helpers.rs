@@ -29,6 +29,8 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         session_ttl: std::time::Duration::from_secs(3600),
         sse_heartbeat: std::time::Duration::from_secs(15),
         log_format: api::settings::LogFormat::Text,
+        trusted_proxies: Default::default(),
+        limits: Default::default(),
     }
 }
 

@@ -9,6 +9,10 @@
 //! 4. closes the poll and checks stored respondents = 2xx replies = every watcher's last total;
 //! 5. prints one Markdown table row of figures.
 //!
+//! Every simulated phone has an address of its own, sent as `X-Forwarded-For` (the api trusts a
+//! proxy on loopback by default), as an audience behind a load balancer arrives: per-address
+//! limits then apply per phone, as they would in the hall.
+//!
 //! HTTP is spoken by hand over tokio sockets (HTTP/1.1, a few lines): a client library per
 //! connection would cost the driver more CPU than the api, and the driver shares the machine.
 //!
@@ -75,6 +79,16 @@ async fn read_response(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<(
     }
 }
 
+/// A made-up address for phone `n` (10.0.0.0/8 holds 16 million).
+fn phone_address(n: u64) -> String {
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+/// The phone a token belongs to: tokens end in the vote's number.
+fn phone_of(token: &str) -> u64 {
+    token.bytes().rev().take_while(u8::is_ascii_digit).fold((0, 1), |(n, place), d| (n + u64::from(d - b'0') * place, place * 10)).0
+}
+
 fn ballot_request(path: &str, host: &str, token: &str, keep_alive: bool) -> Vec<u8> {
     let party = token.len() % 4;
     let body = format!(
@@ -82,7 +96,8 @@ fn ballot_request(path: &str, host: &str, token: &str, keep_alive: bool) -> Vec<
     );
     let connection = if keep_alive { "keep-alive" } else { "close" };
     format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+        phone_address(phone_of(token)),
         body.len()
     )
     .into_bytes()
@@ -108,9 +123,17 @@ struct Seen {
 }
 
 /// Watches the results stream until `closed`; returns what it saw and the last total.
-async fn watch(addr: SocketAddr, path: String, ready: Arc<tokio::sync::Barrier>) -> Result<(Vec<Seen>, u64), Error> {
+async fn watch(
+    addr: SocketAddr,
+    path: String,
+    phone: u64,
+    ready: Arc<tokio::sync::Barrier>,
+) -> Result<(Vec<Seen>, u64), Error> {
     let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: {}\r\nAccept: text/event-stream\r\n\r\n",
+        phone_address(phone)
+    );
     stream.write_all(request.as_bytes()).await?;
     let (mut buffer, mut seen, mut waited) = (Vec::<u8>::new(), Vec::new(), false);
     let mut chunk = vec![0u8; 16 * 1024];
@@ -178,7 +201,7 @@ async fn open_loop(addr: SocketAddr, path: Arc<str>, rate: u64, seconds: u64) ->
         let path = path.clone();
         sent.push(tokio::spawn(async move {
             let at = Instant::now();
-            let status = vote_new_connection(addr, &path, &format!("open-{i:09}-token")).await;
+            let status = vote_new_connection(addr, &path, &format!("open-token-{i:09}")).await;
             (at, Instant::now(), status)
         }));
     }
@@ -272,8 +295,9 @@ async fn main() -> Result<(), Error> {
     let ready = Arc::new(tokio::sync::Barrier::new(watchers + 1));
     let watch_addr = address(&watch_base)?;
     let mut readers = Vec::with_capacity(watchers);
-    for _ in 0..watchers {
-        readers.push(tokio::spawn(watch(watch_addr, format!("/api/polls/{slug}/results/stream"), ready.clone())));
+    for phone in 0..watchers as u64 {
+        let path = format!("/api/polls/{slug}/results/stream");
+        readers.push(tokio::spawn(watch(watch_addr, path, phone, ready.clone())));
     }
     ready.wait().await;
     eprintln!("{watchers} watchers have their snapshot");

@@ -1,0 +1,140 @@
+//! Limits per client address (see [`crate::client_address`]): login attempts, ballots and open
+//! live-results streams. Kept in memory by each api process: a limit caps what one address can
+//! do to one process (behind a load balancer, to each of them), which is what protects it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::AppError;
+
+/// The limits, from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    /// Login attempts per address per minute (spraying many emails from one place).
+    pub login_attempts_per_minute: NonZeroU32,
+    /// Ballots per address per minute, also the burst: a lecture hall behind one NAT votes at once.
+    pub ballots_per_minute: NonZeroU32,
+    /// Live-results streams open at once per address (each phone in a hall watches one).
+    pub streams_per_address: NonZeroU32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        Self { login_attempts_per_minute: n(10), ballots_per_minute: n(1_000), streams_per_address: n(2_000) }
+    }
+}
+
+pub struct ClientLimits {
+    login: DefaultKeyedRateLimiter<IpAddr>,
+    ballots: DefaultKeyedRateLimiter<IpAddr>,
+    streams: Arc<OpenStreams>,
+    streams_per_address: u32,
+    clock: DefaultClock,
+}
+
+#[derive(Default)]
+struct OpenStreams(Mutex<HashMap<IpAddr, u32>>);
+
+/// One open stream of one address; the count goes down when it is dropped (the stream ended).
+pub struct StreamPermit {
+    streams: Arc<OpenStreams>,
+    client: IpAddr,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.streams.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
+}
+
+impl ClientLimits {
+    pub fn new(settings: LimitSettings) -> Self {
+        Self {
+            login: RateLimiter::keyed(Quota::per_minute(settings.login_attempts_per_minute)),
+            ballots: RateLimiter::keyed(Quota::per_minute(settings.ballots_per_minute)),
+            streams: Arc::default(),
+            streams_per_address: settings.streams_per_address.get(),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn check(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr, what: &str) -> Result<(), AppError> {
+        limiter.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            tracing::info!(%client, what, "per-address limit reached");
+            AppError::TooManyRequests { retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
+        })
+    }
+
+    /// # Errors
+    /// Too many login attempts from `client` this minute (429 with Retry-After).
+    pub fn login(&self, client: IpAddr) -> Result<(), AppError> {
+        self.check(&self.login, client, "login")
+    }
+
+    /// # Errors
+    /// Too many ballots from `client` this minute (429 with Retry-After).
+    pub fn ballot(&self, client: IpAddr) -> Result<(), AppError> {
+        self.check(&self.ballots, client, "ballot")
+    }
+
+    /// # Errors
+    /// `client` already has as many streams open as allowed (429).
+    pub fn open_stream(&self, client: IpAddr) -> Result<StreamPermit, AppError> {
+        let mut open = self.streams.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(client).or_default();
+        if *count >= self.streams_per_address {
+            tracing::info!(%client, "per-address stream limit reached");
+            return Err(AppError::TooManyRequests { retry_after: 10 });
+        }
+        *count += 1;
+        Ok(StreamPermit { streams: self.streams.clone(), client })
+    }
+
+    /// Forgets addresses whose limits are back to full, so memory follows the active clients.
+    pub fn forget_idle(&self) {
+        for limiter in [&self.login, &self.ballots] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_address_has_its_own_allowance_and_streams_are_returned_when_dropped() {
+        let n = |v| NonZeroU32::new(v).unwrap();
+        let limits = ClientLimits::new(LimitSettings {
+            login_attempts_per_minute: n(2),
+            ballots_per_minute: n(3),
+            streams_per_address: n(2),
+        });
+        let (a, b): (IpAddr, IpAddr) = ("198.51.100.1".parse().unwrap(), "198.51.100.2".parse().unwrap());
+        assert!(limits.login(a).is_ok() && limits.login(a).is_ok());
+        let Err(AppError::TooManyRequests { retry_after }) = limits.login(a) else { panic!("third login") };
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        assert!(limits.login(b).is_ok(), "another address is not affected");
+        assert!((0..3).all(|_| limits.ballot(a).is_ok()) && limits.ballot(a).is_err());
+
+        let first = limits.open_stream(a).unwrap();
+        let _second = limits.open_stream(a).unwrap();
+        assert!(limits.open_stream(a).is_err());
+        drop(first);
+        assert!(limits.open_stream(a).is_ok());
+    }
+}
