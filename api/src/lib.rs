@@ -189,10 +189,13 @@ impl Application {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
             // The peer's address, for per-address limits (axum's `ConnectInfo`).
-            let service = tower::ServiceExt::map_request(router.clone(), move |mut request: axum::extract::Request| {
-                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                request
-            });
+            let service = tower::ServiceExt::map_request(
+                router.clone(),
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    request
+                },
+            );
             let service = hyper_util::service::TowerToHyperService::new(service);
             let connection = connections.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
             tokio::spawn(async move {

@@ -7,7 +7,9 @@
 use chrono::{DateTime, Utc};
 use entity::users::login_failures;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
 pub const MAX_FAILURES: u64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;

@@ -86,7 +86,7 @@ async fn repeated_failures_slow_the_email_down_but_never_lock_the_owner_out() {
 }
 
 /// A login attempt for `email` as seen through a proxy on loopback for client `address`.
-async fn login_from(app: &crate::helpers::TestApp, address: &str, email: &str) -> reqwest::Response {
+async fn login_from(app: &TestApp, address: &str, email: &str) -> reqwest::Response {
     app.client
         .post(app.url("/api/auth/login"))
         .header("x-forwarded-for", address)
@@ -281,16 +281,15 @@ async fn account_validation_names_the_field_and_keeps_one_admin() {
         post(json!({"email": "k@example.org", "name": "K", "role": "owner", "password": PASSWORD})).await.unwrap();
     let duplicate =
         post(json!({"email": "JO@example.org", "name": "J", "role": "analyst", "password": PASSWORD})).await.unwrap();
-    // The seeded admin from user-accounts.json is account 1: deactivate it, leaving Jo the only admin.
-    let seeded = app
+    // No development accounts are loaded: Jo is the only admin.
+    let deactivate_last_admin = app
         .client
-        .patch(app.url("/api/admin/accounts/1"))
+        .patch(app.url(&format!("/api/admin/accounts/{admin}")))
         .header("cookie", &cookie)
         .json(&json!({"is_active": false}))
         .send()
         .await
         .unwrap();
-    assert_eq!(seeded.status(), StatusCode::OK);
     let last_admin = app
         .client
         .patch(app.url(&format!("/api/admin/accounts/{admin}")))
@@ -309,6 +308,7 @@ async fn account_validation_names_the_field_and_keeps_one_admin() {
     }
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
     assert_eq!(last_admin.status(), StatusCode::CONFLICT);
+    assert_eq!(deactivate_last_admin.status(), StatusCode::CONFLICT);
 }
 
 #[tokio::test]

@@ -154,3 +154,58 @@ async fn invalid_ballots_in_a_burst_get_their_422_and_the_others_commit() {
     assert_eq!(valid, 51);
     assert_eq!(stored_respondents(&app, &slug).await, 51);
 }
+
+/// A ballot from `client`, as a proxy on loopback forwards it.
+async fn vote_from(app: &TestApp, client: &str, slug: &str, token: &str) -> StatusCode {
+    app.client
+        .post(app.url(&format!("/api/polls/{slug}/responses")))
+        .header("x-forwarded-for", client)
+        .json(&json!({"client_token": token, "answers": ballot(1)}))
+        .send()
+        .await
+        .expect("vote")
+        .status()
+}
+
+#[tokio::test]
+async fn ballots_and_streams_are_limited_per_address() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.limits.ballots_per_minute = std::num::NonZeroU32::new(3).unwrap();
+        settings.limits.streams_per_address = std::num::NonZeroU32::new(2).unwrap();
+        settings.sse_heartbeat = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+
+    for i in 0..3 {
+        assert_eq!(vote_from(&app, "198.51.100.1", &slug, &format!("stuffing-{i:03}")).await, StatusCode::CREATED);
+    }
+    assert_eq!(vote_from(&app, "198.51.100.1", &slug, "stuffing-999").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(vote_from(&app, "198.51.100.2", &slug, "neighbour-001").await, StatusCode::CREATED);
+    assert_eq!(stored_respondents(&app, &slug).await, 4);
+
+    let open = || {
+        app.client
+            .get(app.url(&format!("/api/polls/{slug}/results/stream")))
+            .header("x-forwarded-for", "198.51.100.3")
+            .send()
+    };
+    let first = open().await.expect("stream");
+    let second = open().await.expect("stream");
+    assert_eq!((first.status(), second.status()), (StatusCode::OK, StatusCode::OK));
+    let third = open().await.expect("stream");
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A stream that ends gives its place back (noticed at its next write, a heartbeat here).
+    drop(first);
+    let mut reopened = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..50 {
+        reopened = open().await.expect("stream").status();
+        if reopened == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(reopened, StatusCode::OK);
+    drop(second);
+}

@@ -86,7 +86,12 @@ fn phone_address(n: u64) -> String {
 
 /// The phone a token belongs to: tokens end in the vote's number.
 fn phone_of(token: &str) -> u64 {
-    token.bytes().rev().take_while(u8::is_ascii_digit).fold((0, 1), |(n, place), d| (n + u64::from(d - b'0') * place, place * 10)).0
+    token
+        .bytes()
+        .rev()
+        .take_while(u8::is_ascii_digit)
+        .fold((0, 1), |(n, place), d| (n + u64::from(d - b'0') * place, place * 10))
+        .0
 }
 
 fn ballot_request(path: &str, host: &str, token: &str, keep_alive: bool) -> Vec<u8> {
