@@ -2,6 +2,7 @@
 
 mod auth;
 mod ballots;
+mod configuration;
 mod health;
 mod helpers;
 mod new_wave;

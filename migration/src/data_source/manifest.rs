@@ -54,7 +54,7 @@ impl Manifest {
     /// # Errors
     /// The file cannot be read or is not a valid manifest.
     pub fn load() -> Result<Self, SourceError> {
-        match std::env::var_os("DATA_SOURCES_FILE") {
+        match std::env::var_os("DATA_SOURCES_FILE").filter(|path| !path.is_empty()) {
             Some(path) => Self::from_file(Path::new(&path)),
             None => Self::parse(EMBEDDED_MANIFEST, "data-sources.json (embedded)"),
         }

@@ -202,5 +202,6 @@ pub async fn verify(manifest: &Manifest, location: &SourceLocation) -> Result<Ve
 /// The manifest file `sources pin` edits: `DATA_SOURCES_FILE`, else the repository's.
 pub fn manifest_path() -> PathBuf {
     std::env::var_os("DATA_SOURCES_FILE")
+        .filter(|path| !path.is_empty())
         .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../data-sources.json"), PathBuf::from)
 }
