@@ -23,7 +23,7 @@ FROM ${BINARIES} AS binaries
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home /app blw
+    && useradd --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin blw
 WORKDIR /app
 COPY --from=binaries /out/api /out/migration /usr/local/bin/
 COPY data-sources.json ./
@@ -38,5 +38,5 @@ ENV HOST=0.0.0.0 \
 USER blw
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
-    CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"]
+    CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"]
 CMD ["api"]

@@ -31,19 +31,34 @@ bash scripts/cli-smoke-test.sh
 # the whole run's totals instead (cargo's tests, then the browser tests in e2e/).
 log=$(mktemp)
 e2e_log=$(mktemp)
-trap 'rm -f "$log" "$e2e_log"' EXIT
+container_log=$(mktemp)
+trap 'rm -f "$log" "$e2e_log" "$container_log"' EXIT
 set +e
 cargo test --workspace --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # The browser tests drive the api binary built above (target/debug/api) in headless Chromium.
 node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$e2e_log"
 e2e_status=${PIPESTATUS[0]}
+# The container image, built and run with podman against this PostgreSQL (installs podman if root).
+container_status=0
+if [ "$(id -u)" -eq 0 ] || command -v podman >/dev/null; then
+  bash scripts/container-test.sh 2>&1 | tee "$container_log"
+  container_status=${PIPESTATUS[0]}
+else
+  echo "test: container test skipped (needs podman, or root to install it)"
+fi
 set -e
 passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^passed/) s += $i } END { print s + 0 }' "$log")
 failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^failed/) s += $i } END { print s + 0 }' "$log")
 e2e_passed=$(awk '/^ℹ pass / { s += $3 } END { print s + 0 }' "$e2e_log")
 e2e_failed=$(awk '/^ℹ fail / { s += $3 } END { print s + 0 }' "$e2e_log")
+container_passed=$(awk '/^container: [0-9]+ passed/ { print $2 }' "$container_log")
+container_failed=$(awk '/^container: [0-9]+ passed/ { print $4 }' "$container_log")
+if [ "$container_status" -ne 0 ] && [ -z "$container_failed" ]; then container_failed=1; fi
+container_passed=${container_passed:-0}; container_failed=${container_failed:-0}
 echo "browser tests: $e2e_passed passed, $e2e_failed failed"
-echo "tests: $((passed + e2e_passed)) passed, $((failed + e2e_failed)) failed"
+echo "container tests: $container_passed passed, $container_failed failed"
+echo "tests: $((passed + e2e_passed + container_passed)) passed, $((failed + e2e_failed + container_failed)) failed"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
-exit "$e2e_status"
+if [ "$e2e_status" -ne 0 ]; then exit "$e2e_status"; fi
+exit "$container_status"
