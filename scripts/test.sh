@@ -39,10 +39,13 @@ status=${PIPESTATUS[0]}
 # The browser tests drive the api binary built above (target/debug/api) in headless Chromium.
 node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$e2e_log"
 e2e_status=${PIPESTATUS[0]}
+# The OpenAPI document as a contract: valid, and schemathesis finds nothing (anonymous, analyst, admin).
+bash scripts/api-contract-test.sh 2>&1 | tee -a "$container_log"
+contract_status=${PIPESTATUS[0]}
 # The container image, built and run with podman against this PostgreSQL (installs podman if root).
 container_status=0
 if [ "$(id -u)" -eq 0 ] || command -v podman >/dev/null; then
-  bash scripts/container-test.sh 2>&1 | tee "$container_log"
+  bash scripts/container-test.sh 2>&1 | tee -a "$container_log"
   container_status=${PIPESTATUS[0]}
 else
   echo "test: container test skipped (needs podman, or root to install it)"
@@ -52,13 +55,16 @@ passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^passe
 failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^failed/) s += $i } END { print s + 0 }' "$log")
 e2e_passed=$(awk '/^ℹ pass / { s += $3 } END { print s + 0 }' "$e2e_log")
 e2e_failed=$(awk '/^ℹ fail / { s += $3 } END { print s + 0 }' "$e2e_log")
-container_passed=$(awk '/^container: [0-9]+ passed/ { print $2 }' "$container_log")
-container_failed=$(awk '/^container: [0-9]+ passed/ { print $4 }' "$container_log")
-if [ "$container_status" -ne 0 ] && [ -z "$container_failed" ]; then container_failed=1; fi
-container_passed=${container_passed:-0}; container_failed=${container_failed:-0}
+# Both scripts close with "<name>: N passed, M failed"; a script that stopped early counts as one failure.
+container_passed=$(awk '/^(container|contract): [0-9]+ passed/ { s += $2 } END { print s + 0 }' "$container_log")
+container_failed=$(awk '/^(container|contract): [0-9]+ passed/ { s += $4 } END { print s + 0 }' "$container_log")
+if [ "$container_status" -ne 0 ] || [ "$contract_status" -ne 0 ]; then
+  [ "$container_failed" -gt 0 ] || container_failed=1
+fi
 echo "browser tests: $e2e_passed passed, $e2e_failed failed"
-echo "container tests: $container_passed passed, $container_failed failed"
+echo "contract and container tests: $container_passed passed, $container_failed failed"
 echo "tests: $((passed + e2e_passed + container_passed)) passed, $((failed + e2e_failed + container_failed)) failed"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 if [ "$e2e_status" -ne 0 ]; then exit "$e2e_status"; fi
+if [ "$contract_status" -ne 0 ]; then exit "$contract_status"; fi
 exit "$container_status"

@@ -31,10 +31,13 @@ pub struct AccountView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
 }
 
@@ -42,11 +45,13 @@ pub struct NewAccount {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     pub role: Option<Role>,
     /// false locks the account out at once, its sessions included.
     pub is_active: Option<bool>,
     /// A new password (at least 10 characters); ends the account's sessions.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
 }
 

@@ -12,16 +12,19 @@ pub struct NewPollQuestion {
     #[schema(example = "perf_judicial_ind")]
     pub var_name: String,
     /// Which of the question's responses to offer, in this order; default all of them.
+    #[schema(min_items = 1, minimum = 0, maximum = 32767)]
     pub response_indices: Option<Vec<i16>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPoll {
-    #[schema(example = "Democracy in the US")]
+    #[schema(example = "Democracy in the US", min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
+    #[schema(min_items = 1)]
     pub questions: Vec<NewPollQuestion>,
     /// One of the poll's questions whose answers split the results (pid3: party groups, ideo7:
     /// ideology groups, any other: one group per offered response).
@@ -80,6 +83,7 @@ pub struct PollView {
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     pub var_name: String,
+    #[schema(minimum = 0, maximum = 32767)]
     pub response_index: i16,
 }
 
@@ -87,8 +91,15 @@ pub struct Answer {
 #[serde(deny_unknown_fields)]
 pub struct Ballot {
     /// A random token the participant's browser keeps: the same token again changes nothing.
-    #[schema(example = "6f1c2a9e-3b7d-4c55-9a0e-2f8b7c1d4e6a")]
+    #[schema(
+        example = "6f1c2a9e-3b7d-4c55-9a0e-2f8b7c1d4e6a",
+        min_length = 8,
+        max_length = 200,
+        pattern = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+    )]
     pub client_token: String,
+    /// One answer per question of the poll.
+    #[schema(min_items = 1)]
     pub answers: Vec<Answer>,
 }
 
@@ -141,6 +152,28 @@ pub struct QuestionResults {
     /// Per group of the poll's split question (empty without one).
     pub groups: Vec<GroupTally>,
     pub national: Option<NationalShares>,
+}
+
+/// One event of the live-results stream (documentation only: the stream writes these itself).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct StreamEvent {
+    pub event: StreamEventName,
+    /// JSON: the poll's results (the `PollResults` schema), or `{"deleted": true}` as the last
+    /// event of a deleted poll's stream.
+    pub data: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum StreamEventName {
+    /// The results when the stream opens.
+    Snapshot,
+    /// The results after new votes (or the poll reopening).
+    Update,
+    /// The final results when the poll closes, or `{"deleted": true}`.
+    Closed,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -43,7 +43,7 @@ async fn create_account(
 
 /// Changes name, role, active flag or password.
 #[utoipa::path(patch, path = "/api/admin/accounts/{id}", tag = "accounts", request_body = AccountPatch,
-    params(("id" = i32, Path, description = "Account id")),
+    params(("id" = i32, Path, description = "Account id", minimum = 1)),
     responses(
         (status = 200, description = "Updated", body = AccountView),
         (status = 404, description = "No such account", body = ErrorBody),

@@ -42,7 +42,7 @@ async fn list_polls(State(state): State<AppState>, _staff: StaffUser) -> Result<
 
 /// One poll.
 #[utoipa::path(get, path = "/api/admin/polls/{id}", tag = "admin polls",
-    params(("id" = i32, Path, description = "Poll id")),
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
 async fn get_admin_poll(
     State(state): State<AppState>,
@@ -54,7 +54,7 @@ async fn get_admin_poll(
 
 /// Opens or closes a poll.
 #[utoipa::path(patch, path = "/api/admin/polls/{id}", tag = "admin polls", request_body = PollPatch,
-    params(("id" = i32, Path, description = "Poll id")),
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses((status = 200, body = PollView), (status = 404, body = ErrorBody)))]
 async fn update_poll(
     State(state): State<AppState>,
@@ -69,7 +69,7 @@ async fn update_poll(
 
 /// Deletes a poll with all its respondents and answers.
 #[utoipa::path(delete, path = "/api/admin/polls/{id}", tag = "admin polls",
-    params(("id" = i32, Path, description = "Poll id")),
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 async fn delete_poll(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ async fn delete_poll(
 /// Every respondent's answers, one row per respondent, one column per question (the response
 /// label; blank where unanswered).
 #[utoipa::path(get, path = "/api/admin/polls/{id}/responses.csv", tag = "admin polls",
-    params(("id" = i32, Path, description = "Poll id")),
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
 async fn export_responses(
     State(state): State<AppState>,

@@ -4,6 +4,7 @@ mod accounts;
 mod admin_polls;
 mod auth;
 mod catalog;
+mod contract;
 mod health;
 mod polls;
 mod surveys;
@@ -40,7 +41,7 @@ struct ApiDoc;
 
 /// Every documented route, and the document.
 pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(catalog::router())
         .merge(surveys::router())
@@ -48,7 +49,10 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(polls::router())
         .merge(admin_polls::router())
-        .split_for_parts()
+        .split_for_parts();
+    // After the merge: the contract applies to every operation the routers brought.
+    utoipa::Modify::modify(&contract::Contract, &mut spec);
+    (routes, spec)
 }
 
 /// Sent with every response. The pages load only their own scripts, styles and data (Plot writes

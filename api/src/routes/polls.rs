@@ -14,7 +14,7 @@ use crate::path_param::AppPath;
 use crate::polls::ballot_writer::BallotOutcome;
 use crate::polls::ballots;
 use crate::polls::live;
-use crate::polls::model::{Ballot, BallotReceipt, PollResults, PublicPoll};
+use crate::polls::model::{Ballot, BallotReceipt, PollResults, PublicPoll, StreamEvent};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::service;
@@ -72,7 +72,7 @@ async fn get_results(
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
-        (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = PollResults),
+        (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
         (status = 429, description = "Too many streams open from this address", body = ErrorBody),
     ))]

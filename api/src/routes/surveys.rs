@@ -48,7 +48,7 @@ async fn list_waves(State(state): State<AppState>) -> Result<Json<Vec<WaveView>>
 #[utoipa::path(get, path = "/api/surveys/questions/{var_name}/proportions", tag = "surveys",
     params(
         ("var_name" = String, Path, description = "The question", example = "perf_judicial_ind"),
-        ("wave" = Option<Vec<i32>>, Query, description = "Only these waves (repeatable: wave=3&wave=8)"),
+        ("wave" = Option<Vec<i32>>, Query, description = "Only these waves (repeatable: wave=3&wave=8)", minimum = 1),
         ("group" = Option<String>, Query, description = "Only this group of the split, e.g. Democrat"),
         ("split" = Option<Split>, Query, description = "party (default), ideology or none"),
     ),
@@ -75,7 +75,7 @@ async fn question_proportions(
 /// (Important + Essential; Mostly + Fully meets) per group, over the selected waves pooled.
 #[utoipa::path(get, path = "/api/surveys/principles", tag = "surveys",
     params(
-        ("wave" = Option<Vec<i32>>, Query, description = "Waves to pool (repeatable); default all"),
+        ("wave" = Option<Vec<i32>>, Query, description = "Waves to pool (repeatable); default all", minimum = 1),
         ("split" = Option<Split>, Query, description = "party (default), ideology or none"),
     ),
     responses(

@@ -90,3 +90,47 @@ async fn an_oversized_body_gets_413_with_the_json_error_shape() {
     let error: serde_json::Value = response.json().await.expect("json");
     assert_eq!(error["error"]["code"], "payload_too_large");
 }
+
+/// What schemathesis found before the contract was declared, kept as a regression test: staff
+/// routes declare 401/403 and the session cookie, bodies declare 400/413/422, everything that may
+/// need the database declares 503, and wave numbers are at least 1.
+#[test]
+fn every_operation_declares_what_it_can_answer() {
+    let (_, spec) = api::routes::documented();
+    let spec = serde_json::to_value(&spec).expect("json");
+    assert_eq!(spec["components"]["securitySchemes"]["session"]["in"], "cookie");
+    assert_eq!(spec["components"]["securitySchemes"]["session"]["name"], "blw_session");
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            let declared = |status: &str| operation["responses"].get(status).is_some();
+            let at = format!("{method} {path}");
+            if path.starts_with("/api/admin/") {
+                assert!(declared("401") && declared("403"), "{at}");
+                assert_eq!(operation["security"][0]["session"], serde_json::json!([]), "{at}");
+            }
+            if operation.get("requestBody").is_some() {
+                assert!(declared("400") && declared("413") && declared("422"), "{at}");
+            }
+            if method != "get" {
+                assert!(declared("403"), "{at}: cross-site refusals");
+            }
+            if path != "/healthz" {
+                assert!(declared("503"), "{at}");
+            }
+        }
+    }
+    for path in ["/api/surveys/principles", "/api/surveys/questions/{var_name}/proportions"] {
+        let wave = spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "wave")
+            .expect("wave")
+            .clone();
+        assert_eq!(wave["schema"]["items"]["minimum"], 1, "{path}");
+    }
+    for path in ["/api/auth/login", "/api/polls/{slug}/responses", "/api/polls/{slug}/results/stream"] {
+        let method = if path.ends_with("stream") { "get" } else { "post" };
+        assert!(spec["paths"][path][method]["responses"].get("429").is_some(), "{path}: per-address limits");
+    }
+}
