@@ -3,6 +3,7 @@
 mod accounts;
 mod admin_polls;
 mod auth;
+mod caching;
 mod catalog;
 mod contract;
 mod health;
@@ -10,7 +11,7 @@ mod polls;
 mod surveys;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::compression::Compression;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -43,8 +44,8 @@ struct ApiDoc;
 pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
-        .merge(catalog::router())
-        .merge(surveys::router())
+        .merge(catalog::router().layer(axum::middleware::from_fn(caching::revalidate)))
+        .merge(surveys::router().layer(axum::middleware::from_fn(caching::revalidate)))
         .merge(auth::router())
         .merge(accounts::router())
         .merge(polls::router())
@@ -81,7 +82,12 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
         ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route)),
     );
     // Only the site's own assets leave the folder (not its READMEs or anything else kept there).
-    let web = Router::new().fallback_service(web).layer(axum::middleware::from_fn(only_site_assets));
+    // Page and script names carry no version: clients revalidate each time (Last-Modified makes
+    // that a 304 without a body).
+    let web = Router::new()
+        .fallback_service(web)
+        .layer(axum::middleware::from_fn(only_site_assets))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
     });
@@ -92,13 +98,31 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
         .fallback_service(web)
         .layer(axum::middleware::from_fn(move |request, next| {
             crate::auth::csrf::reject_cross_site(secure, request, next)
-        }));
+        }))
+        .layer(axum::middleware::from_fn(request_timeout));
     SECURITY_HEADERS.iter().fold(router, |router, (name, value)| {
         router.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         ))
     })
+}
+
+/// The longest the api works on one request before answering 503: a lock or a query that hangs
+/// must not hold the client (and its connection) forever. Live-result streams start their
+/// response at once, so their length is not limited by it.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn request_timeout(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out after {REQUEST_TIMEOUT:?}");
+            axum::response::IntoResponse::into_response(AppError::Unavailable(
+                "the request took too long; retry shortly".to_owned(),
+            ))
+        }
+    }
 }
 
 /// A known path with the wrong method: JSON too, not an empty 405.

@@ -287,3 +287,31 @@ async fn server_errors_do_not_leak_internal_details() {
     let message = body["error"]["message"].as_str().unwrap();
     assert!(!message.contains("relation") && !message.contains("responses"), "{message}");
 }
+
+#[tokio::test]
+async fn survey_results_carry_an_etag_and_answer_304_while_unchanged() {
+    let app = spawn_app().await;
+    let path = app.url("/api/surveys/questions/perf_judicial_ind/proportions?split=party");
+    let first = app.client.get(&path).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    let body = first.bytes().await.unwrap();
+
+    let again = app.client.get(&path).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let other = app.client.get(&path).header("if-none-match", "\"something-else\"").send().await.unwrap();
+    assert_eq!(other.status(), 200);
+    assert_eq!(other.bytes().await.unwrap(), body);
+    // Another query, another body, another tag.
+    let ideology = app.client.get(app.url("/api/surveys/questions/perf_judicial_ind/proportions?split=ideology"));
+    assert_ne!(ideology.send().await.unwrap().headers()["etag"].to_str().unwrap(), etag);
+    // Static files revalidate too.
+    let page = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.headers().contains_key("last-modified"));
+}
