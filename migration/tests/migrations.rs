@@ -493,3 +493,59 @@ async fn development_accounts_are_loaded_only_when_asked_for() {
     up(&db, local()).await.expect("up with DEV_ACCOUNTS");
     assert_eq!(count(&db.conn, "users.accounts").await, 2);
 }
+
+/// S3 settings for an endpoint that is not the test server.
+fn s3_at(endpoint: String) -> DataSourceSettings {
+    let mut settings = local();
+    settings.location = SourceLocation::S3(S3Location {
+        bucket: "blw-dataviz".to_owned(),
+        region: Some("us-east-1".to_owned()),
+        endpoint_url: Some(endpoint),
+        force_path_style: true,
+        static_credentials: Some(StaticCredentials {
+            access_key_id: "k".to_owned(),
+            secret_access_key: "s".to_owned(),
+        }),
+    });
+    settings
+}
+
+#[tokio::test]
+async fn an_unreachable_or_garbled_s3_endpoint_fails_naming_the_key_and_loads_nothing() {
+    // Unreachable: a port nothing listens on any more.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let db = TestDatabase::create().await;
+    let error = up(&db, s3_at(endpoint)).await.expect_err("unreachable").to_string();
+    assert!(error.contains("db/schemas/questions/perf-imp.json"), "{error}");
+    assert_eq!(
+        applied_migrations(&db.conn).await.last().map(String::as_str),
+        Some("m20261125_000001_questions_schema")
+    );
+
+    // Garbage: a server that answers every request with 200 and bytes that are not the object.
+    let garbage = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", garbage.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = garbage.accept().await else { return };
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut request = vec![0u8; 16 * 1024];
+                let _ = socket.read(&mut request).await;
+                let body = "\u{1f}\u{8b}definitely not the object you asked for";
+                let reply =
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    let db = TestDatabase::create().await;
+    let error = up(&db, s3_at(endpoint)).await.expect_err("garbage").to_string();
+    server.abort();
+    assert!(error.contains("db/schemas/questions/perf-imp.json") && error.contains("sha256"), "{error}");
+    for table in ["questions.questions", "questions.batteries"] {
+        assert_eq!(count(&db.conn, table).await, 0, "{table}");
+    }
+}

@@ -209,3 +209,73 @@ async fn ballots_and_streams_are_limited_per_address() {
     assert_eq!(reopened, StatusCode::OK);
     drop(second);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let path = format!("/api/polls/{slug}/results/stream");
+    // A watcher that asks for the stream and never reads it, with the smallest receive buffer:
+    // once the buffers between it and the api are full, its frames cannot be written.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(1024).expect("buffer size");
+    let mut stalled = socket.connect(app.address).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", app.address);
+    stalled.write_all(request.as_bytes()).await.expect("request");
+
+    // A watcher that reads: when does each total reach it?
+    let response = app.client.get(app.url(&path)).send().await.expect("stream");
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, std::time::Instant)>();
+    let reader = tokio::spawn(async move {
+        let mut stream = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: "))
+                    && let Ok(value) = serde_json::from_str::<Value>(data)
+                    && let Some(total) = value["respondents"].as_i64()
+                {
+                    let _ = seen_tx.send((total, std::time::Instant::now()));
+                }
+            }
+        }
+    });
+
+    // Votes for ~3 s, each frame carrying the whole results: the stalled socket fills up early.
+    let mut acknowledged = Vec::new();
+    for i in 0..200 {
+        let (status, _) = vote(&app, &slug, &format!("steady-voter-{i:04}"), ballot(i)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        acknowledged.push((i as i64 + 1, std::time::Instant::now()));
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    }
+    let mut seen: Vec<(i64, std::time::Instant)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.last().is_none_or(|(total, _)| *total < 200) {
+        match tokio::time::timeout_at(deadline, seen_rx.recv()).await {
+            Ok(Some(update)) => seen.push(update),
+            _ => panic!("the reading watcher stopped at {:?}", seen.last().map(|s| s.0)),
+        }
+    }
+    reader.abort();
+    drop(stalled);
+    // Each acknowledged vote reached the reading watcher soon after, stalled neighbour or not.
+    let slowest = acknowledged
+        .iter()
+        .map(|(n, at)| {
+            seen.iter()
+                .find(|(total, _)| total >= n)
+                .map_or(std::time::Duration::MAX, |(_, t)| t.saturating_duration_since(*at))
+        })
+        .max()
+        .expect("votes");
+    // Generous (the design bound is a 150 ms wait per frame): this is about not being held back
+    // at all, on a busy test machine, not about speed, which bench/ measures.
+    assert!(slowest < std::time::Duration::from_secs(3), "slowest vote → screen: {slowest:?}");
+}
