@@ -232,6 +232,12 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await answer(undecided, { imp_concede_defeat: "Important" });
   await admin.click("text=Close poll");
   await admin.waitForSelector(".badge.closed");
+  // The console shows ballots per minute, so a burst from one script would stand out: both votes are there.
+  await admin.waitForSelector("#poll-activity tbody tr");
+  const counted = await admin.$$eval("#poll-activity tbody td.num", (cells) =>
+    cells.reduce((sum, cell) => sum + Number(cell.textContent), 0),
+  );
+  assert.equal(counted, 2);
   for (const screen of [first, presenter, undecided]) {
     await screen.waitForSelector(".closed-banner");
     assert.match(await screen.textContent(".closed-banner"), /closed/);

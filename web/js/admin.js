@@ -13,6 +13,7 @@ const dom = {
 };
 let user = null;
 let stream = null; // the results stream of the poll on screen, closed when leaving it
+let activityTimer = null; // refreshes the poll on screen's ballots per minute
 const isAdmin = () => user?.role === "admin";
 const dateTime = (iso) => new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
 
@@ -24,6 +25,8 @@ function go(path) {
 async function route() {
   stream?.close();
   stream = null;
+  clearInterval(activityTimer);
+  activityTimer = null;
   dom.status.replaceChildren();
   if (!user) {
     try {
@@ -268,9 +271,33 @@ function denseTable(columns, rows, numeric = []) {
   return el("table", { class: "dense" }, el("thead", {}, el("tr", {}, header)), el("tbody", {}, rows));
 }
 
+/** Ballots per minute, newest first, with a bar against the busiest minute: one script casting
+ *  ballots shows as a flat, high run instead of a hall's waves. */
+function activityRows(activity) {
+  const busiest = Math.max(1, ...activity.minutes.map((m) => m.ballots));
+  const time = (iso) => new Date(iso).toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" });
+  const rows = [...activity.minutes]
+    .reverse()
+    .map((m) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, time(m.minute)),
+        el("td", { class: "num" }, String(m.ballots)),
+        el("td", { "aria-hidden": "true" }, el("meter", { min: 0, max: busiest, value: m.ballots })),
+      ),
+    );
+  return [
+    el("h3", {}, "Ballots per minute"),
+    el("p", { class: "note" }, "The last 15 minutes, newest first; refreshed every 15 seconds."),
+    denseTable(["Minute", "Ballots", ""], rows, ["Ballots"]),
+  ];
+}
+
 async function pollView(id) {
   const poll = (await api(`/api/admin/polls/${id}`)).data;
   const resultsBox = el("div", { id: "poll-results" });
+  const activityBox = el("section", { class: "panel", id: "poll-activity", "aria-label": "Ballots per minute" });
   const act = (fn) => async () => {
     try {
       if ((await fn()) !== false) await route();
@@ -323,7 +350,17 @@ async function pollView(id) {
       ),
     ),
     el("section", { "aria-label": "Live results" }, resultsBox),
+    activityBox,
   );
+  const showActivity = async () => {
+    try {
+      activityBox.replaceChildren(...activityRows((await api(`/api/admin/polls/${poll.id}/activity`)).data));
+    } catch (error) {
+      showError(activityBox, error);
+    }
+  };
+  await showActivity();
+  activityTimer = setInterval(showActivity, 15_000);
   const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true });
   stream = followResults(
     poll.slug,

@@ -15,6 +15,7 @@
 //! - `results`, `tally`, `live`: results from the database, kept current, streamed;
 //! - `export`: raw responses as CSV.
 
+pub mod activity;
 pub mod ballot_writer;
 pub mod ballots;
 pub mod events;

@@ -11,6 +11,7 @@ use crate::auth::{AdminUser, StaffUser};
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::path_param::AppPath;
+use crate::polls::activity::{self, PollActivity};
 use crate::polls::export;
 use crate::polls::model::{NewPoll, PollPatch, PollView};
 use crate::polls::service;
@@ -50,6 +51,19 @@ async fn get_admin_poll(
     AppPath(id): AppPath<i32>,
 ) -> Result<Json<PollView>, AppError> {
     Ok(Json(service::get(&state.db, &state.surveys, id).await?))
+}
+
+/// Ballots per minute over the last 15 minutes (every minute listed, oldest first): a burst from
+/// one script stands out against a hall voting question by question.
+#[utoipa::path(get, path = "/api/admin/polls/{id}/activity", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 200, body = PollActivity), (status = 404, body = ErrorBody)))]
+async fn get_poll_activity(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<Json<PollActivity>, AppError> {
+    Ok(Json(activity::per_minute(&state.db, id).await?))
 }
 
 /// Opens or closes a poll.
@@ -105,4 +119,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_poll, list_polls))
         .routes(routes!(get_admin_poll, update_poll, delete_poll))
         .routes(routes!(export_responses))
+        .routes(routes!(get_poll_activity))
 }

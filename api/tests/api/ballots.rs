@@ -279,3 +279,27 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
     // at all, on a busy test machine, not about speed, which bench/ measures.
     assert!(slowest < std::time::Duration::from_secs(3), "slowest vote → screen: {slowest:?}");
 }
+
+#[tokio::test]
+async fn admins_see_ballots_per_minute() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
+    for i in 0..7 {
+        assert_eq!(vote(&app, &slug, &format!("minute-voter-{i:03}"), ballot(i)).await.0, StatusCode::CREATED);
+    }
+
+    let (status, activity) =
+        send(&app, reqwest::Method::GET, &format!("/api/admin/polls/{id}/activity"), Some(&staff.analyst), None).await;
+
+    assert_eq!(status, StatusCode::OK, "{activity}");
+    let minutes = activity["minutes"].as_array().expect("minutes");
+    assert_eq!(minutes.len(), 15, "every minute of the last 15, zeros included");
+    let total: i64 = minutes.iter().map(|m| m["ballots"].as_i64().expect("ballots")).sum();
+    assert_eq!(total, 7);
+    let recent: i64 = minutes[13..].iter().map(|m| m["ballots"].as_i64().expect("ballots")).sum();
+    assert_eq!(recent, 7, "in the current minute (or the one before, at a boundary)");
+    let (status, _) =
+        send(&app, reqwest::Method::GET, "/api/admin/polls/999999/activity", Some(&staff.admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -78,6 +78,7 @@ async fn every_route_answers_each_role_as_specified() {
         (Method::GET, format!("/api/admin/polls/{poll}"), None, [401, 401, 200, 200]),
         (Method::PATCH, format!("/api/admin/polls/{poll}"), Some(json!({"is_open": true})), [401, 401, 403, 200]),
         (Method::GET, format!("/api/admin/polls/{poll}/responses.csv"), None, [401, 401, 200, 200]),
+        (Method::GET, format!("/api/admin/polls/{poll}/activity"), None, [401, 401, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}"), None, [200, 200, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}/results"), None, [200, 200, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}/results/stream"), None, [200, 200, 200, 200]),
