@@ -77,8 +77,9 @@ impl CopyTransaction {
         Ok(())
     }
 
-    /// Loads one row into `table (columns)` per item of `rows`; `write_row(row, item)` writes its
-    /// fields in column order. Returns the number of rows loaded.
+    /// Loads one row into `table (columns)` per item of `rows` (`total` of them); `write_row(row,
+    /// item)` writes its fields in column order. Reports progress for large loads. Returns the
+    /// number of rows loaded.
     ///
     /// # Errors
     /// Any database error, e.g. a value the column's type refuses; nothing is loaded then.
@@ -86,6 +87,7 @@ impl CopyTransaction {
         &mut self,
         table: &str,
         columns: &[&str],
+        total: usize,
         rows: impl IntoIterator<Item = T>,
         mut write_row: impl FnMut(&mut CopyRow, T),
     ) -> Result<u64, DbErr> {
@@ -93,18 +95,24 @@ impl CopyTransaction {
         let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
         let mut copy = self.txn.copy_in_raw(&statement).await.map_err(db_err)?;
         let mut row = CopyRow { bytes: Vec::with_capacity(PIECE_BYTES + 4096), first: true };
+        let mut progress = crate::progress::LoadProgress::start(table, total as u64);
         let mut rows = rows.into_iter().peekable();
+        let mut sent = 0u64;
         while let Some(item) = rows.next() {
             write_row(&mut row, item);
             row.end();
+            sent += 1;
             if row.bytes.len() >= PIECE_BYTES || rows.peek().is_none() {
                 if let Err(error) = copy.send(row.bytes.as_slice()).await {
                     let _ = copy.abort("load failed").await;
+                    progress.finish();
                     return Err(db_err(error));
                 }
                 row.bytes.clear();
+                progress.advance(sent);
             }
         }
+        progress.finish();
         let loaded = copy.finish().await.map_err(db_err)?;
         tracing::info!(target: crate::data_change::REPORT_TARGET, "  {table}: {loaded} rows loaded in {:.0?}", started.elapsed());
         Ok(loaded)

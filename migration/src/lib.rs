@@ -12,6 +12,7 @@ pub mod data_source;
 pub mod database;
 mod fresh;
 pub mod generate;
+mod progress;
 pub mod sql_migration;
 pub mod survey_file;
 

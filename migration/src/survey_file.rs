@@ -294,7 +294,7 @@ impl MigrationTrait for SurveyFile {
             .await
             .map_err(crate::bulk_insert::db_err)?;
         let columns = ["caseid", "wave", "weight", "extra_columns"];
-        txn.copy_in("surveys.respondents", &columns, 0..rows.caseids.len(), |row, i| {
+        txn.copy_in("surveys.respondents", &columns, rows.caseids.len(), 0..rows.caseids.len(), |row, i| {
             row.number(rows.caseids[i]);
             row.number(rows.respondent_waves[i]);
             // Rust prints the shortest text that reads back as the same f64.
@@ -304,15 +304,21 @@ impl MigrationTrait for SurveyFile {
         .await?;
         respondent_constraints.restore(&mut txn).await?;
         let columns = ["caseid", "var_name", "raw_value", "response_index"];
-        txn.copy_in("surveys.responses", &columns, rows.cells_by_question(), |row, (question, i)| {
-            row.number(question.caseids[i]);
-            row.text(&question.var_name);
-            row.text(&question.raw_values[i]);
-            match question.indexes[i] {
-                Some(index) => row.number(index),
-                None => row.null(),
-            }
-        })
+        txn.copy_in(
+            "surveys.responses",
+            &columns,
+            rows.cell_count(),
+            rows.cells_by_question(),
+            |row, (question, i)| {
+                row.number(question.caseids[i]);
+                row.text(&question.var_name);
+                row.text(&question.raw_values[i]);
+                match question.indexes[i] {
+                    Some(index) => row.number(index),
+                    None => row.null(),
+                }
+            },
+        )
         .await?;
         response_constraints.restore(&mut txn).await?;
         txn.notify(DATA_CHANGED_CHANNEL, &data_changed_payload(self.name, Direction::Up)).await?;
