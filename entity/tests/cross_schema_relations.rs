@@ -36,7 +36,17 @@ async fn survey_responses_join_their_catalog_questions_both_ways() {
 #[tokio::test]
 async fn polls_join_their_creator_and_their_questions_join_the_catalog() {
     let db = migrated().await;
-    let account = accounts::Entity::find().one(&db.conn).await.unwrap().expect("a seeded account");
+    // No development accounts are loaded by default: make one.
+    let account = accounts::ActiveModel {
+        email: Set("creator@example.org".to_owned()),
+        name: Set("Poll Creator".to_owned()),
+        role: Set("admin".to_owned()),
+        password_hash: Set("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".to_owned()),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .unwrap();
     let poll = polls::ActiveModel {
         slug: Set("relations-test".to_owned()),
         title: Set("Relations".to_owned()),
