@@ -34,7 +34,7 @@ e2e_log=$(mktemp)
 container_log=$(mktemp)
 trap 'rm -f "$log" "$e2e_log" "$container_log"' EXIT
 set +e
-cargo test --workspace --all-targets "$@" 2>&1 | tee "$log"
+cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # The browser tests drive the api binary built above (target/debug/api) in headless Chromium.
 node --test --test-concurrency=1 --test-reporter=spec e2e/ 2>&1 | tee "$e2e_log"
