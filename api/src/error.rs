@@ -50,8 +50,9 @@ pub fn is_unavailable(e: &sea_orm::DbErr) -> bool {
             | Sqlx::PoolTimedOut
             | Sqlx::PoolClosed
             | Sqlx::WorkerCrashed => true,
-            // Class 08: connection exceptions; 57P0x: the server is shutting down or starting.
-            Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            // Class 08: connection exceptions; 57P0x: the server is shutting down or starting;
+            // 57014: cancelled by the statement timeout (a lock or an overloaded server).
+            Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
             _ => false,
         },
         _ => false,

@@ -23,6 +23,10 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         // A request that needs the database answers 503 within ~2 s when it is unreachable.
         .acquire_timeout(Duration::from_secs(2))
         .connect_timeout(Duration::from_secs(2))
+        // A statement stuck on a lock or a struggling server is cancelled (and answered 503)
+        // rather than holding its request; the slowest legitimate read (a 1M-respondent
+        // snapshot) takes ~2 s. Bulk loads lift it for their own transaction.
+        .statement_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     Database::connect(options).await
 }

@@ -37,7 +37,10 @@ impl CopyTransaction {
             ));
         };
         let txn = db.get_postgres_connection_pool().begin().await.map_err(db_err)?;
-        Ok(Self { txn })
+        let mut txn = Self { txn };
+        // A bulk load takes as long as its data: no statement timeout the pool may carry applies.
+        txn.execute("SET LOCAL statement_timeout = 0").await?;
+        Ok(txn)
     }
 
     /// The connection, for statements with parameters.

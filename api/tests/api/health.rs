@@ -144,3 +144,27 @@ async fn every_response_carries_a_request_id_and_keeps_one_from_a_proxy() {
     let proxied = app.client.get(app.url("/healthz")).header("x-request-id", "from-the-proxy-42").send().await.unwrap();
     assert_eq!(id(&proxied).as_deref(), Some("from-the-proxy-42"));
 }
+
+#[tokio::test]
+async fn a_query_stuck_on_a_lock_gets_503_not_a_hang() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = spawn_app().await;
+    let cookie = {
+        crate::helpers::create_account(&app, "lock@example.org", api::accounts::Role::Admin).await;
+        crate::helpers::session_cookie(&app, "lock@example.org").await
+    };
+    // Another client holds the polls table: every read of it waits.
+    let holder = app.db.conn.begin().await.expect("transaction");
+    holder.execute_unprepared("LOCK TABLE polls.polls IN ACCESS EXCLUSIVE MODE").await.expect("lock");
+
+    let started = std::time::Instant::now();
+    let response = app.client.get(app.url("/api/admin/polls")).header("cookie", &cookie).send().await.expect("request");
+
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    holder.rollback().await.expect("release");
+    let after = app.client.get(app.url("/api/admin/polls")).header("cookie", &cookie).send().await.expect("request");
+    assert_eq!(after.status(), 200);
+}
