@@ -77,7 +77,7 @@ const PAGES: [(&str, &str); 3] =
 pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     let (routes, spec) = documented();
     // The frontend's files go out gzipped to clients that accept it (the chart libraries shrink
-    // ~3×); api responses and event streams are left as they are.
+    // ~3×); api responses are compressed below, event streams never.
     let web = Compression::new(
         ServeDir::new(web_dir).not_found_service(axum::handler::HandlerWithoutStateExt::into_service(unknown_route)),
     );
@@ -91,6 +91,9 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
     });
+    // JSON and CSV go out gzipped to clients that accept it too (results shrink ~8×); event
+    // streams never are (tower-http's default predicate leaves text/event-stream alone).
+    let routes = routes.layer(tower_http::compression::CompressionLayer::new());
     let router = routes
         .merge(pages)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))

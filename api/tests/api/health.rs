@@ -101,7 +101,7 @@ async fn page_paths_serve_their_html_files() {
 }
 
 #[tokio::test]
-async fn web_files_are_gzipped_for_clients_that_ask_and_api_json_is_not() {
+async fn web_files_and_api_json_are_gzipped_for_clients_that_ask_and_streams_are_not() {
     let web = tempfile::tempdir().expect("temp dir");
     let script = "const answer = 42;\n".repeat(500);
     std::fs::write(web.path().join("big.js"), &script).expect("write");
@@ -118,7 +118,9 @@ async fn web_files_are_gzipped_for_clients_that_ask_and_api_json_is_not() {
     let mut unzipped = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut unzipped).expect("gunzip");
     assert_eq!(unzipped, script);
-    assert!(json.headers().get("content-encoding").is_none());
+    assert_eq!(json.headers()["content-encoding"], "gzip");
+    let plain = app.client.get(app.url("/api/batteries")).send().await.expect("request");
+    assert!(plain.headers().get("content-encoding").is_none(), "only for clients that ask");
 }
 
 #[tokio::test]
