@@ -167,6 +167,11 @@ async fn while_the_database_is_down_memory_serves_and_the_rest_says_503_quickly(
     let slug = poll["slug"].as_str().unwrap().to_owned();
     let proportions = app.url("/api/surveys/questions/perf_judicial_ind/proportions");
     assert_eq!(app.client.get(&proportions).send().await.unwrap().status(), StatusCode::OK);
+    // Someone watches the poll's results: this process tallies them in memory.
+    let watcher = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+    assert_eq!(watcher.status(), StatusCode::OK);
+    let before: Value =
+        app.client.get(app.url(&format!("/api/polls/{slug}/results"))).send().await.unwrap().json().await.unwrap();
 
     tokio::task::spawn_blocking(|| pg_ctlcluster("stop")).await.unwrap();
     let timed = |path: String| {
@@ -182,13 +187,19 @@ async fn while_the_database_is_down_memory_serves_and_the_rest_says_503_quickly(
         let (ready, ready_took) = timed(app.url("/readyz")).await;
         let (survey, survey_took) = timed(proportions.clone()).await;
         let (polls, polls_took) = timed(app.url(&format!("/api/polls/{slug}"))).await;
-        (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took)
+        let tallied = app.client.get(app.url(&format!("/api/polls/{slug}/results"))).send().await.unwrap();
+        let tallied = (tallied.status(), tallied.json::<Value>().await.unwrap_or_default());
+        (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took, tallied)
     }
     .await;
     tokio::task::spawn_blocking(|| pg_ctlcluster("start")).await.unwrap();
     wait_for_database(&app).await;
 
-    let (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took) = outage;
+    let (health, health_took, ready, ready_took, survey, survey_took, polls, polls_took, tallied) = outage;
+    drop(watcher);
+    assert_eq!(tallied.0, StatusCode::OK, "a watched poll's results come from its tally: {}", tallied.1);
+    assert_eq!(tallied.1["respondents"], before["respondents"]);
+    assert_eq!(tallied.1["questions"], before["questions"]);
     assert_eq!((health, ready), (StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE));
     assert!(
         health_took < Duration::from_secs(1) && ready_took < Duration::from_secs(1),

@@ -130,7 +130,7 @@ async fn ensure_tally(
     fresh: bool,
 ) -> TallyState {
     let mut tally = poll.tally.lock().await;
-    if tally.is_some() && !fresh {
+    if tally.as_ref().is_some_and(|t| !t.stale) && !fresh {
         return TallyState::Kept;
     }
     match LiveTally::load(db, surveys, poll_id).await {
@@ -144,8 +144,14 @@ async fn ensure_tally(
         }
         Err(e) => {
             tracing::warn!(error = %e, poll_id, "loading live results");
-            *tally = None;
-            TallyState::Missing
+            match tally.as_mut() {
+                // The database is away: the last results keep being served, read again later.
+                Some(kept) => {
+                    kept.stale = true;
+                    TallyState::Kept
+                }
+                None => TallyState::Missing,
+            }
         }
     }
 }
@@ -259,6 +265,19 @@ async fn current_results(
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
     let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
     Ok(serde_json::to_string(&results).map_err(internal)?.into())
+}
+
+/// The results this process's live tally holds for `slug` — it keeps one while someone watches
+/// the poll, current to the last announcement: what `GET …/results` answers while the database
+/// is unavailable.
+pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
+    for (_, poll) in live.all_watched() {
+        let mut tally = poll.tally.lock().await;
+        if let Some(tally) = tally.as_mut().filter(|t| t.slug() == slug) {
+            return tally.json().ok();
+        }
+    }
+    None
 }
 
 /// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with

@@ -17,6 +17,9 @@ pub struct LiveTally {
     results: PollResults,
     /// `results` as JSON, rendered once per change: a crowd of new watchers shares it.
     rendered: Option<Arc<str>>,
+    /// A reload was due (announcements may have been missed) but the database did not answer:
+    /// these results are served until it does, and read again at the next chance.
+    pub stale: bool,
     /// Respondents already counted: an announcement may repeat what a fresh load already read.
     counted: HashSet<i64>,
     /// Per question: catalog response index → position among the offered responses.
@@ -45,7 +48,7 @@ impl LiveTally {
         let offered_position =
             poll.questions.iter().map(|q| q.offered.iter().enumerate().map(|(p, &k)| (k, p)).collect()).collect();
         let results = assemble(db, &snapshot, &poll, counts).await?;
-        Ok(Self { results, rendered: None, counted, offered_position, split_position, group_of })
+        Ok(Self { results, rendered: None, stale: false, counted, offered_position, split_position, group_of })
     }
 
     /// The results as JSON, rendered on the first call after a change.
@@ -59,6 +62,10 @@ impl LiveTally {
         let json: Arc<str> = serde_json::to_string(&self.results)?.into();
         self.rendered = Some(json.clone());
         Ok(json)
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.results.slug
     }
 
     pub fn set_open(&mut self, is_open: bool) {

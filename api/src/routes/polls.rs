@@ -56,14 +56,22 @@ async fn submit(
 }
 
 /// Counts and shares per question, overall and per split group, beside the national BLW shares.
+/// While the database is unavailable, a poll someone is watching is answered from its live tally.
 #[utoipa::path(get, path = "/api/polls/{slug}/results", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
-async fn get_results(
-    State(state): State<AppState>,
-    AppPath(slug): AppPath<String>,
-) -> Result<Json<PollResults>, AppError> {
-    Ok(Json(results(&state.db, &state.surveys, PollKey::Slug(&slug)).await?))
+async fn get_results(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Response, AppError> {
+    match results(&state.db, &state.surveys, PollKey::Slug(&slug)).await {
+        Ok(results) => Ok(Json(results).into_response()),
+        // The database is down: a poll someone watches has its results tallied in memory.
+        Err(AppError::Database(e)) if crate::error::is_unavailable(&e) => {
+            match live::tallied_results(&state.live, &slug).await {
+                Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response()),
+                None => Err(AppError::Database(e)),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Live results (Server-Sent Events): `snapshot` first (the results body), then `update` after
