@@ -73,8 +73,11 @@ impl std::str::FromStr for LogFormat {
 
 /// A PostgreSQL connection URL, checked before anything connects with it.
 fn database_url(value: String) -> Result<Secret, SettingsError> {
-    let invalid =
-        |reason: &str| SettingsError { name: "DATABASE_URL", value: "(hidden)".to_owned(), reason: reason.to_owned() };
+    let invalid = |reason: &str| SettingsError {
+        name: "DATABASE_URL".into(),
+        value: "(hidden)".to_owned(),
+        reason: reason.to_owned(),
+    };
     let parsed = url::Url::parse(&value).map_err(|e| invalid(&format!("not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "postgres" | "postgresql") {
         return Err(invalid("must be a postgres:// URL"));
@@ -88,9 +91,27 @@ fn database_url(value: String) -> Result<Secret, SettingsError> {
 #[derive(Debug, thiserror::Error)]
 #[error("invalid setting {name}={value:?}: {reason}")]
 pub struct SettingsError {
-    name: &'static str,
+    name: std::borrow::Cow<'static, str>,
     value: String,
     reason: String,
+}
+
+/// The data sources the migrations read on start (`DATA_SOURCE`, `DATA_DIR`, `S3_*`,
+/// `DEV_ACCOUNTS`, `DATA_SOURCES_FILE`), checked with the rest so a bad one stops start-up too.
+fn data_sources() -> Result<(), SettingsError> {
+    use migration::data_source::{DataSourceSettings, SourceError};
+    match DataSourceSettings::from_env() {
+        Ok(_) => Ok(()),
+        Err(SourceError::Manifest { path, message }) => {
+            let value = var(&path).unwrap_or_default();
+            Err(SettingsError { name: path.into(), value, reason: message })
+        }
+        Err(other) => Err(SettingsError {
+            name: "DATA_SOURCES_FILE".into(),
+            value: var("DATA_SOURCES_FILE").unwrap_or_default(),
+            reason: other.to_string(),
+        }),
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -103,7 +124,9 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|e: T::Err| SettingsError { name, reason: e.to_string(), value }),
+        Some(value) => {
+            value.trim().parse().map_err(|e: T::Err| SettingsError { name: name.into(), reason: e.to_string(), value })
+        }
     }
 }
 
@@ -116,6 +139,7 @@ impl Settings {
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
     pub fn from_env() -> Result<Self, SettingsError> {
+        data_sources()?;
         Ok(Self {
             database_url: database_url(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()))?,
             host: parse("HOST", IpAddr::from([127, 0, 0, 1]))?,

@@ -62,7 +62,7 @@ fn sources(args: &[String]) -> ExitCode {
             }
             "push" => {
                 let manifest = Manifest::load()?;
-                let bucket = S3Location::from_env(&manifest);
+                let bucket = S3Location::from_env(&manifest)?;
                 let to = SourceLocation::S3(bucket.clone());
                 println!("pushing {} to {to}", local_dir(&manifest).display());
                 sources::push(&manifest, &local_dir(&manifest), &bucket, only, force).await

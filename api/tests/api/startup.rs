@@ -72,6 +72,10 @@ fn a_bad_setting_stops_start_up_with_one_clear_line() {
         ("PORT", "eighty"),
         ("DATABASE_URL", "mysql://root:secret@localhost/db"),
         ("DATABASE_URL", "not a url"),
+        ("DATA_SOURCE", "ftp"),
+        ("S3_ENDPOINT_URL", "not a url"),
+        ("S3_FORCE_PATH_STYLE", "maybe"),
+        ("DEV_ACCOUNTS", "perhaps"),
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_api"))
             .env(name, value)

@@ -87,7 +87,7 @@ impl DataSourceSettings {
     /// The manifest cannot be loaded or `DATA_SOURCE` has an unknown value.
     pub fn from_env() -> Result<Self, SourceError> {
         let manifest = Manifest::load()?;
-        let s3 = S3Location::from_env(&manifest);
+        let s3 = S3Location::from_env(&manifest)?;
         let mode = env_var("DATA_SOURCE").unwrap_or_else(|| {
             if s3.endpoint_url.is_some() || env_var("AWS_PROFILE").is_some() { "s3" } else { "local" }.to_owned()
         });
@@ -150,16 +150,35 @@ fn env_var(name: &str) -> Option<String> {
 impl S3Location {
     /// The bucket from `S3_BUCKET`, `S3_ENDPOINT_URL`, `AWS_REGION` and `S3_FORCE_PATH_STYLE`, over
     /// the manifest's defaults; credentials from the AWS default chain.
-    pub fn from_env(manifest: &Manifest) -> Self {
+    ///
+    /// # Errors
+    /// `S3_ENDPOINT_URL` is not an http(s) URL, or `S3_FORCE_PATH_STYLE` is not true or false.
+    pub fn from_env(manifest: &Manifest) -> Result<Self, SourceError> {
+        let invalid = |name: &str, message: String| SourceError::Manifest { path: name.to_owned(), message };
         let endpoint_url = env_var("S3_ENDPOINT_URL").or_else(|| manifest.endpoint.clone());
-        S3Location {
+        if let Some(endpoint) = &endpoint_url
+            && !url::Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        {
+            return Err(invalid("S3_ENDPOINT_URL", format!("'{endpoint}' is not an http(s) URL")));
+        }
+        let force_path_style = match env_var("S3_FORCE_PATH_STYLE").as_deref() {
+            None => endpoint_url.is_some(),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "S3_FORCE_PATH_STYLE",
+                    format!("unknown value '{other}' (expected 'true' or 'false')"),
+                ));
+            }
+        };
+        Ok(S3Location {
             bucket: env_var("S3_BUCKET").unwrap_or_else(|| manifest.bucket.clone()),
             region: env_var("AWS_REGION").or_else(|| manifest.region.clone()),
-            force_path_style: env_var("S3_FORCE_PATH_STYLE")
-                .map_or(endpoint_url.is_some(), |v| v == "true" || v == "1"),
+            force_path_style,
             endpoint_url,
             static_credentials: None,
-        }
+        })
     }
 }
 
