@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use migration::data_source::{
-    DataSourceSettings, Manifest, S3Location, SourceLocation, StaticCredentials, with_data_source,
-};
+use migration::data_source::{DataSourceSettings, Manifest, S3Location, SourceLocation, with_data_source};
 use migration::{Migrator, MigratorTrait};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use testkit::{S3TestServer, TestDatabase, repo_data_dir};
@@ -425,16 +423,12 @@ async fn malformed_json_is_reported_with_key_and_line() {
 fn s3_settings(server: &S3TestServer, secret: &str) -> DataSourceSettings {
     DataSourceSettings {
         manifest: Manifest::load().expect("manifest"),
-        location: SourceLocation::S3(S3Location {
-            bucket: server.bucket.clone(),
-            region: Some("us-east-1".to_owned()),
-            endpoint_url: Some(server.endpoint.clone()),
-            force_path_style: true,
-            static_credentials: Some(StaticCredentials {
-                access_key_id: server.access_key.clone(),
-                secret_access_key: secret.to_owned(),
-            }),
-        }),
+        location: SourceLocation::S3(S3Location::compatible(
+            &server.endpoint,
+            &server.bucket,
+            &server.access_key,
+            secret,
+        )),
         dev_accounts: true,
     }
 }
@@ -497,16 +491,7 @@ async fn development_accounts_are_loaded_only_when_asked_for() {
 /// S3 settings for an endpoint that is not the test server.
 fn s3_at(endpoint: String) -> DataSourceSettings {
     let mut settings = local();
-    settings.location = SourceLocation::S3(S3Location {
-        bucket: "blw-dataviz".to_owned(),
-        region: Some("us-east-1".to_owned()),
-        endpoint_url: Some(endpoint),
-        force_path_style: true,
-        static_credentials: Some(StaticCredentials {
-            access_key_id: "k".to_owned(),
-            secret_access_key: "s".to_owned(),
-        }),
-    });
+    settings.location = SourceLocation::S3(S3Location::compatible(&endpoint, "blw-dataviz", "k", "s"));
     settings
 }
 

@@ -2,23 +2,14 @@
 //! loopback.
 
 use migration::data_source::sources::{self, Outcome, SourceReport};
-use migration::data_source::{Manifest, S3Location, SourceLocation, StaticCredentials};
+use migration::data_source::{Manifest, S3Location, SourceLocation};
 use testkit::{S3TestServer, copy_tree, repo_data_dir, repo_root};
 
 const ACCOUNTS_KEY: &str = "db/schemas/users/user-accounts.json";
 const ACCOUNTS_MIGRATION: &str = "m20261125_000002_users_data";
 
 fn bucket(server: &S3TestServer) -> S3Location {
-    S3Location {
-        bucket: server.bucket.clone(),
-        region: Some("us-east-1".to_owned()),
-        endpoint_url: Some(server.endpoint.clone()),
-        force_path_style: true,
-        static_credentials: Some(StaticCredentials {
-            access_key_id: server.access_key.clone(),
-            secret_access_key: server.secret_key.clone(),
-        }),
-    }
+    S3Location::compatible(&server.endpoint, &server.bucket, &server.access_key, &server.secret_key)
 }
 
 fn outcome_of<'r>(reports: &'r [SourceReport], key: &str) -> &'r Outcome {

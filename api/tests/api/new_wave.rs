@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use migration::data_source::sources::{self, Outcome};
-use migration::data_source::{DataSourceSettings, Manifest, S3Location, SourceLocation, StaticCredentials};
+use migration::data_source::{DataSourceSettings, Manifest, S3Location, SourceLocation};
 use migration::survey_file::SurveyFile;
 use migration::{MigrationTrait, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -85,16 +85,7 @@ fn manifest_with_wave_24(dir: &Path) -> std::path::PathBuf {
 }
 
 fn bucket(server: &S3TestServer) -> S3Location {
-    S3Location {
-        bucket: server.bucket.clone(),
-        region: Some("us-east-1".to_owned()),
-        endpoint_url: Some(server.endpoint.clone()),
-        force_path_style: true,
-        static_credentials: Some(StaticCredentials {
-            access_key_id: server.access_key.clone(),
-            secret_access_key: server.secret_key.clone(),
-        }),
-    }
+    S3Location::compatible(&server.endpoint, &server.bucket, &server.access_key, &server.secret_key)
 }
 
 async fn waves(app: &TestApp) -> Vec<(i64, i64)> {

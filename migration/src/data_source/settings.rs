@@ -148,6 +148,21 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 impl S3Location {
+    /// An S3-compatible server (MinIO, s3s) at `endpoint` with one access key: path-style
+    /// addressing, region us-east-1.
+    pub fn compatible(endpoint: &str, bucket: &str, access_key_id: &str, secret_access_key: &str) -> Self {
+        S3Location {
+            bucket: bucket.to_owned(),
+            region: Some("us-east-1".to_owned()),
+            endpoint_url: Some(endpoint.to_owned()),
+            force_path_style: true,
+            static_credentials: Some(StaticCredentials {
+                access_key_id: access_key_id.to_owned(),
+                secret_access_key: secret_access_key.to_owned(),
+            }),
+        }
+    }
+
     /// The bucket from `S3_BUCKET`, `S3_ENDPOINT_URL`, `AWS_REGION` and `S3_FORCE_PATH_STYLE`, over
     /// the manifest's defaults; credentials from the AWS default chain.
     ///
