@@ -58,7 +58,7 @@ fn sources(args: &[String]) -> ExitCode {
                 let path = sources::manifest_path();
                 let manifest = Manifest::from_file(&path)?;
                 println!("pinning from {} into {}", local_dir(&manifest).display(), path.display());
-                sources::pin(&path, &local_dir(&manifest), only)
+                sources::pin(&path, &local_dir(&manifest), only).await
             }
             "push" => {
                 let manifest = Manifest::load()?;

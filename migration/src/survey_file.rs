@@ -59,8 +59,8 @@ struct SurveyRows {
     /// Each wave with the first line that has it.
     waves: BTreeMap<i32, u64>,
     caseids: Vec<i64>,
-    /// The line of each respondent, in `caseids` order.
-    lines: Vec<u64>,
+    /// The line of each respondent.
+    line_of_caseid: HashMap<i64, u64>,
     respondent_waves: Vec<i32>,
     weights: Vec<f64>,
     extra_columns: Vec<String>,
@@ -149,7 +149,6 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
     let mut rows = SurveyRows::default();
     let columns = plan_columns(&headers, catalog, source, &mut rows.questions)?;
     let mut answered: Vec<usize> = Vec::new();
-    let mut first_line_of_caseid: HashMap<i64, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(|e| source.csv_error(&e))? {
         let line = record.position().map_or(0, csv::Position::line);
@@ -186,7 +185,7 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
         if !(weight.is_finite() && weight > 0.0) {
             return Err(source.invalid(line, format!("weight {weight} must be a positive number")));
         }
-        if let Some(first) = first_line_of_caseid.insert(caseid, line) {
+        if let Some(first) = rows.line_of_caseid.insert(caseid, line) {
             return Err(source.invalid(line, format!("caseid {caseid} already appears at line {first}")));
         }
         // The caseid is known only once the whole line is read: label this line's cells now.
@@ -195,7 +194,6 @@ fn survey_rows(source: &SourceObject, catalog: &HashMap<String, Vec<String>>) ->
         }
         rows.waves.entry(wave).or_insert(line);
         rows.caseids.push(caseid);
-        rows.lines.push(line);
         rows.respondent_waves.push(wave);
         rows.weights.push(weight);
         rows.extra_columns.push(serde_json::Value::Object(extra).to_string());
@@ -229,7 +227,7 @@ async fn refuse_existing(txn: &mut CopyTransaction, rows: &SurveyRows, key: &str
     }
     let existing = txn.matching(SELECT_EXISTING_CASEIDS, rows.caseids.clone()).await?;
     if let Some(&caseid) = existing.first() {
-        let line = rows.caseids.iter().position(|&c| c == caseid).map_or(0, |i| rows.lines[i]);
+        let line = rows.line_of_caseid.get(&caseid).copied().unwrap_or_default();
         let message = format!("caseid {caseid} is already loaded (from an earlier survey file)");
         return Err(SourceError::Invalid { key: key.to_owned(), line, message }.into());
     }

@@ -63,12 +63,12 @@ async fn pin_rewrites_only_changed_pins_and_keeps_the_file_formatted() {
     let original = std::fs::read_to_string(repo_root().join("data-sources.json")).expect("manifest");
     std::fs::write(&manifest_path, &original).expect("copy manifest");
 
-    let unchanged = sources::pin(&manifest_path, folder.path(), None).expect("pin");
+    let unchanged = sources::pin(&manifest_path, folder.path(), None).await.expect("pin");
     assert!(unchanged.iter().all(|r| r.outcome == Outcome::Matches), "{unchanged:?}");
     assert_eq!(std::fs::read_to_string(&manifest_path).expect("manifest"), original, "byte for byte");
 
     std::fs::write(folder.path().join(ACCOUNTS_KEY), b"[]\n").expect("edit");
-    let pinned = sources::pin(&manifest_path, folder.path(), Some(ACCOUNTS_MIGRATION)).expect("pin");
+    let pinned = sources::pin(&manifest_path, folder.path(), Some(ACCOUNTS_MIGRATION)).await.expect("pin");
     assert_eq!(pinned.len(), 1);
     let Outcome::Pinned { sha256, previous: Some(_) } = &pinned[0].outcome else { panic!("{pinned:?}") };
     let text = std::fs::read_to_string(&manifest_path).expect("manifest");
@@ -76,6 +76,6 @@ async fn pin_rewrites_only_changed_pins_and_keeps_the_file_formatted() {
     assert_eq!(changed.len(), 1, "one line changes: {changed:?}");
     assert!(changed[0].1.contains(sha256.as_str()));
 
-    let error = sources::pin(&manifest_path, folder.path(), Some("no_such_migration")).expect_err("unlisted");
+    let error = sources::pin(&manifest_path, folder.path(), Some("no_such_migration")).await.expect_err("unlisted");
     assert!(error.to_string().contains("no_such_migration"), "{error}");
 }

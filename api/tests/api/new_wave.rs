@@ -132,7 +132,7 @@ async fn a_new_wave_goes_from_file_to_dashboard_and_back() {
     let before = digest(&app).await;
 
     // pin: only wave 24's entry changes; the others already match.
-    let pinned = sources::pin(&manifest_path, folder.path(), None).expect("pin");
+    let pinned = sources::pin(&manifest_path, folder.path(), None).await.expect("pin");
     let changed: Vec<&str> =
         pinned.iter().filter(|r| matches!(r.outcome, Outcome::Pinned { .. })).map(|r| r.key.as_str()).collect();
     assert_eq!(changed, [WAVE_KEY]);
@@ -190,7 +190,7 @@ async fn refused(edit: impl FnOnce(&mut csv::StringRecord, &mut Vec<csv::StringR
     copy_tree(&repo_data_dir(), folder.path());
     wave_24_file(folder.path(), 50, edit);
     let manifest_path = manifest_with_wave_24(folder.path());
-    sources::pin(&manifest_path, folder.path(), Some(WAVE_MIGRATION)).expect("pin");
+    sources::pin(&manifest_path, folder.path(), Some(WAVE_MIGRATION)).await.expect("pin");
     let settings = DataSourceSettings {
         manifest: Manifest::from_file(&manifest_path).expect("manifest"),
         location: SourceLocation::LocalDir(folder.path().to_path_buf()),

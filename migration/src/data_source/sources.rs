@@ -4,9 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::store::ObjectStore;
+use super::store::{ObjectStore, matches_pin, sha256_hex};
 use super::{Manifest, S3Location, SourceError, SourceLocation};
 
 /// What one command found or did for one listed object.
@@ -63,10 +61,6 @@ impl std::fmt::Display for SourceReport {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// One listed source: its migration, key and pin.
 type Listed<'m> = (&'m str, &'m str, Option<&'m str>);
 
@@ -89,35 +83,24 @@ fn listed<'m>(manifest: &'m Manifest, only: Option<&str>) -> Result<Vec<Listed<'
         .collect())
 }
 
-fn read_local(dir: &Path, key: &str) -> Result<Option<Vec<u8>>, SourceError> {
-    match std::fs::read(dir.join(key)) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(SourceError::Fetch {
-            key: key.to_owned(),
-            location: format!("local folder {}", dir.display()),
-            message: e.to_string(),
-        }),
-    }
-}
-
 /// Writes into `manifest_path` the sha256 of each listed source (of `only`, or all) as found in
 /// `local_dir`. Only changed pins are rewritten; the file keeps its key order and formatting.
 ///
 /// # Errors
 /// The manifest cannot be read, parsed or written, or `only` is not listed.
-pub fn pin(manifest_path: &Path, local_dir: &Path, only: Option<&str>) -> Result<Vec<SourceReport>, SourceError> {
+pub async fn pin(manifest_path: &Path, local_dir: &Path, only: Option<&str>) -> Result<Vec<SourceReport>, SourceError> {
     let manifest_error = |message: String| SourceError::Manifest { path: manifest_path.display().to_string(), message };
     let text = std::fs::read_to_string(manifest_path).map_err(|e| manifest_error(e.to_string()))?;
     let manifest = Manifest::parse(&text, &manifest_path.display().to_string())?;
     let mut document: serde_json::Value = serde_json::from_str(&text).map_err(|e| manifest_error(e.to_string()))?;
+    let folder = ObjectStore::open(&SourceLocation::LocalDir(local_dir.to_path_buf())).await;
     let mut reports = Vec::new();
     for (migration, key, pinned) in listed(&manifest, only)? {
-        let outcome = match read_local(local_dir, key)? {
+        let outcome = match folder.get_if_present(key).await? {
             None => Outcome::Missing,
             Some(bytes) => {
                 let sha256 = sha256_hex(&bytes);
-                if pinned == Some(sha256.as_str()) {
+                if pinned.is_some_and(|pin| matches_pin(&sha256, pin)) {
                     Outcome::Matches
                 } else {
                     let entry = document["migrations"][migration]
@@ -151,27 +134,31 @@ pub async fn push(
     only: Option<&str>,
     force: bool,
 ) -> Result<Vec<SourceReport>, SourceError> {
+    let folder = ObjectStore::open(&SourceLocation::LocalDir(local_dir.to_path_buf())).await;
     let store = ObjectStore::open(&SourceLocation::S3(bucket.clone())).await;
     let mut reports = Vec::new();
     for (migration, key, pinned) in listed(manifest, only)? {
-        let outcome = match (read_local(local_dir, key)?, pinned) {
+        let outcome = match (folder.get_if_present(key).await?, pinned) {
             (None, _) => Outcome::Refused(format!("not in the local folder {}", local_dir.display())),
             (Some(_), None) => Outcome::Unpinned,
-            (Some(bytes), Some(pin)) if sha256_hex(&bytes) != pin => Outcome::Refused(format!(
-                "the local file has sha256 {}, not its pin: run `sources pin` first",
-                sha256_hex(&bytes)
-            )),
-            (Some(bytes), Some(pin)) => match store.get_if_present(key).await? {
-                Some(remote) if sha256_hex(&remote) == pin => Outcome::Matches,
-                Some(remote) if !force => Outcome::Refused(format!(
-                    "the bucket's object has sha256 {}, not the pin; --force replaces it",
-                    sha256_hex(&remote)
-                )),
-                remote => {
-                    store.put(key, bytes).await?;
-                    Outcome::Uploaded { replaced: remote.map(|r| sha256_hex(&r)) }
+            (Some(bytes), Some(pin)) => {
+                let local = sha256_hex(&bytes);
+                if !matches_pin(&local, pin) {
+                    Outcome::Refused(format!("the local file has sha256 {local}, not its pin: run `sources pin` first"))
+                } else {
+                    let remote = store.get_if_present(key).await?.map(|object| sha256_hex(&object));
+                    match remote {
+                        Some(remote) if matches_pin(&remote, pin) => Outcome::Matches,
+                        Some(remote) if !force => Outcome::Refused(format!(
+                            "the bucket's object has sha256 {remote}, not the pin; --force replaces it"
+                        )),
+                        replaced => {
+                            store.put(key, bytes).await?;
+                            Outcome::Uploaded { replaced }
+                        }
+                    }
                 }
-            },
+            }
         };
         reports.push(SourceReport { migration: migration.to_owned(), key: key.to_owned(), outcome });
     }
@@ -191,7 +178,7 @@ pub async fn verify(manifest: &Manifest, location: &SourceLocation) -> Result<Ve
             (Some(_), None) => Outcome::Unpinned,
             (Some(bytes), Some(pin)) => {
                 let actual = sha256_hex(&bytes);
-                if actual == pin { Outcome::Matches } else { Outcome::Differs { actual } }
+                if matches_pin(&actual, pin) { Outcome::Matches } else { Outcome::Differs { actual } }
             }
         };
         reports.push(SourceReport { migration: migration.to_owned(), key: key.to_owned(), outcome });

@@ -13,9 +13,25 @@ pub struct SourceSet {
 }
 
 /// A bucket or a folder laid out like one.
-pub(super) enum ObjectStore {
+pub(super) struct ObjectStore {
+    /// Where it is, as errors and reports say it.
+    described: String,
+    backend: Backend,
+}
+
+enum Backend {
     LocalDir(PathBuf),
-    S3 { client: aws_sdk_s3::Client, bucket: String, described: String },
+    S3 { client: aws_sdk_s3::Client, bucket: String },
+}
+
+/// The lower-case hex sha256 of `bytes`, as data-sources.json pins it.
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Whether a digest is the pinned one (hex in either case).
+pub(super) fn matches_pin(sha256: &str, pin: &str) -> bool {
+    sha256.eq_ignore_ascii_case(pin)
 }
 
 impl SourceSet {
@@ -37,8 +53,8 @@ impl SourceSet {
         let spec = self.settings.manifest.source(&self.migration, key)?;
         let bytes = self.store.get(key).await?;
         if let Some(expected) = &spec.sha256 {
-            let actual = hex::encode(Sha256::digest(&bytes));
-            if !actual.eq_ignore_ascii_case(expected) {
+            let actual = sha256_hex(&bytes);
+            if !matches_pin(&actual, expected) {
                 return Err(SourceError::Checksum { key: key.to_owned(), expected: expected.clone(), actual });
             }
         }
@@ -49,20 +65,15 @@ impl SourceSet {
 
 impl ObjectStore {
     pub(super) async fn open(location: &SourceLocation) -> Self {
-        let described = location.to_string();
-        match location {
-            SourceLocation::LocalDir(dir) => ObjectStore::LocalDir(dir.clone()),
-            SourceLocation::S3(s3) => {
-                ObjectStore::S3 { client: s3_client(s3).await, bucket: s3.bucket.clone(), described }
-            }
-        }
+        let backend = match location {
+            SourceLocation::LocalDir(dir) => Backend::LocalDir(dir.clone()),
+            SourceLocation::S3(s3) => Backend::S3 { client: s3_client(s3).await, bucket: s3.bucket.clone() },
+        };
+        Self { described: location.to_string(), backend }
     }
 
     fn location(&self) -> String {
-        match self {
-            ObjectStore::LocalDir(dir) => format!("local folder {}", dir.display()),
-            ObjectStore::S3 { described, .. } => described.clone(),
-        }
+        self.described.clone()
     }
 
     /// The object, or `None` when there is none under `key`.
@@ -77,15 +88,15 @@ impl ObjectStore {
     /// Stores `bytes` under `key`.
     pub(super) async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), SourceError> {
         let failed = |message: String| SourceError::Fetch { key: key.to_owned(), location: self.location(), message };
-        match self {
-            ObjectStore::LocalDir(dir) => {
+        match &self.backend {
+            Backend::LocalDir(dir) => {
                 let path = dir.join(key);
                 if let Some(parent) = path.parent() {
                     tokio::fs::create_dir_all(parent).await.map_err(|e| failed(e.to_string()))?;
                 }
                 tokio::fs::write(&path, bytes).await.map_err(|e| failed(e.to_string()))
             }
-            ObjectStore::S3 { client, bucket, .. } => {
+            Backend::S3 { client, bucket } => {
                 client
                     .put_object()
                     .bucket(bucket)
@@ -100,8 +111,8 @@ impl ObjectStore {
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>, SourceError> {
-        match self {
-            ObjectStore::LocalDir(dir) => {
+        match &self.backend {
+            Backend::LocalDir(dir) => {
                 let path = dir.join(key);
                 let location = self.location();
                 match tokio::fs::read(&path).await {
@@ -112,7 +123,7 @@ impl ObjectStore {
                     Err(e) => Err(SourceError::Fetch { key: key.to_owned(), location, message: e.to_string() }),
                 }
             }
-            ObjectStore::S3 { client, bucket, .. } => {
+            Backend::S3 { client, bucket } => {
                 let location = self.location();
                 let output = client.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
                     if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
