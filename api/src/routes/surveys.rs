@@ -12,6 +12,8 @@ use utoipa_axum::routes;
 use crate::error::ErrorBody;
 use crate::path_param::AppPath;
 use crate::query_params::QueryParams;
+use crate::surveys::changes::Changes;
+use crate::surveys::gaps::Gaps;
 use crate::surveys::groups::Split;
 use crate::surveys::principles::Principles;
 use crate::surveys::proportions::Proportions;
@@ -88,6 +90,80 @@ async fn principles(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     Ok(json_bytes(service::principles_body(&state.surveys, &state.db, &waves, split_param(&params)?).await?))
 }
 
+/// One wave number given at most once.
+fn wave_param(params: &QueryParams, name: &str) -> Result<Option<i32>, AppError> {
+    let waves: Vec<i32> = params.all(name, "a wave number")?;
+    match waves.as_slice() {
+        [] => Ok(None),
+        [wave] => Ok(Some(*wave)),
+        _ => Err(AppError::invalid_parameter(name, format!("{name} may be given only once"))),
+    }
+}
+
+/// Is the gap between two groups real? Every pair of a split's groups in one wave: the
+/// difference `a − b` of their top-two shares and of each response's share, with SE, 95% CI and
+/// p-value.
+///
+/// Method (matches R `survey` to 1e-6): the wave's respondents with a valid answer who are in
+/// group `a` or `b`; `svydesign(ids = ~1, weights = ~weight, data)`;
+/// `svyby(~y, ~group, des, svymean, covmat = TRUE)`, then `svycontrast` for `a − b`;
+/// `df = n_a + n_b − 1`; `CI = d ± qt(0.975, df)·se`; `p = 2·pt(−|d/se|, df)`. `y` is the
+/// indicator of the top two responses (`measure: "top2"`) or of one response.
+#[utoipa::path(get, path = "/api/surveys/questions/{var_name}/gaps", tag = "surveys",
+    params(
+        ("var_name" = String, Path, description = "The question", example = "perf_judicial_ind"),
+        ("split" = Option<Split>, Query, description = "party (default) or ideology; none has no groups to compare"),
+        ("wave" = Option<i32>, Query, description = "The wave; default the latest that asked the question", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "Gaps per pair of groups", body = Gaps),
+        (status = 400, description = "A parameter is invalid; `error.parameter` names it", body = ErrorBody),
+        (status = 404, description = "Unknown question, no survey data, or a wave that did not ask it", body = ErrorBody),
+    ))]
+async fn question_gaps(
+    State(state): State<AppState>,
+    AppPath(var_name): AppPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = QueryParams::parse(raw.as_deref(), &["wave", "split"])?;
+    let (split, wave) = (split_param(&params)?, wave_param(&params, "wave")?);
+    Ok(json_bytes(service::gaps_body(&state.surveys, &state.db, &var_name, split, wave).await?))
+}
+
+/// Did it change? Per group of the split (and everyone), the change from wave `from` to wave
+/// `to` of the top-two share and of each response's share, with SE, 95% CI and p-value.
+///
+/// Method (matches R `survey` to 1e-6): the group's (or everyone's) respondents with a valid
+/// answer in wave `from` or `to`; `svydesign(ids = ~1, weights = ~weight, data)`;
+/// `svyby(~y, ~wave, des, svymean, covmat = TRUE)`, then `svycontrast` for `to − from`;
+/// `df = n_from + n_to − 1`; `CI = d ± qt(0.975, df)·se`; `p = 2·pt(−|d/se|, df)`.
+#[utoipa::path(get, path = "/api/surveys/questions/{var_name}/changes", tag = "surveys",
+    params(
+        ("var_name" = String, Path, description = "The question", example = "perf_judicial_ind"),
+        ("split" = Option<Split>, Query, description = "party (default), ideology or none"),
+        ("from" = Option<i32>, Query, description = "The earlier wave; default the wave that asked the question before `to`", minimum = 1),
+        ("to" = Option<i32>, Query, description = "The later wave; default the latest that asked the question", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "Changes per group", body = Changes),
+        (status = 400, description = "A parameter is invalid; `error.parameter` names it", body = ErrorBody),
+        (status = 404, description = "Unknown question, no survey data, a wave that did not ask it, or fewer than two waves that did", body = ErrorBody),
+    ))]
+async fn question_changes(
+    State(state): State<AppState>,
+    AppPath(var_name): AppPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = QueryParams::parse(raw.as_deref(), &["from", "to", "split"])?;
+    let waves = (wave_param(&params, "from")?, wave_param(&params, "to")?);
+    Ok(json_bytes(service::changes_body(&state.surveys, &state.db, &var_name, split_param(&params)?, waves).await?))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_waves)).routes(routes!(question_proportions)).routes(routes!(principles))
+    OpenApiRouter::new()
+        .routes(routes!(list_waves))
+        .routes(routes!(question_proportions))
+        .routes(routes!(question_gaps))
+        .routes(routes!(question_changes))
+        .routes(routes!(principles))
 }

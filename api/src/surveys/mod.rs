@@ -2,6 +2,9 @@
 //! computed from an in-memory snapshot of the survey tables.
 
 pub mod cache;
+pub mod changes;
+pub mod contrasts;
+pub mod gaps;
 pub mod groups;
 pub mod principles;
 pub mod proportions;

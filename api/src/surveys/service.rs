@@ -9,10 +9,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::cache::SurveyCache;
+use super::changes::changes;
+use super::gaps::gaps;
 use super::groups::Split;
 use super::principles::{Principles, principle, principle_pairs};
 use super::proportions::{ProportionsQuery, proportions};
-use super::snapshot::{Question, SurveySnapshot};
+use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 use crate::AppError;
 
 /// What names and words a catalog question: shared by the catalog's and the polls' views of it.
@@ -223,4 +225,134 @@ pub async fn principles_body(
     let body = render(&Principles { split, waves, principles })?;
     snapshot.keep_rendered(key, body.clone());
     Ok(body)
+}
+
+/// A question with survey data: its answers and the waves with at least one valid answer.
+struct AnsweredQuestion<'s> {
+    question: &'s Question,
+    answers: Arc<QuestionAnswers>,
+    asked: Vec<i32>,
+}
+
+impl AnsweredQuestion<'_> {
+    fn waves_asked(&self) -> String {
+        self.asked.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `wave`, checked: a survey wave (else 400) that asked the question (else 404).
+    fn asked_in(&self, snapshot: &SurveySnapshot, parameter: &str, wave: i32) -> Result<i32, AppError> {
+        if !snapshot.waves.iter().any(|w| w.number == wave) {
+            let known: Vec<String> = snapshot.waves.iter().map(|w| w.number.to_string()).collect();
+            return Err(AppError::invalid_parameter(
+                parameter,
+                format!("wave {wave} is not a survey wave (waves: {})", known.join(", ")),
+            ));
+        }
+        if !self.asked.contains(&wave) {
+            return Err(AppError::NotFound(format!(
+                "wave {wave} did not ask '{}' (waves that did: {})",
+                self.question.var_name,
+                self.waves_asked()
+            )));
+        }
+        Ok(wave)
+    }
+}
+
+async fn answered_question<'s>(
+    snapshot: &'s SurveySnapshot,
+    db: &DatabaseConnection,
+    var_name: &str,
+) -> Result<AnsweredQuestion<'s>, AppError> {
+    let question = find_question(snapshot, var_name)?;
+    let answers = snapshot.answers(db, var_name).await?;
+    let mut asked: Vec<i32> = answers.respondents.iter().map(|&r| snapshot.respondent(r, Split::None).wave).collect();
+    asked.sort_unstable();
+    asked.dedup();
+    if asked.is_empty() {
+        return Err(AppError::NotFound(format!("question '{var_name}' has no survey data")));
+    }
+    Ok(AnsweredQuestion { question, answers, asked })
+}
+
+/// The body kept for `key` in the snapshot, or `compute`d, rendered and kept.
+async fn rendered_once<T: Serialize>(
+    snapshot: &SurveySnapshot,
+    key: String,
+    compute: impl AsyncFnOnce() -> Result<T, AppError>,
+) -> Result<Bytes, AppError> {
+    if let Some(body) = snapshot.rendered(&key) {
+        return Ok(body);
+    }
+    let body = render(&compute().await?)?;
+    snapshot.keep_rendered(key, body.clone());
+    Ok(body)
+}
+
+/// The gaps between a split's groups in one wave (default: the latest that asked the question).
+///
+/// # Errors
+/// Unknown question, no survey data, or a wave that did not ask it (404); `split=none` or a wave
+/// that is not a survey wave (400).
+pub async fn gaps_body(
+    cache: &SurveyCache,
+    db: &DatabaseConnection,
+    var_name: &str,
+    split: Option<Split>,
+    wave: Option<i32>,
+) -> Result<Bytes, AppError> {
+    let snapshot = cache.get(db).await?;
+    let split = split.unwrap_or(Split::Party);
+    if split == Split::None {
+        return Err(AppError::invalid_parameter("split", "gaps compare groups: split must be party or ideology"));
+    }
+    let key = format!("gaps/{var_name}/{split:?}/{wave:?}");
+    rendered_once(&snapshot, key, async || {
+        let asked = answered_question(&snapshot, db, var_name).await?;
+        let wave = match wave {
+            Some(w) => asked.asked_in(&snapshot, "wave", w)?,
+            None => *asked.asked.last().unwrap_or(&0),
+        };
+        Ok(gaps(&snapshot, asked.question, &asked.answers, split, wave))
+    })
+    .await
+}
+
+/// The changes between two waves per group (default: the last two waves that asked the question).
+///
+/// # Errors
+/// Unknown question, no survey data, a wave that did not ask it, or fewer than two waves that did
+/// (404); `from` not before `to`, or a wave that is not a survey wave (400).
+pub async fn changes_body(
+    cache: &SurveyCache,
+    db: &DatabaseConnection,
+    var_name: &str,
+    split: Option<Split>,
+    (from, to): (Option<i32>, Option<i32>),
+) -> Result<Bytes, AppError> {
+    let snapshot = cache.get(db).await?;
+    let split = split.unwrap_or(Split::Party);
+    let key = format!("changes/{var_name}/{split:?}/{from:?}/{to:?}");
+    rendered_once(&snapshot, key, async || {
+        let asked = answered_question(&snapshot, db, var_name).await?;
+        let from = from.map(|w| asked.asked_in(&snapshot, "from", w)).transpose()?;
+        let to = to.map(|w| asked.asked_in(&snapshot, "to", w)).transpose()?;
+        if let (Some(from), Some(to)) = (from, to)
+            && from >= to
+        {
+            return Err(AppError::invalid_parameter("from", format!("from ({from}) must be a wave before to ({to})")));
+        }
+        // Unset ends: the latest wave that asked it (before `to`, for `from`).
+        let to = to.or_else(|| asked.asked.iter().rev().find(|&&w| from.is_none_or(|f| w > f)).copied());
+        let from = from.or_else(|| asked.asked.iter().rev().find(|&&w| to.is_some_and(|t| w < t)).copied());
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(AppError::NotFound(format!(
+                "no two waves to compare: '{var_name}' was asked in wave(s) {} only{}",
+                asked.waves_asked(),
+                if asked.asked.len() > 1 { " (none after 'from' / before 'to')" } else { "" }
+            )));
+        };
+        Ok(changes(&snapshot, asked.question, &asked.answers, split, (from, to)))
+    })
+    .await
 }

@@ -10,4 +10,5 @@ mod openapi;
 mod polls;
 mod role_matrix;
 mod startup;
+mod survey_contrasts;
 mod surveys;

@@ -9,18 +9,18 @@ use serde_json::Value;
 use crate::helpers::{TestApp, spawn_app};
 
 /// p, se and n_eff are closed-form in R too.
-const TOLERANCE: f64 = 1e-9;
+pub(crate) const TOLERANCE: f64 = 1e-9;
 /// R's logit interval comes from an iteratively fitted `svyglm` (glm's convergence epsilon 1e-8), so
 /// its last digits are the fit's, not the formula's; the issue asks for 1e-6.
-const CI_TOLERANCE: f64 = 1e-7;
+pub(crate) const CI_TOLERANCE: f64 = 1e-7;
 
-async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
+pub(crate) async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
     let response = app.client.get(app.url(path)).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))
 }
 
-fn close_within(tolerance: f64, label: &str, ours: &Value, r: &Value) {
+pub(crate) fn close_within(tolerance: f64, label: &str, ours: &Value, r: &Value) {
     match (ours.as_f64(), r.as_f64()) {
         (Some(a), Some(b)) => assert!((a - b).abs() <= tolerance, "{label}: ours {a}, R {b}"),
         _ => assert_eq!(ours, r, "{label}"),
