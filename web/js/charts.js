@@ -3,6 +3,7 @@
 import {
   ALL,
   SMALL_N,
+  cssColor,
   download,
   el,
   groupStyle,
@@ -11,7 +12,10 @@ import {
   pct0,
   pct1,
   pctNumber,
+  pText,
+  points1,
   responseColors,
+  significant,
   symbolPath,
   toCsv,
 } from "./common.js";
@@ -21,11 +25,26 @@ function estimateCells(d) {
   return [pctNumber(d.p), pctNumber(d.share.ci_low), pctNumber(d.share.ci_high), String(d.n), d.n_eff.toFixed(1)];
 }
 
-const INK = "#1b1f24";
+/** The page's ink and paper (a dark embed has light ink on dark paper), read when a chart is drawn. */
+function palette() {
+  return { ink: cssColor("--ink", "#1b1f24"), paper: cssColor("--paper", "#ffffff") };
+}
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
 
 const colorOf = (row) => groupStyle(row.group, row.groupIndex).color;
 const symbolOf = (row) => groupStyle(row.group, row.groupIndex).symbol;
+
+/** A change's table cells: difference, CI (percentage points) and p. */
+function changeCells(change) {
+  if (!change) return ["", "", "", ""];
+  const pts = (d) => (d * 100).toFixed(1);
+  return [pts(change.difference), pts(change.ci_low), pts(change.ci_high), change.p_value?.toPrecision(3) ?? ""];
+}
+
+/** A change or gap in a tooltip: "+3.2 points since wave 14 (95% CI −1.0 to +7.4), p = 0.13". */
+function changeText(change, from) {
+  return `${points1(change.difference)} points since wave ${from} (95% CI ${points1(change.ci_low)} to ${points1(change.ci_high)}), ${pText(change.p_value)}`;
+}
 
 /** The text a tooltip shows for one estimate. */
 function estimateText(label, share, n, nEff) {
@@ -34,8 +53,17 @@ function estimateText(label, share, n, nEff) {
   return `${label}: ${pct1(share.p)} weighted\n${ci}\nn = ${integer(n)}, n_eff = ${nEff.toFixed(1)}${n < SMALL_N ? "\nFewer than 100 respondents" : ""}`;
 }
 
-/** Distribution of responses per group for one wave: bars with CI whiskers, one row per group. */
-export function distributionChart(cells, responses, width) {
+/** The arrow beside a share that changed significantly since the earlier wave (none otherwise). */
+export function changeArrow(change) {
+  if (!significant(change)) return "";
+  return change.difference > 0 ? "▲" : "▼";
+}
+
+/** Distribution of responses per group for one wave: bars with CI whiskers, one row per group.
+ *  With `changes` (`{from, of(group, response)}`), an arrow marks each significant change since
+ *  wave `from`, and the table and CSV carry every change with its CI and p. */
+export function distributionChart(cells, responses, width, changes = null) {
+  const t = palette();
   const groups = cells.map((cell) => cell.group ?? ALL);
   const rows = cells.flatMap((cell, groupIndex) =>
     cell.responses.map((share, responseIndex) => ({
@@ -50,6 +78,7 @@ export function distributionChart(cells, responses, width) {
       n: cell.n,
       n_eff: cell.n_eff,
       small: cell.n < SMALL_N,
+      change: changes?.of(cell.group, share.response) ?? null,
     })),
   );
   const svg = Plot.plot({
@@ -57,7 +86,7 @@ export function distributionChart(cells, responses, width) {
     height: Math.max(160, responses.length * (groups.length * 24 + 18) + 50),
     marginLeft: Math.min(220, 12 + 7 * Math.max(...responses.map((r) => r.length))),
     marginRight: 48,
-    style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
+    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
     x: {
       domain: [0, Math.min(1, Math.ceil((d3.max(rows, (d) => d.hi) + 0.04) * 10) / 10)],
       tickFormat: "%",
@@ -77,15 +106,15 @@ export function distributionChart(cells, responses, width) {
         stroke: colorOf,
         strokeWidth: 1,
       }),
-      Plot.ruleY(rows, { fy: "response", y: "group", x1: "lo", x2: "hi", stroke: INK, strokeWidth: 1.5 }),
-      Plot.tickX(rows, { fy: "response", y: "group", x: "lo", stroke: INK, inset: 5 }),
-      Plot.tickX(rows, { fy: "response", y: "group", x: "hi", stroke: INK, inset: 5 }),
+      Plot.ruleY(rows, { fy: "response", y: "group", x1: "lo", x2: "hi", stroke: t.ink, strokeWidth: 1.5 }),
+      Plot.tickX(rows, { fy: "response", y: "group", x: "lo", stroke: t.ink, inset: 5 }),
+      Plot.tickX(rows, { fy: "response", y: "group", x: "hi", stroke: t.ink, inset: 5 }),
       Plot.dot(rows, {
         fy: "response",
         y: "group",
         x: "p",
         symbol: symbolOf,
-        fill: (d) => (d.small ? "white" : colorOf(d)),
+        fill: (d) => (d.small ? t.paper : colorOf(d)),
         stroke: colorOf,
         strokeWidth: 1.5,
         r: 4.5,
@@ -94,10 +123,10 @@ export function distributionChart(cells, responses, width) {
         fy: "response",
         y: "group",
         x: "hi",
-        text: (d) => pct0(d.p),
+        text: (d) => `${pct0(d.p)}${changeArrow(d.change) ? ` ${changeArrow(d.change)}` : ""}`,
         dx: 6,
         textAnchor: "start",
-        fill: INK,
+        fill: t.ink,
       }),
       Plot.tip(
         rows,
@@ -105,25 +134,43 @@ export function distributionChart(cells, responses, width) {
           fy: "response",
           y: "group",
           x: "p",
-          title: (d) => `${d.group} — ${d.response}\n${estimateText("Share", d.share, d.n, d.n_eff)}`,
+          title: (d) =>
+            `${d.group} — ${d.response}\n${estimateText("Share", d.share, d.n, d.n_eff)}${d.change ? `\n${changeText(d.change, changes.from)}` : ""}`,
         }),
       ),
     ],
   });
+  const since = changes ? ` since wave ${changes.from}` : "";
   const table = {
-    caption: "Weighted share of each response per group, with 95% confidence interval",
-    header: ["Group", "Response", "Weighted %", "95% CI low", "95% CI high", "n", "n_eff"],
-    numeric: [false, false, true, true, true, true, true],
-    rows: rows.map((d) => [d.group, d.response, ...estimateCells(d)]),
+    caption: `Weighted share of each response per group, with 95% confidence interval${changes ? `, and its change${since} (percentage points; ▲▼ where p < 0.05)` : ""}`,
+    header: [
+      "Group",
+      "Response",
+      "Weighted %",
+      "95% CI low",
+      "95% CI high",
+      "n",
+      "n_eff",
+      ...(changes ? [`Change${since} (pts)`, "Change CI low", "Change CI high", "Change p"] : []),
+    ],
+    numeric: [false, false, true, true, true, true, true, ...(changes ? [true, true, true, true] : [])],
+    rows: rows.map((d) => [d.group, d.response, ...estimateCells(d), ...(changes ? changeCells(d.change) : [])]),
     small: rows.map((d) => d.small),
   };
-  return { svg, table, groups, small: rows.some((d) => d.small) };
+  const summary = cells
+    .map(
+      (cell) =>
+        `${cell.group ?? ALL}: ${cell.responses.map((r) => `${r.response} ${pct0(r.p)}`).join(", ")} (n = ${integer(cell.n)}).`,
+    )
+    .join(" ");
+  return { svg, table, groups, small: rows.some((d) => d.small), summary };
 }
 
 /** Diverging bars for a four-point scale: the two lower responses left of zero, the two upper
  *  right of it, one bar per group, coloured from the negative to the positive end. Whiskers: the
  *  95% CI of the top-two share on the right, of its complement (the bottom two) on the left. */
 export function divergingChart(cells, responses, width) {
+  const t = palette();
   const colors = responseColors(responses.length);
   const groups = cells.map((cell) => cell.group ?? ALL);
   const segments = cells.flatMap((cell) => {
@@ -171,7 +218,7 @@ export function divergingChart(cells, responses, width) {
     height: 60 + groups.length * 44,
     marginLeft: 150,
     marginRight: 20,
-    style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
+    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
     x: {
       domain: [-reach, reach],
       tickFormat: (v) => `${Math.round(Math.abs(v) * 100)}%`,
@@ -187,7 +234,7 @@ export function divergingChart(cells, responses, width) {
         x2: "x2",
         fill: (d) => colors[d.index],
         fillOpacity: (d) => (d.small ? 0.45 : 1),
-        stroke: "white",
+        stroke: t.paper,
         strokeWidth: 1,
         inset: 0.5,
       }),
@@ -201,10 +248,10 @@ export function divergingChart(cells, responses, width) {
           fontWeight: 600,
         },
       ),
-      Plot.ruleX([0], { stroke: INK, strokeWidth: 1.5 }),
-      Plot.ruleY(whiskers, { y: "group", x1: "lo", x2: "hi", stroke: INK, strokeWidth: 1.5, dy: 15 }),
-      Plot.tickX(whiskers, { y: "group", x: "lo", stroke: INK, dy: 15, inset: 12 }),
-      Plot.tickX(whiskers, { y: "group", x: "hi", stroke: INK, dy: 15, inset: 12 }),
+      Plot.ruleX([0], { stroke: t.ink, strokeWidth: 1.5 }),
+      Plot.ruleY(whiskers, { y: "group", x1: "lo", x2: "hi", stroke: t.ink, strokeWidth: 1.5, dy: 15 }),
+      Plot.tickX(whiskers, { y: "group", x: "lo", stroke: t.ink, dy: 15, inset: 12 }),
+      Plot.tickX(whiskers, { y: "group", x: "hi", stroke: t.ink, dy: 15, inset: 12 }),
       Plot.tip(
         segments,
         Plot.pointer({
@@ -230,11 +277,18 @@ export function divergingChart(cells, responses, width) {
     small: cells.map((cell) => cell.n < SMALL_N),
   };
   const legend = responses.map((response, i) => ({ label: response, color: colors[i] }));
-  return { svg, table, groups, legend, small: cells.some((cell) => cell.n < SMALL_N) };
+  const summary = cells
+    .map(
+      (cell) =>
+        `${cell.group ?? ALL}: ${pct0(1 - cell.top2.p)} ${responses.slice(0, 2).join(" or ")}, ${pct0(cell.top2.p)} ${responses.slice(2).join(" or ")} (95% CI ${pct0(cell.top2.ci_low)}–${pct0(cell.top2.ci_high)}).`,
+    )
+    .join(" ");
+  return { svg, table, groups, legend, small: cells.some((cell) => cell.n < SMALL_N), summary };
 }
 
 /** Top-2 share over waves per group: lines with CI bands, shapes at each wave, labels at the ends. */
 export function trendChart(cells, width) {
+  const t = palette();
   const perWave = cells.filter((cell) => cell.wave != null);
   const groupNames = [...new Set(perWave.map((cell) => cell.group ?? ALL))];
   const rows = perWave.map((cell) => {
@@ -263,7 +317,7 @@ export function trendChart(cells, width) {
     marginTop: margin.top,
     marginRight: width < 600 ? 120 : 215,
     marginBottom: margin.bottom,
-    style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
+    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
     x: {
       label: "Wave →",
       tickFormat: "d",
@@ -279,7 +333,7 @@ export function trendChart(cells, width) {
         x: "wave",
         y: "p",
         symbol: symbolOf,
-        fill: (d) => (d.small ? "white" : colorOf(d)),
+        fill: (d) => (d.small ? t.paper : colorOf(d)),
         stroke: colorOf,
         strokeWidth: 1.5,
         r: 4,
@@ -311,7 +365,135 @@ export function trendChart(cells, width) {
     rows: rows.map((d) => [String(d.wave), d.group, ...estimateCells(d)]),
     small: rows.map((d) => d.small),
   };
-  return { svg, table, groups: groupNames, small: rows.some((d) => d.small) };
+  const summary = groupNames
+    .map((group) => {
+      const line = rows.filter((d) => d.group === group);
+      const [first, last] = [line[0], line[line.length - 1]];
+      return line.length > 1
+        ? `${group}: ${pct0(first.p)} in wave ${first.wave}, ${pct0(last.p)} in wave ${last.wave}.`
+        : `${group}: ${pct0(first.p)} in wave ${first.wave}.`;
+    })
+    .join(" ");
+  return { svg, table, groups: groupNames, small: rows.some((d) => d.small), summary };
+}
+
+/** The gap `a − b` between two groups' top-2 shares per wave, with its 95% CI: filled marks where
+ *  it is significant (p < 0.05), hollow where not. Hovering a point or focusing it (Tab) shows its
+ *  numbers in `readout`. `points`: `{wave, n_a, n_b, estimate}` per wave, `estimate` as the gaps
+ *  endpoint gives it for "top2". */
+export function gapChart(points, { a, b }, width) {
+  const t = palette();
+  const rows = points.map((point) => ({
+    ...point,
+    d: point.estimate.difference,
+    lo: point.estimate.ci_low,
+    hi: point.estimate.ci_high,
+    significant: significant(point.estimate),
+  }));
+  const waves = rows.map((d) => d.wave);
+  const reach = Math.min(
+    1,
+    Math.ceil((d3.max(rows, (d) => Math.max(Math.abs(d.lo), Math.abs(d.hi))) + 0.05) * 10) / 10,
+  );
+  const color = groupStyle(a, 0).color;
+  const describe = (d) =>
+    `Wave ${d.wave}: ${a} − ${b} = ${points1(d.d)} points (95% CI ${points1(d.lo)} to ${points1(d.hi)}), ${pText(d.estimate.p_value)}; ${d.significant ? "significant" : "not significant"}. n = ${integer(d.n_a)} and ${integer(d.n_b)}.`;
+  const svg = Plot.plot({
+    width,
+    height: 300,
+    marginLeft: 56,
+    marginRight: 24,
+    marginBottom: 40,
+    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    x: {
+      label: "Wave →",
+      tickFormat: "d",
+      ticks: waves,
+      domain: waves.length === 1 ? [waves[0] - 1, waves[0] + 1] : d3.extent(waves),
+      inset: 24,
+    },
+    y: {
+      domain: [-reach, reach],
+      tickFormat: (v) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.round(Math.abs(v) * 100)}`,
+      label: `↑ ${a} − ${b}, top-2 share (points)`,
+      grid: true,
+    },
+    marks: [
+      Plot.ruleY([0], { stroke: t.ink, strokeWidth: 1.5 }),
+      // The 95% CI as a whisker (tickY would make the waves a band scale and drop most of them).
+      Plot.ruleX(rows, { x: "wave", y1: "lo", y2: "hi", stroke: color, strokeWidth: 3, strokeLinecap: "round" }),
+      Plot.lineY(rows, { x: "wave", y: "d", stroke: color, strokeOpacity: 0.5, strokeDasharray: "3 3" }),
+      Plot.dot(rows, {
+        x: "wave",
+        y: "d",
+        r: 6,
+        fill: (d) => (d.significant ? color : t.paper),
+        stroke: color,
+        strokeWidth: 2,
+      }),
+      Plot.text(rows, {
+        x: "wave",
+        y: "hi",
+        text: (d) => `${points1(d.d)}${d.significant ? " *" : ""}`,
+        dy: -10,
+        fill: t.ink,
+        fontWeight: 600,
+      }),
+      Plot.tip(rows, Plot.pointerX({ x: "wave", y: "d", title: describe })),
+    ],
+  });
+  // Keyboard and screen-reader access to each point: focusable, named by its numbers.
+  const readout = el("p", { class: "readout", "aria-live": "polite" }, "Hover over or tab to a point for its numbers.");
+  const dots = svg.querySelector("g[aria-label='dot']")?.children ?? [];
+  [...dots].forEach((dot, i) => {
+    const text = describe(rows[i]);
+    dot.setAttribute("tabindex", "0");
+    dot.setAttribute("role", "img");
+    dot.setAttribute("aria-label", text);
+    dot.dataset.wave = String(rows[i].wave);
+    dot.addEventListener("focus", () => {
+      readout.textContent = text;
+    });
+  });
+  svg.addEventListener("input", () => {
+    if (svg.value) readout.textContent = describe(svg.value);
+  });
+  const pts = (v) => (v * 100).toFixed(1);
+  const table = {
+    caption: `Gap in the top-2 share, ${a} − ${b}, per wave: percentage points with 95% confidence interval and p-value`,
+    header: [
+      "Wave",
+      `${a} %`,
+      `${b} %`,
+      "Gap (pts)",
+      "95% CI low",
+      "95% CI high",
+      "p",
+      "Significant",
+      `n ${a}`,
+      `n ${b}`,
+    ],
+    numeric: [true, true, true, true, true, true, true, false, true, true],
+    rows: rows.map((d) => [
+      String(d.wave),
+      pctNumber(d.estimate.a),
+      pctNumber(d.estimate.b),
+      pts(d.d),
+      pts(d.lo),
+      pts(d.hi),
+      d.estimate.p_value?.toPrecision(3) ?? "",
+      d.significant ? "yes" : "no",
+      String(d.n_a),
+      String(d.n_b),
+    ]),
+    small: rows.map((d) => d.n_a < SMALL_N || d.n_b < SMALL_N),
+  };
+  const legend = [
+    { label: "Significant (p < 0.05)", color },
+    { label: "Not significant", color: t.paper, outline: color },
+  ];
+  const summary = rows.map(describe).join(" ");
+  return { svg, table, groups: [a, b], legend, small: table.small.some(Boolean), summary, readout };
 }
 
 /** The last point of each group's line, with label positions pushed apart to `gap` (in y units,
@@ -333,6 +515,7 @@ function endLabels(rows, linesPerPlot) {
 
 /** Importance vs performance, one point per principle and group, CI whiskers both ways. */
 export function principlesChart(principles, width, onPick) {
+  const t = palette();
   const groupNames = [...new Set(principles.flatMap((p) => p.groups.map((g) => g.group ?? ALL)))];
   const rows = principles.flatMap((principle) =>
     principle.groups.map((g) => {
@@ -360,7 +543,7 @@ export function principlesChart(principles, width, onPick) {
     marginLeft: 44,
     marginRight: 24,
     marginBottom: 44,
-    style: { fontFamily: FONT, fontSize: "13px", color: INK, background: "white" },
+    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
     x: {
       domain: [low("imp"), high("imp")],
       tickFormat: "%",
@@ -398,7 +581,7 @@ export function principlesChart(principles, width, onPick) {
         x: (d) => d.imp.share.p,
         y: (d) => d.perf.share.p,
         symbol: symbolOf,
-        fill: (d) => (d.small ? "white" : colorOf(d)),
+        fill: (d) => (d.small ? t.paper : colorOf(d)),
         stroke: colorOf,
         strokeWidth: 1.5,
         r: 5,
@@ -411,8 +594,8 @@ export function principlesChart(principles, width, onPick) {
         textAnchor: "end",
         lineWidth: 16,
         fontSize: 11,
-        fill: "#333",
-        stroke: "white",
+        fill: t.ink,
+        stroke: t.paper,
         strokeWidth: 3,
         paintOrder: "stroke",
       }),
@@ -451,62 +634,45 @@ export function principlesChart(principles, width, onPick) {
     small: rows.map((d) => d.small),
     links: rows.map((d) => d.perf.var_name),
   };
-  return { svg, table, groups: groupNames, small: rows.some((d) => d.small) };
+  const widest = [...rows]
+    .filter((d) => d.group === groupNames[groupNames.length - 1])
+    .sort((x, y) => y.imp.p - y.perf.p - (x.imp.p - x.perf.p));
+  const summary = `${principles.length} principles. ${widest
+    .slice(0, 3)
+    .map((d) => `${d.label}: ${pct0(d.imp.p)} rate it important, ${pct0(d.perf.p)} say the US meets it`)
+    .join(
+      "; ",
+    )}${widest.length ? ` (the widest gaps${groupNames.length > 1 ? `, ${groupNames[groupNames.length - 1]}` : ""}).` : ""}`;
+  return { svg, table, groups: groupNames, small: rows.some((d) => d.small), summary };
 }
 
-/** A chart with its heading, question text, legend, note, downloads and data table. */
-export function chartCard({ id, title, subtitle, question, chart, filename, tableOpen = true, linkFor }) {
-  const legend = el(
-    "div",
-    { class: "legend", "aria-hidden": "true" },
-    chart.legend
-      ? chart.legend.map(({ label, color }) =>
-          el("span", { class: "legend-item" }, el("span", { class: "swatch", style: `background:${color}` }), label),
-        )
-      : chart.groups.map((g, i) => legendItem(g, i)),
-  );
-  // Plot labels each mark's <g> with aria-label, which ARIA forbids on role-less elements; inside
-  // an image the names are noise anyway: keep them as data-mark.
-  for (const node of chart.svg.querySelectorAll("[aria-label]")) {
-    node.dataset.mark = node.getAttribute("aria-label");
-    node.removeAttribute("aria-label");
-  }
-  chart.svg.setAttribute("role", "img");
-  chart.svg.setAttribute("aria-label", `${title}. The data table below has the same numbers.`);
+/** A chart with its heading, question text, legend, plain-language caption, note, downloads,
+ *  embed code and data table. `caption`: sentences generated from the numbers; with the chart's
+ *  own summary of its key numbers it is the chart's text alternative. */
+export function chartCard({
+  id,
+  title,
+  subtitle,
+  question,
+  chart,
+  filename,
+  tableOpen = true,
+  linkFor,
+  caption,
+  embedUrl,
+}) {
+  const legend = chartLegend(chart);
+  describeChart(chart, id, title);
   const table = dataTable(chart.table, linkFor);
+  const button = (kind, label, onclick) =>
+    el("button", { type: "button", class: "secondary small", "data-download": kind, onclick }, label);
   const tools = el(
     "div",
     { class: "chart-tools" },
-    el(
-      "button",
-      {
-        type: "button",
-        class: "secondary small",
-        "data-download": "csv",
-        onclick: () => download(`${filename}.csv`, toCsv(chart.table.header, chart.table.rows), "text/csv"),
-      },
-      "Download CSV",
-    ),
-    el(
-      "button",
-      {
-        type: "button",
-        class: "secondary small",
-        "data-download": "png",
-        onclick: () => downloadPng(chart, title, `${filename}.png`),
-      },
-      "Download PNG",
-    ),
-    el(
-      "button",
-      {
-        type: "button",
-        class: "secondary small",
-        "data-download": "svg",
-        onclick: () => download(`${filename}.svg`, exportSvg(chart, title), "image/svg+xml"),
-      },
-      "Download SVG",
-    ),
+    button("csv", "Download CSV", () => downloadCsv(chart, filename)),
+    button("png", "Download PNG", () => downloadPng(chart, title, `${filename}.png`)),
+    button("svg", "Download SVG", () => download(`${filename}.svg`, exportSvg(chart, title), "image/svg+xml")),
+    embedUrl ? embedButton(embedUrl, title, chart, filename) : null,
   );
   return el(
     "section",
@@ -515,6 +681,8 @@ export function chartCard({ id, title, subtitle, question, chart, filename, tabl
     question,
     legend,
     el("div", { class: "chart" }, chart.svg),
+    chart.readout ?? null,
+    chartTexts(id, caption, chart),
     chart.small
       ? el(
           "p",
@@ -532,10 +700,133 @@ export function chartCard({ id, title, subtitle, question, chart, filename, tabl
   );
 }
 
+/** The legend above a chart: response swatches, or each group's shape in its colour. */
+export function chartLegend(chart) {
+  return el(
+    "div",
+    { class: "legend", "aria-hidden": "true" },
+    chart.legend
+      ? chart.legend.map(({ label, color, outline }) =>
+          el(
+            "span",
+            { class: "legend-item" },
+            el("span", {
+              class: "swatch",
+              style: `background:${color}${outline ? `;border:2px solid ${outline}` : ""}`,
+            }),
+            label,
+          ),
+        )
+      : chart.groups.map((g, i) => legendItem(g, i)),
+  );
+}
+
+/** Names the chart's SVG by its title and describes it by its caption and key numbers. */
+export function describeChart(chart, id, title) {
+  // Plot labels each mark's <g> with aria-label, which ARIA forbids on role-less elements; inside
+  // an image the names are noise anyway: keep them as data-mark (points a chart made focusable
+  // carry a role and keep theirs).
+  for (const node of chart.svg.querySelectorAll("[aria-label]:not([role])")) {
+    node.dataset.mark = node.getAttribute("aria-label");
+    node.removeAttribute("aria-label");
+  }
+  // A chart with focusable points is a group of them; any other is one image.
+  chart.svg.setAttribute("role", chart.readout ? "group" : "img");
+  chart.svg.setAttribute("aria-label", title);
+  chart.svg.setAttribute("aria-describedby", `${id}-caption ${id}-summary`);
+}
+
+/** The visible caption and the key numbers for screen readers, the ids `describeChart` points at. */
+export function chartTexts(id, caption, chart) {
+  return [
+    el("p", { class: "caption", id: `${id}-caption` }, caption ?? ""),
+    el(
+      "p",
+      { class: "visually-hidden", id: `${id}-summary` },
+      `${chart.summary ?? ""} The data table has every number.`,
+    ),
+  ];
+}
+
+export function downloadCsv(chart, filename) {
+  download(`${filename}.csv`, toCsv(chart.table.header, chart.table.rows), "text/csv");
+}
+
+/** "Embed": the iframe snippet (with the script that sizes it to its content) and a PNG fallback. */
+function embedButton(embedUrl, title, chart, filename) {
+  const origin = new URL(embedUrl).origin;
+  const snippet = `<iframe src="${embedUrl.replaceAll("&", "&amp;")}" title="${title.replaceAll('"', "&quot;")}" width="100%" height="520" style="border:0;width:100%" loading="lazy"></iframe>\n<script src="${origin}/js/embed-resize.js" async></script>`;
+  const status = el("p", { class: "note", role: "status" });
+  const code = el("textarea", { readonly: true, rows: 4, "aria-label": "Embed code", spellcheck: "false" }, snippet);
+  const dialog = el(
+    "dialog",
+    { class: "embed-dialog", "aria-label": `Embed “${title}”` },
+    el("h3", {}, "Embed this chart"),
+    el(
+      "p",
+      {},
+      "Paste this into any web page. The chart stays up to date and resizes to fit; add ",
+      el("code", {}, "&theme=dark"),
+      " or ",
+      el("code", {}, "&theme=light"),
+      " to the address to fix its colours (default: the reader's).",
+    ),
+    code,
+    el(
+      "div",
+      { class: "chart-tools" },
+      el(
+        "button",
+        {
+          type: "button",
+          class: "small",
+          onclick: async () => {
+            code.select();
+            try {
+              await navigator.clipboard.writeText(snippet);
+              status.textContent = "Copied.";
+            } catch {
+              status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+            }
+          },
+        },
+        "Copy code",
+      ),
+      el("a", { class: "button secondary small", href: embedUrl, target: "_blank", rel: "noopener" }, "Preview"),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "secondary small",
+          "data-download": "png-fallback",
+          onclick: () => downloadPng(chart, title, `${filename}.png`),
+        },
+        "PNG fallback",
+      ),
+      el("button", { type: "button", class: "secondary small", onclick: () => dialog.close() }, "Close"),
+    ),
+    el(
+      "p",
+      { class: "note" },
+      "Where iframes are not allowed (e-mail, print), use the PNG fallback image with a link to this page.",
+    ),
+    status,
+  );
+  return [
+    el(
+      "button",
+      { type: "button", class: "secondary small", "data-embed": "", onclick: () => dialog.showModal() },
+      "Embed",
+    ),
+    dialog,
+  ];
+}
+
 function dataTable({ caption, header, numeric, rows, small, links }, linkFor) {
   return el(
     "div",
-    { class: "table-wrap" },
+    // Focusable: a wide table scrolls sideways, and keyboard users must be able to scroll it.
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
     el(
       "table",
       {},
@@ -571,6 +862,7 @@ function dataTable({ caption, header, numeric, rows, small, links }, linkFor) {
 
 /** A stand-alone SVG: the chart under its title and legend, fonts and background inlined. */
 function exportSvg(chart, title) {
+  const t = palette();
   const width = Number(chart.svg.getAttribute("width"));
   const height = Number(chart.svg.getAttribute("height"));
   const header = 56;
@@ -589,8 +881,8 @@ function exportSvg(chart, title) {
     "font-family": FONT,
   });
   root.append(
-    node("rect", { width, height: height + header, fill: "white" }),
-    node("text", { x: 8, y: 20, "font-size": 16, "font-weight": 700, fill: INK }, title),
+    node("rect", { width, height: height + header, fill: t.paper }),
+    node("text", { x: 8, y: 20, "font-size": 16, "font-weight": 700, fill: t.ink }, title),
   );
   // The legend as on the page: response swatches, or each group's shape in its colour.
   const items = chart.legend ?? chart.groups.map((group, i) => ({ label: group, ...groupStyle(group, i) }));
@@ -599,7 +891,7 @@ function exportSvg(chart, title) {
     const mark = item.symbol
       ? node("path", { d: symbolPath(item.symbol), fill: item.color, transform: `translate(${x + 6},40)` })
       : node("rect", { x, y: 34, width: 12, height: 12, fill: item.color });
-    root.append(mark, node("text", { x: x + 16, y: 45, "font-size": 13, fill: INK }, item.label));
+    root.append(mark, node("text", { x: x + 16, y: 45, "font-size": 13, fill: t.ink }, item.label));
     x += 30 + item.label.length * 7.5;
   }
   const body = chart.svg.cloneNode(true);
@@ -610,7 +902,7 @@ function exportSvg(chart, title) {
   return new XMLSerializer().serializeToString(root);
 }
 
-async function downloadPng(chart, title, filename) {
+export async function downloadPng(chart, title, filename) {
   const svgText = exportSvg(chart, title);
   const image = new Image();
   const url = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));

@@ -11,9 +11,12 @@ export class ApiError extends Error {
   }
 }
 
+/** How the api client sends cookies: embedded charts set "omit" (they read public data only). */
+export const apiDefaults = { credentials: "same-origin" };
+
 /** JSON request to the api; throws ApiError with the server's message on any non-2xx. */
 export async function api(path, { method = "GET", body } = {}) {
-  const init = { method, headers: { accept: "application/json" }, credentials: "same-origin" };
+  const init = { method, headers: { accept: "application/json" }, credentials: apiDefaults.credentials };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -36,6 +39,13 @@ export const pct0 = (p) => (p == null ? "–" : `${Math.round(p * 100)}%`);
 /** A percentage number without the sign, as in tables and CSV. */
 export const pctNumber = (p) => (p == null ? "" : (p * 100).toFixed(1));
 export const integer = (n) => (n == null ? "–" : Number(n).toLocaleString("en-US"));
+/** A difference of shares in percentage points, signed: `-0.1912` → `"−19.1"`. */
+export const points1 = (d) => (d == null ? "–" : `${d < 0 ? "−" : d > 0 ? "+" : ""}${Math.abs(d * 100).toFixed(1)}`);
+/** A p-value as people read it: "p < 0.001", "p = 0.03". */
+export const pText = (p) =>
+  p == null ? "p not defined" : p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`;
+/** Significant at the 5% level. */
+export const significant = (estimate) => estimate?.p_value != null && estimate.p_value < 0.05;
 
 /** Cells with fewer respondents than this are drawn faded and hollow, with a note. */
 export const SMALL_N = 100;
@@ -58,7 +68,22 @@ const FALLBACK = [
   { color: "#56B4E9", symbol: "wye" },
 ];
 export function groupStyle(group, index = 0) {
+  // "All respondents" is drawn in the page's ink: dark on a light page, light on a dark one.
+  if (group === ALL) return { ...GROUP_STYLE[ALL], color: cssColor("--all-respondents", GROUP_STYLE[ALL].color) };
   return GROUP_STYLE[group] ?? FALLBACK[index % FALLBACK.length];
+}
+
+/** A colour custom property of the page (themes set them), or `fallback`. */
+export function cssColor(name, fallback) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+/** Groups as a sentence names them: "Democrat" → "Democrats". */
+export function groupPlural(group) {
+  return (
+    { [ALL]: "all respondents", "Independent or Other": "independents and others", Moderate: "moderates" }[group] ??
+    `${group}s`
+  );
 }
 
 /** SVG path for a group's shape at the origin, for legends drawn outside Plot. */

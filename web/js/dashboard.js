@@ -2,12 +2,10 @@
 // principles scatter. The whole view lives in the URL (?view=&q=&wave=&split=): share a link, get
 // the same view; the back button steps through earlier views.
 import { api, el, flattenCatalog, searchCatalog, showError } from "./common.js";
-import { chartCard, distributionChart, divergingChart, principlesChart, trendChart } from "./charts.js";
+import { POOLED, principlesViews, questionViews } from "./chart-views.js";
+import { chartCard } from "./charts.js";
 
 const SPLITS = ["none", "party", "ideology"];
-const POOLED = "all";
-/** Batteries whose responses are categories, not a scale (see ../shared/design/UI.md). */
-const NOMINAL_BATTERIES = new Set(["respondent_profile"]);
 const dom = {
   tabs: [...document.querySelectorAll(".tabs a")],
   search: document.getElementById("question-search"),
@@ -21,7 +19,6 @@ const dom = {
 
 let catalog = []; // every question, flattened, with its battery and sub-battery
 let waves = []; // every wave number, ascending
-const proportionsCache = new Map();
 let renderId = 0;
 
 function readState() {
@@ -112,20 +109,21 @@ function questionText(question) {
   );
 }
 
-async function proportions(q, split) {
-  const key = `${q}|${split}`;
-  if (!proportionsCache.has(key)) {
-    const request = api(`/api/surveys/questions/${encodeURIComponent(q)}/proportions?split=${split}`).then(
-      (r) => r.data,
-    );
-    request.catch(() => proportionsCache.delete(key));
-    proportionsCache.set(key, request);
-  }
-  return proportionsCache.get(key);
-}
-
 function chartWidth() {
   return Math.max(320, Math.min(1120, dom.view.clientWidth - 42));
+}
+
+/** The address of a chart's embed page for a view state. */
+function embedUrl(chart, state, wave) {
+  const params = new URLSearchParams();
+  if (state.q && chart !== "principles") params.set("q", state.q);
+  if (wave != null) params.set("wave", String(wave));
+  params.set("split", state.split);
+  return `${location.origin}/embed/${chart}?${params}`;
+}
+
+function card(view, question, state, wave, extra = {}) {
+  return chartCard({ ...view, question, embedUrl: embedUrl(view.id, state, wave), ...extra });
 }
 
 async function renderQuestion(state, id) {
@@ -138,11 +136,10 @@ async function renderQuestion(state, id) {
     );
     return;
   }
-  const data = await proportions(question.var_name, state.split);
+  const result = await questionViews(question, state, chartWidth());
   if (id !== renderId) return;
-  const asked = [...new Set(data.cells.filter((c) => c.wave != null).map((c) => c.wave))].sort((a, b) => a - b);
-  if (!asked.length) {
-    fillWaves([], null);
+  fillWaves(result.asked, result.wave);
+  if (!result.asked.length) {
     dom.status.replaceChildren();
     dom.view.replaceChildren(
       el(
@@ -154,81 +151,19 @@ async function renderQuestion(state, id) {
     );
     return;
   }
-  let wave = state.wave;
-  const notes = [];
-  if (wave !== POOLED && (wave == null || !asked.includes(wave))) {
-    if (wave != null)
-      notes.push(
-        `Wave ${wave} did not ask this question; showing wave ${asked[asked.length - 1]}, the latest that did.`,
-      );
-    wave = asked[asked.length - 1];
-  }
-  fillWaves(asked, wave);
-  const width = chartWidth();
-  const waveCells = data.cells.filter((c) => c.wave === (wave === POOLED ? null : wave));
-  const waveName = wave === POOLED ? `all waves pooled (${asked.join(", ")})` : `wave ${wave}`;
-  const splitLabel = { none: "all respondents", party: "by party", ideology: "by ideology" }[state.split];
-  const waveSlug = wave === POOLED ? "all-waves" : `wave${wave}`;
-  const card = (id, title, chart, filename, options = {}) =>
-    chartCard({
-      id,
-      title,
-      subtitle: options.subtitle ?? `weighted %, ${splitLabel}`,
-      question: questionText(question),
-      chart,
-      filename: `${question.var_name}-${filename}-${state.split}`,
-      ...options,
-    });
-  // Rating scales get the diverging overview (four points, as every principle's) and the top-2
-  // trend; a nominal question (party, say) has no "top two", only its distribution.
-  const rating = !NOMINAL_BATTERIES.has(question.battery);
-  dom.status.replaceChildren(...notes.map((n) => el("p", { class: "note", role: "status" }, n)));
+  dom.status.replaceChildren(...result.notes.map((n) => el("p", { class: "note", role: "status" }, n)));
   dom.view.replaceChildren(
-    ...[
-      rating && data.question.responses.length === 4
-        ? card(
-            "diverging",
-            `Lower vs upper responses, ${waveName}`,
-            divergingChart(waveCells, data.question.responses, width),
-            `${waveSlug}-diverging`,
-          )
-        : null,
-      card(
-        "distribution",
-        `Responses, ${waveName}`,
-        distributionChart(waveCells, data.question.responses, width),
-        waveSlug,
-      ),
-      rating
-        ? card("trend", "Top-2 share over waves", trendChart(data.cells, width), "top2", {
-            subtitle: `“${data.question.responses.slice(-2).join("” or “")}”, ${splitLabel}`,
-            tableOpen: false,
-          })
-        : null,
-    ].filter(Boolean),
+    ...result.views.map((view) => card(view, questionText(question), state, state.wave ?? null)),
   );
 }
 
 async function renderPrinciples(state, id) {
-  const latest = waves[waves.length - 1];
-  const wave = state.wave === POOLED || waves.includes(state.wave) ? state.wave : latest;
-  fillWaves(waves, wave);
-  const waveName = wave === POOLED ? "all waves pooled" : `wave ${wave}`;
-  const query = wave === POOLED ? `split=${state.split}` : `wave=${wave}&split=${state.split}`;
-  const { data } = await api(`/api/surveys/principles?${query}`);
+  fillWaves(waves, state.wave === POOLED || waves.includes(state.wave) ? state.wave : waves[waves.length - 1]);
+  const result = await principlesViews(state, waves, chartWidth(), (q) => navigate({ view: "question", q }));
   if (id !== renderId) return;
-  dom.status.replaceChildren(
-    ...(state.wave != null && state.wave !== wave
-      ? [
-          el(
-            "p",
-            { class: "note", role: "status" },
-            `There is no wave ${state.wave}; showing wave ${latest}, the latest.`,
-          ),
-        ]
-      : []),
-  );
-  if (!data.principles.length) {
+  fillWaves(waves, result.wave);
+  dom.status.replaceChildren(...result.notes.map((n) => el("p", { class: "note", role: "status" }, n)));
+  if (!result.views.length) {
     dom.view.replaceChildren(
       el(
         "section",
@@ -236,28 +171,23 @@ async function renderPrinciples(state, id) {
         el(
           "p",
           { class: "empty" },
-          `${waveName[0].toUpperCase()}${waveName.slice(1)} asked no principle's importance and performance both. Pick another wave.`,
+          `${result.waveName[0].toUpperCase()}${result.waveName.slice(1)} asked no principle's importance and performance both. Pick another wave.`,
         ),
       ),
     );
     return;
   }
-  const chart = principlesChart(data.principles, chartWidth(), (q) => navigate({ view: "question", q }));
   const explanation = el(
     "p",
     { class: "question-text" },
     "Each point is a principle: how many rate it important (top two responses, across) against how many say the US meets it (top two, up). Points below the dashed line: the US falls short of what people think matters. Click a point to open its performance question.",
   );
   dom.view.replaceChildren(
-    chartCard({
-      id: "principles",
-      title: `Importance vs performance, ${waveName}`,
-      subtitle: "weighted top-2 %",
-      question: explanation,
-      chart,
-      filename: `principles-${wave === POOLED ? "all-waves" : `wave${wave}`}-${state.split}`,
-      linkFor: (q) => urlFor({ view: "question", q, wave, split: state.split }),
-    }),
+    ...result.views.map((view) =>
+      card(view, explanation, state, state.wave ?? null, {
+        linkFor: (q) => urlFor({ view: "question", q, wave: result.wave, split: state.split }),
+      }),
+    ),
   );
 }
 

@@ -15,6 +15,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::compression::Compression;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -56,18 +57,61 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (routes, spec)
 }
 
-/// Sent with every response. The pages load only their own scripts, styles and data (Plot writes
-/// inline styles; PNG export draws a blob: image); nothing may frame them.
-const SECURITY_HEADERS: [(&str, &str); 4] = [
-    (
-        "content-security-policy",
+/// The pages' Content-Security-Policy: only their own scripts, styles and data (Plot writes
+/// inline styles; PNG export draws a blob: image).
+macro_rules! page_policy {
+    () => {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
-         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    ),
+         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    };
+}
+
+/// Sent with every response: nothing may frame the app's pages…
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("content-security-policy", concat!(page_policy!(), "; frame-ancestors 'none'")),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
 ];
+
+/// …except the embeddable charts, which any site may frame (they show public data only and
+/// send no cookies); otherwise the same policy.
+const EMBED_HEADERS: [(&str, &str); 3] = [
+    ("content-security-policy", concat!(page_policy!(), "; frame-ancestors *")),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+];
+
+/// Where the embeddable charts are, and which there are.
+const EMBED_PREFIX: &str = "/embed/";
+pub const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap", "principles"];
+
+/// Adds the security headers a response has not set itself: the embed set under `/embed/`.
+async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let embed = request.uri().path().starts_with(EMBED_PREFIX);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in if embed { &EMBED_HEADERS[..] } else { &SECURITY_HEADERS[..] } {
+        headers.entry(HeaderName::from_static(name)).or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// `/embed/{chart}`: the embed page for a chart there is; any other name is a 404.
+async fn embed_chart_exists(
+    axum::extract::Path(chart): axum::extract::Path<String>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if EMBED_CHARTS.contains(&chart.as_str()) {
+        next.run(request).await
+    } else {
+        axum::response::IntoResponse::into_response(AppError::NotFound(format!(
+            "no chart '{chart}' to embed (charts: {})",
+            EMBED_CHARTS.join(", ")
+        )))
+    }
+}
 
 /// The frontend's pages whose paths are not files: each is one HTML file that reads its path itself.
 const PAGES: [(&str, &str); 3] =
@@ -91,11 +135,16 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
     });
+    let embeds = Router::new()
+        .route_service("/embed/{chart}", Compression::new(ServeFile::new(web_dir.join("embed.html"))))
+        .route_layer(axum::middleware::from_fn(embed_chart_exists))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     // JSON and CSV go out gzipped to clients that accept it too (results shrink ~8×); event
     // streams never are (tower-http's default predicate leaves text/event-stream alone).
     let routes = routes.layer(tower_http::compression::CompressionLayer::new());
     let router = routes
         .merge(pages)
+        .merge(embeds)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)
@@ -103,12 +152,7 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
             crate::auth::csrf::reject_cross_site(secure, request, next)
         }))
         .layer(axum::middleware::from_fn(request_timeout));
-    SECURITY_HEADERS.iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ))
-    })
+    router.layer(axum::middleware::from_fn(security_headers))
 }
 
 /// The longest the api works on one request before answering 503: a lock or a query that hangs

@@ -101,6 +101,43 @@ async fn page_paths_serve_their_html_files() {
 }
 
 #[tokio::test]
+async fn embed_pages_may_be_framed_by_any_site_and_nothing_else_may() {
+    let web = tempfile::tempdir().expect("temp dir");
+    for page in ["index.html", "poll.html", "admin.html", "embed.html"] {
+        std::fs::write(web.path().join(page), format!("<p>{page}</p>")).expect("write");
+    }
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+    let get = |path: String| app.client.get(app.url(&path)).send();
+
+    for chart in ["diverging", "distribution", "trend", "gap", "principles"] {
+        let response = get(format!("/embed/{chart}?q=perf_judicial_ind&theme=dark")).await.expect("request");
+        assert_eq!(response.status(), 200, "{chart}");
+        let headers = response.headers().clone();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.ends_with("; frame-ancestors *"), "{chart}: {csp}");
+        // Otherwise the pages' policy, word for word.
+        let page = get("/".to_owned()).await.expect("request");
+        let page_csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert_eq!(csp.replace("frame-ancestors *", "frame-ancestors 'none'"), page_csp);
+        assert!(headers.get("x-frame-options").is_none(), "{chart}");
+        assert!(headers.get("set-cookie").is_none(), "{chart}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(response.text().await.unwrap(), "<p>embed.html</p>");
+    }
+    for path in ["/", "/index.html", "/polls/p", "/admin", "/api/surveys/waves", "/embed.html", "/docs/"] {
+        let response = get(path.to_owned()).await.expect("request");
+        let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.ends_with("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(response.headers()["x-frame-options"], "DENY", "{path}");
+    }
+    let response = get("/embed/pie?q=x".to_owned()).await.expect("request");
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(body["error"]["message"].as_str().unwrap().contains("diverging, distribution, trend, gap, principles"));
+}
+
+#[tokio::test]
 async fn web_files_and_api_json_are_gzipped_for_clients_that_ask_and_streams_are_not() {
     let web = tempfile::tempdir().expect("temp dir");
     let script = "const answer = 42;\n".repeat(500);
