@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -21,12 +22,21 @@ pub struct LimitSettings {
     pub ballots_per_minute: NonZeroU32,
     /// Live-results streams open at once per address (each phone in a hall watches one).
     pub streams_per_address: NonZeroU32,
+    /// Wrong join codes per address per minute; past it every lookup is refused until the minute
+    /// is over. Right codes do not count: a hall typing the code behind one NAT is not stopped,
+    /// and trying a million codes takes days.
+    pub join_code_misses_per_minute: NonZeroU32,
 }
 
 impl Default for LimitSettings {
     fn default() -> Self {
         let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
-        Self { login_attempts_per_minute: n(10), ballots_per_minute: n(1_000), streams_per_address: n(2_000) }
+        Self {
+            login_attempts_per_minute: n(10),
+            ballots_per_minute: n(1_000),
+            streams_per_address: n(2_000),
+            join_code_misses_per_minute: n(30),
+        }
     }
 }
 
@@ -35,8 +45,19 @@ pub struct ClientLimits {
     ballots: DefaultKeyedRateLimiter<IpAddr>,
     streams: Arc<OpenStreams>,
     streams_per_address: u32,
+    join_misses: Mutex<HashMap<IpAddr, MissWindow>>,
+    join_misses_per_minute: u32,
     clock: DefaultClock,
 }
+
+/// Wrong join codes from one address in the current minute.
+#[derive(Debug, Clone, Copy)]
+struct MissWindow {
+    started: Instant,
+    misses: u32,
+}
+
+const MISS_WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct OpenStreams(Mutex<HashMap<IpAddr, u32>>);
@@ -66,6 +87,8 @@ impl ClientLimits {
             ballots: RateLimiter::keyed(Quota::per_minute(settings.ballots_per_minute)),
             streams: Arc::default(),
             streams_per_address: settings.streams_per_address.get(),
+            join_misses: Mutex::default(),
+            join_misses_per_minute: settings.join_code_misses_per_minute.get(),
             clock: DefaultClock::default(),
         }
     }
@@ -103,12 +126,38 @@ impl ClientLimits {
         Ok(StreamPermit { streams: self.streams.clone(), client })
     }
 
+    /// # Errors
+    /// `client` gave too many wrong join codes this minute (429 with Retry-After).
+    pub fn join_allowed(&self, client: IpAddr) -> Result<(), AppError> {
+        let misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match misses.get(&client) {
+            Some(window) if window.misses >= self.join_misses_per_minute && window.started.elapsed() < MISS_WINDOW => {
+                tracing::info!(%client, "join code lookups refused: too many misses");
+                let left = MISS_WINDOW.saturating_sub(window.started.elapsed());
+                Err(AppError::TooManyRequests { retry_after: left.as_secs() + u64::from(left.subsec_nanos() > 0) })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a wrong join code from `client`.
+    pub fn join_missed(&self, client: IpAddr) {
+        let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let window = misses.entry(client).or_insert(MissWindow { started: Instant::now(), misses: 0 });
+        if window.started.elapsed() >= MISS_WINDOW {
+            *window = MissWindow { started: Instant::now(), misses: 0 };
+        }
+        window.misses += 1;
+    }
+
     /// Forgets addresses whose limits are back to full, so memory follows the active clients.
     pub fn forget_idle(&self) {
         for limiter in [&self.login, &self.ballots] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        misses.retain(|_, window| window.started.elapsed() < MISS_WINDOW);
     }
 }
 
@@ -123,6 +172,7 @@ mod tests {
             login_attempts_per_minute: n(2),
             ballots_per_minute: n(3),
             streams_per_address: n(2),
+            join_code_misses_per_minute: n(2),
         });
         let (a, b): (IpAddr, IpAddr) = ("198.51.100.1".parse().unwrap(), "198.51.100.2".parse().unwrap());
         assert!(limits.login(a).is_ok() && limits.login(a).is_ok());
@@ -136,5 +186,15 @@ mod tests {
         assert!(limits.open_stream(a).is_err());
         drop(first);
         assert!(limits.open_stream(a).is_ok());
+
+        // Join codes: lookups go on until the misses reach the allowance, then stop (right
+        // codes included) for that address only.
+        for _ in 0..2 {
+            assert!(limits.join_allowed(a).is_ok());
+            limits.join_missed(a);
+        }
+        let Err(AppError::TooManyRequests { retry_after }) = limits.join_allowed(a) else { panic!("third lookup") };
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        assert!(limits.join_allowed(b).is_ok());
     }
 }

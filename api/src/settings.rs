@@ -134,7 +134,7 @@ impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
-    /// `STREAMS_PER_ADDRESS`.
+    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
@@ -158,6 +158,10 @@ impl Settings {
                     login_attempts_per_minute: parse("LOGIN_ATTEMPTS_PER_MINUTE", default.login_attempts_per_minute)?,
                     ballots_per_minute: parse("BALLOTS_PER_MINUTE_PER_ADDRESS", default.ballots_per_minute)?,
                     streams_per_address: parse("STREAMS_PER_ADDRESS", default.streams_per_address)?,
+                    join_code_misses_per_minute: parse(
+                        "JOIN_CODE_MISSES_PER_MINUTE",
+                        default.join_code_misses_per_minute,
+                    )?,
                 }
             },
         })

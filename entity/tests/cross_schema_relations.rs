@@ -62,6 +62,7 @@ async fn polls_join_their_creator_and_their_questions_join_the_catalog() {
         var_name: Set("pid3".to_owned()),
         position: Set(0),
         response_indices: Set(vec![0, 1]),
+        ..Default::default()
     }
     .insert(&db.conn)
     .await

@@ -21,6 +21,7 @@ mod m20261125_000002_users;
 mod m20261125_000003_surveys;
 mod m20261125_000004_sessions;
 mod m20261125_000005_polls;
+mod m20261127_000006_presenter_tools;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_surveys::DATA),
             Box::new(m20261125_000004_sessions::SCHEMA),
             Box::new(m20261125_000005_polls::SCHEMA),
+            Box::new(m20261127_000006_presenter_tools::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -2,7 +2,8 @@
 //! it. [`PollEvent`] owns the announcement text: nothing else writes or reads it.
 //!
 //! Payloads (NOTIFY allows 8,000 bytes; a batch's ballots are split to fit):
-//! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`;
+//! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`, `<poll id> changed` (what the
+//!   public may see changed: a question's results hidden or revealed);
 //! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, choices the
 //!   response index per poll question in the poll's order, `-` where unanswered, comma-separated:
 //!   `12 votes 301/2,0;302/-,3`. (The split answer is one of the choices: the tally knows which.)
@@ -27,6 +28,10 @@ pub enum PollEvent {
         poll_id: i32,
     },
     Deleted {
+        poll_id: i32,
+    },
+    /// A question's results were hidden or revealed: read the poll again.
+    Changed {
         poll_id: i32,
     },
     /// Ballots were committed; they travel with the event, so watchers add them without reading
@@ -72,6 +77,7 @@ impl PollEvent {
             PollEvent::Opened { poll_id }
             | PollEvent::Closed { poll_id }
             | PollEvent::Deleted { poll_id }
+            | PollEvent::Changed { poll_id }
             | PollEvent::Voted { poll_id, .. } => *poll_id,
         }
     }
@@ -133,6 +139,7 @@ impl fmt::Display for PollEvent {
             PollEvent::Opened { poll_id } => write!(f, "{poll_id} open"),
             PollEvent::Closed { poll_id } => write!(f, "{poll_id} closed"),
             PollEvent::Deleted { poll_id } => write!(f, "{poll_id} deleted"),
+            PollEvent::Changed { poll_id } => write!(f, "{poll_id} changed"),
             PollEvent::Voted { poll_id, ballots } => {
                 let mut text = format!("{poll_id} votes ");
                 for (i, ballot) in ballots.iter().enumerate() {
@@ -178,6 +185,7 @@ fn parse(payload: &str) -> Option<PollEvent> {
         "open" => PollEvent::Opened { poll_id },
         "closed" => PollEvent::Closed { poll_id },
         "deleted" => PollEvent::Deleted { poll_id },
+        "changed" => PollEvent::Changed { poll_id },
         "votes" => {
             let ballots = parts.next()?.split(';').map(parse_ballot).collect::<Option<Vec<_>>>()?;
             PollEvent::Voted { poll_id, ballots }
@@ -201,6 +209,7 @@ mod tests {
             PollEvent::Opened { poll_id: 7 },
             PollEvent::Closed { poll_id: 7 },
             PollEvent::Deleted { poll_id: 2_147_483_647 },
+            PollEvent::Changed { poll_id: 5 },
             PollEvent::Voted {
                 poll_id: 3,
                 ballots: vec![ballot(9_000_000_001, &[Some(2), Some(0)]), ballot(9_000_000_002, &[None, Some(3)])],

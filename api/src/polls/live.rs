@@ -19,7 +19,6 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
 use super::model::PollResults;
-use super::poll_states::PollStates;
 use super::repository::PollKey;
 use super::results::results;
 use super::tally::LiveTally;
@@ -34,12 +33,32 @@ const COALESCE: Duration = Duration::from_millis(20);
 /// The longest a broadcast waits for watchers to take the previous one.
 const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 
-/// A Server-Sent Events frame, formatted once and shared by every watcher (no copy per watcher).
+/// A Server-Sent Events frame for each audience, formatted once and shared by every watcher (no
+/// copy per watcher).
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
-    pub frame: Bytes,
+    /// Hidden questions as placeholders.
+    pub public: Bytes,
+    /// Everything (the same bytes when nothing is hidden).
+    pub staff: Bytes,
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
+}
+
+impl LiveEvent {
+    fn frame(&self, audience: Audience) -> Bytes {
+        match audience {
+            Audience::Public => self.public.clone(),
+            Audience::Staff => self.staff.clone(),
+        }
+    }
+}
+
+/// Who watches: the public sees no results of hidden questions; staff see everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Staff,
 }
 
 /// `event: <name>` and one `data:` line (JSON has no raw newlines), then a blank line.
@@ -48,7 +67,8 @@ pub fn sse_frame(name: &str, json: &str) -> Bytes {
 }
 
 fn deleted() -> LiveEvent {
-    LiveEvent { frame: sse_frame("closed", r#"{"deleted":true}"#), ends_stream: true }
+    let frame = sse_frame("closed", r#"{"deleted":true}"#);
+    LiveEvent { public: frame.clone(), staff: frame, ends_stream: true }
 }
 
 struct WatchedPoll {
@@ -102,9 +122,15 @@ async fn send_results(poll: &WatchedPoll, closed: bool) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
     match tally.json() {
-        Ok(json) => {
-            let frame = sse_frame(if closed { "closed" } else { "update" }, &json);
-            let _ = poll.sender.send(LiveEvent { frame, ends_stream: false });
+        Ok(rendered) => {
+            let name = if closed { "closed" } else { "update" };
+            let public = sse_frame(name, &rendered.public);
+            let staff = if Arc::ptr_eq(&rendered.public, &rendered.staff) {
+                public.clone()
+            } else {
+                sse_frame(name, &rendered.staff)
+            };
+            let _ = poll.sender.send(LiveEvent { public, staff, ends_stream: false });
         }
         Err(e) => tracing::error!(error = %e, "rendering live results"),
     }
@@ -186,12 +212,19 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
             if let Some(tally) = poll.tally.lock().await.as_mut() {
                 tally.set_open(is_open);
             }
-            if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
+            // Read again: opening draws a new join code, closing frees it.
+            if ensure_tally(db, surveys, &poll, poll_id, true).await != TallyState::Missing {
                 if is_open {
                     schedule_update(poll);
                 } else {
                     send_results(&poll, true).await;
                 }
+            }
+        }
+        // A question hidden or revealed: read again, and every screen hears it with the next frame.
+        PollEvent::Changed { .. } => {
+            if ensure_tally(db, surveys, &poll, poll_id, true).await != TallyState::Missing {
+                schedule_update(poll);
             }
         }
         PollEvent::Voted { ballots, .. } => {
@@ -246,35 +279,38 @@ pub fn spawn(
     });
 }
 
-/// The poll's results as JSON: from the tally that live updates keep (loading it if needed), so
-/// that a crowd of watchers arriving at once costs one read of the database and one rendering,
-/// not one each.
+/// The poll's results as JSON for `audience`: from the tally that live updates keep (loading it
+/// if needed), so that a crowd of watchers arriving at once costs one read of the database and
+/// one rendering, not one each.
 async fn current_results(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
     poll_id: i32,
+    audience: Audience,
 ) -> Result<Arc<str>, AppError> {
     let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
     if let Some(poll) = live.watched(poll_id) {
         ensure_tally(db, surveys, &poll, poll_id, false).await;
         if let Some(tally) = poll.tally.lock().await.as_mut() {
-            return tally.json().map_err(internal);
+            let rendered = tally.json().map_err(internal)?;
+            return Ok(if audience == Audience::Staff { rendered.staff } else { rendered.public });
         }
     }
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
     let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
+    let results = if audience == Audience::Staff { results } else { results.for_public() };
     Ok(serde_json::to_string(&results).map_err(internal)?.into())
 }
 
-/// The results this process's live tally holds for `slug` — it keeps one while someone watches
-/// the poll, current to the last announcement: what `GET …/results` answers while the database
-/// is unavailable.
+/// The public results this process's live tally holds for `slug` — it keeps one while someone
+/// watches the poll, current to the last announcement: what `GET …/results` answers while the
+/// database is unavailable.
 pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
     for (_, poll) in live.all_watched() {
         let mut tally = poll.tally.lock().await;
         if let Some(tally) = tally.as_mut().filter(|t| t.slug() == slug) {
-            return tally.json().ok();
+            return tally.json().ok().map(|rendered| rendered.public);
         }
     }
     None
@@ -291,24 +327,22 @@ pub async fn results_stream(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
-    states: &PollStates,
-    slug: &str,
+    (poll_id, audience): (i32, Audience),
     heartbeat: Duration,
 ) -> Result<Body, AppError> {
-    let poll_id = states.get(db, slug).await?.id;
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
-    let first = sse_frame("snapshot", &current_results(db, surveys, live, poll_id).await?);
+    let first = sse_frame("snapshot", &current_results(db, surveys, live, poll_id, audience).await?);
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
-    let events = futures_util::stream::unfold((Some(first), Some(receiver)), |(first, receiver)| async move {
+    let events = futures_util::stream::unfold((Some(first), Some(receiver)), move |(first, receiver)| async move {
         if let Some(frame) = first {
             return Some((frame, (None, receiver)));
         }
         let mut receiver = receiver?;
         loop {
             match receiver.recv().await {
-                Ok(event) if event.ends_stream => return Some((event.frame, (None, None))),
-                Ok(event) => return Some((event.frame, (None, Some(receiver)))),
+                Ok(event) if event.ends_stream => return Some((event.frame(audience), (None, None))),
+                Ok(event) => return Some((event.frame(audience), (None, Some(receiver)))),
                 // Missed some: the next update carries the full results anyway.
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return None,

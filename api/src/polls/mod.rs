@@ -12,7 +12,10 @@
 //! - `ballots`: taking a vote; `poll_states`: what a ballot needs, in memory; `ballot_writer`:
 //!   ballots committed in batches;
 //! - `events`: the announcement every process hears;
-//! - `results`, `tally`, `live`: results from the database, kept current, streamed;
+//! - `results`, `tally`, `live`: results from the database, kept current, streamed; hidden
+//!   questions left out of what the public sees;
+//! - `room_vs_nation`: the room against the national survey, with CIs, matched and reweighted;
+//! - `join_code`: the six digits to join an open poll with;
 //! - `export`: raw responses as CSV.
 
 pub mod activity;
@@ -20,11 +23,13 @@ pub mod ballot_writer;
 pub mod ballots;
 pub mod events;
 pub mod export;
+pub mod join_code;
 pub mod live;
 pub mod model;
 pub mod poll_states;
 pub mod repository;
 pub mod results;
+pub mod room_vs_nation;
 pub mod service;
 mod slug;
 pub mod tally;

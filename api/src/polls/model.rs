@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::room_vs_nation::{NationalReference, RoomVsNation};
 use crate::surveys::service::QuestionHeading;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -14,6 +15,10 @@ pub struct NewPollQuestion {
     /// Which of the question's responses to offer, in this order; default all of them.
     #[schema(min_items = 1, minimum = 0, maximum = 32767)]
     pub response_indices: Option<Vec<i16>>,
+    /// Keep this question's results from the public (participants, the presenter view, the
+    /// public results and stream) until a presenter reveals them; default false.
+    #[serde(default)]
+    pub results_hidden: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -37,6 +42,22 @@ pub struct PollPatch {
     pub is_open: bool,
 }
 
+/// Reveal (false) or hide (true) one question's results.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionPatch {
+    pub results_hidden: bool,
+}
+
+/// Where a join code leads.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JoinTarget {
+    pub slug: String,
+    /// The poll's page, to open.
+    #[schema(example = "/polls/democracy-in-the-us-4f2a")]
+    pub url: String,
+}
+
 /// One offered response: its index in the catalog question and its label.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OfferedResponse {
@@ -49,6 +70,8 @@ pub struct PollQuestionView {
     #[serde(flatten)]
     pub heading: QuestionHeading,
     pub responses: Vec<OfferedResponse>,
+    /// The public sees no results for this question until a presenter reveals them.
+    pub results_hidden: bool,
 }
 
 /// A poll as participants see it.
@@ -58,6 +81,9 @@ pub struct PublicPoll {
     pub title: String,
     pub description: String,
     pub is_open: bool,
+    /// Six digits to join with at /join while the poll is open (null when closed).
+    #[schema(example = "482913", pattern = "^[0-9]{6}$")]
+    pub join_code: Option<String>,
     pub questions: Vec<PollQuestionView>,
 }
 
@@ -69,6 +95,9 @@ pub struct PollView {
     pub title: String,
     pub description: String,
     pub is_open: bool,
+    /// Six digits to join with at /join while the poll is open (null when closed).
+    #[schema(example = "482913", pattern = "^[0-9]{6}$")]
+    pub join_code: Option<String>,
     pub split_by: Option<String>,
     pub created_by: Option<i32>,
     /// The name of the account that created the poll.
@@ -147,11 +176,37 @@ pub struct NationalGroupShares {
 pub struct QuestionResults {
     pub var_name: String,
     pub text: String,
+    /// Hidden from the public until a presenter reveals it (staff see the results regardless;
+    /// the public sees a `HiddenQuestionResults` instead).
+    pub hidden: bool,
     pub responses: Vec<OfferedResponse>,
     pub overall: Tally,
     /// Per group of the poll's split question (empty without one).
     pub groups: Vec<GroupTally>,
     pub national: Option<NationalShares>,
+    /// This room against US adults, with 95% CIs (null when the survey did not ask the question).
+    pub room_vs_nation: Option<RoomVsNation>,
+    /// What the comparison is computed from; not sent.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub reference: Option<std::sync::Arc<NationalReference>>,
+}
+
+/// A question whose results the presenter has not revealed: nothing about its answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HiddenQuestionResults {
+    pub var_name: String,
+    pub text: String,
+    /// Always true.
+    pub hidden: bool,
+}
+
+/// A question's results, or (in public results) the placeholder of a hidden one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PollQuestionResults {
+    Shown(Box<QuestionResults>),
+    Hidden(HiddenQuestionResults),
 }
 
 /// One event of the live-results stream (documentation only: the stream writes these itself).
@@ -181,7 +236,11 @@ pub struct PollResults {
     pub slug: String,
     pub title: String,
     pub is_open: bool,
+    /// Six digits to join with at /join while the poll is open (null when closed).
+    pub join_code: Option<String>,
     pub respondents: i64,
     pub split_by: Option<String>,
-    pub questions: Vec<QuestionResults>,
+    /// In the poll's order. Public results show a hidden question as
+    /// `{"var_name", "text", "hidden": true}` and nothing else; staff results show everything.
+    pub questions: Vec<PollQuestionResults>,
 }

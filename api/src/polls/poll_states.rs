@@ -92,7 +92,7 @@ impl PollStates {
             PollEvent::Opened { poll_id } => self.correct(poll_id, Some(true)),
             PollEvent::Closed { poll_id } => self.correct(poll_id, Some(false)),
             PollEvent::Deleted { poll_id } => self.correct(poll_id, None),
-            PollEvent::Voted { .. } => {}
+            PollEvent::Voted { .. } | PollEvent::Changed { .. } => {}
         }
     }
 

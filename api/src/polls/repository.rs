@@ -18,11 +18,13 @@ use crate::AppError;
 pub struct OfferedQuestion {
     pub var_name: String,
     pub offered: Vec<i16>,
+    /// The public sees no results for it until a presenter reveals them.
+    pub results_hidden: bool,
 }
 
 impl From<poll_questions::Model> for OfferedQuestion {
     fn from(row: poll_questions::Model) -> Self {
-        Self { var_name: row.var_name, offered: row.response_indices }
+        Self { var_name: row.var_name, offered: row.response_indices, results_hidden: row.results_hidden }
     }
 }
 
@@ -147,18 +149,40 @@ pub async fn insert(
         var_name: Set(q.var_name.clone()),
         position: Set(position),
         response_indices: Set(q.offered.clone()),
+        results_hidden: Set(q.results_hidden),
     });
     poll_questions::Entity::insert_many(rows).exec_without_returning(txn).await?;
     Ok(poll.id)
 }
 
-/// Opens or closes a poll.
+/// Opens a closed poll with `join_code`; says whether it was closed (an open poll keeps its code).
+///
+/// # Errors
+/// No such poll (404); `join_code` held by another open poll (a unique violation: draw another).
+pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
+    let changed = polls::Entity::update_many()
+        .col_expr(polls::Column::IsOpen, Expr::value(true))
+        .col_expr(polls::Column::JoinCode, Expr::value(join_code))
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .filter(polls::Column::IsOpen.eq(false))
+        .exec(db)
+        .await?;
+    if changed.rows_affected == 0 {
+        find(db, PollKey::Id(id)).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Closes a poll, freeing its join code.
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn set_open<C: ConnectionTrait>(db: &C, id: i32, is_open: bool) -> Result<(), AppError> {
+pub async fn close<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> {
     let changed = polls::Entity::update_many()
-        .col_expr(polls::Column::IsOpen, Expr::value(is_open))
+        .col_expr(polls::Column::IsOpen, Expr::value(false))
+        .col_expr(polls::Column::JoinCode, Expr::value(Option::<String>::None))
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
         .exec(db)
@@ -167,6 +191,49 @@ pub async fn set_open<C: ConnectionTrait>(db: &C, id: i32, is_open: bool) -> Res
         return Err(not_found(PollKey::Id(id)));
     }
     Ok(())
+}
+
+/// Hides or reveals one question's results.
+///
+/// # Errors
+/// No such poll, or no such question in it (404).
+pub async fn set_results_hidden<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    var_name: &str,
+    hidden: bool,
+) -> Result<(), AppError> {
+    let changed = poll_questions::Entity::update_many()
+        .col_expr(poll_questions::Column::ResultsHidden, Expr::value(hidden))
+        .filter(poll_questions::Column::PollId.eq(id))
+        .filter(poll_questions::Column::VarName.eq(var_name))
+        .exec(db)
+        .await?;
+    if changed.rows_affected == 0 {
+        find(db, PollKey::Id(id)).await?;
+        return Err(AppError::NotFound(format!("poll {id} has no question '{var_name}'")));
+    }
+    polls::Entity::update_many()
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The slug of the open poll whose join code is `code`.
+///
+/// # Errors
+/// Database failure.
+pub async fn slug_by_join_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<String>, AppError> {
+    Ok(polls::Entity::find()
+        .select_only()
+        .column(polls::Column::Slug)
+        .filter(polls::Column::JoinCode.eq(code))
+        .filter(polls::Column::IsOpen.eq(true))
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 /// Deletes a poll; its questions, respondents and answers go with it (ON DELETE CASCADE).

@@ -2,18 +2,23 @@
 //! restart), beside the weighted national shares from the survey snapshot.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement};
 
-use super::model::{GroupTally, NationalGroupShares, NationalShares, PollResults, QuestionResults, Tally};
+use super::model::{
+    GroupTally, HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults,
+    QuestionResults, Tally,
+};
 use super::repository::{self, PollKey, PollRecord};
+use super::room_vs_nation::{GroupMix, NationalCell, NationalReference, room_vs_nation};
 use super::views::question_views;
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
 use crate::surveys::proportions::question_sums;
 use crate::surveys::snapshot::SurveySnapshot;
-use crate::surveys::weighted_proportions::CellSums;
+use crate::surveys::weighted_proportions::{CellSums, t_quantile_975};
 
 /// The groups a poll's results are split into: their names, and for each response index of the
 /// split question the group it falls in.
@@ -64,32 +69,83 @@ impl Tally {
     }
 }
 
-/// The BLW shares of `offered` responses in the latest wave with answers to `var_name`.
-async fn national(
+/// The nation's view of one poll question: the weighted shares (with SEs and CIs) of the
+/// `offered` responses in the latest wave with answers to `var_name`, everyone and per group of
+/// `split`, and the nation's mix of the split's groups (latest wave that asked the split question).
+async fn national_reference(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
     var_name: &str,
     offered: &[i16],
     split: Split,
-) -> Result<Option<NationalShares>, AppError> {
+) -> Result<Option<NationalReference>, AppError> {
     let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
     let answers = snapshot.answers(db, var_name).await?;
     // One pass over every wave: a wave's row holds that wave's answers alone.
     let sums = question_sums(snapshot, question, &answers, split, None);
     let Some(&wave) = sums.waves.last() else { return Ok(None) };
     let row = &sums.cells[sums.waves.len() - 1];
-    let shares_of = |cell: &CellSums| -> Vec<f64> {
-        offered.iter().filter_map(|&k| Some(cell.estimate([usize::try_from(k).ok()?], None).p)).collect()
+    let cell_of = |cell: &CellSums| NationalCell {
+        n: cell.n,
+        shares: offered
+            .iter()
+            .filter_map(|&k| Some(cell.estimate([usize::try_from(k).ok()?], t_quantile_975(cell.n))))
+            .collect(),
     };
     let Some(everyone) = row.last() else { return Ok(None) };
-    let groups = split
-        .groups()
-        .iter()
-        .zip(row.iter())
-        .filter(|(_, cell)| cell.n > 0)
-        .map(|(g, cell)| NationalGroupShares { group: g.name.to_owned(), n: cell.n, shares: shares_of(cell) })
-        .collect();
-    Ok(Some(NationalShares { wave, n: everyone.n, shares: shares_of(everyone), groups }))
+    let groups = split.groups().iter().zip(row.iter()).map(|(_, cell)| cell_of(cell)).collect();
+    Ok(Some(NationalReference {
+        wave,
+        everyone: cell_of(everyone),
+        groups,
+        group_mix: group_mix(db, snapshot, split).await?,
+    }))
+}
+
+/// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
+/// latest wave that asked the split's question.
+async fn group_mix(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    split: Split,
+) -> Result<Option<GroupMix>, AppError> {
+    let Some(var_name) = split.defining_question() else { return Ok(None) };
+    let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
+    let answers = snapshot.answers(db, var_name).await?;
+    let sums = question_sums(snapshot, question, &answers, split, None);
+    let Some(&wave) = sums.waves.last() else { return Ok(None) };
+    let groups = &sums.cells[sums.waves.len() - 1][..split.groups().len()];
+    let total: f64 = groups.iter().map(|c| c.sum_w).sum();
+    if total <= 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(GroupMix { wave, shares: groups.iter().map(|c| c.sum_w / total).collect() }))
+}
+
+/// The shares the results have always shown beside the room's (without their uncertainty).
+fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
+    let p = |cell: &NationalCell| cell.shares.iter().map(|s| s.p).collect();
+    NationalShares {
+        wave: reference.wave,
+        n: reference.everyone.n,
+        shares: p(&reference.everyone),
+        groups: split
+            .groups()
+            .iter()
+            .zip(&reference.groups)
+            .filter(|(_, cell)| cell.n > 0)
+            .map(|(g, cell)| NationalGroupShares { group: g.name.to_owned(), n: cell.n, shares: p(cell) })
+            .collect(),
+    }
+}
+
+impl QuestionResults {
+    /// Computes the room-vs-nation comparison again from the current tallies.
+    pub fn compare_with_nation(&mut self) {
+        let labels: Vec<String> = self.responses.iter().map(|r| r.response.clone()).collect();
+        self.room_vs_nation =
+            self.reference.as_ref().map(|reference| room_vs_nation(reference, &labels, &self.overall, &self.groups));
+    }
 }
 
 /// How many participants gave `response_index` to `var_name`, among those whose answer to the
@@ -163,25 +219,67 @@ pub async fn assemble(
                 GroupTally { group: name.clone(), tally: Tally::from_counts(counts.collect()) }
             })
             .collect();
-        questions.push(QuestionResults {
-            national: national(db, snapshot, var_name, &question.offered, national_split).await?,
+        let reference =
+            national_reference(db, snapshot, var_name, &question.offered, national_split).await?.map(Arc::new);
+        let mut results = QuestionResults {
+            national: reference.as_deref().map(|r| national_shares(r, national_split)),
             var_name: view.heading.var_name,
             text: view.heading.text,
+            hidden: question.results_hidden,
             responses: view.responses,
             overall: Tally::from_counts(counts),
             groups: group_tallies,
-        });
+            room_vs_nation: None,
+            reference,
+        };
+        results.compare_with_nation();
+        questions.push(PollQuestionResults::Shown(Box::new(results)));
     }
     Ok(PollResults {
         slug: poll.poll.slug.clone(),
         title: poll.poll.title.clone(),
         is_open: poll.poll.is_open,
+        join_code: poll.poll.join_code.clone(),
         respondents: counts.respondents,
         split_by: poll.poll.split_by.clone(),
         questions,
     })
 }
 
+impl PollResults {
+    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`.
+    pub fn for_public(&self) -> PollResults {
+        let questions = self
+            .questions
+            .iter()
+            .map(|q| match q {
+                PollQuestionResults::Shown(r) if r.hidden => PollQuestionResults::Hidden(HiddenQuestionResults {
+                    var_name: r.var_name.clone(),
+                    text: r.text.clone(),
+                    hidden: true,
+                }),
+                other => other.clone(),
+            })
+            .collect();
+        PollResults { questions, ..self.clone() }
+    }
+
+    /// Whether any question is hidden from the public.
+    pub fn hides_any(&self) -> bool {
+        self.questions.iter().any(|q| matches!(q, PollQuestionResults::Shown(r) if r.hidden))
+    }
+
+    /// Question `i`'s full results (staff results hold every question in full).
+    pub fn question_mut(&mut self, i: usize) -> Option<&mut QuestionResults> {
+        match self.questions.get_mut(i)? {
+            PollQuestionResults::Shown(r) => Some(r),
+            PollQuestionResults::Hidden(_) => None,
+        }
+    }
+}
+
+/// Everything about a poll's results, hidden questions included: what staff see.
+///
 /// # Errors
 /// No such poll (404), database failure.
 pub async fn results(

@@ -5,7 +5,8 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::events::PollEvent;
-use super::model::{NewPoll, PollView, PublicPoll};
+use super::join_code;
+use super::model::{JoinTarget, NewPoll, PollView, PublicPoll};
 use super::repository::{self, PollKey};
 use super::slug::new_slug;
 use super::validation;
@@ -65,7 +66,7 @@ pub async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<
         .collect())
 }
 
-/// Opens or closes a poll and announces it.
+/// Opens (with a fresh join code) or closes (freeing it) a poll, and announces it.
 ///
 /// # Errors
 /// No such poll (404).
@@ -75,12 +76,66 @@ pub async fn set_open(
     id: i32,
     is_open: bool,
 ) -> Result<PollView, AppError> {
+    // A code another open poll holds is a unique violation: draw again (with a handful of open
+    // polls among a million codes, a second draw is already rare).
+    let mut attempts = 0;
+    loop {
+        let txn = db.begin().await?;
+        let changed = if is_open {
+            repository::open(&txn, id, &join_code::draw()).await
+        } else {
+            repository::close(&txn, id).await.map(|()| true)
+        };
+        match changed {
+            Err(AppError::Database(e))
+                if attempts < 8 && matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                attempts += 1;
+                txn.rollback().await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+            Ok(changed) => {
+                if changed {
+                    let event =
+                        if is_open { PollEvent::Opened { poll_id: id } } else { PollEvent::Closed { poll_id: id } };
+                    event.announce(&txn).await?;
+                }
+                txn.commit().await?;
+                return get(db, surveys, id).await;
+            }
+        }
+    }
+}
+
+/// Hides or reveals one question's results, and announces it to every screen.
+///
+/// # Errors
+/// No such poll or question (404).
+pub async fn set_results_hidden(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    var_name: &str,
+    hidden: bool,
+) -> Result<PollView, AppError> {
     let txn = db.begin().await?;
-    repository::set_open(&txn, id, is_open).await?;
-    let event = if is_open { PollEvent::Opened { poll_id: id } } else { PollEvent::Closed { poll_id: id } };
-    event.announce(&txn).await?;
+    repository::set_results_hidden(&txn, id, var_name, hidden).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
     txn.commit().await?;
     get(db, surveys, id).await
+}
+
+/// Where a join code leads: the open poll holding it.
+///
+/// # Errors
+/// Not six digits (400); no open poll holds it (404).
+pub async fn join(db: &DatabaseConnection, code: &str) -> Result<JoinTarget, AppError> {
+    let code = join_code::parse(code)?;
+    let slug = repository::slug_by_join_code(db, code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no open poll has the code {code}")))?;
+    Ok(JoinTarget { url: format!("/polls/{slug}"), slug })
 }
 
 /// Deletes a poll with its questions, respondents and answers.

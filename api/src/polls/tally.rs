@@ -12,11 +12,21 @@ use super::results::{SplitGroups, assemble, counts};
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
 
+/// The results as each audience sees them, as JSON.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Hidden questions as placeholders.
+    pub public: Arc<str>,
+    /// Everything (the same text when nothing is hidden).
+    pub staff: Arc<str>,
+}
+
 /// Results kept current by adding ballots.
 pub struct LiveTally {
+    /// Everything, hidden questions included (what staff see).
     results: PollResults,
-    /// `results` as JSON, rendered once per change: a crowd of new watchers shares it.
-    rendered: Option<Arc<str>>,
+    /// The results as JSON, rendered once per change: a crowd of new watchers shares it.
+    rendered: Option<Rendered>,
     /// A reload was due (announcements may have been missed) but the database did not answer:
     /// these results are served until it does, and read again at the next chance.
     pub stale: bool,
@@ -51,17 +61,29 @@ impl LiveTally {
         Ok(Self { results, rendered: None, stale: false, counted, offered_position, split_position, group_of })
     }
 
-    /// The results as JSON, rendered on the first call after a change.
+    /// The results as JSON, rendered on the first call after a change (with the room compared
+    /// with the nation again: a vote moves the room's shares).
     ///
     /// # Errors
     /// Serialization failure (not expected for these types).
-    pub fn json(&mut self) -> Result<Arc<str>, serde_json::Error> {
-        if let Some(json) = &self.rendered {
-            return Ok(json.clone());
+    pub fn json(&mut self) -> Result<Rendered, serde_json::Error> {
+        if let Some(rendered) = &self.rendered {
+            return Ok(rendered.clone());
         }
-        let json: Arc<str> = serde_json::to_string(&self.results)?.into();
-        self.rendered = Some(json.clone());
-        Ok(json)
+        for i in 0..self.results.questions.len() {
+            if let Some(question) = self.results.question_mut(i) {
+                question.compare_with_nation();
+            }
+        }
+        let staff: Arc<str> = serde_json::to_string(&self.results)?.into();
+        let public = if self.results.hides_any() {
+            serde_json::to_string(&self.results.for_public())?.into()
+        } else {
+            staff.clone()
+        };
+        let rendered = Rendered { public, staff };
+        self.rendered = Some(rendered.clone());
+        Ok(rendered)
     }
 
     pub fn slug(&self) -> &str {
@@ -87,7 +109,7 @@ impl LiveTally {
         for (q, choice) in ballot.choices.iter().enumerate() {
             let Some(index) = choice else { continue };
             let Some(&position) = self.offered_position.get(q).and_then(|o| o.get(index)) else { continue };
-            let Some(question) = self.results.questions.get_mut(q) else { continue };
+            let Some(question) = self.results.question_mut(q) else { continue };
             question.overall.add_one(position);
             if let Some(group) = group.and_then(|g| question.groups.get_mut(g)) {
                 group.tally.add_one(position);

@@ -43,7 +43,7 @@ pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Ve
         if offered.iter().collect::<HashSet<_>>().len() != offered.len() {
             return Err(AppError::invalid_field(field, "an index is offered twice"));
         }
-        questions.push(OfferedQuestion { var_name: q.var_name.clone(), offered });
+        questions.push(OfferedQuestion { var_name: q.var_name.clone(), offered, results_hidden: q.results_hidden });
     }
     if let Some(split) = &new.split_by
         && !questions.iter().any(|q| &q.var_name == split)

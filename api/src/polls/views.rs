@@ -21,6 +21,7 @@ pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQ
                         Some(OfferedResponse { index: k, response: response.clone() })
                     })
                     .collect(),
+                results_hidden: question.results_hidden,
             })
         })
         .collect()
@@ -41,6 +42,7 @@ pub fn staff_view(
         title: poll.title,
         description: poll.description,
         is_open: poll.is_open,
+        join_code: poll.join_code,
         split_by: poll.split_by,
         created_by: poll.created_by,
         created_by_name: creator.map(|c| c.name),
@@ -55,5 +57,12 @@ pub fn staff_view(
 pub fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> PublicPoll {
     let questions = question_views(snapshot, &record);
     let poll = record.poll;
-    PublicPoll { slug: poll.slug, title: poll.title, description: poll.description, is_open: poll.is_open, questions }
+    PublicPoll {
+        slug: poll.slug,
+        title: poll.title,
+        description: poll.description,
+        is_open: poll.is_open,
+        join_code: poll.join_code,
+        questions,
+    }
 }

@@ -8,12 +8,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{AdminUser, StaffUser};
+use crate::client_address::ClientAddress;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::path_param::AppPath;
 use crate::polls::activity::{self, PollActivity};
 use crate::polls::export;
-use crate::polls::model::{NewPoll, PollPatch, PollView};
+use crate::polls::live::{self, Audience};
+use crate::polls::model::{NewPoll, PollPatch, PollResults, PollView, QuestionPatch, StreamEvent};
+use crate::polls::repository::PollKey;
+use crate::polls::results::results;
 use crate::polls::service;
 use crate::{AppError, AppState};
 
@@ -114,10 +118,72 @@ async fn export_responses(
         .into_response())
 }
 
+/// Hides (`true`) or reveals (`false`) one question's results to the public; every screen
+/// watching the poll hears it with the next live update.
+#[utoipa::path(patch, path = "/api/admin/polls/{id}/questions/{var_name}", tag = "admin polls",
+    request_body = QuestionPatch,
+    params(
+        ("id" = i32, Path, description = "Poll id", minimum = 1),
+        ("var_name" = String, Path, description = "One of the poll's questions"),
+    ),
+    responses((status = 200, body = PollView), (status = 404, description = "No such poll, or no such question in it", body = ErrorBody)))]
+async fn update_question(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath((id, var_name)): AppPath<(i32, String)>,
+    AppJson(patch): AppJson<QuestionPatch>,
+) -> Result<Json<PollView>, AppError> {
+    let poll = service::set_results_hidden(&state.db, &state.surveys, id, &var_name, patch.results_hidden).await?;
+    tracing::info!(by = admin.id, poll = id, var_name, results_hidden = patch.results_hidden, "question updated");
+    Ok(Json(poll))
+}
+
+/// Everything about the poll's results, hidden questions included (what the console shows).
+#[utoipa::path(get, path = "/api/admin/polls/{id}/results", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
+async fn get_staff_results(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<Json<PollResults>, AppError> {
+    Ok(Json(results(&state.db, &state.surveys, PollKey::Id(id)).await?))
+}
+
+/// The live results stream with hidden questions included (what the console shows).
+#[utoipa::path(get, path = "/api/admin/polls/{id}/results/stream", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses(
+        (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many streams open from this address", body = ErrorBody),
+    ))]
+async fn stream_staff_results(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    ClientAddress(client): ClientAddress,
+    AppPath(id): AppPath<i32>,
+) -> Result<Response, AppError> {
+    let permit = state.limits.open_stream(client)?;
+    let body = live::results_stream(
+        permit,
+        &state.db,
+        &state.surveys,
+        &state.live,
+        (id, Audience::Staff),
+        state.settings.sse_heartbeat,
+    )
+    .await?;
+    Ok(super::polls::event_stream(body))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll, list_polls))
         .routes(routes!(get_admin_poll, update_poll, delete_poll))
         .routes(routes!(export_responses))
         .routes(routes!(get_poll_activity))
+        .routes(routes!(update_question))
+        .routes(routes!(get_staff_results))
+        .routes(routes!(stream_staff_results))
 }

@@ -114,8 +114,12 @@ async fn embed_chart_exists(
 }
 
 /// The frontend's pages whose paths are not files: each is one HTML file that reads its path itself.
-const PAGES: [(&str, &str); 3] =
-    [("/polls/{slug}", "poll.html"), ("/admin", "admin.html"), ("/admin/{*section}", "admin.html")];
+const PAGES: [(&str, &str); 4] = [
+    ("/polls/{slug}", "poll.html"),
+    ("/admin", "admin.html"),
+    ("/admin/{*section}", "admin.html"),
+    ("/join", "join.html"),
+];
 
 /// The documented api, its docs, and the static frontend for every other path.
 pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {

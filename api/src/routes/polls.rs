@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -13,8 +13,8 @@ use crate::json_body::AppJson;
 use crate::path_param::AppPath;
 use crate::polls::ballot_writer::BallotOutcome;
 use crate::polls::ballots;
-use crate::polls::live;
-use crate::polls::model::{Ballot, BallotReceipt, PollResults, PublicPoll, StreamEvent};
+use crate::polls::live::{self, Audience};
+use crate::polls::model::{Ballot, BallotReceipt, JoinTarget, PollResults, PublicPoll, StreamEvent};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::service;
@@ -62,7 +62,7 @@ async fn submit(
     responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
 async fn get_results(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Response, AppError> {
     match results(&state.db, &state.surveys, PollKey::Slug(&slug)).await {
-        Ok(results) => Ok(Json(results).into_response()),
+        Ok(results) => Ok(Json(results.for_public()).into_response()),
         // The database is down: a poll someone watches has its results tallied in memory.
         Err(AppError::Database(e)) if crate::error::is_unavailable(&e) => {
             match live::tallied_results(&state.live, &slug).await {
@@ -90,22 +90,87 @@ async fn stream_results(
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
     let permit = state.limits.open_stream(client)?;
+    let poll_id = state.poll_states.get(&state.db, &slug).await?.id;
     let body = live::results_stream(
         permit,
         &state.db,
         &state.surveys,
         &state.live,
-        &state.poll_states,
-        &slug,
+        (poll_id, Audience::Public),
         state.settings.sse_heartbeat,
     )
     .await?;
+    Ok(event_stream(body))
+}
+
+/// An SSE response: not cached, not buffered by proxies.
+pub fn event_stream(body: axum::body::Body) -> Response {
     let headers = [
         (header::CONTENT_TYPE, "text/event-stream"),
         (header::CACHE_CONTROL, "no-cache"),
         (header::HeaderName::from_static("x-accel-buffering"), "no"),
     ];
-    Ok((headers, body).into_response())
+    (headers, body).into_response()
+}
+
+/// Where a join code leads: the open poll holding it. Wrong codes count against the caller's
+/// address (see `JOIN_CODE_MISSES_PER_MINUTE`): past the limit every lookup gets 429, so codes
+/// cannot be found by trying them all.
+#[utoipa::path(get, path = "/api/polls/join/{code}", tag = "polls",
+    params(("code" = String, Path, description = "Six digits", pattern = "^[0-9]{6}$", example = "482913")),
+    responses(
+        (status = 200, description = "The open poll with this code", body = JoinTarget),
+        (status = 400, description = "Not six digits", body = ErrorBody),
+        (status = 404, description = "No open poll has this code", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address (see Retry-After)", body = ErrorBody),
+    ))]
+async fn join_poll(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    AppPath(code): AppPath<String>,
+) -> Result<Json<JoinTarget>, AppError> {
+    Ok(Json(join(&state, client, &code).await?))
+}
+
+/// The short address a presenter shows (`/j/482913`): a redirect to the poll's page, or back to
+/// the `/join` page saying why not (`error=unknown|throttled|format`), since people type it into
+/// a browser.
+#[utoipa::path(get, path = "/j/{code}", tag = "polls",
+    params(("code" = String, Path, description = "Six digits", example = "482913")),
+    responses(
+        (status = 303, description = "To `/polls/{slug}`, or to `/join?code=…&error=…` when the code leads nowhere",
+            headers(("location" = String, description = "Where to go"))),
+    ))]
+async fn join_redirect(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Redirect, AppError> {
+    let back = |why: String| Redirect::to(&format!("/join?{why}"));
+    match join(&state, client, &code).await {
+        Ok(target) => Ok(Redirect::to(&target.url)),
+        Err(AppError::NotFound(_)) => Ok(back(format!("code={code}&error=unknown"))),
+        Err(AppError::TooManyRequests { retry_after }) => {
+            Ok(back(format!("code={code}&error=throttled&retry_after={retry_after}")))
+        }
+        Err(AppError::InvalidParameter { .. }) => Ok(back("error=format".to_owned())),
+        Err(e) => Err(e),
+    }
+}
+
+/// A join code looked up for `client`, misses counted.
+///
+/// # Errors
+/// As `service::join`, or 429 past the allowance of misses.
+pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Result<JoinTarget, AppError> {
+    // The format first: only six digits ever go back into a redirect's address.
+    crate::polls::join_code::parse(code)?;
+    state.limits.join_allowed(client)?;
+    let found = service::join(&state.db, code).await;
+    if let Err(AppError::NotFound(_)) = &found {
+        state.limits.join_missed(client);
+    }
+    found
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -114,4 +179,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit))
         .routes(routes!(get_results))
         .routes(routes!(stream_results))
+        .routes(routes!(join_poll))
+        .routes(routes!(join_redirect))
 }

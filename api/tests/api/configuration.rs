@@ -19,9 +19,10 @@ fn read_by_code() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for source in sources {
         let text = std::fs::read_to_string(repo_root().join(source)).expect(source);
-        for call in ["parse(\"", "parse::<u64>(\"", "var(\"", "env_var(\"", "var_os(\""] {
+        for call in ["parse(", "parse::<u64>(", "var(", "env_var(", "var_os("] {
             for (at, _) in text.match_indices(call) {
-                let rest = &text[at + call.len()..];
+                // The name may be on the next line (rustfmt breaks long calls).
+                let Some(rest) = text[at + call.len()..].trim_start().strip_prefix('"') else { continue };
                 let name: String =
                     rest.chars().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_').collect();
                 if !name.is_empty() && rest[name.len()..].starts_with('"') {
