@@ -8,6 +8,7 @@ mod helpers;
 mod new_wave;
 mod openapi;
 mod polls;
+mod presenter;
 mod role_matrix;
 mod startup;
 mod survey_contrasts;

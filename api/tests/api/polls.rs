@@ -215,7 +215,7 @@ async fn read_events_until(
     events
 }
 
-async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, Value)> {
+pub(crate) async fn read_events(response: reqwest::Response, count: usize) -> Vec<(String, Value)> {
     read_events_until(response, |events| events.len() >= count).await
 }
 

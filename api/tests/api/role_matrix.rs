@@ -37,9 +37,14 @@ async fn every_route_answers_each_role_as_specified() {
     let created: Value =
         request(Method::POST, "/api/admin/polls", Some(&admin), Some(&new_poll)).await.unwrap().json().await.unwrap();
     let (poll, slug) = (created["id"].as_i64().unwrap(), created["slug"].as_str().unwrap().to_owned());
-    request(Method::PATCH, &format!("/api/admin/polls/{poll}"), Some(&admin), Some(&json!({"is_open": true})))
-        .await
-        .unwrap();
+    let opened: Value =
+        request(Method::PATCH, &format!("/api/admin/polls/{poll}"), Some(&admin), Some(&json!({"is_open": true})))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let code = opened["join_code"].as_str().expect("an open poll has a join code").to_owned();
 
     // (method, path, body, [anonymous, inactive, analyst, admin])
     let routes: Vec<(Method, String, Option<Value>, [u16; 4])> = vec![
@@ -79,6 +84,15 @@ async fn every_route_answers_each_role_as_specified() {
         (Method::PATCH, format!("/api/admin/polls/{poll}"), Some(json!({"is_open": true})), [401, 401, 403, 200]),
         (Method::GET, format!("/api/admin/polls/{poll}/responses.csv"), None, [401, 401, 200, 200]),
         (Method::GET, format!("/api/admin/polls/{poll}/activity"), None, [401, 401, 200, 200]),
+        (Method::GET, format!("/api/admin/polls/{poll}/results"), None, [401, 401, 200, 200]),
+        (Method::GET, format!("/api/admin/polls/{poll}/results/stream"), None, [401, 401, 200, 200]),
+        (
+            Method::PATCH,
+            format!("/api/admin/polls/{poll}/questions/pid3"),
+            Some(json!({"results_hidden": false})),
+            [401, 401, 403, 200],
+        ),
+        (Method::GET, format!("/api/polls/join/{code}"), None, [200, 200, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}"), None, [200, 200, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}/results"), None, [200, 200, 200, 200]),
         (Method::GET, format!("/api/polls/{slug}/results/stream"), None, [200, 200, 200, 200]),
