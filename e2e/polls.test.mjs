@@ -144,7 +144,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
     document.querySelector(".results-summary")?.textContent.includes("0 responses"),
   );
   assert.equal(await presenter.locator(".join svg").count(), 1, "a QR code to join");
-  assert.match(await presenter.textContent(".join p"), new RegExp(`/polls/${poll.slug}$`));
+  assert.match(await presenter.textContent(".join .join-url"), new RegExp(`/polls/${poll.slug}$`));
 
   // Two participants on phones.
   const prefixes = await first.$$eval(".battery-prefix", (nodes) => nodes.map((n) => n.textContent));

@@ -317,6 +317,12 @@ async function pollView(id) {
         { class: "note" },
         `Created ${dateTime(poll.created_at)}${poll.created_by_name ? ` by ${poll.created_by_name}` : ""} · ${poll.questions.length} questions · split by ${poll.split_by ?? "nothing"} · participants join at `,
         el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`),
+        poll.join_code
+          ? [
+              ` or at ${location.host}/join with the code `,
+              el("strong", { class: "join-code", "data-join-code": "" }, poll.join_code),
+            ]
+          : " (a join code is drawn when the poll opens)",
       ),
       el(
         "div",
@@ -361,12 +367,26 @@ async function pollView(id) {
   };
   await showActivity();
   activityTimer = setInterval(showActivity, 15_000);
-  const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true });
+  // Admins reveal or hide each question's results to the audience; everyone here sees them all.
+  const onVisibility = isAdmin()
+    ? async (varName, hidden) => {
+        try {
+          await api(`/api/admin/polls/${poll.id}/questions/${encodeURIComponent(varName)}`, {
+            method: "PATCH",
+            body: { results_hidden: hidden },
+          });
+        } catch (error) {
+          showError(dom.status, error);
+        }
+      }
+    : null;
+  const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true, onVisibility });
   stream = followResults(
     poll.slug,
     (results) => view.update(results),
     () => go("/admin"),
     () => view.lost(),
+    { url: `/api/admin/polls/${poll.id}/results/stream` },
   );
 }
 
@@ -425,7 +445,7 @@ async function builderView() {
     if (!matches.length) list.append(el("p", { class: "empty", style: "padding:0.5rem" }, "No question matches."));
   };
   const add = (question) => {
-    chosen.push({ question, offered: new Set(question.responses.map((_, i) => i)) });
+    chosen.push({ question, offered: new Set(question.responses.map((_, i) => i)), hidden: false });
     refresh();
   };
   const move = (index, by) => {
@@ -501,6 +521,19 @@ async function builderView() {
                 "Remove",
               ),
             ),
+          ),
+          el(
+            "label",
+            { class: "hide-results" },
+            el("input", {
+              type: "checkbox",
+              checked: item.hidden,
+              "data-hide-results": item.question.var_name,
+              onchange: (event) => {
+                item.hidden = event.target.checked;
+              },
+            }),
+            "Hide results until revealed",
           ),
           el(
             "fieldset",
@@ -579,6 +612,7 @@ async function builderView() {
       questions: chosen.map((c) => ({
         var_name: c.question.var_name,
         response_indices: c.offered.size === c.question.responses.length ? null : [...c.offered].sort((a, b) => a - b),
+        results_hidden: Boolean(c.hidden),
       })),
       split_by: split.value || null,
     };

@@ -2,10 +2,12 @@
 
 /** An api error: the JSON body's `error` with the HTTP status. */
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     const error = body?.error ?? {};
     super(error.message ?? `request failed (${status})`);
     this.status = status;
+    /** Seconds to wait, from a 429's Retry-After. */
+    this.retryAfter = retryAfter;
     this.code = error.code;
     this.field = error.field ?? error.parameter;
   }
@@ -29,7 +31,7 @@ export async function api(path, { method = "GET", body } = {}) {
   } catch {
     json = null;
   }
-  if (!response.ok) throw new ApiError(response.status, json);
+  if (!response.ok) throw new ApiError(response.status, json, response.headers.get("retry-after"));
   return { status: response.status, data: json };
 }
 

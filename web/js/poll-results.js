@@ -1,12 +1,13 @@
 // Live poll results, shared by the participant page, the presenter view and the admin console:
 // horizontal bars per response, the audience's share beside the national weighted share. Bars are
 // updated in place so they glide (CSS transitions) as votes arrive.
-import { el, integer, pct0, pct1 } from "./common.js";
+import { el, groupPlural, integer, pct0, pct1 } from "./common.js";
 
 /** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed;
- *  `onLost()` when the connection drops (EventSource reconnects by itself; a snapshot follows). */
-export function followResults(slug, onResults, onDeleted, onLost) {
-  const source = new EventSource(`/api/polls/${encodeURIComponent(slug)}/results/stream`);
+ *  `onLost()` when the connection drops (EventSource reconnects by itself; a snapshot follows).
+ *  `url`: another stream of the same shape (the console's, which includes hidden questions). */
+export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) {
+  const source = new EventSource(url ?? `/api/polls/${encodeURIComponent(slug)}/results/stream`);
   source.addEventListener("error", () => onLost?.());
   const handle = (kind) => (event) => {
     const data = JSON.parse(event.data);
@@ -31,8 +32,10 @@ const ANNOUNCE_EVERY_MS = 10_000;
 export class ResultsView {
   /** `questions`: the poll's questions (for each one's battery prefix, which tells apart
    *  an importance and a performance question with the same text). */
-  constructor(container, { questions = [], present = false, showGroups = false } = {}) {
+  /** `onVisibility(varName, hidden)`: offer Reveal / Hide per question (admins). */
+  constructor(container, { questions = [], present = false, showGroups = false, onVisibility = null } = {}) {
     this.container = container;
+    this.onVisibility = onVisibility;
     this.prefixes = new Map(questions.map((q) => [q.var_name, q.battery_prefix]));
     this.present = present;
     this.showGroups = showGroups;
@@ -88,12 +91,22 @@ export class ResultsView {
   }
 
   updateQuestion(question, index, total) {
+    // A public placeholder ({var_name, text, hidden}) has no numbers; staff get numbers and the flag.
+    const mode = question.overall ? (question.hidden ? "shown-to-staff" : "shown") : "hidden";
     let entry = this.cards.get(question.var_name);
+    if (entry && entry.mode !== mode) {
+      const rebuilt = this.build(question, index, total, mode);
+      entry.card.replaceWith(rebuilt.card);
+      entry = rebuilt;
+      this.cards.set(question.var_name, entry);
+    }
     if (!entry) {
-      entry = this.buildQuestion(question, index, total);
+      entry = this.build(question, index, total, mode);
       this.cards.set(question.var_name, entry);
       this.container.append(entry.card);
     }
+    if (mode === "hidden") return;
+    const comparisons = question.room_vs_nation?.overall.responses ?? [];
     question.responses.forEach((_response, i) => {
       const row = entry.rows[i];
       const share = question.overall.shares[i] ?? 0;
@@ -102,12 +115,66 @@ export class ResultsView {
       row.audienceValue.title = `${pct1(share)} of this audience`;
       if (question.national) {
         const national = question.national.shares[i] ?? 0;
+        const nation = comparisons[i]?.nation;
         row.national.style.transform = `scaleX(${national.toFixed(4)})`;
         row.nationalValue.textContent = pct0(national);
+        row.nationalValue.title =
+          nation?.ci_low != null
+            ? `${pct1(national)} of US adults (95% CI ${pct1(nation.ci_low)}–${pct1(nation.ci_high)})`
+            : "";
+        row.nationalCi.textContent =
+          nation?.ci_low != null ? `95% CI ${pct0(nation.ci_low)}–${pct0(nation.ci_high)}` : "";
       }
     });
     entry.count.textContent = `${integer(question.overall.n)} ${question.overall.n === 1 ? "answer" : "answers"}`;
+    if (entry.versus) entry.versus.replaceChildren(...versusLines(question, this.lastResults?.split_by));
     if (entry.groups) entry.groups.replaceChildren(...(question.groups.length ? [groupTable(question)] : []));
+  }
+
+  /** A question's card: the placeholder of a hidden one, or its bars. */
+  build(question, index, total, mode) {
+    const entry =
+      mode === "hidden" ? this.buildHidden(question, index, total) : this.buildQuestion(question, index, total);
+    entry.mode = mode;
+    if (this.onVisibility) {
+      const hidden = mode !== "shown";
+      entry.card.append(
+        el(
+          "div",
+          { class: "visibility" },
+          mode === "shown-to-staff" ? el("span", { class: "badge closed" }, "Hidden from the audience") : null,
+          el(
+            "button",
+            {
+              type: "button",
+              class: hidden ? "reveal" : "secondary",
+              "data-visibility": hidden ? "reveal" : "hide",
+              onclick: () => this.onVisibility(question.var_name, !hidden),
+            },
+            hidden ? "Reveal results" : "Hide results",
+          ),
+        ),
+      );
+    }
+    return entry;
+  }
+
+  buildHidden(question, index, total) {
+    const card = el(
+      "section",
+      { class: "panel result-card hidden-results", dataset: { question: question.var_name, index: String(index) } },
+      this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
+      this.prefixes.get(question.var_name)
+        ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name))
+        : null,
+      el("h3", {}, question.text),
+      el(
+        "p",
+        { class: "hidden-note", role: "status" },
+        this.present ? "Results are hidden until revealed." : "Results appear when the presenter reveals them.",
+      ),
+    );
+    return { card, rows: [], count: null };
   }
 
   buildQuestion(question, index, total) {
@@ -119,6 +186,7 @@ export class ResultsView {
       const national = el("div", { class: "bar national" });
       const audienceValue = el("span", { class: "value" });
       const nationalValue = el("span", { class: "value national-value" });
+      const nationalCi = el("span", { class: "national-ci" });
       const block = el(
         "div",
         { class: "response-row" },
@@ -137,13 +205,15 @@ export class ResultsView {
               el("span", { class: "series" }, "US adults"),
               el("div", { class: "track" }, national),
               nationalValue,
+              nationalCi,
             )
           : null,
       );
-      return { block, audience, national, audienceValue, nationalValue };
+      return { block, audience, national, audienceValue, nationalValue, nationalCi };
     });
     const count = el("span", { class: "count" });
     const groups = this.showGroups ? el("div", { class: "group-results" }) : null;
+    const versus = question.room_vs_nation ? el("div", { class: "versus", "aria-live": "off" }) : null;
     const card = el(
       "section",
       { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
@@ -163,11 +233,84 @@ export class ResultsView {
           : el("span", { class: "note" }, " · no national figure for this question"),
       ),
       rows.map((r) => r.block),
+      versus,
       groups,
     );
-    return { card, rows, count, groups };
+    return { card, rows, count, groups, versus };
   }
 }
+
+/** "21 points" / "1 point": a difference of shares in whole points. */
+const points = (d) => {
+  const n = Math.round(Math.abs(d) * 100);
+  return `${n} point${n === 1 ? "" : "s"}`;
+};
+/** A CI of a difference as the sentence reads it (its sign following "more"/"less"). */
+function ciOf(comparison) {
+  const [lo, hi] =
+    comparison.difference >= 0 ? [comparison.ci_low, comparison.ci_high] : [-comparison.ci_high, -comparison.ci_low];
+  const [a, b] = [Math.round(lo * 100), Math.round(hi * 100)];
+  return a < 0 ? `95% CI −${Math.abs(a)} to ${b}` : `95% CI ${a}–${b}`;
+}
+
+/** The real differences of one comparison, in words: who, which response, how much, how sure. */
+function differences(comparison, who, whom) {
+  return comparison.responses
+    .filter((r) => r.verdict === "real")
+    .map(
+      (r) =>
+        `${who} chose “${r.response}” ${points(r.difference)} ${r.difference > 0 ? "more" : "less"} often than ${whom} (${pct0(r.room)} vs ${pct0(r.nation.p)}; ${ciOf(r)}).`,
+    );
+}
+
+/** "+50 points (95% CI 36–65)": a signed difference, for lists. */
+function signedDifference(r) {
+  const [a, b] = [Math.round(r.ci_low * 100), Math.round(r.ci_high * 100)];
+  const n = (v) => `${v < 0 ? "−" : ""}${Math.abs(v)}`;
+  return `“${r.response}” ${r.difference > 0 ? "+" : "−"}${points(r.difference)} (95% CI ${n(a)} to ${n(b)})`;
+}
+
+/** The room against the nation in plain words: overall, reweighted, group by group. */
+function versusLines(question, splitBy) {
+  const versus = question.room_vs_nation;
+  const line = (text, kind = "") => el("p", { class: kind }, text);
+  if (versus.overall.n_room < 30)
+    return [line("Too few answers to compare this room with US adults yet: 30 are needed.", "note")];
+  const overall = differences(versus.overall, "This room", "US adults");
+  const lines = overall.length
+    ? overall.map((t) => line(t, "real"))
+    : [line("No response sets this room clearly apart from US adults (p ≥ 0.05 for each).")];
+  const reweighted = versus.reweighted;
+  if (reweighted && reweighted.n_room >= 30) {
+    const mix = splitBy === "ideo7" ? "ideological" : "party";
+    const left = reweighted.left_out ? `; ${integer(reweighted.left_out)} in no group left out` : "";
+    const real = reweighted.responses.filter((r) => r.verdict === "real");
+    lines.push(
+      line(
+        `Reweighted to the nation's ${mix} mix (effective n = ${reweighted.n_eff.toFixed(0)}${left}): ${
+          real.length
+            ? `${real.map(signedDifference).join(", ")} against US adults.`
+            : "no response sets this room clearly apart."
+        }`,
+        "reweighted",
+      ),
+    );
+  }
+  for (const group of versus.groups) {
+    if (group.n_room < 30) continue;
+    for (const text of differences(
+      group,
+      capitalize(groupPlural(group.group)),
+      `${groupPlural(group.group)} nationally`,
+    ))
+      lines.push(line(text, "matched"));
+  }
+  const small = versus.groups.filter((g) => g.n_room > 0 && g.n_room < 30).map((g) => groupPlural(g.group));
+  if (small.length) lines.push(line(`Too few answers to compare ${small.join(", ")} with the nation.`, "note"));
+  return lines;
+}
+
+const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function groupTable(question) {
   return el(

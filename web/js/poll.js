@@ -1,6 +1,7 @@
 // Poll participant page (/polls/{slug}): answer once, then watch live results beside the national
 // shares. The browser keeps a client token per poll, so a reload shows results, not the form.
-// With ?present=1 it is the presenter view: results only, one question at a time, a join QR code.
+// With ?present=1 it is the presenter view: results only, one question at a time, the join QR code
+// and short code; an admin watching it can reveal or hide each question's results.
 import { api, el, showError } from "./common.js";
 import { ResultsView, followResults } from "./poll-results.js";
 
@@ -165,15 +166,52 @@ function buildForm(poll, ballot) {
   });
 }
 
-async function presenterView(poll) {
-  document.body.classList.add("present");
+/** The join panel beside the results: QR code, the short code and where to type it, the link. */
+function joinPanel(poll) {
   const joinUrl = `${location.origin}/polls/${encodeURIComponent(poll.slug)}`;
   const qr = qrcode(0, "M");
   qr.addData(joinUrl);
   qr.make();
   const join = el("aside", { class: "join", "aria-label": "Join this poll" });
   join.innerHTML = qr.createSvgTag({ cellSize: 4, margin: 2, scalable: true, alt: `QR code for ${joinUrl}` });
-  join.append(el("p", {}, joinUrl.replace(/^https?:\/\//, "")));
+  const how = el("p", { class: "join-how" });
+  const code = el("p", { class: "join-code", "data-join-code": "" });
+  join.append(how, code, el("p", { class: "join-url" }, joinUrl.replace(/^https?:\/\//, "")));
+  /** The code changes when the poll opens (a new one is drawn) and goes when it closes. */
+  const show = (joinCode) => {
+    how.textContent = joinCode ? `or go to ${location.host}/join and enter` : "The poll is closed: no join code.";
+    code.textContent = joinCode ? `${joinCode.slice(0, 3)} ${joinCode.slice(3)}` : "";
+    code.setAttribute("aria-label", joinCode ? `Join code ${[...joinCode].join(" ")}` : "");
+  };
+  show(poll.join_code);
+  return { join, show };
+}
+
+/** For an admin watching the presenter view: hides or reveals a question's results. */
+async function visibilityControl(poll) {
+  try {
+    const { data } = await api("/api/auth/session");
+    if (data?.user?.role !== "admin") return null;
+    const mine = (await api("/api/admin/polls")).data.find((p) => p.slug === poll.slug);
+    if (!mine) return null;
+    return async (varName, hidden) => {
+      try {
+        await api(`/api/admin/polls/${mine.id}/questions/${encodeURIComponent(varName)}`, {
+          method: "PATCH",
+          body: { results_hidden: hidden },
+        });
+      } catch (error) {
+        showError(dom.status, error);
+      }
+    };
+  } catch {
+    return null; // not logged in, or the console is unreachable: a plain presenter view
+  }
+}
+
+async function presenterView(poll) {
+  document.body.classList.add("present");
+  const { join, show: showCode } = joinPanel(poll);
   const stage = el("div", { id: "poll-results" });
   let current = 0;
   const show = () => {
@@ -183,41 +221,20 @@ async function presenterView(poll) {
       card.hidden = i !== current;
     });
   };
+  const step = (by) => () => {
+    current += by;
+    show();
+  };
   const nav = el(
     "div",
     { class: "present-nav" },
-    el(
-      "button",
-      {
-        type: "button",
-        onclick: () => {
-          current -= 1;
-          show();
-        },
-      },
-      "← Previous",
-    ),
-    el(
-      "button",
-      {
-        type: "button",
-        onclick: () => {
-          current += 1;
-          show();
-        },
-      },
-      "Next →",
-    ),
+    el("button", { type: "button", onclick: step(-1) }, "← Previous"),
+    el("button", { type: "button", onclick: step(1) }, "Next →"),
   );
   document.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowRight" || event.key === " ") {
-      current += 1;
-      show();
-    }
-    if (event.key === "ArrowLeft") {
-      current -= 1;
-      show();
-    }
+    if (event.target.closest?.("button")) return; // a focused button handles its own keys
+    if (event.key === "ArrowRight" || event.key === " ") step(1)();
+    if (event.key === "ArrowLeft") step(-1)();
   });
   dom.form.remove();
   dom.results.replaceWith(
@@ -228,12 +245,14 @@ async function presenterView(poll) {
       join,
     ),
   );
-  const view = new ResultsView(stage, { questions: poll.questions, present: true });
+  const onVisibility = await visibilityControl(poll);
+  const view = new ResultsView(stage, { questions: poll.questions, present: true, onVisibility });
   followResults(
     poll.slug,
     (results) => {
       view.update(results);
       show();
+      showCode(results.join_code);
       dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
     },
     () => dom.status.replaceChildren(removedBanner()),

@@ -219,10 +219,18 @@ pub async fn assemble(
                 GroupTally { group: name.clone(), tally: Tally::from_counts(counts.collect()) }
             })
             .collect();
-        let reference =
-            national_reference(db, snapshot, var_name, &question.offered, national_split).await?.map(Arc::new);
+        let mut reference = national_reference(db, snapshot, var_name, &question.offered, national_split).await?;
+        let national = reference.as_ref().map(|r| national_shares(r, national_split));
+        // The split question against itself by group, or reweighted by its own groups, says nothing.
+        if poll.poll.split_by.as_deref() == Some(var_name)
+            && let Some(reference) = reference.as_mut()
+        {
+            reference.groups.clear();
+            reference.group_mix = None;
+        }
+        let reference = reference.map(Arc::new);
         let mut results = QuestionResults {
-            national: reference.as_deref().map(|r| national_shares(r, national_split)),
+            national,
             var_name: view.heading.var_name,
             text: view.heading.text,
             hidden: question.results_hidden,

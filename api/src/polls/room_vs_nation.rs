@@ -9,7 +9,7 @@
 //!   two-sided p-value `2·(1 − Φ(|d|/se))` (normal approximation).
 //! - A difference is called real only when `p < 0.05` and the room has at least 30 answers.
 //! - Matched groups: with a poll split by `pid3` (or `ideo7`), each group of the room against the
-//!   same group of the nation.
+//!   same group of the nation (for every question but the split question itself).
 //! - Reweighted room: with such a split, each participant in group `g` weighted `π_g / r_g`, where
 //!   `π_g` is the nation's (weighted) share of group `g` among respondents in one of the groups, in
 //!   the latest wave that asked the split question, and `r_g` the room's share of it among its
@@ -132,9 +132,10 @@ pub struct RoomVsNation {
     pub wave: i32,
     /// Everyone in the room against all US adults.
     pub overall: Comparison,
-    /// Each group of the room against the same group nationally (split by pid3 or ideo7 only).
+    /// Each group of the room against the same group nationally (split by pid3 or ideo7 only;
+    /// not for the split question itself).
     pub groups: Vec<GroupComparison>,
-    /// The room reweighted to the nation's group mix (split by pid3 or ideo7 only).
+    /// The room reweighted to the nation's group mix (as `groups`).
     pub reweighted: Option<ReweightedRoom>,
 }
 
