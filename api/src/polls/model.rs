@@ -192,8 +192,10 @@ pub struct QuestionResults {
     pub reference: Option<std::sync::Arc<NationalReference>>,
 }
 
-/// A question whose results the presenter has not revealed: nothing about its answers.
+/// A question whose results the presenter has not revealed: nothing about its answers (and no
+/// other field: `additionalProperties: false` tells it apart from `QuestionResults`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HiddenQuestionResults {
     pub var_name: String,
     pub text: String,

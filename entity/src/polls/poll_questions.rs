@@ -5,7 +5,11 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(schema_name = "polls", table_name = "poll_questions")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false, unique_key = "poll_questions_poll_id_position_key")]
+    #[sea_orm(
+        primary_key,
+        auto_increment = false,
+        unique_key = "poll_questions_poll_id_position_key"
+    )]
     pub poll_id: i32,
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
     pub var_name: String,

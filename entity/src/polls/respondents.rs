@@ -9,7 +9,10 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique_key = "respondents_poll_id_client_token_key")]
     pub poll_id: i32,
-    #[sea_orm(column_type = "Text", unique_key = "respondents_poll_id_client_token_key")]
+    #[sea_orm(
+        column_type = "Text",
+        unique_key = "respondents_poll_id_client_token_key"
+    )]
     pub client_token: String,
     pub created_at: DateTimeWithTimeZone,
 }

@@ -7,9 +7,15 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    #[sea_orm(column_type = "Text", unique_key = "sub_batteries_battery_name_name_key")]
+    #[sea_orm(
+        column_type = "Text",
+        unique_key = "sub_batteries_battery_name_name_key"
+    )]
     pub battery_name: String,
-    #[sea_orm(column_type = "Text", unique_key = "sub_batteries_battery_name_name_key")]
+    #[sea_orm(
+        column_type = "Text",
+        unique_key = "sub_batteries_battery_name_name_key"
+    )]
     pub name: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub prefix: Option<String>,

@@ -5,7 +5,11 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(schema_name = "users", table_name = "sessions")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false, column_type = "VarBinary(StringLen::None)")]
+    #[sea_orm(
+        primary_key,
+        auto_increment = false,
+        column_type = "VarBinary(StringLen::None)"
+    )]
     pub token_hash: Vec<u8>,
     pub account_id: i32,
     pub created_at: DateTimeWithTimeZone,
