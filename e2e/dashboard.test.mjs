@@ -1,24 +1,11 @@
 // The survey dashboard in headless Chromium against the real api and a fresh database.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, afterEach, before, beforeEach, test } from "node:test";
-import { apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
+import { test } from "node:test";
+import { apiJson, browserSuite, screenshot, seriousA11yViolations, watch } from "./harness.mjs";
 
 // One browser for the file; a fresh database and api process for every test.
-let stack;
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  stack = await startStack("dashboard");
-});
-afterEach(async () => {
-  await stack?.stop();
-});
+const suite = browserSuite("dashboard");
 
 const QUESTION = "perf_concede_defeat";
 const pct = (p) => (p == null ? "" : (p * 100).toFixed(1));
@@ -55,10 +42,10 @@ function parseCsv(text) {
 }
 
 test("a chosen question, wave and split show the api's numbers, and the URL round-trips", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems = watch(page);
-  await page.goto(`${stack.baseURL}/`);
+  await page.goto(`${suite.stack.baseURL}/`);
   await page.waitForSelector("#distribution tbody tr");
   assert.match(page.url(), /view=question&q=perf_/, "the default question is written into the URL");
 
@@ -68,7 +55,7 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
   await page.waitForFunction((q) => new URL(location.href).searchParams.get("q") === q, QUESTION);
   await page.check("input[name=split][value=party]", { force: true });
   await page.waitForFunction(() => document.querySelector("#distribution tbody th")?.textContent === "Democrat");
-  const all = await apiJson(stack.baseURL, `/api/surveys/questions/${QUESTION}/proportions?split=party`);
+  const all = await apiJson(suite.stack.baseURL, `/api/surveys/questions/${QUESTION}/proportions?split=party`);
   const waves = [...new Set(all.cells.map((c) => c.wave).filter((w) => w != null))];
   assert.ok(waves.length >= 2, "the question is asked in several waves");
   const wave = waves[0];
@@ -86,7 +73,7 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
 
   // The table under the distribution equals the api's numbers for that wave alone.
   const oneWave = await apiJson(
-    stack.baseURL,
+    suite.stack.baseURL,
     `/api/surveys/questions/${QUESTION}/proportions?wave=${wave}&split=party`,
   );
   const shown = await tableRows(page, "#distribution");
@@ -123,7 +110,7 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
   assert.deepEqual(trend, expectedTrend);
 
   // The question text and its battery prefix are above the chart.
-  const question = await apiJson(stack.baseURL, `/api/questions/${QUESTION}`);
+  const question = await apiJson(suite.stack.baseURL, `/api/questions/${QUESTION}`);
   const text = await page.textContent("#distribution .question-text");
   assert.ok(text.includes(question.text) && text.includes(question.battery_prefix), text);
 
@@ -205,14 +192,14 @@ test("a chosen question, wave and split show the api's numbers, and the URL roun
 });
 
 test("the principles scatter matches the api and a click opens the question", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems = watch(page);
-  await page.goto(`${stack.baseURL}/?view=principles&split=none`);
+  await page.goto(`${suite.stack.baseURL}/?view=principles&split=none`);
   await page.waitForSelector("#principles tbody tr");
-  const waves = await apiJson(stack.baseURL, "/api/surveys/waves");
+  const waves = await apiJson(suite.stack.baseURL, "/api/surveys/waves");
   const latest = Math.max(...waves.map((w) => w.number));
-  const principles = await apiJson(stack.baseURL, `/api/surveys/principles?wave=${latest}&split=none`);
+  const principles = await apiJson(suite.stack.baseURL, `/api/surveys/principles?wave=${latest}&split=none`);
   const expected = principles.principles.flatMap((p) =>
     p.groups.map((g) => [
       p.short_text ?? p.characteristic,
@@ -248,7 +235,7 @@ test("the principles scatter matches the api and a click opens the question", as
 });
 
 test("on a phone the dashboard fits the screen", async () => {
-  const context = await browser.newContext({
+  const context = await suite.browser.newContext({
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
@@ -256,7 +243,7 @@ test("on a phone the dashboard fits the screen", async () => {
   });
   const page = await context.newPage();
   const problems = watch(page);
-  await page.goto(`${stack.baseURL}/?view=question&q=${QUESTION}&split=ideology`);
+  await page.goto(`${suite.stack.baseURL}/?view=question&q=${QUESTION}&split=ideology`);
   await page.waitForSelector("#distribution tbody tr");
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -265,7 +252,7 @@ test("on a phone the dashboard fits the screen", async () => {
   assert.equal(await page.locator("#distribution tbody th", { hasText: "Liberal" }).count(), 4);
   await screenshot(page, "dashboard-phone");
   // A nominal question (party) has its distribution only: no "top two" of categories.
-  await page.goto(`${stack.baseURL}/?view=question&q=pid3&split=none`);
+  await page.goto(`${suite.stack.baseURL}/?view=question&q=pid3&split=none`);
   await page.waitForSelector("#distribution tbody tr");
   assert.deepEqual([await page.locator("#trend").count(), await page.locator("#diverging").count()], [0, 0]);
   assert.deepEqual(problems, []);
@@ -273,10 +260,10 @@ test("on a phone the dashboard fits the screen", async () => {
 });
 
 test("the API docs render offline in the browser under the pages' security policy", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems = watch(page);
-  const response = await page.goto(`${stack.baseURL}/docs/`);
+  const response = await page.goto(`${suite.stack.baseURL}/docs/`);
   assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   await page.waitForSelector(".opblock-summary-path");
   const paths = await page.$$eval(".opblock-summary-path", (nodes) =>

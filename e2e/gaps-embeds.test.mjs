@@ -3,23 +3,10 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { after, afterEach, before, beforeEach, test } from "node:test";
-import { apiJson, launchBrowser, screenshot, seriousA11yViolations, startStack, watch } from "./harness.mjs";
+import { test } from "node:test";
+import { apiJson, browserSuite, screenshot, seriousA11yViolations, watch } from "./harness.mjs";
 
-let stack;
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  stack = await startStack("embeds");
-});
-afterEach(async () => {
-  await stack?.stop();
-});
+const suite = browserSuite("embeds");
 
 const QUESTION = "perf_judicial_ind";
 const pct = (p) => (p == null ? "" : (p * 100).toFixed(1));
@@ -42,17 +29,17 @@ async function otherSite(html) {
 }
 
 test("the gap view and the changes show the api's numbers, with captions and keyboard access", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems = watch(page);
-  await page.goto(`${stack.baseURL}/?view=question&q=${QUESTION}&split=party`);
+  await page.goto(`${suite.stack.baseURL}/?view=question&q=${QUESTION}&split=party`);
   await page.waitForSelector("#gap tbody tr", { state: "attached" });
 
   // Gap per wave: the api's Democrat − Republican top-2 estimate, every number of it.
-  const waves = (await apiJson(stack.baseURL, "/api/surveys/waves")).map((w) => w.number);
+  const waves = (await apiJson(suite.stack.baseURL, "/api/surveys/waves")).map((w) => w.number);
   const expected = [];
   for (const wave of waves) {
-    const gaps = await apiJson(stack.baseURL, `/api/surveys/questions/${QUESTION}/gaps?split=party&wave=${wave}`);
+    const gaps = await apiJson(suite.stack.baseURL, `/api/surveys/questions/${QUESTION}/gaps?split=party&wave=${wave}`);
     const pair = gaps.pairs.find((p) => p.a === "Democrat" && p.b === "Republican");
     const e = pair.estimates.find((x) => x.measure === "top2");
     expected.push([
@@ -92,7 +79,7 @@ test("the gap view and the changes show the api's numbers, with captions and key
     assert.ok(readout.includes(part), `readout "${readout}" lacks "${part}"`);
   }
   // The caption says it in words, from the same numbers.
-  const gaps = await apiJson(stack.baseURL, `/api/surveys/questions/${QUESTION}/gaps?split=party`);
+  const gaps = await apiJson(suite.stack.baseURL, `/api/surveys/questions/${QUESTION}/gaps?split=party`);
   const top2 = gaps.pairs[0].estimates[0];
   const caption = await page.textContent("#gap .caption");
   const [higher, lower] = top2.difference > 0 ? ["Democrats", "Republicans"] : ["Republicans", "Democrats"];
@@ -110,7 +97,7 @@ test("the gap view and the changes show the api's numbers, with captions and key
   assert.ok(described.includes(caption) && described.includes(`Wave ${waves[0]}:`), described);
 
   // The distribution at the latest wave: change since the wave before, per group and response.
-  const changes = await apiJson(stack.baseURL, `/api/surveys/questions/${QUESTION}/changes?split=party`);
+  const changes = await apiJson(suite.stack.baseURL, `/api/surveys/questions/${QUESTION}/changes?split=party`);
   const rows = await tableRows(page, "#distribution");
   const headers = await page.$$eval("#distribution thead th", (ths) => ths.map((th) => th.textContent));
   assert.deepEqual(headers.slice(7), [
@@ -140,7 +127,7 @@ test("the gap view and the changes show the api's numbers, with captions and key
 });
 
 test("an embedded chart renders inside another site's page, sizes its iframe and passes axe", async () => {
-  const embedOrigin = stack.baseURL.replace("127.0.0.1", "localhost");
+  const embedOrigin = suite.stack.baseURL.replace("127.0.0.1", "localhost");
   const src = `${embedOrigin}/embed/gap?q=${QUESTION}&split=party&theme=light`;
   const site = await otherSite(`<!doctype html><html lang="en"><head><title>A newsroom</title></head><body>
     <h1>Story</h1><p>Some text before the chart.</p>
@@ -149,7 +136,7 @@ test("an embedded chart renders inside another site's page, sizes its iframe and
     <iframe id="dashboard" src="${embedOrigin}/" title="Dashboard" width="400" height="200"></iframe>
     </body></html>`);
   try {
-    const context = await browser.newContext({ viewport: { width: 700, height: 900 } });
+    const context = await suite.browser.newContext({ viewport: { width: 700, height: 900 } });
     const page = await context.newPage();
     const problems = watch(page).filter((p) => !p.includes("chrome-error"));
     const requests = [];
@@ -203,9 +190,9 @@ test("an embedded chart renders inside another site's page, sizes its iframe and
 });
 
 test("embeds send no cookies even where the browser has one, and come in a dark theme", async () => {
-  const context = await browser.newContext({ viewport: { width: 800, height: 700 }, colorScheme: "light" });
+  const context = await suite.browser.newContext({ viewport: { width: 800, height: 700 }, colorScheme: "light" });
   // A session cookie for the api's origin, as a logged-in analyst would have.
-  const url = new URL(stack.baseURL);
+  const url = new URL(suite.stack.baseURL);
   await context.addCookies([{ name: "session", value: "a-session", domain: url.hostname, path: "/" }]);
   const page = await context.newPage();
   const problems = watch(page);
@@ -213,7 +200,7 @@ test("embeds send no cookies even where the browser has one, and come in a dark 
   page.on("request", (request) => {
     if (new URL(request.url()).pathname.startsWith("/api/")) apiRequests.push(request);
   });
-  await page.goto(`${stack.baseURL}/embed/trend?q=${QUESTION}&split=party&theme=dark`);
+  await page.goto(`${suite.stack.baseURL}/embed/trend?q=${QUESTION}&split=party&theme=dark`);
   await page.waitForSelector("#embed-chart svg");
   assert.ok(apiRequests.length > 0);
   for (const request of apiRequests) assert.equal((await request.allHeaders()).cookie, undefined, request.url());
@@ -224,7 +211,7 @@ test("embeds send no cookies even where the browser has one, and come in a dark 
   assert.equal(ink, "rgb(230, 237, 243)");
   // The chart is drawn on the dark paper too, and its numbers are the api's.
   assert.equal(await page.$eval("#embed-chart svg", (svg) => svg.style.background), "rgb(13, 17, 23)");
-  const proportions = await apiJson(stack.baseURL, `/api/surveys/questions/${QUESTION}/proportions?split=party`);
+  const proportions = await apiJson(suite.stack.baseURL, `/api/surveys/questions/${QUESTION}/proportions?split=party`);
   const rows = await tableRows(page, "body");
   assert.equal(rows.length, 0, "an embed shows no data table; its data is the CSV link");
   const summary = await page.textContent("#embed-view-summary");
@@ -238,15 +225,15 @@ test("embeds send no cookies even where the browser has one, and come in a dark 
 
   // theme=auto follows the reader's setting.
   await page.emulateMedia({ colorScheme: "dark" });
-  await page.goto(`${stack.baseURL}/embed/distribution?q=${QUESTION}&theme=auto`);
+  await page.goto(`${suite.stack.baseURL}/embed/distribution?q=${QUESTION}&theme=auto`);
   await page.waitForSelector("#embed-chart svg");
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(13, 17, 23)");
 
   // A bad address says what is wrong, in the page.
-  await page.goto(`${stack.baseURL}/embed/trend?q=${QUESTION}&theme=purple&split=x`);
+  await page.goto(`${suite.stack.baseURL}/embed/trend?q=${QUESTION}&theme=purple&split=x`);
   const error = await page.textContent("#embed-status [role=alert]");
   assert.ok(error.includes("theme must be one of") && error.includes("split must be one of"), error);
-  await page.goto(`${stack.baseURL}/embed/trend?q=imp_nothing`);
+  await page.goto(`${suite.stack.baseURL}/embed/trend?q=imp_nothing`);
   await page.waitForSelector("#embed-status [role=alert]");
   assert.match(await page.textContent("#embed-status"), /no question/);
   assert.deepEqual(
@@ -257,10 +244,10 @@ test("embeds send no cookies even where the browser has one, and come in a dark 
 });
 
 test("every chart has an Embed button whose code frames that chart", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems = watch(page);
-  await page.goto(`${stack.baseURL}/?view=question&q=${QUESTION}&split=ideology&wave=14`);
+  await page.goto(`${suite.stack.baseURL}/?view=question&q=${QUESTION}&split=ideology&wave=14`);
   await page.waitForSelector("#gap tbody tr", { state: "attached" });
   const cards = await page.$$eval(".chart-card", (cards) => cards.map((c) => c.id));
   assert.deepEqual(cards, ["diverging", "distribution", "trend", "gap"]);
@@ -273,12 +260,12 @@ test("every chart has an Embed button whose code frames that chart", async () =>
       [src.searchParams.get("q"), src.searchParams.get("wave"), src.searchParams.get("split")],
       [QUESTION, "14", "ideology"],
     );
-    assert.ok(code.includes(`${stack.baseURL}/js/embed-resize.js`));
+    assert.ok(code.includes(`${suite.stack.baseURL}/js/embed-resize.js`));
     await page.click(`#${id} dialog button:has-text("Close")`);
   }
   // The embed shows the same chart: the gap view's table rows are the embed's CSV.
   const embed = await context.newPage();
-  await embed.goto(`${stack.baseURL}/embed/gap?q=${QUESTION}&split=ideology&wave=14`);
+  await embed.goto(`${suite.stack.baseURL}/embed/gap?q=${QUESTION}&split=ideology&wave=14`);
   await embed.waitForSelector("#embed-chart svg");
   assert.match(await embed.textContent("#embed-title"), /Ideological gap/);
   const [download] = await Promise.all([embed.waitForEvent("download"), embed.click("[data-get-data]")]);
@@ -294,7 +281,7 @@ test("every chart has an Embed button whose code frames that chart", async () =>
     dashboardRows,
   );
   // Principles embed too.
-  await embed.goto(`${stack.baseURL}/embed/principles?split=none`);
+  await embed.goto(`${suite.stack.baseURL}/embed/principles?split=none`);
   await embed.waitForSelector("#embed-chart svg");
   assert.match(await embed.textContent("#embed-view-caption"), /on \d+ of \d+ principles/);
   assert.deepEqual(problems, []);

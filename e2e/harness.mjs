@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, afterEach, before, beforeEach } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -179,4 +180,42 @@ export async function apiJson(baseURL, path) {
   const response = await fetch(`${baseURL}${path}`);
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/**
+ * The hooks of a browser test file: one Chromium for the file; for every test a fresh stack
+ * (then `setup(stack)`), and pages (`page(options)`, `phone()`) whose problems are collected in
+ * `problems` and whose contexts close after the test.
+ */
+export function browserSuite(name, setup = () => {}) {
+  const suite = { stack: null, browser: null, problems: [], contexts: [] };
+  before(async () => {
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+  });
+  beforeEach(async () => {
+    suite.problems.length = 0;
+    suite.stack = await startStack(name);
+    setup(suite.stack);
+  });
+  afterEach(async () => {
+    await Promise.all(suite.contexts.splice(0).map((context) => context.close()));
+    await suite.stack?.stop();
+  });
+  suite.page = async (options = {}) => {
+    const context = await suite.browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+      ...options,
+    });
+    suite.contexts.push(context);
+    const opened = await context.newPage();
+    suite.problems.push(watch(opened));
+    return opened;
+  };
+  suite.phone = () =>
+    suite.page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  return suite;
 }

@@ -3,56 +3,18 @@
 // everywhere; accounts and the analyst's read-only console.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, afterEach, before, beforeEach, test } from "node:test";
-import {
-  PASSWORD,
-  apiJson,
-  apiLogin,
-  launchBrowser,
-  screenshot,
-  seriousA11yViolations,
-  startStack,
-  watch,
-} from "./harness.mjs";
+import { test } from "node:test";
+import { PASSWORD, apiJson, apiLogin, browserSuite, screenshot, seriousA11yViolations } from "./harness.mjs";
 
 // One browser for the file; a fresh database and api process (and accounts) for every test.
-let stack;
-let browser;
-const problems = [];
-const contexts = [];
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  problems.length = 0;
-  stack = await startStack("polls");
+const suite = browserSuite("polls", (stack) => {
   stack.createAccount("host@example.org", "admin", "Ada Admin");
   stack.createAccount("reader@example.org", "analyst", "Andy Analyst");
 });
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await stack?.stop();
-});
-
-async function page(options = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-    ...options,
-  });
-  contexts.push(context);
-  const opened = await context.newPage();
-  problems.push(watch(opened));
-  return opened;
-}
-const phone = () =>
-  page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+const { page, phone, problems } = suite;
 
 async function logIn(console, email, password = PASSWORD) {
-  await console.goto(`${stack.baseURL}/admin`);
+  await console.goto(`${suite.stack.baseURL}/admin`);
   await console.fill("#email", email);
   await console.fill("#password", password);
   await console.click("button[type=submit]");
@@ -69,7 +31,7 @@ async function answer(participant, choices) {
 
 test("admin builds and opens a poll; participants vote; results are live; closing shows everywhere", async () => {
   const admin = await page();
-  await admin.goto(`${stack.baseURL}/admin`);
+  await admin.goto(`${suite.stack.baseURL}/admin`);
   await admin.waitForSelector("#email");
   assert.deepEqual(await seriousA11yViolations(admin), []);
   await screenshot(admin, "admin-login");
@@ -112,7 +74,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await admin.click("button[type=submit]");
   await admin.waitForURL(/\/admin\/polls\/\d+$/);
   await admin.waitForSelector(".result-card");
-  const polls = await (await admin.request.get(`${stack.baseURL}/api/admin/polls`)).json();
+  const polls = await (await admin.request.get(`${suite.stack.baseURL}/api/admin/polls`)).json();
   assert.equal(polls.length, 1);
   const poll = polls[0];
   assert.equal(poll.split_by, "pid3");
@@ -128,7 +90,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
 
   // A participant early: the poll is not open yet; when it opens, the questions appear by themselves.
   const first = await phone();
-  await first.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await first.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await first.waitForSelector(".closed-banner");
   assert.match(await first.textContent(".closed-banner"), /not open yet/);
   assert.equal(await first.locator("fieldset.question-card").count(), 0);
@@ -139,7 +101,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
 
   // A presenter screen, opened before anyone votes.
   const presenter = await page({ viewport: { width: 1600, height: 900 } });
-  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   await presenter.waitForFunction(() =>
     document.querySelector(".results-summary")?.textContent.includes("0 responses"),
   );
@@ -168,7 +130,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
 
   await presenter.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("1 response"));
   const second = await phone();
-  await second.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await second.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   // The second participant uses the keyboard only: Tab into each group, arrows to choose.
   await second.waitForSelector("fieldset.question-card");
   for (const [varName, steps] of [
@@ -191,7 +153,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   for (const screen of [presenter, first, admin]) {
     await screen.waitForFunction(() => document.querySelector(".results-summary")?.textContent.includes("2 responses"));
   }
-  const results = await apiJson(stack.baseURL, `/api/polls/${poll.slug}/results`);
+  const results = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
   const essential = results.questions[0].responses.findIndex((r) => r.response === "Essential");
   assert.equal(results.questions[0].overall.counts[essential], 2);
   const shownEssential = await first
@@ -227,7 +189,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
 
   // Closing reaches participants and the presenter live, and a form still being filled in.
   const undecided = await phone();
-  await undecided.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await undecided.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await undecided.waitForSelector("fieldset.question-card");
   await answer(undecided, { imp_concede_defeat: "Important" });
   await admin.click("text=Close poll");
@@ -248,7 +210,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
     () => document.querySelector("#poll-results [role=status]")?.textContent === "Final results · 2 responses",
   );
   const late = await phone();
-  await late.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await late.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await late.waitForSelector(".closed-banner");
   assert.equal(await late.locator("fieldset.question-card").count(), 0, "a closed poll offers no form");
   await screenshot(late, "poll-closed-phone");
@@ -260,7 +222,7 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await screenshot(admin, "admin-polls");
   await admin.click(`tr[data-poll='${poll.slug}'] button.danger`);
   await admin.click("dialog button[value=cancel]");
-  assert.equal((await (await admin.request.get(`${stack.baseURL}/api/admin/polls`)).json()).length, 1);
+  assert.equal((await (await admin.request.get(`${suite.stack.baseURL}/api/admin/polls`)).json()).length, 1);
   await admin.click(`tr[data-poll='${poll.slug}'] button.danger`);
   assert.match(await admin.textContent("dialog"), /2 responses/);
   await admin.click("dialog button[value=confirm]");
@@ -288,12 +250,12 @@ test("admins manage accounts; analysts get read-only views", async () => {
   await admin.fill("#reset-password", newPassword);
   await admin.click("dialog button[value=set]");
   await admin.waitForSelector("text=New password set for new.analyst@example.org");
-  assert.equal((await apiLogin(stack.baseURL, "new.analyst@example.org")).status, 401);
+  assert.equal((await apiLogin(suite.stack.baseURL, "new.analyst@example.org")).status, 401);
 
   // A poll for the analyst to see, made through the api as the admin.
-  const created = await admin.request.post(`${stack.baseURL}/api/admin/polls`, {
+  const created = await admin.request.post(`${suite.stack.baseURL}/api/admin/polls`, {
     data: { title: "Analyst view check", description: "", questions: [{ var_name: "perf_concede_defeat" }] },
-    headers: { origin: stack.baseURL },
+    headers: { origin: suite.stack.baseURL },
   });
   assert.equal(created.status(), 201);
 
@@ -321,7 +283,7 @@ test("admins manage accounts; analysts get read-only views", async () => {
 });
 
 test("an api restart loses nothing: screens reconnect to the same results and stay live", async () => {
-  const { request: asAdmin } = await apiLogin(stack.baseURL, "host@example.org");
+  const { request: asAdmin } = await apiLogin(suite.stack.baseURL, "host@example.org");
   const poll = await (
     await asAdmin("/api/admin/polls", "POST", {
       title: "Restart check",
@@ -331,7 +293,7 @@ test("an api restart loses nothing: screens reconnect to the same results and st
   ).json();
   assert.equal((await asAdmin(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true })).status, 200);
   const vote = async (token, index) => {
-    const response = await fetch(`${stack.baseURL}/api/polls/${poll.slug}/responses`, {
+    const response = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -350,16 +312,16 @@ test("an api restart loses nothing: screens reconnect to the same results and st
 
   const presenter = await page();
   const seen = problems[problems.length - 1];
-  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   await presenter.waitForFunction(() =>
     document.querySelector(".results-summary")?.textContent.includes("3 responses"),
   );
 
   // While the api is down the page says so; then its stream comes back by itself.
-  await stack.kill();
+  await suite.stack.kill();
   await presenter.waitForSelector(".live.stale");
   assert.match(await presenter.textContent(".results-summary"), /^Reconnecting… · 3 responses so far/);
-  await stack.launch();
+  await suite.stack.launch();
   await presenter.waitForFunction(() =>
     document.querySelector(".results-summary")?.textContent.startsWith("Live · 3 responses"),
   );

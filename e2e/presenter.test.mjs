@@ -1,52 +1,15 @@
 // The presenter's tools in headless Chromium: reveal on cue reaching participants' phones, the
 // join code, and the room compared with the nation on a projector-sized presenter view.
 import assert from "node:assert/strict";
-import { after, afterEach, before, beforeEach, test } from "node:test";
-import {
-  PASSWORD,
-  apiJson,
-  apiLogin,
-  launchBrowser,
-  screenshot,
-  seriousA11yViolations,
-  startStack,
-  watch,
-} from "./harness.mjs";
+import { test } from "node:test";
+import { PASSWORD, apiJson, apiLogin, browserSuite, screenshot, seriousA11yViolations } from "./harness.mjs";
 
-let stack;
-let browser;
-const problems = [];
-const contexts = [];
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  problems.length = 0;
-  stack = await startStack("presenter");
-  stack.createAccount("host@example.org", "admin", "Ada Admin");
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await stack?.stop();
-});
-
-async function page(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  contexts.push(context);
-  const opened = await context.newPage();
-  problems.push(watch(opened));
-  return opened;
-}
-const phone = () =>
-  page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-
+const suite = browserSuite("presenter", (stack) => stack.createAccount("host@example.org", "admin", "Ada Admin"));
+const { page, phone, problems } = suite;
 /** A browser page logged in as the admin (through the console's form, as a presenter would). */
 async function adminPage(options) {
   const admin = await page(options);
-  await admin.goto(`${stack.baseURL}/admin`);
+  await admin.goto(`${suite.stack.baseURL}/admin`);
   await admin.fill("#email", "host@example.org");
   await admin.fill("#password", PASSWORD);
   await admin.click("button[type=submit]");
@@ -56,7 +19,7 @@ async function adminPage(options) {
 
 /** An open poll (split by party) whose second question's results are hidden. */
 async function hiddenPoll() {
-  const { request } = await apiLogin(stack.baseURL, "host@example.org");
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
   const created = await request("/api/admin/polls", "POST", {
     title: "Reveal on cue",
     questions: [
@@ -88,7 +51,7 @@ test("a presenter reveals a question and two participant pages show it", async (
   const poll = await hiddenPoll();
   const phones = [await phone(), await phone()];
   for (const [i, participant] of phones.entries()) {
-    await participant.goto(`${stack.baseURL}/polls/${poll.slug}`);
+    await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
     await vote(participant, ["Democrat", "Republican"][i], ["Fully meets", "Does not meet"][i]);
   }
   // Until the reveal, the phones show the first question's results and nothing of the second.
@@ -104,7 +67,7 @@ test("a presenter reveals a question and two participant pages show it", async (
 
   // The presenter (an admin) reveals it from the presenter view.
   const presenter = await adminPage({ viewport: { width: 1920, height: 1080 } });
-  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   await presenter.waitForSelector(".result-card[data-question=perf_judicial_ind]", { state: "attached" });
   await presenter.keyboard.press("ArrowRight");
   const card = presenter.locator(".result-card[data-question=perf_judicial_ind]");
@@ -127,13 +90,13 @@ test("a presenter reveals a question and two participant pages show it", async (
 test("a join code on the presenter view takes a phone to the poll, a wrong one says so", async () => {
   const poll = await hiddenPoll();
   const presenter = await page({ viewport: { width: 1920, height: 1080 } });
-  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   const shown = await presenter.textContent("[data-join-code]");
   assert.equal(shown.replace(/\s/g, ""), poll.join_code);
-  assert.match(await presenter.textContent(".join"), new RegExp(`${new URL(stack.baseURL).host}/join`));
+  assert.match(await presenter.textContent(".join"), new RegExp(`${new URL(suite.stack.baseURL).host}/join`));
 
   const participant = await phone();
-  await participant.goto(`${stack.baseURL}/join`);
+  await participant.goto(`${suite.stack.baseURL}/join`);
   assert.deepEqual(await seriousA11yViolations(participant), []);
   const wrong = String((Number(poll.join_code) + 1) % 1_000_000).padStart(6, "0");
   await participant.fill("#join-code", `${wrong.slice(0, 3)} ${wrong.slice(3)}`);
@@ -142,17 +105,17 @@ test("a join code on the presenter view takes a phone to the poll, a wrong one s
   assert.match(await participant.textContent("#join-status"), new RegExp(`No open poll has the code ${wrong}`));
   await participant.fill("#join-code", `${poll.join_code.slice(0, 3)} ${poll.join_code.slice(3)}`);
   await participant.click("#join-form button");
-  await participant.waitForURL(`${stack.baseURL}/polls/${poll.slug}`);
+  await participant.waitForURL(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await participant.waitForSelector("fieldset[data-question=pid3]");
   await screenshot(participant, "join-landed");
   // The short address works typed into the browser too; an unknown one comes back to /join.
-  await participant.goto(`${stack.baseURL}/j/${poll.join_code}`);
-  assert.equal(participant.url(), `${stack.baseURL}/polls/${poll.slug}`);
-  await participant.goto(`${stack.baseURL}/j/${wrong}`);
+  await participant.goto(`${suite.stack.baseURL}/j/${poll.join_code}`);
+  assert.equal(participant.url(), `${suite.stack.baseURL}/polls/${poll.slug}`);
+  await participant.goto(`${suite.stack.baseURL}/j/${wrong}`);
   await participant.waitForSelector("#join-status [role=alert]");
   assert.equal(await participant.inputValue("#join-code"), wrong);
   // A closed poll frees its code: the presenter view says there is none.
-  const { request } = await apiLogin(stack.baseURL, "host@example.org");
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
   await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: false });
   await presenter.waitForFunction(() => document.querySelector("[data-join-code]").textContent === "");
   assert.match(await presenter.textContent(".join"), /no join code/);
@@ -164,11 +127,11 @@ test("a join code on the presenter view takes a phone to the poll, a wrong one s
 
 test("the presenter view compares the room with the nation, readably on a projector", async () => {
   const poll = await hiddenPoll();
-  const { request } = await apiLogin(stack.baseURL, "host@example.org");
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
   await request(`/api/admin/polls/${poll.id}/questions/perf_judicial_ind`, "PATCH", { results_hidden: false });
   // A room of 60 that rates judicial independence far better than the country does.
   for (let i = 0; i < 60; i += 1) {
-    const response = await fetch(`${stack.baseURL}/api/polls/${poll.slug}/responses`, {
+    const response = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -181,13 +144,13 @@ test("the presenter view compares the room with the nation, readably on a projec
     });
     assert.equal(response.status, 201);
   }
-  const results = await apiJson(stack.baseURL, `/api/polls/${poll.slug}/results`);
+  const results = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
   const versus = results.questions[1].room_vs_nation;
   const fully = versus.overall.responses.find((r) => r.response === "Fully meets");
   assert.equal(fully.verdict, "real");
 
   const presenter = await page({ viewport: { width: 1920, height: 1080 } });
-  await presenter.goto(`${stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   await presenter.waitForSelector(".result-card[data-question=perf_judicial_ind]", { state: "attached" });
   await presenter.keyboard.press("ArrowRight");
   const card = presenter.locator(".result-card[data-question=perf_judicial_ind]");
@@ -220,7 +183,7 @@ test("the presenter view compares the room with the nation, readably on a projec
   await screenshot(presenter, "presenter-room-vs-nation");
   // The same words on a participant's phone.
   const participant = await phone();
-  await participant.goto(`${stack.baseURL}/polls/${poll.slug}`);
+  await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await participant.evaluate((slug) => {
     localStorage.setItem(`blw-poll:${slug}`, JSON.stringify({ token: "seen-results-token", voted: true }));
   }, poll.slug);

@@ -2,7 +2,7 @@
 // results; manage accounts. Analysts get the same views read-only. Every change goes through the
 // api, which checks the role again: hiding a button is a courtesy, not the guard.
 import { api, el, flattenCatalog, integer, searchCatalog, showError } from "./common.js";
-import { ResultsView, followResults } from "./poll-results.js";
+import { ResultsView, followResults, resultsVisibility } from "./poll-results.js";
 
 const dom = {
   nav: document.getElementById("admin-nav"),
@@ -368,18 +368,7 @@ async function pollView(id) {
   await showActivity();
   activityTimer = setInterval(showActivity, 15_000);
   // Admins reveal or hide each question's results to the audience; everyone here sees them all.
-  const onVisibility = isAdmin()
-    ? async (varName, hidden) => {
-        try {
-          await api(`/api/admin/polls/${poll.id}/questions/${encodeURIComponent(varName)}`, {
-            method: "PATCH",
-            body: { results_hidden: hidden },
-          });
-        } catch (error) {
-          showError(dom.status, error);
-        }
-      }
-    : null;
+  const onVisibility = isAdmin() ? resultsVisibility(poll.id, (error) => showError(dom.status, error)) : null;
   const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true, onVisibility });
   stream = followResults(
     poll.slug,

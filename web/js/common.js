@@ -187,3 +187,19 @@ export function searchCatalog(questions, search) {
     return words.every((w) => haystack.includes(w));
   });
 }
+
+/** Calls `redraw` when `element`'s width has changed by more than `threshold` px (after the resizing
+ *  settles): charts are drawn for a width, and a rotated phone or a resized frame needs another. */
+export function onWidthChange(element, threshold, redraw) {
+  let lastWidth = element.clientWidth;
+  let timer;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (Math.abs(element.clientWidth - lastWidth) > threshold) {
+        lastWidth = element.clientWidth;
+        redraw();
+      }
+    }, 150);
+  });
+}

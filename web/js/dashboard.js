@@ -1,7 +1,7 @@
 // Survey dashboard: a question's distribution per group, its top-2 share over waves, and the
 // principles scatter. The whole view lives in the URL (?view=&q=&wave=&split=): share a link, get
 // the same view; the back button steps through earlier views.
-import { api, el, flattenCatalog, searchCatalog, showError } from "./common.js";
+import { api, el, flattenCatalog, onWidthChange, searchCatalog, showError } from "./common.js";
 import { POOLED, principlesViews, questionViews } from "./chart-views.js";
 import { chartCard } from "./charts.js";
 
@@ -237,18 +237,7 @@ function wireControls() {
   }
   document.getElementById("controls").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("popstate", render);
-  // Charts are drawn for the page's width: draw again when it changes (rotating a phone).
-  let lastWidth = dom.view.clientWidth;
-  let resizeTimer;
-  window.addEventListener("resize", () => {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => {
-      if (Math.abs(dom.view.clientWidth - lastWidth) > 40) {
-        lastWidth = dom.view.clientWidth;
-        render();
-      }
-    }, 200);
-  });
+  onWidthChange(dom.view, 40, render);
 }
 
 async function start() {

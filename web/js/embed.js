@@ -4,12 +4,14 @@
 // embed-resize.js) and redraws for the width it is given.
 import { POOLED, principlesViews, questionViews } from "./chart-views.js";
 import { chartLegend, chartTexts, describeChart } from "./charts.js";
-import { api, apiDefaults, el, showError, toCsv } from "./common.js";
+import { api, apiDefaults, el, onWidthChange, showError, toCsv } from "./common.js";
 
 apiDefaults.credentials = "omit";
 const CHARTS = ["diverging", "distribution", "trend", "gap", "principles"];
 const SPLITS = ["none", "party", "ideology"];
 const THEMES = ["light", "dark", "auto"];
+/** The reader's setting, which theme=auto follows (also when it changes). */
+const darkReader = matchMedia("(prefers-color-scheme: dark)");
 const dom = {
   main: document.getElementById("embed"),
   title: document.getElementById("embed-title"),
@@ -82,7 +84,8 @@ let drawn = 0;
 async function render() {
   const id = ++drawn;
   const { state, problems } = readState();
-  document.documentElement.dataset.theme = THEMES.includes(state.theme) ? state.theme : "auto";
+  document.documentElement.dataset.theme =
+    state.theme === "auto" || !THEMES.includes(state.theme) ? (darkReader.matches ? "dark" : "light") : state.theme;
   if (problems.length) {
     showError(dom.status, new Error(`This chart's address is not valid: ${problems.join("; ")}.`));
     dom.main.removeAttribute("aria-busy");
@@ -126,20 +129,11 @@ async function render() {
   }
 }
 
+darkReader.addEventListener("change", () => readState().state.theme === "auto" && render());
 window.addEventListener("message", (event) => {
   if (event.data?.type === "blw-embed:measure") postHeight();
 });
 new ResizeObserver(postHeight).observe(document.body);
 // Drawn for the width the frame gives: draw again when it changes enough to matter.
-let lastWidth = dom.main.clientWidth;
-let timer;
-window.addEventListener("resize", () => {
-  clearTimeout(timer);
-  timer = setTimeout(() => {
-    if (Math.abs(dom.main.clientWidth - lastWidth) > 24) {
-      lastWidth = dom.main.clientWidth;
-      render();
-    }
-  }, 150);
-});
+onWidthChange(dom.main, 24, render);
 render();

@@ -1,7 +1,21 @@
 // Live poll results, shared by the participant page, the presenter view and the admin console:
 // horizontal bars per response, the audience's share beside the national weighted share. Bars are
 // updated in place so they glide (CSS transitions) as votes arrive.
-import { el, groupPlural, integer, pct0, pct1 } from "./common.js";
+import { api, el, groupPlural, integer, pct0, pct1 } from "./common.js";
+
+/** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
+export function resultsVisibility(pollId, onError) {
+  return async (varName, hidden) => {
+    try {
+      await api(`/api/admin/polls/${pollId}/questions/${encodeURIComponent(varName)}`, {
+        method: "PATCH",
+        body: { results_hidden: hidden },
+      });
+    } catch (error) {
+      onError(error);
+    }
+  };
+}
 
 /** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed;
  *  `onLost()` when the connection drops (EventSource reconnects by itself; a snapshot follows).
@@ -106,7 +120,10 @@ export class ResultsView {
       this.container.append(entry.card);
     }
     if (mode === "hidden") return;
-    const comparisons = question.room_vs_nation?.overall.responses ?? [];
+    // Live updates leave the comparison out between its recomputations (at most once a second):
+    // the last one stands until then.
+    if ("room_vs_nation" in question) entry.comparison = question.room_vs_nation;
+    const comparisons = entry.comparison?.overall.responses ?? [];
     question.responses.forEach((_response, i) => {
       const row = entry.rows[i];
       const share = question.overall.shares[i] ?? 0;
@@ -127,7 +144,8 @@ export class ResultsView {
       }
     });
     entry.count.textContent = `${integer(question.overall.n)} ${question.overall.n === 1 ? "answer" : "answers"}`;
-    if (entry.versus) entry.versus.replaceChildren(...versusLines(question, this.lastResults?.split_by));
+    if (entry.versus && entry.comparison)
+      entry.versus.replaceChildren(...versusLines(entry.comparison, this.lastResults?.split_by));
     if (entry.groups) entry.groups.replaceChildren(...(question.groups.length ? [groupTable(question)] : []));
   }
 
@@ -159,15 +177,21 @@ export class ResultsView {
     return entry;
   }
 
+  /** What every card starts with: its place (presenter view), battery prefix and text. */
+  cardHead(question, index, total) {
+    const prefix = this.prefixes.get(question.var_name);
+    return [
+      this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
+      prefix ? el("p", { class: "result-prefix" }, prefix) : null,
+      el("h3", {}, question.text),
+    ];
+  }
+
   buildHidden(question, index, total) {
     const card = el(
       "section",
       { class: "panel result-card hidden-results", dataset: { question: question.var_name, index: String(index) } },
-      this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
-      this.prefixes.get(question.var_name)
-        ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name))
-        : null,
-      el("h3", {}, question.text),
+      this.cardHead(question, index, total),
       el(
         "p",
         { class: "hidden-note", role: "status" },
@@ -217,11 +241,7 @@ export class ResultsView {
     const card = el(
       "section",
       { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
-      this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
-      this.prefixes.get(question.var_name)
-        ? el("p", { class: "result-prefix" }, this.prefixes.get(question.var_name))
-        : null,
-      el("h3", {}, question.text),
+      this.cardHead(question, index, total),
       el(
         "p",
         { class: "legend-line" },
@@ -271,8 +291,7 @@ function signedDifference(r) {
 }
 
 /** The room against the nation in plain words: overall, reweighted, group by group. */
-function versusLines(question, splitBy) {
-  const versus = question.room_vs_nation;
+function versusLines(versus, splitBy) {
   const line = (text, kind = "") => el("p", { class: kind }, text);
   if (versus.overall.n_room < 30)
     return [line("Too few answers to compare this room with US adults yet: 30 are needed.", "note")];

@@ -3,7 +3,7 @@
 // With ?present=1 it is the presenter view: results only, one question at a time, the join QR code
 // and short code; an admin watching it can reveal or hide each question's results.
 import { api, el, showError } from "./common.js";
-import { ResultsView, followResults } from "./poll-results.js";
+import { ResultsView, followResults, resultsVisibility } from "./poll-results.js";
 
 const slug = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
 const present = new URLSearchParams(location.search).get("present") === "1";
@@ -194,16 +194,7 @@ async function visibilityControl(poll) {
     if (data?.user?.role !== "admin") return null;
     const mine = (await api("/api/admin/polls")).data.find((p) => p.slug === poll.slug);
     if (!mine) return null;
-    return async (varName, hidden) => {
-      try {
-        await api(`/api/admin/polls/${mine.id}/questions/${encodeURIComponent(varName)}`, {
-          method: "PATCH",
-          body: { results_hidden: hidden },
-        });
-      } catch (error) {
-        showError(dom.status, error);
-      }
-    };
+    return resultsVisibility(mine.id, (error) => showError(dom.status, error));
   } catch {
     return null; // not logged in, or the console is unreachable: a plain presenter view
   }

@@ -117,12 +117,13 @@ impl LivePolls {
     }
 }
 
-/// Sends the tally's results as `update` or `closed`.
-async fn send_results(poll: &WatchedPoll, closed: bool) {
+/// Sends the tally's results as `update` or `closed`; when the frame had to leave the room-vs-nation
+/// comparison out, schedules the frame that brings it up to date.
+async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
-    match tally.json() {
-        Ok(rendered) => {
+    match tally.frame(closed) {
+        Ok((rendered, comparison_due)) => {
             let name = if closed { "closed" } else { "update" };
             let public = sse_frame(name, &rendered.public);
             let staff = if Arc::ptr_eq(&rendered.public, &rendered.staff) {
@@ -131,6 +132,13 @@ async fn send_results(poll: &WatchedPoll, closed: bool) {
                 sse_frame(name, &rendered.staff)
             };
             let _ = poll.sender.send(LiveEvent { public, staff, ends_stream: false });
+            if let Some(due) = comparison_due {
+                let poll = poll.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(due).await;
+                    schedule_update(poll);
+                });
+            }
         }
         Err(e) => tracing::error!(error = %e, "rendering live results"),
     }

@@ -14,7 +14,7 @@ use crate::json_body::AppJson;
 use crate::path_param::AppPath;
 use crate::polls::activity::{self, PollActivity};
 use crate::polls::export;
-use crate::polls::live::{self, Audience};
+use crate::polls::live::Audience;
 use crate::polls::model::{NewPoll, PollPatch, PollResults, PollView, QuestionPatch, StreamEvent};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
@@ -164,17 +164,7 @@ async fn stream_staff_results(
     ClientAddress(client): ClientAddress,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
-    let permit = state.limits.open_stream(client)?;
-    let body = live::results_stream(
-        permit,
-        &state.db,
-        &state.surveys,
-        &state.live,
-        (id, Audience::Staff),
-        state.settings.sse_heartbeat,
-    )
-    .await?;
-    Ok(super::polls::event_stream(body))
+    super::polls::results_stream(&state, client, id, Audience::Staff).await
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

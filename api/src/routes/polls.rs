@@ -89,28 +89,34 @@ async fn stream_results(
     ClientAddress(client): ClientAddress,
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
-    let permit = state.limits.open_stream(client)?;
     let poll_id = state.poll_states.get(&state.db, &slug).await?.id;
+    results_stream(&state, client, poll_id, Audience::Public).await
+}
+
+/// A live-results stream of `poll_id` for `audience` (counted against `client`'s open streams):
+/// not cached, not buffered by proxies.
+pub async fn results_stream(
+    state: &AppState,
+    client: std::net::IpAddr,
+    poll_id: i32,
+    audience: Audience,
+) -> Result<Response, AppError> {
+    let permit = state.limits.open_stream(client)?;
     let body = live::results_stream(
         permit,
         &state.db,
         &state.surveys,
         &state.live,
-        (poll_id, Audience::Public),
+        (poll_id, audience),
         state.settings.sse_heartbeat,
     )
     .await?;
-    Ok(event_stream(body))
-}
-
-/// An SSE response: not cached, not buffered by proxies.
-pub fn event_stream(body: axum::body::Body) -> Response {
     let headers = [
         (header::CONTENT_TYPE, "text/event-stream"),
         (header::CACHE_CONTROL, "no-cache"),
         (header::HeaderName::from_static("x-accel-buffering"), "no"),
     ];
-    (headers, body).into_response()
+    Ok((headers, body).into_response())
 }
 
 /// Where a join code leads: the open poll holding it. Wrong codes count against the caller's

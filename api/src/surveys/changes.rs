@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::contrasts::{Contrast, contrast, measures};
+use super::contrasts::{Contrast, contrasts_by_measure};
 use super::groups::Split;
 use super::proportions::question_sums;
 use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
@@ -59,19 +59,15 @@ pub fn changes(
     let sums = question_sums(snapshot, question, answers, split, Some(&[from, to]));
     let row_of = |wave: i32| sums.waves.iter().position(|&w| w == wave).map(|i| &sums.cells[i]);
     let groups = split.groups();
-    let measures = measures(question);
     let slots = (0..groups.len()).map(|g| (g, Some(groups[g].name.to_owned()))).chain([(groups.len(), None)]);
     let changes = slots
         .map(|(slot, group)| {
             let cell = |wave| row_of(wave).map(|row| row[slot].clone()).unwrap_or_default();
             let (before, after) = (cell(from), cell(to));
-            let estimates = measures
-                .iter()
-                .filter_map(|(measure, responses)| {
-                    // `to − from`: the later wave is the contrast's first set.
-                    let (share_to, share_from, contrast) = contrast(&after, &before, responses)?;
-                    Some(ChangeEstimate { measure: measure.clone(), from: share_from, to: share_to, contrast })
-                })
+            // `to − from`: the later wave is the contrast's first set.
+            let estimates = contrasts_by_measure(question, &after, &before)
+                .into_iter()
+                .map(|(measure, to, from, contrast)| ChangeEstimate { measure, from, to, contrast })
                 .collect();
             GroupChange { group, from, to, n_from: before.n, n_to: after.n, estimates }
         })

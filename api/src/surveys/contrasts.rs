@@ -20,6 +20,22 @@ use super::proportions::top2_indexes;
 use super::snapshot::Question;
 use super::weighted_proportions::CellSums;
 
+/// For each measure (see [`measures`]): its name, the shares of `first` and `second`, and
+/// `first − second`; nothing when either side has no respondent.
+pub fn contrasts_by_measure(
+    question: &Question,
+    first: &CellSums,
+    second: &CellSums,
+) -> Vec<(String, f64, f64, Contrast)> {
+    measures(question)
+        .into_iter()
+        .filter_map(|(measure, responses)| {
+            let (share_first, share_second, contrast) = contrast(first, second, &responses)?;
+            Some((measure, share_first, share_second, contrast))
+        })
+        .collect()
+}
+
 /// What a contrast compares: the top-two share (`"top2"`), then each response's share (named by
 /// its text), with the response indexes each counts.
 pub fn measures(question: &Question) -> Vec<(String, Vec<usize>)> {

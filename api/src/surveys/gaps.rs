@@ -5,7 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::contrasts::{Contrast, contrast, measures};
+use super::contrasts::{Contrast, contrasts_by_measure};
 use super::groups::Split;
 use super::proportions::question_sums;
 use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
@@ -56,7 +56,6 @@ pub fn gaps(
 ) -> Gaps {
     let sums = question_sums(snapshot, question, answers, split, Some(&[wave]));
     let groups = split.groups();
-    let measures = measures(question);
     let mut pairs = Vec::new();
     for a in 0..groups.len() {
         for b in a + 1..groups.len() {
@@ -64,12 +63,9 @@ pub fn gaps(
                 Some(row) => (row[a].clone(), row[b].clone()),
                 None => Default::default(),
             };
-            let estimates = measures
-                .iter()
-                .filter_map(|(measure, responses)| {
-                    let (share_a, share_b, contrast) = contrast(&cell_a, &cell_b, responses)?;
-                    Some(GapEstimate { measure: measure.clone(), a: share_a, b: share_b, contrast })
-                })
+            let estimates = contrasts_by_measure(question, &cell_a, &cell_b)
+                .into_iter()
+                .map(|(measure, a, b, contrast)| GapEstimate { measure, a, b, contrast })
                 .collect();
             pairs.push(GroupPair {
                 a: groups[a].name.to_owned(),

@@ -190,7 +190,7 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
 }
 
 /// Reads SSE events (name, data) until `done` says the list is complete.
-async fn read_events_until(
+pub(crate) async fn read_events_until(
     response: reqwest::Response,
     done: impl Fn(&[(String, Value)]) -> bool,
 ) -> Vec<(String, Value)> {

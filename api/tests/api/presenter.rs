@@ -30,6 +30,12 @@ async fn hidden_poll(app: &TestApp, staff: &Staff) -> (i64, String) {
     (id, poll["slug"].as_str().unwrap().to_owned())
 }
 
+/// Hides or reveals a question's results as `cookie`.
+async fn set_hidden(app: &TestApp, cookie: &str, id: i64, var_name: &str, hidden: Value) -> (StatusCode, Value) {
+    let path = format!("/api/admin/polls/{id}/questions/{var_name}");
+    send(app, Method::PATCH, &path, Some(cookie), Some(json!({ "results_hidden": hidden }))).await
+}
+
 fn ballot(i: usize) -> Value {
     let (party, judicial) = ([0, 1, 2, 0, 1, 4][i % 6], [3, 2, 0, 1, 3, 3, 2][i % 7]);
     json!([
@@ -86,14 +92,7 @@ async fn a_hidden_question_leaks_nothing_publicly_and_its_reveal_reaches_another
     assert!(full["questions"][1]["room_vs_nation"].is_object());
 
     // Reveal: the public stream on the other process gets the question's results.
-    let (status, poll) = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/admin/polls/{id}/questions/perf_judicial_ind"),
-        Some(&staff.admin),
-        Some(json!({"results_hidden": false})),
-    )
-    .await;
+    let (status, poll) = set_hidden(&app, &staff.admin, id, "perf_judicial_ind", json!(false)).await;
     assert_eq!(status, StatusCode::OK, "{poll}");
     assert_eq!(poll["questions"][1]["results_hidden"], false);
     let events = read_events(public_stream, 2).await;
@@ -118,14 +117,7 @@ async fn a_hidden_question_leaks_nothing_publicly_and_its_reveal_reaches_another
     assert_eq!(events[0].1["questions"][1]["overall"]["n"], 12);
 
     // Hide it again: public results and a new public stream say nothing about it.
-    let (status, _) = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/admin/polls/{id}/questions/perf_judicial_ind"),
-        Some(&staff.admin),
-        Some(json!({"results_hidden": true})),
-    )
-    .await;
+    let (status, _) = set_hidden(&app, &staff.admin, id, "perf_judicial_ind", json!(true)).await;
     assert_eq!(status, StatusCode::OK);
     let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
     assert_hidden(&public["questions"][1]);
@@ -140,21 +132,12 @@ async fn revealing_takes_an_admin_a_question_of_the_poll_and_a_boolean() {
     let staff = staff(&app).await;
     let (id, _) = hidden_poll(&app, &staff).await;
     let path = format!("/api/admin/polls/{id}/questions/perf_judicial_ind");
-    let reveal = json!({"results_hidden": false});
-    let (status, _) = send(&app, Method::PATCH, &path, Some(&staff.analyst), Some(reveal.clone())).await;
+    let (status, _) = set_hidden(&app, &staff.analyst, id, "perf_judicial_ind", json!(false)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/admin/polls/{id}/questions/imp_nothing"),
-        Some(&staff.admin),
-        Some(reveal.clone()),
-    )
-    .await;
+    let (status, body) = set_hidden(&app, &staff.admin, id, "imp_nothing", json!(false)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("no question 'imp_nothing'"));
-    let (status, _) =
-        send(&app, Method::PATCH, "/api/admin/polls/999999/questions/pid3", Some(&staff.admin), Some(reveal)).await;
+    let (status, _) = set_hidden(&app, &staff.admin, 999_999, "pid3", json!(false)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     for bad in [json!({"results_hidden": "no"}), json!({}), json!({"results_hidden": true, "colour": 1})] {
         let (status, body) = send(&app, Method::PATCH, &path, Some(&staff.admin), Some(bad.clone())).await;
@@ -320,14 +303,7 @@ async fn the_room_is_compared_with_the_nation_overall_by_party_and_reweighted() 
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let (id, slug) = hidden_poll(&app, &staff).await;
-    let (status, _) = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/admin/polls/{id}/questions/perf_judicial_ind"),
-        Some(&staff.admin),
-        Some(json!({"results_hidden": false})),
-    )
-    .await;
+    let (status, _) = set_hidden(&app, &staff.admin, id, "perf_judicial_ind", json!(false)).await;
     assert_eq!(status, StatusCode::OK);
     for i in 0..42 {
         assert_eq!(vote(&app, &slug, &format!("room-token-{i:03}"), ballot(i)).await.0, StatusCode::CREATED);
@@ -420,4 +396,27 @@ async fn a_small_room_is_too_small_to_compare() {
     }
     // A question the survey never asked has nothing to compare with.
     assert_eq!(results["questions"][0]["room_vs_nation"]["wave"], 23);
+}
+
+#[tokio::test]
+async fn the_streamed_comparison_catches_up_with_the_last_vote() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = hidden_poll(&app, &staff).await;
+    set_hidden(&app, &staff.admin, id, "perf_judicial_ind", json!(false)).await;
+    let watcher = stream(&app, &app.address.to_string(), &format!("/api/polls/{slug}/results/stream"), None).await;
+    let votes = (0..40).map(|i| {
+        let (app, slug) = (&app, &slug);
+        async move { vote(app, slug, &format!("flood-token-{i:03}"), ballot(i)).await.0 }
+    });
+    assert!(futures_util::future::join_all(votes).await.iter().all(|s| *s == StatusCode::CREATED));
+    // Frames during the flood may leave the comparison out; one comes with it for all 40.
+    let events = crate::polls::read_events_until(watcher, |events| {
+        events.iter().any(|(_, data)| data["questions"][1]["room_vs_nation"]["overall"]["n_room"] == 40)
+    })
+    .await;
+    let last = &events.last().expect("an event").1;
+    assert_eq!(last["respondents"], 40);
+    let (_, results) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    assert_eq!(last["questions"][1]["room_vs_nation"], results["questions"][1]["room_vs_nation"]);
 }
