@@ -194,3 +194,45 @@ test("the presenter view compares the room with the nation, readably on a projec
   await screenshot(participant, "participant-room-vs-nation");
   assert.deepEqual(problems.flat(), []);
 });
+
+test("the console builds a poll with hidden results, shows them to staff, and reveals them", async () => {
+  const admin = await adminPage();
+  await admin.click("a[href='/admin/polls/new']");
+  await admin.fill("#poll-title", "Hidden from the start");
+  await admin.fill("#catalog-search", "judicial independence");
+  await admin.click("button[aria-label='Add perf_judicial_ind']");
+  await admin.locator("li[data-question=perf_judicial_ind] [data-hide-results]").check();
+  await admin.click("button[type=submit]");
+  await admin.waitForURL(/\/admin\/polls\/\d+$/);
+  const id = admin.url().split("/").pop();
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
+  const poll = await (await request(`/api/admin/polls/${id}`, "GET")).json();
+  assert.equal(poll.questions[0].results_hidden, true);
+  await admin.click("text=Open poll");
+  await admin.waitForSelector(".badge.open");
+  assert.match(await admin.textContent("[data-join-code]"), /^\d{6}$/);
+  const response = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_token: "console-token-1",
+      answers: [{ var_name: "perf_judicial_ind", response_index: 2 }],
+    }),
+  });
+  assert.equal(response.status, 201);
+
+  // Staff see the numbers of a hidden question, marked as hidden; the public does not.
+  const card = admin.locator(".result-card[data-question=perf_judicial_ind]");
+  await card.locator(".badge", { hasText: "Hidden from the audience" }).waitFor();
+  await admin.waitForFunction(() =>
+    [...document.querySelectorAll(".result-card .value")].some((v) => v.textContent === "100% (1)"),
+  );
+  const before = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
+  assert.deepEqual(Object.keys(before.questions[0]).sort(), ["hidden", "text", "var_name"]);
+  await card.locator("[data-visibility=reveal]").click();
+  await admin.locator(".result-card[data-question=perf_judicial_ind] [data-visibility=hide]").waitFor();
+  const after = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
+  assert.equal(after.questions[0].hidden, false);
+  assert.deepEqual(after.questions[0].overall.counts, [0, 0, 1, 0]);
+  assert.deepEqual(problems.flat(), []);
+});

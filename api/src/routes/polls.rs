@@ -55,8 +55,22 @@ async fn submit(
     Ok((status, Json(receipt)))
 }
 
-/// Counts and shares per question, overall and per split group, beside the national BLW shares.
-/// While the database is unavailable, a poll someone is watching is answered from its live tally.
+/// A poll's results: per question the room's counts and shares (overall and per group of the
+/// split question), the national weighted shares, and `room_vs_nation`; a question whose results
+/// are hidden is `{"var_name", "text", "hidden": true}` and nothing else. While the database is
+/// unavailable, a poll someone is watching is answered from its live tally.
+///
+/// Room vs nation (each question the survey asked; latest wave that asked it): the nation's
+/// weighted share of each offered response with its SE and 95% CI (R `survey`: `svymean`,
+/// `svyciprop(method = "logit")`); the room's share `p = count/n`; `difference = p − p_nation`,
+/// `se = sqrt(p(1 − p)/n + se_nation²)`, 95% CI `difference ± 1.96·se`, two-sided p-value from
+/// the normal distribution; `verdict` is `real` only when p < 0.05 with at least 30 answers
+/// (`too_few_answers` below 30). With the poll split by pid3 (or ideo7), `groups` compares each
+/// group of the room with the same group nationally, and `reweighted` the room post-stratified to
+/// the nation's group mix (weight π_g / r_g per participant; π the nation's weighted group shares
+/// among respondents in one of the groups, latest wave that asked the split question; r the
+/// room's), with Kish's `n_eff = 1/Σ π_g²/n_g` used in place of n; participants in no group are
+/// left out and counted in `left_out`. The split question itself is not compared by group.
 #[utoipa::path(get, path = "/api/polls/{slug}/results", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
@@ -76,7 +90,9 @@ async fn get_results(State(state): State<AppState>, AppPath(slug): AppPath<Strin
 
 /// Live results (Server-Sent Events): `snapshot` first (the results body), then `update` after
 /// votes, `closed` when the poll closes (`data` the final results, or `{"deleted":true}`), and a
-/// `: heartbeat` comment (ignored by EventSource) every 15 s (`SSE_HEARTBEAT_SECONDS`).
+/// `: heartbeat` comment (ignored by EventSource) every 15 s (`SSE_HEARTBEAT_SECONDS`). During a
+/// flood of votes an `update` leaves `room_vs_nation` out unless it was recomputed (at most once a
+/// second): keep the last one; the frame after the flood brings it up to date.
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
