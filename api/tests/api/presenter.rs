@@ -148,6 +148,18 @@ async fn revealing_takes_an_admin_a_question_of_the_poll_and_a_boolean() {
     assert_eq!(poll["questions"][1]["results_hidden"], true);
 }
 
+/// A poll asking pid3, created (closed: no code yet) and opened: its id, slug and join code.
+async fn opened_pid3_poll(app: &TestApp, admin: &str, title: &str) -> (i64, String, String) {
+    let new = json!({"title": title, "questions": [{"var_name": "pid3"}]});
+    let (_, poll) = send(app, Method::POST, "/api/admin/polls", Some(admin), Some(new)).await;
+    assert_eq!(poll["join_code"], Value::Null, "a closed poll has no code");
+    let id = poll["id"].as_i64().unwrap();
+    let open = Some(json!({"is_open": true}));
+    let (_, opened) = send(app, Method::PATCH, &format!("/api/admin/polls/{id}"), Some(admin), open).await;
+    let code = opened["join_code"].as_str().expect("an open poll has a code").to_owned();
+    (id, poll["slug"].as_str().unwrap().to_owned(), code)
+}
+
 /// A client that shows redirects instead of following them.
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
@@ -159,27 +171,9 @@ async fn join_codes_are_six_digits_unique_among_open_polls_and_freed_on_close_or
     let staff = staff(&app).await;
     let mut polls = Vec::new();
     for i in 0..3 {
-        let (_, poll) = send(
-            &app,
-            Method::POST,
-            "/api/admin/polls",
-            Some(&staff.admin),
-            Some(json!({"title": format!("Join {i}"), "questions": [{"var_name": "pid3"}]})),
-        )
-        .await;
-        assert_eq!(poll["join_code"], Value::Null, "a closed poll has no code");
-        let id = poll["id"].as_i64().unwrap();
-        let (_, opened) = send(
-            &app,
-            Method::PATCH,
-            &format!("/api/admin/polls/{id}"),
-            Some(&staff.admin),
-            Some(json!({"is_open": true})),
-        )
-        .await;
-        let code = opened["join_code"].as_str().expect("code").to_owned();
+        let (id, slug, code) = opened_pid3_poll(&app, &staff.admin, &format!("Join {i}")).await;
         assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
-        polls.push((id, poll["slug"].as_str().unwrap().to_owned(), code));
+        polls.push((id, slug, code));
     }
     let codes: std::collections::HashSet<&String> = polls.iter().map(|p| &p.2).collect();
     assert_eq!(codes.len(), 3);
@@ -236,24 +230,7 @@ async fn join_codes_are_six_digits_unique_among_open_polls_and_freed_on_close_or
 async fn guessing_join_codes_is_throttled_per_client_address() {
     let app = spawn_app_with(|s| s.limits.join_code_misses_per_minute = std::num::NonZeroU32::new(3).unwrap()).await;
     let staff = staff(&app).await;
-    let (_, poll) = send(
-        &app,
-        Method::POST,
-        "/api/admin/polls",
-        Some(&staff.admin),
-        Some(json!({"title": "Guess me", "questions": [{"var_name": "pid3"}]})),
-    )
-    .await;
-    let id = poll["id"].as_i64().unwrap();
-    let (_, opened) = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/admin/polls/{id}"),
-        Some(&staff.admin),
-        Some(json!({"is_open": true})),
-    )
-    .await;
-    let code = opened["join_code"].as_str().unwrap().to_owned();
+    let (_, _, code) = opened_pid3_poll(&app, &staff.admin, "Guess me").await;
     let wrong = |i: u32| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
     // Behind the (trusted, loopback) proxy: one phone's address per header.
     let lookup = |code: String, from: &'static str| {
