@@ -253,7 +253,7 @@ test("every chart has an Embed button whose code frames that chart", async () =>
   assert.deepEqual(cards, ["diverging", "distribution", "trend", "gap"]);
   for (const id of cards) {
     await page.click(`#${id} [data-embed]`);
-    const code = await page.inputValue(`#${id} dialog textarea`);
+    const code = await page.inputValue(`#${id} dialog textarea[aria-label="Embed code"]`);
     const src = new URL(code.match(/src="([^"]+)"/)[1].replaceAll("&amp;", "&"));
     assert.equal(src.pathname, `/embed/${id}`);
     assert.deepEqual(
@@ -261,6 +261,13 @@ test("every chart has an Embed button whose code frames that chart", async () =>
       [QUESTION, "14", "ideology"],
     );
     assert.ok(code.includes(`${suite.stack.baseURL}/js/embed-resize.js`));
+    // The fallback: the chart's PNG, linked to this view, with the caption as its text alternative.
+    const fallback = await page.inputValue(`#${id} dialog textarea[aria-label="Fallback code"]`);
+    const caption = await page.textContent(`#${id}-caption`);
+    assert.match(fallback, new RegExp(`^<a href="[^"]*q=${QUESTION}[^"]*"><img src="${QUESTION}-[\\w-]+\\.png" alt="`));
+    assert.ok(fallback.includes(caption.slice(0, 40).replaceAll("&", "&amp;").replaceAll('"', "&quot;")), fallback);
+    const [png] = await Promise.all([page.waitForEvent("download"), page.click(`#${id} [data-download=png-fallback]`)]);
+    assert.ok(fallback.includes(`src="${png.suggestedFilename()}"`), `${fallback} / ${png.suggestedFilename()}`);
     await page.click(`#${id} dialog button:has-text("Close")`);
   }
   // The embed shows the same chart: the gap view's table rows are the embed's CSV.

@@ -672,7 +672,7 @@ export function chartCard({
     button("csv", "Download CSV", () => downloadCsv(chart, filename)),
     button("png", "Download PNG", () => downloadPng(chart, title, `${filename}.png`)),
     button("svg", "Download SVG", () => download(`${filename}.svg`, exportSvg(chart, title), "image/svg+xml")),
-    embedUrl ? embedButton(embedUrl, title, chart, filename) : null,
+    embedUrl ? embedButton(embedUrl, title, chart, filename, caption) : null,
   );
   return el(
     "section",
@@ -752,12 +752,46 @@ export function downloadCsv(chart, filename) {
   download(`${filename}.csv`, toCsv(chart.table.header, chart.table.rows), "text/csv");
 }
 
-/** "Embed": the iframe snippet (with the script that sizes it to its content) and a PNG fallback. */
-function embedButton(embedUrl, title, chart, filename) {
+/** A read-only code box with a button that copies it (or selects it where the clipboard is closed). */
+function codeBox(label, text, status) {
+  const box = el("textarea", { readonly: true, rows: 3, "aria-label": label, spellcheck: "false" }, text);
+  const copy = el(
+    "button",
+    {
+      type: "button",
+      class: "small",
+      onclick: async () => {
+        box.select();
+        try {
+          await navigator.clipboard.writeText(text);
+          status.textContent = "Copied.";
+        } catch {
+          status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+        }
+      },
+    },
+    `Copy ${label.toLowerCase()}`,
+  );
+  return { box, copy };
+}
+
+const attribute = (text) => text.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+
+/** "Embed": the iframe snippet (with the script that sizes it to its content), and for places
+ *  without iframes a PNG of the chart with the link and text alternative to put around it. */
+function embedButton(embedUrl, title, chart, filename, caption) {
   const origin = new URL(embedUrl).origin;
-  const snippet = `<iframe src="${embedUrl.replaceAll("&", "&amp;")}" title="${title.replaceAll('"', "&quot;")}" width="100%" height="520" style="border:0;width:100%" loading="lazy"></iframe>\n<script src="${origin}/js/embed-resize.js" async></script>`;
   const status = el("p", { class: "note", role: "status" });
-  const code = el("textarea", { readonly: true, rows: 4, "aria-label": "Embed code", spellcheck: "false" }, snippet);
+  const frame = codeBox(
+    "Embed code",
+    `<iframe src="${attribute(embedUrl)}" title="${attribute(title)}" width="100%" height="520" style="border:0;width:100%" loading="lazy"></iframe>\n<script src="${origin}/js/embed-resize.js" async></script>`,
+    status,
+  );
+  const fallback = codeBox(
+    "Fallback code",
+    `<a href="${attribute(location.href)}"><img src="${filename}.png" alt="${attribute(`${title}. ${caption ?? ""}`.trim())}" style="max-width:100%"></a>`,
+    status,
+  );
   const dialog = el(
     "dialog",
     { class: "embed-dialog", "aria-label": `Embed “${title}”` },
@@ -771,28 +805,23 @@ function embedButton(embedUrl, title, chart, filename) {
       el("code", {}, "&theme=light"),
       " to the address to fix its colours (default: the reader's).",
     ),
-    code,
+    frame.box,
     el(
       "div",
       { class: "chart-tools" },
-      el(
-        "button",
-        {
-          type: "button",
-          class: "small",
-          onclick: async () => {
-            code.select();
-            try {
-              await navigator.clipboard.writeText(snippet);
-              status.textContent = "Copied.";
-            } catch {
-              status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
-            }
-          },
-        },
-        "Copy code",
-      ),
+      frame.copy,
       el("a", { class: "button secondary small", href: embedUrl, target: "_blank", rel: "noopener" }, "Preview"),
+    ),
+    el(
+      "p",
+      {},
+      "Where iframes are not allowed (e-mail, print, some sites): download the PNG, put it beside your page, and link it to this view with its text alternative:",
+    ),
+    fallback.box,
+    el(
+      "div",
+      { class: "chart-tools" },
+      fallback.copy,
       el(
         "button",
         {
@@ -801,14 +830,9 @@ function embedButton(embedUrl, title, chart, filename) {
           "data-download": "png-fallback",
           onclick: () => downloadPng(chart, title, `${filename}.png`),
         },
-        "PNG fallback",
+        "Download the PNG",
       ),
       el("button", { type: "button", class: "secondary small", onclick: () => dialog.close() }, "Close"),
-    ),
-    el(
-      "p",
-      { class: "note" },
-      "Where iframes are not allowed (e-mail, print), use the PNG fallback image with a link to this page.",
     ),
     status,
   );
