@@ -75,6 +75,8 @@ struct WatchedPoll {
     sender: broadcast::Sender<LiveEvent>,
     tally: tokio::sync::Mutex<Option<LiveTally>>,
     broadcast_pending: AtomicBool,
+    /// A frame is due to bring the room-vs-nation comparison up to date (one at a time).
+    comparison_pending: AtomicBool,
 }
 
 #[derive(Default)]
@@ -100,6 +102,7 @@ impl LivePolls {
                     sender: broadcast::channel(64).0,
                     tally: tokio::sync::Mutex::new(None),
                     broadcast_pending: AtomicBool::new(false),
+                    comparison_pending: AtomicBool::new(false),
                 })
             })
             .sender
@@ -132,10 +135,13 @@ async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
                 sse_frame(name, &rendered.staff)
             };
             let _ = poll.sender.send(LiveEvent { public, staff, ends_stream: false });
-            if let Some(due) = comparison_due {
+            if let Some(due) = comparison_due
+                && !poll.comparison_pending.swap(true, Ordering::AcqRel)
+            {
                 let poll = poll.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(due).await;
+                    poll.comparison_pending.store(false, Ordering::Release);
                     schedule_update(poll);
                 });
             }
