@@ -71,13 +71,13 @@ impl Tally {
 
 /// The nation's view of one poll question: the weighted shares (with SEs and CIs) of the
 /// `offered` responses in the latest wave with answers to `var_name`, everyone and per group of
-/// `split`, and the nation's mix of the split's groups (latest wave that asked the split question).
+/// `split`, with `group_mix` (the same for every question of a poll: read once per poll).
 async fn national_reference(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
-    var_name: &str,
-    offered: &[i16],
+    (var_name, offered): (&str, &[i16]),
     split: Split,
+    group_mix: Option<GroupMix>,
 ) -> Result<Option<NationalReference>, AppError> {
     let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
     let answers = snapshot.answers(db, var_name).await?;
@@ -94,12 +94,7 @@ async fn national_reference(
     };
     let Some(everyone) = row.last() else { return Ok(None) };
     let groups = split.groups().iter().zip(row.iter()).map(|(_, cell)| cell_of(cell)).collect();
-    Ok(Some(NationalReference {
-        wave,
-        everyone: cell_of(everyone),
-        groups,
-        group_mix: group_mix(db, snapshot, split).await?,
-    }))
+    Ok(Some(NationalReference { wave, everyone: cell_of(everyone), groups, group_mix }))
 }
 
 /// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
@@ -205,6 +200,7 @@ pub async fn assemble(
         }
     }
     let national_split = poll.poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
+    let mix = group_mix(db, snapshot, national_split).await?;
     let mut questions = Vec::new();
     for (view, question) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
         let var_name = question.var_name.as_str();
@@ -219,14 +215,14 @@ pub async fn assemble(
                 GroupTally { group: name.clone(), tally: Tally::from_counts(counts.collect()) }
             })
             .collect();
-        let mut reference = national_reference(db, snapshot, var_name, &question.offered, national_split).await?;
-        let national = reference.as_ref().map(|r| national_shares(r, national_split));
         // The split question against itself by group, or reweighted by its own groups, says nothing.
-        if poll.poll.split_by.as_deref() == Some(var_name)
-            && let Some(reference) = reference.as_mut()
-        {
+        let is_split = poll.poll.split_by.as_deref() == Some(var_name);
+        let question_mix = if is_split { None } else { mix.clone() };
+        let mut reference =
+            national_reference(db, snapshot, (var_name, &question.offered), national_split, question_mix).await?;
+        let national = reference.as_ref().map(|r| national_shares(r, national_split));
+        if is_split && let Some(reference) = reference.as_mut() {
             reference.groups.clear();
-            reference.group_mix = None;
         }
         let reference = reference.map(Arc::new);
         let mut results = QuestionResults {

@@ -126,12 +126,12 @@ pub async fn set_results_hidden(
     get(db, surveys, id).await
 }
 
-/// Where a join code leads: the open poll holding it.
+/// Where a join code leads: the open poll holding it. `code` is six digits
+/// ([`join_code::parse`], which the caller runs before counting the lookup against its address).
 ///
 /// # Errors
-/// Not six digits (400); no open poll holds it (404).
+/// No open poll holds it (404).
 pub async fn join(db: &DatabaseConnection, code: &str) -> Result<JoinTarget, AppError> {
-    let code = join_code::parse(code)?;
     let slug = repository::slug_by_join_code(db, code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no open poll has the code {code}")))?;

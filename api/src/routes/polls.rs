@@ -186,7 +186,7 @@ async fn join_redirect(
 /// As `service::join`, or 429 past the allowance of misses.
 pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Result<JoinTarget, AppError> {
     // The format first: only six digits ever go back into a redirect's address.
-    crate::polls::join_code::parse(code)?;
+    let code = crate::polls::join_code::parse(code)?;
     state.limits.join_allowed(client)?;
     let found = service::join(&state.db, code).await;
     if let Err(AppError::NotFound(_)) = &found {
