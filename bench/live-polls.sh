@@ -5,11 +5,17 @@
 #      connection per vote;
 #   2. live latency: 1,000 watchers, open loop 1,000 votes/s for 30 s, each on a new connection;
 #   3. scale: 10,000 watchers, 200 votes/s for 30 s, with the api's RSS;
-#   4. two api processes on one database: votes to one, 1,000 watchers on the other, 1,000 votes/s.
-# Prints a Markdown section for BENCHMARKS.md. Usage: bench/live-polls.sh [seconds for 2–4]
+#   4. two api processes on one database: votes to one, 1,000 watchers on the other, 1,000 votes/s;
+#   5. a presenter-paced poll, each request answering the open question (issue 20): ingestion as
+#      in 1 (5a, 5b) and 1,000 watchers as in 2 (5c).
+# Prints a Markdown section for BENCHMARKS.md.
+# Usage: bench/live-polls.sh [seconds for 2–5] [scenarios, default "1 2 3 4 5"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
+scenario_list="${2:-1 2 3 4 5}"
+scenarios=" $scenario_list "
+wanted() { [[ "$scenarios" == *" $1 "* ]]; }
 export PGOPTIONS="-c client_min_messages=warning"
 db=blw_bench_live
 url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
@@ -44,17 +50,26 @@ drive() { # label, driver args… (BASE_URL / WATCH_URL / API_PIDS from the call
 rows=()
 start_api $port; a=$started
 export BASE_URL="http://127.0.0.1:$port" API_PIDS="$a"
-rows+=("$(WATCH_URL=$BASE_URL drive "1. ingestion" --closed 64 --seconds 10)")
-rows+=("$(WATCH_URL=$BASE_URL drive "1. ingestion" --closed 64 --new-connections --seconds 10)")
-rows+=("$(WATCH_URL=$BASE_URL drive "2. live latency" --watchers 1000 --rate 1000 --seconds "$seconds")")
-rows+=("$(WATCH_URL=$BASE_URL drive "3. scale" --watchers 10000 --rate 200 --seconds "$seconds")")
-start_api $other; b=$started
-rows+=("$(WATCH_URL="http://127.0.0.1:$other" API_PIDS="$a $b" drive "4. two processes" --watchers 1000 --rate 1000 --seconds "$seconds")")
+if wanted 1; then
+  rows+=("$(WATCH_URL=$BASE_URL drive "1. ingestion" --closed 64 --new-connections --seconds 10)")
+  rows+=("$(WATCH_URL=$BASE_URL drive "1. ingestion" --closed 64 --seconds 10)")
+fi
+wanted 2 && rows+=("$(WATCH_URL=$BASE_URL drive "2. live latency" --watchers 1000 --rate 1000 --seconds "$seconds")")
+wanted 3 && rows+=("$(WATCH_URL=$BASE_URL drive "3. scale" --watchers 10000 --rate 200 --seconds "$seconds")")
+if wanted 5; then
+  rows+=("$(WATCH_URL=$BASE_URL drive "5a. paced ingestion" --paced --closed 64 --new-connections --seconds 10)")
+  rows+=("$(WATCH_URL=$BASE_URL drive "5b. paced ingestion" --paced --closed 64 --seconds 10)")
+  rows+=("$(WATCH_URL=$BASE_URL drive "5c. paced live latency" --paced --watchers 1000 --rate 1000 --seconds "$seconds")")
+fi
+if wanted 4; then
+  start_api $other; b=$started
+  rows+=("$(WATCH_URL="http://127.0.0.1:$other" API_PIDS="$a $b" drive "4. two processes" --watchers 1000 --rate 1000 --seconds "$seconds")")
+fi
 
 cat <<MD
 ### Live polls at audience scale ($(date -u +%Y-%m-%d), $(nproc) cores; api, PostgreSQL and the driver share them)
 
-Command: \`bench/live-polls.sh $seconds\` (driver: \`bench/poll-load\`; release build, the api's default settings).
+Command: \`bench/live-polls.sh $seconds "$scenario_list"\` (driver: \`bench/poll-load\`; release build, the api's default settings).
 Latency is from a vote being sent to the first event on a watcher's stream that counts it; RSS is
 the api's peak while voting (both processes' sum in 4).
 

@@ -219,3 +219,21 @@ export function browserSuite(name, setup = () => {}) {
     suite.page({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   return suite;
 }
+
+/** Logs a page into the admin console through its form, as staff would. */
+export async function consoleLogIn(page, baseURL, email, password = PASSWORD) {
+  await page.goto(`${baseURL}/admin`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#admin-nav:not([hidden])");
+}
+
+/** Sends a participant's ballot (`answers` as the api takes them), outside the browser. */
+export function postBallot(baseURL, slug, clientToken, answers) {
+  return fetch(`${baseURL}/api/polls/${slug}/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_token: clientToken, answers }),
+  });
+}

@@ -10,6 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Vendored file name → its source inside node_modules. */
 export const VENDORED = {
   "d3.min.js": "d3/dist/d3.min.js",
+  // The word cloud's layout (its standalone build: sets d3.layout.cloud beside the d3 global).
+  "d3.layout.cloud.js": "d3-cloud/build/d3.layout.cloud.js",
   "plot.umd.min.js": "@observablehq/plot/dist/plot.umd.min.js",
   "qrcode.js": "qrcode-generator/dist/qrcode.js",
 };

@@ -13,6 +13,9 @@ pub struct TextRule {
 
 pub const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, multiline: false };
 pub const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
+pub const QUESTION_TEXT: TextRule = TextRule { max_chars: 500, required: true, multiline: false };
+pub const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
+pub const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
 pub const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 
 impl TextRule {

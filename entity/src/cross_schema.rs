@@ -31,11 +31,11 @@ impl Related<users::accounts::Entity> for polls::polls::Entity {
     }
 }
 
-/// `polls.poll_questions.var_name → questions.questions.var_name`
+/// `polls.poll_questions.catalog_var_name → questions.questions.var_name` (catalog questions only)
 impl Related<questions::questions::Entity> for polls::poll_questions::Entity {
     fn to() -> RelationDef {
         polls::poll_questions::Entity::belongs_to(questions::questions::Entity)
-            .from(polls::poll_questions::Column::VarName)
+            .from(polls::poll_questions::Column::CatalogVarName)
             .to(questions::questions::Column::VarName)
             .into()
     }

@@ -7,7 +7,9 @@ use entity::surveys::responses;
 use entity::users::accounts;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use testkit::TestDatabase;
 
 async fn migrated() -> TestDatabase {
@@ -60,7 +62,23 @@ async fn polls_join_their_creator_and_their_questions_join_the_catalog() {
     poll_questions::ActiveModel {
         poll_id: Set(poll.id),
         var_name: Set("pid3".to_owned()),
+        catalog_var_name: Set(Some("pid3".to_owned())),
         position: Set(0),
+        response_indices: Set(vec![0, 1]),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .unwrap();
+    // A presenter's own question has no catalog question.
+    poll_questions::ActiveModel {
+        poll_id: Set(poll.id),
+        var_name: Set("q2".to_owned()),
+        kind: Set("choice".to_owned()),
+        text: Set(Some("Where are you joining from?".to_owned())),
+        options: Set(Some(vec!["Here".to_owned(), "Elsewhere".to_owned()])),
+        max_choices: Set(Some(1)),
+        position: Set(1),
         response_indices: Set(vec![0, 1]),
         ..Default::default()
     }
@@ -76,12 +94,13 @@ async fn polls_join_their_creator_and_their_questions_join_the_catalog() {
         .expect("the poll");
     assert_eq!(creator.map(|c| c.email), Some(account.email));
 
-    let (question, catalog) = poll_questions::Entity::find()
+    let rows = poll_questions::Entity::find()
         .find_also_related(questions::Entity)
         .filter(poll_questions::Column::PollId.eq(poll.id))
-        .one(&db.conn)
+        .order_by_asc(poll_questions::Column::Position)
+        .all(&db.conn)
         .await
-        .unwrap()
-        .expect("the poll's question");
-    assert_eq!(catalog.map(|q| q.var_name), Some(question.var_name));
+        .unwrap();
+    let catalogs: Vec<Option<String>> = rows.into_iter().map(|(_, catalog)| catalog.map(|q| q.var_name)).collect();
+    assert_eq!(catalogs, [Some("pid3".to_owned()), None]);
 }

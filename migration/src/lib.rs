@@ -22,6 +22,7 @@ mod m20261125_000003_surveys;
 mod m20261125_000004_sessions;
 mod m20261125_000005_polls;
 mod m20261127_000006_presenter_tools;
+mod m20261130_000007_question_kinds;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_sessions::SCHEMA),
             Box::new(m20261125_000005_polls::SCHEMA),
             Box::new(m20261127_000006_presenter_tools::SCHEMA),
+            Box::new(m20261130_000007_question_kinds::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -1,8 +1,9 @@
-// Admin console (/admin…): log in; list, build, open, close and delete polls; watch their live
-// results; manage accounts. Analysts get the same views read-only. Every change goes through the
+// Admin console (/admin…): log in; list, build, edit, open, close, duplicate, reset, archive and
+// delete polls; pace a presenter-paced poll; watch live results (hiding a question's results or a
+// single word from the audience); manage accounts. Analysts get the same views read-only. Every change goes through the
 // api, which checks the role again: hiding a button is a courtesy, not the guard.
 import { api, el, flattenCatalog, integer, searchCatalog, showError } from "./common.js";
-import { ResultsView, followResults, resultsVisibility } from "./poll-results.js";
+import { ResultsView, followResults, resultsVisibility, wordModeration } from "./poll-results.js";
 
 const dom = {
   nav: document.getElementById("admin-nav"),
@@ -14,8 +15,11 @@ const dom = {
 let user = null;
 let stream = null; // the results stream of the poll on screen, closed when leaving it
 let activityTimer = null; // refreshes the poll on screen's ballots per minute
+/** What the last action did, said once at the top of the next view (a duplicate, a reset…). */
+let flash = null;
 const isAdmin = () => user?.role === "admin";
 const dateTime = (iso) => new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+const plural = (n, one, many = `${one}s`) => `${integer(n)} ${n === 1 ? one : many}`;
 
 function go(path) {
   history.pushState(null, "", path);
@@ -27,7 +31,8 @@ async function route() {
   stream = null;
   clearInterval(activityTimer);
   activityTimer = null;
-  dom.status.replaceChildren();
+  dom.status.replaceChildren(...(flash ? [el("p", { class: "confirmation", role: "status" }, flash)] : []));
+  flash = null;
   if (!user) {
     try {
       user = (await api("/api/auth/session")).data.user;
@@ -40,15 +45,22 @@ async function route() {
   dom.whoami.textContent = `${user.name} (${user.role})`;
   for (const link of dom.nav.querySelectorAll("[data-admin-only]")) link.hidden = !isAdmin();
   const path = location.pathname.replace(/\/+$/, "");
-  const section = path === "/admin/polls/new" ? "new" : path === "/admin/accounts" ? "accounts" : "polls";
+  const pollMatch = path.match(/^\/admin\/polls\/(\d+)(\/edit)?$/);
+  // A poll's own pages are under no link of the navigation.
+  const section = pollMatch
+    ? null
+    : path === "/admin/polls/new"
+      ? "new"
+      : path === "/admin/accounts"
+        ? "accounts"
+        : "polls";
   for (const link of dom.nav.querySelectorAll("a[data-section]")) {
-    if (link.dataset.section === section && !/^\/admin\/polls\/\d+$/.test(path))
-      link.setAttribute("aria-current", "page");
+    if (link.dataset.section === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   try {
-    const pollMatch = path.match(/^\/admin\/polls\/(\d+)$/);
-    if (pollMatch) await pollView(Number(pollMatch[1]));
+    if (pollMatch?.[2]) await editView(Number(pollMatch[1]));
+    else if (pollMatch) await pollView(Number(pollMatch[1]));
     else if (section === "new") await builderView();
     else if (section === "accounts") await accountsView();
     else await pollsView();
@@ -163,6 +175,63 @@ async function passwordDialog(account) {
   return answer === "set" ? input.value : null;
 }
 
+/** Asks an admin to type a poll's slug before its answers are deleted: a reset cannot be undone,
+ *  and typing the name of the very poll keeps it from hitting the wrong one of two similar polls.
+ *  Resolves the typed slug, or null on cancel. */
+async function resetDialog(poll) {
+  const input = el("input", {
+    type: "text",
+    id: "reset-confirm",
+    autocomplete: "off",
+    autocapitalize: "off",
+    spellcheck: "false",
+    "aria-describedby": "reset-help",
+  });
+  const confirm = el("button", { value: "reset", class: "danger", disabled: true }, "Delete the answers");
+  const matches = () => input.value.trim() === poll.slug;
+  input.addEventListener("input", () => {
+    confirm.disabled = !matches();
+  });
+  const dialog = el(
+    "dialog",
+    { class: "panel reset-dialog", "aria-labelledby": "reset-title", "aria-describedby": "reset-what" },
+    el(
+      "form",
+      { method: "dialog" },
+      el("h2", { id: "reset-title" }, `Reset the answers of “${poll.title}”?`),
+      el(
+        "p",
+        { id: "reset-what" },
+        poll.respondents
+          ? `This deletes the answers of ${plural(poll.respondents, "participant")} to every question. They cannot be recovered: download the CSV first if you need them. The questions stay, and the poll can then be edited and opened again.`
+          : "This poll has no answers yet: nothing will be deleted.",
+      ),
+      el(
+        "div",
+        { class: "field" },
+        el("label", { for: "reset-confirm" }, "Type this poll's slug to confirm"),
+        el(
+          "p",
+          { class: "note", id: "reset-help" },
+          "Its slug, the end of its web address, is ",
+          el("code", {}, poll.slug),
+          ".",
+        ),
+        input,
+      ),
+      el("div", { class: "actions" }, el("button", { value: "cancel", class: "secondary" }, "Cancel"), confirm),
+    ),
+  );
+  // Enter in the field would press the form's first button, Cancel: make it confirm instead.
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (matches()) dialog.close("reset");
+  });
+  const answer = await modal(dialog);
+  return answer === "reset" ? input.value.trim() : null;
+}
+
 async function setOpen(poll, isOpen) {
   await api(`/api/admin/polls/${poll.id}`, { method: "PATCH", body: { is_open: isOpen } });
 }
@@ -191,9 +260,13 @@ function pollLinks(poll) {
 
 const statusBadge = (poll) =>
   el("span", { class: `badge ${poll.is_open ? "open" : "closed"}` }, poll.is_open ? "Open" : "Closed");
+const archivedBadge = (poll) => (poll.archived_at ? el("span", { class: "badge archived" }, "Archived") : null);
 
 async function pollsView() {
-  const polls = (await api("/api/admin/polls")).data;
+  const showArchived = new URLSearchParams(location.search).get("archived") === "1";
+  const all = (await api("/api/admin/polls")).data;
+  const archivedCount = all.filter((poll) => poll.archived_at).length;
+  const polls = showArchived ? all : all.filter((poll) => !poll.archived_at);
   const act = (fn) => async () => {
     try {
       await fn();
@@ -205,9 +278,9 @@ async function pollsView() {
   const rows = polls.map((poll) =>
     el(
       "tr",
-      { dataset: { poll: poll.slug } },
+      { dataset: { poll: poll.slug }, class: poll.archived_at ? "archived" : null },
       el("th", { scope: "row" }, el("a", { href: `/admin/polls/${poll.id}` }, poll.title)),
-      el("td", {}, statusBadge(poll)),
+      el("td", {}, el("span", { class: "badges" }, statusBadge(poll), archivedBadge(poll))),
       el("td", { class: "num" }, integer(poll.respondents)),
       el("td", {}, dateTime(poll.created_at)),
       el(
@@ -225,6 +298,29 @@ async function pollsView() {
       ),
     ),
   );
+  // Archived polls stay out of the way; the toggle brings them back (and is kept in the URL).
+  const toggle = el(
+    "label",
+    { class: "toggle" },
+    el("input", {
+      type: "checkbox",
+      id: "show-archived",
+      checked: showArchived,
+      onchange: async (event) => {
+        history.replaceState(null, "", event.target.checked ? "/admin?archived=1" : "/admin");
+        try {
+          await pollsView();
+          document.getElementById("show-archived")?.focus();
+        } catch (error) {
+          showError(dom.status, error);
+        }
+      },
+    }),
+    `Show archived polls (${integer(archivedCount)})`,
+  );
+  const empty = all.length
+    ? `No polls to show: ${plural(archivedCount, "archived poll is", "archived polls are")} hidden.`
+    : "No polls yet.";
   dom.view.replaceChildren(
     el(
       "section",
@@ -237,13 +333,14 @@ async function pollsView() {
           ? el("a", { class: "button", href: "/admin/polls/new" }, "New poll")
           : el("p", { class: "note" }, "Read-only: analysts can watch and export polls."),
       ),
+      archivedCount ? toggle : null,
       polls.length
         ? el(
             "div",
             { class: "table-wrap" },
             denseTable(["Title", "Status", "Respondents", "Created", "Actions"], rows, ["Respondents"]),
           )
-        : el("p", { class: "empty" }, "No polls yet."),
+        : el("p", { class: "empty" }, empty),
     ),
   );
 }
@@ -258,11 +355,13 @@ function panelForm(titleId, title, ...children) {
   );
 }
 
-/** For admins: a button that opens a closed poll or closes an open one, through `act`. */
+/** For admins: a button that opens a closed poll or closes an open one, through `act`. An archived
+ *  poll cannot be opened (unarchive it first). */
 function openCloseButton(poll, act, attributes, [openLabel, closeLabel]) {
   if (!isAdmin()) return null;
   const onclick = act(() => setOpen(poll, !poll.is_open));
-  return el("button", { type: "button", ...attributes, onclick }, poll.is_open ? closeLabel : openLabel);
+  const disabled = !poll.is_open && Boolean(poll.archived_at);
+  return el("button", { type: "button", ...attributes, disabled, onclick }, poll.is_open ? closeLabel : openLabel);
 }
 
 /** A dense table: a header row of `columns` (those in `numeric` right-aligned) over `rows`. */
@@ -294,8 +393,20 @@ function activityRows(activity) {
   ];
 }
 
+/** What the console calls each kind of question. */
+const KIND_LABELS = { catalog: "BLW catalog", choice: "Choice", scale: "Scale", words: "Words" };
+const kindTag = (kind) => el("span", { class: "kind-tag" }, KIND_LABELS[kind ?? "catalog"] ?? kind);
+
+/** The question a poll is split by, named by its text and key. */
+function splitName(poll) {
+  if (!poll.split_by) return "nothing";
+  const question = poll.questions.find((q) => q.var_name === poll.split_by);
+  return question ? `“${question.short_text ?? question.text}” (${poll.split_by})` : poll.split_by;
+}
+
 async function pollView(id) {
   const poll = (await api(`/api/admin/polls/${id}`)).data;
+  const paced = poll.pacing === "presenter";
   const resultsBox = el("div", { id: "poll-results" });
   const activityBox = el("section", { class: "panel", id: "poll-activity", "aria-label": "Ballots per minute" });
   const act = (fn) => async () => {
@@ -305,17 +416,19 @@ async function pollView(id) {
       showError(dom.status, error);
     }
   };
+  const manage = isAdmin() ? manageControls(poll, act) : null;
+  const pacing = paced ? pacingPanel(poll) : null;
   dom.view.replaceChildren(
     el(
       "section",
       { class: "panel" },
       el("p", {}, el("a", { href: "/admin" }, "← All polls")),
-      el("h2", {}, poll.title, " ", statusBadge(poll)),
+      el("h2", {}, poll.title, " ", statusBadge(poll), " ", archivedBadge(poll)),
       poll.description ? el("p", {}, poll.description) : null,
       el(
         "p",
         { class: "note" },
-        `Created ${dateTime(poll.created_at)}${poll.created_by_name ? ` by ${poll.created_by_name}` : ""} · ${poll.questions.length} questions · split by ${poll.split_by ?? "nothing"} · participants join at `,
+        `Created ${dateTime(poll.created_at)}${poll.created_by_name ? ` by ${poll.created_by_name}` : ""} · ${plural(poll.questions.length, "question")} · ${paced ? "presenter-paced (one question at a time)" : "all at once (one form)"} · split by ${splitName(poll)} · participants join at `,
         el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`),
         poll.join_code
           ? [
@@ -338,23 +451,11 @@ async function pollView(id) {
           { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" },
           "Download CSV",
         ),
-        isAdmin()
-          ? el(
-              "button",
-              {
-                type: "button",
-                class: "danger",
-                onclick: act(async () => {
-                  // Deleted: leave for the list instead of re-reading a poll that is gone.
-                  if (await deletePoll(poll)) go("/admin");
-                  return false;
-                }),
-              },
-              "Delete",
-            )
-          : null,
       ),
+      manage?.element,
     ),
+    // (replaceChildren would write out an absent panel as the text "undefined")
+    ...(pacing ? [pacing.element] : []),
     el("section", { "aria-label": "Live results" }, resultsBox),
     activityBox,
   );
@@ -367,29 +468,360 @@ async function pollView(id) {
   };
   await showActivity();
   activityTimer = setInterval(showActivity, 15_000);
-  // Admins reveal or hide each question's results to the audience; everyone here sees them all.
-  const onVisibility = isAdmin() ? resultsVisibility(poll.id, (error) => showError(dom.status, error)) : null;
-  const view = new ResultsView(resultsBox, { questions: poll.questions, showGroups: true, onVisibility });
+  // Admins reveal or hide each question's results, and each word of a words question, to the
+  // audience; everyone here sees them all, with what the audience does not see marked.
+  const onError = (error) => showError(dom.status, error);
+  const view = new ResultsView(resultsBox, {
+    questions: poll.questions,
+    showGroups: true,
+    onVisibility: isAdmin() ? resultsVisibility(poll.id, onError) : null,
+    onWordModeration: isAdmin() ? wordModeration(poll.id, onError) : null,
+    wordList: true,
+  });
+  // Frames also bring what changed elsewhere: answers arriving, a close, the presenter's moves.
+  const onResults = (results) => {
+    view.update(results);
+    manage?.sync(results);
+    pacing?.update(results);
+  };
   stream = followResults(
     poll.slug,
-    (results) => view.update(results),
+    onResults,
     () => go("/admin"),
     () => view.lost(),
-    { url: `/api/admin/polls/${poll.id}/results/stream` },
+    {
+      url: `/api/admin/polls/${poll.id}/results/stream`,
+    },
   );
 }
 
-async function builderView() {
+/** For admins: edit, duplicate, reset, archive and delete a poll. `sync(state)` follows the poll's
+ *  open state and answers (from the live results) to say what is possible now. */
+function manageControls(poll, act) {
+  const archived = Boolean(poll.archived_at);
+  const note = el("p", { class: "note", id: "manage-note" });
+  const button = (label, attributes) => el("button", { type: "button", class: "secondary", ...attributes }, label);
+  const edit = button("Edit", {
+    id: "edit-poll",
+    "aria-describedby": "manage-note",
+    onclick: () => go(`/admin/polls/${poll.id}/edit`),
+  });
+  const duplicate = button("Duplicate", {
+    id: "duplicate-poll",
+    onclick: act(async () => {
+      const copy = (await api(`/api/admin/polls/${poll.id}/duplicate`, { method: "POST" })).data;
+      flash = `This is a copy of “${poll.title}”: closed and without answers, ready to edit.`;
+      go(`/admin/polls/${copy.id}`);
+      return false;
+    }),
+  });
+  const reset = button("Reset answers", {
+    id: "reset-poll",
+    "aria-describedby": "manage-note",
+    onclick: act(async () => {
+      // The count as it is now, not as it was when the page was drawn.
+      const current = (await api(`/api/admin/polls/${poll.id}`)).data;
+      const confirm = await resetDialog(current);
+      if (confirm === null) return false;
+      await api(`/api/admin/polls/${poll.id}/reset`, { method: "POST", body: { confirm } });
+      flash = `Deleted the answers of ${plural(current.respondents, "participant")}.`;
+    }),
+  });
+  const archive = button(archived ? "Unarchive" : "Archive", {
+    id: "archive-poll",
+    "aria-describedby": "manage-note",
+    onclick: act(async () => {
+      await api(`/api/admin/polls/${poll.id}`, { method: "PATCH", body: { archived: !archived } });
+      flash = archived
+        ? "Unarchived: the poll is back in the list of polls."
+        : "Archived: the list of polls hides it unless “Show archived polls” is ticked.";
+    }),
+  });
+  const remove = el(
+    "button",
+    {
+      type: "button",
+      class: "danger",
+      onclick: act(async () => {
+        // Deleted: leave for the list instead of re-reading a poll that is gone.
+        if (await deletePoll(poll)) go("/admin");
+        return false;
+      }),
+    },
+    "Delete",
+  );
+  const sync = ({ is_open: isOpen, respondents }) => {
+    edit.disabled = isOpen || respondents > 0;
+    reset.disabled = isOpen || respondents === 0;
+    archive.disabled = !archived && isOpen;
+    note.textContent = isOpen
+      ? "An open poll cannot be edited, reset or archived: close it first."
+      : respondents > 0
+        ? `A poll with answers cannot be edited (${plural(respondents, "participant")} so far): reset its answers first.`
+        : "";
+  };
+  sync(poll);
+  const element = el(
+    "div",
+    { class: "manage" },
+    el(
+      "div",
+      { class: "actions", role: "group", "aria-label": "Manage this poll" },
+      edit,
+      duplicate,
+      reset,
+      archive,
+      remove,
+    ),
+    note,
+  );
+  return { element, sync };
+}
+
+/** A presenter-paced poll's pacing: which question the room sees and whether it takes answers,
+ *  with Previous / Next / Close voting / a jump to any question for admins. `update(state)` takes
+ *  a poll or results object (both carry `current_question` and `voting_open`). */
+function pacingPanel(poll) {
+  const total = poll.questions.length;
+  let current = poll.current_question ?? null;
+  let votingOpen = Boolean(poll.voting_open);
+  let pollOpen = poll.is_open;
+  const now = el("p", { class: "pacing-now", id: "pacing-now", role: "status" });
+  const error = el("div", { class: "status" });
+  const put = async (position, open) => {
+    error.replaceChildren();
+    try {
+      update(
+        (await api(`/api/admin/polls/${poll.id}/current`, { method: "PUT", body: { position, voting_open: open } }))
+          .data,
+      );
+    } catch (failure) {
+      showError(error, failure);
+    }
+  };
+  const button = (label, attributes) => el("button", { type: "button", class: "secondary", ...attributes }, label);
+  const previous = button("← Previous", { id: "pacing-previous", onclick: () => put(current - 1, true) });
+  const next = button("Next →", { id: "pacing-next", onclick: () => put(current === null ? 0 : current + 1, true) });
+  const voting = button("Close voting", { id: "pacing-voting", onclick: () => put(current, !votingOpen) });
+  const waiting = button("Waiting screen", { id: "pacing-waiting", onclick: () => put(null, false) });
+  const rows = poll.questions.map((question, index) => {
+    const state = el("span", { class: "pacing-state" });
+    const show = isAdmin()
+      ? button("Show", {
+          class: "small secondary",
+          "aria-label": `Show question ${index + 1}`,
+          onclick: () => put(index, true),
+        })
+      : null;
+    const item = el(
+      "li",
+      { dataset: { position: String(index) } },
+      el("span", { class: "pacing-question" }, kindTag(question.kind), " ", question.text),
+      state,
+      show,
+    );
+    return { item, state, show };
+  });
+  const render = () => {
+    let text =
+      current === null
+        ? "Waiting screen: no question is shown."
+        : `Showing question ${current + 1} of ${total}: “${poll.questions[current]?.text ?? ""}” — voting ${votingOpen ? "open" : "closed"}.`;
+    if (!pollOpen) text += " The poll is closed: nobody can answer until it opens.";
+    // The same text again would be read out again at every vote.
+    if (now.textContent !== text) now.textContent = text;
+    previous.disabled = current === null || current === 0;
+    next.disabled = current !== null && current >= total - 1;
+    voting.disabled = current === null;
+    voting.textContent = votingOpen ? "Close voting" : "Open voting";
+    waiting.disabled = current === null;
+    rows.forEach(({ item, state, show }, index) => {
+      const isCurrent = index === current;
+      if (isCurrent) item.setAttribute("aria-current", "step");
+      else item.removeAttribute("aria-current");
+      state.textContent = isCurrent ? `Now showing · voting ${votingOpen ? "open" : "closed"}` : "";
+      if (show) show.disabled = isCurrent && votingOpen;
+    });
+  };
+  function update(state) {
+    if ("current_question" in state) {
+      current = state.current_question ?? null;
+      votingOpen = Boolean(state.voting_open);
+    }
+    if ("is_open" in state) pollOpen = state.is_open;
+    render();
+  }
+  render();
+  const element = el(
+    "section",
+    { class: "panel pacing", id: "pacing", "aria-labelledby": "pacing-title" },
+    el("h2", { id: "pacing-title" }, "Presenter pacing"),
+    el(
+      "p",
+      { class: "note" },
+      isAdmin()
+        ? "Phones and the presenter view follow these controls at once: only the question shown takes answers, while its voting is open."
+        : "Read-only: admins move the room from question to question.",
+    ),
+    now,
+    isAdmin()
+      ? el("div", { class: "actions", role: "group", "aria-label": "Pacing" }, previous, next, voting, waiting)
+      : null,
+    isAdmin() ? error : null,
+    el(
+      "ol",
+      { class: "pacing-list", "aria-label": "Questions of this poll" },
+      rows.map((r) => r.item),
+    ),
+  );
+  return { element, update };
+}
+
+/** The scales a scale question may use. */
+const SCALES = [
+  [1, 5],
+  [1, 7],
+  [0, 10],
+];
+const MIN_OPTIONS = 2;
+const MAX_OPTIONS = 12;
+/** A question's key in the poll: a catalog question keeps its var_name; the presenter's own
+ *  questions are `q` + their 1-based place, so their keys follow the order. */
+const keyOf = (item, index) => (item.kind === "catalog" ? item.question.var_name : `q${index + 1}`);
+
+let lastItemNumber = 0;
+/** A question being built: its kind's fields, and an id for its form controls that survives
+ *  reordering (focus and error messages follow the question, not its place). */
+function builderItem(kind, fields = {}) {
+  const defaults = {
+    catalog: {},
+    choice: { text: "", options: ["", ""], maxChoices: 1 },
+    scale: { text: "", min: 1, max: 5, minLabel: "", maxLabel: "" },
+    words: { text: "" },
+  }[kind];
+  lastItemNumber += 1;
+  return { id: `item-${lastItemNumber}`, kind, hidden: false, ...defaults, ...fields };
+}
+
+/** A builder item from one question of a saved poll (editing it). */
+function itemFromQuestion(question, catalogByName) {
+  const kind = question.kind ?? "catalog";
+  const hidden = Boolean(question.results_hidden);
+  if (kind === "choice")
+    return builderItem("choice", {
+      hidden,
+      text: question.text,
+      options: question.responses.map((r) => r.response),
+      maxChoices: question.max_choices ?? 1,
+    });
+  if (kind === "scale") {
+    const scale = question.scale ?? {};
+    return builderItem("scale", {
+      hidden,
+      text: question.text,
+      min: scale.min ?? 1,
+      max: scale.max ?? 5,
+      minLabel: scale.min_label ?? "",
+      maxLabel: scale.max_label ?? "",
+    });
+  }
+  if (kind === "words") return builderItem("words", { hidden, text: question.text });
+  // A catalog question offers responses by their index in the catalog's list.
+  let entry = catalogByName.get(question.var_name);
+  if (!entry) {
+    const responses = [];
+    for (const r of question.responses) responses[r.index] = r.response;
+    entry = { ...question, responses: Array.from(responses, (r) => r ?? "") };
+  }
+  return builderItem("catalog", { hidden, question: entry, offered: new Set(question.responses.map((r) => r.index)) });
+}
+
+/** One question as the api takes it. */
+function questionBody(item) {
+  const common = { kind: item.kind, results_hidden: Boolean(item.hidden) };
+  if (item.kind === "catalog")
+    return {
+      ...common,
+      var_name: item.question.var_name,
+      // Every response offered: null, so the poll follows the catalog's list.
+      response_indices:
+        item.offered.size === item.question.responses.length ? null : [...item.offered].sort((a, b) => a - b),
+    };
+  if (item.kind === "choice")
+    return {
+      ...common,
+      text: item.text.trim(),
+      options: item.options.map((o) => o.trim()),
+      max_choices: item.maxChoices,
+    };
+  if (item.kind === "scale")
+    return {
+      ...common,
+      text: item.text.trim(),
+      min: item.min,
+      max: item.max,
+      min_label: item.minLabel.trim(),
+      max_label: item.maxLabel.trim(),
+    };
+  return { ...common, text: item.text.trim() };
+}
+
+/** What the builder calls a question's fields, for the api's messages that start with their path. */
+const FIELD_NAMES = {
+  text: "The question text",
+  options: "The options",
+  max_choices: "Answers per participant",
+  min: "The scale",
+  max: "The scale",
+  min_label: "The label at the low end",
+  max_label: "The label at the high end",
+  response_indices: "The offered responses",
+};
+/** An api message about a question's field, said next to that field: "questions[0].options[1]
+ *  must not be empty" → "Option 2 must not be empty" (people count from 1, and see which question). */
+function fieldMessage(error) {
+  const field = error.field ?? "";
+  if (!field.startsWith("questions[") || !error.message.startsWith(field)) return error.message;
+  const part = field.replace(/^questions\[\d+\]\.?/, "");
+  const option = part.match(/^options\[(\d+)\]$/);
+  const name = option ? `Option ${Number(option[1]) + 1}` : part ? (FIELD_NAMES[part] ?? part) : "This question";
+  return `${name}${error.message.slice(field.length)}`;
+}
+
+async function editView(id) {
+  if (!isAdmin()) {
+    dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins edit polls.")));
+    return;
+  }
+  await builderView((await api(`/api/admin/polls/${id}`)).data);
+}
+
+/** The poll builder: a new poll, or `poll` to edit (until it opens or has answers). */
+async function builderView(poll = null) {
   if (!isAdmin()) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins create polls.")));
     return;
   }
   const catalog = flattenCatalog((await api("/api/batteries")).data);
-  const chosen = []; // { question, offered: Set of response indices }
-  const errors = {};
+  const catalogByName = new Map(catalog.map((q) => [q.var_name, q]));
+  const items = poll ? poll.questions.map((q) => itemFromQuestion(q, catalogByName)) : [];
+  let splitItem = poll?.split_by ? (items.find((item, i) => keyOf(item, i) === poll.split_by) ?? null) : null;
+  let splitOptions = new Map(); // item → its <option> in the split select
+  const errors = {}; // the form's own fields' error messages, by the api's field name
+  let itemErrors = new Map(); // "questions[i].field" → error message, redrawn with the list
   const errorFor = (name) => (errors[name] = el("p", { class: "field-error", id: `${name}-error`, role: "alert" }));
-  const title = el("input", { type: "text", id: "poll-title", required: true, "aria-describedby": "title-error" });
-  const description = el("textarea", { id: "poll-description", "aria-describedby": "description-error" });
+  const title = el("input", {
+    type: "text",
+    id: "poll-title",
+    required: true,
+    value: poll?.title ?? "",
+    "aria-describedby": "title-error",
+  });
+  const description = el(
+    "textarea",
+    { id: "poll-description", "aria-describedby": "description-error" },
+    poll?.description ?? "",
+  );
   const search = el("input", {
     type: "search",
     id: "catalog-search",
@@ -398,8 +830,23 @@ async function builderView() {
   });
   const list = el("div", { class: "catalog-list", role: "region", "aria-label": "Catalog questions", tabindex: "0" });
   const chosenList = el("ol", { class: "chosen", "aria-label": "Questions in this poll" });
-  const split = el("select", { id: "poll-split", "aria-describedby": "split_by-error" });
+  const split = el("select", { id: "poll-split", "aria-describedby": "split-help split_by-error" });
   const formError = el("div", { class: "status" });
+  // Says what a click on Add, Move or Remove did, for those who cannot see the list change.
+  const announcer = el("p", { class: "visually-hidden", role: "status" });
+  const pacingChoice = (value, label, help) =>
+    el(
+      "label",
+      { class: "radio-choice" },
+      el("input", {
+        type: "radio",
+        name: "pacing",
+        value,
+        checked: (poll?.pacing ?? "all_at_once") === value,
+        "aria-describedby": `pacing-${value}-help pacing-error`,
+      }),
+      el("span", {}, label, el("span", { class: "note", id: `pacing-${value}-help` }, help)),
+    );
 
   const fillCatalog = () => {
     const matches = searchCatalog(catalog, search.value);
@@ -420,9 +867,13 @@ async function builderView() {
                 {
                   type: "button",
                   class: "small secondary",
-                  disabled: chosen.some((c) => c.question.var_name === q.var_name),
+                  disabled: items.some((item) => item.kind === "catalog" && item.question.var_name === q.var_name),
                   "aria-label": `Add ${q.var_name}`,
-                  onclick: () => add(q),
+                  onclick: () => {
+                    add(builderItem("catalog", { question: q, offered: new Set(q.responses.map((_, i) => i)) }));
+                    // The catalog is redrawn (this button is now disabled): keep the keyboard in the search.
+                    search.focus();
+                  },
                 },
                 "Add",
               ),
@@ -433,131 +884,353 @@ async function builderView() {
     );
     if (!matches.length) list.append(el("p", { class: "empty", style: "padding:0.5rem" }, "No question matches."));
   };
-  const add = (question) => {
-    chosen.push({ question, offered: new Set(question.responses.map((_, i) => i)), hidden: false });
-    refresh();
+  const add = (item) => {
+    items.push(item);
+    announcer.textContent = `Added question ${items.length}.`;
+    refresh({ focus: item.kind === "catalog" ? null : `${item.id}-text` });
   };
-  const move = (index, by) => {
-    const [item] = chosen.splice(index, 1);
-    chosen.splice(index + by, 0, item);
-    refresh();
+  const move = (index, by, focus) => {
+    const [item] = items.splice(index, 1);
+    items.splice(index + by, 0, item);
+    announcer.textContent = `Moved to place ${index + by + 1} of ${items.length}.`;
+    refresh({ focus });
   };
-  const refresh = () => {
-    fillCatalog();
-    const previous = split.value;
-    split.replaceChildren(
-      el("option", { value: "" }, "No split"),
-      ...chosen.map((c) =>
-        el(
-          "option",
-          { value: c.question.var_name, selected: c.question.var_name === previous },
-          `${c.question.short_text ?? c.question.text} (${c.question.var_name})`,
-        ),
+  const splitLabel = (item, index) =>
+    item.kind === "catalog"
+      ? `${item.question.short_text ?? item.question.text} (${item.question.var_name})`
+      : `${item.text.trim() || `Question ${index + 1}`} (${keyOf(item, index)})`;
+
+  /** One question of the poll: its place, kind and key, move/remove, and its kind's fields. */
+  const renderItem = (item, index) => {
+    const key = keyOf(item, index);
+    const id = (part) => `${item.id}-${part}`;
+    const slots = {};
+    /** The error message of a part of this question, found by the api's names for its fields. */
+    const slot = (part, ...fields) => {
+      slots[part] = el("p", { class: "field-error", id: id(`${part}-error`), role: "alert" });
+      for (const field of fields) itemErrors.set(`questions[${index}]${field}`, slots[part]);
+      return slots[part];
+    };
+    const smallButton = (label, attributes) =>
+      el("button", { type: "button", class: "small secondary", ...attributes }, label);
+    const head = el(
+      "div",
+      { class: "row" },
+      el(
+        "span",
+        { id: id("title") },
+        el("strong", {}, `${index + 1}. `),
+        kindTag(item.kind),
+        " ",
+        item.kind === "catalog" ? [item.question.text, " "] : null,
+        el("code", {}, key),
+      ),
+      el(
+        "span",
+        { class: "actions" },
+        smallButton("↑", {
+          id: id("up"),
+          disabled: index === 0,
+          "aria-label": `Move ${key} up`,
+          onclick: () => move(index, -1, [id("up"), id("down")]),
+        }),
+        smallButton("↓", {
+          id: id("down"),
+          disabled: index === items.length - 1,
+          "aria-label": `Move ${key} down`,
+          onclick: () => move(index, 1, [id("down"), id("up")]),
+        }),
+        smallButton("Remove", {
+          id: id("remove"),
+          "aria-label": `Remove ${key}`,
+          onclick: () => {
+            items.splice(index, 1);
+            announcer.textContent = `Removed question ${index + 1}.`;
+            const neighbour = items[index] ?? items[index - 1];
+            refresh({ focus: neighbour ? `${neighbour.id}-remove` : "catalog-search" });
+          },
+        }),
       ),
     );
-    chosenList.replaceChildren(
-      ...chosen.map((item, index) =>
+    const hideResults = el(
+      "label",
+      { class: "hide-results" },
+      el("input", {
+        type: "checkbox",
+        checked: item.hidden,
+        "data-hide-results": key,
+        onchange: (event) => {
+          item.hidden = event.target.checked;
+        },
+      }),
+      "Hide results until revealed",
+    );
+    const textField = () =>
+      el(
+        "div",
+        { class: "field" },
+        el("label", { for: id("text") }, "Question text"),
+        el("input", {
+          type: "text",
+          id: id("text"),
+          value: item.text,
+          "aria-describedby": id("text-error"),
+          oninput: (event) => {
+            item.text = event.target.value;
+            slots.text.replaceChildren();
+            const option = splitOptions.get(item);
+            if (option) option.textContent = splitLabel(item, index);
+          },
+        }),
+        slot("text", ".text"),
+      );
+    /** A text input whose message is `errorPart`'s (an option's is the options' message). */
+    const textInput = (part, value, onValue, errorPart = part) =>
+      el("input", {
+        type: "text",
+        id: id(part),
+        value,
+        "aria-describedby": id(`${errorPart}-error`),
+        oninput: (event) => {
+          onValue(event.target.value);
+          slots[errorPart]?.replaceChildren();
+        },
+      });
+    let body;
+    if (item.kind === "catalog") {
+      body = [
         el(
-          "li",
-          { dataset: { question: item.question.var_name } },
-          el(
-            "div",
-            { class: "row" },
+          "fieldset",
+          { class: "offered", "aria-describedby": id("offered-error") },
+          el("legend", { class: "visually-hidden" }, `Responses offered for ${key}`),
+          item.question.responses.map((response, i) =>
             el(
-              "span",
+              "label",
               {},
-              el("strong", {}, `${index + 1}. `),
-              item.question.text,
-              " ",
-              el("code", {}, item.question.var_name),
-            ),
-            el(
-              "span",
-              { class: "actions" },
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "small secondary",
-                  disabled: index === 0,
-                  "aria-label": `Move ${item.question.var_name} up`,
-                  onclick: () => move(index, -1),
+              el("input", {
+                type: "checkbox",
+                checked: item.offered.has(i),
+                onchange: (event) => {
+                  if (event.target.checked) item.offered.add(i);
+                  else item.offered.delete(i);
+                  slots.offered.replaceChildren();
                 },
-                "↑",
-              ),
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "small secondary",
-                  disabled: index === chosen.length - 1,
-                  "aria-label": `Move ${item.question.var_name} down`,
-                  onclick: () => move(index, 1),
-                },
-                "↓",
-              ),
-              el(
-                "button",
-                {
-                  type: "button",
-                  class: "small secondary",
-                  "aria-label": `Remove ${item.question.var_name}`,
-                  onclick: () => {
-                    chosen.splice(index, 1);
-                    refresh();
-                  },
-                },
-                "Remove",
-              ),
+              }),
+              response,
             ),
           ),
+        ),
+        slot("offered", ".response_indices"),
+      ];
+    } else if (item.kind === "choice") {
+      const options = el(
+        "ol",
+        { class: "option-list" },
+        item.options.map((value, i) =>
           el(
-            "label",
-            { class: "hide-results" },
-            el("input", {
-              type: "checkbox",
-              checked: item.hidden,
-              "data-hide-results": item.question.var_name,
-              onchange: (event) => {
-                item.hidden = event.target.checked;
+            "li",
+            {},
+            el("label", { for: id(`option-${i}`) }, `Option ${i + 1}`),
+            textInput(
+              `option-${i}`,
+              value,
+              (text) => {
+                item.options[i] = text;
+              },
+              "options",
+            ),
+            smallButton("Remove", {
+              id: id(`remove-option-${i}`),
+              disabled: item.options.length <= MIN_OPTIONS,
+              "aria-label": `Remove option ${i + 1} of ${key}`,
+              onclick: () => {
+                item.options.splice(i, 1);
+                item.maxChoices = Math.min(item.maxChoices, item.options.length);
+                refresh({ focus: [id(`option-${Math.max(0, i - 1)}`)] });
               },
             }),
-            "Hide results until revealed",
           ),
+        ),
+      );
+      body = [
+        textField(),
+        el(
+          "fieldset",
+          { class: "field options" },
+          el("legend", {}, `Options (${MIN_OPTIONS} to ${MAX_OPTIONS})`),
+          options,
+          smallButton("+ Add option", {
+            id: id("add-option"),
+            disabled: item.options.length >= MAX_OPTIONS,
+            onclick: () => {
+              item.options.push("");
+              refresh({ focus: id(`option-${item.options.length - 1}`) });
+            },
+          }),
+          slot("options", ".options"),
+        ),
+        el(
+          "div",
+          { class: "field" },
+          el("label", { for: id("max-choices") }, "Answers per participant"),
           el(
-            "fieldset",
-            { class: "offered" },
-            el("legend", { class: "visually-hidden" }, `Responses offered for ${item.question.var_name}`),
-            item.question.responses.map((response, i) =>
+            "select",
+            {
+              id: id("max-choices"),
+              "aria-describedby": id("max-choices-error"),
+              onchange: (event) => {
+                item.maxChoices = Number(event.target.value);
+                slots["max-choices"].replaceChildren();
+              },
+            },
+            item.options.map((_, i) =>
               el(
-                "label",
-                {},
-                el("input", {
-                  type: "checkbox",
-                  checked: item.offered.has(i),
-                  onchange: (event) => {
-                    if (event.target.checked) item.offered.add(i);
-                    else item.offered.delete(i);
-                  },
-                }),
-                response,
+                "option",
+                { value: String(i + 1), selected: item.maxChoices === i + 1 },
+                i === 0 ? "One answer" : `Up to ${i + 1} answers`,
               ),
             ),
           ),
+          slot("max-choices", ".max_choices"),
         ),
+      ];
+    } else if (item.kind === "scale") {
+      body = [
+        textField(),
+        el(
+          "div",
+          { class: "scale-fields" },
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("range") }, "Scale"),
+            el(
+              "select",
+              {
+                id: id("range"),
+                "aria-describedby": id("range-error"),
+                onchange: (event) => {
+                  [item.min, item.max] = event.target.value.split("-").map(Number);
+                  // The end labels' names show the new ends.
+                  refresh({ focus: id("range") });
+                },
+              },
+              SCALES.map(([min, max]) =>
+                el(
+                  "option",
+                  { value: `${min}-${max}`, selected: item.min === min && item.max === max },
+                  `${min} to ${max}`,
+                ),
+              ),
+            ),
+            slot("range", ".min", ".max"),
+          ),
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("min-label") }, `Label at ${item.min}`),
+            textInput("min-label", item.minLabel, (text) => {
+              item.minLabel = text;
+            }),
+            slot("min-label", ".min_label"),
+          ),
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("max-label") }, `Label at ${item.max}`),
+            textInput("max-label", item.maxLabel, (text) => {
+              item.maxLabel = text;
+            }),
+            slot("max-label", ".max_label"),
+          ),
+        ),
+      ];
+    } else {
+      body = [
+        textField(),
+        el(
+          "p",
+          { class: "note" },
+          "Each participant gives up to 3 words or short phrases (40 characters each), shown as a word cloud with a ranked table. A words question cannot split the results.",
+        ),
+      ];
+    }
+    // A group named by the question's place, kind and key: its fields' labels repeat from question
+    // to question ("Question text"), so screen readers say which question they are in.
+    return el(
+      "li",
+      { dataset: { question: key, kind: item.kind } },
+      el(
+        "div",
+        { role: "group", "aria-labelledby": id("title") },
+        head,
+        body,
+        hideResults,
+        slot("item", "", ".kind", ".var_name"),
       ),
     );
-    if (!chosen.length) chosenList.append(el("li", { class: "empty" }, "Add questions from the catalog."));
+  };
+
+  const refresh = ({ focus } = {}) => {
+    fillCatalog();
+    if (!items.includes(splitItem)) splitItem = null;
+    // Own questions' keys follow their places: the split names the question, whatever its key now.
+    splitOptions = new Map();
+    split.replaceChildren(
+      el("option", { value: "" }, "No split"),
+      ...items.flatMap((item, index) => {
+        if (item.kind === "words") return [];
+        const option = el(
+          "option",
+          { value: keyOf(item, index), selected: item === splitItem },
+          splitLabel(item, index),
+        );
+        splitOptions.set(item, option);
+        return [option];
+      }),
+    );
+    itemErrors = new Map();
+    chosenList.replaceChildren(...items.map(renderItem));
+    if (!items.length)
+      chosenList.append(el("li", { class: "empty" }, "No questions yet: write your own or add them from the catalog."));
+    const target = [focus]
+      .flat()
+      .filter(Boolean)
+      .map((id) => document.getElementById(id))
+      .find((node) => node && !node.disabled);
+    target?.focus();
+  };
+  /** The error message for a field the api named (`questions[1].options[2]` falls back to
+   *  `questions[1].options`, then `questions[1]`, then `questions`). */
+  const errorSlot = (field) => {
+    let name = field ?? "";
+    while (name) {
+      const node = errors[name] ?? itemErrors.get(name);
+      if (node) return node;
+      const shorter = name.replace(/(\.\w+|\[\d+\])$/, "");
+      if (shorter === name) return null;
+      name = shorter;
+    }
+    return null;
   };
   search.addEventListener("input", fillCatalog);
   // A field's error goes away as soon as the field is edited.
   title.addEventListener("input", () => errors.title.replaceChildren());
   description.addEventListener("input", () => errors.description.replaceChildren());
-  split.addEventListener("change", () => errors.split_by.replaceChildren());
+  split.addEventListener("change", () => {
+    errors.split_by.replaceChildren();
+    splitItem = [...splitOptions].find(([, option]) => option.selected)?.[0] ?? null;
+  });
 
+  const locked = poll?.is_open
+    ? "This poll is open: close it (and reset its answers) before changing it — saving now will be refused."
+    : poll?.respondents > 0
+      ? "This poll has answers: reset them before changing it — saving now will be refused."
+      : null;
   const form = panelForm(
     "builder-title",
-    "New poll",
+    poll ? `Edit “${poll.title}”` : "New poll",
+    locked ? el("p", { class: "closed-banner" }, locked) : null,
     el(
       "div",
       { class: "form-grid" },
@@ -567,6 +1240,7 @@ async function builderView() {
         { class: "field" },
         el("label", { for: "poll-split" }, "Split results by"),
         split,
+        el("p", { class: "note", id: "split-help" }, "A catalog, choice or scale question of this poll."),
         errorFor("split_by"),
       ),
     ),
@@ -578,47 +1252,90 @@ async function builderView() {
       errorFor("description"),
     ),
     el(
+      "fieldset",
+      { class: "field pacing-choice" },
+      el("legend", {}, "Pacing"),
+      pacingChoice("all_at_once", "All at once (one form)", "Participants answer every question on one form."),
+      pacingChoice(
+        "presenter",
+        "Presenter-paced (one question at a time)",
+        "You move the room from question to question; phones show only the current one.",
+      ),
+      errorFor("pacing"),
+    ),
+    el(
       "div",
       { class: "builder" },
-      el("div", {}, el("label", { for: "catalog-search", style: "font-weight:600" }, "Catalog"), search, list),
+      el(
+        "div",
+        {},
+        el("h3", { id: "add-own-title" }, "Write your own question"),
+        el(
+          "div",
+          { class: "add-own actions", role: "group", "aria-labelledby": "add-own-title" },
+          el(
+            "button",
+            { type: "button", class: "small secondary", id: "add-choice", onclick: () => add(builderItem("choice")) },
+            "+ Choice",
+          ),
+          el(
+            "button",
+            { type: "button", class: "small secondary", id: "add-scale", onclick: () => add(builderItem("scale")) },
+            "+ Scale",
+          ),
+          el(
+            "button",
+            { type: "button", class: "small secondary", id: "add-words", onclick: () => add(builderItem("words")) },
+            "+ Words",
+          ),
+        ),
+        el("label", { for: "catalog-search", class: "catalog-label" }, "Or add from the BLW catalog"),
+        search,
+        list,
+      ),
       el("div", {}, el("h3", {}, "Questions in this poll"), chosenList, errorFor("questions")),
     ),
+    announcer,
     formError,
     el(
       "div",
       { class: "actions" },
-      el("button", { type: "submit" }, "Create poll"),
-      el("a", { href: "/admin", class: "button secondary" }, "Cancel"),
+      el("button", { type: "submit" }, poll ? "Save changes" : "Create poll"),
+      el("a", { href: poll ? `/admin/polls/${poll.id}` : "/admin", class: "button secondary" }, "Cancel"),
     ),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    for (const e of Object.values(errors)) e.replaceChildren();
+    for (const node of [...Object.values(errors), ...itemErrors.values()]) node.replaceChildren();
     formError.replaceChildren();
     const body = {
       title: title.value,
       description: description.value,
-      questions: chosen.map((c) => ({
-        var_name: c.question.var_name,
-        response_indices: c.offered.size === c.question.responses.length ? null : [...c.offered].sort((a, b) => a - b),
-        results_hidden: Boolean(c.hidden),
-      })),
-      split_by: split.value || null,
+      pacing: form.querySelector("input[name=pacing]:checked")?.value ?? "all_at_once",
+      questions: items.map(questionBody),
+      split_by: splitItem ? keyOf(splitItem, items.indexOf(splitItem)) : null,
     };
     try {
-      const poll = (await api("/api/admin/polls", { method: "POST", body })).data;
-      go(`/admin/polls/${poll.id}`);
+      if (poll) {
+        await api(`/api/admin/polls/${poll.id}`, { method: "PUT", body });
+        flash = "Changes saved.";
+        go(`/admin/polls/${poll.id}`);
+      } else {
+        go(`/admin/polls/${(await api("/api/admin/polls", { method: "POST", body })).data.id}`);
+      }
     } catch (error) {
-      const field = (error.field ?? "").split(/[.[]/)[0];
-      if (errors[field]) errors[field].textContent = error.message;
-      else showError(formError, error);
+      const slot = errorSlot(error.field);
+      if (!slot) return showError(formError, error);
+      slot.textContent = fieldMessage(error);
+      // To the field at fault: of several sharing the message (options), the first left empty.
+      const fields = [...form.querySelectorAll(`[aria-describedby~="${slot.id}"]`)];
+      (fields.find((field) => field.tagName === "INPUT" && !field.value.trim()) ?? fields[0])?.focus();
     }
   });
   refresh();
   dom.view.replaceChildren(form);
 }
 
-/** `done`: what the last change did, said above the table. */
 async function accountsView(done) {
   if (!isAdmin()) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins manage accounts.")));

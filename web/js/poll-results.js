@@ -1,7 +1,10 @@
-// Live poll results, shared by the participant page, the presenter view and the admin console:
-// horizontal bars per response, the audience's share beside the national weighted share. Bars are
-// updated in place so they glide (CSS transitions) as votes arrive.
-import { api, el, groupPlural, integer, pct0, pct1 } from "./common.js";
+// Live poll results, shared by the participant page, the presenter view and the admin console, for
+// every kind of question: a catalog question's bars beside the national weighted shares, a choice
+// question's bars per option (and per group of the split), a scale's histogram and mean with its
+// CI, a words question's cloud with its ranked list. Bars are updated in place so they glide (CSS
+// transitions) as votes arrive.
+import { api, el, groupPlural, groupStyle, integer, pct0, pct1 } from "./common.js";
+import { WordCloud } from "./word-cloud.js";
 
 /** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
 export function resultsVisibility(pollId, onError) {
@@ -11,6 +14,19 @@ export function resultsVisibility(pollId, onError) {
         method: "PATCH",
         body: { results_hidden: hidden },
       });
+    } catch (error) {
+      onError(error);
+    }
+  };
+}
+
+/** Hides (`hide`) a word of a words question from every public screen, or shows it again (admins). */
+export function wordModeration(pollId, onError) {
+  return async (varName, word, hide) => {
+    const words = `/api/admin/polls/${pollId}/questions/${encodeURIComponent(varName)}/hidden-words`;
+    try {
+      if (hide) await api(words, { method: "POST", body: { word } });
+      else await api(`${words}/${encodeURIComponent(word)}`, { method: "DELETE" });
     } catch (error) {
       onError(error);
     }
@@ -42,23 +58,63 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
 
 const ANNOUNCE_EVERY_MS = 10_000;
 
+/** A question's kind; results from before kinds existed are catalog questions. */
+export const kindOf = (question) => question.kind ?? "catalog";
+/** A public placeholder (`{var_name, text, hidden}`) has no numbers; staff results have both. */
+const hasNumbers = (question) => "overall" in question || "words" in question;
+const plural = (n, one, many = `${one}s`) => `${integer(n)} ${n === 1 ? one : many}`;
+/** A mean or a bound as the results show it: one decimal. */
+const decimal1 = (x) => (x == null ? "–" : x.toFixed(1));
+
+/** Group shapes drawn without d3 (the console does not load it): the same shapes as the charts'. */
+const SHAPES = {
+  circle: "M4.5,0A4.5,4.5 0 1,1 -4.5,0A4.5,4.5 0 1,1 4.5,0Z",
+  triangle: "M0,-5.5L5,3.5L-5,3.5Z",
+  square: "M-4,-4H4V4H-4Z",
+  diamond: "M0,-5.5L5.5,0L0,5.5L-5.5,0Z",
+};
+function groupShape(group, index) {
+  const style = groupStyle(group, index);
+  return el(
+    "svg",
+    { class: "group-shape", viewBox: "-6 -6 12 12", "aria-hidden": "true" },
+    el("path", { d: SHAPES[style.symbol] ?? SHAPES.circle, fill: style.color }),
+  );
+}
+
 /** Renders (first call) or updates (later calls) the results of every question into `container`. */
 export class ResultsView {
   /** `questions`: the poll's questions (for each one's battery prefix, which tells apart
    *  an importance and a performance question with the same text). */
   /** `onVisibility(varName, hidden)`: offer Reveal / Hide per question (admins). */
-  constructor(container, { questions = [], present = false, showGroups = false, onVisibility = null } = {}) {
+  /** `onWordModeration(varName, word, hide)`: offer Hide / Show per word of a words question (admins). */
+  /** `wordList`: show a words question's ranked list at first (else the cloud, the list a toggle away). */
+  constructor(
+    container,
+    {
+      questions = [],
+      present = false,
+      showGroups = false,
+      onVisibility = null,
+      onWordModeration = null,
+      wordList = false,
+    } = {},
+  ) {
     this.container = container;
     this.onVisibility = onVisibility;
+    this.onWordModeration = onWordModeration;
+    this.wordList = wordList;
     this.prefixes = new Map(questions.map((q) => [q.var_name, q.battery_prefix]));
     this.present = present;
     this.showGroups = showGroups;
-    this.cards = new Map(); // var_name → { card, rows: [{ audience, national, label }] }
+    this.visible = null; // positions of the cards on screen; null: all of them
+    this.cards = new Map(); // var_name → { card, mode, … what its kind updates }
     this.live = el("span", { class: "live", "aria-hidden": "true" });
     this.summary = el("p", { class: "results-summary" });
     // Screen readers hear the count now and then, not at every vote (votes can come 50 a second).
     this.announcer = el("p", { class: "visually-hidden", role: "status" });
-    container.replaceChildren(el("div", { class: "results-head" }, this.live, this.summary), this.announcer);
+    this.head = el("div", { class: "results-head" }, this.live, this.summary);
+    container.replaceChildren(this.head, this.announcer);
   }
 
   /** One pulse of the live dot per update, not more than one at a time (Web Animations: no
@@ -104,22 +160,49 @@ export class ResultsView {
     });
   }
 
+  /** Shows only the cards at these 0-based positions (`null`: every card), as one question at a
+   *  time (a presenter-paced poll, the presenter view) needs. */
+  showOnly(positions) {
+    this.visible = positions;
+    for (const entry of this.cards.values()) this.applyVisibility(entry);
+  }
+
+  applyVisibility(entry) {
+    entry.card.hidden = this.visible != null && !this.visible.includes(Number(entry.card.dataset.index));
+  }
+
+  /** The card of the question at a position, if it has been drawn. */
+  cardAt(position) {
+    return [...this.cards.values()].find((entry) => Number(entry.card.dataset.index) === position)?.card ?? null;
+  }
+
   updateQuestion(question, index, total) {
-    // A public placeholder ({var_name, text, hidden}) has no numbers; staff get numbers and the flag.
-    const mode = question.overall ? (question.hidden ? "shown-to-staff" : "shown") : "hidden";
+    const mode = hasNumbers(question) ? (question.hidden ? "shown-to-staff" : "shown") : "hidden";
     let entry = this.cards.get(question.var_name);
     if (entry && entry.mode !== mode) {
       const rebuilt = this.build(question, index, total, mode);
+      entry.dispose?.();
       entry.card.replaceWith(rebuilt.card);
       entry = rebuilt;
       this.cards.set(question.var_name, entry);
+      this.applyVisibility(entry);
     }
     if (!entry) {
       entry = this.build(question, index, total, mode);
       this.cards.set(question.var_name, entry);
+      this.applyVisibility(entry);
       this.container.append(entry.card);
     }
     if (mode === "hidden") return;
+    const kind = kindOf(question);
+    if (kind === "choice") this.updateChoice(entry, question);
+    else if (kind === "scale") this.updateScale(entry, question);
+    else if (kind === "words") this.updateWords(entry, question);
+    else this.updateCatalog(entry, question);
+    if (entry.groups) entry.groups.replaceChildren(...(question.groups?.length ? [groupTable(question)] : []));
+  }
+
+  updateCatalog(entry, question) {
     // Live updates leave the comparison out between its recomputations (at most once a second):
     // the last one stands until then.
     if ("room_vs_nation" in question) entry.comparison = question.room_vs_nation;
@@ -143,17 +226,92 @@ export class ResultsView {
           nation?.ci_low != null ? `95% CI ${pct0(nation.ci_low)}–${pct0(nation.ci_high)}` : "";
       }
     });
-    entry.count.textContent = `${integer(question.overall.n)} ${question.overall.n === 1 ? "answer" : "answers"}`;
+    entry.count.textContent = plural(question.overall.n, "answer");
     if (entry.versus && entry.comparison)
       entry.versus.replaceChildren(...versusLines(entry.comparison, this.lastResults?.split_by));
-    if (entry.groups) entry.groups.replaceChildren(...(question.groups.length ? [groupTable(question)] : []));
   }
 
-  /** A question's card: the placeholder of a hidden one, or its bars. */
+  updateChoice(entry, question) {
+    const groups = question.groups ?? [];
+    const groupNames = groups.map((g) => g.group).join("\n");
+    // A group appears with its first answer: the rows get a line for it.
+    if (groupNames !== entry.groupNames) {
+      entry.groupNames = groupNames;
+      entry.rows = question.responses.map((response) => choiceRow(response, groups));
+      // Column heads for the presenter view, where each group is a column of bars (on a phone
+      // each bar line says whose it is).
+      const heads = el(
+        "div",
+        { class: "choice-heads", "aria-hidden": "true" },
+        el("span", { style: "--col: 1" }),
+        el("span", { style: "--col: 2" }, groups.length ? "Everyone" : ""),
+        groups.map((g, i) =>
+          el("span", { style: `--col: ${i + 3}` }, groupShape(g.group, i), capitalize(groupPlural(g.group))),
+        ),
+      );
+      entry.body.classList.toggle("split", groups.length > 0);
+      entry.body.style.setProperty("--groups", String(groups.length));
+      entry.body.replaceChildren(heads, ...entry.rows.map((r) => r.block));
+      entry.groupLegend.replaceChildren(
+        ...groups.map((g, i) => el("span", { class: "legend-item" }, groupShape(g.group, i), g.group)),
+      );
+    }
+    question.responses.forEach((_response, i) => {
+      const row = entry.rows[i];
+      setBar(row.overall, question.overall.shares[i], question.overall.counts[i]);
+      groups.forEach((group, g) => {
+        setBar(row.groups[g], group.shares[i], group.counts[i]);
+      });
+    });
+    entry.count.textContent = `${plural(question.overall.n, "person", "people")} answered`;
+  }
+
+  updateScale(entry, question) {
+    const shares = question.overall.shares;
+    const tallest = Math.max(...shares, 0);
+    question.responses.forEach((_response, i) => {
+      const column = entry.columns[i];
+      const share = shares[i] ?? 0;
+      column.bar.style.transform = `scaleY(${tallest ? (share / tallest).toFixed(4) : 0})`;
+      column.value.textContent = pct0(share);
+      column.count.textContent = integer(question.overall.counts[i] ?? 0);
+      column.cells[1].textContent = integer(question.overall.counts[i] ?? 0);
+      column.cells[2].textContent = pct1(share);
+    });
+    const { min, max } = question.scale;
+    const means = [
+      { group: "Everyone", estimate: question.mean, index: -1 },
+      ...(question.group_means ?? []).map((m, i) => ({ group: m.group, estimate: m, index: i })),
+    ];
+    const meanKey = means.map((m) => m.group).join("\n");
+    if (meanKey !== entry.meanKey) {
+      entry.meanKey = meanKey;
+      entry.meanRows = means.map((m) => meanRow(m.group, m.index));
+      entry.means.replaceChildren(...entry.meanRows.map((r) => el("div", { class: "mean-row" }, r.cells)));
+    }
+    means.forEach((m, i) => {
+      placeMean(entry.meanRows[i], m.estimate, min, max);
+    });
+    entry.count.textContent = plural(question.overall.n, "answer");
+    entry.meanText.textContent = question.mean ? meanSentence(question.mean) : "no answers yet";
+    entry.tableMean.textContent = question.mean ? meanSentence(question.mean) : "no answers yet";
+  }
+
+  updateWords(entry, question) {
+    entry.cloud.update(question.words);
+    entry.count.textContent = `${plural(question.respondents, "person", "people")} · ${plural(question.answers, "word")}`;
+  }
+
+  /** A question's card: the placeholder of a hidden one, or its results by kind. */
   build(question, index, total, mode) {
-    const entry =
-      mode === "hidden" ? this.buildHidden(question, index, total) : this.buildQuestion(question, index, total);
+    const kind = kindOf(question);
+    const builder =
+      mode === "hidden"
+        ? this.buildHidden
+        : ({ choice: this.buildChoice, scale: this.buildScale, words: this.buildWords }[kind] ?? this.buildQuestion);
+    const entry = builder.call(this, question, index, total);
     entry.mode = mode;
+    entry.card.classList.add(`kind-${mode === "hidden" ? "hidden" : kind}`);
     if (this.onVisibility) {
       const hidden = mode !== "shown";
       entry.card.append(
@@ -183,8 +341,25 @@ export class ResultsView {
     return [
       this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
       prefix ? el("p", { class: "result-prefix" }, prefix) : null,
-      el("h3", {}, question.text),
+      // Own questions may run to 500 characters: longer text, smaller type, so the slide still fits.
+      el(
+        "h3",
+        { class: question.text.length > 220 ? "very-long" : question.text.length > 110 ? "long" : null },
+        question.text,
+      ),
     ];
+  }
+
+  /** A card's frame: head, the line saying who answered, the results, then extras. */
+  card(question, index, total, legend, body, ...extras) {
+    return el(
+      "section",
+      { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
+      this.cardHead(question, index, total),
+      el("p", { class: "legend-line" }, legend.flat(2)),
+      body,
+      extras,
+    );
   }
 
   buildHidden(question, index, total) {
@@ -201,6 +376,7 @@ export class ResultsView {
     return { card, rows: [], count: null };
   }
 
+  /** A catalog question: this audience's bars beside the nation's, and the room against the nation. */
   buildQuestion(question, index, total) {
     const nationalLabel = question.national
       ? `US adults, BLW wave ${question.national.wave} (weighted, n = ${integer(question.national.n)})`
@@ -213,7 +389,7 @@ export class ResultsView {
       const nationalCi = el("span", { class: "national-ci" });
       const block = el(
         "div",
-        { class: "response-row" },
+        { class: "response-row", style: `--lines: ${question.national ? 2 : 1}` },
         el("div", { class: "response-label" }, response.response),
         el(
           "div",
@@ -238,26 +414,249 @@ export class ResultsView {
     const count = el("span", { class: "count" });
     const groups = this.showGroups ? el("div", { class: "group-results" }) : null;
     const versus = question.room_vs_nation ? el("div", { class: "versus", "aria-live": "off" }) : null;
-    const card = el(
-      "section",
-      { class: "panel result-card", dataset: { question: question.var_name, index: String(index) } },
-      this.cardHead(question, index, total),
-      el(
-        "p",
-        { class: "legend-line" },
+    const card = this.card(
+      question,
+      index,
+      total,
+      [
         el("span", { class: "key audience" }),
         "This audience · ",
         count,
         nationalLabel
           ? [el("span", { class: "key national" }), nationalLabel]
           : el("span", { class: "note" }, " · no national figure for this question"),
+      ],
+      el(
+        "div",
+        { class: "result-body bars" },
+        rows.map((r) => r.block),
       ),
-      rows.map((r) => r.block),
       versus,
       groups,
     );
     return { card, rows, count, groups, versus };
   }
+
+  /** A presenter's choice question: a bar per option, and per group of the split under it. */
+  buildChoice(question, index, total) {
+    const count = el("span", { class: "count" });
+    const body = el("div", { class: "result-body bars choice-bars" });
+    const groupLegend = el("span", { class: "group-legend" });
+    const several = question.max_choices > 1;
+    const card = this.card(
+      question,
+      index,
+      total,
+      [
+        count,
+        several
+          ? el(
+              "span",
+              { class: "note" },
+              ` · up to ${question.max_choices} choices each, so the shares add up to more than 100%`,
+            )
+          : null,
+        groupLegend,
+      ],
+      body,
+      this.showGroups ? el("div", { class: "group-results" }) : null,
+    );
+    const groups = card.querySelector(".group-results");
+    return { card, count, body, groupLegend, rows: [], groupNames: null, groups };
+  }
+
+  /** A scale question: the histogram over its points, and the mean (per group too) with its CI. */
+  buildScale(question, index, total) {
+    const { min, max, min_label: minLabel, max_label: maxLabel } = question.scale;
+    const count = el("span", { class: "count" });
+    const meanText = el("span", { class: "mean-text" });
+    const tableMean = el("td", { colspan: "2" });
+    const columns = question.responses.map((response) => {
+      const bar = el("div", { class: "hist-bar" });
+      const value = el("span", { class: "hist-value" });
+      const pointCount = el("span", { class: "hist-count" });
+      const cells = [
+        el("th", { scope: "row" }, response.response),
+        el("td", { class: "num" }),
+        el("td", { class: "num" }),
+      ];
+      return {
+        node: el(
+          "div",
+          { class: "hist-col" },
+          value,
+          el("div", { class: "hist-track" }, bar),
+          el("span", { class: "hist-point" }, response.response),
+          pointCount,
+        ),
+        bar,
+        value,
+        count: pointCount,
+        cells,
+      };
+    });
+    const endLabel = (point, label) => (label ? `${point} = ${label}` : "");
+    const means = el("div", { class: "means" });
+    const plot = el(
+      "div",
+      { class: "result-body scale-body", style: `--points: ${columns.length}` },
+      el(
+        "div",
+        { class: "histogram", "aria-hidden": "true" },
+        columns.map((c) => c.node),
+      ),
+      el(
+        "div",
+        { class: "hist-ends", "aria-hidden": "true" },
+        el("span", {}, endLabel(min, minLabel)),
+        el("span", {}, endLabel(max, maxLabel)),
+      ),
+      el("div", { class: "mean-caption", "aria-hidden": "true" }, "Mean with its 95% CI"),
+      means,
+    );
+    // The histogram is drawn for the eye; this table says the same to a screen reader.
+    const table = el(
+      "table",
+      { class: "visually-hidden" },
+      el("caption", {}, `Answers from ${endLabel(min, minLabel) || min} to ${endLabel(max, maxLabel) || max}`),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", { scope: "col" }, "Point"),
+          el("th", { scope: "col", class: "num" }, "Answers"),
+          el("th", { scope: "col", class: "num" }, "Share"),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        columns.map((c) => el("tr", {}, c.cells)),
+        el("tr", {}, el("th", { scope: "row" }, "Mean"), tableMean),
+      ),
+    );
+    const card = this.card(
+      question,
+      index,
+      total,
+      [count, " · ", meanText],
+      plot,
+      table,
+      this.showGroups ? el("div", { class: "group-results" }) : null,
+    );
+    const groups = card.querySelector(".group-results");
+    return { card, count, meanText, tableMean, columns, means, meanRows: [], meanKey: null, groups };
+  }
+
+  /** A words question: the cloud, and its ranked list (on screen or for screen readers). */
+  buildWords(question, index, total) {
+    const count = el("span", { class: "count" });
+    const cloud = new WordCloud({
+      dark: this.present,
+      listShown: this.wordList,
+      title: question.text,
+      onModerate: this.onWordModeration ? (word, hide) => this.onWordModeration(question.var_name, word, hide) : null,
+    });
+    const card = this.card(
+      question,
+      index,
+      total,
+      [count, cloud.toggle],
+      el("div", { class: "result-body words-body" }, cloud.node),
+    );
+    return { card, count, cloud, dispose: () => cloud.resize.disconnect() };
+  }
+}
+
+/** "mean 3.4 (95% CI 3.1–3.7)"; without an interval below two answers. */
+function meanSentence(mean) {
+  return mean.ci_low == null
+    ? `mean ${decimal1(mean.mean)} (${plural(mean.n, "answer")}: too few for an interval)`
+    : `mean ${decimal1(mean.mean)} (95% CI ${decimal1(mean.ci_low)}–${decimal1(mean.ci_high)})`;
+}
+
+/** One line of a choice question's bars: everyone, or one group (its shape and name). */
+function choiceLine(group, groupIndex) {
+  const bar = el("div", { class: "bar audience" });
+  const value = el("span", { class: "value" });
+  if (group != null) bar.style.background = groupStyle(group, groupIndex).color;
+  return {
+    node: el(
+      "div",
+      // --col: the line's column when the presenter view sets the groups side by side.
+      { class: `bar-line${group != null ? " group-line" : ""}`, style: `--col: ${group != null ? groupIndex + 3 : 2}` },
+      el(
+        "span",
+        { class: "series" },
+        group != null ? [groupShape(group, groupIndex), capitalize(groupPlural(group))] : "This audience",
+      ),
+      el("div", { class: "track" }, bar),
+      value,
+    ),
+    bar,
+    value,
+  };
+}
+
+function choiceRow(response, groups) {
+  const overall = choiceLine(null);
+  const lines = groups.map((g, i) => choiceLine(g.group, i));
+  return {
+    block: el(
+      "div",
+      { class: "response-row", style: `--lines: ${1 + groups.length}` },
+      el("div", { class: "response-label" }, response.response),
+      overall.node,
+      lines.map((l) => l.node),
+    ),
+    overall,
+    groups: lines,
+  };
+}
+
+function setBar(line, share = 0, count = 0) {
+  line.bar.style.transform = `scaleX(${Math.min(1, share ?? 0).toFixed(4)})`;
+  line.value.textContent = `${pct0(share ?? 0)} (${integer(count ?? 0)})`;
+}
+
+/** A row of the scale's means: who, the CI as a bar and the mean as a mark, the numbers. */
+function meanRow(group, index) {
+  const ci = el("div", { class: "mean-ci" });
+  const mark = el("div", { class: "mean-mark" }, index < 0 ? null : groupShape(group, index));
+  const value = el("span", { class: "value" });
+  return {
+    cells: [
+      el("span", { class: "series" }, index < 0 ? "Everyone" : capitalize(groupPlural(group))),
+      el("div", { class: "mean-track" }, ci, mark),
+      value,
+    ],
+    ci,
+    mark,
+    value,
+  };
+}
+
+/** Places a mean and its CI over the histogram's columns (point p centred in column p − min). */
+function placeMean(row, estimate, min, max) {
+  const at = (x) => `${(((x - min + 0.5) / (max - min + 1)) * 100).toFixed(2)}%`;
+  row.mark.hidden = !estimate;
+  row.ci.hidden = estimate?.ci_low == null;
+  if (!estimate) {
+    row.value.textContent = "–";
+    return;
+  }
+  row.mark.style.left = at(estimate.mean);
+  if (estimate.ci_low != null) {
+    row.ci.style.left = at(Math.max(min, estimate.ci_low));
+    row.ci.style.right = `calc(100% - ${at(Math.min(max, estimate.ci_high))})`;
+  }
+  row.value.textContent =
+    estimate.ci_low == null
+      ? `${decimal1(estimate.mean)} (n = ${integer(estimate.n)})`
+      : `${decimal1(estimate.mean)} (${decimal1(estimate.ci_low)}–${decimal1(estimate.ci_high)})`;
+  row.value.title = meanSentence(estimate);
 }
 
 /** "21 points" / "1 point": a difference of shares in whole points. */

@@ -1,7 +1,8 @@
 //! Ballots written in batches (group commit). Requests queue here; a few writer tasks each take
 //! whatever has queued while the previous batch was being written, and store the whole batch
 //! with a constant number of statements and one commit: lock the batch's polls, insert the new
-//! respondents, look up repeated tokens, insert the answers, announce the ballots. Under a light
+//! respondents, look up repeated tokens, insert the answers (each question once per respondent:
+//! a repeated answer changes nothing), their several choices and words, announce what was new. Under a light
 //! load a batch is one ballot and costs what a single ballot did; under a heavy one PostgreSQL's
 //! work grows with the number of batches, not of votes. Each request waits for its own answer,
 //! given only once its batch has committed (or has truthfully failed).
@@ -16,8 +17,10 @@ use sea_orm::{
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::events::{PollEvent, RecordedBallot};
-use super::model::BallotReceipt;
+use super::kinds::Choice;
+use super::model::{BallotReceipt, Pacing};
 use super::poll_states::{PollState, PollStates};
+use super::validation::paced_answer;
 use crate::AppError;
 use crate::error::is_unavailable;
 
@@ -43,8 +46,8 @@ pub enum BallotOutcome {
 pub struct NewBallot {
     pub poll: Arc<PollState>,
     pub client_token: String,
-    /// Per poll question, in the poll's order: the chosen response index, if answered.
-    pub choices: Vec<Option<i16>>,
+    /// Per poll question, in the poll's order: the answer, if this ballot gives one.
+    pub choices: Vec<Option<Choice>>,
 }
 
 type Reply = Result<(BallotReceipt, BallotOutcome), AppError>;
@@ -98,17 +101,19 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Pending>>) -> Option<Vec<Pen
     Some(batch)
 }
 
-/// A batch's ballots by poll and token; repeats of a token within the batch follow the first.
+/// A batch's ballots by poll, token and the questions they answer; repeats within the batch follow
+/// the first (a participant answering two questions of a paced poll in one batch is no repeat).
 struct Grouped {
     first: Vec<Pending>,
     repeats: Vec<(usize, Pending)>,
 }
 
 fn group(batch: Vec<Pending>) -> Grouped {
-    let mut index: HashMap<(i32, String), usize> = HashMap::new();
+    let mut index: HashMap<(i32, String, Vec<bool>), usize> = HashMap::new();
     let (mut first, mut repeats) = (Vec::new(), Vec::new());
     for pending in batch {
-        let key = (pending.ballot.poll.id, pending.ballot.client_token.clone());
+        let answered = pending.ballot.choices.iter().map(Option::is_some).collect();
+        let key = (pending.ballot.poll.id, pending.ballot.client_token.clone(), answered);
         match index.get(&key) {
             Some(&i) => repeats.push((i, pending)),
             None => {
@@ -156,10 +161,29 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
     }
 }
 
+/// A poll as the batch finds it under its lock.
 #[derive(FromQueryResult)]
 struct PollOpen {
     id: i32,
     is_open: bool,
+    pacing: String,
+    current_question: Option<i16>,
+    current_question_open: bool,
+}
+
+impl PollOpen {
+    /// Whether the poll takes `ballot` now: open, and (presenter-paced) for the open question.
+    fn takes(&self, ballot: &NewBallot) -> bool {
+        self.is_open
+            && (self.pacing != "presenter"
+                || paced_answer(&ballot.choices, self.current_question, self.current_question_open))
+    }
+}
+
+#[derive(FromQueryResult)]
+struct AnsweredQuestion {
+    respondent_id: i64,
+    var_name: String,
 }
 
 #[derive(FromQueryResult)]
@@ -196,24 +220,30 @@ async fn store(db: &DatabaseConnection, states: &PollStates, ballots: &[&NewBall
 // Raw SQL throughout: set-based statements over arrays (`unnest`), a `FOR SHARE` lock and
 // `pg_notify`, which is the point of batching and which SeaORM's builder cannot express.
 async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&NewBallot]) -> Result<Vec<Reply>, DbErr> {
-    // Lock the batch's polls: a close waits until this batch is in, and a batch after a close
-    // sees it (no ballot is counted once the close has committed).
+    // Lock the batch's polls: a close or a presenter's move waits until this batch is in, and a
+    // batch after it sees it (no answer is counted once the close has committed).
     let poll_ids: Vec<i32> = ballots.iter().map(|b| b.poll.id).collect::<HashSet<_>>().into_iter().collect();
     let found = PollOpen::find_by_statement(statement(
-        "SELECT id, is_open FROM polls.polls WHERE id = ANY($1) ORDER BY id FOR SHARE",
+        "SELECT id, is_open, pacing, current_question, current_question_open FROM polls.polls
+         WHERE id = ANY($1) ORDER BY id FOR SHARE",
         vec![poll_ids.clone().into()],
     ))
     .all(txn)
     .await?;
-    let open: HashMap<i32, bool> = found.iter().map(|p| (p.id, p.is_open)).collect();
+    let polls: HashMap<i32, &PollOpen> = found.iter().map(|p| (p.id, p)).collect();
     for &id in &poll_ids {
-        if open.get(&id) != Some(&true) {
-            states.correct(id, open.get(&id).copied());
+        match polls.get(&id) {
+            None => states.correct(id, None),
+            Some(poll) if !poll.is_open => states.correct(id, Some(false)),
+            Some(poll) if poll.pacing == "presenter" => {
+                states.correct_current(id, poll.current_question, poll.current_question_open);
+            }
+            Some(_) => {}
         }
     }
-    // New respondents for the open polls' ballots.
-    let mut to_insert: Vec<&NewBallot> =
-        ballots.iter().copied().filter(|b| open.get(&b.poll.id) == Some(&true)).collect();
+    let takes = |b: &NewBallot| polls.get(&b.poll.id).is_some_and(|p| p.takes(b));
+    // New respondents for the ballots their polls take.
+    let mut to_insert: Vec<&NewBallot> = ballots.iter().copied().filter(|b| takes(b)).collect();
     // One order for every batch: two batches that share tokens then wait for each other instead
     // of deadlocking.
     to_insert.sort_by(|a, b| (a.poll.id, &a.client_token).cmp(&(b.poll.id, &b.client_token)));
@@ -227,11 +257,12 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     .all(txn)
     .await?;
     let new_ids = ids_by_token(&inserted);
-    // Tokens that had answered before (here or in another process), whether the poll is open or not.
+    // Tokens that had answered before (here or in another process), whether the poll takes the
+    // ballot or not (a closed poll still gives a participant their receipt).
     let known: Vec<&NewBallot> = ballots
         .iter()
         .copied()
-        .filter(|b| open.contains_key(&b.poll.id) && !new_ids.contains_key(&(b.poll.id, b.client_token.as_str())))
+        .filter(|b| polls.contains_key(&b.poll.id) && !new_ids.contains_key(&(b.poll.id, b.client_token.as_str())))
         .collect();
     let existing = if known.is_empty() {
         Vec::new()
@@ -245,32 +276,68 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         .await?
     };
     let old_ids = ids_by_token(&existing);
+    let id_of = |b: &NewBallot| {
+        let key = (b.poll.id, b.client_token.as_str());
+        new_ids.get(&key).or_else(|| old_ids.get(&key)).copied()
+    };
 
-    // The new respondents' answers, and their announcements.
+    // The answers of every ballot taken; a question its respondent had answered keeps its answer.
     let (mut respondent_ids, mut poll_col, mut var_names, mut indices) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut announced: HashMap<i32, Vec<RecordedBallot>> = HashMap::new();
-    for ballot in ballots {
-        let Some(&id) = new_ids.get(&(ballot.poll.id, ballot.client_token.as_str())) else { continue };
+    for ballot in ballots.iter().filter(|b| takes(b)) {
+        let Some(id) = id_of(ballot) else { continue };
         for (question, choice) in ballot.poll.questions.iter().zip(&ballot.choices) {
-            if let Some(index) = choice {
+            if let Some(choice) = choice {
                 respondent_ids.push(id);
                 poll_col.push(ballot.poll.id);
                 var_names.push(question.var_name.clone());
-                indices.push(*index);
+                // -1 for "no single value" (NULL): an array parameter holds no NULLs here.
+                indices.push(choice.single().unwrap_or(-1));
             }
         }
-        let recorded = RecordedBallot { respondent_id: id, choices: ballot.choices.clone() };
-        announced.entry(ballot.poll.id).or_default().push(recorded);
     }
-    if !respondent_ids.is_empty() {
-        txn.execute_raw(statement(
+    let answered: HashSet<(i64, String)> = if respondent_ids.is_empty() {
+        HashSet::new()
+    } else {
+        AnsweredQuestion::find_by_statement(statement(
             "INSERT INTO polls.answers (respondent_id, poll_id, var_name, response_index)
-             SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::smallint[])",
+             SELECT r, p, v, nullif(i, -1) FROM unnest($1::bigint[], $2::int[], $3::text[], $4::smallint[]) AS t(r, p, v, i)
+             ON CONFLICT (respondent_id, var_name) DO NOTHING
+             RETURNING respondent_id, var_name",
             vec![respondent_ids.into(), poll_col.into(), var_names.into(), indices.into()],
         ))
-        .await?;
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.respondent_id, a.var_name))
+        .collect()
+    };
+
+    // What was new: the details of several choices and words, and the announcements.
+    let mut details = AnswerDetails::default();
+    let mut announced: HashMap<i32, Vec<RecordedBallot>> = HashMap::new();
+    let mut recorded: HashSet<(i32, &str)> = HashSet::new();
+    for ballot in ballots.iter().filter(|b| takes(b)) {
+        let Some(id) = id_of(ballot) else { continue };
+        let mut any = false;
+        let choices: Vec<Option<Choice>> = ballot
+            .poll
+            .questions
+            .iter()
+            .zip(&ballot.choices)
+            .map(|(question, choice)| {
+                let choice = choice.as_ref().filter(|_| answered.contains(&(id, question.var_name.clone())))?;
+                details.add(id, &question.var_name, choice);
+                any = true;
+                Some(choice.clone())
+            })
+            .collect();
+        if any {
+            recorded.insert((ballot.poll.id, ballot.client_token.as_str()));
+            announced.entry(ballot.poll.id).or_default().push(RecordedBallot { respondent_id: id, choices });
+        }
     }
+    details.insert(txn).await?;
     let payloads: Vec<String> = announced
         .into_iter()
         .flat_map(|(poll_id, ballots)| PollEvent::votes(poll_id, ballots))
@@ -284,18 +351,86 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         .iter()
         .map(|ballot| {
             let key = (ballot.poll.id, ballot.client_token.as_str());
-            if let Some(&respondent_id) = new_ids.get(&key) {
-                return Ok((BallotReceipt { respondent_id }, BallotOutcome::Recorded));
+            let poll = polls.get(&ballot.poll.id);
+            if (takes(ballot) || poll.is_some_and(|p| !p.is_open))
+                && let Some(respondent_id) = id_of(ballot)
+            {
+                let outcome =
+                    if recorded.contains(&key) { BallotOutcome::Recorded } else { BallotOutcome::AlreadyRecorded };
+                return Ok((BallotReceipt { respondent_id }, outcome));
             }
-            if let Some(&respondent_id) = old_ids.get(&key) {
-                return Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded));
-            }
-            match open.get(&ballot.poll.id) {
+            match poll {
                 None => Err(AppError::NotFound(format!("no poll '{}'", ballot.poll.slug))),
-                Some(false) => Err(AppError::Conflict("this poll is closed".to_owned())),
-                // Inserted by nobody and known to nobody: cannot happen inside one transaction.
-                Some(true) => Err(AppError::Internal("ballot neither stored nor found".to_owned())),
+                Some(p) if !p.is_open => Err(AppError::Conflict("this poll is closed".to_owned())),
+                Some(_) if ballot.poll.pacing == Pacing::Presenter => {
+                    Err(AppError::Conflict("this question is not open for answers".to_owned()))
+                }
+                // Taken, yet inserted by nobody and known to nobody: cannot happen inside one transaction.
+                Some(_) => Err(AppError::Internal("ballot neither stored nor found".to_owned())),
             }
         })
         .collect())
+}
+
+/// The rows beyond `polls.answers` that new answers need: several choices, words.
+#[derive(Default)]
+struct AnswerDetails {
+    choice_respondents: Vec<i64>,
+    choice_questions: Vec<String>,
+    choice_indices: Vec<i16>,
+    word_respondents: Vec<i64>,
+    word_questions: Vec<String>,
+    word_positions: Vec<i16>,
+    words_typed: Vec<String>,
+    words_normalized: Vec<String>,
+}
+
+impl AnswerDetails {
+    fn add(&mut self, respondent_id: i64, var_name: &str, choice: &Choice) {
+        match choice {
+            Choice::One(_) => {}
+            Choice::Several(indices) => {
+                for &index in indices {
+                    self.choice_respondents.push(respondent_id);
+                    self.choice_questions.push(var_name.to_owned());
+                    self.choice_indices.push(index);
+                }
+            }
+            Choice::Words(words) => {
+                for (word, position) in words.iter().zip(0i16..) {
+                    self.word_respondents.push(respondent_id);
+                    self.word_questions.push(var_name.to_owned());
+                    self.word_positions.push(position);
+                    self.words_typed.push(word.typed.clone());
+                    self.words_normalized.push(word.normalized.clone());
+                }
+            }
+        }
+    }
+
+    async fn insert(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        if !self.choice_respondents.is_empty() {
+            txn.execute_raw(statement(
+                "INSERT INTO polls.answer_choices (respondent_id, var_name, response_index)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[])",
+                vec![self.choice_respondents.into(), self.choice_questions.into(), self.choice_indices.into()],
+            ))
+            .await?;
+        }
+        if !self.word_respondents.is_empty() {
+            txn.execute_raw(statement(
+                "INSERT INTO polls.answer_words (respondent_id, var_name, position, word, normalized)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[], $5::text[])",
+                vec![
+                    self.word_respondents.into(),
+                    self.word_questions.into(),
+                    self.word_positions.into(),
+                    self.words_typed.into(),
+                    self.words_normalized.into(),
+                ],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
 }

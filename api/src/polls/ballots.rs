@@ -4,17 +4,19 @@
 use sea_orm::DatabaseConnection;
 
 use super::ballot_writer::{BallotOutcome, BallotWriter, NewBallot};
-use super::model::{Ballot, BallotReceipt};
+use super::model::{Ballot, BallotReceipt, Pacing};
 use super::poll_states::PollStates;
 use super::{repository, validation};
 use crate::AppError;
 
-/// Records a ballot; returns once it is committed. The same client token again returns the
-/// first respondent and changes nothing.
+/// Records a ballot; returns once it is committed. A question answered again with the same client
+/// token changes nothing (the first answer stands); a presenter-paced poll takes answers to the
+/// question open now only.
 ///
 /// # Errors
-/// No such poll (404), closed (409), an unknown question, an index not offered, a question
-/// answered twice or not at all, or a bad token (422 naming the field), the database unavailable (503).
+/// No such poll (404), closed or (presenter-paced) not the open question (409), an unknown
+/// question, an answer its kind does not take, a question answered twice or (all at once) not at
+/// all, or a bad token (422 naming the field), the database unavailable (503).
 pub async fn vote(
     db: &DatabaseConnection,
     states: &PollStates,
@@ -31,6 +33,23 @@ pub async fn vote(
             None => Err(AppError::Conflict("this poll is closed".to_owned())),
         };
     }
-    let choices = validation::choices(&poll.questions, &ballot.answers)?;
+    let choices = validation::choices(&poll.questions, &ballot.answers, poll.pacing)?;
+    if poll.pacing == Pacing::Presenter {
+        let (current, voting_open) = poll.current();
+        if !validation::paced_answer(&choices, current, voting_open) {
+            // A retry of an answer that was taken before voting moved on still gets its receipt.
+            let answered: Vec<&str> = poll
+                .questions
+                .iter()
+                .zip(&choices)
+                .filter(|(_, choice)| choice.is_some())
+                .map(|(q, _)| q.var_name.as_str())
+                .collect();
+            return match repository::answered_all(db, poll.id, token, &answered).await? {
+                Some(respondent_id) => Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded)),
+                None => Err(AppError::Conflict("this question is not open for answers".to_owned())),
+            };
+        }
+    }
     writer.submit(NewBallot { poll, client_token: token.to_owned(), choices }).await
 }

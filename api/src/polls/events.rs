@@ -3,15 +3,22 @@
 //!
 //! Payloads (NOTIFY allows 8,000 bytes; a batch's ballots are split to fit):
 //! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`, `<poll id> changed` (what the
-//!   public may see changed: a question's results hidden or revealed);
-//! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, choices the
-//!   response index per poll question in the poll's order, `-` where unanswered, comma-separated:
+//!   public may see changed: a question's results hidden or revealed, a word hidden, the answers
+//!   reset), `<poll id> edited` (the poll's questions were replaced: ballots read it again);
+//! - `<poll id> paced <position|-> <open|closed>`: the question a presenter-paced poll shows now,
+//!   and whether it takes answers;
+//! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, one choice per
+//!   poll question in the poll's order, comma-separated: `-` where not answered (in this ballot),
+//!   the value (`2`) for a single response, `*0+3` for several options, `~hope+civil%20rights` for
+//!   normalized words (percent-encoded; typed words stay in the database):
 //!   `12 votes 301/2,0;302/-,3`. (The split answer is one of the choices: the tally knows which.)
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+
+use super::kinds::{Choice, Word};
 
 /// The PostgreSQL channel poll events are announced on.
 pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
@@ -30,9 +37,20 @@ pub enum PollEvent {
     Deleted {
         poll_id: i32,
     },
-    /// A question's results were hidden or revealed: read the poll again.
+    /// A question's results were hidden or revealed, a word hidden, the answers reset: read the
+    /// poll again.
     Changed {
         poll_id: i32,
+    },
+    /// The poll's definition was replaced (it is closed and unanswered): forget it everywhere.
+    Edited {
+        poll_id: i32,
+    },
+    /// A presenter-paced poll moved to another question, or opened or closed voting on it.
+    Paced {
+        poll_id: i32,
+        current: Option<i16>,
+        voting_open: bool,
     },
     /// Ballots were committed; they travel with the event, so watchers add them without reading
     /// them back.
@@ -46,8 +64,8 @@ pub enum PollEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedBallot {
     pub respondent_id: i64,
-    /// Per poll question, in the poll's order: the chosen response index, if answered.
-    pub choices: Vec<Option<i16>>,
+    /// Per poll question, in the poll's order: the answer, if this ballot answered it.
+    pub choices: Vec<Option<Choice>>,
 }
 
 impl RecordedBallot {
@@ -57,18 +75,62 @@ impl RecordedBallot {
             if i > 0 {
                 out.push(',');
             }
-            write_choice(out, *choice);
+            write_choice(out, choice.as_ref());
         }
     }
 }
 
-fn write_choice(out: &mut String, choice: Option<i16>) {
+fn write_choice(out: &mut String, choice: Option<&Choice>) {
     match choice {
-        Some(index) => {
+        Some(Choice::One(index)) => {
             let _ = write!(out, "{index}");
+        }
+        Some(Choice::Several(indices)) => {
+            out.push('*');
+            for (i, index) in indices.iter().enumerate() {
+                let _ = write!(out, "{}{index}", if i > 0 { "+" } else { "" });
+            }
+        }
+        Some(Choice::Words(words)) => {
+            out.push('~');
+            for (i, word) in words.iter().enumerate() {
+                if i > 0 {
+                    out.push('+');
+                }
+                percent_encode(out, &word.normalized);
+            }
         }
         None => out.push('-'),
     }
+}
+
+/// Every byte but ASCII letters, digits, `-`, `_` and `.` as `%XX`: the payload's separators
+/// (space , ; / + ~ *) never appear inside a word.
+fn percent_encode(out: &mut String, text: &str) {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 impl PollEvent {
@@ -78,6 +140,8 @@ impl PollEvent {
             | PollEvent::Closed { poll_id }
             | PollEvent::Deleted { poll_id }
             | PollEvent::Changed { poll_id }
+            | PollEvent::Edited { poll_id }
+            | PollEvent::Paced { poll_id, .. }
             | PollEvent::Voted { poll_id, .. } => *poll_id,
         }
     }
@@ -140,6 +204,11 @@ impl fmt::Display for PollEvent {
             PollEvent::Closed { poll_id } => write!(f, "{poll_id} closed"),
             PollEvent::Deleted { poll_id } => write!(f, "{poll_id} deleted"),
             PollEvent::Changed { poll_id } => write!(f, "{poll_id} changed"),
+            PollEvent::Edited { poll_id } => write!(f, "{poll_id} edited"),
+            PollEvent::Paced { poll_id, current, voting_open } => {
+                let current = current.map_or_else(|| "-".to_owned(), |c| c.to_string());
+                write!(f, "{poll_id} paced {current} {}", if *voting_open { "open" } else { "closed" })
+            }
             PollEvent::Voted { poll_id, ballots } => {
                 let mut text = format!("{poll_id} votes ");
                 for (i, ballot) in ballots.iter().enumerate() {
@@ -167,8 +236,22 @@ impl FromStr for PollEvent {
     }
 }
 
-fn parse_choice(text: &str) -> Option<Option<i16>> {
-    if text == "-" { Some(None) } else { text.parse().ok().map(Some) }
+fn parse_choice(text: &str) -> Option<Option<Choice>> {
+    if text == "-" {
+        return Some(None);
+    }
+    if let Some(several) = text.strip_prefix('*') {
+        let indices = several.split('+').map(|k| k.parse().ok()).collect::<Option<Vec<i16>>>()?;
+        return Some(Some(Choice::Several(indices)));
+    }
+    if let Some(words) = text.strip_prefix('~') {
+        let words = words
+            .split('+')
+            .map(|w| percent_decode(w).map(|normalized| Word { typed: normalized.clone(), normalized }))
+            .collect::<Option<Vec<Word>>>()?;
+        return Some(Some(Choice::Words(words)));
+    }
+    text.parse().ok().map(|k| Some(Choice::One(k)))
 }
 
 fn parse_ballot(text: &str) -> Option<RecordedBallot> {
@@ -186,6 +269,19 @@ fn parse(payload: &str) -> Option<PollEvent> {
         "closed" => PollEvent::Closed { poll_id },
         "deleted" => PollEvent::Deleted { poll_id },
         "changed" => PollEvent::Changed { poll_id },
+        "edited" => PollEvent::Edited { poll_id },
+        "paced" => {
+            let current = match parts.next()? {
+                "-" => None,
+                position => Some(position.parse().ok()?),
+            };
+            let voting_open = match parts.next()? {
+                "open" => true,
+                "closed" => false,
+                _ => return None,
+            };
+            PollEvent::Paced { poll_id, current, voting_open }
+        }
         "votes" => {
             let ballots = parts.next()?.split(';').map(parse_ballot).collect::<Option<Vec<_>>>()?;
             PollEvent::Voted { poll_id, ballots }
@@ -200,7 +296,11 @@ mod tests {
     use super::*;
 
     fn ballot(respondent_id: i64, choices: &[Option<i16>]) -> RecordedBallot {
-        RecordedBallot { respondent_id, choices: choices.to_vec() }
+        RecordedBallot { respondent_id, choices: choices.iter().map(|c| c.map(Choice::One)).collect() }
+    }
+
+    fn word(normalized: &str) -> Word {
+        Word { typed: normalized.to_owned(), normalized: normalized.to_owned() }
     }
 
     #[test]
@@ -215,6 +315,21 @@ mod tests {
                 ballots: vec![ballot(9_000_000_001, &[Some(2), Some(0)]), ballot(9_000_000_002, &[None, Some(3)])],
             },
             PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, &[Some(4)])] },
+            PollEvent::Edited { poll_id: 8 },
+            PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true },
+            PollEvent::Paced { poll_id: 8, current: None, voting_open: false },
+            PollEvent::Voted {
+                poll_id: 9,
+                ballots: vec![RecordedBallot {
+                    respondent_id: 5,
+                    choices: vec![
+                        Some(Choice::Several(vec![0, 3, 11])),
+                        None,
+                        Some(Choice::Words(vec![word("civil rights"), word(""), word("é,;/+~*% x")])),
+                        Some(Choice::One(7)),
+                    ],
+                }],
+            },
         ];
         for event in events {
             let text = event.to_string();
@@ -230,6 +345,21 @@ mod tests {
         };
         assert_eq!(votes.to_string(), "12 votes 301/2,0;302/-,3");
         assert_eq!(PollEvent::Closed { poll_id: 4 }.to_string(), "4 closed");
+        let several = PollEvent::Voted {
+            poll_id: 2,
+            ballots: vec![RecordedBallot {
+                respondent_id: 7,
+                choices: vec![
+                    Some(Choice::Several(vec![0, 2])),
+                    Some(Choice::Words(vec![word("rule law"), word("hope")])),
+                ],
+            }],
+        };
+        assert_eq!(several.to_string(), "2 votes 7/*0+2,~rule%20law+hope");
+        assert_eq!(
+            PollEvent::Paced { poll_id: 2, current: Some(1), voting_open: false }.to_string(),
+            "2 paced 1 closed"
+        );
         assert!(PollEvent::announces_votes("12 votes 301/2,0"));
         assert!(!PollEvent::announces_votes("12 closed"));
     }
@@ -267,6 +397,12 @@ mod tests {
             "3 votes a/1",
             "3 votes 1/1;",
             "3 votes 1/-/1",
+            "3 votes 1/*",
+            "3 votes 1/~%zz",
+            "3 paced",
+            "3 paced x open",
+            "3 paced 1 ajar",
+            "3 paced 1 open extra",
         ] {
             assert!(bad.parse::<PollEvent>().is_err(), "{bad}");
         }

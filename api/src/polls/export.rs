@@ -1,46 +1,63 @@
-//! A poll's raw responses as CSV: one row per respondent, one column per question.
+//! A poll's raw responses as CSV: one row per participant, each question's columns as its kind
+//! writes them (a response label, the options picked, a scale's value, three columns of words as
+//! typed — hidden and blocked words included: the CSV is for staff).
 
-use entity::polls::{answers, poll_questions, respondents};
-use entity::questions::questions;
+use std::collections::HashMap;
+
+use entity::polls::respondents;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::kinds::StoredAnswer;
 use super::repository::{self, PollKey};
+use super::views::question_views;
 use crate::AppError;
+use crate::surveys::cache::SurveyCache;
 
-/// The poll's slug and its CSV: `respondent_id`, `submitted_at`, then each question's response
-/// label (blank where unanswered).
+/// The poll's slug and its CSV: `respondent_id`, `submitted_at`, then each question's columns
+/// (blank where unanswered).
 ///
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn responses_csv(db: &DatabaseConnection, id: i32) -> Result<(String, Vec<u8>), AppError> {
+pub async fn responses_csv(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+) -> Result<(String, Vec<u8>), AppError> {
+    let snapshot = surveys.get(db).await?;
     let poll = repository::find(db, PollKey::Id(id)).await?;
-    // The poll's questions with their catalog labels (poll_questions → questions.questions).
-    let columns: Vec<(poll_questions::Model, Option<questions::Model>)> = poll_questions::Entity::find()
-        .find_also_related(questions::Entity)
-        .filter(poll_questions::Column::PollId.eq(id))
-        .order_by_asc(poll_questions::Column::Position)
-        .all(db)
-        .await?;
-    let ballots: Vec<(respondents::Model, Vec<answers::Model>)> = respondents::Entity::find()
-        .find_with_related(answers::Entity)
+    let views = question_views(&snapshot, &poll);
+    let participants = respondents::Entity::find()
         .filter(respondents::Column::PollId.eq(id))
         .order_by_asc(respondents::Column::Id)
         .all(db)
         .await?;
+    let stored = repository::stored_answers(db, id).await?;
+    let mut answers: HashMap<(i64, &str), StoredAnswer> = HashMap::new();
+    for row in &stored.answers {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().response_index = row.response_index;
+    }
+    for row in &stored.choices {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().choices.push(row.response_index);
+    }
+    for row in &stored.words {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().words.push(row.word.clone());
+    }
+
     let csv_error = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = ["respondent_id", "submitted_at"].into_iter().chain(columns.iter().map(|(c, _)| c.var_name.as_str()));
-    writer.write_record(header).map_err(csv_error)?;
-    for (respondent, answers) in ballots {
-        let cells = columns.iter().map(|(column, question)| {
-            let Some(answer) = answers.iter().find(|a| a.var_name == column.var_name) else { return String::new() };
-            question
-                .as_ref()
-                .and_then(|q| q.responses.get(usize::try_from(answer.response_index).ok()?).cloned())
-                .unwrap_or_else(|| answer.response_index.to_string())
-        });
-        let record = [respondent.id.to_string(), respondent.created_at.to_rfc3339()].into_iter().chain(cells);
-        writer.write_record(record).map_err(csv_error)?;
+    // A question whose catalog entry is gone has no view, and no columns.
+    let columns: Vec<_> =
+        poll.questions.iter().filter_map(|q| Some((q, views.iter().find(|v| v.var_name == q.var_name)?))).collect();
+    let mut header = vec!["respondent_id".to_owned(), "submitted_at".to_owned()];
+    header.extend(columns.iter().flat_map(|(q, _)| q.kind().csv_columns(q)));
+    writer.write_record(&header).map_err(csv_error)?;
+    for participant in participants {
+        let mut record = vec![participant.id.to_string(), participant.created_at.to_rfc3339()];
+        for (question, view) in &columns {
+            let answer = answers.get(&(participant.id, question.var_name.as_str()));
+            record.extend(question.kind().csv_cells(question, view, answer));
+        }
+        writer.write_record(&record).map_err(csv_error)?;
     }
     let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((poll.poll.slug, body))

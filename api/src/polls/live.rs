@@ -1,7 +1,8 @@
 //! Live results over Server-Sent Events. Each process keeps, per poll that someone is watching, a
 //! [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from any process)
-//! carries the ballot: it is added to the tally unless its respondent is already counted, and the
-//! results go out to every watcher — at most once per `COALESCE` window. On start-up, or when the
+//! carries the ballot: its answers are added to the tally unless already counted, and the
+//! results go out to every watcher — at most once per `COALESCE` window. A presenter's move
+//! (`paced`) goes out the same way: phones follow the current question through this stream. On start-up, or when the
 //! listener had to reconnect (announcements may be lost), tallies are read again from the
 //! database: nothing here is the source of truth.
 
@@ -173,7 +174,7 @@ async fn ensure_tally(
     if tally.as_ref().is_some_and(|t| !t.stale) && !fresh {
         return TallyState::Kept;
     }
-    match LiveTally::load(db, surveys, poll_id).await {
+    match LiveTally::load(db, surveys, PollKey::Id(poll_id)).await {
         Ok(loaded) => {
             *tally = Some(loaded);
             TallyState::Loaded
@@ -235,9 +236,19 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 }
             }
         }
-        // A question hidden or revealed: read again, and every screen hears it with the next frame.
-        PollEvent::Changed { .. } => {
+        // A question hidden or revealed, a word hidden, answers reset, questions replaced: read
+        // again, and every screen hears it with the next frame.
+        PollEvent::Changed { .. } | PollEvent::Edited { .. } => {
             if ensure_tally(db, surveys, &poll, poll_id, true).await != TallyState::Missing {
+                schedule_update(poll);
+            }
+        }
+        // The presenter moved on: every phone follows with the next frame (nothing to read).
+        PollEvent::Paced { current, voting_open, .. } => {
+            if let Some(tally) = poll.tally.lock().await.as_mut() {
+                tally.set_current(current, voting_open);
+            }
+            if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
                 schedule_update(poll);
             }
         }

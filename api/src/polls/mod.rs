@@ -24,6 +24,7 @@ pub mod ballots;
 pub mod events;
 pub mod export;
 pub mod join_code;
+pub mod kinds;
 pub mod live;
 pub mod model;
 pub mod poll_states;

@@ -3,22 +3,59 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::kinds::QuestionKindName;
+pub use super::kinds::scale::ScaleSpec;
 pub use super::room_vs_nation::{NationalReference, RoomVsNation};
-use crate::surveys::service::QuestionHeading;
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
+/// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes
+/// `text`, `min`, `max`, `min_label`, `max_label`; `words` takes `text`. Own questions (choice,
+/// scale, words) are keyed `q1`, `q2`, … by their place in the poll.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPollQuestion {
-    /// A catalog question.
+    #[serde(default)]
+    pub kind: QuestionKindName,
+    /// A catalog question (catalog only).
     #[schema(example = "perf_judicial_ind")]
-    pub var_name: String,
-    /// Which of the question's responses to offer, in this order; default all of them.
+    pub var_name: Option<String>,
+    /// Which of the question's responses to offer, in this order; default all of them (catalog only).
     #[schema(min_items = 1, minimum = 0, maximum = 32767)]
     pub response_indices: Option<Vec<i16>>,
+    /// The presenter's question (choice, scale, words).
+    #[schema(example = "Which of these worries you most?", min_length = 1, max_length = 500)]
+    pub text: Option<String>,
+    /// 2 to 12 options (choice only).
+    #[schema(min_items = 2, max_items = 12)]
+    pub options: Option<Vec<String>>,
+    /// How many options a participant may pick: 1 (default) up to the number of options (choice only).
+    #[schema(minimum = 1, maximum = 12)]
+    pub max_choices: Option<i16>,
+    /// The scale's lowest point: 1 (1–5, 1–7) or 0 (0–10) (scale only).
+    #[schema(minimum = 0, maximum = 1)]
+    pub min: Option<i16>,
+    /// The scale's highest point: 5, 7 or 10 (scale only).
+    #[schema(minimum = 5, maximum = 10)]
+    pub max: Option<i16>,
+    /// The label of the lowest point (scale only).
+    #[schema(max_length = 60)]
+    pub min_label: Option<String>,
+    /// The label of the highest point (scale only).
+    #[schema(max_length = 60)]
+    pub max_label: Option<String>,
     /// Keep this question's results from the public (participants, the presenter view, the
     /// public results and stream) until a presenter reveals them; default false.
     #[serde(default)]
     pub results_hidden: bool,
+}
+
+/// All questions on one form, or one question at a time as the presenter moves on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Pacing {
+    #[default]
+    AllAtOnce,
+    Presenter,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -29,17 +66,50 @@ pub struct NewPoll {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub description: String,
-    #[schema(min_items = 1)]
+    /// Default `all_at_once`.
+    #[serde(default)]
+    pub pacing: Pacing,
+    #[schema(min_items = 1, max_items = 50)]
     pub questions: Vec<NewPollQuestion>,
-    /// One of the poll's questions whose answers split the results (pid3: party groups, ideo7:
-    /// ideology groups, any other: one group per offered response).
+    /// The key of one of the poll's questions whose answers split the results (pid3: party
+    /// groups, ideo7: ideology groups, any other catalog, single-answer choice or scale question:
+    /// one group per offered response).
     pub split_by: Option<String>,
 }
 
+/// Open or close a poll, archive or restore it (at least one of the two).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollPatch {
-    pub is_open: bool,
+    pub is_open: Option<bool>,
+    /// Archived polls are closed, cannot be opened, and are listed apart.
+    pub archived: Option<bool>,
+}
+
+/// Which question a presenter-paced poll shows, and whether it takes answers.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentQuestion {
+    /// 0-based position among the poll's questions; null shows the waiting screen.
+    #[schema(minimum = 0, maximum = 49)]
+    pub position: Option<i16>,
+    pub voting_open: bool,
+}
+
+/// Confirms a reset: the poll's slug, typed or copied by the admin.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmation {
+    #[schema(example = "democracy-in-the-us-4f2a")]
+    pub confirm: String,
+}
+
+/// A word to keep off every public screen (normalized as answers are).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HiddenWord {
+    #[schema(example = "freedom", min_length = 1, max_length = 40)]
+    pub word: String,
 }
 
 /// Reveal (false) or hide (true) one question's results.
@@ -65,13 +135,48 @@ pub struct OfferedResponse {
     pub response: String,
 }
 
+/// A question as the poll shows it. Catalog questions carry their catalog heading; a
+/// presenter's own questions have `text` only (battery fields null).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PollQuestionView {
-    #[serde(flatten)]
-    pub heading: QuestionHeading,
+    /// The question's key in the poll: a catalog name, or `q<place>` for an own question.
+    pub var_name: String,
+    pub kind: QuestionKindName,
+    pub text: String,
+    pub short_text: Option<String>,
+    pub battery: Option<String>,
+    /// The battery's prefix, shown above its questions ("How well do the following …").
+    pub battery_prefix: Option<String>,
+    pub sub_battery: Option<String>,
+    /// What a participant picks from: a catalog question's offered responses, a choice
+    /// question's options, a scale's points (`index` = the point); none for words.
     pub responses: Vec<OfferedResponse>,
     /// The public sees no results for this question until a presenter reveals them.
     pub results_hidden: bool,
+    /// Choice: how many options a participant may pick.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_choices: Option<i16>,
+    /// Scale: its ends and their labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<ScaleSpec>,
+    /// Words: how many answers a participant may give.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_words: Option<usize>,
+    /// Words: the longest answer, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_word_length: Option<usize>,
+}
+
+/// Where a presenter-paced poll stands (all-at-once polls: no current question, voting open
+/// while the poll is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PaceView {
+    pub pacing: Pacing,
+    /// 0-based position of the question on every screen (null: the waiting screen, or an
+    /// all-at-once poll).
+    pub current_question: Option<i16>,
+    /// Whether answers are taken now (the current question's, for a presenter-paced poll).
+    pub voting_open: bool,
 }
 
 /// A poll as participants see it.
@@ -84,6 +189,8 @@ pub struct PublicPoll {
     /// Six digits to join with at /join while the poll is open (null when closed).
     #[schema(example = "482913", pattern = "^[0-9]{6}$")]
     pub join_code: Option<String>,
+    #[serde(flatten)]
+    pub pace: PaceView,
     pub questions: Vec<PollQuestionView>,
 }
 
@@ -105,15 +212,27 @@ pub struct PollView {
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     pub respondents: i64,
+    #[serde(flatten)]
+    pub pace: PaceView,
+    /// When the poll was archived (null: not archived).
+    pub archived_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub questions: Vec<PollQuestionView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+/// One answer: the field that fits the question's kind — `response_index` (catalog, and choice
+/// with one answer), `response_indices` (choice with several), `value` (scale) or `words` (words).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     pub var_name: String,
     #[schema(minimum = 0, maximum = 32767)]
-    pub response_index: i16,
+    pub response_index: Option<i16>,
+    #[schema(min_items = 1, max_items = 12, minimum = 0, maximum = 11)]
+    pub response_indices: Option<Vec<i16>>,
+    #[schema(minimum = 0, maximum = 10)]
+    pub value: Option<i16>,
+    #[schema(min_items = 1, max_items = 3)]
+    pub words: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -127,8 +246,9 @@ pub struct Ballot {
         pattern = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
     )]
     pub client_token: String,
-    /// One answer per question of the poll.
-    #[schema(min_items = 1)]
+    /// One answer per question of an all-at-once poll; the current question's answer for a
+    /// presenter-paced poll.
+    #[schema(min_items = 1, max_items = 50)]
     pub answers: Vec<Answer>,
 }
 
@@ -172,13 +292,21 @@ pub struct NationalGroupShares {
     pub shares: Vec<f64>,
 }
 
+/// What every question's results start with.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionResults {
+pub struct ResultsHead {
     pub var_name: String,
     pub text: String,
     /// Hidden from the public until a presenter reveals it (staff see the results regardless;
     /// the public sees a `HiddenQuestionResults` instead).
     pub hidden: bool,
+}
+
+/// A catalog question's results: the room beside the nation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CatalogResults {
+    #[serde(flatten)]
+    pub head: ResultsHead,
     pub responses: Vec<OfferedResponse>,
     pub overall: Tally,
     /// Per group of the poll's split question (empty without one).
@@ -190,6 +318,98 @@ pub struct QuestionResults {
     #[serde(skip)]
     #[schema(ignore)]
     pub reference: Option<std::sync::Arc<NationalReference>>,
+}
+
+/// A presenter's multiple-choice question: participants per option (with several answers
+/// allowed, the shares add up to more than 1).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChoiceResults {
+    #[serde(flatten)]
+    pub head: ResultsHead,
+    pub max_choices: i16,
+    pub responses: Vec<OfferedResponse>,
+    pub overall: Tally,
+    pub groups: Vec<GroupTally>,
+}
+
+/// The mean of a scale's answers with its 95% CI (t distribution, n − 1 degrees of freedom;
+/// `se`, `ci_low` and `ci_high` are null below two answers).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeanEstimate {
+    pub n: i64,
+    pub mean: f64,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GroupMean {
+    pub group: String,
+    #[serde(flatten)]
+    pub estimate: MeanEstimate,
+}
+
+/// A scale question: the distribution over its points, and the mean.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScaleResults {
+    #[serde(flatten)]
+    pub head: ResultsHead,
+    pub scale: ScaleSpec,
+    /// One per point (`index` = the point).
+    pub responses: Vec<OfferedResponse>,
+    pub overall: Tally,
+    pub groups: Vec<GroupTally>,
+    /// Null before the first answer.
+    pub mean: Option<MeanEstimate>,
+    /// Per group with answers.
+    pub group_means: Vec<GroupMean>,
+}
+
+/// Why staff see a word the public does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Moderation {
+    /// On the built-in list of words never shown.
+    Blocked,
+    /// A presenter hid it.
+    Hidden,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WordCount {
+    /// Normalized: lower case, spacing collapsed, stop words removed.
+    pub word: String,
+    /// Participants who gave it.
+    pub count: i64,
+    /// Staff results only: why the public does not see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<Moderation>,
+}
+
+/// A words question: the most frequent answers, for a word cloud.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WordsResults {
+    #[serde(flatten)]
+    pub head: ResultsHead,
+    /// Participants who answered.
+    pub respondents: i64,
+    /// Answers counted (stop-word-only answers are not).
+    pub answers: i64,
+    /// At most 100, most frequent first (ties in alphabetical order). Public results leave out
+    /// blocked and hidden words.
+    #[schema(max_items = 100)]
+    pub words: Vec<WordCount>,
+}
+
+/// A question's results, by its kind.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum QuestionResults {
+    Catalog(Box<CatalogResults>),
+    Choice(ChoiceResults),
+    Scale(ScaleResults),
+    Words(WordsResults),
 }
 
 /// A question whose results the presenter has not revealed: nothing about its answers (and no
@@ -227,7 +447,8 @@ pub struct StreamEvent {
 pub enum StreamEventName {
     /// The results when the stream opens.
     Snapshot,
-    /// The results after new votes (or the poll reopening).
+    /// The results after new votes, or anything else that changed (the poll reopening, a
+    /// question revealed, the presenter moving to another question).
     Update,
     /// The final results when the poll closes, or `{"deleted": true}`.
     Closed,
@@ -242,6 +463,8 @@ pub struct PollResults {
     pub join_code: Option<String>,
     pub respondents: i64,
     pub split_by: Option<String>,
+    #[serde(flatten)]
+    pub pace: PaceView,
     /// In the poll's order. Public results show a hidden question as
     /// `{"var_name", "text", "hidden": true}` and nothing else; staff results show everything.
     pub questions: Vec<PollQuestionResults>,

@@ -1,12 +1,12 @@
-//! What a ballot needs to know about its poll — open or closed, its questions and offered
-//! responses, its split question — served from memory. Loaded on the first ballot for a poll and
+//! What a ballot needs to know about its poll — open or closed, its questions and what they take,
+//! its pacing and the question open now — served from memory. Loaded on the first ballot for a poll and
 //! kept current by the same announcements that drive live results, so every api process behind
 //! a load balancer honours a close made by another. The database stays the judge: a batch of
 //! ballots re-checks its polls under a lock (see `ballot_writer`), and corrects this cache when
 //! it finds it behind.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sea_orm::DatabaseConnection;
@@ -14,7 +14,8 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
-use super::repository::{self, OfferedQuestion, PollKey, PollRecord};
+use super::model::Pacing;
+use super::repository::{self, PollKey, PollQuestion, PollRecord};
 use crate::AppError;
 use crate::notifications::DbEvent;
 
@@ -25,26 +26,49 @@ pub struct PollState {
     pub slug: String,
     is_open: AtomicBool,
     /// In the poll's order: a ballot's choices are given by position.
-    pub questions: Vec<OfferedQuestion>,
+    pub questions: Vec<PollQuestion>,
     /// Position of the split question among `questions`.
     pub split_position: Option<usize>,
+    pub pacing: Pacing,
+    /// A presenter-paced poll's current question and whether it takes answers, as one value
+    /// (`position × 2 + open`, −1 for none) so that both change together.
+    current: AtomicI32,
+}
+
+fn encode_current(current: Option<i16>, voting_open: bool) -> i32 {
+    current.map_or(-1, |c| i32::from(c) * 2 + i32::from(voting_open))
 }
 
 impl PollState {
     fn of(record: PollRecord) -> Self {
         let split_position =
             record.poll.split_by.as_ref().and_then(|s| record.questions.iter().position(|q| &q.var_name == s));
+        let pacing = record.pacing();
+        let current = encode_current(record.poll.current_question, record.poll.current_question_open);
         Self {
             id: record.poll.id,
             slug: record.poll.slug,
             is_open: AtomicBool::new(record.poll.is_open),
             questions: record.questions,
             split_position,
+            pacing,
+            current: AtomicI32::new(current),
         }
     }
 
     pub fn is_open(&self) -> bool {
         self.is_open.load(Ordering::Acquire)
+    }
+
+    /// A presenter-paced poll's current question, and whether it takes answers.
+    pub fn current(&self) -> (Option<i16>, bool) {
+        let value = self.current.load(Ordering::Acquire);
+        if value < 0 { (None, false) } else { (i16::try_from(value / 2).ok(), value % 2 == 1) }
+    }
+
+    /// What the database found when it judged a batch, or a `paced` announcement said.
+    pub fn set_current(&self, current: Option<i16>, voting_open: bool) {
+        self.current.store(encode_current(current, voting_open), Ordering::Release);
     }
 }
 
@@ -87,11 +111,21 @@ impl PollStates {
         }
     }
 
+    /// A presenter-paced poll's current question as the database or an announcement says.
+    pub fn correct_current(&self, poll_id: i32, current: Option<i16>, voting_open: bool) {
+        self.read().values().filter(|s| s.id == poll_id).for_each(|s| s.set_current(current, voting_open));
+    }
+
     fn apply(&self, event: &PollEvent) {
         match *event {
+            // Opening a presenter-paced poll that had not started is also announced as `paced`.
             PollEvent::Opened { poll_id } => self.correct(poll_id, Some(true)),
+            PollEvent::Deleted { poll_id } | PollEvent::Edited { poll_id } => self.correct(poll_id, None),
             PollEvent::Closed { poll_id } => self.correct(poll_id, Some(false)),
-            PollEvent::Deleted { poll_id } => self.correct(poll_id, None),
+            PollEvent::Paced { poll_id, current, voting_open } => {
+                self.changes.fetch_add(1, Ordering::AcqRel);
+                self.correct_current(poll_id, current, voting_open);
+            }
             PollEvent::Voted { .. } | PollEvent::Changed { .. } => {}
         }
     }

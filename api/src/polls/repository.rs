@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::polls::{poll_questions, polls, respondents};
+use entity::polls::{
+    answer_choices, answer_words, answers, hidden_words, poll_questions, poll_resets, polls, respondents,
+};
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
@@ -11,33 +13,114 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::kinds::{CatalogSpec, ChoiceSpec, QuestionSpec, ScaleSpec, WordsSpec};
+use super::model::{PaceView, Pacing};
 use crate::AppError;
 
-/// One question of a poll: the catalog question and the response indices offered, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfferedQuestion {
-    pub var_name: String,
-    pub offered: Vec<i16>,
-    /// The public sees no results for it until a presenter reveals them.
-    pub results_hidden: bool,
+pub use super::kinds::PollQuestion;
+
+/// A stored question row as the api knows it.
+///
+/// # Errors
+/// A kind this build does not know (the schema's CHECK and the api disagree: a server fault).
+fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
+    let text = || row.text.clone().unwrap_or_default();
+    let spec = match row.kind.as_str() {
+        "catalog" => QuestionSpec::Catalog(CatalogSpec),
+        "choice" => QuestionSpec::Choice(ChoiceSpec {
+            text: text(),
+            options: row.options.clone().unwrap_or_default(),
+            max_choices: row.max_choices.unwrap_or(1),
+        }),
+        "scale" => QuestionSpec::Scale(ScaleSpec {
+            text: text(),
+            min: row.scale_min.unwrap_or(1),
+            max: row.scale_max.unwrap_or(5),
+            min_label: row.scale_min_label.clone().unwrap_or_default(),
+            max_label: row.scale_max_label.clone().unwrap_or_default(),
+        }),
+        "words" => QuestionSpec::Words(WordsSpec { text: text() }),
+        other => return Err(AppError::Internal(format!("unknown question kind '{other}'"))),
+    };
+    Ok(PollQuestion { var_name: row.var_name, offered: row.response_indices, results_hidden: row.results_hidden, spec })
 }
 
-impl From<poll_questions::Model> for OfferedQuestion {
-    fn from(row: poll_questions::Model) -> Self {
-        Self { var_name: row.var_name, offered: row.response_indices, results_hidden: row.results_hidden }
+/// The row that stores `question` at `position` of poll `poll_id`.
+fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_questions::ActiveModel {
+    let mut row = poll_questions::ActiveModel {
+        poll_id: Set(poll_id),
+        var_name: Set(question.var_name.clone()),
+        position: Set(position),
+        response_indices: Set(question.offered.clone()),
+        results_hidden: Set(question.results_hidden),
+        kind: Set(question.kind().name().as_str().to_owned()),
+        catalog_var_name: Set(None),
+        text: Set(None),
+        options: Set(None),
+        max_choices: Set(None),
+        scale_min: Set(None),
+        scale_max: Set(None),
+        scale_min_label: Set(None),
+        scale_max_label: Set(None),
+    };
+    match &question.spec {
+        QuestionSpec::Catalog(_) => row.catalog_var_name = Set(Some(question.var_name.clone())),
+        QuestionSpec::Choice(choice) => {
+            row.text = Set(Some(choice.text.clone()));
+            row.options = Set(Some(choice.options.clone()));
+            row.max_choices = Set(Some(choice.max_choices));
+        }
+        QuestionSpec::Scale(scale) => {
+            row.text = Set(Some(scale.text.clone()));
+            row.scale_min = Set(Some(scale.min));
+            row.scale_max = Set(Some(scale.max));
+            row.scale_min_label = Set(Some(scale.min_label.clone()));
+            row.scale_max_label = Set(Some(scale.max_label.clone()));
+        }
+        QuestionSpec::Words(words) => row.text = Set(Some(words.text.clone())),
     }
+    row
 }
 
 /// A poll row with its questions, in position order.
 #[derive(Debug, Clone)]
 pub struct PollRecord {
     pub poll: polls::Model,
-    pub questions: Vec<OfferedQuestion>,
+    pub questions: Vec<PollQuestion>,
 }
 
 impl PollRecord {
-    pub fn question(&self, var_name: &str) -> Option<&OfferedQuestion> {
+    pub fn question(&self, var_name: &str) -> Option<&PollQuestion> {
         self.questions.iter().find(|q| q.var_name == var_name)
+    }
+
+    pub fn pacing(&self) -> Pacing {
+        pacing_of(&self.poll)
+    }
+
+    /// Where the poll stands: the current question (presenter-paced) and whether answers are taken.
+    pub fn pace(&self) -> PaceView {
+        let pacing = self.pacing();
+        match pacing {
+            Pacing::AllAtOnce => PaceView { pacing, current_question: None, voting_open: self.poll.is_open },
+            Pacing::Presenter => PaceView {
+                pacing,
+                current_question: self.poll.current_question,
+                voting_open: self.poll.is_open && self.poll.current_question_open,
+            },
+        }
+    }
+}
+
+/// A poll row's pacing (an unknown value reads as all at once; the schema's CHECK allows none).
+pub fn pacing_of(poll: &polls::Model) -> Pacing {
+    if poll.pacing == "presenter" { Pacing::Presenter } else { Pacing::AllAtOnce }
+}
+
+pub fn pacing_name(pacing: Pacing) -> &'static str {
+    match pacing {
+        Pacing::AllAtOnce => "all_at_once",
+        Pacing::Presenter => "presenter",
     }
 }
 
@@ -69,13 +152,13 @@ fn not_found(key: PollKey<'_>) -> AppError {
     AppError::NotFound(format!("no poll {key}"))
 }
 
-async fn questions_of<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<Vec<OfferedQuestion>, AppError> {
+async fn questions_of<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<Vec<PollQuestion>, AppError> {
     let rows = poll_questions::Entity::find()
         .filter(poll_questions::Column::PollId.eq(poll_id))
         .order_by_asc(poll_questions::Column::Position)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(OfferedQuestion::from).collect())
+    rows.into_iter().map(question_of).collect()
 }
 
 /// The poll with this id or slug.
@@ -107,14 +190,14 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<C
         .order_by_desc(polls::Column::Id)
         .all(db)
         .await?;
-    let mut questions: HashMap<i32, Vec<OfferedQuestion>> = HashMap::new();
+    let mut questions: HashMap<i32, Vec<PollQuestion>> = HashMap::new();
     let question_rows = poll_questions::Entity::find()
         .order_by_asc(poll_questions::Column::PollId)
         .order_by_asc(poll_questions::Column::Position)
         .all(db)
         .await?;
     for row in question_rows {
-        questions.entry(row.poll_id).or_default().push(row.into());
+        questions.entry(row.poll_id).or_default().push(question_of(row)?);
     }
     Ok(rows
         .into_iter()
@@ -141,18 +224,53 @@ pub async fn creator<C: ConnectionTrait>(db: &C, poll: &polls::Model) -> Result<
 pub async fn insert(
     txn: &DatabaseTransaction,
     new: polls::ActiveModel,
-    questions: &[OfferedQuestion],
+    questions: &[PollQuestion],
 ) -> Result<i32, AppError> {
     let poll = new.insert(txn).await?;
-    let rows = questions.iter().zip(0i16..).map(|(q, position)| poll_questions::ActiveModel {
-        poll_id: Set(poll.id),
-        var_name: Set(q.var_name.clone()),
-        position: Set(position),
-        response_indices: Set(q.offered.clone()),
-        results_hidden: Set(q.results_hidden),
-    });
-    poll_questions::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    insert_questions(txn, poll.id, questions).await?;
     Ok(poll.id)
+}
+
+async fn insert_questions(txn: &DatabaseTransaction, poll_id: i32, questions: &[PollQuestion]) -> Result<(), AppError> {
+    let rows = questions.iter().zip(0i16..).map(|(q, position)| question_row(poll_id, position, q));
+    poll_questions::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+/// Replaces a closed, unanswered poll's definition (title, description, pacing, questions,
+/// split question), locking the poll row so that an opening or a ballot cannot slip in between.
+///
+/// # Errors
+/// No such poll (404); the poll is open or has answers (409).
+pub async fn replace_definition(
+    txn: &DatabaseTransaction,
+    id: i32,
+    definition: polls::ActiveModel,
+    questions: &[PollQuestion],
+) -> Result<(), AppError> {
+    let poll =
+        polls::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    if poll.is_open {
+        return Err(AppError::Conflict("close the poll before editing its questions".to_owned()));
+    }
+    if respondent_count(txn, id).await? > 0 {
+        return Err(AppError::Conflict("the poll has answers: reset it before editing its questions".to_owned()));
+    }
+    // The split question may be among those replaced: clear it first (its foreign key is deferred).
+    polls::Entity::update_many()
+        .col_expr(polls::Column::SplitBy, Expr::value(Option::<String>::None))
+        .filter(polls::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    poll_questions::Entity::delete_many().filter(poll_questions::Column::PollId.eq(id)).exec(txn).await?;
+    insert_questions(txn, id, questions).await?;
+    let mut definition = definition;
+    definition.id = Set(id);
+    definition.updated_at = Set(chrono::Utc::now().fixed_offset());
+    definition.current_question = Set(None);
+    definition.current_question_open = Set(false);
+    definition.update(txn).await?;
+    Ok(())
 }
 
 /// Opens a closed poll with `join_code`; says whether it was closed (an open poll keeps its code).
@@ -160,16 +278,31 @@ pub async fn insert(
 /// # Errors
 /// No such poll (404); `join_code` held by another open poll (a unique violation: draw another).
 pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
+    // A presenter-paced poll that has not started shows its first question, taking answers.
+    let starts =
+        Expr::col(polls::Column::Pacing).eq("presenter").and(Expr::col(polls::Column::CurrentQuestion).is_null());
     let changed = polls::Entity::update_many()
         .col_expr(polls::Column::IsOpen, Expr::value(true))
         .col_expr(polls::Column::JoinCode, Expr::value(join_code))
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .col_expr(
+            polls::Column::CurrentQuestion,
+            Expr::case(starts.clone(), Expr::value(0i16)).finally(Expr::col(polls::Column::CurrentQuestion)).into(),
+        )
+        .col_expr(
+            polls::Column::CurrentQuestionOpen,
+            Expr::case(starts, Expr::value(true)).finally(Expr::col(polls::Column::CurrentQuestionOpen)).into(),
+        )
         .filter(polls::Column::Id.eq(id))
         .filter(polls::Column::IsOpen.eq(false))
+        .filter(polls::Column::ArchivedAt.is_null())
         .exec(db)
         .await?;
     if changed.rows_affected == 0 {
-        find(db, PollKey::Id(id)).await?;
+        let poll = find(db, PollKey::Id(id)).await?;
+        if poll.poll.archived_at.is_some() {
+            return Err(AppError::Conflict("an archived poll cannot be opened; unarchive it first".to_owned()));
+        }
         return Ok(false);
     }
     Ok(true)
@@ -304,4 +437,200 @@ pub async fn respondent_by_token<C: ConnectionTrait>(
         .into_tuple()
         .one(db)
         .await?)
+}
+
+/// Sets which question a presenter-paced poll shows and whether it takes answers.
+///
+/// # Errors
+/// No such poll (404); the poll is not presenter-paced (409); no question at `position` (422).
+pub async fn set_current<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    position: Option<i16>,
+    voting_open: bool,
+) -> Result<(), AppError> {
+    let record = find(db, PollKey::Id(id)).await?;
+    if record.pacing() != Pacing::Presenter {
+        return Err(AppError::Conflict("only a presenter-paced poll has a current question".to_owned()));
+    }
+    if let Some(p) = position
+        && usize::try_from(p).map_or(true, |p| p >= record.questions.len())
+    {
+        let last = record.questions.len().saturating_sub(1);
+        return Err(AppError::invalid_field("position", format!("the poll's questions are at positions 0 to {last}")));
+    }
+    polls::Entity::update_many()
+        .col_expr(polls::Column::CurrentQuestion, Expr::value(position))
+        .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(voting_open && position.is_some()))
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Archives (closed polls only) or restores a poll.
+///
+/// # Errors
+/// No such poll (404); archiving an open poll (409).
+pub async fn set_archived<C: ConnectionTrait>(db: &C, id: i32, archived: bool) -> Result<(), AppError> {
+    let record = find(db, PollKey::Id(id)).await?;
+    if archived && record.poll.is_open {
+        return Err(AppError::Conflict("close the poll before archiving it".to_owned()));
+    }
+    let archived_at = if archived {
+        Expr::value(record.poll.archived_at.unwrap_or_else(|| chrono::Utc::now().fixed_offset()))
+    } else {
+        Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None)
+    };
+    polls::Entity::update_many()
+        .col_expr(polls::Column::ArchivedAt, archived_at)
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes every participant (and so every answer) of a closed poll, puts a presenter-paced poll
+/// back before its first question, and records who did it; returns how many participants went.
+///
+/// # Errors
+/// No such poll (404); the poll is open (409).
+pub async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result<i64, AppError> {
+    let poll =
+        polls::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    if poll.is_open {
+        return Err(AppError::Conflict("close the poll before resetting its answers".to_owned()));
+    }
+    let removed = respondents::Entity::delete_many().filter(respondents::Column::PollId.eq(id)).exec(txn).await?;
+    let removed = i64::try_from(removed.rows_affected).unwrap_or(i64::MAX);
+    polls::Entity::update_many()
+        .col_expr(polls::Column::CurrentQuestion, Expr::value(Option::<i16>::None))
+        .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(false))
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    poll_resets::ActiveModel {
+        poll_id: Set(id),
+        reset_by: Set(Some(by)),
+        respondents_removed: Set(removed),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(removed)
+}
+
+/// The words presenters hid, per question key (normalized).
+///
+/// # Errors
+/// Database failure.
+pub async fn hidden_words<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let rows = hidden_words::Entity::find()
+        .filter(hidden_words::Column::PollId.eq(poll_id))
+        .order_by_asc(hidden_words::Column::Word)
+        .all(db)
+        .await?;
+    let mut by_question: HashMap<String, Vec<String>> = HashMap::new();
+    for row in rows {
+        by_question.entry(row.var_name).or_default().push(row.word);
+    }
+    Ok(by_question)
+}
+
+/// Hides (or shows again) a normalized word of a words question.
+///
+/// # Errors
+/// No such poll or question (404), the question is not a words question (422).
+pub async fn set_word_hidden<C: ConnectionTrait>(
+    db: &C,
+    (id, var_name): (i32, &str),
+    word: &str,
+    hidden_by: Option<i32>,
+) -> Result<(), AppError> {
+    let record = find(db, PollKey::Id(id)).await?;
+    let Some(question) = record.question(var_name) else {
+        return Err(AppError::NotFound(format!("poll {id} has no question '{var_name}'")));
+    };
+    if !matches!(question.spec, QuestionSpec::Words(_)) {
+        return Err(AppError::invalid_field("var_name", format!("'{var_name}' is not a words question")));
+    }
+    match hidden_by {
+        Some(by) => {
+            let row = hidden_words::ActiveModel {
+                poll_id: Set(id),
+                var_name: Set(var_name.to_owned()),
+                word: Set(word.to_owned()),
+                hidden_by: Set(Some(by)),
+                ..Default::default()
+            };
+            // Hidden already: nothing to do.
+            hidden_words::Entity::insert(row)
+                .on_conflict_do_nothing_on([
+                    hidden_words::Column::PollId,
+                    hidden_words::Column::VarName,
+                    hidden_words::Column::Word,
+                ])
+                .exec(db)
+                .await?;
+        }
+        None => {
+            hidden_words::Entity::delete_many()
+                .filter(hidden_words::Column::PollId.eq(id))
+                .filter(hidden_words::Column::VarName.eq(var_name))
+                .filter(hidden_words::Column::Word.eq(word))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every stored answer of a poll: its rows, its several choices and its words (in their order).
+pub struct StoredAnswers {
+    pub answers: Vec<answers::Model>,
+    pub choices: Vec<answer_choices::Model>,
+    pub words: Vec<answer_words::Model>,
+}
+
+/// Reads every answer of the poll; with a transaction, together with anything else read in it.
+///
+/// # Errors
+/// Database failure.
+pub async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<StoredAnswers, AppError> {
+    let answers = answers::Entity::find().filter(answers::Column::PollId.eq(poll_id)).all(db).await?;
+    let choices = answer_choices::Entity::find()
+        .inner_join(answers::Entity)
+        .filter(answers::Column::PollId.eq(poll_id))
+        .order_by_asc(answer_choices::Column::ResponseIndex)
+        .all(db)
+        .await?;
+    let words = answer_words::Entity::find()
+        .inner_join(answers::Entity)
+        .filter(answers::Column::PollId.eq(poll_id))
+        .order_by_asc(answer_words::Column::Position)
+        .all(db)
+        .await?;
+    Ok(StoredAnswers { answers, choices, words })
+}
+
+/// The respondent with this client token if they answered every question in `var_names`.
+///
+/// # Errors
+/// Database failure.
+pub async fn answered_all<C: ConnectionTrait>(
+    db: &C,
+    poll_id: i32,
+    token: &str,
+    var_names: &[&str],
+) -> Result<Option<i64>, AppError> {
+    let Some(respondent_id) = respondent_by_token(db, poll_id, token).await? else { return Ok(None) };
+    let answered = answers::Entity::find()
+        .filter(answers::Column::RespondentId.eq(respondent_id))
+        .filter(answers::Column::VarName.is_in(var_names.iter().copied()))
+        .count(db)
+        .await?;
+    Ok((usize::try_from(answered).unwrap_or(0) == var_names.len()).then_some(respondent_id))
 }

@@ -2,17 +2,17 @@
 //! restart), beside the weighted national shares from the survey snapshot.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement};
+use sea_orm::DatabaseConnection;
 
+use super::kinds::QuestionSpec;
 use super::model::{
-    GroupTally, HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults,
-    QuestionResults, Tally,
+    HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
+    Tally,
 };
-use super::repository::{self, PollKey, PollRecord};
-use super::room_vs_nation::{GroupMix, NationalCell, NationalReference, room_vs_nation};
-use super::views::question_views;
+use super::repository::{PollKey, PollRecord};
+use super::room_vs_nation::{GroupMix, NationalCell, NationalReference};
+use super::tally::LiveTally;
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
@@ -30,22 +30,25 @@ pub struct SplitGroups {
 
 impl SplitGroups {
     /// The groups of the poll's split question (none without one). pid3 and ideo7 use the
-    /// survey's party and ideology groups; any other question has one group per offered response.
+    /// survey's party and ideology groups; any other question (a catalog question, a
+    /// single-answer choice, a scale) has one group per offered response.
     pub fn of_poll(snapshot: &SurveySnapshot, poll: &PollRecord) -> Self {
         let Some(split_by) = &poll.poll.split_by else { return Self::default() };
-        let Some(question) = snapshot.questions.get(split_by) else { return Self::default() };
+        let Some(question) = poll.question(split_by) else { return Self::default() };
         let split = Split::defined_by(split_by);
-        if split != Split::None
-            && let Ok(mapping) = split.group_of_response(&question.responses)
+        if matches!(question.spec, QuestionSpec::Catalog(_))
+            && split != Split::None
+            && let Some(catalog) = snapshot.questions.get(split_by)
+            && let Ok(mapping) = split.group_of_response(&catalog.responses)
         {
             let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
             let of_response =
                 mapping.iter().zip(0i16..).filter_map(|(group, k)| Some((k, usize::from((*group)?)))).collect();
             return Self { names, of_response };
         }
-        let offered = poll.question(split_by).map(|q| q.offered.clone()).unwrap_or_default();
-        let names = offered.iter().filter_map(|&k| question.responses.get(usize::try_from(k).ok()?).cloned()).collect();
-        let of_response = offered.iter().enumerate().map(|(g, &k)| (k, g)).collect();
+        let Some(view) = question.kind().view(question, snapshot) else { return Self::default() };
+        let names = view.responses.iter().map(|r| r.response.clone()).collect();
+        let of_response = view.responses.iter().enumerate().map(|(g, r)| (r.index, g)).collect();
         Self { names, of_response }
     }
 }
@@ -55,15 +58,17 @@ fn shares(counts: &[i64], n: i64) -> Vec<f64> {
 }
 
 impl Tally {
-    /// Each participant answers a question once: n is the sum of the counts.
-    fn from_counts(counts: Vec<i64>) -> Self {
-        let n = counts.iter().sum();
-        Self { n, shares: shares(&counts, n), counts }
+    /// No answers yet, over `responses` offered values.
+    pub fn zero(responses: usize) -> Self {
+        Self { n: 0, counts: vec![0; responses], shares: vec![0.0; responses] }
     }
 
-    /// One more participant, who chose the response at `position`.
-    pub fn add_one(&mut self, position: usize) {
-        self.counts[position] += 1;
+    /// One more participant, who chose the responses at `positions` (one, or several for a
+    /// multiple-answer choice: then the shares add up to more than 1).
+    pub fn add(&mut self, positions: &[usize]) {
+        for &position in positions {
+            self.counts[position] += 1;
+        }
         self.n += 1;
         self.shares = shares(&self.counts, self.n);
     }
@@ -72,7 +77,7 @@ impl Tally {
 /// The nation's view of one poll question: the weighted shares (with SEs and CIs) of the
 /// `offered` responses in the latest wave with answers to `var_name`, everyone and per group of
 /// `split`, with `group_mix` (the same for every question of a poll: read once per poll).
-async fn national_reference(
+pub async fn national_reference(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
     (var_name, offered): (&str, &[i16]),
@@ -99,7 +104,7 @@ async fn national_reference(
 
 /// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
 /// latest wave that asked the split's question.
-async fn group_mix(
+pub async fn group_mix(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
     split: Split,
@@ -118,7 +123,7 @@ async fn group_mix(
 }
 
 /// The shares the results have always shown beside the room's (without their uncertainty).
-fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
+pub fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
     let p = |cell: &NationalCell| cell.shares.iter().map(|s| s.p).collect();
     NationalShares {
         wave: reference.wave,
@@ -134,150 +139,55 @@ fn national_shares(reference: &NationalReference, split: Split) -> NationalShare
     }
 }
 
-impl QuestionResults {
-    /// Computes the room-vs-nation comparison again from the current tallies.
-    pub fn compare_with_nation(&mut self) {
-        let labels: Vec<String> = self.responses.iter().map(|r| r.response.clone()).collect();
-        self.room_vs_nation =
-            self.reference.as_ref().map(|reference| room_vs_nation(reference, &labels, &self.overall, &self.groups));
-    }
-}
-
-/// How many participants gave `response_index` to `var_name`, among those whose answer to the
-/// split question is `split_index` (-1: no split answer).
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct AnswerCount {
-    pub var_name: String,
-    pub response_index: i16,
-    pub split_index: i16,
-    pub n: i64,
-}
-
-/// The poll's raw counts.
-pub struct Counts {
-    pub respondents: i64,
-    pub cells: Vec<AnswerCount>,
-}
-
-/// Reads the counts; with a transaction, together with anything else read in it.
-///
-/// # Errors
-/// Database failure.
-pub async fn counts<C: ConnectionTrait>(conn: &C, poll: &PollRecord) -> Result<Counts, AppError> {
-    let respondents = repository::respondent_count(conn, poll.poll.id).await?;
-    // Raw SQL: an aggregate over a self-join (each answer beside the same respondent's split
-    // answer), which the query builder could only spell with hand-made relation aliases.
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT a.var_name, a.response_index, coalesce(s.response_index, -1::smallint) AS split_index, count(*) AS n
-         FROM polls.answers a
-         LEFT JOIN polls.answers s ON s.respondent_id = a.respondent_id AND s.var_name = $2
-         WHERE a.poll_id = $1
-         GROUP BY 1, 2, 3",
-        [poll.poll.id.into(), poll.poll.split_by.clone().unwrap_or_default().into()],
-    );
-    let cells = AnswerCount::find_by_statement(statement).all(conn).await?;
-    Ok(Counts { respondents, cells })
-}
-
-/// Results from counts, with the national shares.
-///
-/// # Errors
-/// Database failure (loading the survey answers of a question).
-pub async fn assemble(
-    db: &DatabaseConnection,
-    snapshot: &SurveySnapshot,
-    poll: &PollRecord,
-    counts: Counts,
-) -> Result<PollResults, AppError> {
-    let groups = SplitGroups::of_poll(snapshot, poll);
-    let mut overall: HashMap<(&str, i16), i64> = HashMap::new();
-    let mut by_group: HashMap<(&str, usize, i16), i64> = HashMap::new();
-    for cell in &counts.cells {
-        *overall.entry((&cell.var_name, cell.response_index)).or_default() += cell.n;
-        if let Some(&g) = groups.of_response.get(&cell.split_index) {
-            *by_group.entry((&cell.var_name, g, cell.response_index)).or_default() += cell.n;
-        }
-    }
-    let national_split = poll.poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
-    let mix = group_mix(db, snapshot, national_split).await?;
-    let mut questions = Vec::new();
-    for (view, question) in question_views(snapshot, poll).into_iter().zip(&poll.questions) {
-        let var_name = question.var_name.as_str();
-        let counts: Vec<i64> =
-            question.offered.iter().map(|&k| overall.get(&(var_name, k)).copied().unwrap_or(0)).collect();
-        let group_tallies = groups
-            .names
-            .iter()
-            .enumerate()
-            .map(|(g, name)| {
-                let counts = question.offered.iter().map(|&k| by_group.get(&(var_name, g, k)).copied().unwrap_or(0));
-                GroupTally { group: name.clone(), tally: Tally::from_counts(counts.collect()) }
-            })
-            .collect();
-        // The split question against itself by group, or reweighted by its own groups, says nothing.
-        let is_split = poll.poll.split_by.as_deref() == Some(var_name);
-        let question_mix = if is_split { None } else { mix.clone() };
-        let mut reference =
-            national_reference(db, snapshot, (var_name, &question.offered), national_split, question_mix).await?;
-        let national = reference.as_ref().map(|r| national_shares(r, national_split));
-        if is_split && let Some(reference) = reference.as_mut() {
-            reference.groups.clear();
-        }
-        let reference = reference.map(Arc::new);
-        let mut results = QuestionResults {
-            national,
-            var_name: view.heading.var_name,
-            text: view.heading.text,
-            hidden: question.results_hidden,
-            responses: view.responses,
-            overall: Tally::from_counts(counts),
-            groups: group_tallies,
-            room_vs_nation: None,
-            reference,
-        };
-        results.compare_with_nation();
-        questions.push(PollQuestionResults::Shown(Box::new(results)));
-    }
-    Ok(PollResults {
-        slug: poll.poll.slug.clone(),
-        title: poll.poll.title.clone(),
-        is_open: poll.poll.is_open,
-        join_code: poll.poll.join_code.clone(),
-        respondents: counts.respondents,
-        split_by: poll.poll.split_by.clone(),
-        questions,
-    })
-}
-
 impl PollResults {
-    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`.
+    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
+    /// clouds without blocked or hidden words.
     pub fn for_public(&self) -> PollResults {
         let questions = self
             .questions
             .iter()
             .map(|q| match q {
-                PollQuestionResults::Shown(r) if r.hidden => PollQuestionResults::Hidden(HiddenQuestionResults {
-                    var_name: r.var_name.clone(),
-                    text: r.text.clone(),
-                    hidden: true,
-                }),
+                PollQuestionResults::Shown(r) if r.head().hidden => {
+                    PollQuestionResults::Hidden(HiddenQuestionResults {
+                        var_name: r.head().var_name.clone(),
+                        text: r.head().text.clone(),
+                        hidden: true,
+                    })
+                }
+                PollQuestionResults::Shown(shown) if matches!(**shown, QuestionResults::Words(_)) => {
+                    let mut shown = shown.clone();
+                    if let QuestionResults::Words(words) = shown.as_mut() {
+                        words.words.retain(|w| w.moderation.is_none());
+                    }
+                    PollQuestionResults::Shown(shown)
+                }
                 other => other.clone(),
             })
             .collect();
         PollResults { questions, ..self.clone() }
     }
 
-    /// Whether any question is hidden from the public.
+    /// Whether the public sees less than staff: a hidden question, a moderated word.
     pub fn hides_any(&self) -> bool {
-        self.questions.iter().any(|q| matches!(q, PollQuestionResults::Shown(r) if r.hidden))
+        self.questions.iter().any(|q| match q {
+            PollQuestionResults::Shown(shown) => match shown.as_ref() {
+                QuestionResults::Words(words) => {
+                    words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
+                }
+                other => other.head().hidden,
+            },
+            PollQuestionResults::Hidden(_) => false,
+        })
     }
+}
 
-    /// Question `i`'s full results (staff results hold every question in full).
-    pub fn question_mut(&mut self, i: usize) -> Option<&mut QuestionResults> {
-        match self.questions.get_mut(i)? {
-            PollQuestionResults::Shown(r) => Some(r),
-            PollQuestionResults::Hidden(_) => None,
+impl QuestionResults {
+    pub fn head(&self) -> &super::model::ResultsHead {
+        match self {
+            QuestionResults::Catalog(r) => &r.head,
+            QuestionResults::Choice(r) => &r.head,
+            QuestionResults::Scale(r) => &r.head,
+            QuestionResults::Words(r) => &r.head,
         }
     }
 }
@@ -291,8 +201,6 @@ pub async fn results(
     surveys: &SurveyCache,
     key: PollKey<'_>,
 ) -> Result<PollResults, AppError> {
-    let snapshot = surveys.get(db).await?;
-    let poll = repository::find(db, key).await?;
-    let counts = counts(db, &poll).await?;
-    assemble(db, &snapshot, &poll, counts).await
+    let mut tally = LiveTally::load(db, surveys, key).await?;
+    Ok(tally.results())
 }

@@ -1,4 +1,5 @@
-//! What admins and participants do with polls: create, list, read, open/close, delete.
+//! What admins and participants do with polls: create, edit, duplicate, list, read, open/close,
+//! pace, archive, reset, moderate, delete.
 
 use entity::polls::polls;
 use sea_orm::ActiveValue::Set;
@@ -6,8 +7,9 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::events::PollEvent;
 use super::join_code;
-use super::model::{JoinTarget, NewPoll, PollView, PublicPoll};
-use super::repository::{self, PollKey};
+use super::kinds::words::word_to_hide;
+use super::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
+use super::repository::{self, PollKey, pacing_name};
 use super::slug::new_slug;
 use super::validation;
 use super::views::{public_view, staff_view};
@@ -25,18 +27,141 @@ pub async fn create(
 ) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
     let questions = validation::new_poll_questions(&snapshot, &new)?;
-    let row = polls::ActiveModel {
-        slug: Set(new_slug(&new.title)),
-        title: Set(POLL_TITLE.check("title", &new.title)?),
-        description: Set(POLL_DESCRIPTION.check("description", &new.description)?),
-        split_by: Set(new.split_by),
-        created_by: Set(Some(created_by)),
-        ..Default::default()
-    };
+    let mut row = definition_row(&new)?;
+    row.slug = Set(new_slug(&new.title));
+    row.created_by = Set(Some(created_by));
     let txn = db.begin().await?;
     let id = repository::insert(&txn, row, &questions).await?;
     txn.commit().await?;
     get(db, surveys, id).await
+}
+
+/// The poll columns a definition sets (title, description, pacing, split question).
+fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
+    Ok(polls::ActiveModel {
+        title: Set(POLL_TITLE.check("title", &new.title)?),
+        description: Set(POLL_DESCRIPTION.check("description", &new.description)?),
+        pacing: Set(pacing_name(new.pacing).to_owned()),
+        split_by: Set(new.split_by.clone()),
+        ..Default::default()
+    })
+}
+
+/// Replaces a closed poll's definition while it has no answers (its slug stays).
+///
+/// # Errors
+/// Invalid poll (422 naming the field), no such poll (404), open or answered (409).
+pub async fn edit(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, new: NewPoll) -> Result<PollView, AppError> {
+    let snapshot = surveys.get(db).await?;
+    let questions = validation::new_poll_questions(&snapshot, &new)?;
+    let row = definition_row(&new)?;
+    let txn = db.begin().await?;
+    repository::replace_definition(&txn, id, row, &questions).await?;
+    PollEvent::Edited { poll_id: id }.announce(&txn).await?;
+    txn.commit().await?;
+    get(db, surveys, id).await
+}
+
+/// A closed copy of a poll for the next talk: the same questions and settings, a new slug, no
+/// answers, "(copy)" after its title.
+///
+/// # Errors
+/// No such poll (404).
+pub async fn duplicate(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, by: i32) -> Result<PollView, AppError> {
+    let original = repository::find(db, PollKey::Id(id)).await?;
+    let title: String = format!("{} (copy)", original.poll.title);
+    let title: String = title.chars().take(POLL_TITLE.max_chars).collect();
+    let row = polls::ActiveModel {
+        slug: Set(new_slug(&title)),
+        title: Set(title),
+        description: Set(original.poll.description.clone()),
+        pacing: Set(original.poll.pacing.clone()),
+        split_by: Set(original.poll.split_by.clone()),
+        created_by: Set(Some(by)),
+        ..Default::default()
+    };
+    let txn = db.begin().await?;
+    let copy = repository::insert(&txn, row, &original.questions).await?;
+    txn.commit().await?;
+    get(db, surveys, copy).await
+}
+
+/// Deletes every answer of a closed poll (after a rehearsal); the caller confirms with the poll's
+/// slug. Logged, and recorded in `polls.poll_resets`.
+///
+/// # Errors
+/// No such poll (404), open (409), the confirmation is not the slug (422).
+pub async fn reset(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    by: i32,
+    confirm: &str,
+) -> Result<PollView, AppError> {
+    let poll = repository::find(db, PollKey::Id(id)).await?;
+    if confirm.trim() != poll.poll.slug {
+        return Err(AppError::invalid_field("confirm", "type the poll's slug to confirm the reset"));
+    }
+    let txn = db.begin().await?;
+    let removed = repository::reset(&txn, id, by).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
+    PollEvent::Paced { poll_id: id, current: None, voting_open: false }.announce(&txn).await?;
+    txn.commit().await?;
+    tracing::warn!(by, poll = id, removed, "poll answers reset");
+    get(db, surveys, id).await
+}
+
+/// Archives or restores a poll.
+///
+/// # Errors
+/// No such poll (404), archiving an open poll (409).
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    archived: bool,
+) -> Result<PollView, AppError> {
+    repository::set_archived(db, id, archived).await?;
+    get(db, surveys, id).await
+}
+
+/// Moves a presenter-paced poll to a question (or the waiting screen), opening or closing voting
+/// on it; every screen follows.
+///
+/// # Errors
+/// No such poll (404), not presenter-paced (409), no such position (422).
+pub async fn set_current(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    position: Option<i16>,
+    voting_open: bool,
+) -> Result<PollView, AppError> {
+    let txn = db.begin().await?;
+    repository::set_current(&txn, id, position, voting_open).await?;
+    let voting_open = voting_open && position.is_some();
+    PollEvent::Paced { poll_id: id, current: position, voting_open }.announce(&txn).await?;
+    txn.commit().await?;
+    get(db, surveys, id).await
+}
+
+/// Hides a word of a words question from every public screen (`hidden_by` an admin), or shows
+/// it again (`None`).
+///
+/// # Errors
+/// No such poll or question (404), not a words question or not a word (422).
+pub async fn set_word_hidden(
+    db: &DatabaseConnection,
+    (id, var_name): (i32, &str),
+    word: &str,
+    hidden_by: Option<i32>,
+) -> Result<(), AppError> {
+    let word = word_to_hide(word)?;
+    let txn = db.begin().await?;
+    repository::set_word_hidden(&txn, (id, var_name), &word, hidden_by).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// # Errors
@@ -100,6 +225,12 @@ pub async fn set_open(
                     let event =
                         if is_open { PollEvent::Opened { poll_id: id } } else { PollEvent::Closed { poll_id: id } };
                     event.announce(&txn).await?;
+                    // Opening a presenter-paced poll may have moved it to its first question.
+                    let record = repository::find(&txn, PollKey::Id(id)).await?;
+                    if is_open && record.pacing() == Pacing::Presenter {
+                        let (current, voting_open) = (record.poll.current_question, record.poll.current_question_open);
+                        PollEvent::Paced { poll_id: id, current, voting_open }.announce(&txn).await?;
+                    }
                 }
                 txn.commit().await?;
                 return get(db, surveys, id).await;

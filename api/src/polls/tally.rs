@@ -1,24 +1,29 @@
-//! A poll's results kept current in memory by adding announced ballots, seeded from the database.
+//! A poll's results kept current in memory by folding in announced answers, seeded by folding in
+//! the stored ones: one fold for both, so a tally read from the database and one kept by
+//! announcements agree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 
 use super::events::RecordedBallot;
-use super::model::PollResults;
-use super::repository::{self, PollKey};
-use super::results::{SplitGroups, assemble, counts};
+use super::kinds::{Choice, FoldInto, QuestionSpec, QuestionTally, ResultsInput, Word};
+use super::model::{NationalShares, PollQuestionResults, PollQuestionView, PollResults, QuestionResults, RoomVsNation};
+use super::repository::{self, PollKey, PollRecord, StoredAnswers};
+use super::results::{SplitGroups, group_mix, national_reference, national_shares};
+use super::room_vs_nation::{NationalReference, room_vs_nation};
 use crate::AppError;
 use crate::surveys::cache::SurveyCache;
+use crate::surveys::groups::Split;
 
 /// The results as each audience sees them, as JSON.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// Hidden questions as placeholders.
+    /// Hidden questions as placeholders, moderated words left out.
     pub public: Arc<str>,
-    /// Everything (the same text when nothing is hidden).
+    /// Everything (the same text when the public sees everything).
     pub staff: Arc<str>,
 }
 
@@ -27,57 +32,227 @@ pub struct Rendered {
 /// with every frame it slowed a 10,000-watcher fan-out from 393 ms to 882 ms (p99).
 pub const COMPARISON_EVERY: Duration = Duration::from_secs(1);
 
-/// Results kept current by adding ballots.
+/// One participant as the tally knows them: their group (once their split answer is in) and
+/// their answers so far, so that answers given before the split answer join its group then.
+#[derive(Debug, Clone)]
+struct Participant {
+    group: Option<usize>,
+    answers: Vec<Option<Choice>>,
+}
+
+/// What a catalog question's results add from the national survey (fixed while the poll runs).
+#[derive(Debug, Clone, Default)]
+struct National {
+    shares: Option<NationalShares>,
+    reference: Option<Arc<NationalReference>>,
+    /// The room against the nation as last computed.
+    comparison: Option<RoomVsNation>,
+}
+
+/// Results kept current by folding in answers.
 pub struct LiveTally {
-    /// Everything, hidden questions included (what staff see).
-    results: PollResults,
+    record: PollRecord,
+    /// Per question, in the poll's order (`None`: its catalog question is gone).
+    views: Vec<Option<PollQuestionView>>,
+    groups: SplitGroups,
+    split_position: Option<usize>,
+    tallies: Vec<QuestionTally>,
+    participants: HashMap<i64, Participant>,
+    national: Vec<National>,
+    /// Words presenters hid, per question key.
+    hidden_words: HashMap<String, Vec<String>>,
     /// The results as JSON, rendered once per change: a crowd of new watchers shares it.
     rendered: Option<Rendered>,
     /// A reload was due (announcements may have been missed) but the database did not answer:
     /// these results are served until it does, and read again at the next chance.
     pub stale: bool,
-    /// Respondents already counted: an announcement may repeat what a fresh load already read.
-    counted: HashSet<i64>,
-    /// Per question: catalog response index → position among the offered responses.
-    offered_position: Vec<HashMap<i16, usize>>,
-    /// The split question's position among the poll's questions, and its response index →
-    /// group position.
-    split_position: Option<usize>,
-    group_of: HashMap<i16, usize>,
-    /// When the room was last compared with the nation, and whether votes came since.
+    /// When the room was last compared with the nation, and whether answers came since.
     compared_at: Instant,
     comparison_behind: bool,
 }
 
 impl LiveTally {
-    /// Counts, respondent ids and the poll, in one read-only repeatable-read snapshot.
+    /// The poll, its stored answers and hidden words, in one read-only repeatable-read snapshot,
+    /// folded.
     ///
     /// # Errors
     /// No such poll (404), database failure.
-    pub async fn load(db: &DatabaseConnection, surveys: &SurveyCache, poll_id: i32) -> Result<Self, AppError> {
+    pub async fn load(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<Self, AppError> {
         let snapshot = surveys.get(db).await?;
         let txn = db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
-        let poll = repository::find(&txn, PollKey::Id(poll_id)).await?;
-        let counts = counts(&txn, &poll).await?;
-        let counted = repository::respondent_ids(&txn, poll_id).await?;
+        let record = repository::find(&txn, key).await?;
+        let stored = repository::stored_answers(&txn, record.poll.id).await?;
+        let hidden_words = repository::hidden_words(&txn, record.poll.id).await?;
         txn.commit().await?;
-        let group_of = SplitGroups::of_poll(&snapshot, &poll).of_response;
+
+        let groups = SplitGroups::of_poll(&snapshot, &record);
         let split_position =
-            poll.poll.split_by.as_ref().and_then(|s| poll.questions.iter().position(|q| &q.var_name == s));
-        let offered_position =
-            poll.questions.iter().map(|q| q.offered.iter().enumerate().map(|(p, &k)| (k, p)).collect()).collect();
-        let results = assemble(db, &snapshot, &poll, counts).await?;
-        Ok(Self {
-            results,
+            record.poll.split_by.as_ref().and_then(|s| record.questions.iter().position(|q| &q.var_name == s));
+        let views: Vec<Option<PollQuestionView>> =
+            record.questions.iter().map(|q| q.kind().view(q, &snapshot)).collect();
+        // The nation, for catalog questions: read once per load (the group mix once per poll).
+        let national_split = record.poll.split_by.as_deref().map_or(Split::None, Split::defined_by);
+        let mix = group_mix(db, &snapshot, national_split).await?;
+        let mut national = Vec::with_capacity(record.questions.len());
+        for question in &record.questions {
+            if !matches!(question.spec, QuestionSpec::Catalog(_)) {
+                national.push(National::default());
+                continue;
+            }
+            // The split question against itself by group, or reweighted by its own groups, says nothing.
+            let is_split = record.poll.split_by.as_deref() == Some(question.var_name.as_str());
+            let question_mix = if is_split { None } else { mix.clone() };
+            let offered = (question.var_name.as_str(), question.offered.as_slice());
+            let mut reference = national_reference(db, &snapshot, offered, national_split, question_mix).await?;
+            let shares = reference.as_ref().map(|r| national_shares(r, national_split));
+            if is_split && let Some(reference) = reference.as_mut() {
+                reference.groups.clear();
+            }
+            national.push(National { shares, reference: reference.map(Arc::new), comparison: None });
+        }
+        let tallies = record.questions.iter().map(|q| QuestionTally::empty(q, groups.names.len())).collect();
+        let ballots = stored_ballots(&record, stored);
+        let mut tally = Self {
+            record,
+            views,
+            groups,
+            split_position,
+            tallies,
+            participants: HashMap::new(),
+            national,
+            hidden_words,
             rendered: None,
             stale: false,
-            counted,
-            offered_position,
-            split_position,
-            group_of,
             compared_at: Instant::now(),
             comparison_behind: false,
-        })
+        };
+        for ballot in &ballots {
+            tally.add(ballot);
+        }
+        tally.compare_with_nation();
+        Ok(tally)
+    }
+
+    pub fn poll_id(&self) -> i32 {
+        self.record.poll.id
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.record.poll.slug
+    }
+
+    pub fn set_open(&mut self, is_open: bool) {
+        if self.record.poll.is_open != is_open {
+            self.record.poll.is_open = is_open;
+            self.rendered = None;
+        }
+    }
+
+    /// A presenter-paced poll's move, heard from its announcement.
+    pub fn set_current(&mut self, current: Option<i16>, voting_open: bool) {
+        let poll = &mut self.record.poll;
+        if (poll.current_question, poll.current_question_open) != (current, voting_open) {
+            poll.current_question = current;
+            poll.current_question_open = voting_open;
+            self.rendered = None;
+        }
+    }
+
+    /// Adds a ballot's answers to questions its respondent had not answered; says whether it
+    /// changed anything (a fresh load may already hold what an announcement repeats).
+    pub fn add(&mut self, ballot: &RecordedBallot) -> bool {
+        let questions = self.record.questions.len();
+        let participant = self
+            .participants
+            .entry(ballot.respondent_id)
+            .or_insert_with(|| Participant { group: None, answers: vec![None; questions] });
+        let is_new = |position: usize| {
+            ballot.choices.get(position).is_some_and(Option::is_some)
+                && participant.answers.get(position).is_some_and(Option::is_none)
+        };
+        let new_positions: Vec<usize> = (0..questions).filter(|&p| is_new(p)).collect();
+        if new_positions.is_empty() {
+            return false;
+        }
+        // The split answer first: the participant's earlier answers join its group now, and this
+        // ballot's other answers count in it.
+        if let Some(split) = self.split_position.filter(|p| new_positions.contains(p))
+            && let Some(choice) = ballot.choices[split].as_ref()
+        {
+            let question = &self.record.questions[split];
+            participant.group = question.kind().group_of(choice, &self.groups);
+            if let Some(group) = participant.group {
+                for (position, earlier) in participant.answers.iter().enumerate() {
+                    let Some(earlier) = earlier else { continue };
+                    let question = &self.record.questions[position];
+                    let into = FoldInto { overall: false, group: Some(group) };
+                    question.kind().fold(question, &mut self.tallies[position], earlier, into);
+                }
+            }
+        }
+        for &position in &new_positions {
+            let Some(choice) = ballot.choices[position].clone() else { continue };
+            let question = &self.record.questions[position];
+            let into = FoldInto { overall: true, group: participant.group };
+            question.kind().fold(question, &mut self.tallies[position], &choice, into);
+            participant.answers[position] = Some(choice);
+        }
+        self.rendered = None;
+        self.comparison_behind = true;
+        true
+    }
+
+    /// Computes the room-vs-nation comparison of every catalog question from the current counts.
+    fn compare_with_nation(&mut self) {
+        for (i, national) in self.national.iter_mut().enumerate() {
+            let (Some(reference), Some(view)) = (&national.reference, &self.views[i]) else { continue };
+            let labels: Vec<String> = view.responses.iter().map(|r| r.response.clone()).collect();
+            let (overall, groups) = self.tallies[i].counts(&self.groups);
+            national.comparison = Some(room_vs_nation(reference, &labels, &overall, &groups));
+        }
+        self.compared_at = Instant::now();
+        self.comparison_behind = false;
+    }
+
+    /// Everything about the poll's results (what staff see), with the room compared with the
+    /// nation as last computed.
+    pub fn results(&mut self) -> PollResults {
+        let empty = Vec::new();
+        let questions = self
+            .record
+            .questions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, question)| {
+                let view = self.views[i].clone()?;
+                let input = ResultsInput {
+                    question,
+                    view,
+                    tally: &self.tallies[i],
+                    groups: &self.groups,
+                    hidden_words: self.hidden_words.get(&question.var_name).unwrap_or(&empty),
+                };
+                let mut results = question.kind().results(input);
+                if let QuestionResults::Catalog(catalog) = &mut results {
+                    let national = &self.national[i];
+                    catalog.national = national.shares.clone();
+                    catalog.reference = national.reference.clone();
+                    catalog.room_vs_nation = national.comparison.clone();
+                }
+                Some(PollQuestionResults::Shown(Box::new(results)))
+            })
+            .collect();
+        let poll = &self.record.poll;
+        PollResults {
+            slug: poll.slug.clone(),
+            title: poll.title.clone(),
+            is_open: poll.is_open,
+            join_code: poll.join_code.clone(),
+            respondents: i64::try_from(self.participants.len()).unwrap_or(i64::MAX),
+            split_by: poll.split_by.clone(),
+            pace: self.record.pace(),
+            questions,
+        }
     }
 
     /// The results as JSON (for a new watcher's snapshot, or a reader), rendered on the first call
@@ -89,20 +264,18 @@ impl LiveTally {
         if let Some(rendered) = &self.rendered {
             return Ok(rendered.clone());
         }
-        let staff: Arc<str> = serde_json::to_string(&self.results)?.into();
-        let public = if self.results.hides_any() {
-            serde_json::to_string(&self.results.for_public())?.into()
-        } else {
-            staff.clone()
-        };
+        let results = self.results();
+        let staff: Arc<str> = serde_json::to_string(&results)?.into();
+        let public =
+            if results.hides_any() { serde_json::to_string(&results.for_public())?.into() } else { staff.clone() };
         let rendered = Rendered { public, staff };
         self.rendered = Some(rendered.clone());
         Ok(rendered)
     }
 
     /// The results for the next live frame. The room-vs-nation comparison is recomputed when
-    /// votes came since it last was and `force` (the final frame) or [`COMPARISON_EVERY`] has
-    /// passed; when votes came but it is not due, the frame leaves `room_vs_nation` out (clients
+    /// answers came since it last was and `force` (the final frame) or [`COMPARISON_EVERY`] has
+    /// passed; when answers came but it is not due, the frame leaves `room_vs_nation` out (clients
     /// keep the last one) and says how long until it is due, so that a last frame brings it up to date.
     ///
     /// # Errors
@@ -113,13 +286,7 @@ impl LiveTally {
             return Ok((self.json()?, None));
         }
         if force || since >= COMPARISON_EVERY {
-            for i in 0..self.results.questions.len() {
-                if let Some(question) = self.results.question_mut(i) {
-                    question.compare_with_nation();
-                }
-            }
-            self.compared_at = Instant::now();
-            self.comparison_behind = false;
+            self.compare_with_nation();
             self.rendered = None;
             return Ok((self.json()?, None));
         }
@@ -132,42 +299,44 @@ impl LiveTally {
             }
             Ok(value.to_string().into())
         };
-        let staff = without_comparison(&self.results)?;
-        let public =
-            if self.results.hides_any() { without_comparison(&self.results.for_public())? } else { staff.clone() };
+        let results = self.results();
+        let staff = without_comparison(&results)?;
+        let public = if results.hides_any() { without_comparison(&results.for_public())? } else { staff.clone() };
         Ok((Rendered { public, staff }, Some(COMPARISON_EVERY - since)))
     }
+}
 
-    pub fn slug(&self) -> &str {
-        &self.results.slug
+/// The stored answers as one ballot per respondent, in the poll's question order.
+fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBallot> {
+    let position: HashMap<&str, usize> =
+        record.questions.iter().enumerate().map(|(i, q)| (q.var_name.as_str(), i)).collect();
+    let mut several: HashMap<(i64, &str), Vec<i16>> = HashMap::new();
+    for row in &stored.choices {
+        several.entry((row.respondent_id, row.var_name.as_str())).or_default().push(row.response_index);
     }
-
-    pub fn set_open(&mut self, is_open: bool) {
-        if self.results.is_open != is_open {
-            self.results.is_open = is_open;
-            self.rendered = None;
-        }
+    let mut words: HashMap<(i64, &str), Vec<Word>> = HashMap::new();
+    for row in &stored.words {
+        let word = Word { typed: row.word.clone(), normalized: row.normalized.clone() };
+        words.entry((row.respondent_id, row.var_name.as_str())).or_default().push(word);
     }
-
-    /// Adds a ballot unless its respondent is already counted; says whether it changed anything.
-    pub fn add(&mut self, ballot: &RecordedBallot) -> bool {
-        if !self.counted.insert(ballot.respondent_id) {
-            return false;
-        }
-        self.rendered = None;
-        self.comparison_behind = true;
-        self.results.respondents += 1;
-        let split_answer = self.split_position.and_then(|p| ballot.choices.get(p).copied().flatten());
-        let group = split_answer.and_then(|k| self.group_of.get(&k).copied());
-        for (q, choice) in ballot.choices.iter().enumerate() {
-            let Some(index) = choice else { continue };
-            let Some(&position) = self.offered_position.get(q).and_then(|o| o.get(index)) else { continue };
-            let Some(question) = self.results.question_mut(q) else { continue };
-            question.overall.add_one(position);
-            if let Some(group) = group.and_then(|g| question.groups.get_mut(g)) {
-                group.tally.add_one(position);
-            }
-        }
-        true
+    let mut ballots: HashMap<i64, RecordedBallot> = HashMap::new();
+    for answer in &stored.answers {
+        let Some(&at) = position.get(answer.var_name.as_str()) else { continue };
+        let key = (answer.respondent_id, answer.var_name.as_str());
+        let choice = match (&record.questions[at].spec, answer.response_index) {
+            (_, Some(value)) => Choice::One(value),
+            (QuestionSpec::Words(_), None) => Choice::Words(words.remove(&key).unwrap_or_default()),
+            (_, None) => Choice::Several(several.remove(&key).unwrap_or_default()),
+        };
+        ballots
+            .entry(answer.respondent_id)
+            .or_insert_with(|| RecordedBallot {
+                respondent_id: answer.respondent_id,
+                choices: vec![None; record.questions.len()],
+            })
+            .choices[at] = Some(choice);
     }
+    let mut ballots: Vec<RecordedBallot> = ballots.into_values().collect();
+    ballots.sort_by_key(|b| b.respondent_id);
+    ballots
 }

@@ -1,54 +1,59 @@
 //! What a poll and a ballot must satisfy before they are stored. Every failure is a 422 naming
-//! the offending field.
+//! the offending field; what each kind of question takes is its own (see `kinds`).
 
 use std::collections::HashSet;
 
-use super::model::{Answer, NewPoll};
-use super::repository::OfferedQuestion;
+use super::kinds::{self, Choice, PollQuestion, QuestionSpec};
+use super::model::{Answer, NewPoll, Pacing};
 use crate::AppError;
 use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE, has_control_characters};
 
-/// Checks a new poll against the catalog; returns its questions with their offered indices.
+/// The most questions one poll holds.
+pub const MAX_QUESTIONS: usize = 50;
+
+/// Checks a new poll (its questions against the catalog); returns its questions.
 ///
 /// # Errors
-/// Empty title, no questions, an unknown or repeated question, a bad offered index, or a split
-/// question that is not in the poll.
-pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<OfferedQuestion>, AppError> {
+/// Empty title, no or too many questions, a bad question, a catalog question twice, or a split
+/// question that is not in the poll or cannot split it (words, several answers).
+pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<PollQuestion>, AppError> {
     POLL_TITLE.check("title", &new.title)?;
     POLL_DESCRIPTION.check("description", &new.description)?;
     if new.questions.is_empty() {
         return Err(AppError::invalid_field("questions", "a poll needs at least one question"));
     }
-    let mut seen = HashSet::new();
-    let mut questions = Vec::new();
-    for (i, q) in new.questions.iter().enumerate() {
-        let field = format!("questions[{i}].var_name");
-        let Some(catalog) = snapshot.questions.get(&q.var_name) else {
-            return Err(AppError::invalid_field(field, format!("unknown question '{}'", q.var_name)));
-        };
-        if !seen.insert(q.var_name.as_str()) {
-            return Err(AppError::invalid_field(field, format!("question '{}' is in the poll twice", q.var_name)));
-        }
-        let count = i16::try_from(catalog.responses.len()).unwrap_or(i16::MAX);
-        let offered: Vec<i16> = q.response_indices.clone().unwrap_or_else(|| (0..count).collect());
-        let field = format!("questions[{i}].response_indices");
-        if offered.is_empty() {
-            return Err(AppError::invalid_field(field, "offer at least one response"));
-        }
-        if let Some(bad) = offered.iter().find(|&&k| k < 0 || k >= count) {
-            let message = format!("index {bad} is out of range for '{}' (0–{})", q.var_name, count - 1);
-            return Err(AppError::invalid_field(field, message));
-        }
-        if offered.iter().collect::<HashSet<_>>().len() != offered.len() {
-            return Err(AppError::invalid_field(field, "an index is offered twice"));
-        }
-        questions.push(OfferedQuestion { var_name: q.var_name.clone(), offered, results_hidden: q.results_hidden });
+    if new.questions.len() > MAX_QUESTIONS {
+        return Err(AppError::invalid_field("questions", format!("a poll holds at most {MAX_QUESTIONS} questions")));
     }
-    if let Some(split) = &new.split_by
-        && !questions.iter().any(|q| &q.var_name == split)
-    {
-        return Err(AppError::invalid_field("split_by", format!("'{split}' is not one of the poll's questions")));
+    let mut seen = HashSet::new();
+    let mut questions = Vec::with_capacity(new.questions.len());
+    for (i, q) in new.questions.iter().enumerate() {
+        let question = kinds::new_question(snapshot, q, i)?;
+        if !seen.insert(question.var_name.clone()) {
+            return Err(AppError::invalid_field(
+                format!("questions[{i}].var_name"),
+                format!("question '{}' is in the poll twice", question.var_name),
+            ));
+        }
+        questions.push(question);
+    }
+    if let Some(split) = &new.split_by {
+        let Some(question) = questions.iter().find(|q| &q.var_name == split) else {
+            return Err(AppError::invalid_field("split_by", format!("'{split}' is not one of the poll's questions")));
+        };
+        match &question.spec {
+            QuestionSpec::Words(_) => {
+                return Err(AppError::invalid_field("split_by", "a words question cannot split the results"));
+            }
+            QuestionSpec::Choice(choice) if choice.max_choices > 1 => {
+                return Err(AppError::invalid_field(
+                    "split_by",
+                    "a question with several answers cannot split the results",
+                ));
+            }
+            _ => {}
+        }
     }
     Ok(questions)
 }
@@ -68,17 +73,23 @@ pub fn client_token(token: &str) -> Result<&str, AppError> {
     Ok(token)
 }
 
-/// Checks a ballot's answers against the poll's questions and offered responses; returns the
-/// choice for each question, in the poll's order.
+/// Checks a ballot's answers against the poll's questions, each by its kind; returns the choice
+/// for each question, in the poll's order. An all-at-once ballot answers every question; a
+/// presenter-paced one any it likes (which of them is open is the pacing's call: see
+/// [`paced_answer`]).
 ///
 /// # Errors
-/// No answers, a question not in the poll, answered twice or not answered (a ballot answers every
-/// question, as the poll page requires), a response not offered.
-pub fn choices(questions: &[OfferedQuestion], answers: &[Answer]) -> Result<Vec<Option<i16>>, AppError> {
+/// No answers, a question not in the poll, answered twice, an answer its kind does not take, or
+/// (all at once) a question not answered.
+pub fn choices(
+    questions: &[PollQuestion],
+    answers: &[Answer],
+    pacing: Pacing,
+) -> Result<Vec<Option<Choice>>, AppError> {
     if answers.is_empty() {
         return Err(AppError::invalid_field("answers", "answer at least one question"));
     }
-    let mut choices = vec![None; questions.len()];
+    let mut choices: Vec<Option<Choice>> = vec![None; questions.len()];
     for (i, answer) in answers.iter().enumerate() {
         let field = format!("answers[{i}].var_name");
         let Some(position) = questions.iter().position(|q| q.var_name == answer.var_name) else {
@@ -90,17 +101,20 @@ pub fn choices(questions: &[OfferedQuestion], answers: &[Answer]) -> Result<Vec<
         if choices[position].is_some() {
             return Err(AppError::invalid_field(field, format!("'{}' is answered twice", answer.var_name)));
         }
-        if !questions[position].offered.contains(&answer.response_index) {
-            return Err(AppError::invalid_field(
-                format!("answers[{i}].response_index"),
-                format!("response {} is not offered for '{}'", answer.response_index, answer.var_name),
-            ));
-        }
-        choices[position] = Some(answer.response_index);
+        let question = &questions[position];
+        choices[position] = Some(question.kind().answer(question, answer, i)?);
     }
-    if let Some(position) = choices.iter().position(Option::is_none) {
+    if pacing == Pacing::AllAtOnce
+        && let Some(position) = choices.iter().position(Option::is_none)
+    {
         let unanswered = &questions[position].var_name;
         return Err(AppError::invalid_field("answers", format!("answer every question: '{unanswered}' is unanswered")));
     }
     Ok(choices)
+}
+
+/// Whether a presenter-paced ballot answers only the question that is open now.
+pub fn paced_answer(choices: &[Option<Choice>], current: Option<i16>, voting_open: bool) -> bool {
+    let Some(current) = current.and_then(|c| usize::try_from(c).ok()) else { return false };
+    voting_open && choices.iter().enumerate().all(|(position, choice)| choice.is_none() || position == current)
 }

@@ -1,30 +1,12 @@
 //! Polls as people see them: stored rows joined with the catalog's question texts and labels.
 
-use super::model::{OfferedResponse, PollQuestionView, PollView, PublicPoll};
+use super::model::{PollQuestionView, PollView, PublicPoll};
 use super::repository::{Creator, PollRecord};
-use crate::surveys::service::QuestionHeading;
 use crate::surveys::snapshot::SurveySnapshot;
 
-/// The questions of a poll with their offered responses, in the poll's order.
+/// The questions of a poll as participants see them, in the poll's order.
 pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQuestionView> {
-    poll.questions
-        .iter()
-        .filter_map(|question| {
-            let q = snapshot.questions.get(&question.var_name)?;
-            Some(PollQuestionView {
-                heading: QuestionHeading::of(snapshot, q),
-                responses: question
-                    .offered
-                    .iter()
-                    .filter_map(|&k| {
-                        let response = q.responses.get(usize::try_from(k).ok()?)?;
-                        Some(OfferedResponse { index: k, response: response.clone() })
-                    })
-                    .collect(),
-                results_hidden: question.results_hidden,
-            })
-        })
-        .collect()
+    poll.questions.iter().filter_map(|question| question.kind().view(question, snapshot)).collect()
 }
 
 /// A poll as staff see it.
@@ -35,6 +17,7 @@ pub fn staff_view(
     respondents: i64,
 ) -> PollView {
     let questions = question_views(snapshot, &record);
+    let pace = record.pace();
     let poll = record.poll;
     PollView {
         id: poll.id,
@@ -49,6 +32,8 @@ pub fn staff_view(
         created_at: poll.created_at,
         updated_at: poll.updated_at,
         respondents,
+        pace,
+        archived_at: poll.archived_at,
         questions,
     }
 }
@@ -56,6 +41,7 @@ pub fn staff_view(
 /// A poll as participants see it.
 pub fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> PublicPoll {
     let questions = question_views(snapshot, &record);
+    let pace = record.pace();
     let poll = record.poll;
     PublicPoll {
         slug: poll.slug,
@@ -63,6 +49,7 @@ pub fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> PublicPoll 
         description: poll.description,
         is_open: poll.is_open,
         join_code: poll.join_code,
+        pace,
         questions,
     }
 }

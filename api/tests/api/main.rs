@@ -9,6 +9,7 @@ mod new_wave;
 mod openapi;
 mod polls;
 mod presenter;
+mod question_kinds;
 mod role_matrix;
 mod startup;
 mod survey_contrasts;

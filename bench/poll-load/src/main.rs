@@ -1,6 +1,7 @@
 //! Live-poll load driver, against api processes on loopback. One run is one scenario:
 //!
-//! 1. logs in as an admin, creates and opens a poll;
+//! 1. logs in as an admin, creates and opens a poll (with `--paced`, a presenter-paced poll whose
+//!    open question is the presenter's own choice question: each vote answers that one question);
 //! 2. opens `--watchers` SSE streams of its results (each its own connection, on `WATCH_URL`);
 //! 3. votes, each vote a new participant, either open loop (`--rate` votes/s for `--seconds`,
 //!    each vote on a new TCP connection, as phones do) or closed loop (`--closed C`: C voters,
@@ -20,8 +21,8 @@
 //! `ADMIN_PASSWORD`, `API_PIDS` (space-separated, for peak RSS).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -94,11 +95,20 @@ fn phone_of(token: &str) -> u64 {
         .0
 }
 
+/// Whether the poll is presenter-paced (set once, from `--paced`).
+static PACED: OnceLock<bool> = OnceLock::new();
+
 fn ballot_request(path: &str, host: &str, token: &str, keep_alive: bool) -> Vec<u8> {
     let party = token.len() % 4;
-    let body = format!(
-        r#"{{"client_token":"{token}","answers":[{{"var_name":"pid3","response_index":{party}}},{{"var_name":"perf_judicial_ind","response_index":3}}]}}"#
-    );
+    let body = if PACED.get().copied().unwrap_or(false) {
+        // One answer per request: the question the presenter has open.
+        let place = phone_of(token) % 3;
+        format!(r#"{{"client_token":"{token}","answers":[{{"var_name":"q1","response_index":{place}}}]}}"#)
+    } else {
+        format!(
+            r#"{{"client_token":"{token}","answers":[{{"var_name":"pid3","response_index":{party}}},{{"var_name":"perf_judicial_ind","response_index":3}}]}}"#
+        )
+    };
     let connection = if keep_alive { "keep-alive" } else { "close" };
     format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
@@ -282,10 +292,20 @@ async fn main() -> Result<(), Error> {
         .await?
         .error_for_status()?;
     let cookie = login.headers()["set-cookie"].to_str()?.split(';').next().unwrap_or_default().to_owned();
+    let paced = *PACED.get_or_init(|| switch("--paced"));
+    let definition = if paced {
+        json!({"title": "Load test, paced", "pacing": "presenter", "split_by": "q1", "questions": [
+            {"kind": "choice", "text": "Where are you joining from?", "options": ["Here", "Online", "Elsewhere"]},
+            {"var_name": "pid3", "response_indices": [0, 1, 2, 3]},
+            {"var_name": "perf_judicial_ind"}
+        ]})
+    } else {
+        json!({"title": "Load test", "questions": [{"var_name": "pid3", "response_indices": [0, 1, 2, 3]}, {"var_name": "perf_judicial_ind"}], "split_by": "pid3"})
+    };
     let poll: Value = client
         .post(format!("{base}/api/admin/polls"))
         .header("cookie", &cookie)
-        .json(&json!({"title": "Load test", "questions": [{"var_name": "pid3", "response_indices": [0, 1, 2, 3]}, {"var_name": "perf_judicial_ind"}], "split_by": "pid3"}))
+        .json(&definition)
         .send()
         .await?
         .error_for_status()?
@@ -332,6 +352,7 @@ async fn main() -> Result<(), Error> {
         }
         (None, None) => return Err("give --rate R or --closed C".into()),
     };
+    let mode = if paced { format!("presenter-paced, one answer per request; {mode}") } else { mode };
     let elapsed = started.elapsed().as_secs_f64();
     sampler.abort();
     tokio::time::sleep(Duration::from_millis(500)).await;

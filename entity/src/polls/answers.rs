@@ -10,11 +10,15 @@ pub struct Model {
     pub poll_id: i32,
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
     pub var_name: String,
-    pub response_index: i16,
+    pub response_index: Option<i16>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::answer_choices::Entity")]
+    AnswerChoices,
+    #[sea_orm(has_many = "super::answer_words::Entity")]
+    AnswerWords,
     #[sea_orm(
         belongs_to = "super::poll_questions::Entity",
         from = "(Column::PollId, Column::VarName)",
@@ -33,6 +37,18 @@ pub enum Relation {
     Respondents,
 }
 
+impl Related<super::answer_choices::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AnswerChoices.def()
+    }
+}
+
+impl Related<super::answer_words::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AnswerWords.def()
+    }
+}
+
 impl Related<super::poll_questions::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::PollQuestions.def()
@@ -42,15 +58,6 @@ impl Related<super::poll_questions::Entity> for Entity {
 impl Related<super::respondents::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Respondents.def()
-    }
-}
-
-impl Related<super::polls::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::poll_questions::Relation::Polls.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::poll_questions::Relation::Answers.def().rev())
     }
 }
 

@@ -17,12 +17,28 @@ pub struct Model {
     pub position: i16,
     pub response_indices: Vec<i16>,
     pub results_hidden: bool,
+    #[sea_orm(column_type = "Text")]
+    pub kind: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub catalog_var_name: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub text: Option<String>,
+    pub options: Option<Vec<String>>,
+    pub max_choices: Option<i16>,
+    pub scale_min: Option<i16>,
+    pub scale_max: Option<i16>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub scale_min_label: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub scale_max_label: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::answers::Entity")]
     Answers,
+    #[sea_orm(has_many = "super::hidden_words::Entity")]
+    HiddenWords,
     #[sea_orm(
         belongs_to = "super::polls::Entity",
         from = "Column::PollId",
@@ -39,18 +55,15 @@ impl Related<super::answers::Entity> for Entity {
     }
 }
 
-impl Related<super::polls::Entity> for Entity {
+impl Related<super::hidden_words::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::Polls.def()
+        Relation::HiddenWords.def()
     }
 }
 
-impl Related<super::respondents::Entity> for Entity {
+impl Related<super::polls::Entity> for Entity {
     fn to() -> RelationDef {
-        super::answers::Relation::Respondents.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::answers::Relation::PollQuestions.def().rev())
+        Relation::Polls.def()
     }
 }
 

@@ -21,6 +21,11 @@ pub struct Model {
     pub updated_at: DateTimeWithTimeZone,
     #[sea_orm(column_type = "Text", nullable, unique)]
     pub join_code: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub pacing: String,
+    pub current_question: Option<i16>,
+    pub current_question_open: bool,
+    pub archived_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -33,6 +38,8 @@ pub enum Relation {
         on_delete = "NoAction"
     )]
     PollQuestions,
+    #[sea_orm(has_many = "super::poll_resets::Entity")]
+    PollResets,
     #[sea_orm(has_many = "super::respondents::Entity")]
     Respondents,
 }
@@ -43,18 +50,15 @@ impl Related<super::poll_questions::Entity> for Entity {
     }
 }
 
-impl Related<super::respondents::Entity> for Entity {
+impl Related<super::poll_resets::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::Respondents.def()
+        Relation::PollResets.def()
     }
 }
 
-impl Related<super::answers::Entity> for Entity {
+impl Related<super::respondents::Entity> for Entity {
     fn to() -> RelationDef {
-        super::poll_questions::Relation::Answers.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::poll_questions::Relation::Polls.def().rev())
+        Relation::Respondents.def()
     }
 }
 

@@ -43,13 +43,4 @@ impl Related<super::polls::Entity> for Entity {
     }
 }
 
-impl Related<super::poll_questions::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::answers::Relation::PollQuestions.def()
-    }
-    fn via() -> Option<RelationDef> {
-        Some(super::answers::Relation::Respondents.def().rev())
-    }
-}
-
 impl ActiveModelBehavior for ActiveModel {}

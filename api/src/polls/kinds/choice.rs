@@ -1,0 +1,145 @@
+//! A presenter's multiple-choice question: 2 to 12 options, one answer or up to `max_choices`.
+
+use std::collections::HashSet;
+
+use super::catalog::one_offered;
+use super::{
+    Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
+    only_field, own_key, own_text,
+};
+use crate::AppError;
+use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults};
+use crate::polls::results::SplitGroups;
+use crate::surveys::snapshot::SurveySnapshot;
+use crate::text_rules::OPTION_LABEL;
+
+pub const MIN_OPTIONS: usize = 2;
+pub const MAX_OPTIONS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceSpec {
+    pub text: String,
+    pub options: Vec<String>,
+    /// 1: a single answer.
+    pub max_choices: i16,
+}
+
+/// # Errors
+/// Missing text, fewer than 2 or more than 12 options, an empty, overlong or repeated option, a
+/// `max_choices` outside 1..=options.
+pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+    let text = own_text(new, at)?;
+    let field = format!("questions[{at}].options");
+    let Some(given) = &new.options else {
+        return Err(AppError::invalid_field(field, "a choice question needs its options"));
+    };
+    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&given.len()) {
+        return Err(AppError::invalid_field(field, format!("give {MIN_OPTIONS} to {MAX_OPTIONS} options")));
+    }
+    let mut options = Vec::with_capacity(given.len());
+    let mut seen = HashSet::new();
+    for (i, option) in given.iter().enumerate() {
+        let option = OPTION_LABEL.check(&format!("questions[{at}].options[{i}]"), option)?;
+        if !seen.insert(option.to_lowercase()) {
+            return Err(AppError::invalid_field(
+                format!("questions[{at}].options[{i}]"),
+                format!("'{option}' is offered twice"),
+            ));
+        }
+        options.push(option);
+    }
+    let max_choices = new.max_choices.unwrap_or(1);
+    if max_choices < 1 || usize::try_from(max_choices).unwrap_or(usize::MAX) > options.len() {
+        return Err(AppError::invalid_field(
+            format!("questions[{at}].max_choices"),
+            format!("max_choices must be 1 to {} (the number of options)", options.len()),
+        ));
+    }
+    let offered = (0..i16::try_from(options.len()).unwrap_or(i16::MAX)).collect();
+    Ok(PollQuestion {
+        var_name: own_key(at),
+        offered,
+        results_hidden: new.results_hidden,
+        spec: QuestionSpec::Choice(ChoiceSpec { text, options, max_choices }),
+    })
+}
+
+impl QuestionKind for ChoiceSpec {
+    fn name(&self) -> QuestionKindName {
+        QuestionKindName::Choice
+    }
+
+    fn view(&self, question: &PollQuestion, _: &SurveySnapshot) -> Option<PollQuestionView> {
+        let responses = self
+            .options
+            .iter()
+            .zip(0i16..)
+            .map(|(option, index)| OfferedResponse { index, response: option.clone() })
+            .collect();
+        Some(PollQuestionView {
+            var_name: question.var_name.clone(),
+            kind: QuestionKindName::Choice,
+            text: self.text.clone(),
+            short_text: None,
+            battery: None,
+            battery_prefix: None,
+            sub_battery: None,
+            responses,
+            results_hidden: question.results_hidden,
+            max_choices: Some(self.max_choices),
+            scale: None,
+            max_words: None,
+            max_word_length: None,
+        })
+    }
+
+    fn answer(&self, question: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError> {
+        let kind = QuestionKindName::Choice;
+        if self.max_choices == 1 {
+            return one_offered(question, answer, at, kind);
+        }
+        only_field(answer, at, "response_indices", kind)?;
+        let field = format!("answers[{at}].response_indices");
+        let Some(given) = &answer.response_indices else { return Err(missing(at, "response_indices", kind)) };
+        if given.is_empty() || given.len() > usize::try_from(self.max_choices).unwrap_or(0) {
+            return Err(AppError::invalid_field(field, format!("pick 1 to {} options", self.max_choices)));
+        }
+        if let Some(bad) = given.iter().find(|k| !question.offered.contains(k)) {
+            return Err(AppError::invalid_field(
+                field,
+                format!("option {bad} is not offered for '{}'", question.var_name),
+            ));
+        }
+        let mut picked = given.clone();
+        picked.sort_unstable();
+        picked.dedup();
+        if picked.len() != given.len() {
+            return Err(AppError::invalid_field(field, "an option is picked twice"));
+        }
+        Ok(Choice::Several(picked))
+    }
+
+    fn group_of(&self, choice: &Choice, groups: &SplitGroups) -> Option<usize> {
+        match choice {
+            Choice::One(value) if self.max_choices == 1 => groups.of_response.get(value).copied(),
+            _ => None,
+        }
+    }
+
+    fn results(&self, input: ResultsInput<'_>) -> QuestionResults {
+        let (overall, groups) = input.tally.counts(input.groups);
+        QuestionResults::Choice(ChoiceResults {
+            head: input.head(),
+            max_choices: self.max_choices,
+            responses: input.view.responses,
+            overall,
+            groups,
+        })
+    }
+
+    fn csv_cells(&self, _: &PollQuestion, view: &PollQuestionView, answer: Option<&StoredAnswer>) -> Vec<String> {
+        let Some(answer) = answer else { return vec![String::new()] };
+        let picked: Vec<i16> = answer.response_index.into_iter().chain(answer.choices.iter().copied()).collect();
+        vec![picked.into_iter().map(|k| label_of(view, k)).collect::<Vec<_>>().join("; ")]
+    }
+}

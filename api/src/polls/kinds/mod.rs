@@ -1,0 +1,340 @@
+//! Question kinds. A poll mixes catalog questions (a BLW question beside the nation) with the
+//! presenter's own: multiple choice, scales and words. Each kind is one file implementing
+//! [`QuestionKind`] — what its definition must satisfy, how participants see it, which answers it
+//! takes, how an answer is counted, how its results and CSV columns look — so that the rest of
+//! `polls/` asks the question's kind instead of matching on it.
+
+pub mod catalog;
+pub mod choice;
+pub mod scale;
+pub mod words;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{Answer, GroupTally, NewPollQuestion, PollQuestionView, QuestionResults, ResultsHead, Tally};
+use super::results::SplitGroups;
+use crate::AppError;
+use crate::surveys::snapshot::SurveySnapshot;
+
+pub use catalog::CatalogSpec;
+pub use choice::ChoiceSpec;
+pub use scale::ScaleSpec;
+pub use words::{Word, WordsSpec};
+
+/// The kinds, as the API and the database name them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKindName {
+    #[default]
+    Catalog,
+    Choice,
+    Scale,
+    Words,
+}
+
+impl QuestionKindName {
+    /// The name stored in `polls.poll_questions.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Catalog => "catalog",
+            Self::Choice => "choice",
+            Self::Scale => "scale",
+            Self::Words => "words",
+        }
+    }
+}
+
+/// A question of a poll, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollQuestion {
+    /// Its key in the poll: the catalog name, or `q<place>` for an own question.
+    pub var_name: String,
+    /// The values a participant picks from: a catalog question's offered response indices, a
+    /// choice question's option indices (0..n), a scale's points (min..=max); none for words.
+    pub offered: Vec<i16>,
+    /// The public sees no results for it until a presenter reveals them.
+    pub results_hidden: bool,
+    pub spec: QuestionSpec,
+}
+
+/// What each kind of question holds beyond its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuestionSpec {
+    Catalog(CatalogSpec),
+    Choice(ChoiceSpec),
+    Scale(ScaleSpec),
+    Words(WordsSpec),
+}
+
+impl QuestionSpec {
+    /// The one place that turns a question into its kind's behaviour.
+    pub fn kind(&self) -> &dyn QuestionKind {
+        match self {
+            QuestionSpec::Catalog(spec) => spec,
+            QuestionSpec::Choice(spec) => spec,
+            QuestionSpec::Scale(spec) => spec,
+            QuestionSpec::Words(spec) => spec,
+        }
+    }
+}
+
+impl PollQuestion {
+    pub fn kind(&self) -> &dyn QuestionKind {
+        self.spec.kind()
+    }
+
+    /// Where `value` (a response index, option or point) sits among the offered values.
+    pub fn position_of(&self, value: i16) -> Option<usize> {
+        self.offered.iter().position(|&v| v == value)
+    }
+}
+
+/// A participant's answer to one question, checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// A catalog response index, a single choice's option, a scale's point.
+    One(i16),
+    /// Several options of a multiple-answer choice, in ascending order.
+    Several(Vec<i16>),
+    /// Up to three words, as typed and normalized.
+    Words(Vec<Word>),
+}
+
+impl Choice {
+    /// The single value stored in `polls.answers.response_index` (none for several options or words).
+    pub fn single(&self) -> Option<i16> {
+        match self {
+            Choice::One(value) => Some(*value),
+            Choice::Several(_) | Choice::Words(_) => None,
+        }
+    }
+}
+
+/// Where an answer is added: to the overall tally (a new answer) and/or one group's (the
+/// participant's group, known now or learned later from their answer to the split question).
+#[derive(Debug, Clone, Copy)]
+pub struct FoldInto {
+    pub overall: bool,
+    pub group: Option<usize>,
+}
+
+/// The running counts of one question.
+#[derive(Debug, Clone)]
+pub enum QuestionTally {
+    /// Participants per offered value, overall and per group (catalog, choice, scale).
+    Counts { overall: Tally, groups: Vec<Tally> },
+    /// Participants per normalized word (words).
+    Words(words::WordsTally),
+}
+
+impl QuestionTally {
+    /// Empty counts for `question` split into `groups` groups.
+    pub fn empty(question: &PollQuestion, groups: usize) -> Self {
+        match question.spec {
+            QuestionSpec::Words(_) => QuestionTally::Words(words::WordsTally::default()),
+            _ => {
+                let empty = Tally::zero(question.offered.len());
+                QuestionTally::Counts { overall: empty.clone(), groups: vec![empty; groups] }
+            }
+        }
+    }
+
+    /// Adds a participant who chose the offered values at `positions`.
+    pub fn add_positions(&mut self, positions: &[usize], into: FoldInto) {
+        let QuestionTally::Counts { overall, groups } = self else { return };
+        if into.overall {
+            overall.add(positions);
+        }
+        if let Some(group) = into.group.and_then(|g| groups.get_mut(g)) {
+            group.add(positions);
+        }
+    }
+
+    /// The counts as overall and per named group (empty for words).
+    pub fn counts(&self, groups: &SplitGroups) -> (Tally, Vec<GroupTally>) {
+        match self {
+            QuestionTally::Counts { overall, groups: tallies } => (
+                overall.clone(),
+                groups
+                    .names
+                    .iter()
+                    .zip(tallies)
+                    .map(|(group, tally)| GroupTally { group: group.clone(), tally: tally.clone() })
+                    .collect(),
+            ),
+            QuestionTally::Words(_) => (Tally::zero(0), Vec::new()),
+        }
+    }
+}
+
+/// What the results of a question are made from.
+pub struct ResultsInput<'a> {
+    pub question: &'a PollQuestion,
+    pub view: PollQuestionView,
+    pub tally: &'a QuestionTally,
+    pub groups: &'a SplitGroups,
+    /// Words a presenter hid from the public (normalized), for a words question.
+    pub hidden_words: &'a [String],
+}
+
+impl ResultsInput<'_> {
+    pub fn head(&self) -> ResultsHead {
+        ResultsHead {
+            var_name: self.view.var_name.clone(),
+            text: self.view.text.clone(),
+            hidden: self.question.results_hidden,
+        }
+    }
+}
+
+/// A stored answer as the CSV writes it.
+#[derive(Debug, Clone, Default)]
+pub struct StoredAnswer {
+    pub response_index: Option<i16>,
+    pub choices: Vec<i16>,
+    /// As typed, in the order given.
+    pub words: Vec<String>,
+}
+
+/// What a kind of question does.
+pub trait QuestionKind {
+    fn name(&self) -> QuestionKindName;
+
+    /// The question as participants see it; `None` when its catalog question is gone.
+    fn view(&self, question: &PollQuestion, snapshot: &SurveySnapshot) -> Option<PollQuestionView>;
+
+    /// A participant's `answer`, checked; `at` is its place in the ballot (errors name
+    /// `answers[at].<field>`).
+    ///
+    /// # Errors
+    /// The field this kind takes is missing or out of range, or another kind's field is given.
+    fn answer(&self, question: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError>;
+
+    /// The group a participant falls in by their answer to this (the split) question.
+    fn group_of(&self, choice: &Choice, groups: &SplitGroups) -> Option<usize> {
+        match choice {
+            Choice::One(value) => groups.of_response.get(value).copied(),
+            Choice::Several(_) | Choice::Words(_) => None,
+        }
+    }
+
+    /// Adds one participant's answer to the question's tally.
+    fn fold(&self, question: &PollQuestion, tally: &mut QuestionTally, choice: &Choice, into: FoldInto) {
+        let positions: Vec<usize> = match choice {
+            Choice::One(value) => question.position_of(*value).into_iter().collect(),
+            Choice::Several(values) => values.iter().filter_map(|&v| question.position_of(v)).collect(),
+            Choice::Words(_) => return,
+        };
+        if !positions.is_empty() {
+            tally.add_positions(&positions, into);
+        }
+    }
+
+    /// The question's results (a catalog question's national comparison is added by the caller,
+    /// which reads the survey).
+    fn results(&self, input: ResultsInput<'_>) -> QuestionResults;
+
+    /// The question's CSV column names.
+    fn csv_columns(&self, question: &PollQuestion) -> Vec<String> {
+        vec![question.var_name.clone()]
+    }
+
+    /// One participant's cells under [`QuestionKind::csv_columns`] (`None`: not answered).
+    fn csv_cells(&self, question: &PollQuestion, view: &PollQuestionView, answer: Option<&StoredAnswer>)
+    -> Vec<String>;
+}
+
+/// The label of an offered value (a response, option or point), or the value itself.
+pub fn label_of(view: &PollQuestionView, value: i16) -> String {
+    view.responses.iter().find(|r| r.index == value).map_or_else(|| value.to_string(), |r| r.response.clone())
+}
+
+/// A 422 for a field of answer `at` that this kind does not take.
+pub fn not_for_kind(at: usize, field: &str, kind: QuestionKindName) -> AppError {
+    AppError::invalid_field(
+        format!("answers[{at}].{field}"),
+        format!("{field} is not an answer to a {} question", kind.as_str()),
+    )
+}
+
+/// Refuses the answer fields other than `takes`.
+///
+/// # Errors
+/// Another kind's field is present.
+pub fn only_field(answer: &Answer, at: usize, takes: &str, kind: QuestionKindName) -> Result<(), AppError> {
+    let given = [
+        ("response_index", answer.response_index.is_some()),
+        ("response_indices", answer.response_indices.is_some()),
+        ("value", answer.value.is_some()),
+        ("words", answer.words.is_some()),
+    ];
+    for (field, present) in given {
+        if present && field != takes {
+            return Err(not_for_kind(at, field, kind));
+        }
+    }
+    Ok(())
+}
+
+/// A missing answer field.
+pub fn missing(at: usize, field: &str, kind: QuestionKindName) -> AppError {
+    AppError::invalid_field(
+        format!("answers[{at}].{field}"),
+        format!("a {} question is answered with {field}", kind.as_str()),
+    )
+}
+
+/// Checks a new question of any kind; `at` is its place in the poll.
+///
+/// # Errors
+/// A 422 naming the field: an unknown catalog question, a bad option list, scale or text, or a
+/// field that belongs to another kind.
+pub fn new_question(snapshot: &SurveySnapshot, new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+    let given = [
+        ("var_name", new.var_name.is_some()),
+        ("response_indices", new.response_indices.is_some()),
+        ("text", new.text.is_some()),
+        ("options", new.options.is_some()),
+        ("max_choices", new.max_choices.is_some()),
+        ("min", new.min.is_some()),
+        ("max", new.max.is_some()),
+        ("min_label", new.min_label.is_some()),
+        ("max_label", new.max_label.is_some()),
+    ];
+    let takes: &[&str] = match new.kind {
+        QuestionKindName::Catalog => &["var_name", "response_indices"],
+        QuestionKindName::Choice => &["text", "options", "max_choices"],
+        QuestionKindName::Scale => &["text", "min", "max", "min_label", "max_label"],
+        QuestionKindName::Words => &["text"],
+    };
+    if let Some((field, _)) = given.iter().find(|(field, present)| *present && !takes.contains(field)) {
+        return Err(AppError::invalid_field(
+            format!("questions[{at}].{field}"),
+            format!("{field} does not apply to a {} question", new.kind.as_str()),
+        ));
+    }
+    match new.kind {
+        QuestionKindName::Catalog => catalog::new_question(snapshot, new, at),
+        QuestionKindName::Choice => choice::new_question(new, at),
+        QuestionKindName::Scale => scale::new_question(new, at),
+        QuestionKindName::Words => words::new_question(new, at),
+    }
+}
+
+/// The key of an own question: `q` and its 1-based place in the poll.
+pub fn own_key(at: usize) -> String {
+    format!("q{}", at + 1)
+}
+
+/// The presenter's text of an own question, checked.
+///
+/// # Errors
+/// Missing, empty, too long or with control characters.
+pub fn own_text(new: &NewPollQuestion, at: usize) -> Result<String, AppError> {
+    let field = format!("questions[{at}].text");
+    let Some(text) = &new.text else {
+        return Err(AppError::invalid_field(field, "a question needs its text"));
+    };
+    crate::text_rules::QUESTION_TEXT.check(&field, text)
+}

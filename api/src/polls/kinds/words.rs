@@ -1,0 +1,258 @@
+//! A words question: up to three short answers per participant, counted by their normalized form
+//! for a word cloud. Normalized = Unicode NFKC, lower case, punctuation around words and NLTK's
+//! English stop words removed, spacing collapsed ("The  Economy!" → "economy"). Words on
+//! `rustrict`'s list of inappropriate words never reach the public, nor do words a presenter hid;
+//! staff see both, marked.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use rustrict::{CensorStr, Type};
+use unicode_normalization::UnicodeNormalization;
+
+use super::{
+    Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
+    missing, only_field, own_key, own_text,
+};
+use crate::AppError;
+use crate::polls::model::{
+    Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
+};
+use crate::surveys::snapshot::SurveySnapshot;
+use crate::text_rules::has_control_characters;
+
+/// Answers a participant may give to one words question.
+pub const MAX_WORDS: usize = 3;
+/// The longest answer, in characters.
+pub const MAX_WORD_LENGTH: usize = 40;
+/// Words a results body carries (the word cloud): a frame stays small however many words come.
+pub const TOP_WORDS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordsSpec {
+    pub text: String,
+}
+
+/// One answer to a words question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// As typed (trimmed): what the CSV and staff keep.
+    pub typed: String,
+    /// What is counted; empty when the answer held only stop words.
+    pub normalized: String,
+}
+
+static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words::get("en").iter().copied().collect());
+
+/// The counted form of an answer (see the module's documentation).
+pub fn normalize(typed: &str) -> String {
+    let folded: String = typed.nfkc().collect::<String>().to_lowercase();
+    folded
+        .split_whitespace()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|token| !token.is_empty() && !STOP_WORDS.contains(token))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a normalized word is on the built-in list of words never shown.
+pub fn is_blocked(normalized: &str) -> bool {
+    normalized.is(Type::INAPPROPRIATE)
+}
+
+/// # Errors
+/// Missing, empty or overlong text.
+pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+    let text = own_text(new, at)?;
+    Ok(PollQuestion {
+        var_name: own_key(at),
+        offered: Vec::new(),
+        results_hidden: new.results_hidden,
+        spec: QuestionSpec::Words(WordsSpec { text }),
+    })
+}
+
+/// A word as a presenter names it to hide it: normalized as answers are.
+///
+/// # Errors
+/// Empty after normalizing, too long, or with control characters.
+pub fn word_to_hide(word: &str) -> Result<String, AppError> {
+    if word.chars().count() > MAX_WORD_LENGTH || has_control_characters(word) {
+        return Err(AppError::invalid_field("word", format!("a word is 1 to {MAX_WORD_LENGTH} printable characters")));
+    }
+    let normalized = normalize(word);
+    if normalized.is_empty() {
+        return Err(AppError::invalid_field("word", "nothing is left of this word once normalized (stop words only?)"));
+    }
+    Ok(normalized)
+}
+
+/// Participants per normalized word.
+#[derive(Debug, Clone, Default)]
+pub struct WordsTally {
+    /// Participants who answered.
+    pub respondents: i64,
+    /// Words counted (each participant's distinct normalized words).
+    pub answers: i64,
+    pub counts: HashMap<String, i64>,
+}
+
+impl WordsTally {
+    fn add(&mut self, words: &[Word]) {
+        self.respondents += 1;
+        let distinct: HashSet<&str> = words.iter().map(|w| w.normalized.as_str()).filter(|w| !w.is_empty()).collect();
+        for word in distinct {
+            self.answers += 1;
+            *self.counts.entry(word.to_owned()).or_default() += 1;
+        }
+    }
+}
+
+/// The most frequent words first, ties in alphabetical order; at most `TOP_WORDS`.
+fn ranked<'a>(words: impl Iterator<Item = (&'a String, &'a i64)>, moderation: Option<Moderation>) -> Vec<WordCount> {
+    let mut ranked: Vec<WordCount> =
+        words.map(|(word, &count)| WordCount { word: word.clone(), count, moderation }).collect();
+    ranked.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.word.cmp(&b.word)));
+    ranked.truncate(TOP_WORDS);
+    ranked
+}
+
+impl QuestionKind for WordsSpec {
+    fn name(&self) -> QuestionKindName {
+        QuestionKindName::Words
+    }
+
+    fn view(&self, question: &PollQuestion, _: &SurveySnapshot) -> Option<PollQuestionView> {
+        Some(PollQuestionView {
+            var_name: question.var_name.clone(),
+            kind: QuestionKindName::Words,
+            text: self.text.clone(),
+            short_text: None,
+            battery: None,
+            battery_prefix: None,
+            sub_battery: None,
+            responses: Vec::new(),
+            results_hidden: question.results_hidden,
+            max_choices: None,
+            scale: None,
+            max_words: Some(MAX_WORDS),
+            max_word_length: Some(MAX_WORD_LENGTH),
+        })
+    }
+
+    fn answer(&self, _: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError> {
+        only_field(answer, at, "words", QuestionKindName::Words)?;
+        let Some(given) = &answer.words else { return Err(missing(at, "words", QuestionKindName::Words)) };
+        if given.is_empty() || given.len() > MAX_WORDS {
+            return Err(AppError::invalid_field(
+                format!("answers[{at}].words"),
+                format!("give 1 to {MAX_WORDS} words"),
+            ));
+        }
+        let mut words = Vec::with_capacity(given.len());
+        for (i, typed) in given.iter().enumerate() {
+            let field = format!("answers[{at}].words[{i}]");
+            let typed = typed.trim();
+            if typed.is_empty() || typed.chars().count() > MAX_WORD_LENGTH {
+                return Err(AppError::invalid_field(
+                    field,
+                    format!("each answer is 1 to {MAX_WORD_LENGTH} characters"),
+                ));
+            }
+            if has_control_characters(typed) {
+                return Err(AppError::invalid_field(field, "an answer must not contain control characters"));
+            }
+            words.push(Word { typed: typed.to_owned(), normalized: normalize(typed) });
+        }
+        Ok(Choice::Words(words))
+    }
+
+    fn fold(&self, _: &PollQuestion, tally: &mut QuestionTally, choice: &Choice, into: super::FoldInto) {
+        // Word clouds are not split by group: only the overall count.
+        if let (QuestionTally::Words(tally), Choice::Words(words), true) = (tally, choice, into.overall) {
+            tally.add(words);
+        }
+    }
+
+    fn results(&self, input: ResultsInput<'_>) -> QuestionResults {
+        let QuestionTally::Words(tally) = input.tally else {
+            return QuestionResults::Words(WordsResults {
+                head: input.head(),
+                respondents: 0,
+                answers: 0,
+                words: vec![],
+            });
+        };
+        let hidden: HashSet<&str> = input.hidden_words.iter().map(String::as_str).collect();
+        let moderation_of = |word: &str| {
+            if hidden.contains(word) {
+                Some(Moderation::Hidden)
+            } else if is_blocked(word) {
+                Some(Moderation::Blocked)
+            } else {
+                None
+            }
+        };
+        let (mut shown, mut blocked, mut hidden_words) = (Vec::new(), Vec::new(), Vec::new());
+        for entry in &tally.counts {
+            match moderation_of(entry.0) {
+                None => shown.push(entry),
+                Some(Moderation::Blocked) => blocked.push(entry),
+                Some(Moderation::Hidden) => hidden_words.push(entry),
+            }
+        }
+        // The public's top words, then (for staff) the moderated ones: the public list is exact
+        // however many words are moderated.
+        let mut words = ranked(shown.into_iter(), None);
+        words.extend(ranked(hidden_words.into_iter(), Some(Moderation::Hidden)));
+        words.extend(ranked(blocked.into_iter(), Some(Moderation::Blocked)));
+        QuestionResults::Words(WordsResults {
+            head: input.head(),
+            respondents: tally.respondents,
+            answers: tally.answers,
+            words,
+        })
+    }
+
+    fn csv_columns(&self, question: &PollQuestion) -> Vec<String> {
+        (1..=MAX_WORDS).map(|i| format!("{}_{i}", question.var_name)).collect()
+    }
+
+    fn csv_cells(&self, _: &PollQuestion, _: &PollQuestionView, answer: Option<&StoredAnswer>) -> Vec<String> {
+        (0..MAX_WORDS).map(|i| answer.and_then(|a| a.words.get(i).cloned()).unwrap_or_default()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_normalized_by_case_spacing_punctuation_and_stop_words() {
+        assert_eq!(normalize("  The   Economy! "), "economy");
+        assert_eq!(normalize("FREEDOM"), "freedom");
+        assert_eq!(normalize("rule of law"), "rule law");
+        assert_eq!(normalize("ｆｒｅｅ"), "free"); // full-width letters (NFKC)
+        assert_eq!(normalize("the"), "");
+        assert_eq!(normalize("#MeToo"), "metoo");
+    }
+
+    #[test]
+    fn the_blocklist_comes_from_the_package() {
+        assert!(is_blocked("fuck"));
+        assert!(is_blocked("shit"));
+        assert!(!is_blocked("freedom"));
+        assert!(!is_blocked("economy"));
+    }
+
+    #[test]
+    fn a_participant_counts_once_per_word() {
+        let mut tally = WordsTally::default();
+        let word = |w: &str| Word { typed: w.to_owned(), normalized: normalize(w) };
+        tally.add(&[word("Hope"), word("hope!"), word("the")]);
+        tally.add(&[word("hope"), word("fear")]);
+        assert_eq!((tally.respondents, tally.answers), (2, 3));
+        assert_eq!(tally.counts["hope"], 2);
+        assert_eq!(tally.counts["fear"], 1);
+    }
+}
