@@ -282,20 +282,23 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     };
 
     // The answers of every ballot taken; a question its respondent had answered keeps its answer.
-    let (mut respondent_ids, mut poll_col, mut var_names, mut indices) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows: Vec<(i64, i32, &str, i16)> = Vec::new();
     for ballot in ballots.iter().filter(|b| takes(b)) {
         let Some(id) = id_of(ballot) else { continue };
         for (question, choice) in ballot.poll.questions.iter().zip(&ballot.choices) {
             if let Some(choice) = choice {
-                respondent_ids.push(id);
-                poll_col.push(ballot.poll.id);
-                var_names.push(question.var_name.clone());
                 // -1 for "no single value" (NULL): an array parameter holds no NULLs here.
-                indices.push(choice.single().unwrap_or(-1));
+                rows.push((id, ballot.poll.id, &question.var_name, choice.single().unwrap_or(-1)));
             }
         }
     }
+    // One order for every batch, as for the respondents: answers of respondents who exist already
+    // (a paced poll's later questions) would otherwise lock in arrival order and could deadlock.
+    rows.sort_unstable_by(|a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+    let respondent_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let poll_col: Vec<i32> = rows.iter().map(|r| r.1).collect();
+    let var_names: Vec<String> = rows.iter().map(|r| r.2.to_owned()).collect();
+    let indices: Vec<i16> = rows.iter().map(|r| r.3).collect();
     let answered: HashSet<(i64, String)> = if respondent_ids.is_empty() {
         HashSet::new()
     } else {
@@ -352,7 +355,11 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         .map(|ballot| {
             let key = (ballot.poll.id, ballot.client_token.as_str());
             let poll = polls.get(&ballot.poll.id);
-            if (takes(ballot) || poll.is_some_and(|p| !p.is_open))
+            // A closed all-at-once poll still gives a participant who answered their receipt (a
+            // ballot answers everything); a paced one leaves that to the request, which checks
+            // that each of the ballot's questions was answered (`ballots::vote`).
+            let closed_all_at_once = poll.is_some_and(|p| !p.is_open && p.pacing != "presenter");
+            if (takes(ballot) || closed_all_at_once)
                 && let Some(respondent_id) = id_of(ballot)
             {
                 let outcome =

@@ -26,30 +26,38 @@ pub async fn vote(
 ) -> Result<(BallotReceipt, BallotOutcome), AppError> {
     let token = validation::client_token(&ballot.client_token)?;
     let poll = states.get(db, slug).await?;
+    // The questions this ballot answers, by name (checked below).
+    let answered: Vec<&str> = ballot.answers.iter().map(|a| a.var_name.as_str()).collect();
     if !poll.is_open() {
-        // A participant who answered before the close still gets their receipt.
-        return match repository::respondent_by_token(db, poll.id, token).await? {
-            Some(respondent_id) => Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded)),
-            None => Err(AppError::Conflict("this poll is closed".to_owned())),
-        };
+        // A participant whose answers were taken before the close still gets their receipt.
+        return receipt_or(db, poll.id, token, &answered, "this poll is closed").await;
     }
     let choices = validation::choices(&poll.questions, &ballot.answers, poll.pacing)?;
     if poll.pacing == Pacing::Presenter {
         let (current, voting_open) = poll.current();
         if !validation::paced_answer(&choices, current, voting_open) {
-            // A retry of an answer that was taken before voting moved on still gets its receipt.
-            let answered: Vec<&str> = poll
-                .questions
-                .iter()
-                .zip(&choices)
-                .filter(|(_, choice)| choice.is_some())
-                .map(|(q, _)| q.var_name.as_str())
-                .collect();
-            return match repository::answered_all(db, poll.id, token, &answered).await? {
-                Some(respondent_id) => Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded)),
-                None => Err(AppError::Conflict("this question is not open for answers".to_owned())),
-            };
+            // This process may not have heard the presenter's move yet: the database says.
+            let (current, voting_open) = repository::current_question(db, poll.id).await?;
+            poll.set_current(current, voting_open);
+            if !validation::paced_answer(&choices, current, voting_open) {
+                // A retry of an answer taken before voting moved on still gets its receipt.
+                return receipt_or(db, poll.id, token, &answered, "this question is not open for answers").await;
+            }
         }
     }
     writer.submit(NewBallot { poll, client_token: token.to_owned(), choices }).await
+}
+
+/// The receipt of a participant who had answered every question in `answered`, or a 409 saying `why`.
+async fn receipt_or(
+    db: &DatabaseConnection,
+    poll_id: i32,
+    token: &str,
+    answered: &[&str],
+    why: &str,
+) -> Result<(BallotReceipt, BallotOutcome), AppError> {
+    match repository::answered_all(db, poll_id, token, answered).await? {
+        Some(respondent_id) => Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded)),
+        None => Err(AppError::Conflict(why.to_owned())),
+    }
 }

@@ -104,14 +104,17 @@ fn write_choice(out: &mut String, choice: Option<&Choice>) {
     }
 }
 
-/// Every byte but ASCII letters, digits, `-`, `_` and `.` as `%XX`: the payload's separators
-/// (space , ; / + ~ *) never appear inside a word.
+/// The payload's separators (space , ; / + ~ * -) and `%` itself as `%XX`, so that none appears
+/// inside a word; everything else as it is (UTF-8 stays UTF-8: a word costs its own bytes).
 fn percent_encode(out: &mut String, text: &str) {
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.') {
-            out.push(char::from(byte));
+    for c in text.chars() {
+        if matches!(c, ' ' | ',' | ';' | '/' | '+' | '~' | '*' | '-' | '%') || c.is_control() {
+            let mut bytes = [0u8; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
         } else {
-            let _ = write!(out, "%{byte:02X}");
+            out.push(c);
         }
     }
 }
@@ -146,14 +149,21 @@ impl PollEvent {
         }
     }
 
-    /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit.
+    /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit. A
+    /// ballot too long for any payload (many long words) is announced as `changed` instead: every
+    /// process then reads the poll again.
     pub fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
         let prefix = format!("{poll_id} votes ").len();
         let (mut events, mut chunk, mut size) = (Vec::new(), Vec::new(), prefix);
         let mut text = String::new();
+        let mut too_long = false;
         for ballot in ballots {
             text.clear();
             ballot.write_to(&mut text);
+            if prefix + text.len() > MAX_PAYLOAD {
+                too_long = true;
+                continue;
+            }
             if !chunk.is_empty() && size + 1 + text.len() > MAX_PAYLOAD {
                 events.push(PollEvent::Voted { poll_id, ballots: std::mem::take(&mut chunk) });
                 size = prefix;
@@ -163,6 +173,9 @@ impl PollEvent {
         }
         if !chunk.is_empty() {
             events.push(PollEvent::Voted { poll_id, ballots: chunk });
+        }
+        if too_long {
+            events.push(PollEvent::Changed { poll_id });
         }
         events
     }
@@ -356,6 +369,9 @@ mod tests {
             }],
         };
         assert_eq!(several.to_string(), "2 votes 7/*0+2,~rule%20law+hope");
+        let unicode =
+            RecordedBallot { respondent_id: 8, choices: vec![Some(Choice::Words(vec![word("économie 100%")]))] };
+        assert_eq!(PollEvent::votes(2, vec![unicode])[0].to_string(), "2 votes 8/~économie%20100%25");
         assert_eq!(
             PollEvent::Paced { poll_id: 2, current: Some(1), voting_open: false }.to_string(),
             "2 paced 1 closed"
@@ -381,6 +397,19 @@ mod tests {
         }
         assert_eq!(back, ballots);
         assert!(PollEvent::votes(42, Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_ballot_too_long_for_any_payload_is_announced_as_a_change() {
+        let long = |n: i64| RecordedBallot {
+            respondent_id: n,
+            choices: vec![Some(Choice::Words(vec![word(&"ﷺ".repeat(40)), word(&"語".repeat(40))])); 60],
+        };
+        let events = PollEvent::votes(5, vec![ballot(1, &[Some(1)]), long(2)]);
+        assert_eq!(events.len(), 2);
+        assert!(matches!(&events[0], PollEvent::Voted { ballots, .. } if ballots.len() == 1));
+        assert_eq!(events[1], PollEvent::Changed { poll_id: 5 });
+        assert!(events.iter().all(|e| e.to_string().len() <= MAX_PAYLOAD));
     }
 
     #[test]

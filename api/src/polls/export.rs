@@ -55,10 +55,30 @@ pub async fn responses_csv(
         let mut record = vec![participant.id.to_string(), participant.created_at.to_rfc3339()];
         for (question, view) in &columns {
             let answer = answers.get(&(participant.id, question.var_name.as_str()));
-            record.extend(question.kind().csv_cells(question, view, answer));
+            record.extend(question.kind().csv_cells(question, view, answer).into_iter().map(inert));
         }
         writer.write_record(&record).map_err(csv_error)?;
     }
     let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((poll.poll.slug, body))
+}
+
+/// A cell a spreadsheet will not run: text a participant typed that starts like a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice for CSV injection).
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_are_made_text() {
+        assert_eq!(inert("=HYPERLINK(\"http://x\")".to_owned()), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(inert("@SUM(A1)".to_owned()), "'@SUM(A1)");
+        assert_eq!(inert("-1+2".to_owned()), "'-1+2");
+        assert_eq!(inert("freedom".to_owned()), "freedom");
+        assert_eq!(inert(String::new()), "");
+    }
 }

@@ -108,7 +108,7 @@ pub struct ResetConfirmation {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HiddenWord {
-    #[schema(example = "freedom", min_length = 1, max_length = 40)]
+    #[schema(example = "freedom", min_length = 1, max_length = 200)]
     pub word: String,
 }
 
@@ -394,8 +394,12 @@ pub struct WordsResults {
     pub head: ResultsHead,
     /// Participants who answered.
     pub respondents: i64,
-    /// Answers counted (stop-word-only answers are not).
+    /// Answers counted (stop-word-only answers are not; public results count shown words only).
     pub answers: i64,
+    /// What `answers` is without moderated words: what the public sees.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub shown_answers: i64,
     /// At most 100, most frequent first (ties in alphabetical order). Public results leave out
     /// blocked and hidden words.
     #[schema(max_items = 100)]

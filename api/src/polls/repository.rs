@@ -439,6 +439,15 @@ pub async fn respondent_by_token<C: ConnectionTrait>(
         .await?)
 }
 
+/// A presenter-paced poll's current question and whether it takes answers, as stored now.
+///
+/// # Errors
+/// No such poll (404).
+pub async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Result<(Option<i16>, bool), AppError> {
+    let poll = polls::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    Ok((poll.current_question, poll.is_open && poll.current_question_open))
+}
+
 /// Sets which question a presenter-paced poll shows and whether it takes answers.
 ///
 /// # Errors
@@ -449,7 +458,10 @@ pub async fn set_current<C: ConnectionTrait>(
     position: Option<i16>,
     voting_open: bool,
 ) -> Result<(), AppError> {
-    let record = find(db, PollKey::Id(id)).await?;
+    // Locked: an edit cannot change the questions between this check and the update.
+    let poll =
+        polls::Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    let record = PollRecord { questions: questions_of(db, id).await?, poll };
     if record.pacing() != Pacing::Presenter {
         return Err(AppError::Conflict("only a presenter-paced poll has a current question".to_owned()));
     }

@@ -158,6 +158,7 @@ impl PollResults {
                     let mut shown = shown.clone();
                     if let QuestionResults::Words(words) = shown.as_mut() {
                         words.words.retain(|w| w.moderation.is_none());
+                        words.answers = words.shown_answers;
                     }
                     PollQuestionResults::Shown(shown)
                 }

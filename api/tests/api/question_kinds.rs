@@ -332,6 +332,13 @@ async fn a_paced_poll_takes_answers_to_the_open_question_only_and_links_them_by_
             (0..3).map(|k| people.iter().filter(|p| p.place == g as i64 && p.party == k).count() as i64).collect();
         assert_eq!(group["counts"], json!(counts), "pid3 by place, group {g}");
     }
+    // Closed: a question the token answered gets its receipt, one it did not answer a 409.
+    set_open(&app, &staff.admin, id, false).await;
+    let (status, _) = vote(&app, &slug, "paced-05", json!([people[5].answers()[2]])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = vote(&app, &slug, "paced-late", json!([people[5].answers()[2]])).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    set_open(&app, &staff.admin, id, true).await;
     // Out of range, and pacing an all-at-once poll.
     let (status, error) = pace(&app, &staff.admin, id, json!(5), true).await;
     assert_eq!((status, error["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("position")));
@@ -407,7 +414,8 @@ async fn a_hidden_word_leaves_every_public_screen_on_every_process() {
     let (id, slug) =
         create(&app, &staff, json!({"title": "Words", "questions": [{"kind": "words", "text": "One word?"}]})).await;
     set_open(&app, &staff.admin, id, true).await;
-    for (i, words) in [json!(["Hope", "freedom"]), json!(["hope"]), json!(["Fear"])].into_iter().enumerate() {
+    for (i, words) in [json!(["Hope", "freedom"]), json!(["hope"]), json!(["Fear", "@import"])].into_iter().enumerate()
+    {
         let (status, _) =
             vote(&app, &slug, &format!("word-token-{i}"), json!([{"var_name": "q1", "words": words}])).await;
         assert_eq!(status, StatusCode::CREATED);
@@ -431,11 +439,24 @@ async fn a_hidden_word_leaves_every_public_screen_on_every_process() {
             .map(|w| w["word"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(words(&events[0].1), ["hope", "fear", "freedom"]);
-    assert_eq!(words(&events[1].1), ["fear", "freedom"], "gone from the other process's public stream");
+    assert_eq!(words(&events[0].1), ["hope", "fear", "freedom", "import"]);
+    // Typed words reach the CSV as text a spreadsheet will not run.
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
+        .header("cookie", &staff.analyst)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(",'@import,"), "{csv}");
+    assert_eq!(words(&events[1].1), ["fear", "freedom", "import"], "gone from the other process's public stream");
+    assert_eq!(events[1].1["questions"][0]["answers"], 3, "the public count leaves the hidden word out");
     let (_, staff_results) =
         send(&app, Method::GET, &format!("/api/admin/polls/{id}/results"), Some(&staff.analyst), None).await;
-    let hidden = &staff_results["questions"][0]["words"][2];
+    let hidden = &staff_results["questions"][0]["words"][3];
     assert_eq!(
         (hidden["word"].clone(), hidden["count"].clone(), hidden["moderation"].clone()),
         (json!("hope"), json!(2), json!("hidden"))
@@ -450,7 +471,7 @@ async fn a_hidden_word_leaves_every_public_screen_on_every_process() {
     let (status, _) = send(&app, Method::DELETE, &format!("{path}/hope"), Some(&staff.admin), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
-    assert_eq!(words(&public), ["hope", "fear", "freedom"]);
+    assert_eq!(words(&public), ["hope", "fear", "freedom", "import"]);
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ ALTER TABLE polls.poll_questions
         AND (catalog_var_name IS NULL OR catalog_var_name = var_name)),
     ADD CONSTRAINT poll_questions_own_key_check CHECK (kind = 'catalog' OR var_name ~ '^q[0-9]{1,3}$'),
     ADD CONSTRAINT poll_questions_choice_check CHECK (
-        (kind = 'choice') = (options IS NOT NULL AND max_choices IS NOT NULL)
+        (kind = 'choice') = (options IS NOT NULL) AND (options IS NULL) = (max_choices IS NULL)
         AND (options IS NULL OR cardinality(options) BETWEEN 2 AND 12)
         AND (max_choices IS NULL OR max_choices BETWEEN 1 AND cardinality(options))),
     ADD CONSTRAINT poll_questions_scale_check CHECK (

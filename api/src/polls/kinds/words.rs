@@ -44,15 +44,30 @@ pub struct Word {
 
 static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words::get("en").iter().copied().collect());
 
-/// The counted form of an answer (see the module's documentation).
+/// The counted form of an answer (see the module's documentation), at most `MAX_WORD_LENGTH`
+/// characters: NFKC can make one character many (U+FDFA is 18), and the counted form travels in
+/// every announcement and frame. Normalizing it again changes nothing (a cut may leave a stop
+/// word or punctuation at the end: the steps repeat until nothing changes).
 pub fn normalize(typed: &str) -> String {
+    let mut form = normalize_once(typed);
+    loop {
+        let again = normalize_once(&form);
+        if again == form {
+            return form;
+        }
+        form = again;
+    }
+}
+
+fn normalize_once(typed: &str) -> String {
     let folded: String = typed.nfkc().collect::<String>().to_lowercase();
-    folded
+    let joined = folded
         .split_whitespace()
         .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|token| !token.is_empty() && !STOP_WORDS.contains(token))
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    joined.chars().take(MAX_WORD_LENGTH).collect()
 }
 
 /// Whether a normalized word is on the built-in list of words never shown.
@@ -77,8 +92,9 @@ pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, Ap
 /// # Errors
 /// Empty after normalizing, too long, or with control characters.
 pub fn word_to_hide(word: &str) -> Result<String, AppError> {
-    if word.chars().count() > MAX_WORD_LENGTH || has_control_characters(word) {
-        return Err(AppError::invalid_field("word", format!("a word is 1 to {MAX_WORD_LENGTH} printable characters")));
+    // A shown word (normalized) may be longer than what was typed: take up to 200 characters.
+    if word.chars().count() > 200 || has_control_characters(word) {
+        return Err(AppError::invalid_field("word", "a word is 1 to 200 printable characters"));
     }
     let normalized = normalize(word);
     if normalized.is_empty() {
@@ -180,6 +196,7 @@ impl QuestionKind for WordsSpec {
                 head: input.head(),
                 respondents: 0,
                 answers: 0,
+                shown_answers: 0,
                 words: vec![],
             });
         };
@@ -203,6 +220,7 @@ impl QuestionKind for WordsSpec {
         }
         // The public's top words, then (for staff) the moderated ones: the public list is exact
         // however many words are moderated.
+        let moderated: i64 = hidden_words.iter().chain(&blocked).map(|entry| *entry.1).sum();
         let mut words = ranked(shown.into_iter(), None);
         words.extend(ranked(hidden_words.into_iter(), Some(Moderation::Hidden)));
         words.extend(ranked(blocked.into_iter(), Some(Moderation::Blocked)));
@@ -210,6 +228,7 @@ impl QuestionKind for WordsSpec {
             head: input.head(),
             respondents: tally.respondents,
             answers: tally.answers,
+            shown_answers: tally.answers - moderated,
             words,
         })
     }
@@ -235,6 +254,14 @@ mod tests {
         assert_eq!(normalize("ｆｒｅｅ"), "free"); // full-width letters (NFKC)
         assert_eq!(normalize("the"), "");
         assert_eq!(normalize("#MeToo"), "metoo");
+        let expanded = normalize(&"\u{FDFA}".repeat(40));
+        assert!((1..=MAX_WORD_LENGTH).contains(&expanded.chars().count()), "{expanded}");
+        for typed in ["⒯⒭⒰⒮⒯ ⒯⒭⒰⒮⒯ ⒯⒭⒰⒮⒯ ⒯⒭⒰⒮⒯", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa theory", "x\u{FDFA}"]
+        {
+            let shown = normalize(typed);
+            assert_eq!(normalize(&shown), shown, "{typed}");
+            assert_eq!(word_to_hide(&shown).unwrap(), shown, "every shown word can be hidden");
+        }
     }
 
     #[test]
