@@ -1,6 +1,8 @@
 //! Limits per client address (see [`crate::client_address`]): login attempts, ballots and open
 //! live-results streams. Kept in memory by each api process: a limit caps what one address can
-//! do to one process (behind a load balancer, to each of them), which is what protects it.
+//! do to one process (behind a load balancer, to each of them), which is what protects it. An
+//! IPv6 client is counted by its network (`/64` by default: one subscriber line, however many
+//! addresses its devices pick from it), an IPv4 client by its address.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -26,6 +28,9 @@ pub struct LimitSettings {
     /// is over. Right codes do not count: a hall typing the code behind one NAT is not stopped,
     /// and trying a million codes takes days.
     pub join_code_misses_per_minute: NonZeroU32,
+    /// The IPv6 prefix length one client is counted by (a home or phone gets a /64 and may use
+    /// any address in it); 128 counts each address.
+    pub ipv6_prefix_length: u8,
 }
 
 impl Default for LimitSettings {
@@ -36,6 +41,21 @@ impl Default for LimitSettings {
             ballots_per_minute: n(1_000),
             streams_per_address: n(2_000),
             join_code_misses_per_minute: n(30),
+            ipv6_prefix_length: 64,
+        }
+    }
+}
+
+/// The key a client is counted by: an IPv4 address, or its IPv6 network of `prefix` bits.
+pub fn client_key(client: IpAddr, prefix: u8) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        // An IPv4-mapped address is an IPv4 client.
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => v6.to_ipv4_mapped().map_or(client, IpAddr::V4),
+        IpAddr::V6(v6) => {
+            let prefix = u32::from(prefix.min(128));
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+            IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & mask))
         }
     }
 }
@@ -47,6 +67,7 @@ pub struct ClientLimits {
     streams_per_address: u32,
     join_misses: Mutex<HashMap<IpAddr, MissWindow>>,
     join_misses_per_minute: u32,
+    ipv6_prefix_length: u8,
     clock: DefaultClock,
 }
 
@@ -89,11 +110,17 @@ impl ClientLimits {
             streams_per_address: settings.streams_per_address.get(),
             join_misses: Mutex::default(),
             join_misses_per_minute: settings.join_code_misses_per_minute.get(),
+            ipv6_prefix_length: settings.ipv6_prefix_length,
             clock: DefaultClock::default(),
         }
     }
 
+    fn key(&self, client: IpAddr) -> IpAddr {
+        client_key(client, self.ipv6_prefix_length)
+    }
+
     fn check(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr, what: &str) -> Result<(), AppError> {
+        let client = self.key(client);
         limiter.check_key(&client).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             tracing::info!(%client, what, "per-address limit reached");
@@ -116,6 +143,7 @@ impl ClientLimits {
     /// # Errors
     /// `client` already has as many streams open as allowed (429).
     pub fn open_stream(&self, client: IpAddr) -> Result<StreamPermit, AppError> {
+        let client = self.key(client);
         let mut open = self.streams.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = open.entry(client).or_default();
         if *count >= self.streams_per_address {
@@ -129,6 +157,7 @@ impl ClientLimits {
     /// # Errors
     /// `client` gave too many wrong join codes this minute (429 with Retry-After).
     pub fn join_allowed(&self, client: IpAddr) -> Result<(), AppError> {
+        let client = self.key(client);
         let misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match misses.get(&client) {
             Some(window) if window.misses >= self.join_misses_per_minute && window.started.elapsed() < MISS_WINDOW => {
@@ -142,6 +171,7 @@ impl ClientLimits {
 
     /// Counts a wrong join code from `client`.
     pub fn join_missed(&self, client: IpAddr) {
+        let client = self.key(client);
         let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let window = misses.entry(client).or_insert(MissWindow { started: Instant::now(), misses: 0 });
         if window.started.elapsed() >= MISS_WINDOW {
@@ -166,6 +196,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ipv6_clients_are_counted_by_their_network_ipv4_by_address() {
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap();
+        assert_eq!(client_key(ip("2001:db8:1:2:aaaa::1"), 64), ip("2001:db8:1:2::"));
+        assert_eq!(client_key(ip("2001:db8:1:2:ffff:1:2:3"), 64), client_key(ip("2001:db8:1:2::9"), 64));
+        assert_ne!(client_key(ip("2001:db8:1:3::1"), 64), client_key(ip("2001:db8:1:2::1"), 64));
+        assert_eq!(client_key(ip("2001:db8::5"), 128), ip("2001:db8::5"));
+        assert_eq!(client_key(ip("203.0.113.7"), 64), ip("203.0.113.7"));
+        assert_eq!(client_key(ip("::ffff:203.0.113.7"), 64), ip("203.0.113.7"));
+        let limits = ClientLimits::new(LimitSettings {
+            login_attempts_per_minute: NonZeroU32::new(3).unwrap(),
+            ..LimitSettings::default()
+        });
+        // 25 addresses of one /64 share one allowance.
+        let allowed = (1..=25).filter(|i| limits.login(ip(&format!("2001:db8:7:7::{i:x}"))).is_ok()).count();
+        assert_eq!(allowed, 3);
+        assert!(limits.login(ip("2001:db8:7:8::1")).is_ok(), "another /64 is another client");
+    }
+
+    #[test]
     fn each_address_has_its_own_allowance_and_streams_are_returned_when_dropped() {
         let n = |v| NonZeroU32::new(v).unwrap();
         let limits = ClientLimits::new(LimitSettings {
@@ -173,6 +222,7 @@ mod tests {
             ballots_per_minute: n(3),
             streams_per_address: n(2),
             join_code_misses_per_minute: n(2),
+            ipv6_prefix_length: 64,
         });
         let (a, b): (IpAddr, IpAddr) = ("198.51.100.1".parse().unwrap(), "198.51.100.2".parse().unwrap());
         assert!(limits.login(a).is_ok() && limits.login(a).is_ok());

@@ -164,7 +164,10 @@ impl Application {
     /// # Errors
     /// The socket has no local address.
     pub async fn serve(self) -> std::io::Result<()> {
-        tracing::info!(address = %self.address()?, "serving");
+        // Said once, at start: whose X-Forwarded-For / Forwarded is believed decides what every
+        // per-address limit counts.
+        let trusted_proxies = &self.state.settings.trusted_proxies;
+        tracing::info!(address = %self.address()?, %trusted_proxies, "serving; client addresses from these proxies' Forwarded / X-Forwarded-For");
         let router = app(self.state.clone());
         let connections = hyper_util::server::graceful::GracefulShutdown::new();
         let mut http = hyper::server::conn::http1::Builder::new();

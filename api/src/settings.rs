@@ -134,7 +134,7 @@ impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
-    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`.
+    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
@@ -162,6 +162,17 @@ impl Settings {
                         "JOIN_CODE_MISSES_PER_MINUTE",
                         default.join_code_misses_per_minute,
                     )?,
+                    ipv6_prefix_length: match parse("IPV6_PREFIX_LENGTH", default.ipv6_prefix_length)? {
+                        length @ 0..=128 => length,
+                        length => {
+                            let reason = "an IPv6 prefix length is 0 to 128".to_owned();
+                            return Err(SettingsError {
+                                name: "IPV6_PREFIX_LENGTH".into(),
+                                value: length.to_string(),
+                                reason,
+                            });
+                        }
+                    },
                 }
             },
         })

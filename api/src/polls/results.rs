@@ -143,6 +143,13 @@ impl PollResults {
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
     /// clouds without blocked or hidden words.
     pub fn for_public(&self) -> PollResults {
+        // While the split question is hidden, nothing derived from its answers is public either:
+        // groups' counts would add up to its hidden counts.
+        let split_hidden = self.split_by.as_ref().is_some_and(|split| {
+            self.questions
+                .iter()
+                .any(|q| matches!(q, PollQuestionResults::Shown(r) if &r.head().var_name == split && r.head().hidden))
+        });
         let questions = self
             .questions
             .iter()
@@ -154,11 +161,15 @@ impl PollResults {
                         hidden: true,
                     })
                 }
-                PollQuestionResults::Shown(shown) if matches!(**shown, QuestionResults::Words(_)) => {
+                PollQuestionResults::Shown(shown) => {
                     let mut shown = shown.clone();
-                    if let QuestionResults::Words(words) = shown.as_mut() {
-                        words.words.retain(|w| w.moderation.is_none());
-                        words.answers = words.shown_answers;
+                    match shown.as_mut() {
+                        QuestionResults::Words(words) => {
+                            words.words.retain(|w| w.moderation.is_none());
+                            words.answers = words.shown_answers;
+                        }
+                        other if split_hidden => other.forget_groups(),
+                        _ => {}
                     }
                     PollQuestionResults::Shown(shown)
                 }
@@ -183,6 +194,26 @@ impl PollResults {
 }
 
 impl QuestionResults {
+    /// Leaves out everything split by the poll's split question: groups' counts and means, the
+    /// matched and reweighted comparisons with the nation.
+    fn forget_groups(&mut self) {
+        match self {
+            QuestionResults::Catalog(r) => {
+                r.groups.clear();
+                if let Some(comparison) = r.room_vs_nation.as_mut() {
+                    comparison.groups.clear();
+                    comparison.reweighted = None;
+                }
+            }
+            QuestionResults::Choice(r) => r.groups.clear(),
+            QuestionResults::Scale(r) => {
+                r.groups.clear();
+                r.group_means.clear();
+            }
+            QuestionResults::Words(_) => {}
+        }
+    }
+
     pub fn head(&self) -> &super::model::ResultsHead {
         match self {
             QuestionResults::Catalog(r) => &r.head,

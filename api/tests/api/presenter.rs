@@ -397,3 +397,51 @@ async fn the_streamed_comparison_catches_up_with_the_last_vote() {
     let (_, results) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
     assert_eq!(last["questions"][1]["room_vs_nation"], results["questions"][1]["room_vs_nation"]);
 }
+
+#[tokio::test]
+async fn a_hidden_split_question_leaks_nothing_through_the_other_questions() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (status, poll) = send(
+        &app,
+        Method::POST,
+        "/api/admin/polls",
+        Some(&staff.admin),
+        Some(json!({
+            "title": "Hidden split",
+            "questions": [
+                {"var_name": "pid3", "response_indices": [0, 1, 2, 3, 4], "results_hidden": true},
+                {"var_name": "perf_judicial_ind"}
+            ],
+            "split_by": "pid3"
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
+    set_open(&app, &staff.admin, id, true).await;
+    for i in 0..40 {
+        assert_eq!(vote(&app, &slug, &format!("split-token-{i:02}"), ballot(i)).await.0, StatusCode::CREATED);
+    }
+    let public_stream =
+        stream(&app, &app.address.to_string(), &format!("/api/polls/{slug}/results/stream"), None).await;
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    let events = read_events(public_stream, 1).await;
+    for results in [&public, &events[0].1] {
+        assert_hidden(&results["questions"][0]);
+        let other = &results["questions"][1];
+        assert_eq!(other["overall"]["n"], 40);
+        assert_eq!(other["groups"], json!([]), "group counts would add up to pid3's hidden counts");
+        assert_eq!(other["room_vs_nation"]["groups"], json!([]));
+        assert_eq!(other["room_vs_nation"]["reweighted"], Value::Null);
+        assert!(!results.to_string().contains("left_out"), "{results}");
+    }
+    // Staff see the groups; once pid3 is revealed, so does everyone.
+    let (_, full) =
+        send(&app, Method::GET, &format!("/api/admin/polls/{id}/results"), Some(&staff.analyst), None).await;
+    assert_eq!(full["questions"][1]["groups"].as_array().unwrap().len(), 3);
+    set_hidden(&app, &staff.admin, id, "pid3", json!(false)).await;
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    assert_eq!(public["questions"][1]["groups"], full["questions"][1]["groups"]);
+    assert!(public["questions"][1]["room_vs_nation"]["reweighted"].is_object());
+}
