@@ -87,7 +87,7 @@ fn forwarded_hops<'h>(values: impl Iterator<Item = &'h str>) -> Vec<Option<&'h s
 }
 
 impl TrustedProxies {
-    fn trusts(&self, address: IpAddr) -> bool {
+    pub fn trusts(&self, address: IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(&address))
     }
 

@@ -10,10 +10,12 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::extract::FromRequestParts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::AppError;
+use crate::client_address::ClientAddress;
+use crate::{AppError, AppState};
 
 /// The limits, from the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +190,33 @@ impl ClientLimits {
         }
         let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         misses.retain(|_, window| window.started.elapsed() < MISS_WINDOW);
+    }
+}
+
+/// A login attempt the caller's address may make, counted as the request arrives: before its
+/// body is read (a flood of unfinished bodies is refused before it takes memory).
+pub struct LoginAllowed(pub IpAddr);
+
+impl FromRequestParts<AppState> for LoginAllowed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
+        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
+        state.limits.login(client)?;
+        Ok(Self(client))
+    }
+}
+
+/// A ballot the caller's address may cast, counted before its body is read (as [`LoginAllowed`]).
+pub struct BallotAllowed(pub IpAddr);
+
+impl FromRequestParts<AppState> for BallotAllowed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
+        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
+        state.limits.ballot(client)?;
+        Ok(Self(client))
     }
 }
 

@@ -125,7 +125,9 @@ fn invalidate_on_data_change(
 pub fn app(state: AppState) -> Router {
     let web_dir = state.settings.web_dir.clone();
     let router = routes::router(&web_dir, state.settings.cookie_secure).layer(telemetry::trace_layer());
-    telemetry::request_ids(router).with_state(state)
+    telemetry::request_ids(router)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::drop_untrusted_request_id))
+        .with_state(state)
 }
 
 /// A started application: connected, migrated, its listener bound (port 0 picks a free one).
@@ -171,9 +173,21 @@ impl Application {
         let router = app(self.state.clone());
         let connections = hyper_util::server::graceful::GracefulShutdown::new();
         let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .max_buf_size(MAX_HEADER_BYTES);
+        // One slot per connection served at once: past the cap, new connections wait in the
+        // kernel's listen queue instead of each taking memory here.
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.state.settings.max_connections));
         let mut shutdown = std::pin::pin!(shutdown_signal());
         loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
             let (stream, peer) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -205,6 +219,7 @@ impl Application {
                 if let Err(e) = connection.await {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
+                drop(slot);
             });
         }
         // Live-result streams never finish by themselves: end them, or the graceful shutdown
@@ -223,6 +238,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a client may take to send a request's headers (slow clients hold sockets open).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most a request's head (request line and headers) may take: enough for any cookie, and
+/// 16 KB × `MAX_CONNECTIONS` at worst instead of hyper's ~400 KB each.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -51,6 +51,9 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Per-address limits on logins, ballots and live-results streams.
     pub limits: LimitSettings,
+    /// Connections served at once; beyond it new ones wait in the listen queue (each costs memory
+    /// even before its request is complete).
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,11 +133,15 @@ where
     }
 }
 
+/// Connections served at once by default: a hall of 15,000 screens and its phones, within the
+/// 20,000 open files these machines allow a process.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
+
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
-    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`.
+    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`, `MAX_CONNECTIONS`.
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
@@ -175,6 +182,7 @@ impl Settings {
                     },
                 }
             },
+            max_connections: parse("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS)?.clamp(1, 1_000_000),
         })
     }
 

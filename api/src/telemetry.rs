@@ -33,8 +33,29 @@ pub fn trace_layer() -> tower_http::trace::TraceLayer<
 
 const REQUEST_ID: &str = "x-request-id";
 
-/// Gives every request an `x-request-id` (a UUID, unless a proxy in front already set one) and
-/// returns it on the response, so a user's report and the logs can be matched.
+/// Keeps a request's `x-request-id` only from a trusted proxy (`TRUSTED_PROXIES`), and only a
+/// short printable one: anyone else's would choose what the logs say and tie requests together.
+/// [`request_ids`] then gives the request a fresh one.
+pub async fn drop_untrusted_request_id(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(address)| address.ip());
+    let trusted = peer.is_some_and(|peer| state.settings.trusted_proxies.trusts(peer));
+    let acceptable =
+        |value: &axum::http::HeaderValue| value.len() <= 128 && value.as_bytes().iter().all(|b| b.is_ascii_graphic());
+    if !trusted || !request.headers().get(REQUEST_ID).is_none_or(acceptable) {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// Gives every request an `x-request-id` (a UUID, unless a trusted proxy in front already set
+/// one) and returns it on the response, so a user's report and the logs can be matched.
 pub fn request_ids<S>(router: axum::Router<S>) -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,

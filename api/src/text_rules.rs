@@ -1,6 +1,8 @@
 //! Rules for free text that people type (titles, names): trimmed, not empty unless allowed, not
 //! longer than its limit, and no control characters (a NUL cannot even be stored in PostgreSQL
-//! text, and the others have no business in a label; descriptions may have line breaks).
+//! text, and the others have no business in a label; descriptions may have line breaks), nor
+//! invisible formatting characters — bidi overrides and isolates, zero-width spaces and joiners —
+//! with which "Admin\u{200b}" would look like "Admin" or a title could read backwards.
 
 use crate::AppError;
 
@@ -37,8 +39,33 @@ impl TextRule {
         if value.chars().any(|c| c.is_control() && !(self.multiline && matches!(c, '\n' | '\r' | '\t'))) {
             return Err(AppError::invalid_field(field, format!("{field} must not contain control characters")));
         }
+        if value.chars().any(is_invisible_format) {
+            return Err(AppError::invalid_field(
+                field,
+                format!("{field} must not contain invisible characters (zero-width or text-direction marks)"),
+            ));
+        }
         Ok(value.to_owned())
     }
+}
+
+/// Unicode's invisible format characters that change how text looks or reads without being seen:
+/// the soft hyphen, the Arabic letter mark, zero-width spaces and (non-)joiners, direction marks,
+/// embeddings, overrides and isolates, word joiners and invisible operators, the byte-order mark,
+/// interlinear annotation marks.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 /// Whether `value` holds a control character (NUL included).
@@ -61,5 +88,10 @@ mod tests {
         assert_eq!(POLL_DESCRIPTION.check("description", "a\nb").unwrap(), "a\nb");
         assert!(POLL_DESCRIPTION.check("description", "a\u{0}b").is_err());
         assert!(has_control_characters("token\u{0}"));
+        for invisible in ["Admin\u{200b}", "\u{202e}nimdA", "a\u{2066}b", "\u{feff}x", "soft\u{ad}hyphen"] {
+            assert!(ACCOUNT_NAME.check("name", invisible).is_err(), "{invisible:?}");
+            assert!(POLL_TITLE.check("title", invisible).is_err(), "{invisible:?}");
+        }
+        assert_eq!(ACCOUNT_NAME.check("name", "Zoë Ångström-Łukasz").unwrap(), "Zoë Ångström-Łukasz");
     }
 }

@@ -62,9 +62,16 @@ async fn admin_and_poll(app: &helpers::TestApp, title: &str) -> (String, Value) 
         .send()
         .await
         .unwrap()
-        .json()
+        .json::<Value>()
         .await
         .unwrap();
+    // Opened once (a draft is not public), closed again: each test opens it when it needs to.
+    for is_open in [true, false] {
+        let path = format!("/api/admin/polls/{}", poll["id"]);
+        let response =
+            app.client.patch(app.url(&path)).header("cookie", &admin).json(&json!({ "is_open": is_open })).send();
+        assert_eq!(response.await.unwrap().status(), StatusCode::OK);
+    }
     (admin, poll)
 }
 

@@ -79,6 +79,10 @@ fn check_password(password: &str) -> Result<(), AppError> {
             format!("password must be at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
+    // A NUL (or any control character) cannot be typed, and some libraries end a string at a NUL.
+    if password.chars().any(char::is_control) {
+        return Err(AppError::invalid_field("password", "password must not contain control characters"));
+    }
     // Ten spaces are ten characters but no secret.
     if password.trim().chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid_field(

@@ -30,15 +30,16 @@ pub async fn log_in(
 ) -> Result<LoggedIn, AppError> {
     let email = Email::parse(email).map_err(|_| AppError::Unauthorized(INVALID_LOGIN.to_owned()))?;
     let key = email.normalized();
-    // Waits before the password is checked, whatever it is: the answer's timing tells nothing.
-    tokio::time::sleep(throttle::delay(db, &key).await?).await;
+    // Waits for this email's next turn before the password is checked, whatever it is: the
+    // answer's timing tells nothing, and parallel attempts queue instead of being checked at once.
+    tokio::time::sleep(throttle::take_turn(db, &key).await?).await;
     let account = accounts::Entity::find().filter(with_email(&email)).one(db).await?;
     // An unknown email is checked against a dummy hash: it takes as long as a wrong password.
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let plain = password.clone();
     let matches = password::off_runtime(move || password::verify_password(&plain, hash.as_deref())).await?;
     let Some(account) = account.filter(|a| matches && a.is_active) else {
-        throttle::record_failure(db, &key).await?;
+        // The turn's row stays: it is the failure's record.
         tracing::info!(email = %key, "failed login");
         return Err(AppError::Unauthorized(INVALID_LOGIN.to_owned()));
     };

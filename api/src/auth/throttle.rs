@@ -1,26 +1,44 @@
-//! Failed logins, counted per email in PostgreSQL (so every api process sees the same count):
-//! after `MAX_FAILURES` within `WINDOW_SECONDS`, each further attempt for that email waits before
-//! its password is checked, longer the more failures there are (up to `MAX_DELAY`). A guesser
-//! is slowed, never the owner locked out: the right password still works, a few seconds later.
-//! How many attempts one address may make at all is limited separately (`client_limits`).
+//! Login attempts, counted per email in PostgreSQL (so every api process sees the same count).
+//! Each attempt takes a turn before its password is checked: turns for one email are handed out
+//! one at a time (a transaction-scoped advisory lock, held for the few milliseconds of the
+//! reservation, not for the wait), each at least `MIN_SPACING` after the previous one and, after
+//! `MAX_FAILURES` failures within `WINDOW_SECONDS`, longer the more there are (up to `MAX_DELAY`).
+//! Parallel attempts therefore queue instead of all waiting the same delay and then all being
+//! checked: at most one check per email is in flight, and the rate does not grow with the number
+//! of clients. An attempt whose turn is more than `MAX_WAIT` away is refused at once (429 with
+//! Retry-After). A guesser is slowed; the owner is never locked out for long, and the right
+//! password works in its turn. How many attempts one address may make at all is limited
+//! separately (`client_limits`).
+//!
+//! A turn is stored as a `login_failures` row dated to the turn: it counts as a failure unless
+//! the login succeeds, which clears the email's rows.
 
-use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
 use entity::users::login_failures;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
+
+use crate::AppError;
 
 pub const MAX_FAILURES: u64 = 5;
 pub const WINDOW_SECONDS: i64 = 15 * 60;
-/// The longest an attempt waits: 1 s after `MAX_FAILURES` failures, doubling with each one more.
-pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(8);
+/// The longest gap between turns: 1 s after `MAX_FAILURES` failures, doubling with each one more.
+pub const MAX_DELAY: Duration = Duration::from_secs(8);
+/// The shortest gap between two turns for one email (a password check takes a fraction of it).
+pub const MIN_SPACING: Duration = Duration::from_secs(1);
+/// The longest an attempt waits for its turn; past it the attempt is refused.
+pub const MAX_WAIT: Duration = Duration::from_secs(10);
 
-/// How long to wait before checking a password for an email with `failures` recent failures.
-pub fn delay_for(failures: u64) -> std::time::Duration {
+/// The gap before the next turn for an email with `failures` recent failures.
+pub fn delay_for(failures: u64) -> Duration {
     match failures.checked_sub(MAX_FAILURES) {
-        None => std::time::Duration::ZERO,
-        Some(extra) => std::time::Duration::from_secs(1 << extra.min(3)).min(MAX_DELAY),
+        None => Duration::ZERO,
+        Some(extra) => Duration::from_secs(1 << extra.min(3)).min(MAX_DELAY),
     }
 }
 
@@ -28,30 +46,53 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::seconds(WINDOW_SECONDS)
 }
 
-/// How long an attempt for `email` waits now (zero below `MAX_FAILURES` recent failures).
-///
-/// # Errors
-/// Any database error.
-pub async fn delay(db: &DatabaseConnection, email: &str) -> Result<std::time::Duration, DbErr> {
-    let recent = login_failures::Entity::find()
-        .filter(login_failures::Column::Email.eq(email))
-        .filter(login_failures::Column::FailedAt.gt(window_start(Utc::now())))
-        .count(db)
-        .await?;
-    Ok(delay_for(recent))
+/// When the next attempt after `turns` (recent turns, any order) may be checked.
+pub fn next_turn(turns: &[DateTime<FixedOffset>], now: DateTime<Utc>) -> DateTime<Utc> {
+    let Some(last) = turns.iter().max() else { return now };
+    let gap = delay_for(turns.len() as u64).max(MIN_SPACING);
+    let after_last = last.with_timezone(&Utc) + chrono::Duration::from_std(gap).unwrap_or_default();
+    after_last.max(now)
 }
 
+/// Takes the next turn for `email`; returns how long to wait for it.
+///
 /// # Errors
-/// Any database error.
-pub async fn record_failure(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
+/// The turn is more than `MAX_WAIT` away (429 with Retry-After), database failure.
+pub async fn take_turn(db: &DatabaseConnection, email: &str) -> Result<Duration, AppError> {
+    let txn = db.begin().await?;
+    // Raw SQL: an advisory lock has no query-builder form. Held until this transaction ends.
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtext('blw-login:' || $1))",
+        [email.into()],
+    ))
+    .await?;
+    let now = Utc::now();
+    let turns: Vec<DateTime<FixedOffset>> = login_failures::Entity::find()
+        .select_only()
+        .column(login_failures::Column::FailedAt)
+        .filter(login_failures::Column::Email.eq(email))
+        .filter(login_failures::Column::FailedAt.gt(window_start(now)))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let turn = next_turn(&turns, now);
+    let wait = (turn - now).to_std().unwrap_or_default();
+    if wait > MAX_WAIT {
+        txn.rollback().await?;
+        let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        tracing::info!(email, retry_after, "login refused: too many attempts for this email");
+        return Err(AppError::TooManyRequests { retry_after });
+    }
     login_failures::ActiveModel {
         email: Set(email.to_owned()),
-        failed_at: Set(Utc::now().fixed_offset()),
+        failed_at: Set(turn.fixed_offset()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    Ok(())
+    txn.commit().await?;
+    Ok(wait)
 }
 
 /// Forgets an email's failures (after a successful login) and any that left the window.
@@ -79,5 +120,19 @@ mod tests {
         let secs = |n| delay_for(n).as_secs();
         assert_eq!((0..MAX_FAILURES).map(secs).max(), Some(0));
         assert_eq!([5, 6, 7, 8, 9, 50].map(secs), [1, 2, 4, 8, 8, 8]);
+    }
+
+    #[test]
+    fn turns_queue_behind_each_other() {
+        let now = Utc::now();
+        let at = |s: i64| (now + chrono::Duration::seconds(s)).fixed_offset();
+        assert_eq!(next_turn(&[], now), now);
+        // Turns taken in the future (attempts still waiting) push the next one further.
+        assert_eq!(next_turn(&[at(0)], now), now + chrono::Duration::seconds(1));
+        assert_eq!(next_turn(&[at(-30)], now), now, "an old turn does not hold anyone back");
+        let five = [at(0), at(1), at(2), at(3), at(4)];
+        assert_eq!(next_turn(&five, now), now + chrono::Duration::seconds(5));
+        let six = [at(0), at(1), at(2), at(3), at(4), at(5)];
+        assert_eq!(next_turn(&six, now), now + chrono::Duration::seconds(7));
     }
 }

@@ -341,9 +341,27 @@ pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
     None
 }
 
+/// A staff stream's session, checked again as the stream goes on: the stream ends with the
+/// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
+pub struct StaffSession {
+    pub db: DatabaseConnection,
+    pub token: String,
+}
+
+/// How often, at most, a staff stream asks the database whether its session still holds.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+impl StaffSession {
+    /// Whether the session still holds (a database that does not answer keeps the stream going:
+    /// an outage is no logout).
+    async fn holds(&self) -> bool {
+        !matches!(crate::auth::session::account_of(&self.db, &self.token).await, Ok(None))
+    }
+}
+
 /// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with
-/// a `: heartbeat` comment in every silence of `heartbeat`; it ends when the poll is deleted or
-/// the server shuts down.
+/// a `: heartbeat` comment in every silence of `heartbeat`; it ends when the poll is deleted, the
+/// server shuts down or (staff) the session ends.
 ///
 /// # Errors
 /// No such poll (404), database failure.
@@ -354,6 +372,7 @@ pub async fn results_stream(
     live: &LivePolls,
     (poll_id, audience): (i32, Audience),
     heartbeat: Duration,
+    session: Option<StaffSession>,
 ) -> Result<Body, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
@@ -390,5 +409,23 @@ pub async fn results_stream(
             let _held = &permit;
             frame
         });
+    // Before each frame or heartbeat (at most once a second), a staff stream's session is asked
+    // about again.
+    let guard = session.map(|session| Arc::new((session, Mutex::new(std::time::Instant::now()))));
+    let stream = stream.take_while(move |_| {
+        let guard = guard.clone();
+        async move {
+            let Some(guard) = guard else { return true };
+            let (session, checked) = guard.as_ref();
+            {
+                let mut checked = checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if checked.elapsed() < SESSION_CHECK_EVERY {
+                    return true;
+                }
+                *checked = std::time::Instant::now();
+            }
+            session.holds().await
+        }
+    });
     Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
 }

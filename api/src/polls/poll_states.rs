@@ -25,6 +25,8 @@ pub struct PollState {
     pub id: i32,
     pub slug: String,
     is_open: AtomicBool,
+    /// Whether it has ever opened: one that has not is a draft, which the public is not shown.
+    opened_before: AtomicBool,
     /// In the poll's order: a ballot's choices are given by position.
     pub questions: Vec<PollQuestion>,
     /// Position of the split question among `questions`.
@@ -49,6 +51,7 @@ impl PollState {
             id: record.poll.id,
             slug: record.poll.slug,
             is_open: AtomicBool::new(record.poll.is_open),
+            opened_before: AtomicBool::new(record.poll.first_opened_at.is_some()),
             questions: record.questions,
             split_position,
             pacing,
@@ -58,6 +61,11 @@ impl PollState {
 
     pub fn is_open(&self) -> bool {
         self.is_open.load(Ordering::Acquire)
+    }
+
+    /// Whether the poll has ever opened (a draft has not).
+    pub fn opened_before(&self) -> bool {
+        self.opened_before.load(Ordering::Acquire)
     }
 
     /// A presenter-paced poll's current question, and whether it takes answers.
@@ -102,11 +110,12 @@ impl PollStates {
     pub fn correct(&self, poll_id: i32, found: Option<bool>) {
         self.changes.fetch_add(1, Ordering::AcqRel);
         match found {
-            Some(is_open) => self
-                .read()
-                .values()
-                .filter(|s| s.id == poll_id)
-                .for_each(|s| s.is_open.store(is_open, Ordering::Release)),
+            Some(is_open) => self.read().values().filter(|s| s.id == poll_id).for_each(|s| {
+                s.is_open.store(is_open, Ordering::Release);
+                if is_open {
+                    s.opened_before.store(true, Ordering::Release);
+                }
+            }),
             None => self.write().retain(|_, s| s.id != poll_id),
         }
     }

@@ -284,6 +284,10 @@ pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Resul
     let changed = polls::Entity::update_many()
         .col_expr(polls::Column::IsOpen, Expr::value(true))
         .col_expr(polls::Column::JoinCode, Expr::value(join_code))
+        .col_expr(
+            polls::Column::FirstOpenedAt,
+            Expr::col(polls::Column::FirstOpenedAt).if_null(Expr::current_timestamp()),
+        )
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .col_expr(
             polls::Column::CurrentQuestion,

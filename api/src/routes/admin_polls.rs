@@ -14,7 +14,7 @@ use crate::json_body::AppJson;
 use crate::path_param::AppPath;
 use crate::polls::activity::{self, PollActivity};
 use crate::polls::export;
-use crate::polls::live::Audience;
+use crate::polls::live::{Audience, StaffSession};
 use crate::polls::model::{
     CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch, ResetConfirmation,
     StreamEvent,
@@ -306,7 +306,9 @@ async fn get_staff_results(
     Ok(Json(results(&state.db, &state.surveys, PollKey::Id(id)).await?))
 }
 
-/// The live results stream with hidden questions included (what the console shows).
+/// The live results stream with hidden questions included (what the console shows). It ends
+/// when its session does (logout, a password change, the account deactivated), by the next
+/// frame or heartbeat.
 #[utoipa::path(get, path = "/api/admin/polls/{id}/results/stream", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
@@ -319,8 +321,13 @@ async fn stream_staff_results(
     _staff: StaffUser,
     ClientAddress(client): ClientAddress,
     AppPath(id): AppPath<i32>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    super::polls::results_stream(&state, client, id, Audience::Staff).await
+    // The stream carries hidden results: it ends with the session that opened it.
+    let token =
+        crate::auth::session::token_from(&headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
+    let session = StaffSession { db: state.db.clone(), token };
+    super::polls::results_stream(&state, client, id, Audience::Staff, Some(session)).await
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use crate::auth::login::{LoggedIn, log_in};
 use crate::auth::{CurrentUser, session};
-use crate::client_address::ClientAddress;
+use crate::client_limits::LoginAllowed;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::{AppError, AppState};
@@ -38,10 +38,9 @@ struct UserEnvelope {
     ))]
 async fn login(
     State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
+    _allowed: LoginAllowed,
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
-    state.limits.login(client)?;
     let LoggedIn { user, token } = log_in(&state.db, &state.settings, &body.email, body.password).await?;
     Ok(([(header::SET_COOKIE, session::cookie(Some(&token), &state.settings))], Json(UserEnvelope { user }))
         .into_response())
@@ -80,10 +79,15 @@ async fn session_user(user: Option<CurrentUser>) -> Json<SessionEnvelope> {
     Json(SessionEnvelope { user })
 }
 
+/// The largest body an auth request needs (an email and a password): an unfinished multi-megabyte
+/// "login" is refused with 413 instead of being held in memory.
+const AUTH_BODY_LIMIT: usize = 16 * 1024;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(session_user))
+        .layer(axum::extract::DefaultBodyLimit::max(AUTH_BODY_LIMIT))
 }

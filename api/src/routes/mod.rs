@@ -132,9 +132,10 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     // Only the site's own assets leave the folder (not its READMEs or anything else kept there).
     // Page and script names carry no version: clients revalidate each time (Last-Modified makes
     // that a 304 without a body).
+    let root = web_dir.canonicalize().unwrap_or_else(|_| web_dir.to_path_buf());
     let web = Router::new()
         .fallback_service(web)
-        .layer(axum::middleware::from_fn(only_site_assets))
+        .layer(axum::middleware::from_fn(move |request, next| only_site_assets(root.clone(), request, next)))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
@@ -155,7 +156,8 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
         .layer(axum::middleware::from_fn(move |request, next| {
             crate::auth::csrf::reject_cross_site(secure, request, next)
         }))
-        .layer(axum::middleware::from_fn(request_timeout));
+        .layer(axum::middleware::from_fn(request_timeout))
+        .layer(axum::middleware::from_fn(json_errors));
     router.layer(axum::middleware::from_fn(security_headers))
 }
 
@@ -184,15 +186,51 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 /// What the web folder may serve: pages, scripts, styles and images.
 const SITE_ASSETS: [&str; 7] = ["html", "js", "css", "svg", "png", "ico", "woff2"];
 
-async fn only_site_assets(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn only_site_assets(
+    root: std::path::PathBuf,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let path = request.uri().path();
     let file = path.rsplit('/').next().unwrap_or_default();
     let allowed = file.is_empty() || file.rsplit_once('.').is_some_and(|(_, ext)| SITE_ASSETS.contains(&ext));
-    if allowed {
+    if allowed && stays_inside(&root, path) {
         next.run(request).await
     } else {
         axum::response::IntoResponse::into_response(unknown_route(request.uri().clone()).await)
     }
+}
+
+/// Whether the file `path` names is inside `root` once symbolic links are followed (a link in the
+/// web folder to anywhere else is not served). A path that names nothing is left to the file
+/// service, which answers 404.
+fn stays_inside(root: &std::path::Path, path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let relative = decoded.trim_start_matches('/');
+    match root.join(relative).canonicalize() {
+        Ok(real) => real.starts_with(root),
+        Err(_) => true,
+    }
+}
+
+/// An error answer without a body (a library's own 404 or 405): the JSON error shape instead.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let uri = request.uri().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !status.is_client_error() || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let error = match status {
+        axum::http::StatusCode::NOT_FOUND => unknown_route(uri).await,
+        axum::http::StatusCode::METHOD_NOT_ALLOWED => {
+            AppError::MethodNotAllowed(format!("not allowed on {}", uri.path()))
+        }
+        _ => AppError::BadRequest(status.canonical_reason().unwrap_or("bad request").to_owned()),
+    };
+    let mut replaced = axum::response::IntoResponse::into_response(error);
+    *replaced.status_mut() = status;
+    replaced
 }
 
 /// Unknown paths get the same JSON error shape as every other failure.

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::auth::CurrentUser;
 use crate::client_address::ClientAddress;
+use crate::client_limits::BallotAllowed;
 use crate::error::ErrorBody;
 use crate::json_body::AppJson;
 use crate::path_param::AppPath;
@@ -23,9 +25,45 @@ use crate::{AppError, AppState};
 /// A poll: its questions with the offered responses, and whether it is open.
 #[utoipa::path(get, path = "/api/polls/{slug}", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
-    responses((status = 200, body = PublicPoll), (status = 404, body = ErrorBody)))]
-async fn get_poll(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Json<PublicPoll>, AppError> {
+    responses(
+        (status = 200, body = PublicPoll),
+        (status = 404, description = "No such poll, or one that has never opened (for anyone but staff)", body = ErrorBody),
+        (status = 429, description = "Too many lookups that found nothing from this address (see Retry-After)", body = ErrorBody),
+    ))]
+async fn get_poll(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    viewer: Option<CurrentUser>,
+    AppPath(slug): AppPath<String>,
+) -> Result<Json<PublicPoll>, AppError> {
+    public_poll(&state, client, viewer.as_ref(), &slug).await?;
     Ok(Json(service::public(&state.db, &state.surveys, &slug).await?))
+}
+
+/// The poll behind a public address. Lookups that find nothing — no such slug, or a draft (a poll
+/// that has never opened) asked for by anyone but staff — count against the caller's address as
+/// wrong join codes do (`JOIN_CODE_MISSES_PER_MINUTE`), so addresses cannot be found by trying them.
+///
+/// # Errors
+/// No such poll, or a draft (404, the same answer for both), too many misses (429).
+pub async fn public_poll(
+    state: &AppState,
+    client: std::net::IpAddr,
+    viewer: Option<&CurrentUser>,
+    slug: &str,
+) -> Result<std::sync::Arc<crate::polls::poll_states::PollState>, AppError> {
+    state.limits.join_allowed(client)?;
+    let found = state.poll_states.get(&state.db, slug).await.and_then(|poll| {
+        if poll.opened_before() || viewer.is_some() {
+            Ok(poll)
+        } else {
+            Err(AppError::NotFound(format!("no poll '{slug}'")))
+        }
+    });
+    if let Err(AppError::NotFound(_)) = &found {
+        state.limits.join_missed(client);
+    }
+    found
 }
 
 /// Submits a participant's answers. Committed before the reply; the same `client_token` again
@@ -38,15 +76,15 @@ async fn get_poll(State(state): State<AppState>, AppPath(slug): AppPath<String>)
         (status = 404, body = ErrorBody),
         (status = 409, description = "The poll is closed", body = ErrorBody),
         (status = 422, description = "Unknown question, index not offered, a question answered twice or not at all; `error.field` names it", body = ErrorBody),
-        (status = 429, description = "Too many ballots from this address (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "Too many ballots, or lookups that found nothing, from this address (see Retry-After)", body = ErrorBody),
     ))]
 async fn submit(
     State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
+    BallotAllowed(client): BallotAllowed,
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
-    state.limits.ballot(client)?;
+    public_poll(&state, client, None, &slug).await?;
     let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
@@ -73,8 +111,23 @@ async fn submit(
 /// left out and counted in `left_out`. The split question itself is not compared by group.
 #[utoipa::path(get, path = "/api/polls/{slug}/results", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
-    responses((status = 200, body = PollResults), (status = 404, body = ErrorBody)))]
-async fn get_results(State(state): State<AppState>, AppPath(slug): AppPath<String>) -> Result<Response, AppError> {
+    responses(
+        (status = 200, body = PollResults),
+        (status = 404, description = "No such poll, or one that has never opened (for anyone but staff)", body = ErrorBody),
+        (status = 429, description = "Too many lookups that found nothing from this address (see Retry-After)", body = ErrorBody),
+    ))]
+async fn get_results(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    viewer: Option<CurrentUser>,
+    AppPath(slug): AppPath<String>,
+) -> Result<Response, AppError> {
+    match public_poll(&state, client, viewer.as_ref(), &slug).await {
+        // The database is down (and the poll not in memory): the live tally may still answer.
+        Err(AppError::Database(e)) if crate::error::is_unavailable(&e) => {}
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
     match results(&state.db, &state.surveys, PollKey::Slug(&slug)).await {
         Ok(results) => Ok(Json(results.for_public()).into_response()),
         // The database is down: a poll someone watches has its results tallied in memory.
@@ -98,15 +151,16 @@ async fn get_results(State(state): State<AppState>, AppPath(slug): AppPath<Strin
     responses(
         (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
-        (status = 429, description = "Too many streams open from this address", body = ErrorBody),
+        (status = 429, description = "Too many streams open, or too many lookups that found nothing, from this address", body = ErrorBody),
     ))]
 async fn stream_results(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
+    viewer: Option<CurrentUser>,
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
-    let poll_id = state.poll_states.get(&state.db, &slug).await?.id;
-    results_stream(&state, client, poll_id, Audience::Public).await
+    let poll_id = public_poll(&state, client, viewer.as_ref(), &slug).await?.id;
+    results_stream(&state, client, poll_id, Audience::Public, None).await
 }
 
 /// A live-results stream of `poll_id` for `audience` (counted against `client`'s open streams):
@@ -116,6 +170,7 @@ pub async fn results_stream(
     client: std::net::IpAddr,
     poll_id: i32,
     audience: Audience,
+    session: Option<live::StaffSession>,
 ) -> Result<Response, AppError> {
     let permit = state.limits.open_stream(client)?;
     let body = live::results_stream(
@@ -125,6 +180,7 @@ pub async fn results_stream(
         &state.live,
         (poll_id, audience),
         state.settings.sse_heartbeat,
+        session,
     )
     .await?;
     let headers = [
@@ -195,6 +251,9 @@ pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Res
     found
 }
 
+/// The largest ballot: 50 questions' answers, three words of 40 characters each at most.
+const BALLOT_BODY_LIMIT: usize = 64 * 1024;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_poll))
@@ -203,4 +262,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stream_results))
         .routes(routes!(join_poll))
         .routes(routes!(join_redirect))
+        .layer(axum::extract::DefaultBodyLimit::max(BALLOT_BODY_LIMIT))
 }

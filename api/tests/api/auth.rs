@@ -82,7 +82,32 @@ async fn repeated_failures_slow_the_email_down_but_never_lock_the_owner_out() {
     let owner = login(&app, "CY@example.org", PASSWORD).await;
 
     assert_eq!(owner.status(), StatusCode::OK, "the right password still logs in");
-    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "after a wait: {:?}", started.elapsed());
+    // Its turn comes a second after the last failure's (less what that check took).
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "after a wait: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn parallel_guesses_for_one_email_queue_instead_of_being_checked_together() {
+    let app = spawn_app().await;
+    create_account(&app, "dee@example.org", Role::Admin).await;
+    let started = std::time::Instant::now();
+    // 30 guesses at once, each from an address of its own: the per-address limit is not what stops them.
+    let addresses: Vec<String> = (0..30).map(|i| format!("198.51.100.{}", 100 + i)).collect();
+    let guesses = addresses.iter().map(|address| login_from(&app, address, "dee@example.org"));
+    let answers = futures_util::future::join_all(guesses).await;
+    let elapsed = started.elapsed();
+    let checked = answers.iter().filter(|r| r.status() == StatusCode::UNAUTHORIZED).count();
+    let refused = answers.iter().filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(checked + refused, 30, "every guess is either checked in its turn or refused");
+    // Turns are at least a second apart: the checks spread over the time they took.
+    assert!(checked as f64 <= elapsed.as_secs_f64() + 1.0, "{checked} checks in {elapsed:?}");
+    assert!(refused > 0, "turns more than 10 s away are refused at once");
+    assert!(
+        answers
+            .iter()
+            .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+            .all(|r| r.headers().contains_key("retry-after"))
+    );
 }
 
 /// A login attempt for `email` as seen through a proxy on loopback for client `address`.
@@ -385,6 +410,7 @@ async fn nul_bytes_and_oversized_or_malformed_text_are_refused_not_stored() {
         (json!({"title": "a\u{0}b", "questions": question}), "title"),
         (json!({"title": "x".repeat(201), "questions": question}), "title"),
         (json!({"title": "ok", "description": "d".repeat(2_001), "questions": question}), "description"),
+        (json!({"title": "Poll\u{2066}", "questions": question}), "title"),
     ] {
         let response = post("/api/admin/polls", body).await.unwrap();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -399,6 +425,13 @@ async fn nul_bytes_and_oversized_or_malformed_text_are_refused_not_stored() {
         ),
         (json!({"email": "\"><svg onload=alert(1)>@x", "name": "X", "role": "analyst", "password": PASSWORD}), "email"),
         (json!({"email": "spaces@example.org", "name": "X", "role": "analyst", "password": "          "}), "password"),
+        (
+            json!({"email": "nul@example.org", "name": "X", "role": "analyst", "password": "correct\u{0}horse battery"}),
+            "password",
+        ),
+        // Looks like "Admin", is not: zero-width and text-direction characters are refused.
+        (json!({"email": "zw@example.org", "name": "Admin\u{200b}", "role": "analyst", "password": PASSWORD}), "name"),
+        (json!({"email": "rlo@example.org", "name": "\u{202e}nimdA", "role": "analyst", "password": PASSWORD}), "name"),
     ] {
         let response = post("/api/admin/accounts", body).await.unwrap();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -412,6 +445,8 @@ async fn nul_bytes_and_oversized_or_malformed_text_are_refused_not_stored() {
         post("/api/admin/polls", json!({"title": "T", "questions": question})).await.unwrap().json().await.unwrap();
     let ballot = json!({"client_token": "token\u{0}token", "answers": [{"var_name": "pid3", "response_index": 0}]});
     let slug = poll["slug"].as_str().unwrap();
+    let open = app.client.patch(app.url(&format!("/api/admin/polls/{}", poll["id"]))).header("cookie", &cookie);
+    assert_eq!(open.json(&json!({"is_open": true})).send().await.unwrap().status(), StatusCode::OK);
     let response =
         app.client.post(app.url(&format!("/api/polls/{slug}/responses"))).json(&ballot).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -73,6 +73,45 @@ async fn only_the_sites_assets_leave_the_web_folder() {
 }
 
 #[tokio::test]
+async fn a_symbolic_link_out_of_the_web_folder_is_not_followed() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outside.path().join("secret.js"), "const secret = 42;").expect("write");
+    let web = tempfile::tempdir().expect("temp dir");
+    std::fs::write(web.path().join("app.js"), "export {};").expect("write");
+    std::os::unix::fs::symlink(outside.path().join("secret.js"), web.path().join("leak.js")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path(), web.path().join("elsewhere")).expect("symlink");
+    std::os::unix::fs::symlink(web.path().join("app.js"), web.path().join("alias.js")).expect("symlink");
+    let dir = web.path().to_path_buf();
+    let app = spawn_app_with(|s| s.web_dir = dir).await;
+
+    for path in ["/leak.js", "/elsewhere/secret.js", "/elsewhere%2fsecret.js"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("const secret"), "{path}: {body}");
+    }
+    // A link that stays inside the folder is served.
+    assert_eq!(app.client.get(app.url("/alias.js")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn every_404_has_the_json_error_shape_even_from_the_docs() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    // Sent as written: HTTP clients would normalize the `..` away.
+    for path in ["/docs/../Cargo.toml", "/docs/no-such-file.js"] {
+        let mut stream = tokio::net::TcpStream::connect(app.address).await.expect("connect");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("read");
+        assert!(response.starts_with("HTTP/1.1 404"), "{path}: {response}");
+        assert!(response.to_ascii_lowercase().contains("content-type: application/json"), "{path}: {response}");
+        assert!(response.contains(r#""code":"not_found""#), "{path}: {response}");
+    }
+}
+
+#[tokio::test]
 async fn page_paths_serve_their_html_files() {
     let web = tempfile::tempdir().expect("temp dir");
     for page in ["poll.html", "admin.html"] {
@@ -182,6 +221,19 @@ async fn every_response_carries_a_request_id_and_keeps_one_from_a_proxy() {
     assert_ne!(a, b);
     let proxied = app.client.get(app.url("/healthz")).header("x-request-id", "from-the-proxy-42").send().await.unwrap();
     assert_eq!(id(&proxied).as_deref(), Some("from-the-proxy-42"));
+    // Too long or not printable: replaced even from a trusted proxy.
+    let odd = app.client.get(app.url("/healthz")).header("x-request-id", "x".repeat(200)).send().await.unwrap();
+    assert_eq!(id(&odd).map(|v| v.len()), Some(36));
+}
+
+#[tokio::test]
+async fn a_request_id_from_an_untrusted_peer_is_replaced() {
+    let app = spawn_app_with(|s| s.trusted_proxies = "none".parse().unwrap()).await;
+    let response =
+        app.client.get(app.url("/healthz")).header("x-request-id", "chosen-by-a-client").send().await.unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(id, "chosen-by-a-client");
+    assert_eq!(id.len(), 36, "a fresh UUID: {id}");
 }
 
 #[tokio::test]
@@ -206,4 +258,55 @@ async fn a_query_stuck_on_a_lock_gets_503_not_a_hang() {
     holder.rollback().await.expect("release");
     let after = app.client.get(app.url("/api/admin/polls")).header("cookie", &cookie).send().await.expect("request");
     assert_eq!(after.status(), 200);
+}
+
+#[tokio::test]
+async fn unfinished_requests_are_bounded_before_they_take_memory() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| {
+        s.max_connections = 2;
+        s.limits.login_attempts_per_minute = std::num::NonZeroU32::new(1).unwrap();
+    })
+    .await;
+    // No kept-alive connections: each would hold one of the two slots.
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    // Bodies have per-route limits: a login needs a few bytes, a ballot a few kilobytes.
+    let big_login = serde_json::json!({"email": "a@example.org", "password": "p".repeat(20_000)});
+    let response = client.post(app.url("/api/auth/login")).json(&big_login).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    // Past the per-address limit, a login is refused before its body is read (429, not 413).
+    let response = client.post(app.url("/api/auth/login")).json(&big_login).send().await.unwrap();
+    assert_eq!(response.status(), 429);
+    let big_ballot = serde_json::json!({"client_token": "t".repeat(100), "answers": [{"var_name": "x".repeat(70_000), "response_index": 0}]});
+    let response = client.post(app.url("/api/polls/any/responses")).json(&big_ballot).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    // Request heads are capped.
+    let response = client.get(app.url("/healthz")).header("x-filler", "h".repeat(20_000)).send().await.unwrap();
+    assert_eq!(response.status(), 431);
+
+    // At most `max_connections` at once: a third waits until one of two idle ones goes.
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap(); // unfinished
+        idle.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let third = tokio::spawn({
+        let address = app.address;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).await.unwrap();
+            response
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!third.is_finished(), "the third connection waits for a slot");
+    drop(idle.pop());
+    let response = tokio::time::timeout(std::time::Duration::from_secs(5), third).await.expect("served").unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }

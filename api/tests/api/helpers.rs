@@ -31,6 +31,7 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         log_format: api::settings::LogFormat::Text,
         trusted_proxies: Default::default(),
         limits: Default::default(),
+        max_connections: api::settings::DEFAULT_MAX_CONNECTIONS,
     }
 }
 

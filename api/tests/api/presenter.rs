@@ -445,3 +445,74 @@ async fn a_hidden_split_question_leaks_nothing_through_the_other_questions() {
     assert_eq!(public["questions"][1]["groups"], full["questions"][1]["groups"]);
     assert!(public["questions"][1]["room_vs_nation"]["reweighted"].is_object());
 }
+
+#[tokio::test]
+async fn a_staff_stream_ends_with_its_session() {
+    use futures_util::StreamExt;
+    let app = spawn_app_with(|s| s.sse_heartbeat = std::time::Duration::from_secs(1)).await;
+    let staff = staff(&app).await;
+    let (id, _) = hidden_poll(&app, &staff).await;
+    let path = format!("/api/admin/polls/{id}/results/stream");
+    let response = stream(&app, &app.address.to_string(), &path, Some(&staff.analyst)).await;
+    let mut body = response.bytes_stream();
+    let first = body.next().await.expect("the snapshot").expect("bytes");
+    assert!(String::from_utf8_lossy(&first).contains("event: snapshot"));
+
+    let (status, _) = send(&app, Method::POST, "/api/auth/logout", Some(&staff.analyst), None).await;
+    assert!(status.is_success(), "{status}");
+    // The hidden counts stop: the stream ends by the next heartbeat or so.
+    let ended =
+        tokio::time::timeout(std::time::Duration::from_secs(5), async { while let Some(Ok(_)) = body.next().await {} })
+            .await;
+    assert!(ended.is_ok(), "the stream outlived its session");
+    // The same session cannot open a new one.
+    let again = app.client.get(app.url(&path)).header("cookie", &staff.analyst).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn drafts_and_unknown_addresses_look_alike_and_misses_are_counted() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let body = json!({"title": "Not yet", "questions": [{"var_name": "pid3"}]});
+    let (status, poll) = send(&app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
+    let suffix = slug.rsplit('-').next().unwrap();
+    assert!(suffix.len() == 24 && suffix.bytes().all(|b| b.is_ascii_hexdigit()), "96 random bits: {slug}");
+
+    // A draft answers the public as an unknown address does: the poll, its results, its stream, a ballot.
+    let ballot = json!({"client_token": "draft-token-1", "answers": [{"var_name": "pid3", "response_index": 0}]});
+    let mut misses = 0;
+    for target in [slug.as_str(), "not-yet-000000000000000000000000"] {
+        for path in [
+            format!("/api/polls/{target}"),
+            format!("/api/polls/{target}/results"),
+            format!("/api/polls/{target}/results/stream"),
+        ] {
+            let (status, error) = send(&app, Method::GET, &path, None, None).await;
+            assert_eq!((status, error["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")), "{path}");
+            misses += 1;
+        }
+        let (status, _) =
+            send(&app, Method::POST, &format!("/api/polls/{target}/responses"), None, Some(ballot.clone())).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        misses += 1;
+    }
+    // Staff see it before the talk (the presenter view); opened once, it is public for good.
+    let (status, _) = send(&app, Method::GET, &format!("/api/polls/{slug}"), Some(&staff.analyst), None).await;
+    assert_eq!(status, StatusCode::OK);
+    set_open(&app, &staff.admin, id, true).await;
+    set_open(&app, &staff.admin, id, false).await;
+    let (status, public) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!((status, public["is_open"].clone()), (StatusCode::OK, json!(false)));
+
+    // Misses count like wrong join codes: past 30 a minute, every lookup from the address is refused.
+    while misses < 30 {
+        let (status, _) = send(&app, Method::GET, &format!("/api/polls/guess-{misses:024x}"), None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        misses += 1;
+    }
+    let (status, error) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{error}");
+}

@@ -283,7 +283,8 @@ async fn a_paced_poll_takes_answers_to_the_open_question_only_and_links_them_by_
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let (id, slug) = create(&app, &staff, mixed_poll("presenter")).await;
-    let (status, poll) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    // Before it opens, staff see where it stands (the public does not see a draft).
+    let (status, poll) = send(&app, Method::GET, &format!("/api/polls/{slug}"), Some(&staff.analyst), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((poll["pacing"].clone(), poll["current_question"].clone()), (json!("presenter"), Value::Null));
     set_open(&app, &staff.admin, id, true).await;

@@ -26,6 +26,7 @@ pub struct Model {
     pub current_question: Option<i16>,
     pub current_question_open: bool,
     pub archived_at: Option<DateTimeWithTimeZone>,
+    pub first_opened_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
