@@ -45,6 +45,10 @@ before(async () => {
     questions: [{ var_name: "pid3" }, { var_name: "perf_judicial_ind" }],
   });
   assert.equal(created.status, 201);
+  // Opened once: a poll that has never opened is not shown to the public.
+  const { id } = await created.json();
+  const opened = await request(`/api/admin/polls/${id}`, "PATCH", { is_open: true });
+  assert.equal(opened.status, 200);
 });
 
 after(async () => {

@@ -10,6 +10,9 @@ use serde::Serialize;
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
+    /// A poll that has never opened, asked for by the public: no content, only that it is not open yet.
+    #[error("{0}")]
+    NotOpenYet(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{message}")]
@@ -103,6 +106,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::NotOpenYet(_) => (StatusCode::NOT_FOUND, "not_open_yet"),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),

@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// mimalloc returns freed pages to the OS soon after a flood (of unfinished requests, of password
+/// checks' 64 MB buffers); glibc's per-thread arenas kept the peak for good (api/tests/memory.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use api::cli::{Cli, Command};
 use clap::Parser;
 

@@ -623,6 +623,14 @@ async function start() {
   try {
     poll = (await api(`/api/polls/${encodeURIComponent(slug)}`)).data;
   } catch (error) {
+    if (error.status === 404 && error.code === "not_open_yet") {
+      // A poll that has never opened shows nothing of itself (not even its title): wait for it,
+      // a phone that scanned the QR code before the talk gets the questions when it opens.
+      dom.title.textContent = "Live poll";
+      dom.status.replaceChildren(closedBanner(0));
+      setTimeout(start, 2500 + Math.random() * 1500);
+      return;
+    }
     dom.title.textContent = "Poll not found";
     showError(
       dom.status,

@@ -27,7 +27,7 @@ use crate::{AppError, AppState};
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
         (status = 200, body = PublicPoll),
-        (status = 404, description = "No such poll, or one that has never opened (for anyone but staff)", body = ErrorBody),
+        (status = 404, description = "No such poll (`not_found`), or one that has never opened, for anyone but staff (`not_open_yet`)", body = ErrorBody),
         (status = 429, description = "Too many lookups that found nothing from this address (see Retry-After)", body = ErrorBody),
     ))]
 async fn get_poll(
@@ -40,12 +40,15 @@ async fn get_poll(
     Ok(Json(service::public(&state.db, &state.surveys, &slug).await?))
 }
 
-/// The poll behind a public address. Lookups that find nothing — no such slug, or a draft (a poll
-/// that has never opened) asked for by anyone but staff — count against the caller's address as
-/// wrong join codes do (`JOIN_CODE_MISSES_PER_MINUTE`), so addresses cannot be found by trying them.
+/// The poll behind a public address. A draft (a poll that has never opened) is not shown to
+/// anyone but staff: 404 `not_open_yet`, with nothing of its content — its address is 96 random
+/// bits, so only those it was given to (a QR code on the screen before the talk) learn that it is
+/// there, and their phones wait for it to open. Lookups that find no poll count against the
+/// caller's address as wrong join codes do (`JOIN_CODE_MISSES_PER_MINUTE`), so addresses cannot be
+/// found by trying them.
 ///
 /// # Errors
-/// No such poll, or a draft (404, the same answer for both), too many misses (429).
+/// No such poll (404 `not_found`), a draft (404 `not_open_yet`), too many misses (429).
 pub async fn public_poll(
     state: &AppState,
     client: std::net::IpAddr,
@@ -57,7 +60,7 @@ pub async fn public_poll(
         if poll.opened_before() || viewer.is_some() {
             Ok(poll)
         } else {
-            Err(AppError::NotFound(format!("no poll '{slug}'")))
+            Err(AppError::NotOpenYet("this poll is not open yet".to_owned()))
         }
     });
     if let Err(AppError::NotFound(_)) = &found {
@@ -113,7 +116,7 @@ async fn submit(
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
         (status = 200, body = PollResults),
-        (status = 404, description = "No such poll, or one that has never opened (for anyone but staff)", body = ErrorBody),
+        (status = 404, description = "No such poll (`not_found`), or one that has never opened, for anyone but staff (`not_open_yet`)", body = ErrorBody),
         (status = 429, description = "Too many lookups that found nothing from this address (see Retry-After)", body = ErrorBody),
     ))]
 async fn get_results(

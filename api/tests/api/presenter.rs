@@ -481,23 +481,26 @@ async fn drafts_and_unknown_addresses_look_alike_and_misses_are_counted() {
     let suffix = slug.rsplit('-').next().unwrap();
     assert!(suffix.len() == 24 && suffix.bytes().all(|b| b.is_ascii_hexdigit()), "96 random bits: {slug}");
 
-    // A draft answers the public as an unknown address does: the poll, its results, its stream, a ballot.
+    // A draft shows the public nothing of itself (its poll, results, stream; ballots refused), only
+    // that it is not open yet; an unknown address is not found, and that lookup counts as a miss.
     let ballot = json!({"client_token": "draft-token-1", "answers": [{"var_name": "pid3", "response_index": 0}]});
     let mut misses = 0;
-    for target in [slug.as_str(), "not-yet-000000000000000000000000"] {
+    for (target, code) in [(slug.as_str(), "not_open_yet"), ("not-yet-000000000000000000000000", "not_found")] {
         for path in [
             format!("/api/polls/{target}"),
             format!("/api/polls/{target}/results"),
             format!("/api/polls/{target}/results/stream"),
         ] {
-            let (status, error) = send(&app, Method::GET, &path, None, None).await;
-            assert_eq!((status, error["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")), "{path}");
-            misses += 1;
+            let (status, body) = send(&app, Method::GET, &path, None, None).await;
+            assert_eq!((status, body["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!(code)), "{path}");
+            assert!(!body.to_string().contains("Not yet") && !body.to_string().contains("pid3"), "{body}");
         }
         let (status, _) =
             send(&app, Method::POST, &format!("/api/polls/{target}/responses"), None, Some(ballot.clone())).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        misses += 1;
+        if code == "not_found" {
+            misses += 4;
+        }
     }
     // Staff see it before the talk (the presenter view); opened once, it is public for good.
     let (status, _) = send(&app, Method::GET, &format!("/api/polls/{slug}"), Some(&staff.analyst), None).await;

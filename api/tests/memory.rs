@@ -1,0 +1,138 @@
+//! The api's memory under a flood of unfinished requests and password checks comes back down: the
+//! real binary (its own allocator and limits), a flood like the second security probe's — login
+//! bodies left unfinished, request heads left unfinished, hundreds of password checks — then its
+//! resident memory is measured again once the flood is over. Its own test binary: it measures a
+//! process of its own, with nothing else running in it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use testkit::TestDatabase;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// The api binary on a free port against `db`; killed when dropped.
+struct RunningApi {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for RunningApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl RunningApi {
+    async fn start(db: &TestDatabase) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_api"))
+            .env("DATABASE_URL", &db.url)
+            .env("PORT", port.to_string())
+            .env("LOGIN_ATTEMPTS_PER_MINUTE", "1000000")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the api binary");
+        let api = Self { child, port };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if client.get(api.url("/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return api;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the api did not become ready");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("process status");
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmRSS");
+        kb / 1024.0
+    }
+}
+
+/// Password checks for `count` unknown emails, `parallel` at a time (each checks a decoy hash,
+/// as a real account's would be).
+async fn logins(api: &RunningApi, count: usize, parallel: usize) {
+    let client = reqwest::Client::new();
+    let mut pending = Vec::new();
+    for i in 0..count {
+        let request = client
+            .post(api.url("/api/auth/login"))
+            .header("x-forwarded-for", format!("10.9.{}.{}", i / 250, i % 250))
+            .json(&serde_json::json!({"email": format!("nobody{i}@example.org"), "password": "not a password at all"}))
+            .send();
+        pending.push(tokio::spawn(async move { request.await.map(|r| r.status().as_u16()).unwrap_or(0) }));
+        if pending.len() == parallel {
+            for task in pending.drain(..) {
+                let _ = task.await;
+            }
+        }
+    }
+    for task in pending {
+        let _ = task.await;
+    }
+}
+
+/// `count` connections that send `head` and `body_part` and then stay silent, held for `hold`.
+async fn unfinished(api: &RunningApi, count: usize, head: &str, body_part: &[u8], hold: Duration) {
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", api.port)).await else { continue };
+        if stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body_part).await.is_ok() {
+            held.push(stream);
+        }
+    }
+    tokio::time::sleep(hold).await;
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_comes_back_down_after_a_flood_of_unfinished_requests_and_password_checks() {
+    // The flood holds a few thousand sockets at once.
+    let _ = rlimit::increase_nofile_limit(20_000);
+    let db = TestDatabase::create().await;
+    let api = RunningApi::start(&db).await;
+    logins(&api, 8, 4).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let baseline = api.rss_mb();
+
+    let mut peak = baseline;
+    for _ in 0..3 {
+        // Login bodies announced at 16,000 bytes (under the limit), 15,000 sent.
+        let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 16000\r\n\r\n";
+        unfinished(&api, 1_500, head, &[b' '; 15_000], Duration::from_millis(500)).await;
+        peak = peak.max(api.rss_mb());
+        // Request heads of 15 KB (under the 16 KB cap), never finished.
+        let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: {}", "h".repeat(15_000));
+        unfinished(&api, 1_500, &head, b"", Duration::from_millis(500)).await;
+        peak = peak.max(api.rss_mb());
+        logins(&api, 150, 32).await;
+        peak = peak.max(api.rss_mb());
+    }
+
+    // Once the flood is over, memory returns near where it was (the allocator gives freed pages back).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut after = api.rss_mb();
+    while after > baseline + 60.0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        after = api.rss_mb();
+    }
+    eprintln!("api RSS: baseline {baseline:.0} MB, peak {peak:.0} MB, after {after:.0} MB");
+    assert!(
+        after <= baseline + 60.0,
+        "RSS stayed up: baseline {baseline:.0} MB, peak {peak:.0} MB, after {after:.0} MB"
+    );
+}
