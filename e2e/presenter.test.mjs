@@ -2,18 +2,14 @@
 // join code, and the room compared with the nation on a projector-sized presenter view.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PASSWORD, apiJson, apiLogin, browserSuite, screenshot, seriousA11yViolations } from "./harness.mjs";
+import { apiJson, apiLogin, browserSuite, consoleLogIn, screenshot, seriousA11yViolations } from "./harness.mjs";
 
 const suite = browserSuite("presenter", (stack) => stack.createAccount("host@example.org", "admin", "Ada Admin"));
 const { page, phone, problems } = suite;
 /** A browser page logged in as the admin (through the console's form, as a presenter would). */
 async function adminPage(options) {
   const admin = await page(options);
-  await admin.goto(`${suite.stack.baseURL}/admin`);
-  await admin.fill("#email", "host@example.org");
-  await admin.fill("#password", PASSWORD);
-  await admin.click("button[type=submit]");
-  await admin.waitForSelector("#admin-nav:not([hidden])");
+  await consoleLogIn(admin, suite.stack.baseURL, "host@example.org");
   return admin;
 }
 

@@ -193,6 +193,17 @@ impl ClientLimits {
     }
 }
 
+/// The caller's address, if `check` allows it one more of something.
+async fn allowance(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+    check: fn(&ClientLimits, IpAddr) -> Result<(), AppError>,
+) -> Result<IpAddr, AppError> {
+    let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
+    check(&state.limits, client)?;
+    Ok(client)
+}
+
 /// A login attempt the caller's address may make, counted as the request arrives: before its
 /// body is read (a flood of unfinished bodies is refused before it takes memory).
 pub struct LoginAllowed(pub IpAddr);
@@ -201,9 +212,7 @@ impl FromRequestParts<AppState> for LoginAllowed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
-        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
-        state.limits.login(client)?;
-        Ok(Self(client))
+        allowance(parts, state, ClientLimits::login).await.map(Self)
     }
 }
 
@@ -214,9 +223,7 @@ impl FromRequestParts<AppState> for BallotAllowed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
-        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
-        state.limits.ballot(client)?;
-        Ok(Self(client))
+        allowance(parts, state, ClientLimits::ballot).await.map(Self)
     }
 }
 

@@ -69,6 +69,19 @@ pub(crate) async fn set_open(app: &TestApp, admin: &str, id: i64, is_open: bool)
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// A poll's CSV export as `cookie` gets it (checked to be CSV).
+pub(crate) async fn responses_csv(app: &TestApp, cookie: &str, id: i64) -> String {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    response.text().await.unwrap()
+}
+
 pub(crate) async fn vote(app: &TestApp, slug: &str, token: &str, answers: Value) -> (StatusCode, Value) {
     send(
         app,
@@ -341,15 +354,7 @@ async fn deleting_a_poll_removes_its_rows_and_csv_exports_answers() {
     )
     .await;
 
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
-        .header("cookie", &staff.analyst)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
-    let text = csv.text().await.unwrap();
+    let text = responses_csv(&app, &staff.analyst, id).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "respondent_id,submitted_at,pid3,perf_judicial_ind");
     assert!(lines[1].ends_with(",Republican,Mostly meets"), "{}", lines[1]);

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{Staff, read_events_until, send, set_open, staff, vote};
+use crate::polls::{Staff, read_events_until, responses_csv, send, set_open, staff, vote};
 
 /// Every kind in one poll: pid3 (catalog), a single choice (split), a multiple choice, a 0–10
 /// scale and a words question.
@@ -163,16 +163,7 @@ async fn every_kind_is_answered_counted_split_and_exported() {
     assert_eq!(blocked[0]["word"], "shit");
 
     // CSV: one row per participant; words in their own columns, as typed.
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
-        .header("cookie", &staff.analyst)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = responses_csv(&app, &staff.analyst, id).await;
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
     assert_eq!(header, ["respondent_id", "submitted_at", "pid3", "q2", "q3", "q4", "q5_1", "q5_2", "q5_3"]);
@@ -442,16 +433,7 @@ async fn a_hidden_word_leaves_every_public_screen_on_every_process() {
     };
     assert_eq!(words(&events[0].1), ["hope", "fear", "freedom", "import"]);
     // Typed words reach the CSV as text a spreadsheet will not run.
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/admin/polls/{id}/responses.csv")))
-        .header("cookie", &staff.analyst)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = responses_csv(&app, &staff.analyst, id).await;
     assert!(csv.contains(",'@import,"), "{csv}");
     assert_eq!(words(&events[1].1), ["fear", "freedom", "import"], "gone from the other process's public stream");
     assert_eq!(events[1].1["questions"][0]["answers"], 3, "the public count leaves the hidden word out");

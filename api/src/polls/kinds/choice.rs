@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::catalog::one_offered;
 use super::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
-    only_field, own_key, own_text,
+    only_field, own_key, own_text, own_view,
 };
 use crate::AppError;
 use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults};
@@ -76,21 +76,9 @@ impl QuestionKind for ChoiceSpec {
             .zip(0i16..)
             .map(|(option, index)| OfferedResponse { index, response: option.clone() })
             .collect();
-        Some(PollQuestionView {
-            var_name: question.var_name.clone(),
-            kind: QuestionKindName::Choice,
-            text: self.text.clone(),
-            short_text: None,
-            battery: None,
-            battery_prefix: None,
-            sub_battery: None,
-            responses,
-            results_hidden: question.results_hidden,
-            max_choices: Some(self.max_choices),
-            scale: None,
-            max_words: None,
-            max_word_length: None,
-        })
+        let mut view = own_view(question, QuestionKindName::Choice, &self.text, responses);
+        view.max_choices = Some(self.max_choices);
+        Some(view)
     }
 
     fn answer(&self, question: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError> {

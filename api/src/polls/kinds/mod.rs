@@ -12,7 +12,9 @@ pub mod words;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{Answer, GroupTally, NewPollQuestion, PollQuestionView, QuestionResults, ResultsHead, Tally};
+use super::model::{
+    Answer, GroupTally, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ResultsHead, Tally,
+};
 use super::results::SplitGroups;
 use crate::AppError;
 use crate::surveys::snapshot::SurveySnapshot;
@@ -243,6 +245,31 @@ pub trait QuestionKind {
     /// One participant's cells under [`QuestionKind::csv_columns`] (`None`: not answered).
     fn csv_cells(&self, question: &PollQuestion, view: &PollQuestionView, answer: Option<&StoredAnswer>)
     -> Vec<String>;
+}
+
+/// How participants see a presenter's own question (no catalog heading); the kind's own fields
+/// (`max_choices`, `scale`, `max_words`…) are set by the caller.
+pub fn own_view(
+    question: &PollQuestion,
+    kind: QuestionKindName,
+    text: &str,
+    responses: Vec<OfferedResponse>,
+) -> PollQuestionView {
+    PollQuestionView {
+        var_name: question.var_name.clone(),
+        kind,
+        text: text.to_owned(),
+        short_text: None,
+        battery: None,
+        battery_prefix: None,
+        sub_battery: None,
+        responses,
+        results_hidden: question.results_hidden,
+        max_choices: None,
+        scale: None,
+        max_words: None,
+        max_word_length: None,
+    }
 }
 
 /// The label of an offered value (a response, option or point), or the value itself.

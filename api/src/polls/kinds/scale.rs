@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, missing,
-    only_field, own_key, own_text,
+    only_field, own_key, own_text, own_view,
 };
 use crate::AppError;
 use crate::polls::model::{
@@ -91,21 +91,10 @@ impl QuestionKind for ScaleSpec {
     }
 
     fn view(&self, question: &PollQuestion, _: &SurveySnapshot) -> Option<PollQuestionView> {
-        Some(PollQuestionView {
-            var_name: question.var_name.clone(),
-            kind: QuestionKindName::Scale,
-            text: self.text.clone(),
-            short_text: None,
-            battery: None,
-            battery_prefix: None,
-            sub_battery: None,
-            responses: (self.min..=self.max).map(|v| OfferedResponse { index: v, response: v.to_string() }).collect(),
-            results_hidden: question.results_hidden,
-            max_choices: None,
-            scale: Some(self.clone()),
-            max_words: None,
-            max_word_length: None,
-        })
+        let points = (self.min..=self.max).map(|v| OfferedResponse { index: v, response: v.to_string() }).collect();
+        let mut view = own_view(question, QuestionKindName::Scale, &self.text, points);
+        view.scale = Some(self.clone());
+        Some(view)
     }
 
     fn answer(&self, question: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError> {

@@ -12,7 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
-    missing, only_field, own_key, own_text,
+    missing, only_field, own_key, own_text, own_view,
 };
 use crate::AppError;
 use crate::polls::model::{
@@ -139,21 +139,10 @@ impl QuestionKind for WordsSpec {
     }
 
     fn view(&self, question: &PollQuestion, _: &SurveySnapshot) -> Option<PollQuestionView> {
-        Some(PollQuestionView {
-            var_name: question.var_name.clone(),
-            kind: QuestionKindName::Words,
-            text: self.text.clone(),
-            short_text: None,
-            battery: None,
-            battery_prefix: None,
-            sub_battery: None,
-            responses: Vec::new(),
-            results_hidden: question.results_hidden,
-            max_choices: None,
-            scale: None,
-            max_words: Some(MAX_WORDS),
-            max_word_length: Some(MAX_WORD_LENGTH),
-        })
+        let mut view = own_view(question, QuestionKindName::Words, &self.text, Vec::new());
+        view.max_words = Some(MAX_WORDS);
+        view.max_word_length = Some(MAX_WORD_LENGTH);
+        Some(view)
     }
 
     fn answer(&self, _: &PollQuestion, answer: &Answer, at: usize) -> Result<Choice, AppError> {
