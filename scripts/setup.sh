@@ -53,6 +53,10 @@ ensure_chromium() {
   fi
 }
 
+ensure_haproxy() {
+  command -v haproxy >/dev/null 2>&1 || { echo "setup: installing haproxy"; apt_install haproxy; }
+}
+
 ensure_node_modules() {
   command -v npm >/dev/null 2>&1 || { echo "setup: installing Node.js"; apt_install nodejs npm; }
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -13,6 +13,7 @@ if ! sea-orm-cli --version 2>/dev/null | grep -q "$SEA_ORM_CLI_VERSION"; then
 fi
 
 ensure_chromium
+ensure_haproxy
 ensure_node_modules
 
 # Formatting and lints are part of the tests: rustfmt.toml, [workspace.lints], biome.json.
