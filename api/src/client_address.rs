@@ -1,8 +1,9 @@
 //! Who is asking: the address of the client behind a request, which per-address limits count.
 //!
 //! The peer's address, unless the peer is one of the trusted proxies (`TRUSTED_PROXIES`): then the
-//! right-most hop that is not itself a trusted proxy, from RFC 7239 `Forwarded` (`for=`) when the
-//! request has one, else from `X-Forwarded-For`. Entries a client wrote itself stand to the left of
+//! right-most hop that is not itself a trusted proxy, from the one header the proxies write
+//! (`CLIENT_ADDRESS_HEADER`: `X-Forwarded-For` by default, or RFC 7239 `Forwarded`'s `for=`) — the
+//! other header is a client's own and ignored. Entries a client wrote itself stand to the left of
 //! what the proxies appended, so they are never believed. A hop may be written `ip`, `ip:port`,
 //! `[ipv6]` or `[ipv6]:port` (proxies differ); anything else ends the walk at the last trusted hop.
 
@@ -73,14 +74,45 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<SocketAddr>().ok().filter(SocketAddr::is_ipv4).map(|a| a.ip())
 }
 
-/// The `for=` hops of RFC 7239 `Forwarded` values, in order (`None` for a hop without one).
+/// The header the trusted proxies write the client's address in: only that one is read (a proxy
+/// that appends to `X-Forwarded-For` passes a client's own `Forwarded` through, and the other way
+/// round).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AddressHeader {
+    #[default]
+    XForwardedFor,
+    Forwarded,
+}
+
+impl AddressHeader {
+    pub fn name(self) -> &'static str {
+        match self {
+            AddressHeader::XForwardedFor => "x-forwarded-for",
+            AddressHeader::Forwarded => "forwarded",
+        }
+    }
+}
+
+impl std::str::FromStr for AddressHeader {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            other => Err(format!("'{other}' is not x-forwarded-for or forwarded")),
+        }
+    }
+}
+
+/// The `for=` hops of RFC 7239 `Forwarded` values, in order (elements without one are skipped).
 fn forwarded_hops<'h>(values: impl Iterator<Item = &'h str>) -> Vec<Option<&'h str>> {
     values
         .flat_map(|value| value.split(','))
-        .map(|element| {
+        .filter_map(|element| {
             element.split(';').find_map(|pair| {
                 let (name, value) = pair.split_once('=')?;
-                name.trim().eq_ignore_ascii_case("for").then_some(value.trim())
+                name.trim().eq_ignore_ascii_case("for").then_some(Some(value.trim()))
             })
         })
         .collect()
@@ -88,6 +120,11 @@ fn forwarded_hops<'h>(values: impl Iterator<Item = &'h str>) -> Vec<Option<&'h s
 
 impl TrustedProxies {
     pub fn trusts(&self, address: IpAddr) -> bool {
+        // A proxy on IPv4 reaching a dual-stack listener arrives as ::ffff:a.b.c.d.
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
         self.0.iter().any(|net| net.contains(&address))
     }
 
@@ -97,16 +134,17 @@ impl TrustedProxies {
         self.walk(peer, &hops)
     }
 
-    /// The client's address for a request from `peer`: `Forwarded` when present, else
-    /// `X-Forwarded-For`.
-    pub fn client_of<'h>(
+    /// The client's address for a request from `peer` carrying these values of `header`.
+    pub fn client_from<'h>(
         &self,
         peer: IpAddr,
-        forwarded: impl Iterator<Item = &'h str>,
-        forwarded_for: impl Iterator<Item = &'h str>,
+        header: AddressHeader,
+        values: impl Iterator<Item = &'h str>,
     ) -> IpAddr {
-        let hops = forwarded_hops(forwarded);
-        if hops.is_empty() { self.client_address(peer, forwarded_for) } else { self.walk(peer, &hops) }
+        match header {
+            AddressHeader::XForwardedFor => self.client_address(peer, values),
+            AddressHeader::Forwarded => self.walk(peer, &forwarded_hops(values)),
+        }
     }
 
     /// From the right: past every trusted hop to the first one that is not.
@@ -142,9 +180,9 @@ impl FromRequestParts<AppState> for ClientAddress {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(address)| address.ip());
-        let values = |name| parts.headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
-        let proxies = &state.settings.trusted_proxies;
-        Ok(Self(proxies.client_of(peer, values("forwarded"), values("x-forwarded-for"))))
+        let header = state.settings.client_address_header;
+        let values = parts.headers.get_all(header.name()).iter().filter_map(|v| v.to_str().ok());
+        Ok(Self(state.settings.trusted_proxies.client_from(peer, header, values)))
     }
 }
 
@@ -187,21 +225,25 @@ mod tests {
     }
 
     #[test]
-    fn rfc_7239_forwarded_wins_over_x_forwarded_for() {
+    fn only_the_configured_header_is_read() {
         let trusted: TrustedProxies = "10.0.0.0/8".parse().unwrap();
-        let client = |forwarded: &[&str], xff: &[&str]| {
-            trusted.client_of(ip("10.1.2.3"), forwarded.iter().copied(), xff.iter().copied())
-        };
-        assert_eq!(client(&["for=192.0.2.60;proto=http;by=203.0.113.43"], &["6.6.6.6"]), ip("192.0.2.60"));
-        assert_eq!(client(&[r#"for="[2001:db8:cafe::17]:4711""#], &[]), ip("2001:db8:cafe::17"));
-        assert_eq!(client(&["for=6.6.6.6, for=198.51.100.9, for=10.0.0.2"], &[]), ip("198.51.100.9"));
-        assert_eq!(client(&["For=6.6.6.6", "for=198.51.100.9"], &[]), ip("198.51.100.9"));
-        assert_eq!(client(&["for=unknown"], &["6.6.6.6"]), ip("10.1.2.3"));
-        assert_eq!(client(&[], &["198.51.100.9"]), ip("198.51.100.9"));
-        // From an untrusted peer neither header counts.
-        let direct = trusted.client_of(ip("203.0.113.7"), ["for=1.2.3.4"].into_iter(), ["1.2.3.4"].into_iter());
+        let forwarded =
+            |values: &[&str]| trusted.client_from(ip("10.1.2.3"), AddressHeader::Forwarded, values.iter().copied());
+        assert_eq!(forwarded(&["for=192.0.2.60;proto=http;by=203.0.113.43"]), ip("192.0.2.60"));
+        assert_eq!(forwarded(&[r#"for="[2001:db8:cafe::17]:4711""#]), ip("2001:db8:cafe::17"));
+        assert_eq!(forwarded(&["for=6.6.6.6, for=198.51.100.9, for=10.0.0.2"]), ip("198.51.100.9"));
+        assert_eq!(forwarded(&["For=6.6.6.6", "for=198.51.100.9"]), ip("198.51.100.9"));
+        assert_eq!(forwarded(&["for=6.6.6.6", "proto=https"]), ip("6.6.6.6"), "an element without for= is skipped");
+        assert_eq!(forwarded(&["for=unknown"]), ip("10.1.2.3"));
+        // From an untrusted peer nothing counts.
+        let direct = trusted.client_from(ip("203.0.113.7"), AddressHeader::Forwarded, ["for=1.2.3.4"].into_iter());
         assert_eq!(direct, ip("203.0.113.7"));
+        assert_eq!("Forwarded".parse::<AddressHeader>(), Ok(AddressHeader::Forwarded));
+        assert!("x-real-ip".parse::<AddressHeader>().is_err());
         assert_eq!(TrustedProxies::default().to_string(), "127.0.0.0/8, ::1/128");
+        // A loopback proxy on a dual-stack listener is still loopback.
+        let mapped = TrustedProxies::default().client_address(ip("::ffff:127.0.0.1"), ["198.51.100.9"].into_iter());
+        assert_eq!(mapped, ip("198.51.100.9"));
     }
 
     #[test]

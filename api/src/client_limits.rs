@@ -63,6 +63,8 @@ pub fn client_key(client: IpAddr, prefix: u8) -> IpAddr {
 }
 
 pub struct ClientLimits {
+    /// Login turns waiting, per email and client (see `auth::throttle`).
+    pub login_turns: crate::auth::throttle::WaitingTurns,
     login: DefaultKeyedRateLimiter<IpAddr>,
     ballots: DefaultKeyedRateLimiter<IpAddr>,
     streams: Arc<OpenStreams>,
@@ -106,6 +108,7 @@ impl Drop for StreamPermit {
 impl ClientLimits {
     pub fn new(settings: LimitSettings) -> Self {
         Self {
+            login_turns: Default::default(),
             login: RateLimiter::keyed(Quota::per_minute(settings.login_attempts_per_minute)),
             ballots: RateLimiter::keyed(Quota::per_minute(settings.ballots_per_minute)),
             streams: Arc::default(),

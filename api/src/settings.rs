@@ -49,6 +49,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Proxies whose `X-Forwarded-For` names the client (default: loopback).
     pub trusted_proxies: TrustedProxies,
+    /// The one header those proxies write the client's address in (`X-Forwarded-For` or `Forwarded`).
+    pub client_address_header: crate::client_address::AddressHeader,
     /// Per-address limits on logins, ballots and live-results streams.
     pub limits: LimitSettings,
     /// Connections served at once; beyond it new ones wait in the listen queue (each costs memory
@@ -140,7 +142,7 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
-    /// `TRUSTED_PROXIES`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
+    /// `TRUSTED_PROXIES`, `CLIENT_ADDRESS_HEADER`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
     /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`, `MAX_CONNECTIONS`.
     ///
     /// # Errors
@@ -159,6 +161,7 @@ impl Settings {
             sse_heartbeat: std::time::Duration::from_secs(parse::<u64>("SSE_HEARTBEAT_SECONDS", 15)?.max(1)),
             log_format: parse("LOG_FORMAT", LogFormat::Text)?,
             trusted_proxies: parse("TRUSTED_PROXIES", TrustedProxies::default())?,
+            client_address_header: parse("CLIENT_ADDRESS_HEADER", Default::default())?,
             limits: {
                 let default = LimitSettings::default();
                 LimitSettings {

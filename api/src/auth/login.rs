@@ -25,14 +25,16 @@ pub struct LoggedIn {
 pub async fn log_in(
     db: &DatabaseConnection,
     settings: &Settings,
-    email: &str,
+    (email, client): (&str, std::net::IpAddr),
+    waiting: &throttle::WaitingTurns,
     password: String,
 ) -> Result<LoggedIn, AppError> {
     let email = Email::parse(email).map_err(|_| AppError::Unauthorized(INVALID_LOGIN.to_owned()))?;
     let key = email.normalized();
     // Waits for this email's next turn before the password is checked, whatever it is: the
     // answer's timing tells nothing, and parallel attempts queue instead of being checked at once.
-    tokio::time::sleep(throttle::take_turn(db, &key).await?).await;
+    let turn = throttle::take_turn(db, waiting, &key, client).await?;
+    tokio::time::sleep(turn.wait).await;
     let account = accounts::Entity::find().filter(with_email(&email)).one(db).await?;
     // An unknown email is checked against a dummy hash: it takes as long as a wrong password.
     let hash = account.as_ref().map(|a| a.password_hash.clone());

@@ -31,8 +31,34 @@ pub const WINDOW_SECONDS: i64 = 15 * 60;
 pub const MAX_DELAY: Duration = Duration::from_secs(8);
 /// The shortest gap between two turns for one email (a password check takes a fraction of it).
 pub const MIN_SPACING: Duration = Duration::from_secs(1);
-/// The longest an attempt waits for its turn; past it the attempt is refused.
-pub const MAX_WAIT: Duration = Duration::from_secs(10);
+/// The longest an attempt waits for its turn; past it the attempt is refused. Twice `MAX_DELAY`:
+/// an address that keeps one turn queued (all it may: see [`take_turn`]) cannot push everyone
+/// else's turn out of reach.
+pub const MAX_WAIT: Duration = Duration::from_secs(20);
+
+/// The (email, client) pairs with a turn waiting in this process: a client waits for one turn at
+/// a time per email, so it cannot queue up every turn ahead of the owner's.
+#[derive(Default)]
+pub struct WaitingTurns(std::sync::Mutex<std::collections::HashSet<(String, std::net::IpAddr)>>);
+
+impl WaitingTurns {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<(String, std::net::IpAddr)>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A client's waiting turn; the place is given back when it is dropped (checked, or abandoned).
+pub struct Turn<'w> {
+    waiting: &'w WaitingTurns,
+    key: (String, std::net::IpAddr),
+    pub wait: Duration,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.waiting.lock().remove(&self.key);
+    }
+}
 
 /// The gap before the next turn for an email with `failures` recent failures.
 pub fn delay_for(failures: u64) -> Duration {
@@ -54,11 +80,25 @@ pub fn next_turn(turns: &[DateTime<FixedOffset>], now: DateTime<Utc>) -> DateTim
     after_last.max(now)
 }
 
-/// Takes the next turn for `email`; returns how long to wait for it.
+/// Takes the next turn for `email` for `client` (its address as the limits count it); returns it
+/// with how long to wait.
 ///
 /// # Errors
-/// The turn is more than `MAX_WAIT` away (429 with Retry-After), database failure.
-pub async fn take_turn(db: &DatabaseConnection, email: &str) -> Result<Duration, AppError> {
+/// `client` already waits for a turn for this email, or the turn is more than `MAX_WAIT` away
+/// (429 with Retry-After); database failure.
+pub async fn take_turn<'w>(
+    db: &DatabaseConnection,
+    waiting: &'w WaitingTurns,
+    email: &str,
+    client: std::net::IpAddr,
+) -> Result<Turn<'w>, AppError> {
+    let key = (email.to_owned(), client);
+    if !waiting.lock().insert(key.clone()) {
+        tracing::info!(email, %client, "login refused: this client already waits for a turn for this email");
+        return Err(AppError::TooManyRequests { retry_after: 1 });
+    }
+    // From here the place is given back however this ends.
+    let mut place = Turn { waiting, key, wait: Duration::ZERO };
     let txn = db.begin().await?;
     // Raw SQL: an advisory lock has no query-builder form. Held until this transaction ends.
     txn.execute_raw(Statement::from_sql_and_values(
@@ -92,7 +132,8 @@ pub async fn take_turn(db: &DatabaseConnection, email: &str) -> Result<Duration,
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(wait)
+    place.wait = wait;
+    Ok(place)
 }
 
 /// Forgets an email's failures (after a successful login) and any that left the window.
@@ -134,5 +175,17 @@ mod tests {
         assert_eq!(next_turn(&five, now), now + chrono::Duration::seconds(5));
         let six = [at(0), at(1), at(2), at(3), at(4), at(5)];
         assert_eq!(next_turn(&six, now), now + chrono::Duration::seconds(7));
+    }
+
+    #[test]
+    fn a_client_waits_for_one_turn_at_a_time_per_email() {
+        let waiting = WaitingTurns::default();
+        let client = std::net::IpAddr::from([192, 0, 2, 1]);
+        let key = ("x@example.org".to_owned(), client);
+        waiting.lock().insert(key.clone());
+        let first = Turn { waiting: &waiting, key: key.clone(), wait: Duration::ZERO };
+        assert!(!waiting.lock().insert(key.clone()), "a second turn for the same pair is refused");
+        drop(first);
+        assert!(waiting.lock().insert(key), "given back when dropped");
     }
 }

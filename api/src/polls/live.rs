@@ -334,7 +334,8 @@ async fn current_results(
 pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
     for (_, poll) in live.all_watched() {
         let mut tally = poll.tally.lock().await;
-        if let Some(tally) = tally.as_mut().filter(|t| t.slug() == slug) {
+        // A draft's tally (a staff member watching it) is nobody else's business.
+        if let Some(tally) = tally.as_mut().filter(|t| t.slug() == slug && t.opened_before()) {
             return tally.json().ok().map(|rendered| rendered.public);
         }
     }

@@ -106,6 +106,11 @@ impl PollStates {
         Ok(state)
     }
 
+    /// The poll with this slug if it is in memory (no database read).
+    pub fn cached(&self, slug: &str) -> Option<Arc<PollState>> {
+        self.read().get(slug).cloned()
+    }
+
     /// What the database found when it judged a batch: the poll is closed or gone.
     pub fn correct(&self, poll_id: i32, found: Option<bool>) {
         self.changes.fetch_add(1, Ordering::AcqRel);

@@ -137,6 +137,11 @@ impl LiveTally {
         self.record.poll.id
     }
 
+    /// Whether the poll has ever opened (a draft's results are for staff only).
+    pub fn opened_before(&self) -> bool {
+        self.record.poll.first_opened_at.is_some() || self.record.poll.is_open
+    }
+
     pub fn slug(&self) -> &str {
         &self.record.poll.slug
     }

@@ -38,10 +38,12 @@ struct UserEnvelope {
     ))]
 async fn login(
     State(state): State<AppState>,
-    _allowed: LoginAllowed,
+    LoginAllowed(client): LoginAllowed,
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let LoggedIn { user, token } = log_in(&state.db, &state.settings, &body.email, body.password).await?;
+    let client = crate::client_limits::client_key(client, state.settings.limits.ipv6_prefix_length);
+    let LoggedIn { user, token } =
+        log_in(&state.db, &state.settings, (&body.email, client), &state.limits.login_turns, body.password).await?;
     Ok(([(header::SET_COOKIE, session::cookie(Some(&token), &state.settings))], Json(UserEnvelope { user }))
         .into_response())
 }

@@ -207,7 +207,13 @@ async fn only_site_assets(
 fn stays_inside(root: &std::path::Path, path: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let relative = decoded.trim_start_matches('/');
-    match root.join(relative).canonicalize() {
+    // A folder is served as its index.html, which may itself be a link.
+    let file = if relative.is_empty() || relative.ends_with('/') {
+        root.join(relative).join("index.html")
+    } else {
+        root.join(relative)
+    };
+    match file.canonicalize() {
         Ok(real) => real.starts_with(root),
         Err(_) => true,
     }
@@ -228,8 +234,15 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
         }
         _ => AppError::BadRequest(status.canonical_reason().unwrap_or("bad request").to_owned()),
     };
+    let (parts, _) = response.into_parts();
     let mut replaced = axum::response::IntoResponse::into_response(error);
     *replaced.status_mut() = status;
+    // The original's other headers stand (a 405's Allow, a 416's Content-Range).
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH && !replaced.headers().contains_key(name) {
+            replaced.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
     replaced
 }
 

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::CurrentUser;
 use crate::client_address::ClientAddress;
 use crate::client_limits::BallotAllowed;
 use crate::error::ErrorBody;
@@ -33,10 +32,10 @@ use crate::{AppError, AppState};
 async fn get_poll(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
-    viewer: Option<CurrentUser>,
+    headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
 ) -> Result<Json<PublicPoll>, AppError> {
-    public_poll(&state, client, viewer.as_ref(), &slug).await?;
+    public_poll(&state, client, &headers, &slug).await?;
     Ok(Json(service::public(&state.db, &state.surveys, &slug).await?))
 }
 
@@ -52,21 +51,37 @@ async fn get_poll(
 pub async fn public_poll(
     state: &AppState,
     client: std::net::IpAddr,
-    viewer: Option<&CurrentUser>,
+    headers: &axum::http::HeaderMap,
     slug: &str,
 ) -> Result<std::sync::Arc<crate::polls::poll_states::PollState>, AppError> {
-    state.limits.join_allowed(client)?;
-    let found = state.poll_states.get(&state.db, slug).await.and_then(|poll| {
-        if poll.opened_before() || viewer.is_some() {
-            Ok(poll)
-        } else {
-            Err(AppError::NotOpenYet("this poll is not open yet".to_owned()))
+    // A poll already in memory was found before: nothing to count (a hall behind one NAT is not
+    // stopped by somebody's typos), and no database read.
+    let poll = match state.poll_states.cached(slug) {
+        Some(poll) => poll,
+        None => {
+            state.limits.join_allowed(client)?;
+            match state.poll_states.get(&state.db, slug).await {
+                Err(AppError::NotFound(message)) => {
+                    state.limits.join_missed(client);
+                    return Err(AppError::NotFound(message));
+                }
+                found => found?,
+            }
         }
-    });
-    if let Err(AppError::NotFound(_)) = &found {
-        state.limits.join_missed(client);
+    };
+    // Only a draft asks who is looking (one session read; a database that does not answer means
+    // nobody logged in).
+    if poll.opened_before() || logged_in(state, headers).await {
+        Ok(poll)
+    } else {
+        Err(AppError::NotOpenYet("this poll is not open yet".to_owned()))
     }
-    found
+}
+
+/// Whether the request comes with a live staff session.
+async fn logged_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(token) = crate::auth::session::token_from(headers) else { return false };
+    matches!(crate::auth::session::account_of(&state.db, &token).await, Ok(Some(_)))
 }
 
 /// Submits a participant's answers. Committed before the reply; the same `client_token` again
@@ -87,7 +102,7 @@ async fn submit(
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
-    public_poll(&state, client, None, &slug).await?;
+    public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
     let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
@@ -122,10 +137,10 @@ async fn submit(
 async fn get_results(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
-    viewer: Option<CurrentUser>,
+    headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
-    match public_poll(&state, client, viewer.as_ref(), &slug).await {
+    match public_poll(&state, client, &headers, &slug).await {
         // The database is down (and the poll not in memory): the live tally may still answer.
         Err(AppError::Database(e)) if crate::error::is_unavailable(&e) => {}
         Err(e) => return Err(e),
@@ -159,10 +174,10 @@ async fn get_results(
 async fn stream_results(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
-    viewer: Option<CurrentUser>,
+    headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
-    let poll_id = public_poll(&state, client, viewer.as_ref(), &slug).await?.id;
+    let poll_id = public_poll(&state, client, &headers, &slug).await?.id;
     results_stream(&state, client, poll_id, Audience::Public, None).await
 }
 

@@ -81,10 +81,13 @@ async fn a_symbolic_link_out_of_the_web_folder_is_not_followed() {
     std::os::unix::fs::symlink(outside.path().join("secret.js"), web.path().join("leak.js")).expect("symlink");
     std::os::unix::fs::symlink(outside.path(), web.path().join("elsewhere")).expect("symlink");
     std::os::unix::fs::symlink(web.path().join("app.js"), web.path().join("alias.js")).expect("symlink");
+    std::fs::write(outside.path().join("index.html"), "<p>const secret</p>").expect("write");
+    std::fs::create_dir(web.path().join("sub")).expect("mkdir");
+    std::os::unix::fs::symlink(outside.path().join("index.html"), web.path().join("sub/index.html")).expect("symlink");
     let dir = web.path().to_path_buf();
     let app = spawn_app_with(|s| s.web_dir = dir).await;
 
-    for path in ["/leak.js", "/elsewhere/secret.js", "/elsewhere%2fsecret.js"] {
+    for path in ["/leak.js", "/elsewhere/secret.js", "/elsewhere%2fsecret.js", "/sub/"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
         let body = response.text().await.unwrap();

@@ -30,6 +30,7 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         sse_heartbeat: std::time::Duration::from_secs(15),
         log_format: api::settings::LogFormat::Text,
         trusted_proxies: Default::default(),
+        client_address_header: Default::default(),
         limits: Default::default(),
         max_connections: api::settings::DEFAULT_MAX_CONNECTIONS,
     }

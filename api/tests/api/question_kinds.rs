@@ -238,7 +238,7 @@ async fn bad_answers_name_their_field() {
     let (id, slug) = create(&app, &staff, mixed_poll("all_at_once")).await;
     set_open(&app, &staff.admin, id, true).await;
     let good = participants()[1].answers();
-    let cases: [(usize, Value, &str); 12] = [
+    let cases: [(usize, Value, &str); 13] = [
         (1, json!({"var_name": "q2", "response_index": 3}), "answers[1].response_index"),
         (1, json!({"var_name": "q2", "response_indices": [0]}), "answers[1].response_indices"),
         (2, json!({"var_name": "q3", "response_indices": [0, 1, 2]}), "answers[2].response_indices"),
@@ -251,6 +251,7 @@ async fn bad_answers_name_their_field() {
         (4, json!({"var_name": "q5", "words": ["x".repeat(41)]}), "answers[4].words[0]"),
         (4, json!({"var_name": "q5", "words": ["ok", "bad\u{7}bell"]}), "answers[4].words[1]"),
         (4, json!({"var_name": "q5", "words": ["  "]}), "answers[4].words[0]"),
+        (4, json!({"var_name": "q5", "words": ["hope\u{200b}"]}), "answers[4].words[0]"),
     ];
     for (at, answer, field) in cases {
         let mut answers = good.clone();

@@ -19,7 +19,7 @@ use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
 };
 use crate::surveys::snapshot::SurveySnapshot;
-use crate::text_rules::has_control_characters;
+use crate::text_rules::{has_control_characters, is_invisible_format};
 
 /// Answers a participant may give to one words question.
 pub const MAX_WORDS: usize = 3;
@@ -164,8 +164,11 @@ impl QuestionKind for WordsSpec {
                     format!("each answer is 1 to {MAX_WORD_LENGTH} characters"),
                 ));
             }
-            if has_control_characters(typed) {
-                return Err(AppError::invalid_field(field, "an answer must not contain control characters"));
+            if has_control_characters(typed) || typed.chars().any(is_invisible_format) {
+                return Err(AppError::invalid_field(
+                    field,
+                    "an answer must not contain control or invisible characters",
+                ));
             }
             words.push(Word { typed: typed.to_owned(), normalized: normalize(typed) });
         }
