@@ -1,11 +1,13 @@
 //! Taking a participant's ballot: checked against the poll in memory, then committed in a batch
 //! with others (see `ballot_writer`), counted once per client token.
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
 use super::ballot_writer::{BallotOutcome, BallotWriter, NewBallot};
 use super::model::{Ballot, BallotReceipt, Pacing};
-use super::poll_states::PollStates;
+use super::poll_states::PollState;
 use super::{repository, validation};
 use crate::AppError;
 
@@ -19,13 +21,11 @@ use crate::AppError;
 /// all, or a bad token (422 naming the field), the database unavailable (503).
 pub async fn vote(
     db: &DatabaseConnection,
-    states: &PollStates,
     writer: &BallotWriter,
-    slug: &str,
+    poll: Arc<PollState>,
     ballot: Ballot,
 ) -> Result<(BallotReceipt, BallotOutcome), AppError> {
     let token = validation::client_token(&ballot.client_token)?;
-    let poll = states.get(db, slug).await?;
     // The questions this ballot answers, by name (checked below).
     let answered: Vec<&str> = ballot.answers.iter().map(|a| a.var_name.as_str()).collect();
     if !poll.is_open() {

@@ -102,8 +102,9 @@ async fn submit(
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
-    public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
-    let (receipt, outcome) = ballots::vote(&state.db, &state.poll_states, &state.ballots, &slug, ballot).await?;
+    // The poll as ballots see it, found once (from memory after the first ballot).
+    let poll = public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
+    let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
         BallotOutcome::AlreadyRecorded => StatusCode::OK,
