@@ -17,6 +17,8 @@ pub const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, mult
 pub const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
 pub const QUESTION_TEXT: TextRule = TextRule { max_chars: 500, required: true, multiline: false };
 pub const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
+/// One answer to a words question.
+pub const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: true, multiline: false };
 pub const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
 pub const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 

@@ -172,11 +172,14 @@ struct PollOpen {
 }
 
 impl PollOpen {
+    fn paced(&self) -> bool {
+        Pacing::named(&self.pacing) == Pacing::Presenter
+    }
+
     /// Whether the poll takes `ballot` now: open, and (presenter-paced) for the open question.
     fn takes(&self, ballot: &NewBallot) -> bool {
         self.is_open
-            && (self.pacing != "presenter"
-                || paced_answer(&ballot.choices, self.current_question, self.current_question_open))
+            && (!self.paced() || paced_answer(&ballot.choices, self.current_question, self.current_question_open))
     }
 }
 
@@ -235,7 +238,7 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         match polls.get(&id) {
             None => states.correct(id, None),
             Some(poll) if !poll.is_open => states.correct(id, Some(false)),
-            Some(poll) if poll.pacing == "presenter" => {
+            Some(poll) if poll.paced() => {
                 states.correct_current(id, poll.current_question, poll.current_question_open);
             }
             Some(_) => {}
@@ -358,7 +361,7 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
             // A closed all-at-once poll still gives a participant who answered their receipt (a
             // ballot answers everything); a paced one leaves that to the request, which checks
             // that each of the ballot's questions was answered (`ballots::vote`).
-            let closed_all_at_once = poll.is_some_and(|p| !p.is_open && p.pacing != "presenter");
+            let closed_all_at_once = poll.is_some_and(|p| !p.is_open && !p.paced());
             if (takes(ballot) || closed_all_at_once)
                 && let Some(respondent_id) = id_of(ballot)
             {

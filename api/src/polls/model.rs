@@ -58,6 +58,22 @@ pub enum Pacing {
     Presenter,
 }
 
+impl Pacing {
+    /// The name stored in `polls.polls.pacing` (the same as the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pacing::AllAtOnce => "all_at_once",
+            Pacing::Presenter => "presenter",
+        }
+    }
+
+    /// The pacing a stored name says (an unknown one reads as all at once: the schema's CHECK
+    /// allows none).
+    pub fn named(name: &str) -> Self {
+        if name == Pacing::Presenter.as_str() { Pacing::Presenter } else { Pacing::AllAtOnce }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPoll {

@@ -1,6 +1,6 @@
 //! Poll rows in PostgreSQL, read and written through the generated entities.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use entity::polls::{
     answer_choices, answer_words, answers, hidden_words, poll_questions, poll_resets, polls, respondents,
@@ -95,7 +95,7 @@ impl PollRecord {
     }
 
     pub fn pacing(&self) -> Pacing {
-        pacing_of(&self.poll)
+        Pacing::named(&self.poll.pacing)
     }
 
     /// Where the poll stands: the current question (presenter-paced) and whether answers are taken.
@@ -109,18 +109,6 @@ impl PollRecord {
                 voting_open: self.poll.is_open && self.poll.current_question_open,
             },
         }
-    }
-}
-
-/// A poll row's pacing (an unknown value reads as all at once; the schema's CHECK allows none).
-pub fn pacing_of(poll: &polls::Model) -> Pacing {
-    if poll.pacing == "presenter" { Pacing::Presenter } else { Pacing::AllAtOnce }
-}
-
-pub fn pacing_name(pacing: Pacing) -> &'static str {
-    match pacing {
-        Pacing::AllAtOnce => "all_at_once",
-        Pacing::Presenter => "presenter",
     }
 }
 
@@ -279,8 +267,9 @@ pub async fn replace_definition(
 /// No such poll (404); `join_code` held by another open poll (a unique violation: draw another).
 pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
     // A presenter-paced poll that has not started shows its first question, taking answers.
-    let starts =
-        Expr::col(polls::Column::Pacing).eq("presenter").and(Expr::col(polls::Column::CurrentQuestion).is_null());
+    let starts = Expr::col(polls::Column::Pacing)
+        .eq(Pacing::Presenter.as_str())
+        .and(Expr::col(polls::Column::CurrentQuestion).is_null());
     let changed = polls::Entity::update_many()
         .col_expr(polls::Column::IsOpen, Expr::value(true))
         .col_expr(polls::Column::JoinCode, Expr::value(join_code))
@@ -409,21 +398,6 @@ pub async fn respondent_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32
     Ok(rows.into_iter().collect())
 }
 
-/// The ids of the poll's respondents.
-///
-/// # Errors
-/// Database failure.
-pub async fn respondent_ids<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<HashSet<i64>, AppError> {
-    let ids: Vec<i64> = respondents::Entity::find()
-        .select_only()
-        .column(respondents::Column::Id)
-        .filter(respondents::Column::PollId.eq(poll_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().collect())
-}
-
 /// The respondent who answered `poll_id` with this client token, if any.
 ///
 /// # Errors
@@ -491,20 +465,23 @@ pub async fn set_current<C: ConnectionTrait>(
 /// No such poll (404); archiving an open poll (409).
 pub async fn set_archived<C: ConnectionTrait>(db: &C, id: i32, archived: bool) -> Result<(), AppError> {
     let record = find(db, PollKey::Id(id)).await?;
-    if archived && record.poll.is_open {
-        return Err(AppError::Conflict("close the poll before archiving it".to_owned()));
-    }
     let archived_at = if archived {
         Expr::value(record.poll.archived_at.unwrap_or_else(|| chrono::Utc::now().fixed_offset()))
     } else {
         Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None)
     };
-    polls::Entity::update_many()
+    // Only a closed poll is archived, judged by the update itself: an opening may commit between
+    // the read above and this.
+    let changed = polls::Entity::update_many()
         .col_expr(polls::Column::ArchivedAt, archived_at)
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
+        .filter(Expr::col(polls::Column::IsOpen).eq(false).or(Expr::value(!archived)))
         .exec(db)
         .await?;
+    if changed.rows_affected == 0 {
+        return Err(AppError::Conflict("close the poll before archiving it".to_owned()));
+    }
     Ok(())
 }
 

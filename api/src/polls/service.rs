@@ -9,7 +9,7 @@ use super::events::PollEvent;
 use super::join_code;
 use super::kinds::words::word_to_hide;
 use super::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
-use super::repository::{self, PollKey, pacing_name};
+use super::repository::{self, PollKey};
 use super::slug::new_slug;
 use super::validation;
 use super::views::{public_view, staff_view};
@@ -41,7 +41,7 @@ fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
     Ok(polls::ActiveModel {
         title: Set(POLL_TITLE.check("title", &new.title)?),
         description: Set(POLL_DESCRIPTION.check("description", &new.description)?),
-        pacing: Set(pacing_name(new.pacing).to_owned()),
+        pacing: Set(new.pacing.as_str().to_owned()),
         split_by: Set(new.split_by.clone()),
         ..Default::default()
     })
@@ -226,10 +226,13 @@ pub async fn set_open(
                         if is_open { PollEvent::Opened { poll_id: id } } else { PollEvent::Closed { poll_id: id } };
                     event.announce(&txn).await?;
                     // Opening a presenter-paced poll may have moved it to its first question.
-                    let record = repository::find(&txn, PollKey::Id(id)).await?;
-                    if is_open && record.pacing() == Pacing::Presenter {
-                        let (current, voting_open) = (record.poll.current_question, record.poll.current_question_open);
-                        PollEvent::Paced { poll_id: id, current, voting_open }.announce(&txn).await?;
+                    if is_open {
+                        let record = repository::find(&txn, PollKey::Id(id)).await?;
+                        if record.pacing() == Pacing::Presenter {
+                            let (current, voting_open) =
+                                (record.poll.current_question, record.poll.current_question_open);
+                            PollEvent::Paced { poll_id: id, current, voting_open }.announce(&txn).await?;
+                        }
                     }
                 }
                 txn.commit().await?;

@@ -133,10 +133,6 @@ impl LiveTally {
         Ok(tally)
     }
 
-    pub fn poll_id(&self) -> i32 {
-        self.record.poll.id
-    }
-
     /// Whether the poll has ever opened (a draft's results are for staff only).
     pub fn opened_before(&self) -> bool {
         self.record.poll.first_opened_at.is_some() || self.record.poll.is_open

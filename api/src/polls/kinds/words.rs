@@ -19,12 +19,12 @@ use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
 };
 use crate::surveys::snapshot::SurveySnapshot;
-use crate::text_rules::{has_control_characters, is_invisible_format};
+use crate::text_rules::{WORD_ANSWER, has_control_characters};
 
 /// Answers a participant may give to one words question.
 pub const MAX_WORDS: usize = 3;
 /// The longest answer, in characters.
-pub const MAX_WORD_LENGTH: usize = 40;
+pub const MAX_WORD_LENGTH: usize = WORD_ANSWER.max_chars;
 /// Words a results body carries (the word cloud): a frame stays small however many words come.
 pub const TOP_WORDS: usize = 100;
 
@@ -156,21 +156,8 @@ impl QuestionKind for WordsSpec {
         }
         let mut words = Vec::with_capacity(given.len());
         for (i, typed) in given.iter().enumerate() {
-            let field = format!("answers[{at}].words[{i}]");
-            let typed = typed.trim();
-            if typed.is_empty() || typed.chars().count() > MAX_WORD_LENGTH {
-                return Err(AppError::invalid_field(
-                    field,
-                    format!("each answer is 1 to {MAX_WORD_LENGTH} characters"),
-                ));
-            }
-            if has_control_characters(typed) || typed.chars().any(is_invisible_format) {
-                return Err(AppError::invalid_field(
-                    field,
-                    "an answer must not contain control or invisible characters",
-                ));
-            }
-            words.push(Word { typed: typed.to_owned(), normalized: normalize(typed) });
+            let typed = WORD_ANSWER.check(&format!("answers[{at}].words[{i}]"), typed)?;
+            words.push(Word { normalized: normalize(&typed), typed });
         }
         Ok(Choice::Words(words))
     }
