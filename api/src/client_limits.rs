@@ -120,7 +120,8 @@ impl ClientLimits {
         }
     }
 
-    fn key(&self, client: IpAddr) -> IpAddr {
+    /// The client `client` is counted as: its IPv6 network, its IPv4 address.
+    pub fn key(&self, client: IpAddr) -> IpAddr {
         client_key(client, self.ipv6_prefix_length)
     }
 

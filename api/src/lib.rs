@@ -45,6 +45,8 @@ pub struct AppState {
     pub db_events: broadcast::Sender<DbEvent>,
     /// Per-address limits on logins, ballots and streams.
     pub limits: Arc<client_limits::ClientLimits>,
+    /// Ballots' devices and clients (signed cookies, pseudonyms).
+    pub devices: Arc<polls::devices::BallotDevices>,
 }
 
 impl AppState {
@@ -67,7 +69,8 @@ impl AppState {
         let ballots = polls::ballot_writer::BallotWriter::spawn(db.clone(), poll_states.clone());
         let limits = Arc::new(client_limits::ClientLimits::new(settings.limits));
         forget_idle_clients(limits.clone());
-        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events, limits }
+        let devices = Arc::new(polls::devices::BallotDevices::default());
+        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events, limits, devices }
     }
 }
 

@@ -171,8 +171,11 @@ async fn a_restart_mid_burst_loses_no_acknowledged_ballot() {
     let last = tokio::time::timeout(Duration::from_secs(15), async {
         while let Some(Ok(chunk)) = body.next().await {
             text.push_str(&String::from_utf8_lossy(&chunk));
-            if let Some(at) = text.find("event: closed\ndata: ") {
-                let data = &text[at + "event: closed\ndata: ".len()..];
+            // `event: closed`, its `id:`, then its data.
+            if let Some(at) = text.find("event: closed\n")
+                && let Some(data_at) = text[at..].find("data: ")
+            {
+                let data = &text[at + data_at + "data: ".len()..];
                 if let Some(end) = data.find("\n\n") {
                     return serde_json::from_str::<Value>(&data[..end]).unwrap();
                 }

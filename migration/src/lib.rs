@@ -24,6 +24,7 @@ mod m20261125_000005_polls;
 mod m20261127_000006_presenter_tools;
 mod m20261130_000007_question_kinds;
 mod m20261130_000008_poll_drafts;
+mod m20261130_000009_ballot_devices;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_presenter_tools::SCHEMA),
             Box::new(m20261130_000007_question_kinds::SCHEMA),
             Box::new(m20261130_000008_poll_drafts::SCHEMA),
+            Box::new(m20261130_000009_ballot_devices::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

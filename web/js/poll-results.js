@@ -33,27 +33,82 @@ export function wordModeration(pollId, onError) {
   };
 }
 
-/** Follows a poll's results stream; `onResults(results, kind)` with kind snapshot | update | closed;
- *  `onLost()` when the connection drops (EventSource reconnects by itself; a snapshot follows).
+/** Follows a poll's results stream (live protocol v2); `onResults(results, kind)` with kind
+ *  snapshot | update | closed, always the whole results; `onLost()` when the connection drops
+ *  (EventSource reconnects by itself, saying with Last-Event-ID what it held; a snapshot follows).
  *  `url`: another stream of the same shape (the console's, which includes hidden questions). */
 export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) {
-  const source = new EventSource(url ?? `/api/polls/${encodeURIComponent(slug)}/results/stream`);
-  source.addEventListener("error", () => onLost?.());
-  const handle = (kind) => (event) => {
-    const data = JSON.parse(event.data);
-    if (data.deleted) {
-      source.close();
-      onDeleted?.();
-      return;
-    }
-    // After `closed` the server ends the stream; EventSource reconnects by itself and then hears
-    // of a reopening (update) or a deletion, so the screen follows the admin's later moves too.
-    onResults(data, kind);
+  const address = url ?? `/api/polls/${encodeURIComponent(slug)}/results/stream`;
+  let source = null;
+  // The results this page holds and the frame (event id) they are: a delta applies to it only.
+  let held = null;
+  let heldId = null;
+  const connect = () => {
+    source = new EventSource(address);
+    source.addEventListener("error", () => onLost?.());
+    const whole = (kind) => (event) => {
+      const data = JSON.parse(event.data);
+      if (data.deleted) {
+        source.close();
+        onDeleted?.();
+        return;
+      }
+      held = data;
+      heldId = event.lastEventId || null;
+      // After `closed` the server ends the stream; EventSource reconnects by itself and then hears
+      // of a reopening or a deletion, so the screen follows the admin's later moves too.
+      onResults(structuredClone(held), kind);
+    };
+    source.addEventListener("snapshot", whole("snapshot"));
+    source.addEventListener("closed", whole("closed"));
+    source.addEventListener("delta", (event) => {
+      const { base, set } = JSON.parse(event.data);
+      if (held === null || base !== heldId || !applyDelta(held, set)) {
+        // Not the frame this page holds (should not happen: the server sends a snapshot then):
+        // start again from a snapshot rather than show anything that drifted.
+        held = null;
+        source.close();
+        connect();
+        return;
+      }
+      heldId = event.lastEventId;
+      onResults(structuredClone(held), "update");
+    });
   };
-  source.addEventListener("snapshot", handle("snapshot"));
-  source.addEventListener("update", handle("update"));
-  source.addEventListener("closed", handle("closed"));
-  return source;
+  connect();
+  return { close: () => source.close() };
+}
+
+/** Sets each JSON Pointer's value in `results` (its parent must exist), then recomputes every
+ *  `shares` beside `counts` and `n` as the server does; false when a pointer does not fit. */
+export function applyDelta(results, set) {
+  for (const [pointer, value] of Object.entries(set)) {
+    const keys = pointer
+      .split("/")
+      .slice(1)
+      .map((key) => key.replaceAll("~1", "/").replaceAll("~0", "~"));
+    const last = keys.pop();
+    let parent = results;
+    for (const key of keys) {
+      parent = parent?.[key];
+    }
+    if (parent === null || typeof parent !== "object") return false;
+    if (Array.isArray(parent) && !(Number(last) < parent.length)) return false;
+    parent[last] = value;
+  }
+  deriveShares(results);
+  return true;
+}
+
+function deriveShares(value) {
+  if (Array.isArray(value)) {
+    for (const item of value) deriveShares(item);
+  } else if (value !== null && typeof value === "object") {
+    if ("counts" in value && "n" in value && "shares" in value) {
+      value.shares = value.counts.map((count) => (value.n > 0 ? count / value.n : 0));
+    }
+    for (const item of Object.values(value)) deriveShares(item);
+  }
 }
 
 const ANNOUNCE_EVERY_MS = 10_000;

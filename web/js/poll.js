@@ -61,12 +61,17 @@ const sleep = (ms, signal) =>
  * Sends a ballot. A network failure, a 5xx or a 429 is tried again after a growing wait (a hall's
  * wifi drops, the database restarts); the same client token makes a repeat harmless. `onRetry(ms)`
  * says so before each wait; `signal` stops trying (the question moved on). Other errors throw.
+ * Resolves `{ repeat }`: true when the server changed nothing because this browser (its client
+ * token, or its device cookie under another token) had already answered (200, not 201). After a
+ * retry a 200 may be this very ballot's first try arriving after all, so that one is not a repeat.
  */
 async function sendBallot(body, { signal, onRetry }) {
   let delay = 1000;
+  let retried = false;
   for (;;) {
     try {
-      return await api(`/api/polls/${encodeURIComponent(slug)}/responses`, { method: "POST", body });
+      const { status } = await api(`/api/polls/${encodeURIComponent(slug)}/responses`, { method: "POST", body });
+      return { repeat: status === 200 && !retried };
     } catch (failure) {
       const transient = !(failure instanceof ApiError) || failure.status >= 500 || failure.status === 429;
       if (!transient || signal?.aborted) throw failure;
@@ -76,6 +81,7 @@ async function sendBallot(body, { signal, onRetry }) {
           ? Number(failure.retryAfter) * 1000
           : delay * (0.75 + Math.random() / 2);
       onRetry(wait);
+      retried = true;
       await sleep(wait, signal);
       if (signal?.aborted) throw failure;
       delay = Math.min(delay * 2, 16_000);
@@ -191,12 +197,19 @@ function buildForm(poll, ballot) {
     progress: (done) => `${done} of ${total} answered`,
     send: async (answers, ui) => {
       try {
-        await sendBallot(
+        const { repeat } = await sendBallot(
           { client_token: ballot.token, answers },
           { onRetry: (ms) => ui.say(retrying(ms)), signal: null },
         );
         saveBallotState({ ...ballot, voted: true });
-        showResults(poll, confirmation("Thank you — your answers are in. Results update live."));
+        showResults(
+          poll,
+          confirmation(
+            repeat
+              ? "This browser had already answered: your first answers stand. Results update live."
+              : "Thank you — your answers are in. Results update live.",
+          ),
+        );
         window.scrollTo({ top: 0 });
       } catch (failure) {
         if (failure.status === 409) {
@@ -234,6 +247,8 @@ function pacedParticipant(poll, ballot) {
   let sending = null; // stops retrying an answer when the question moves on
   /** Per question: the 409 of an answer sent as voting closed (the stream may not have said so yet). */
   const refused = new Set();
+  /** Questions this browser had answered already (another token, same device): the answer sent now did not count. */
+  const repeated = new Set();
 
   const render = () => {
     const position = state.current_question;
@@ -276,7 +291,11 @@ function pacedParticipant(poll, ballot) {
       );
     } else if (screen === "answered") {
       dom.status.replaceChildren(
-        confirmation("Answer recorded — waiting for the next question."),
+        confirmation(
+          repeated.has(question.var_name)
+            ? "This browser had already answered this question: your first answer stands. Waiting for the next question."
+            : "Answer recorded — waiting for the next question.",
+        ),
         el("p", { class: "step" }, `Question ${position + 1} of ${total}`),
       );
     } else if (screen === "voting-closed") {
@@ -304,11 +323,12 @@ function pacedParticipant(poll, ballot) {
         const controller = new AbortController();
         sending = controller;
         try {
-          await sendBallot(
+          const { repeat } = await sendBallot(
             { client_token: ballot.token, answers },
             { signal: controller.signal, onRetry: (ms) => ui.say(retrying(ms)) },
           );
-          // Recorded even if the presenter has moved on meanwhile: it counts.
+          // Taken even if the presenter has moved on meanwhile: it counts (a repeat had counted before).
+          if (repeat) repeated.add(question.var_name);
           ballot.answered[question.var_name] = true;
           saveBallotState(ballot);
           if (!controller.signal.aborted) render();

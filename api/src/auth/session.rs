@@ -84,15 +84,19 @@ pub async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<S
 
 /// The session token from the request's cookies, if any.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The value of the request's cookie `name`, if it sent one.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The `Set-Cookie` value carrying `token` (or clearing the cookie when `None`).

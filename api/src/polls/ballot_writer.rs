@@ -46,6 +46,10 @@ pub enum BallotOutcome {
 pub struct NewBallot {
     pub poll: Arc<PollState>,
     pub client_token: String,
+    /// The browser's device (`devices`): a device answers each question once, whatever its tokens.
+    pub device_id: String,
+    /// The client's pseudonym (`devices`), for finding a burst from one client.
+    pub client_key: String,
     /// Per poll question, in the poll's order: the answer, if this ballot gives one.
     pub choices: Vec<Option<Choice>>,
 }
@@ -200,11 +204,14 @@ fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// The ballots' polls and tokens as two array parameters, paired by position (`unnest($1, $2)`).
-fn poll_token_arrays(ballots: &[&NewBallot]) -> Vec<sea_orm::Value> {
+/// The ballots' polls, tokens, devices and clients as four array parameters, paired by position
+/// (`unnest($1, $2, $3, $4)`).
+fn respondent_arrays(ballots: &[&NewBallot]) -> Vec<sea_orm::Value> {
     let polls: Vec<i32> = ballots.iter().map(|b| b.poll.id).collect();
     let tokens: Vec<String> = ballots.iter().map(|b| b.client_token.clone()).collect();
-    vec![polls.into(), tokens.into()]
+    let devices: Vec<String> = ballots.iter().map(|b| b.device_id.clone()).collect();
+    let clients: Vec<String> = ballots.iter().map(|b| b.client_key.clone()).collect();
+    vec![polls.into(), tokens.into(), devices.into(), clients.into()]
 }
 
 /// Respondent ids by (poll, token).
@@ -250,18 +257,20 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     // One order for every batch: two batches that share tokens then wait for each other instead
     // of deadlocking.
     to_insert.sort_by(|a, b| (a.poll.id, &a.client_token).cmp(&(b.poll.id, &b.client_token)));
+    // No conflict target: a token or a device that has answered the poll adds no respondent.
     let inserted = StoredRespondent::find_by_statement(statement(
-        "INSERT INTO polls.respondents (poll_id, client_token)
-         SELECT * FROM unnest($1::int[], $2::text[])
-         ON CONFLICT (poll_id, client_token) DO NOTHING
+        "INSERT INTO polls.respondents (poll_id, client_token, device_id, client_key)
+         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT DO NOTHING
          RETURNING id, poll_id, client_token",
-        poll_token_arrays(&to_insert),
+        respondent_arrays(&to_insert),
     ))
     .all(txn)
     .await?;
     let new_ids = ids_by_token(&inserted);
-    // Tokens that had answered before (here or in another process), whether the poll takes the
-    // ballot or not (a closed poll still gives a participant their receipt).
+    // Tokens (or devices, with a new token) that had answered before, here or in another process,
+    // whether the poll takes the ballot or not (a closed poll still gives a participant their
+    // receipt). The token's own respondent comes first.
     let known: Vec<&NewBallot> = ballots
         .iter()
         .copied()
@@ -271,9 +280,13 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         Vec::new()
     } else {
         StoredRespondent::find_by_statement(statement(
-            "SELECT r.id, r.poll_id, r.client_token FROM polls.respondents r
-             JOIN unnest($1::int[], $2::text[]) AS t(poll_id, client_token) USING (poll_id, client_token)",
-            poll_token_arrays(&known),
+            "SELECT r.id, t.poll_id, t.client_token
+             FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS t(poll_id, client_token, device_id, client_key)
+             CROSS JOIN LATERAL (
+                 SELECT r.id FROM polls.respondents r
+                 WHERE r.poll_id = t.poll_id AND (r.client_token = t.client_token OR r.device_id = t.device_id)
+                 ORDER BY r.client_token = t.client_token DESC, r.id LIMIT 1) r",
+            respondent_arrays(&known),
         ))
         .all(txn)
         .await?
@@ -297,12 +310,15 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     }
     // One order for every batch, as for the respondents: answers of respondents who exist already
     // (a paced poll's later questions) would otherwise lock in arrival order and could deadlock.
-    rows.sort_unstable_by(|a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+    // Two ballots of one device in a batch answer as one respondent: the first in the batch
+    // (the sort is stable) is the one stored and announced.
+    rows.sort_by(|a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+    rows.dedup_by(|later, first| (later.0, later.2) == (first.0, first.2));
     let respondent_ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let poll_col: Vec<i32> = rows.iter().map(|r| r.1).collect();
     let var_names: Vec<String> = rows.iter().map(|r| r.2.to_owned()).collect();
     let indices: Vec<i16> = rows.iter().map(|r| r.3).collect();
-    let answered: HashSet<(i64, String)> = if respondent_ids.is_empty() {
+    let mut answered: HashSet<(i64, String)> = if respondent_ids.is_empty() {
         HashSet::new()
     } else {
         AnsweredQuestion::find_by_statement(statement(
@@ -332,7 +348,8 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
             .iter()
             .zip(&ballot.choices)
             .map(|(question, choice)| {
-                let choice = choice.as_ref().filter(|_| answered.contains(&(id, question.var_name.clone())))?;
+                // Claimed once: a second ballot of the same device in this batch adds nothing.
+                let choice = choice.as_ref().filter(|_| answered.remove(&(id, question.var_name.clone())))?;
                 details.add(id, &question.var_name, choice);
                 any = true;
                 Some(choice.clone())

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use super::ballot_writer::{BallotOutcome, BallotWriter, NewBallot};
+use super::devices::BallotOrigin;
 use super::model::{Ballot, BallotReceipt, Pacing};
 use super::poll_states::PollState;
 use super::{repository, validation};
 use crate::AppError;
 
 /// Records a ballot; returns once it is committed. A question answered again with the same client
-/// token changes nothing (the first answer stands); a presenter-paced poll takes answers to the
-/// question open now only.
+/// token, or from the same device with another token, changes nothing (the first answer stands);
+/// a presenter-paced poll takes answers to the question open now only.
 ///
 /// # Errors
 /// No such poll (404), closed or (presenter-paced) not the open question (409), an unknown
@@ -24,13 +25,14 @@ pub async fn vote(
     writer: &BallotWriter,
     poll: Arc<PollState>,
     ballot: Ballot,
+    origin: BallotOrigin,
 ) -> Result<(BallotReceipt, BallotOutcome), AppError> {
     let token = validation::client_token(&ballot.client_token)?;
     // The questions this ballot answers, by name (checked below).
     let answered: Vec<&str> = ballot.answers.iter().map(|a| a.var_name.as_str()).collect();
     if !poll.is_open() {
         // A participant whose answers were taken before the close still gets their receipt.
-        return receipt_or(db, poll.id, token, &answered, "this poll is closed").await;
+        return receipt_or(db, poll.id, token, &origin.device_id, &answered, "this poll is closed").await;
     }
     let choices = validation::choices(&poll.questions, &ballot.answers, poll.pacing)?;
     if poll.pacing == Pacing::Presenter {
@@ -41,11 +43,20 @@ pub async fn vote(
             poll.set_current(current, voting_open);
             if !validation::paced_answer(&choices, current, voting_open) {
                 // A retry of an answer taken before voting moved on still gets its receipt.
-                return receipt_or(db, poll.id, token, &answered, "this question is not open for answers").await;
+                return receipt_or(
+                    db,
+                    poll.id,
+                    token,
+                    &origin.device_id,
+                    &answered,
+                    "this question is not open for answers",
+                )
+                .await;
             }
         }
     }
-    writer.submit(NewBallot { poll, client_token: token.to_owned(), choices }).await
+    let BallotOrigin { device_id, client_key, .. } = origin;
+    writer.submit(NewBallot { poll, client_token: token.to_owned(), device_id, client_key, choices }).await
 }
 
 /// The receipt of a participant who had answered every question in `answered`, or a 409 saying `why`.
@@ -53,10 +64,11 @@ async fn receipt_or(
     db: &DatabaseConnection,
     poll_id: i32,
     token: &str,
+    device_id: &str,
     answered: &[&str],
     why: &str,
 ) -> Result<(BallotReceipt, BallotOutcome), AppError> {
-    match repository::answered_all(db, poll_id, token, answered).await? {
+    match repository::answered_all(db, poll_id, token, device_id, answered).await? {
         Some(respondent_id) => Ok((BallotReceipt { respondent_id }, BallotOutcome::AlreadyRecorded)),
         None => Err(AppError::Conflict(why.to_owned())),
     }

@@ -1,10 +1,15 @@
-//! Live results over Server-Sent Events. Each process keeps, per poll that someone is watching, a
-//! [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from any process)
-//! carries the ballot: its answers are added to the tally unless already counted, and the
-//! results go out to every watcher — at most once per `COALESCE` window. A presenter's move
-//! (`paced`) goes out the same way: phones follow the current question through this stream. On start-up, or when the
-//! listener had to reconnect (announcements may be lost), tallies are read again from the
-//! database: nothing here is the source of truth.
+//! Live results over Server-Sent Events (protocol v2). Each process keeps, per poll that someone
+//! is watching, a [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from
+//! any process) carries the ballot: its answers are added to the tally unless already counted,
+//! and a frame goes out to every watcher — at most once per `COALESCE` window. A watcher gets
+//! `snapshot` (the whole results) when it connects, and then `delta` frames: only what changed
+//! since the previous frame (`delta`), which it can apply when it holds that frame — one that
+//! does not (it missed frames: a slow reader skips ahead) is written the new frame's snapshot
+//! instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)
+//! sends a snapshot to everyone. Every frame's `id:` is the poll's [`Version`], comparable across
+//! processes: a watcher reconnecting with `Last-Event-ID` is never served older counts. On
+//! start-up, or when the listener had to reconnect (announcements may be lost), tallies are read
+//! again from the database: nothing here is the source of truth.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -18,11 +23,12 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::delta;
 use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
 use super::model::PollResults;
 use super::repository::PollKey;
 use super::results::results;
-use super::tally::LiveTally;
+use super::tally::{LiveTally, Version};
 use crate::AppError;
 use crate::client_limits::StreamPermit;
 use crate::notifications::DbEvent;
@@ -34,23 +40,51 @@ const COALESCE: Duration = Duration::from_millis(20);
 /// The longest a broadcast waits for watchers to take the previous one.
 const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 
-/// A Server-Sent Events frame for each audience, formatted once and shared by every watcher (no
-/// copy per watcher).
+/// A watcher that falls this far behind twice within [`SLOW_WATCHER_WINDOW`] (its socket does
+/// not take frames as fast as they come) is dropped: it reconnects and starts from a snapshot.
+const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
+
+/// Frames that can be queued for one watcher before it skips ahead to the latest.
+const FRAMES_QUEUED: usize = 64;
+
+/// Slow watchers dropped since start (see [`SLOW_WATCHER_WINDOW`]).
+pub static SLOW_WATCHERS_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
+/// the delta from the previous frame when there is one, and the whole results.
+#[derive(Debug, Clone)]
+pub struct AudienceFrame {
+    pub delta: Option<Bytes>,
+    pub snapshot: Bytes,
+}
+
+/// A frame for each audience.
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
+    /// This process's number for the frame: which rendering a watcher holds, exactly (versions
+    /// count answers; a reveal changes the results without changing the version).
+    pub serial: u64,
+    /// The frame a delta applies to (`None`: this frame is a snapshot for everyone).
+    pub base: Option<u64>,
     /// Hidden questions as placeholders.
-    pub public: Bytes,
+    pub public: AudienceFrame,
     /// Everything (the same bytes when nothing is hidden).
-    pub staff: Bytes,
+    pub staff: AudienceFrame,
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
 }
 
 impl LiveEvent {
-    fn frame(&self, audience: Audience) -> Bytes {
-        match audience {
-            Audience::Public => self.public.clone(),
-            Audience::Staff => self.staff.clone(),
+    /// What a watcher holding frame `held` is written: the delta when it holds the base, else
+    /// the whole results.
+    fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {
+        let frame = match audience {
+            Audience::Public => &self.public,
+            Audience::Staff => &self.staff,
+        };
+        match (&frame.delta, self.base) {
+            (Some(delta), Some(base)) if held == Some(base) => delta.clone(),
+            _ => frame.snapshot.clone(),
         }
     }
 }
@@ -62,19 +96,55 @@ pub enum Audience {
     Staff,
 }
 
-/// `event: <name>` and one `data:` line (JSON has no raw newlines), then a blank line.
-pub fn sse_frame(name: &str, json: &str) -> Bytes {
-    Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
+/// `event: <name>`, `id: <version>` when it has one, and one `data:` line (JSON has no raw
+/// newlines), then a blank line.
+pub fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
+    match id {
+        Some(id) => Bytes::from(format!("event: {name}\nid: {id}\ndata: {json}\n\n")),
+        None => Bytes::from(format!("event: {name}\ndata: {json}\n\n")),
+    }
 }
 
 fn deleted() -> LiveEvent {
-    let frame = sse_frame("closed", r#"{"deleted":true}"#);
-    LiveEvent { public: frame.clone(), staff: frame, ends_stream: true }
+    let frame = sse_frame("closed", None, r#"{"deleted":true}"#);
+    let frame = AudienceFrame { delta: None, snapshot: frame };
+    LiveEvent { serial: u64::MAX, base: None, public: frame.clone(), staff: frame, ends_stream: true }
+}
+
+/// The results as each audience last received them, which the next delta is taken from.
+struct SentFrame {
+    serial: u64,
+    version: Version,
+    public: serde_json::Value,
+    staff: serde_json::Value,
+}
+
+/// A poll's frames so far.
+#[derive(Default)]
+struct Frames {
+    /// The last frame (`None`: the next is a snapshot for everyone).
+    last: Option<SentFrame>,
+    serials: u64,
+}
+
+impl Frames {
+    /// Records the results as a new frame; returns its serial and the frame it follows.
+    fn record(
+        &mut self,
+        version: Version,
+        (public, staff): (serde_json::Value, serde_json::Value),
+    ) -> (u64, Option<SentFrame>) {
+        self.serials += 1;
+        let previous = self.last.replace(SentFrame { serial: self.serials, version, public, staff });
+        (self.serials, previous)
+    }
 }
 
 struct WatchedPoll {
     sender: broadcast::Sender<LiveEvent>,
     tally: tokio::sync::Mutex<Option<LiveTally>>,
+    /// The frames sent; locked after `tally`.
+    frames: Mutex<Frames>,
     broadcast_pending: AtomicBool,
     /// A frame is due to bring the room-vs-nation comparison up to date (one at a time).
     comparison_pending: AtomicBool,
@@ -100,8 +170,9 @@ impl LivePolls {
             .entry(poll_id)
             .or_insert_with(|| {
                 Arc::new(WatchedPoll {
-                    sender: broadcast::channel(64).0,
+                    sender: broadcast::channel(FRAMES_QUEUED).0,
                     tally: tokio::sync::Mutex::new(None),
+                    frames: Mutex::new(Frames::default()),
                     broadcast_pending: AtomicBool::new(false),
                     comparison_pending: AtomicBool::new(false),
                 })
@@ -121,21 +192,71 @@ impl LivePolls {
     }
 }
 
-/// Sends the tally's results as `update` or `closed`; when the frame had to leave the room-vs-nation
-/// comparison out, schedules the frame that brings it up to date.
+impl WatchedPoll {
+    /// The next frame goes to everyone as a snapshot: something besides counts changed.
+    fn snapshot_next(&self) {
+        self.frames().last = None;
+    }
+
+    fn frames(&self) -> std::sync::MutexGuard<'_, Frames> {
+        self.frames.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The results for each audience.
+fn values(results: &PollResults) -> Result<(serde_json::Value, serde_json::Value), serde_json::Error> {
+    let staff = serde_json::to_value(results)?;
+    let public = if results.hides_any() { serde_json::to_value(results.for_public())? } else { staff.clone() };
+    Ok((public, staff))
+}
+
+/// A frame for each audience from the tally's results: `closed` (a snapshot), else a delta from
+/// the last frame sent when there was one and a delta can say the change, with the snapshot
+/// beside it for watchers that do not hold that frame.
+fn render(
+    poll: &WatchedPoll,
+    results: &PollResults,
+    version: Version,
+    closed: bool,
+) -> Result<LiveEvent, serde_json::Error> {
+    let (public, staff) = values(results)?;
+    let mut frames = poll.frames();
+    let (serial, previous) = frames.record(version, (public.clone(), staff.clone()));
+    let deltas = match previous {
+        Some(previous) if !closed => {
+            match (delta::diff(&previous.public, &public), delta::diff(&previous.staff, &staff)) {
+                (Some(public), Some(staff)) => Some((previous, public, staff)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let name = if closed { "closed" } else { "snapshot" };
+    let snapshot = |value: &serde_json::Value| sse_frame(name, Some(version), &value.to_string());
+    let delta = |base: &SentFrame, set: &serde_json::Map<String, serde_json::Value>| {
+        let body = serde_json::json!({ "base": base.version.to_string(), "set": set });
+        sse_frame("delta", Some(version), &body.to_string())
+    };
+    let public_frame =
+        AudienceFrame { delta: deltas.as_ref().map(|(base, set, _)| delta(base, set)), snapshot: snapshot(&public) };
+    let staff_frame = if public == staff {
+        public_frame.clone()
+    } else {
+        AudienceFrame { delta: deltas.as_ref().map(|(base, _, set)| delta(base, set)), snapshot: snapshot(&staff) }
+    };
+    let base = deltas.map(|(base, _, _)| base.serial);
+    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false })
+}
+
+/// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
+/// room-vs-nation comparison, schedules the frame that brings it up to date.
 async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
-    match tally.frame(closed) {
-        Ok((rendered, comparison_due)) => {
-            let name = if closed { "closed" } else { "update" };
-            let public = sse_frame(name, &rendered.public);
-            let staff = if Arc::ptr_eq(&rendered.public, &rendered.staff) {
-                public.clone()
-            } else {
-                sse_frame(name, &rendered.staff)
-            };
-            let _ = poll.sender.send(LiveEvent { public, staff, ends_stream: false });
+    let (results, comparison_due) = tally.frame(closed);
+    match render(poll, &results, tally.version(), closed) {
+        Ok(event) => {
+            let _ = poll.sender.send(event);
             if let Some(due) = comparison_due
                 && !poll.comparison_pending.swap(true, Ordering::AcqRel)
             {
@@ -177,6 +298,7 @@ async fn ensure_tally(
     match LiveTally::load(db, surveys, PollKey::Id(poll_id)).await {
         Ok(loaded) => {
             *tally = Some(loaded);
+            poll.snapshot_next();
             TallyState::Loaded
         }
         Err(AppError::NotFound(_)) => {
@@ -245,6 +367,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
         }
         // The presenter moved on: every phone follows with the next frame (nothing to read).
         PollEvent::Paced { current, voting_open, .. } => {
+            poll.snapshot_next();
             if let Some(tally) = poll.tally.lock().await.as_mut() {
                 tally.set_current(current, voting_open);
             }
@@ -307,25 +430,51 @@ pub fn spawn(
 /// The poll's results as JSON for `audience`: from the tally that live updates keep (loading it
 /// if needed), so that a crowd of watchers arriving at once costs one read of the database and
 /// one rendering, not one each.
+/// With its version when it comes from the tally. A watcher that has seen a newer version
+/// (`seen`: its `Last-Event-ID`, from this or another process) makes the tally be read again
+/// first, so that it is never served older counts than it had.
 async fn current_results(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
-    poll_id: i32,
-    audience: Audience,
-) -> Result<Arc<str>, AppError> {
+    (poll_id, audience): (i32, Audience),
+    seen: Option<Version>,
+) -> Result<Current, AppError> {
     let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
     if let Some(poll) = live.watched(poll_id) {
         ensure_tally(db, surveys, &poll, poll_id, false).await;
+        let behind =
+            poll.tally.lock().await.as_ref().is_some_and(|tally| seen.is_some_and(|seen| tally.version() < seen));
+        if behind && ensure_tally(db, surveys, &poll, poll_id, true).await == TallyState::Loaded {
+            schedule_update(poll.clone());
+        }
         if let Some(tally) = poll.tally.lock().await.as_mut() {
+            // No frame since the tally was (re)read: this rendering becomes the first, which the
+            // next frame's delta applies to. Otherwise the watcher's first frame is a snapshot.
+            let mut frames = poll.frames();
+            if frames.last.is_none() {
+                let (public, staff) = values(&tally.results()).map_err(internal)?;
+                let json = if audience == Audience::Staff { staff.to_string() } else { public.to_string() };
+                let (serial, _) = frames.record(tally.version(), (public, staff));
+                return Ok(Current { json: json.into(), version: Some(tally.version()), serial: Some(serial) });
+            }
+            drop(frames);
             let rendered = tally.json().map_err(internal)?;
-            return Ok(if audience == Audience::Staff { rendered.staff } else { rendered.public });
+            let json = if audience == Audience::Staff { rendered.staff } else { rendered.public };
+            return Ok(Current { json, version: Some(tally.version()), serial: None });
         }
     }
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
     let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
     let results = if audience == Audience::Staff { results } else { results.for_public() };
-    Ok(serde_json::to_string(&results).map_err(internal)?.into())
+    Ok(Current { json: serde_json::to_string(&results).map_err(internal)?.into(), version: None, serial: None })
+}
+
+/// A new watcher's first frame: the results, their version and the frame serial they are.
+struct Current {
+    json: Arc<str>,
+    version: Option<Version>,
+    serial: Option<u64>,
 }
 
 /// The public results this process's live tally holds for `slug` — it keeps one while someone
@@ -340,6 +489,51 @@ pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
         }
     }
     None
+}
+
+/// What a stream watches, for whom, and from where it resumes (its `Last-Event-ID`).
+pub struct Watch {
+    pub poll_id: i32,
+    pub audience: Audience,
+    pub seen: Option<Version>,
+}
+
+/// One stream's place in its poll's frames.
+struct Watcher {
+    receiver: broadcast::Receiver<LiveEvent>,
+    audience: Audience,
+    /// The frame this watcher holds (`None`: not one it could apply a delta to).
+    held: Option<u64>,
+    /// When it last fell [`FRAMES_QUEUED`] frames behind.
+    lagged_at: Option<std::time::Instant>,
+}
+
+impl Watcher {
+    /// The next frame to write and whether it ends the stream; `None` when the stream ends
+    /// without one (the poll's channel closed, or this watcher cannot keep up).
+    async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) => {
+                    let frame = event.frame(self.audience, self.held);
+                    self.held = Some(event.serial);
+                    return Some((frame, event.ends_stream));
+                }
+                // Skipped ahead: the next frame is written whole (its base is not held). Twice
+                // in a short while, and the watcher is dropped rather than kept behind.
+                Err(RecvError::Lagged(_)) => {
+                    self.held = None;
+                    if self.lagged_at.is_some_and(|at| at.elapsed() < SLOW_WATCHER_WINDOW) {
+                        SLOW_WATCHERS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!("dropping a live-results watcher that cannot keep up");
+                        return None;
+                    }
+                    self.lagged_at = Some(std::time::Instant::now());
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
 }
 
 /// A staff stream's session, checked again as the stream goes on: the stream ends with the
@@ -360,9 +554,10 @@ impl StaffSession {
     }
 }
 
-/// The body of a live-results stream: `snapshot` first, then each shared frame as it comes, with
-/// a `: heartbeat` comment in every silence of `heartbeat`; it ends when the poll is deleted, the
-/// server shuts down or (staff) the session ends.
+/// The body of a live-results stream: `snapshot` first, then each shared frame as it comes (a
+/// delta when the watcher holds its base, else the snapshot), with a `: heartbeat` comment in
+/// every silence of `heartbeat`; it ends when the poll is deleted, the server shuts down, the
+/// watcher cannot keep up or (staff) the session ends.
 ///
 /// # Errors
 /// No such poll (404), database failure.
@@ -371,28 +566,23 @@ pub async fn results_stream(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
-    (poll_id, audience): (i32, Audience),
+    Watch { poll_id, audience, seen }: Watch,
     heartbeat: Duration,
     session: Option<StaffSession>,
 ) -> Result<Body, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
-    let first = sse_frame("snapshot", &current_results(db, surveys, live, poll_id, audience).await?);
+    let current = current_results(db, surveys, live, (poll_id, audience), seen).await?;
+    let first = sse_frame("snapshot", current.version, &current.json);
+    let watcher = Watcher { receiver, audience, held: current.serial, lagged_at: None };
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
-    let events = futures_util::stream::unfold((Some(first), Some(receiver)), move |(first, receiver)| async move {
+    let events = futures_util::stream::unfold((Some(first), Some(watcher)), |(first, watcher)| async move {
         if let Some(frame) = first {
-            return Some((frame, (None, receiver)));
+            return Some((frame, (None, watcher)));
         }
-        let mut receiver = receiver?;
-        loop {
-            match receiver.recv().await {
-                Ok(event) if event.ends_stream => return Some((event.frame(audience), (None, None))),
-                Ok(event) => return Some((event.frame(audience), (None, Some(receiver)))),
-                // Missed some: the next update carries the full results anyway.
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
-            }
-        }
+        let mut watcher = watcher?;
+        let (frame, ends) = watcher.next_frame().await?;
+        Some((frame, (None, (!ends).then_some(watcher))))
     });
     let start = tokio::time::Instant::now() + heartbeat;
     let heartbeats =
@@ -429,4 +619,47 @@ pub async fn results_stream(
         }
     });
     Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(serial: u64, base: Option<u64>) -> LiveEvent {
+        let frame = AudienceFrame {
+            delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
+            snapshot: Bytes::from(format!("snapshot {serial}")),
+        };
+        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false }
+    }
+
+    #[tokio::test]
+    async fn a_watcher_gets_deltas_it_can_apply_skips_ahead_with_a_snapshot_and_is_dropped_when_it_keeps_lagging() {
+        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+        let mut watcher = Watcher { receiver, audience: Audience::Public, held: Some(0), lagged_at: None };
+        sender.send(event(1, Some(0))).unwrap();
+        sender.send(event(2, Some(1))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");
+        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 2");
+        // A delta from another base (this watcher's snapshot was newer or older): the snapshot.
+        sender.send(event(4, Some(3))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 4");
+        // More frames than the queue holds: the watcher skips ahead to a whole frame.
+        let mut answers = 4;
+        for _ in 0..FRAMES_QUEUED + 5 {
+            sender.send(event(answers + 1, Some(answers))).unwrap();
+            answers += 1;
+        }
+        let (frame, _) = watcher.next_frame().await.unwrap();
+        assert!(frame.starts_with(b"snapshot "), "{frame:?}");
+        assert!(watcher.next_frame().await.unwrap().0.starts_with(b"delta "));
+        // Behind again within the window: dropped, and counted.
+        let dropped = SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed);
+        for _ in 0..FRAMES_QUEUED + 5 {
+            sender.send(event(answers + 1, Some(answers))).unwrap();
+            answers += 1;
+        }
+        assert!(watcher.next_frame().await.is_none());
+        assert!(SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed) > dropped);
+    }
 }

@@ -12,15 +12,20 @@
 //! - `ballots`: taking a vote; `poll_states`: what a ballot needs, in memory; `ballot_writer`:
 //!   ballots committed in batches;
 //! - `events`: the announcement every process hears;
-//! - `results`, `tally`, `live`: results from the database, kept current, streamed; hidden
+//! - `results`, `tally`, `live`: results from the database, kept current, streamed (`delta`:
+//!   what changed between two frames); hidden
 //!   questions left out of what the public sees;
 //! - `room_vs_nation`: the room against the national survey, with CIs, matched and reweighted;
 //! - `join_code`: the six digits to join an open poll with;
+//! - `devices`: a ballot's device (signed cookie) and client (pseudonym); `voids`: an admin
+//!   voiding a burst of ballots from one client;
 //! - `export`: raw responses as CSV.
 
 pub mod activity;
 pub mod ballot_writer;
 pub mod ballots;
+pub mod delta;
+pub mod devices;
 pub mod events;
 pub mod export;
 pub mod join_code;
@@ -36,3 +41,4 @@ mod slug;
 pub mod tally;
 pub mod validation;
 pub mod views;
+pub mod voids;

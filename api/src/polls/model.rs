@@ -456,8 +456,11 @@ pub enum PollQuestionResults {
 #[allow(dead_code)]
 pub struct StreamEvent {
     pub event: StreamEventName,
-    /// JSON: the poll's results (the `PollResults` schema), or `{"deleted": true}` as the last
-    /// event of a deleted poll's stream.
+    /// The poll's version, `<epoch>-<answers>` (absent only on `{"deleted": true}`).
+    #[schema(example = "0-1542", pattern = "^[0-9]+-[0-9]+$")]
+    pub id: Option<String>,
+    /// JSON: the poll's results (the `PollResults` schema) for `snapshot` and `closed`, the
+    /// changes for `delta`, or `{"deleted": true}` as the last event of a deleted poll's stream.
     pub data: String,
 }
 
@@ -465,11 +468,12 @@ pub struct StreamEvent {
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)]
 pub enum StreamEventName {
-    /// The results when the stream opens.
+    /// The whole results: when the stream opens, when something besides counts changed, and
+    /// for a watcher that does not hold a delta's base.
     Snapshot,
-    /// The results after new votes, or anything else that changed (the poll reopening, a
-    /// question revealed, the presenter moving to another question).
-    Update,
+    /// What changed since the frame `base`: `{"base": "<id>", "set": {"<JSON Pointer>": value}}`
+    /// (`shares` beside `counts` and `n` left out: recompute them).
+    Delta,
     /// The final results when the poll closes, or `{"deleted": true}`.
     Closed,
 }

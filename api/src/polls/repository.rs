@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use entity::polls::{
-    answer_choices, answer_words, answers, hidden_words, poll_questions, poll_resets, polls, respondents,
+    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_questions, poll_resets, polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DerivePartialModel, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DerivePartialModel, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
@@ -136,7 +136,7 @@ impl std::fmt::Display for PollKey<'_> {
     }
 }
 
-fn not_found(key: PollKey<'_>) -> AppError {
+pub fn not_found(key: PollKey<'_>) -> AppError {
     AppError::NotFound(format!("no poll {key}"))
 }
 
@@ -398,20 +398,28 @@ pub async fn respondent_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32
     Ok(rows.into_iter().collect())
 }
 
-/// The respondent who answered `poll_id` with this client token, if any.
+/// The respondent who answered `poll_id` with this client token, or else from this device, if any.
 ///
 /// # Errors
 /// Database failure.
-pub async fn respondent_by_token<C: ConnectionTrait>(
+pub async fn respondent_of<C: ConnectionTrait>(
     db: &C,
     poll_id: i32,
     token: &str,
+    device_id: &str,
 ) -> Result<Option<i64>, AppError> {
+    // The token's own respondent first, as the ballot writer resolves them.
     Ok(respondents::Entity::find()
         .select_only()
         .column(respondents::Column::Id)
         .filter(respondents::Column::PollId.eq(poll_id))
-        .filter(respondents::Column::ClientToken.eq(token))
+        .filter(
+            Condition::any()
+                .add(respondents::Column::ClientToken.eq(token))
+                .add(respondents::Column::DeviceId.eq(device_id)),
+        )
+        .order_by_desc(Expr::col(respondents::Column::ClientToken).eq(token))
+        .order_by_asc(respondents::Column::Id)
         .into_tuple()
         .one(db)
         .await?)
@@ -516,6 +524,21 @@ pub async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result<i64, A
     Ok(removed)
 }
 
+/// How many times the poll's answers were taken away (resets, voids that removed any): the
+/// epoch of its live version, so that a smaller total after either is still a newer version.
+///
+/// # Errors
+/// Database failure.
+pub async fn answers_epoch<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<u64, AppError> {
+    let resets = poll_resets::Entity::find().filter(poll_resets::Column::PollId.eq(poll_id)).count(db).await?;
+    let voids = ballot_voids::Entity::find()
+        .filter(ballot_voids::Column::PollId.eq(poll_id))
+        .filter(ballot_voids::Column::RespondentsRemoved.gt(0))
+        .count(db)
+        .await?;
+    Ok(resets + voids)
+}
+
 /// The words presenters hid, per question key (normalized).
 ///
 /// # Errors
@@ -617,9 +640,10 @@ pub async fn answered_all<C: ConnectionTrait>(
     db: &C,
     poll_id: i32,
     token: &str,
+    device_id: &str,
     var_names: &[&str],
 ) -> Result<Option<i64>, AppError> {
-    let Some(respondent_id) = respondent_by_token(db, poll_id, token).await? else { return Ok(None) };
+    let Some(respondent_id) = respondent_of(db, poll_id, token, device_id).await? else { return Ok(None) };
     let answered = answers::Entity::find()
         .filter(answers::Column::RespondentId.eq(respondent_id))
         .filter(answers::Column::VarName.is_in(var_names.iter().copied()))

@@ -22,6 +22,7 @@ use crate::polls::model::{
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::service;
+use crate::polls::voids::{self, BallotVoid, VoidRequest};
 use crate::{AppError, AppState};
 
 /// Creates a poll (closed until opened).
@@ -71,6 +72,25 @@ async fn get_poll_activity(
     AppPath(id): AppPath<i32>,
 ) -> Result<Json<PollActivity>, AppError> {
     Ok(Json(activity::per_minute(&state.db, id).await?))
+}
+
+/// Voids a burst of ballots: removes the respondents one client (as the activity view names it)
+/// first answered with in `[from, to)`, with all their answers. Every screen's totals follow;
+/// the void is logged and listed in the activity view. Admins only.
+#[utoipa::path(post, path = "/api/admin/polls/{id}/voids", tag = "admin polls", request_body = VoidRequest,
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses(
+        (status = 201, description = "Voided (possibly nothing: `respondents_removed` says)", body = BallotVoid),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "A malformed `client`, or a window that does not end after it starts (`to`)", body = ErrorBody),
+    ))]
+async fn void_ballots(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath(id): AppPath<i32>,
+    AppJson(request): AppJson<VoidRequest>,
+) -> Result<(StatusCode, Json<BallotVoid>), AppError> {
+    Ok((StatusCode::CREATED, Json(voids::void_burst(&state.db, id, admin.id, &request).await?)))
 }
 
 /// Opens or closes a poll (opening a presenter-paced poll that has not started shows its first
@@ -312,7 +332,7 @@ async fn get_staff_results(
 #[utoipa::path(get, path = "/api/admin/polls/{id}/results/stream", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
-        (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 200, description = "text/event-stream of snapshot, delta and closed events", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
         (status = 429, description = "Too many streams open from this address", body = ErrorBody),
     ))]
@@ -327,7 +347,7 @@ async fn stream_staff_results(
     let token =
         crate::auth::session::token_from(&headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
     let session = StaffSession { db: state.db.clone(), token };
-    super::polls::results_stream(&state, client, id, Audience::Staff, Some(session)).await
+    super::polls::results_stream(&state, client, (id, Audience::Staff), &headers, Some(session)).await
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -341,6 +361,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_word))
         .routes(routes!(export_responses))
         .routes(routes!(get_poll_activity))
+        .routes(routes!(void_ballots))
         .routes(routes!(update_question))
         .routes(routes!(get_staff_results))
         .routes(routes!(stream_staff_results))

@@ -85,12 +85,14 @@ async fn logged_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// Submits a participant's answers. Committed before the reply; the same `client_token` again
-/// returns the same respondent (200) and changes nothing.
+/// returns the same respondent (200) and changes nothing. So does a new token from a browser that
+/// has answered (its `blw_device` cookie, signed and HttpOnly, set on its first ballot): its first
+/// ballot stands.
 #[utoipa::path(post, path = "/api/polls/{slug}/responses", tag = "polls", request_body = Ballot,
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
-        (status = 201, description = "Recorded", body = BallotReceipt),
-        (status = 200, description = "This client token had already answered; nothing changed", body = BallotReceipt),
+        (status = 201, description = "Recorded (with `Set-Cookie: blw_device=…` when the request had no valid device cookie)", body = BallotReceipt),
+        (status = 200, description = "This client token, or this device, had already answered; nothing changed", body = BallotReceipt),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The poll is closed", body = ErrorBody),
         (status = 422, description = "Unknown question, index not offered, a question answered twice or not at all; `error.field` names it", body = ErrorBody),
@@ -99,17 +101,22 @@ async fn logged_in(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
 async fn submit(
     State(state): State<AppState>,
     BallotAllowed(client): BallotAllowed,
+    headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
-) -> Result<(StatusCode, Json<BallotReceipt>), AppError> {
+) -> Result<Response, AppError> {
     // The poll as ballots see it, found once (from memory after the first ballot).
     let poll = public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
-    let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot).await?;
+    let origin =
+        state.devices.origin(&state.db, &headers, state.limits.key(client), state.settings.cookie_secure).await?;
+    let new_cookie = origin.new_cookie.clone();
+    let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot, origin).await?;
     let status = match outcome {
         BallotOutcome::Recorded => StatusCode::CREATED,
         BallotOutcome::AlreadyRecorded => StatusCode::OK,
     };
-    Ok((status, Json(receipt)))
+    let set_cookie = new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
+    Ok((status, axum::response::AppendHeaders(set_cookie), Json(receipt)).into_response())
 }
 
 /// A poll's results: per question the room's counts and shares (overall and per group of the
@@ -160,15 +167,27 @@ async fn get_results(
     }
 }
 
-/// Live results (Server-Sent Events): `snapshot` first (the results body), then `update` after
-/// votes, `closed` when the poll closes (`data` the final results, or `{"deleted":true}`), and a
-/// `: heartbeat` comment (ignored by EventSource) every 15 s (`SSE_HEARTBEAT_SECONDS`). During a
-/// flood of votes an `update` leaves `room_vs_nation` out unless it was recomputed (at most once a
-/// second): keep the last one; the frame after the flood brings it up to date.
+/// Live results (Server-Sent Events, protocol v2). Every frame has an `id:`, the poll's version
+/// `<epoch>-<answers>` (answers counted; epoch: resets and voids), the same on every api process
+/// for the same counts and larger for newer ones.
+///
+/// - `snapshot` — the whole results body: first, and whenever something besides counts changes
+///   (a reveal or hide, a hidden word, opening, the presenter moving), or the watcher does not
+///   hold the frame a delta would apply to (it fell behind: it skips to the latest).
+/// - `delta` — `{"base": "<id>", "set": {"<JSON Pointer>": value, …}}`: what changed since the
+///   frame `base`, for a watcher holding it: set each pointer's value (its parent exists), then
+///   recompute every `shares` beside `counts` and `n` as `count / n` (0 when n is 0), which
+///   deltas leave out. The room-vs-nation comparison changes at most once a second.
+/// - `closed` — the final results when the poll closes, or `{"deleted":true}`.
+///
+/// A `: heartbeat` comment (ignored by EventSource) fills every 15 s of silence
+/// (`SSE_HEARTBEAT_SECONDS`). Reconnecting with `Last-Event-ID` (EventSource does), to any process,
+/// gives a snapshot at least as new as that id: no total goes down. A watcher that falls behind
+/// twice within 10 s is disconnected (it reconnects and starts again from a snapshot).
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
     params(("slug" = String, Path, description = "The poll's slug")),
     responses(
-        (status = 200, description = "text/event-stream of snapshot, update and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 200, description = "text/event-stream of snapshot, delta and closed events", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
         (status = 429, description = "Too many streams open, or too many lookups that found nothing, from this address", body = ErrorBody),
     ))]
@@ -179,7 +198,7 @@ async fn stream_results(
     AppPath(slug): AppPath<String>,
 ) -> Result<Response, AppError> {
     let poll_id = public_poll(&state, client, &headers, &slug).await?.id;
-    results_stream(&state, client, poll_id, Audience::Public, None).await
+    results_stream(&state, client, (poll_id, Audience::Public), &headers, None).await
 }
 
 /// A live-results stream of `poll_id` for `audience` (counted against `client`'s open streams):
@@ -187,17 +206,19 @@ async fn stream_results(
 pub async fn results_stream(
     state: &AppState,
     client: std::net::IpAddr,
-    poll_id: i32,
-    audience: Audience,
+    (poll_id, audience): (i32, Audience),
+    headers: &axum::http::HeaderMap,
     session: Option<live::StaffSession>,
 ) -> Result<Response, AppError> {
     let permit = state.limits.open_stream(client)?;
+    // A reconnecting EventSource says what it had; anything unreadable is a first connection.
+    let seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let body = live::results_stream(
         permit,
         &state.db,
         &state.surveys,
         &state.live,
-        (poll_id, audience),
+        live::Watch { poll_id, audience, seen },
         state.settings.sse_heartbeat,
         session,
     )

@@ -3,8 +3,10 @@
 mod auth;
 mod ballots;
 mod configuration;
+mod devices;
 mod health;
 mod helpers;
+mod live_protocol;
 mod new_wave;
 mod openapi;
 mod polls;

@@ -202,13 +202,15 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// Reads SSE events (name, data) until `done` says the list is complete.
+/// Reads SSE events (name, data) until `done` says the list is complete. A `delta` is folded
+/// into the results held as a page folds it, and listed as `update` with the whole results.
 pub(crate) async fn read_events_until(
     response: reqwest::Response,
     done: impl Fn(&[(String, Value)]) -> bool,
 ) -> Vec<(String, Value)> {
     let mut stream = response.bytes_stream();
     let (mut buffer, mut events) = (String::new(), Vec::new());
+    let mut held = Value::Null;
     while !done(&events) {
         let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
@@ -221,7 +223,15 @@ pub(crate) async fn read_events_until(
             let name = block.lines().find_map(|l| l.strip_prefix("event: ")).map(str::to_owned);
             let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_owned);
             if let (Some(name), Some(data)) = (name, data) {
-                events.push((name, serde_json::from_str(&data).expect("JSON data")));
+                let data: Value = serde_json::from_str(&data).expect("JSON data");
+                if name == "delta" {
+                    let set = data["set"].as_object().expect("set");
+                    assert!(api::polls::delta::apply(&mut held, set), "a delta that fits: {data}");
+                    events.push(("update".to_owned(), held.clone()));
+                } else {
+                    held = data.clone();
+                    events.push((name, data));
+                }
             }
         }
     }

@@ -98,7 +98,7 @@ async fn a_hidden_question_leaks_nothing_publicly_and_its_reveal_reaches_another
     let events = read_events(public_stream, 2).await;
     assert_eq!(events[0].0, "snapshot");
     assert_hidden(&events[0].1["questions"][1]);
-    assert_eq!(events[1].0, "update");
+    assert_eq!(events[1].0, "snapshot", "a reveal is a snapshot for everyone");
     assert_eq!(events[1].1["questions"][1]["hidden"], false);
     assert_eq!(events[1].1["questions"][1]["overall"]["n"], 12);
     assert_eq!(

@@ -13,7 +13,7 @@ use crate::polls::{Staff, read_events_until, responses_csv, send, set_open, staf
 
 /// Every kind in one poll: pid3 (catalog), a single choice (split), a multiple choice, a 0–10
 /// scale and a words question.
-fn mixed_poll(pacing: &str) -> Value {
+pub(crate) fn mixed_poll(pacing: &str) -> Value {
     json!({
         "title": "A talk with every kind",
         "pacing": pacing,
@@ -28,7 +28,7 @@ fn mixed_poll(pacing: &str) -> Value {
     })
 }
 
-async fn create(app: &TestApp, staff: &Staff, poll: Value) -> (i64, String) {
+pub(crate) async fn create(app: &TestApp, staff: &Staff, poll: Value) -> (i64, String) {
     let (status, poll) = send(app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(poll)).await;
     assert_eq!(status, StatusCode::CREATED, "{poll}");
     (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned())

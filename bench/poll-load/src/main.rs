@@ -167,11 +167,12 @@ async fn watch(
             let text = &text[start..];
             let name = text["event: ".len()..].split('\n').next().unwrap_or_default();
             // Only the count is needed per event: a full parse would make the driver the bottleneck.
+            // A snapshot says `"respondents":`, a delta `"/respondents":` when it changed.
             let respondents = text
-                .split_once("\"respondents\":")
+                .split_once("respondents\":")
                 .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
                 .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
+                .unwrap_or_else(|| seen.last().map_or(0, |s: &Seen| s.respondents));
             seen.push(Seen { at, respondents });
             if name == "snapshot" && !waited {
                 waited = true;

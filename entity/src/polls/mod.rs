@@ -3,8 +3,10 @@
 pub mod answer_choices;
 pub mod answer_words;
 pub mod answers;
+pub mod ballot_voids;
 pub mod hidden_words;
 pub mod poll_questions;
 pub mod poll_resets;
 pub mod polls;
 pub mod respondents;
+pub mod signing_keys;

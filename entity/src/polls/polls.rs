@@ -31,6 +31,8 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::ballot_voids::Entity")]
+    BallotVoids,
     #[sea_orm(
         belongs_to = "super::poll_questions::Entity",
         from = "(Column::Id, Column::SplitBy)",
@@ -43,6 +45,12 @@ pub enum Relation {
     PollResets,
     #[sea_orm(has_many = "super::respondents::Entity")]
     Respondents,
+}
+
+impl Related<super::ballot_voids::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::BallotVoids.def()
+    }
 }
 
 impl Related<super::poll_questions::Entity> for Entity {

@@ -15,6 +15,10 @@ pub struct Model {
     )]
     pub client_token: String,
     pub created_at: DateTimeWithTimeZone,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub device_id: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub client_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

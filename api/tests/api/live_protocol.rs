@@ -1,0 +1,234 @@
+//! Live protocol v2: a snapshot, then deltas that fold to exactly what a new watcher's snapshot
+//! says and to the counts voted, with frame ids that mean the same on every process.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, settings_for, spawn_app};
+use crate::polls::{send, set_open, staff, vote};
+use crate::question_kinds::{create, mixed_poll};
+
+/// A small deterministic generator (xorshift64*), so a failure can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) % n
+    }
+}
+
+/// One frame: its event name, id and data.
+type Frame = (String, Option<String>, Value);
+
+/// A stream's frames, read in the background.
+fn frames(response: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<Frame> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut stream = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
+                    let data = serde_json::from_str(&data).expect("JSON data");
+                    if sender.send((event, field("id: "), data)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    receiver
+}
+
+fn version(id: &str) -> (u64, u64) {
+    let (epoch, answers) = id.split_once('-').expect("<epoch>-<answers>");
+    (epoch.parse().expect("epoch"), answers.parse().expect("answers"))
+}
+
+/// What a page holds after folding a stream's frames as the protocol says.
+#[derive(Default)]
+struct Folded {
+    results: Value,
+    id: Option<String>,
+    deltas: usize,
+    snapshots: usize,
+    /// Every total the watcher was shown, in order.
+    totals: Vec<i64>,
+    /// Bytes of the delta frames' data.
+    delta_bytes: Vec<usize>,
+}
+
+impl Folded {
+    fn take(&mut self, (event, id, data): Frame) {
+        match event.as_str() {
+            "snapshot" | "closed" => {
+                self.results = data;
+                self.snapshots += 1;
+            }
+            "delta" => {
+                assert_eq!(data["base"].as_str(), self.id.as_deref(), "a delta for the frame this watcher holds");
+                self.delta_bytes.push(data.to_string().len());
+                let set = data["set"].as_object().expect("set").clone();
+                assert!(api::polls::delta::apply(&mut self.results, &set), "{data}");
+                self.deltas += 1;
+            }
+            other => panic!("unknown event {other}"),
+        }
+        if let (Some(before), Some(now)) = (self.id.as_deref(), id.as_deref()) {
+            assert!(version(now) >= version(before), "ids never go back: {before} then {now}");
+        }
+        self.id = id;
+        self.totals.push(self.results["respondents"].as_i64().expect("respondents"));
+    }
+
+    /// Folds frames until `done` holds and then no frame comes for `settle`.
+    async fn until(&mut self, frames: &mut tokio::sync::mpsc::UnboundedReceiver<Frame>, done: impl Fn(&Value) -> bool) {
+        let settle = Duration::from_millis(1500);
+        loop {
+            let wait = if self.totals.is_empty() || !done(&self.results) { Duration::from_secs(15) } else { settle };
+            match tokio::time::timeout(wait, frames.recv()).await {
+                Ok(Some(frame)) => self.take(frame),
+                Ok(None) => panic!("the stream ended"),
+                Err(_) if done(&self.results) => return,
+                Err(_) => panic!("no frame within {wait:?}; holding {}", self.results),
+            }
+        }
+    }
+}
+
+async fn open_stream(
+    app: &TestApp,
+    url: String,
+    cookie: Option<&str>,
+    last_event_id: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app.client.get(url);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = request.send().await.expect("stream");
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+}
+
+#[tokio::test]
+async fn deltas_fold_to_the_snapshot_and_to_the_counts_voted_on_every_process() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = create(&app, &staff, mixed_poll("all_at_once")).await;
+    set_open(&app, &staff.admin, id, true).await;
+    let other = api::Application::build(settings_for(&app.db)).await.expect("second process");
+    let other_address = other.address().expect("address");
+    tokio::spawn(other.serve());
+
+    let public_url = |address: std::net::SocketAddr| format!("http://{address}/api/polls/{slug}/results/stream");
+    let staff_url = app.url(&format!("/api/admin/polls/{id}/results/stream"));
+    let mut here = frames(open_stream(&app, public_url(app.address), None, None).await);
+    let mut there = frames(open_stream(&app, public_url(other_address), None, None).await);
+    let mut staff_frames = frames(open_stream(&app, staff_url, Some(&staff.admin), None).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Random ballots, eight at a time (so that batches hold several), with a question hidden and
+    // revealed again on the way; what was voted is counted here independently.
+    let mut random = Random(0x5eed_1234_abcd_0042);
+    let (mut party, mut place, mut worries, mut hope) = ([0i64; 3], [0i64; 3], [0i64; 4], [0i64; 11]);
+    let words = ["freedom", "courts", "hope", "votes", "fear", "trust"];
+    const BALLOTS: usize = 96;
+    for round in 0..BALLOTS / 8 {
+        let mut ballots = Vec::new();
+        for i in 0..8 {
+            let (p, q) = (random.below(3), random.below(3));
+            let first = random.below(4);
+            let second = (first + 1 + random.below(3)) % 4;
+            let several = if random.below(2) == 0 { vec![first] } else { vec![first, second] };
+            let h = random.below(11);
+            party[p as usize] += 1;
+            place[q as usize] += 1;
+            for &w in &several {
+                worries[w as usize] += 1;
+            }
+            hope[h as usize] += 1;
+            let word = words[random.below(words.len() as u64) as usize];
+            ballots.push((
+                format!("protocol-{round:03}-{i}"),
+                json!([
+                    {"var_name": "pid3", "response_index": p},
+                    {"var_name": "q2", "response_index": q},
+                    {"var_name": "q3", "response_indices": several},
+                    {"var_name": "q4", "value": h},
+                    {"var_name": "q5", "words": [word]}
+                ]),
+            ));
+        }
+        let votes = ballots.iter().map(|(token, answers)| vote(&app, &slug, token, answers.clone()));
+        for (status, body) in futures_util::future::join_all(votes).await {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        if round == 3 || round == 7 {
+            let hidden = round == 3;
+            let path = format!("/api/admin/polls/{id}/questions/q4");
+            let (status, body) =
+                send(&app, Method::PATCH, &path, Some(&staff.admin), Some(json!({"results_hidden": hidden}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+
+    let all_in =
+        |results: &Value| results["respondents"] == json!(BALLOTS) && results["questions"][3]["hidden"] == json!(false);
+    let mut folded = Vec::new();
+    for frames in [&mut here, &mut there, &mut staff_frames] {
+        let mut watcher = Folded::default();
+        watcher.until(frames, all_in).await;
+        assert!(watcher.totals.windows(2).all(|w| w[0] <= w[1]), "no total goes down: {:?}", watcher.totals);
+        assert!(watcher.deltas > 0 && watcher.snapshots >= 2, "deltas, and snapshots for the hide and the reveal");
+        folded.push(watcher);
+    }
+
+    // The counts voted.
+    let counts = |results: &Value, q: usize| results["questions"][q]["overall"]["counts"].clone();
+    let public = &folded[0].results;
+    assert_eq!(counts(public, 0), json!(party));
+    assert_eq!(counts(public, 1), json!(place));
+    assert_eq!(counts(public, 2), json!(worries));
+    assert_eq!(counts(public, 3), json!(hope), "{}", public["questions"][3]);
+    // The same frames on both processes: same id, same results.
+    assert_eq!(folded[0].id, folded[1].id);
+    assert_eq!(folded[0].results, folded[1].results);
+    assert_eq!(version(folded[0].id.as_deref().unwrap()).1, (BALLOTS * 5) as u64, "answers counted");
+
+    // A new watcher's snapshot, on either process (resuming there with the id it had), is what
+    // the deltas folded to.
+    for address in [app.address, other_address] {
+        let mut fresh = frames(open_stream(&app, public_url(address), None, folded[0].id.as_deref()).await);
+        let (event, id, data) = fresh.recv().await.expect("snapshot");
+        assert_eq!((event.as_str(), &id), ("snapshot", &folded[0].id));
+        let (a, b) = (folded[0].results.to_string(), data.to_string());
+        let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(0);
+        let differences =
+            (&a[at.saturating_sub(300)..(at + 100).min(a.len())], &b[at.saturating_sub(300)..(at + 100).min(b.len())]);
+        assert!(
+            data == folded[0].results,
+            "{address}: what the snapshot says besides the folded frames: {differences:?}"
+        );
+    }
+    let staff_url = app.url(&format!("/api/admin/polls/{id}/results/stream"));
+    let mut fresh = frames(open_stream(&app, staff_url, Some(&staff.admin), None).await);
+    assert_eq!(fresh.recv().await.expect("snapshot").2, folded[2].results);
+
+    // Deltas are small: one ballot answering five questions, split, is a few counts.
+    let mut sizes = folded[0].delta_bytes.clone();
+    sizes.sort_unstable();
+    println!("delta data bytes: {sizes:?}");
+}
