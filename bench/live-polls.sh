@@ -7,13 +7,14 @@
 #   3. scale: 10,000 watchers, 200 votes/s for 30 s, with the api's RSS;
 #   4. two api processes on one database: votes to one, 1,000 watchers on the other, 1,000 votes/s;
 #   5. a presenter-paced poll, each request answering the open question (issue 20): ingestion as
-#      in 1 (5a, 5b) and 1,000 watchers as in 2 (5c).
+#      in 1 (5a, 5b) and 1,000 watchers as in 2 (5c);
+#   6. scale: 15,000 watchers, 300 votes/s for 30 s (issue 22), from 16 loopback source addresses.
 # Prints a Markdown section for BENCHMARKS.md.
-# Usage: bench/live-polls.sh [seconds for 2–5] [scenarios, default "1 2 3 4 5"]
+# Usage: bench/live-polls.sh [seconds for 2–6] [scenarios, default "1 2 3 4 5 6"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
-scenario_list="${2:-1 2 3 4 5}"
+scenario_list="${2:-1 2 3 4 5 6}"
 scenarios=" $scenario_list "
 wanted() { [[ "$scenarios" == *" $1 "* ]]; }
 export PGOPTIONS="-c client_min_messages=warning"
@@ -56,6 +57,7 @@ if wanted 1; then
 fi
 wanted 2 && rows+=("$(WATCH_URL=$BASE_URL drive "2. live latency" --watchers 1000 --rate 1000 --seconds "$seconds")")
 wanted 3 && rows+=("$(WATCH_URL=$BASE_URL drive "3. scale" --watchers 10000 --rate 200 --seconds "$seconds")")
+wanted 6 && rows+=("$(WATCH_URL=$BASE_URL drive "6. scale" --watchers 15000 --rate 300 --seconds "$seconds")")
 if wanted 5; then
   rows+=("$(WATCH_URL=$BASE_URL drive "5a. paced ingestion" --paced --closed 64 --new-connections --seconds 10)")
   rows+=("$(WATCH_URL=$BASE_URL drive "5b. paced ingestion" --paced --closed 64 --seconds 10)")
@@ -70,10 +72,11 @@ cat <<MD
 ### Live polls at audience scale ($(date -u +%Y-%m-%d), $(nproc) cores; api, PostgreSQL and the driver share them)
 
 Command: \`bench/live-polls.sh $seconds "$scenario_list"\` (driver: \`bench/poll-load\`; release build, the api's default settings).
-Latency is from a vote being sent to the first event on a watcher's stream that counts it; RSS is
-the api's peak while voting (both processes' sum in 4).
+Latency is from a vote being sent to the first event on a watcher's stream that counts it; frame
+bytes are what a watcher reads per frame after its first snapshot (median / max); RSS is the
+api's peak while voting (both processes' sum in 4).
 
-| scenario | watchers | votes answered | non-2xx | reply p50 / p99 | vote → event p50 / p99 / max | totals | api RSS |
-|---|---:|---:|---:|---:|---:|---|---:|
+| scenario | watchers | votes answered | non-2xx | reply p50 / p99 | vote → event p50 / p99 / max | frame bytes | totals | api RSS |
+|---|---:|---:|---:|---:|---:|---:|---|---:|
 $(printf '%s\n' "${rows[@]}")
 MD

@@ -22,7 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build -q -p api
+# The workspace as the test command builds it (a build of `-p api` alone would resolve other
+# features and rebuild the dependencies).
+cargo build -q --workspace --all-targets
 DATABASE_URL="$url" PORT="$port" RUST_LOG=warn ./target/debug/api >"target/contract-api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 120); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.5; done

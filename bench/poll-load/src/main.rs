@@ -135,6 +135,19 @@ async fn vote_new_connection(addr: SocketAddr, path: &str, token: &str) -> u16 {
 struct Seen {
     at: Instant,
     respondents: u64,
+    /// The frame's bytes as sent (event, id and data lines).
+    bytes: usize,
+}
+
+/// A connection from one of 16 loopback source addresses (127.0.0.2–17), so that 15,000 watchers
+/// and a stream of votes do not run out of one address's ephemeral ports.
+async fn connect_from(phone: u64, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    if !addr.ip().is_loopback() || !addr.is_ipv4() {
+        return TcpStream::connect(addr).await;
+    }
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 2 + (phone % 16) as u8], 0)))?;
+    socket.connect(addr).await
 }
 
 /// Watches the results stream until `closed`; returns what it saw and the last total.
@@ -144,7 +157,7 @@ async fn watch(
     phone: u64,
     ready: Arc<tokio::sync::Barrier>,
 ) -> Result<(Vec<Seen>, u64), Error> {
-    let mut stream = TcpStream::connect(addr).await?;
+    let mut stream = connect_from(phone, addr).await?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: {}\r\nAccept: text/event-stream\r\n\r\n",
         phone_address(phone)
@@ -173,7 +186,7 @@ async fn watch(
                 .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| seen.last().map_or(0, |s: &Seen| s.respondents));
-            seen.push(Seen { at, respondents });
+            seen.push(Seen { at, respondents, bytes: block.len() - start });
             if name == "snapshot" && !waited {
                 waited = true;
                 ready.wait().await;
@@ -401,13 +414,21 @@ async fn main() -> Result<(), Error> {
             latencies.last().copied().unwrap_or(f64::NAN)
         )
     };
+    // Bytes per frame after the first (the snapshot on connect): what a watcher reads per update.
+    let mut frame_bytes: Vec<f64> = seen_by.iter().flat_map(|seen| seen.iter().skip(1)).map(|s| s.bytes as f64).collect();
+    frame_bytes.sort_by(f64::total_cmp);
+    let bytes = if frame_bytes.is_empty() {
+        "—".to_owned()
+    } else {
+        format!("{:.0} / {:.0} B", percentile(&frame_bytes, 0.5), frame_bytes.last().copied().unwrap_or(f64::NAN))
+    };
     let rss = if api_pids.is_empty() {
         "—".to_owned()
     } else {
         format!("{:.0} MB", peak_rss.load(Ordering::Relaxed) as f64 / 10.0)
     };
     println!(
-        "| {mode} | {watchers} | {} in {elapsed:.1} s = **{:.0}/s** | {failed} | {:.1} / {:.1} ms | {latency} | {stored} stored, {} 2xx, watchers' last {} | {rss} |",
+        "| {mode} | {watchers} | {} in {elapsed:.1} s = **{:.0}/s** | {failed} | {:.1} / {:.1} ms | {latency} | {bytes} | {stored} stored, {} 2xx, watchers' last {} | {rss} |",
         replies.len(),
         ok.len() as f64 / elapsed,
         percentile(&reply_ms, 0.5),
