@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod client_address;
 pub mod client_limits;
+pub mod data_browser;
 pub mod error;
 mod json_body;
 pub mod notifications;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub limits: Arc<client_limits::ClientLimits>,
     /// Ballots' devices and clients (signed cookies, pseudonyms).
     pub devices: Arc<polls::devices::BallotDevices>,
+    /// The data browser's tables.
+    pub data_tables: Arc<data_browser::registry::Registry>,
 }
 
 impl AppState {
@@ -70,7 +73,19 @@ impl AppState {
         let limits = Arc::new(client_limits::ClientLimits::new(settings.limits));
         forget_idle_clients(limits.clone());
         let devices = Arc::new(polls::devices::BallotDevices::default());
-        Self { settings: Arc::new(settings), db, surveys, live, poll_states, ballots, db_events, limits, devices }
+        let data_tables = Arc::new(data_browser::registry::Registry::default());
+        Self {
+            settings: Arc::new(settings),
+            db,
+            surveys,
+            live,
+            poll_states,
+            ballots,
+            db_events,
+            limits,
+            devices,
+            data_tables,
+        }
     }
 }
 

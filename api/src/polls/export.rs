@@ -65,7 +65,7 @@ pub async fn responses_csv(
 
 /// A cell a spreadsheet will not run: text a participant typed that starts like a formula
 /// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice for CSV injection).
-fn inert(cell: String) -> String {
+pub(crate) fn inert(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
 }
 

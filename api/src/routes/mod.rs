@@ -6,6 +6,7 @@ mod auth;
 mod caching;
 mod catalog;
 mod contract;
+mod data;
 mod health;
 mod polls;
 mod surveys;
@@ -37,6 +38,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "accounts", description = "Staff accounts, for admins"),
         (name = "polls", description = "Live polls, for participants"),
         (name = "admin polls", description = "Running polls: admins change, analysts read"),
+        (name = "data", description = "The staff data browser: every table without secrets, read-only"),
     )
 )]
 struct ApiDoc;
@@ -51,6 +53,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(polls::router())
         .merge(admin_polls::router())
+        .merge(data::router())
         .split_for_parts();
     // After the merge: the contract applies to every operation the routers brought.
     utoipa::Modify::modify(&contract::Contract, &mut spec);

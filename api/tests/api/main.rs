@@ -3,6 +3,7 @@
 mod auth;
 mod ballots;
 mod configuration;
+mod data_browser;
 mod devices;
 mod health;
 mod helpers;
