@@ -415,7 +415,8 @@ async fn main() -> Result<(), Error> {
         )
     };
     // Bytes per frame after the first (the snapshot on connect): what a watcher reads per update.
-    let mut frame_bytes: Vec<f64> = seen_by.iter().flat_map(|seen| seen.iter().skip(1)).map(|s| s.bytes as f64).collect();
+    let mut frame_bytes: Vec<f64> =
+        seen_by.iter().flat_map(|seen| seen.iter().skip(1)).map(|s| s.bytes as f64).collect();
     frame_bytes.sort_by(f64::total_cmp);
     let bytes = if frame_bytes.is_empty() {
         "—".to_owned()
