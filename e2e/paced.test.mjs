@@ -381,7 +381,7 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
       // Readable from the back of a hall: nothing on the slide's main side under ~1.1% of its width.
       const smallest = await card.evaluate((node) =>
         Math.min(
-          ...[...node.querySelectorAll("h3, .response-label, .value, .versus p, .hist-point, .legend-line")]
+          ...[...node.querySelectorAll("h2, h3, .response-label, .value, .versus p, .hist-point, .legend-line")]
             .filter((e) => e.getClientRects().length)
             .map((e) => Number.parseFloat(getComputedStyle(e).fontSize)),
         ),

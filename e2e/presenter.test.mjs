@@ -169,7 +169,7 @@ test("the presenter view compares the room with the nation, readably on a projec
   // Readable from the back of a room: text at least ~1.25% of the screen's width.
   const smallest = await card.evaluate((node) =>
     Math.min(
-      ...[...node.querySelectorAll(".versus p, .response-label, .value, h3")].map((e) =>
+      ...[...node.querySelectorAll(".versus p, .response-label, .value, h2, h3")].map((e) =>
         Number.parseFloat(getComputedStyle(e).fontSize),
       ),
     ),

@@ -1,9 +1,11 @@
 // Admin console (/admin…): log in; list, build, edit, open, close, duplicate, reset, archive and
 // delete polls; pace a presenter-paced poll; watch live results (hiding a question's results or a
 // single word from the audience) and the ballots' activity (voiding one client's scripted burst);
-// manage accounts. Analysts get the same views read-only. Every change goes through the
-// api, which checks the role again: hiding a button is a courtesy, not the guard.
+// manage accounts; browse the database's tables (the Data section, data-browser.js). Analysts get
+// the same views read-only. Every change goes through the api, which checks the role again:
+// hiding a button is a courtesy, not the guard.
 import { api, el, flattenCatalog, integer, searchCatalog, showError } from "./common.js";
+import { dataView } from "./data-browser.js";
 import { ResultsView, followResults, resultsVisibility, wordModeration } from "./poll-results.js";
 
 const dom = {
@@ -34,6 +36,8 @@ async function route() {
   activityTimer = null;
   dom.status.replaceChildren(...(flash ? [el("p", { class: "confirmation", role: "status" }, flash)] : []));
   flash = null;
+  // Views with a title of their own (the Data section's) set it once drawn.
+  document.title = "Admin — Bright Line Watch";
   if (!user) {
     try {
       user = (await api("/api/auth/session")).data.user;
@@ -54,7 +58,9 @@ async function route() {
       ? "new"
       : path === "/admin/accounts"
         ? "accounts"
-        : "polls";
+        : path === "/admin/data" || path.startsWith("/admin/data/")
+          ? "data"
+          : "polls";
   for (const link of dom.nav.querySelectorAll("a[data-section]")) {
     if (link.dataset.section === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -64,6 +70,8 @@ async function route() {
     else if (pollMatch) await pollView(Number(pollMatch[1]));
     else if (section === "new") await builderView();
     else if (section === "accounts") await accountsView();
+    else if (section === "data")
+      await dataView({ view: dom.view, status: dom.status, path, search: location.search, go });
     else await pollsView();
   } catch (error) {
     if (error.status === 401) {

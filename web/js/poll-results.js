@@ -397,8 +397,9 @@ export class ResultsView {
       this.present ? el("p", { class: "progress" }, `Question ${index + 1} of ${total}`) : null,
       prefix ? el("p", { class: "result-prefix" }, prefix) : null,
       // Own questions may run to 500 characters: longer text, smaller type, so the slide still fits.
+      // The presenter view's slide has an h1 above its card; a page has an h2 (the poll's results).
       el(
-        "h3",
+        this.present ? "h2" : "h3",
         { class: question.text.length > 220 ? "very-long" : question.text.length > 110 ? "long" : null },
         question.text,
       ),
