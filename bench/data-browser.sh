@@ -27,10 +27,10 @@ cookie=$(curl -s -i -X POST "http://127.0.0.1:$port/api/auth/login" -H 'content-
   -d "{\"email\":\"analyst@example.org\",\"password\":\"$password\"}" | grep -i '^set-cookie' | sed 's/^[^:]*: //; s/;.*//')
 caseid=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT caseid FROM surveys.respondents ORDER BY caseid OFFSET 5000 LIMIT 1")
 
-measure() { # label, path and query
+measure() { # label, path after /api/admin/ and query
   local times
   times=$(for _ in $(seq 1 "$n"); do
-    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -b "$cookie" "http://127.0.0.1:$port/api/admin/data/$2"
+    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -b "$cookie" "http://127.0.0.1:$port/api/admin/$2"
   done)
   if echo "$times" | grep -qv '^200 '; then echo "| $1 | \`$2\` | non-200 answers |"; return; fi
   echo "$times" | awk '{print $2 * 1000}' | sort -n | awk -v label="$1" -v path="$2" '
@@ -39,13 +39,13 @@ measure() { # label, path and query
 }
 
 rows=(
-  "$(measure "responses of one respondent, by question" "surveys/responses?filter=caseid:eq:$caseid&sort=var_name")"
-  "$(measure "one question's responses, sorted by raw value, page 20" "surveys/responses?filter=var_name:eq:pid7&sort=raw_value&order=desc&page=20")"
-  "$(measure "a range of respondents, sorted by question" "surveys/responses?filter=caseid:range:$caseid..&sort=var_name&page_size=200")"
-  "$(measure "raw values containing a word, one question" "surveys/responses?filter=var_name:eq:pid7&filter=raw_value:contains:strong&sort=raw_value")"
-  "$(measure "raw values containing a word, whole table" "surveys/responses?filter=raw_value:contains:strong")"
-  "$(measure "whole table sorted by an unindexed column, page 3,000" "surveys/responses?sort=raw_value&page=3000")"
-  "$(measure "the tables and their row counts" "")"
+  "$(measure "responses of one respondent, by question" "data/surveys/responses?filter=caseid:eq:$caseid&sort=var_name")"
+  "$(measure "one question's responses, sorted by raw value, page 20" "data/surveys/responses?filter=var_name:eq:pid7&sort=raw_value&order=desc&page=20")"
+  "$(measure "a range of respondents, sorted by question" "data/surveys/responses?filter=caseid:range:$caseid..&sort=var_name&page_size=200")"
+  "$(measure "raw values containing a word, one question" "data/surveys/responses?filter=var_name:eq:pid7&filter=raw_value:contains:strong&sort=raw_value")"
+  "$(measure "raw values containing a word, whole table" "data/surveys/responses?filter=raw_value:contains:strong")"
+  "$(measure "whole table sorted by an unindexed column, page 3,000" "data/surveys/responses?sort=raw_value&page=3000")"
+  "$(measure "the tables and their row counts" "data")"
 )
 cat <<MD
 ### Data browser on the real data ($(date -u +%Y-%m-%d), $(nproc) cores; api, PostgreSQL and curl share them)
