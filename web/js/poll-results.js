@@ -79,24 +79,28 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
   return { close: () => source.close() };
 }
 
-/** Sets each JSON Pointer's value in `results` (its parent must exist), then recomputes every
- *  `shares` beside `counts` and `n` as the server does; false when a pointer does not fit. */
+/** Applies a delta's changes to `results` as the server describes them: an object of changes
+ *  goes into the object (or, keyed by index, the array) already there, anything else replaces the
+ *  value; then every `shares` beside `counts` and `n` is recomputed as the server computes it.
+ *  False when the changes do not fit (the page then starts again from a snapshot). */
 export function applyDelta(results, set) {
-  for (const [pointer, value] of Object.entries(set)) {
-    const keys = pointer
-      .split("/")
-      .slice(1)
-      .map((key) => key.replaceAll("~1", "/").replaceAll("~0", "~"));
-    const last = keys.pop();
-    let parent = results;
-    for (const key of keys) {
-      parent = parent?.[key];
-    }
-    if (parent === null || typeof parent !== "object") return false;
-    if (Array.isArray(parent) && !(Number(last) < parent.length)) return false;
-    parent[last] = value;
-  }
+  if (!applyInto(results, set)) return false;
   deriveShares(results);
+  return true;
+}
+
+const isContainer = (value) => value !== null && typeof value === "object";
+
+function applyInto(target, changes) {
+  for (const [key, change] of Object.entries(changes)) {
+    if (Array.isArray(target) && !(Number(key) < target.length)) return false;
+    const slot = target[key];
+    if (isContainer(slot) && isContainer(change) && !Array.isArray(change)) {
+      if (!applyInto(slot, change)) return false;
+    } else {
+      target[key] = change;
+    }
+  }
   return true;
 }
 

@@ -1,65 +1,69 @@
-//! Live protocol v2's `delta` frame: what changed between two renderings of a poll's results, as
-//! JSON Pointers (RFC 6901) to their new values, so a watcher holding the first rendering can
-//! make the second. Objects and arrays of objects are followed down to what changed; an array
-//! of numbers (counts) is sent whole; `shares` beside `counts` and `n` are left out, since a
-//! watcher computes them exactly as the server does (`count / n`, 0 when n is 0: IEEE division
-//! is the same in every language). A change that a delta cannot say (a key removed, a type
-//! changed at the top) is no delta: the watcher is sent a snapshot instead.
+//! Live protocol v2's `delta` frame: what changed between two renderings of a poll's results,
+//! nested as the results are, so a watcher holding the first rendering can make the second.
+//! Objects, and arrays of objects (as objects keyed by index), are followed down to what changed;
+//! an array of numbers (counts) is sent whole; `shares` beside `counts` and `n` are left out,
+//! since a watcher computes them exactly as the server does (`count / n`, 0 when n is 0: IEEE
+//! division is the same in every language). A change that a delta cannot say (a key removed, an
+//! array becoming an object) is no delta: the watcher is sent a snapshot instead.
 
 use serde_json::{Map, Value};
 
-/// The changes from `old` to `new` (pointer → new value), or `None` when they need a snapshot.
+/// The changes from `old` to `new`, or `None` when they need a snapshot.
 pub fn diff(old: &Value, new: &Value) -> Option<Map<String, Value>> {
-    let mut changes = Map::new();
     match (old, new) {
-        (Value::Object(_), Value::Object(_)) => diff_into(old, new, &mut String::new(), &mut changes)?,
-        _ => return None,
+        (Value::Object(old), Value::Object(new)) => diff_objects(old, new),
+        _ => None,
+    }
+}
+
+fn diff_objects(old: &Map<String, Value>, new: &Map<String, Value>) -> Option<Map<String, Value>> {
+    if old.keys().any(|key| !new.contains_key(key)) {
+        return None;
+    }
+    let derived_shares = has_derived_shares(new);
+    let mut changes = Map::new();
+    for (key, value) in new {
+        if derived_shares && key == "shares" {
+            continue;
+        }
+        match old.get(key) {
+            Some(before) if before == value => {}
+            Some(before) => {
+                if let Some(change) = diff_value(before, value)? {
+                    changes.insert(key.clone(), change);
+                }
+            }
+            None => {
+                changes.insert(key.clone(), value.clone());
+            }
+        }
     }
     Some(changes)
 }
 
-fn diff_into(old: &Value, new: &Value, path: &mut String, changes: &mut Map<String, Value>) -> Option<()> {
-    if old == new {
-        return Some(());
-    }
-    match (old, new) {
-        (Value::Object(old), Value::Object(new)) => {
-            if old.keys().any(|key| !new.contains_key(key)) {
-                return None;
-            }
-            let derived_shares = has_derived_shares(new);
-            for (key, value) in new {
-                if derived_shares && key == "shares" {
-                    continue;
-                }
-                let length = path.len();
-                path.push('/');
-                push_escaped(path, key);
-                match old.get(key) {
-                    Some(before) => diff_into(before, value, path, changes)?,
-                    None => {
-                        changes.insert(path.clone(), value.clone());
-                    }
-                }
-                path.truncate(length);
-            }
-        }
+/// A changed value: the changes inside it, or the new value; `Some(None)` when nothing changed
+/// that a watcher does not compute itself.
+fn diff_value(old: &Value, new: &Value) -> Option<Option<Value>> {
+    let changes = match (old, new) {
+        (Value::Object(old), Value::Object(new)) => diff_objects(old, new)?,
         (Value::Array(old), Value::Array(new))
             if old.len() == new.len() && new.iter().all(|v| v.is_object() || v.is_array()) =>
         {
+            let mut changes = Map::new();
             for (i, (before, value)) in old.iter().zip(new).enumerate() {
-                let length = path.len();
-                path.push('/');
-                path.push_str(&i.to_string());
-                diff_into(before, value, path, changes)?;
-                path.truncate(length);
+                if before != value
+                    && let Some(change) = diff_value(before, value)?
+                {
+                    changes.insert(i.to_string(), change);
+                }
             }
+            changes
         }
-        _ => {
-            changes.insert(path.clone(), new.clone());
-        }
-    }
-    Some(())
+        // An object is read as changes to what is there: an array cannot become one.
+        (Value::Array(_), Value::Object(_)) => return None,
+        _ => return Some(Some(new.clone())),
+    };
+    Some((!changes.is_empty()).then_some(Value::Object(changes)))
 }
 
 /// Whether an object's `shares` follow from its `counts` and `n` (a tally).
@@ -67,35 +71,41 @@ fn has_derived_shares(object: &Map<String, Value>) -> bool {
     ["counts", "n", "shares"].iter().all(|key| object.contains_key(*key))
 }
 
-fn push_escaped(path: &mut String, key: &str) {
-    for c in key.chars() {
-        match c {
-            '~' => path.push_str("~0"),
-            '/' => path.push_str("~1"),
-            c => path.push(c),
-        }
+/// Applies `changes` to `target` as a watcher does: an object of changes goes into the object
+/// (or, keyed by index, the array) already there; anything else replaces the value; then every
+/// tally's shares are computed from its counts. `false` when the changes do not fit `target`
+/// (the watcher then needs a snapshot).
+pub fn apply(target: &mut Value, changes: &Map<String, Value>) -> bool {
+    apply_into(target, changes) && {
+        derive_shares(target);
+        true
     }
 }
 
-/// Applies `changes` to `target` as a watcher does: each pointer's value set (its parent must
-/// exist), then every tally's shares computed from its counts. `false` when a pointer does not
-/// fit `target` (the watcher then needs a snapshot).
-pub fn apply(target: &mut Value, changes: &Map<String, Value>) -> bool {
-    for (pointer, value) in changes {
-        let Some((parent, last)) = pointer.rsplit_once('/') else { return false };
-        let key = last.replace("~1", "/").replace("~0", "~");
-        match target.pointer_mut(parent) {
-            Some(Value::Object(object)) => {
-                object.insert(key, value.clone());
-            }
-            Some(Value::Array(array)) => match key.parse::<usize>().ok().and_then(|i| array.get_mut(i)) {
-                Some(slot) => *slot = value.clone(),
+fn apply_into(target: &mut Value, changes: &Map<String, Value>) -> bool {
+    for (key, change) in changes {
+        let slot = match target {
+            Value::Object(object) => object.get_mut(key),
+            Value::Array(array) => match key.parse::<usize>().ok().and_then(|i| array.get_mut(i)) {
+                Some(slot) => Some(slot),
                 None => return false,
             },
             _ => return false,
+        };
+        match (slot, change) {
+            (Some(slot @ (Value::Object(_) | Value::Array(_))), Value::Object(inner)) => {
+                if !apply_into(slot, inner) {
+                    return false;
+                }
+            }
+            (Some(slot), change) => *slot = change.clone(),
+            (None, change) => {
+                if let Value::Object(object) = target {
+                    object.insert(key.clone(), change.clone());
+                }
+            }
         }
     }
-    derive_shares(target);
     true
 }
 
@@ -140,25 +150,30 @@ mod tests {
         let changes = diff(&old, &new).unwrap();
         assert_eq!(
             Value::Object(changes.clone()),
-            json!({"/respondents": 3, "/questions/0/overall/n": 3, "/questions/0/overall/counts": [1, 2]})
+            json!({"respondents": 3, "questions": {"0": {"overall": {"n": 3, "counts": [1, 2]}}}})
         );
         let mut held = old.clone();
         assert!(apply(&mut held, &changes));
         assert_eq!(held, new);
+        assert_eq!(diff(&new, &new), Some(Map::new()));
     }
 
     #[test]
-    fn keys_are_escaped_and_what_a_delta_cannot_say_is_a_snapshot() {
-        let old = json!({"a/b": {"~": 1}, "list": [1, 2]});
-        let new = json!({"a/b": {"~": 2}, "list": [1, 2, 3], "added": true});
+    fn new_keys_and_lists_are_sent_whole_and_what_a_delta_cannot_say_is_a_snapshot() {
+        let old = json!({"a": {"b": 1}, "list": [1, 2], "rows": [{"x": 1}]});
+        let new = json!({"a": {"b": 2}, "list": [1, 2, 3], "added": {"c": true}, "rows": [{"x": 1}, {"x": 2}]});
         let changes = diff(&old, &new).unwrap();
-        assert_eq!(Value::Object(changes.clone()), json!({"/a~1b/~0": 2, "/list": [1, 2, 3], "/added": true}));
+        assert_eq!(
+            Value::Object(changes.clone()),
+            json!({"a": {"b": 2}, "list": [1, 2, 3], "added": {"c": true}, "rows": [{"x": 1}, {"x": 2}]})
+        );
         let mut held = old.clone();
         assert!(apply(&mut held, &changes));
         assert_eq!(held, new);
         assert_eq!(diff(&json!({"gone": 1, "kept": 1}), &json!({"kept": 1})), None);
+        assert_eq!(diff(&json!({"q": [{"a": 1}]}), &json!({"q": {"a": 1}})), None);
         assert_eq!(diff(&json!([1]), &json!([2])), None);
-        let mut elsewhere = json!({"other": 1});
-        assert!(!apply(&mut elsewhere, &Map::from_iter([("/missing/x".to_owned(), json!(1))])));
+        let mut elsewhere = json!({"rows": [{"x": 1}]});
+        assert!(!apply(&mut elsewhere, &Map::from_iter([("rows".to_owned(), json!({"3": {"x": 2}}))])));
     }
 }

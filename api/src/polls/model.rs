@@ -471,7 +471,8 @@ pub enum StreamEventName {
     /// The whole results: when the stream opens, when something besides counts changed, and
     /// for a watcher that does not hold a delta's base.
     Snapshot,
-    /// What changed since the frame `base`: `{"base": "<id>", "set": {"<JSON Pointer>": value}}`
+    /// What changed since the frame `base`: `{"base": "<id>", "set": {…}}`, the changed values
+    /// nested as in the results (arrays of objects keyed by index)
     /// (`shares` beside `counts` and `n` left out: recompute them).
     Delta,
     /// The final results when the poll closes, or `{"deleted": true}`.

@@ -174,10 +174,12 @@ async fn get_results(
 /// - `snapshot` — the whole results body: first, and whenever something besides counts changes
 ///   (a reveal or hide, a hidden word, opening, the presenter moving), or the watcher does not
 ///   hold the frame a delta would apply to (it fell behind: it skips to the latest).
-/// - `delta` — `{"base": "<id>", "set": {"<JSON Pointer>": value, …}}`: what changed since the
-///   frame `base`, for a watcher holding it: set each pointer's value (its parent exists), then
-///   recompute every `shares` beside `counts` and `n` as `count / n` (0 when n is 0), which
-///   deltas leave out. The room-vs-nation comparison changes at most once a second.
+/// - `delta` — `{"base": "<id>", "set": {…}}`: what changed since the frame `base`, for a
+///   watcher holding it, nested as in the results: an object goes into the object there (into an
+///   array by index: `{"questions": {"1": {"overall": {"n": 5, "counts": [2, 3]}}}}`), anything
+///   else replaces the value; then recompute every `shares` beside `counts` and `n` as
+///   `count / n` (0 when n is 0), which deltas leave out. The room-vs-nation comparison changes
+///   at most once a second.
 /// - `closed` — the final results when the poll closes, or `{"deleted":true}`.
 ///
 /// A `: heartbeat` comment (ignored by EventSource) fills every 15 s of silence

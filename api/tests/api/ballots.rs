@@ -240,7 +240,7 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
                 if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: "))
                     && let Ok(value) = serde_json::from_str::<Value>(data)
                     // A snapshot's total, or a delta's when it changed.
-                    && let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["/respondents"].as_i64())
+                    && let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64())
                 {
                     let _ = seen_tx.send((total, std::time::Instant::now()));
                 }

@@ -180,7 +180,7 @@ async fn watch(
             let text = &text[start..];
             let name = text["event: ".len()..].split('\n').next().unwrap_or_default();
             // Only the count is needed per event: a full parse would make the driver the bottleneck.
-            // A snapshot says `"respondents":`, a delta `"/respondents":` when it changed.
+            // A snapshot says `"respondents":`, and so does a delta when the total changed.
             let respondents = text
                 .split_once("respondents\":")
                 .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
