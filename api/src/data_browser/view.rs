@@ -10,6 +10,8 @@ use crate::AppError;
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// A page is bounded: no response holds a whole large table.
 pub const MAX_PAGE_SIZE: u64 = 200;
+/// The last page asked for (offsets stay far inside PostgreSQL's bigint).
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
 /// One filter, its value checked against the column's type.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -81,7 +83,7 @@ impl View {
         };
         for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             match key.as_ref() {
-                "page" => view.page = number("page", &value, 1, u64::MAX / MAX_PAGE_SIZE)?,
+                "page" => view.page = number("page", &value, 1, MAX_PAGE)?,
                 "page_size" => view.page_size = number("page_size", &value, 1, MAX_PAGE_SIZE)?,
                 "sort" => {
                     let column = table.column(&value).ok_or_else(|| unknown_column("sort", &value))?;

@@ -132,7 +132,13 @@ fn group(batch: Vec<Pending>) -> Grouped {
 async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pending>) {
     let Grouped { first, repeats } = group(batch);
     let ballots: Vec<&NewBallot> = first.iter().map(|p| &p.ballot).collect();
-    let replies = match store(db, states, &ballots).await {
+    let mut stored = store(db, states, &ballots).await;
+    if stored.as_ref().is_err_and(is_deadlock) {
+        // Two batches met the same devices in opposite orders (no one order serves both unique
+        // keys) and PostgreSQL undid this one: the other has committed by now, so once more.
+        stored = store(db, states, &ballots).await;
+    }
+    let replies = match stored {
         Ok(replies) => replies,
         Err(e) if first.len() > 1 && !is_unavailable(&e) => {
             // Not the database's absence but something in one ballot: store each on its own, so
@@ -162,6 +168,18 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
     for (pending, reply) in first.into_iter().zip(replies) {
         // A request that gave up (its client left) no longer listens: nothing to do.
         let _ = pending.reply.send(reply);
+    }
+}
+
+/// Whether PostgreSQL undid the transaction to break a deadlock (40P01).
+fn is_deadlock(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(e.as_ref(), Sqlx::Database(db) if db.code().as_deref() == Some("40P01"))
+        }
+        _ => false,
     }
 }
 
@@ -255,7 +273,8 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     // New respondents for the ballots their polls take.
     let mut to_insert: Vec<&NewBallot> = ballots.iter().copied().filter(|b| takes(b)).collect();
     // One order for every batch: two batches that share tokens then wait for each other instead
-    // of deadlocking.
+    // of deadlocking (devices have their own unique key, which this order cannot also serve: a
+    // batch undone by a deadlock is stored again, `write_batch`).
     to_insert.sort_by(|a, b| (a.poll.id, &a.client_token).cmp(&(b.poll.id, &b.client_token)));
     // No conflict target: a token or a device that has answered the poll adds no respondent.
     let inserted = StoredRespondent::find_by_statement(statement(

@@ -44,6 +44,10 @@ const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 /// not take frames as fast as they come) is dropped: it reconnects and starts from a snapshot.
 const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
 
+/// The least time between two reads of a poll's tally asked for by resuming watchers (an id
+/// from a process that is ahead, or a made-up one).
+const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
+
 /// Frames that can be queued for one watcher before it skips ahead to the latest.
 const FRAMES_QUEUED: usize = 64;
 
@@ -148,6 +152,8 @@ struct WatchedPoll {
     broadcast_pending: AtomicBool,
     /// A frame is due to bring the room-vs-nation comparison up to date (one at a time).
     comparison_pending: AtomicBool,
+    /// When a watcher's `Last-Event-ID` last made the tally be read again.
+    resume_reloaded_at: Mutex<Option<std::time::Instant>>,
 }
 
 #[derive(Default)]
@@ -175,6 +181,7 @@ impl LivePolls {
                     frames: Mutex::new(Frames::default()),
                     broadcast_pending: AtomicBool::new(false),
                     comparison_pending: AtomicBool::new(false),
+                    resume_reloaded_at: Mutex::new(None),
                 })
             })
             .sender
@@ -196,6 +203,17 @@ impl WatchedPoll {
     /// The next frame goes to everyone as a snapshot: something besides counts changed.
     fn snapshot_next(&self) {
         self.frames().last = None;
+    }
+
+    /// Whether a watcher resuming from a newer version may make the tally be read again now: at
+    /// most once per [`RESUME_RELOAD_EVERY`], so that made-up ids cannot keep the database busy.
+    fn resume_reload_due(&self) -> bool {
+        let mut at = self.resume_reloaded_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if at.is_some_and(|at| at.elapsed() < RESUME_RELOAD_EVERY) {
+            return false;
+        }
+        *at = Some(std::time::Instant::now());
+        true
     }
 
     fn frames(&self) -> std::sync::MutexGuard<'_, Frames> {
@@ -445,7 +463,10 @@ async fn current_results(
         ensure_tally(db, surveys, &poll, poll_id, false).await;
         let behind =
             poll.tally.lock().await.as_ref().is_some_and(|tally| seen.is_some_and(|seen| tally.version() < seen));
-        if behind && ensure_tally(db, surveys, &poll, poll_id, true).await == TallyState::Loaded {
+        if behind
+            && poll.resume_reload_due()
+            && ensure_tally(db, surveys, &poll, poll_id, true).await == TallyState::Loaded
+        {
             schedule_update(poll.clone());
         }
         if let Some(tally) = poll.tally.lock().await.as_mut() {
@@ -456,25 +477,32 @@ async fn current_results(
                 let (public, staff) = values(&tally.results()).map_err(internal)?;
                 let json = if audience == Audience::Staff { staff.to_string() } else { public.to_string() };
                 let (serial, _) = frames.record(tally.version(), (public, staff));
-                return Ok(Current { json: json.into(), version: Some(tally.version()), serial: Some(serial) });
+                let (version, held) = (Some(tally.version()), Some(serial));
+                return Ok(Current { json: json.into(), version, held, skip_through: serial });
             }
+            let skip_through = frames.serials;
             drop(frames);
             let rendered = tally.json().map_err(internal)?;
             let json = if audience == Audience::Staff { rendered.staff } else { rendered.public };
-            return Ok(Current { json, version: Some(tally.version()), serial: None });
+            return Ok(Current { json, version: Some(tally.version()), held: None, skip_through });
         }
     }
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
     let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
     let results = if audience == Audience::Staff { results } else { results.for_public() };
-    Ok(Current { json: serde_json::to_string(&results).map_err(internal)?.into(), version: None, serial: None })
+    let json = serde_json::to_string(&results).map_err(internal)?.into();
+    Ok(Current { json, version: None, held: None, skip_through: 0 })
 }
 
 /// A new watcher's first frame: the results, their version and the frame serial they are.
 struct Current {
     json: Arc<str>,
     version: Option<Version>,
-    serial: Option<u64>,
+    /// The frame these results are, when a delta may follow them.
+    held: Option<u64>,
+    /// Frames up to this one were rendered before these results were read: older, not to be sent
+    /// after them (a total must not go down).
+    skip_through: u64,
 }
 
 /// The public results this process's live tally holds for `slug` — it keeps one while someone
@@ -504,6 +532,8 @@ struct Watcher {
     audience: Audience,
     /// The frame this watcher holds (`None`: not one it could apply a delta to).
     held: Option<u64>,
+    /// Frames rendered before its first results were read (see [`Current::skip_through`]).
+    skip_through: u64,
     /// When it last fell [`FRAMES_QUEUED`] frames behind.
     lagged_at: Option<std::time::Instant>,
 }
@@ -514,6 +544,7 @@ impl Watcher {
     async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
         loop {
             match self.receiver.recv().await {
+                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => {}
                 Ok(event) => {
                     let frame = event.frame(self.audience, self.held);
                     self.held = Some(event.serial);
@@ -574,7 +605,8 @@ pub async fn results_stream(
     let receiver = live.subscribe(poll_id);
     let current = current_results(db, surveys, live, (poll_id, audience), seen).await?;
     let first = sse_frame("snapshot", current.version, &current.json);
-    let watcher = Watcher { receiver, audience, held: current.serial, lagged_at: None };
+    let watcher =
+        Watcher { receiver, audience, held: current.held, skip_through: current.skip_through, lagged_at: None };
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
     let events = futures_util::stream::unfold((Some(first), Some(watcher)), |(first, watcher)| async move {
         if let Some(frame) = first {
@@ -634,9 +666,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn frames_rendered_before_a_watchers_snapshot_are_not_sent_after_it() {
+        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+        let mut watcher =
+            Watcher { receiver, audience: Audience::Public, held: None, skip_through: 2, lagged_at: None };
+        sender.send(event(1, None)).unwrap();
+        sender.send(event(2, Some(1))).unwrap();
+        sender.send(event(3, Some(2))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 3");
+    }
+
+    #[tokio::test]
     async fn a_watcher_gets_deltas_it_can_apply_skips_ahead_with_a_snapshot_and_is_dropped_when_it_keeps_lagging() {
         let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
-        let mut watcher = Watcher { receiver, audience: Audience::Public, held: Some(0), lagged_at: None };
+        let mut watcher =
+            Watcher { receiver, audience: Audience::Public, held: Some(0), skip_through: 0, lagged_at: None };
         sender.send(event(1, Some(0))).unwrap();
         sender.send(event(2, Some(1))).unwrap();
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");

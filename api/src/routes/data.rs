@@ -103,7 +103,7 @@ async fn read_page(
     params(
         ("schema" = String, Path, description = "questions, users, surveys or polls"),
         ("table" = String, Path, description = "A browsable table of that schema"),
-        ("page" = Option<u64>, Query, description = "From 1 (default 1)", minimum = 1),
+        ("page" = Option<u64>, Query, description = "From 1 (default 1)", minimum = 1, maximum = 1000000000),
         ("page_size" = Option<u64>, Query, description = "Rows per page, 1–200 (default 50)", minimum = 1, maximum = 200),
         ("sort" = Option<String>, Query, description = "A column (default: the primary key's first)"),
         ("order" = Option<SortOrder>, Query, description = "asc (default) or desc"),
@@ -129,7 +129,7 @@ async fn get_rows(
     params(
         ("schema" = String, Path, description = "questions, users, surveys or polls"),
         ("table" = String, Path, description = "A browsable table of that schema"),
-        ("page" = Option<u64>, Query, minimum = 1),
+        ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000000),
         ("page_size" = Option<u64>, Query, minimum = 1, maximum = 200),
         ("sort" = Option<String>, Query),
         ("order" = Option<SortOrder>, Query),

@@ -146,6 +146,7 @@ async fn pages_sorts_and_filters_agree_with_sql() {
         ("surveys/responses?filter=caseid:range:..", "filter"),
         ("surveys/responses?filter=caseid", "filter"),
         ("surveys/responses?page=0", "page"),
+        ("surveys/responses?page=92233720368547758&page_size=200", "page"),
         ("surveys/responses?page_size=201", "page_size"),
         ("surveys/responses?limit=5", "limit"),
         ("users/accounts?sort=password_hash", "sort"),
