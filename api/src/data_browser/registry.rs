@@ -255,6 +255,14 @@ impl Registry {
     }
 }
 
+/// The other end of a foreign key, seen from this one: a key over several columns is shown on
+/// its last column, the others paired alongside as (this table's column, the other's).
+fn reference((schema, table): (&str, &str), theirs: &[String], ours: &[String]) -> Option<ColumnRef> {
+    let (column, theirs) = theirs.split_last()?;
+    let also = ours.iter().zip(theirs).map(|(a, b)| (a.clone(), b.clone())).collect();
+    Some(ColumnRef { schema: schema.to_owned(), table: table.to_owned(), column: column.clone(), also })
+}
+
 async fn build(db: &DatabaseConnection) -> Result<Vec<Table>, AppError> {
     // Raw SQL: the catalog's foreign keys, which no entity describes across schemas.
     let keys = ForeignKey::find_by_statement(Statement::from_string(
@@ -279,12 +287,6 @@ async fn build(db: &DatabaseConnection) -> Result<Vec<Table>, AppError> {
     let visible = |schema: &str, table: &str, column: &str| {
         shapes.get(&(schema, table)).is_some_and(|s| s.columns.iter().any(|c| c.0 == column))
     };
-    // A key over several columns is shown on its last column, with the others alongside.
-    let reference = |schema: &str, table: &str, columns: &[String], other: &[String]| {
-        let (last, rest) = columns.split_last()?;
-        let pairs = rest.iter().zip(other).map(|(a, b)| (a.clone(), b.clone())).collect();
-        Some(ColumnRef { schema: schema.to_owned(), table: table.to_owned(), column: last.clone(), also: pairs })
-    };
     let keys: Vec<&ForeignKey> = keys
         .iter()
         .filter(|k| {
@@ -304,37 +306,13 @@ async fn build(db: &DatabaseConnection) -> Result<Vec<Table>, AppError> {
                         .iter()
                         .filter(|k| k.from_schema == entry.schema && k.from_table == entry.name)
                         .find(|k| k.from_columns.last() == Some(name))
-                        .and_then(|k| {
-                            reference(&k.to_schema, &k.to_table, &k.to_columns, &k.from_columns).map(|mut r| {
-                                // Pairs as (this table's column, the other's).
-                                r.also = k
-                                    .from_columns
-                                    .iter()
-                                    .zip(&k.to_columns)
-                                    .take(k.from_columns.len() - 1)
-                                    .map(|(a, b)| (a.clone(), b.clone()))
-                                    .collect();
-                                r
-                            })
-                        });
+                        .and_then(|k| reference((&k.to_schema, &k.to_table), &k.to_columns, &k.from_columns));
                     let referenced_by = keys
                         .iter()
                         .filter(|k| {
                             k.to_schema == entry.schema && k.to_table == entry.name && k.to_columns.last() == Some(name)
                         })
-                        .filter_map(|k| {
-                            reference(&k.from_schema, &k.from_table, &k.from_columns, &k.to_columns).map(|mut r| {
-                                // Pairs as (this table's column, the other's).
-                                r.also = k
-                                    .to_columns
-                                    .iter()
-                                    .zip(&k.from_columns)
-                                    .take(k.to_columns.len() - 1)
-                                    .map(|(a, b)| (a.clone(), b.clone()))
-                                    .collect();
-                                r
-                            })
-                        })
+                        .filter_map(|k| reference((&k.from_schema, &k.from_table), &k.from_columns, &k.to_columns))
                         .collect();
                     ColumnInfo {
                         name: name.clone(),

@@ -64,14 +64,6 @@ impl BallotDevices {
         Ok(BallotOrigin { device_id, client_key: client_pseudonym(secret, client), new_cookie })
     }
 
-    /// The pseudonym of `client` (as [`BallotDevices::origin`] gives it).
-    ///
-    /// # Errors
-    /// As [`BallotDevices::origin`].
-    pub async fn client_key<C: ConnectionTrait>(&self, db: &C, client: IpAddr) -> Result<String, AppError> {
-        Ok(client_pseudonym(self.secret(db).await?, client))
-    }
-
     async fn secret<C: ConnectionTrait>(&self, db: &C) -> Result<&[u8], AppError> {
         let secret = self
             .secret
@@ -108,13 +100,18 @@ fn signature(secret: &[u8], device_id: &str) -> String {
 /// The device id of a cookie value `<id>.<signature>`, if the signature is ours.
 fn verified_device(secret: &[u8], value: &str) -> Option<String> {
     let (device_id, signature) = value.split_once('.')?;
-    if device_id.len() != 32 || !device_id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !is_lowercase_hex(device_id, 32) {
         return None;
     }
     let signature = hex::decode(signature).ok()?;
     // Compared in constant time by the hmac crate.
     mac(secret, "device", device_id).verify_slice(&signature).ok()?;
     Some(device_id.to_owned())
+}
+
+/// Whether `text` is `digits` lowercase hex digits (a device id: 32; a client pseudonym: 16).
+pub fn is_lowercase_hex(text: &str, digits: usize) -> bool {
+    text.len() == digits && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn client_pseudonym(secret: &[u8], client: IpAddr) -> String {

@@ -13,6 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::devices::is_lowercase_hex;
 use super::events::PollEvent;
 use super::repository::{self, PollKey};
 use crate::AppError;
@@ -73,7 +74,7 @@ pub async fn void_burst(
     by: i32,
     request: &VoidRequest,
 ) -> Result<BallotVoid, AppError> {
-    if request.client.len() != 16 || !request.client.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !is_lowercase_hex(&request.client, 16) {
         return Err(AppError::invalid_field("client", "a client as the activity view names it: 16 hex digits"));
     }
     if request.from >= request.to {
