@@ -212,7 +212,6 @@ async fn ballots_and_streams_are_limited_per_address() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() {
-    use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
 
     let app = spawn_app().await;
@@ -230,20 +229,12 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
     // A watcher that reads: when does each total reach it?
     let response = app.client.get(app.url(&path)).send().await.expect("stream");
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, std::time::Instant)>();
+    let mut frames = crate::polls::sse_frames(response);
     let reader = tokio::spawn(async move {
-        let mut stream = response.bytes_stream();
-        let mut buffer = String::new();
-        while let Some(Ok(chunk)) = stream.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let block: String = buffer.drain(..end + 2).collect();
-                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: "))
-                    && let Ok(value) = serde_json::from_str::<Value>(data)
-                    // A snapshot's total, or a delta's when it changed.
-                    && let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64())
-                {
-                    let _ = seen_tx.send((total, std::time::Instant::now()));
-                }
+        while let Some((_, _, value)) = frames.recv().await {
+            // A snapshot's total, or a delta's when it changed.
+            if let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64()) {
+                let _ = seen_tx.send((total, std::time::Instant::now()));
             }
         }
     });

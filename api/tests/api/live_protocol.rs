@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{send, set_open, staff, vote};
+use crate::polls::{Frame, send, set_open, sse_frames as frames, staff, vote};
 use crate::question_kinds::{create, mixed_poll};
 
 /// A small deterministic generator (xorshift64*), so a failure can be replayed.
@@ -21,32 +20,6 @@ impl Random {
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) % n
     }
-}
-
-/// One frame: its event name, id and data.
-type Frame = (String, Option<String>, Value);
-
-/// A stream's frames, read in the background.
-fn frames(response: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<Frame> {
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut stream = response.bytes_stream();
-        let mut buffer = String::new();
-        while let Some(Ok(chunk)) = stream.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buffer.find("\n\n") {
-                let block: String = buffer.drain(..end + 2).collect();
-                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
-                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
-                    let data = serde_json::from_str(&data).expect("JSON data");
-                    if sender.send((event, field("id: "), data)).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    receiver
 }
 
 fn version(id: &str) -> (u64, u64) {

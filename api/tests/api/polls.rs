@@ -202,37 +202,52 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// One frame of an event stream: its event name, id and data.
+pub(crate) type Frame = (String, Option<String>, Value);
+
+/// A stream's frames as they arrive, read in the background.
+pub(crate) fn sse_frames(response: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<Frame> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut stream = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
+                    let data = serde_json::from_str(&data).expect("JSON data");
+                    if sender.send((event, field("id: "), data)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    receiver
+}
+
 /// Reads SSE events (name, data) until `done` says the list is complete. A `delta` is folded
 /// into the results held as a page folds it, and listed as `update` with the whole results.
 pub(crate) async fn read_events_until(
     response: reqwest::Response,
     done: impl Fn(&[(String, Value)]) -> bool,
 ) -> Vec<(String, Value)> {
-    let mut stream = response.bytes_stream();
-    let (mut buffer, mut events) = (String::new(), Vec::new());
-    let mut held = Value::Null;
+    let mut frames = sse_frames(response);
+    let (mut events, mut held) = (Vec::new(), Value::Null);
     while !done(&events) {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+        let (name, _, data) = tokio::time::timeout(std::time::Duration::from_secs(10), frames.recv())
             .await
             .expect("an event within 10 s")
-            .expect("stream open")
-            .expect("chunk");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let name = block.lines().find_map(|l| l.strip_prefix("event: ")).map(str::to_owned);
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).map(str::to_owned);
-            if let (Some(name), Some(data)) = (name, data) {
-                let data: Value = serde_json::from_str(&data).expect("JSON data");
-                if name == "delta" {
-                    let set = data["set"].as_object().expect("set");
-                    assert!(api::polls::delta::apply(&mut held, set), "a delta that fits: {data}");
-                    events.push(("update".to_owned(), held.clone()));
-                } else {
-                    held = data.clone();
-                    events.push((name, data));
-                }
-            }
+            .expect("stream open");
+        if name == "delta" {
+            let set = data["set"].as_object().expect("set");
+            assert!(api::polls::delta::apply(&mut held, set), "a delta that fits: {data}");
+            events.push(("update".to_owned(), held.clone()));
+        } else {
+            held = data.clone();
+            events.push((name, data));
         }
     }
     events
