@@ -1,6 +1,8 @@
-//! Limits per client address (see [`crate::client_address`]): login attempts, ballots and open
-//! live-results streams. Kept in memory by each api process: a limit caps what one address can
-//! do to one process (behind a load balancer, to each of them), which is what protects it. An
+//! Limits per client address (see [`crate::client_address`]): login attempts, ballots, open
+//! live-results streams and wrong join codes. Login attempts and wrong join codes are the fleet's
+//! (`shared_allowances`, in PostgreSQL; logins also counted here first, so a flood is refused
+//! before it reaches the database); ballots and streams are limited for the fleet by the load
+//! balancer (`deploy/haproxy.cfg`) and kept here in memory, per process, as a backstop. An
 //! IPv6 client is counted by its network (`/64` by default: one subscriber line, however many
 //! addresses its devices pick from it), an IPv4 client by its address.
 
@@ -8,13 +10,13 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::client_address::ClientAddress;
+use crate::shared_allowances::{self, SharedLimit};
 use crate::{AppError, AppState};
 
 /// The limits, from the settings.
@@ -69,20 +71,9 @@ pub struct ClientLimits {
     ballots: DefaultKeyedRateLimiter<IpAddr>,
     streams: Arc<OpenStreams>,
     streams_per_address: u32,
-    join_misses: Mutex<HashMap<IpAddr, MissWindow>>,
-    join_misses_per_minute: u32,
     ipv6_prefix_length: u8,
     clock: DefaultClock,
 }
-
-/// Wrong join codes from one address in the current minute.
-#[derive(Debug, Clone, Copy)]
-struct MissWindow {
-    started: Instant,
-    misses: u32,
-}
-
-const MISS_WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct OpenStreams(Mutex<HashMap<IpAddr, u32>>);
@@ -113,8 +104,6 @@ impl ClientLimits {
             ballots: RateLimiter::keyed(Quota::per_minute(settings.ballots_per_minute)),
             streams: Arc::default(),
             streams_per_address: settings.streams_per_address.get(),
-            join_misses: Mutex::default(),
-            join_misses_per_minute: settings.join_code_misses_per_minute.get(),
             ipv6_prefix_length: settings.ipv6_prefix_length,
             clock: DefaultClock::default(),
         }
@@ -160,40 +149,12 @@ impl ClientLimits {
         Ok(StreamPermit { streams: self.streams.clone(), client })
     }
 
-    /// # Errors
-    /// `client` gave too many wrong join codes this minute (429 with Retry-After).
-    pub fn join_allowed(&self, client: IpAddr) -> Result<(), AppError> {
-        let client = self.key(client);
-        let misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match misses.get(&client) {
-            Some(window) if window.misses >= self.join_misses_per_minute && window.started.elapsed() < MISS_WINDOW => {
-                tracing::info!(%client, "join code lookups refused: too many misses");
-                let left = MISS_WINDOW.saturating_sub(window.started.elapsed());
-                Err(AppError::TooManyRequests { retry_after: left.as_secs() + u64::from(left.subsec_nanos() > 0) })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a wrong join code from `client`.
-    pub fn join_missed(&self, client: IpAddr) {
-        let client = self.key(client);
-        let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let window = misses.entry(client).or_insert(MissWindow { started: Instant::now(), misses: 0 });
-        if window.started.elapsed() >= MISS_WINDOW {
-            *window = MissWindow { started: Instant::now(), misses: 0 };
-        }
-        window.misses += 1;
-    }
-
     /// Forgets addresses whose limits are back to full, so memory follows the active clients.
     pub fn forget_idle(&self) {
         for limiter in [&self.login, &self.ballots] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        let mut misses = self.join_misses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        misses.retain(|_, window| window.started.elapsed() < MISS_WINDOW);
     }
 }
 
@@ -208,16 +169,41 @@ async fn allowance(
     Ok(client)
 }
 
+/// The client's pseudonym, which the fleet's shared allowances are kept under.
+async fn shared_key(state: &AppState, client: IpAddr) -> Result<String, AppError> {
+    state.devices.client_pseudonym(&state.db, state.limits.key(client)).await
+}
+
 /// A login attempt the caller's address may make, counted as the request arrives: before its
-/// body is read (a flood of unfinished bodies is refused before it takes memory).
+/// body is read (a flood of unfinished bodies is refused before it takes memory), by this
+/// process and then by the fleet.
 pub struct LoginAllowed(pub IpAddr);
 
 impl FromRequestParts<AppState> for LoginAllowed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
-        allowance(parts, state, ClientLimits::login).await.map(Self)
+        let client = allowance(parts, state, ClientLimits::login).await?;
+        let per_minute = state.settings.limits.login_attempts_per_minute.get();
+        shared_allowances::take(&state.db, SharedLimit::Login, &shared_key(state, client).await?, per_minute).await?;
+        Ok(Self(client))
     }
+}
+
+/// # Errors
+/// `client` gave too many wrong join codes this minute, on any process (429 with Retry-After).
+pub async fn join_allowed(state: &AppState, client: IpAddr) -> Result<(), AppError> {
+    let per_minute = state.settings.limits.join_code_misses_per_minute.get();
+    shared_allowances::check(&state.db, SharedLimit::JoinCodeMiss, &shared_key(state, client).await?, per_minute).await
+}
+
+/// Counts a wrong join code from `client`, for the whole fleet.
+///
+/// # Errors
+/// Database failure.
+pub async fn join_missed(state: &AppState, client: IpAddr) -> Result<(), AppError> {
+    let per_minute = state.settings.limits.join_code_misses_per_minute.get();
+    shared_allowances::count(&state.db, SharedLimit::JoinCodeMiss, &shared_key(state, client).await?, per_minute).await
 }
 
 /// A ballot the caller's address may cast, counted before its body is read (as [`LoginAllowed`]).
@@ -276,15 +262,5 @@ mod tests {
         assert!(limits.open_stream(a).is_err());
         drop(first);
         assert!(limits.open_stream(a).is_ok());
-
-        // Join codes: lookups go on until the misses reach the allowance, then stop (right
-        // codes included) for that address only.
-        for _ in 0..2 {
-            assert!(limits.join_allowed(a).is_ok());
-            limits.join_missed(a);
-        }
-        let Err(AppError::TooManyRequests { retry_after }) = limits.join_allowed(a) else { panic!("third lookup") };
-        assert!((1..=60).contains(&retry_after), "{retry_after}");
-        assert!(limits.join_allowed(b).is_ok());
     }
 }

@@ -8,12 +8,14 @@ pub mod client_limits;
 pub mod data_browser;
 pub mod error;
 mod json_body;
+pub mod lifecycle;
 pub mod notifications;
 mod path_param;
 pub mod polls;
 mod query_params;
 pub mod routes;
 pub mod settings;
+pub mod shared_allowances;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub devices: Arc<polls::devices::BallotDevices>,
     /// The data browser's tables.
     pub data_tables: Arc<data_browser::registry::Registry>,
+    /// Serving, or draining before a stop.
+    pub lifecycle: Arc<lifecycle::Lifecycle>,
 }
 
 impl AppState {
@@ -71,7 +75,7 @@ impl AppState {
         polls::poll_states::follow(poll_states.clone(), db_events.subscribe());
         let ballots = polls::ballot_writer::BallotWriter::spawn(db.clone(), poll_states.clone());
         let limits = Arc::new(client_limits::ClientLimits::new(settings.limits));
-        forget_idle_clients(limits.clone());
+        forget_idle_clients(limits.clone(), db.clone());
         let devices = Arc::new(polls::devices::BallotDevices::default());
         let data_tables = Arc::new(data_browser::registry::Registry::default());
         Self {
@@ -85,17 +89,22 @@ impl AppState {
             limits,
             devices,
             data_tables,
+            lifecycle: Arc::default(),
         }
     }
 }
 
-/// Every minute, drops the limit state of addresses that have been quiet.
-fn forget_idle_clients(limits: Arc<client_limits::ClientLimits>) {
+/// Every minute, drops the limit state of addresses that have been quiet (here and, for the
+/// fleet, in the database).
+fn forget_idle_clients(limits: Arc<client_limits::ClientLimits>, db: DatabaseConnection) {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
         loop {
             every_minute.tick().await;
             limits.forget_idle();
+            if let Err(e) = shared_allowances::forget_whole(&db).await {
+                tracing::debug!(error = %e, "could not delete spent allowances (done again in a minute)");
+            }
         }
     });
 }
@@ -175,7 +184,10 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    /// Serves until Ctrl-C or SIGTERM, then drains: `/readyz` says 503 at once while everything
+    /// else is served on for `shutdown_drain` (load balancers stop sending meanwhile); then event
+    /// streams end, each with a randomized `retry:` so a hall does not reconnect in one instant,
+    /// and requests in flight finish — ballots among them, each answered once committed.
     ///
     /// HTTP/1.1 only, one small task per connection: axum's own `serve` negotiates HTTP/2 as
     /// well, and its per-connection state cost ~45 KB even for an idle socket, which a hall of
@@ -197,7 +209,17 @@ impl Application {
         // One slot per connection served at once: past the cap, new connections wait in the
         // kernel's listen queue instead of each taking memory here.
         let slots = Arc::new(tokio::sync::Semaphore::new(self.state.settings.max_connections));
-        let mut shutdown = std::pin::pin!(shutdown_signal());
+        let lifecycle = self.state.lifecycle.clone();
+        let drain = self.state.settings.shutdown_drain;
+        let mut shutdown = std::pin::pin!(async move {
+            shutdown_signal().await;
+            lifecycle.start_draining();
+            tracing::info!(
+                ?drain,
+                "stop requested: readiness now 503, serving on while load balancers take this process out"
+            );
+            tokio::time::sleep(drain).await;
+        });
         loop {
             let slot = tokio::select! {
                 slot = slots.clone().acquire_owned() => match slot {

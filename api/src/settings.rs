@@ -45,6 +45,9 @@ pub struct Settings {
     pub session_ttl: std::time::Duration,
     /// How often an idle live-results stream sends a heartbeat.
     pub sse_heartbeat: std::time::Duration,
+    /// After SIGTERM, how long the process keeps serving with `/readyz` at 503 before it ends its
+    /// event streams and stops: long enough for load balancers to stop sending it anything.
+    pub shutdown_drain: std::time::Duration,
     /// `text` for people, `json` (one object per line) for log collectors.
     pub log_format: LogFormat,
     /// Proxies whose `X-Forwarded-For` names the client (default: loopback).
@@ -139,9 +142,14 @@ where
 /// 20,000 open files these machines allow a process.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
 
+/// The drain after SIGTERM by default: the shipped HAProxy checks `/readyz` every 2 s and takes a
+/// server out after 2 failures (`deploy/haproxy.cfg`: `inter 2s fall 2`), so 4 s, plus a second
+/// for a check already under way.
+pub const DEFAULT_SHUTDOWN_DRAIN_SECONDS: u64 = 5;
+
 impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
-    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `LOG_FORMAT`,
+    /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `SHUTDOWN_DRAIN_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `CLIENT_ADDRESS_HEADER`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
     /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`, `MAX_CONNECTIONS`.
     ///
@@ -159,6 +167,10 @@ impl Settings {
             cookie_secure: parse("COOKIE_SECURE", false)?,
             session_ttl: std::time::Duration::from_secs(parse::<u64>("SESSION_TTL_HOURS", 12)?.max(1) * 3600),
             sse_heartbeat: std::time::Duration::from_secs(parse::<u64>("SSE_HEARTBEAT_SECONDS", 15)?.max(1)),
+            shutdown_drain: std::time::Duration::from_secs(parse(
+                "SHUTDOWN_DRAIN_SECONDS",
+                DEFAULT_SHUTDOWN_DRAIN_SECONDS,
+            )?),
             log_format: parse("LOG_FORMAT", LogFormat::Text)?,
             trusted_proxies: parse("TRUSTED_PROXIES", TrustedProxies::default())?,
             client_address_header: parse("CLIENT_ADDRESS_HEADER", Default::default())?,

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use migration::status::migration_status;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait};
 
@@ -48,7 +49,23 @@ pub fn raise_open_file_limit() {
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let lock = db.begin().await?;
     lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
-    let result = Migrator::up(db, None).await;
+    // Read outside the lock's transaction: on a new database the migration table is not there
+    // yet, and a failed read would end the transaction the lock lives in.
+    let result = match migration_status(db).await {
+        // A newer version migrated the database (a rolling deploy, or a rollback): this process
+        // serves beside the additive changes, and has nothing to apply.
+        Ok(status) if status.database_ahead() && status.pending.is_empty() => {
+            tracing::info!(newer = ?status.unknown_applied, "the database is ahead of this version; nothing to migrate");
+            Ok(())
+        }
+        Ok(status) if status.database_ahead() => Err(DbErr::Custom(format!(
+            "the database has migrations this version does not know ({}) and lacks some it needs ({}): \
+             migrate with the newest version",
+            status.unknown_applied.join(", "),
+            status.pending.join(", ")
+        ))),
+        _ => Migrator::up(db, None).await,
+    };
     lock.commit().await?;
     result
 }

@@ -34,6 +34,8 @@ async fn a_client_behind_the_shipped_haproxy_cannot_choose_its_address() {
         .args(["-c", "-f", config])
         .env("BLW_BIND", format!("127.0.0.1:{port}"))
         .env("BLW_API_1", app.address.to_string())
+        .env("BLW_API_2", app.address.to_string())
+        .env("BLW_API_3", app.address.to_string())
         .output()
         .expect("haproxy (apt-get install haproxy; scripts/test.sh does)");
     assert!(check.status.success(), "the shipped configuration is valid: {}", String::from_utf8_lossy(&check.stderr));
@@ -42,6 +44,8 @@ async fn a_client_behind_the_shipped_haproxy_cannot_choose_its_address() {
             .args(["-db", "-f", config])
             .env("BLW_BIND", format!("127.0.0.1:{port}"))
             .env("BLW_API_1", app.address.to_string())
+            .env("BLW_API_2", app.address.to_string())
+            .env("BLW_API_3", app.address.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

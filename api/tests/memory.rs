@@ -4,63 +4,26 @@
 //! resident memory is measured again once the flood is over. Its own test binary: it measures a
 //! process of its own, with nothing else running in it.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use testkit::TestDatabase;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// The api binary on a free port against `db`; killed when dropped.
-struct RunningApi {
-    child: Child,
-    port: u16,
-}
+#[path = "support/running_api.rs"]
+mod running_api;
 
-impl Drop for RunningApi {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use running_api::RunningApi;
 
-impl RunningApi {
-    async fn start(db: &TestDatabase) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_api"))
-            .env("DATABASE_URL", &db.url)
-            .env("PORT", port.to_string())
-            .env("LOGIN_ATTEMPTS_PER_MINUTE", "1000000")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the api binary");
-        let api = Self { child, port };
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if client.get(api.url("/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return api;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("the api did not become ready");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("process status");
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("VmRSS");
-        kb / 1024.0
-    }
+/// The process's resident memory, in MB.
+fn rss_mb(api: &RunningApi) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", api.child.id())).expect("process status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS");
+    kb / 1024.0
 }
 
 /// Password checks for `count` unknown emails, `parallel` at a time (each checks a decoy hash,
@@ -104,31 +67,31 @@ async fn memory_comes_back_down_after_a_flood_of_unfinished_requests_and_passwor
     // The flood holds a few thousand sockets at once.
     let _ = rlimit::increase_nofile_limit(20_000);
     let db = TestDatabase::create().await;
-    let api = RunningApi::start(&db).await;
+    let api = RunningApi::start(&db, &[("LOGIN_ATTEMPTS_PER_MINUTE", "1000000")]).await;
     logins(&api, 8, 4).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let baseline = api.rss_mb();
+    let baseline = rss_mb(&api);
 
     let mut peak = baseline;
     for _ in 0..3 {
         // Login bodies announced at 16,000 bytes (under the limit), 15,000 sent.
         let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 16000\r\n\r\n";
         unfinished(&api, 1_500, head, &[b' '; 15_000], Duration::from_millis(500)).await;
-        peak = peak.max(api.rss_mb());
+        peak = peak.max(rss_mb(&api));
         // Request heads of 15 KB (under the 16 KB cap), never finished.
         let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: {}", "h".repeat(15_000));
         unfinished(&api, 1_500, &head, b"", Duration::from_millis(500)).await;
-        peak = peak.max(api.rss_mb());
+        peak = peak.max(rss_mb(&api));
         logins(&api, 150, 32).await;
-        peak = peak.max(api.rss_mb());
+        peak = peak.max(rss_mb(&api));
     }
 
     // Once the flood is over, memory returns near where it was (the allocator gives freed pages back).
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut after = api.rss_mb();
+    let mut after = rss_mb(&api);
     while after > baseline + 60.0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        after = api.rss_mb();
+        after = rss_mb(&api);
     }
     eprintln!("api RSS: baseline {baseline:.0} MB, peak {peak:.0} MB, after {after:.0} MB");
     assert!(

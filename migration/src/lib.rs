@@ -14,6 +14,7 @@ mod fresh;
 pub mod generate;
 mod progress;
 pub mod sql_migration;
+pub mod status;
 pub mod survey_file;
 
 mod m20261125_000001_questions;
@@ -25,6 +26,7 @@ mod m20261127_000006_presenter_tools;
 mod m20261130_000007_question_kinds;
 mod m20261130_000008_poll_drafts;
 mod m20261130_000009_ballot_devices;
+mod m20261130_000010_shared_limits;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_question_kinds::SCHEMA),
             Box::new(m20261130_000008_poll_drafts::SCHEMA),
             Box::new(m20261130_000009_ballot_devices::SCHEMA),
+            Box::new(m20261130_000010_shared_limits::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -64,6 +64,14 @@ impl BallotDevices {
         Ok(BallotOrigin { device_id, client_key: client_pseudonym(secret, client), new_cookie })
     }
 
+    /// The keyed pseudonym of `client` (the per-address limits' key), as ballots store it.
+    ///
+    /// # Errors
+    /// The database is unavailable (503) when the secret is not yet loaded.
+    pub async fn client_pseudonym<C: ConnectionTrait>(&self, db: &C, client: IpAddr) -> Result<String, AppError> {
+        Ok(client_pseudonym(self.secret(db).await?, client))
+    }
+
     async fn secret<C: ConnectionTrait>(&self, db: &C) -> Result<&[u8], AppError> {
         let secret = self
             .secret

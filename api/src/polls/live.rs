@@ -48,6 +48,10 @@ const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
 /// from a process that is ahead, or a made-up one).
 const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
 
+/// How long a resuming watcher's connection waits for this process's tally to reach the version
+/// it had before it is read from the database.
+const RESUME_CATCH_UP: Duration = Duration::from_millis(300);
+
 /// Frames that can be queued for one watcher before it skips ahead to the latest.
 const FRAMES_QUEUED: usize = 64;
 
@@ -98,6 +102,19 @@ impl LiveEvent {
 pub enum Audience {
     Public,
     Staff,
+}
+
+/// The reconnection delays browsers are told (`retry:`, in ms), one drawn per stream when it
+/// starts and again when the server ends it: a hall whose process stops — or dies — comes back
+/// spread over a second and a half instead of in one instant, and within 2 s.
+const RECONNECT_AFTER_MS: std::ops::RangeInclusive<u32> = 250..=1750;
+
+/// A `retry:` field alone (no event is dispatched): when to reconnect after this stream ends.
+fn reconnect_after() -> Bytes {
+    use rand_core::RngCore;
+    let spread = RECONNECT_AFTER_MS.end() - RECONNECT_AFTER_MS.start() + 1;
+    let after = RECONNECT_AFTER_MS.start() + rand_core::OsRng.next_u32() % spread;
+    Bytes::from(format!("retry: {after}\n\n"))
 }
 
 /// `event: <name>`, `id: <version>` when it has one, and one `data:` line (JSON has no raw
@@ -457,17 +474,14 @@ async fn current_results(
     live: &LivePolls,
     (poll_id, audience): (i32, Audience),
     seen: Option<Version>,
-) -> Result<Current, AppError> {
+) -> Result<Option<Current>, AppError> {
     let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
     if let Some(poll) = live.watched(poll_id) {
         ensure_tally(db, surveys, &poll, poll_id, false).await;
-        let behind =
-            poll.tally.lock().await.as_ref().is_some_and(|tally| seen.is_some_and(|seen| tally.version() < seen));
-        if behind
-            && poll.resume_reload_due()
-            && ensure_tally(db, surveys, &poll, poll_id, true).await == TallyState::Loaded
+        if let Some(seen) = seen
+            && !caught_up(db, surveys, &poll, poll_id, seen).await
         {
-            schedule_update(poll.clone());
+            return Ok(None);
         }
         if let Some(tally) = poll.tally.lock().await.as_mut() {
             // No frame since the tally was (re)read: this rendering becomes the first, which the
@@ -478,20 +492,51 @@ async fn current_results(
                 let json = if audience == Audience::Staff { staff.to_string() } else { public.to_string() };
                 let (serial, _) = frames.record(tally.version(), (public, staff));
                 let (version, held) = (Some(tally.version()), Some(serial));
-                return Ok(Current { json: json.into(), version, held, skip_through: serial });
+                return Ok(Some(Current { json: json.into(), version, held, skip_through: serial }));
             }
             let skip_through = frames.serials;
             drop(frames);
             let rendered = tally.json().map_err(internal)?;
             let json = if audience == Audience::Staff { rendered.staff } else { rendered.public };
-            return Ok(Current { json, version: Some(tally.version()), held: None, skip_through });
+            return Ok(Some(Current { json, version: Some(tally.version()), held: None, skip_through }));
         }
     }
     // No tally (the poll is gone, or the database failed): the database answers, or says why.
     let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
     let results = if audience == Audience::Staff { results } else { results.for_public() };
     let json = serde_json::to_string(&results).map_err(internal)?.into();
-    Ok(Current { json, version: None, held: None, skip_through: 0 })
+    Ok(Some(Current { json, version: None, held: None, skip_through: 0 }))
+}
+
+/// Whether the tally holds at least version `seen`, which a resuming watcher had (no total may go
+/// down for it). It normally has within milliseconds (announcements from the process that served
+/// `seen` are on their way): it is given [`RESUME_CATCH_UP`], then read from the database — at
+/// most once per [`RESUME_RELOAD_EVERY`], so made-up ids cannot keep the database busy — and
+/// what the database says stands even when older (the id was made up, or the poll restored).
+/// `false`: not confirmed (a read refused or failed); the watcher is asked to come back.
+async fn caught_up(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    poll: &Arc<WatchedPoll>,
+    poll_id: i32,
+    seen: Version,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + RESUME_CATCH_UP;
+    loop {
+        let behind = poll.tally.lock().await.as_ref().is_some_and(|tally| tally.version() < seen);
+        if !behind {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if poll.resume_reload_due() && ensure_tally(db, surveys, poll, poll_id, true).await == TallyState::Loaded {
+        schedule_update(poll.clone());
+        return true;
+    }
+    false
 }
 
 /// A new watcher's first frame: the results, their version and the frame serial they are.
@@ -603,19 +648,28 @@ pub async fn results_stream(
 ) -> Result<Body, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
-    let current = current_results(db, surveys, live, (poll_id, audience), seen).await?;
-    let first = sse_frame("snapshot", current.version, &current.json);
+    let Some(current) = current_results(db, surveys, live, (poll_id, audience), seen).await? else {
+        // Nothing at least as new as what the watcher had can be confirmed now: it is to come
+        // back (EventSource keeps its Last-Event-ID), most likely to another process.
+        return Ok(Body::from(reconnect_after()));
+    };
+    let first = [reconnect_after(), sse_frame("snapshot", current.version, &current.json)].concat();
     let watcher =
         Watcher { receiver, audience, held: current.held, skip_through: current.skip_through, lagged_at: None };
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
-    let events = futures_util::stream::unfold((Some(first), Some(watcher)), |(first, watcher)| async move {
-        if let Some(frame) = first {
-            return Some((frame, (None, watcher)));
-        }
-        let mut watcher = watcher?;
-        let (frame, ends) = watcher.next_frame().await?;
-        Some((frame, (None, (!ends).then_some(watcher))))
-    });
+    let events =
+        futures_util::stream::unfold((Some(Bytes::from(first)), Some(watcher)), |(first, watcher)| async move {
+            if let Some(frame) = first {
+                return Some((frame, (None, watcher)));
+            }
+            let mut watcher = watcher?;
+            match watcher.next_frame().await {
+                Some((frame, ends)) => Some((frame, (None, (!ends).then_some(watcher)))),
+                // The process stops, or this watcher could not keep up: the browser is to come back
+                // (elsewhere), at a time of its own.
+                None => Some((reconnect_after(), (None, None))),
+            }
+        });
     let start = tokio::time::Instant::now() + heartbeat;
     let heartbeats =
         futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use migration::{Migrator, MigratorTrait};
+use migration::status::migration_status;
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,8 +30,14 @@ struct Readiness {
     status: &'static str,
     #[schema(example = "ok")]
     database: &'static str,
+    /// `applied`, or `applied; database ahead` when a newer version has migrated the database
+    /// (a deploy under way: this process serves on beside the additive changes).
     #[schema(example = "applied")]
     migrations: &'static str,
+    /// The migrations this process knows, in order.
+    known_migrations: Vec<String>,
+    /// Migrations applied that this process does not know (a newer version's).
+    unknown_applied_migrations: Vec<String>,
     #[schema(example = "loaded")]
     survey_snapshot: &'static str,
 }
@@ -44,8 +50,9 @@ async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Readiness, for load balancers: the database answers, every migration is applied and the
-/// survey snapshot is in memory.
+/// Readiness, for load balancers: the process is not stopping, the database answers, every
+/// migration this process knows is applied (a database ahead of it is fine) and the survey
+/// snapshot is in memory.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
@@ -53,23 +60,37 @@ async fn healthz() -> Json<Health> {
     ))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, AppError> {
     let not_ready = |why: &str| AppError::Unavailable(format!("not ready: {why}"));
+    if state.lifecycle.is_draining() {
+        return Err(not_ready("shutting down"));
+    }
     let checks = async {
         // The cheapest round trip there is; no table needed.
         state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
             tracing::warn!(error = %e, "readiness: database unreachable");
             not_ready("database unreachable")
         })?;
-        let pending = Migrator::get_pending_migrations(&state.db).await.map_err(|_| not_ready("migrations unknown"))?;
-        if !pending.is_empty() {
-            return Err(not_ready("migrations pending"));
+        let status = migration_status(&state.db).await.map_err(|e| {
+            tracing::warn!(error = %e, "readiness: migrations unknown");
+            not_ready("migrations unknown")
+        })?;
+        if !status.pending.is_empty() {
+            return Err(not_ready(&format!("migrations pending: {}", status.pending.join(", "))));
         }
-        Ok(())
+        Ok(status)
     };
-    tokio::time::timeout(READINESS_WAIT, checks).await.map_err(|_| not_ready("database not answering"))??;
+    let status =
+        tokio::time::timeout(READINESS_WAIT, checks).await.map_err(|_| not_ready("database not answering"))??;
     if !state.surveys.is_loaded().await {
         return Err(not_ready("survey snapshot not loaded yet"));
     }
-    Ok(Json(Readiness { status: "ready", database: "ok", migrations: "applied", survey_snapshot: "loaded" }))
+    Ok(Json(Readiness {
+        status: "ready",
+        database: "ok",
+        migrations: if status.database_ahead() { "applied; database ahead" } else { "applied" },
+        known_migrations: status.known,
+        unknown_applied_migrations: status.unknown_applied,
+        survey_snapshot: "loaded",
+    }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

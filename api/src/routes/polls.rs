@@ -59,10 +59,10 @@ pub async fn public_poll(
     let poll = match state.poll_states.cached(slug) {
         Some(poll) => poll,
         None => {
-            state.limits.join_allowed(client)?;
+            crate::client_limits::join_allowed(state, client).await?;
             match state.poll_states.get(&state.db, slug).await {
                 Err(AppError::NotFound(message)) => {
-                    state.limits.join_missed(client);
+                    crate::client_limits::join_missed(state, client).await?;
                     return Err(AppError::NotFound(message));
                 }
                 found => found?,
@@ -285,10 +285,10 @@ async fn join_redirect(
 pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Result<JoinTarget, AppError> {
     // The format first: only six digits ever go back into a redirect's address.
     let code = crate::polls::join_code::parse(code)?;
-    state.limits.join_allowed(client)?;
+    crate::client_limits::join_allowed(state, client).await?;
     let found = service::join(&state.db, code).await;
     if let Err(AppError::NotFound(_)) = &found {
-        state.limits.join_missed(client);
+        crate::client_limits::join_missed(state, client).await?;
     }
     found
 }

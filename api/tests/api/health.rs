@@ -20,8 +20,12 @@ async fn healthz_says_alive_and_readyz_says_ready() {
         assert_eq!(response.status(), 503);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let expected =
-        serde_json::json!({"status": "ready", "database": "ok", "migrations": "applied", "survey_snapshot": "loaded"});
+    let known: Vec<String> = {
+        use migration::MigratorTrait;
+        migration::Migrator::migrations().iter().map(|m| m.name().to_owned()).collect()
+    };
+    let expected = serde_json::json!({"status": "ready", "database": "ok", "migrations": "applied",
+        "known_migrations": known, "unknown_applied_migrations": [], "survey_snapshot": "loaded"});
     assert_eq!(ready, Some(expected));
 }
 

@@ -28,6 +28,7 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         cookie_secure: false,
         session_ttl: std::time::Duration::from_secs(3600),
         sse_heartbeat: std::time::Duration::from_secs(15),
+        shutdown_drain: std::time::Duration::ZERO,
         log_format: api::settings::LogFormat::Text,
         trusted_proxies: Default::default(),
         client_address_header: Default::default(),

@@ -5,6 +5,7 @@ mod ballots;
 mod configuration;
 mod data_browser;
 mod devices;
+mod fleet;
 mod health;
 mod helpers;
 mod live_protocol;

@@ -1,0 +1,45 @@
+//! What the load drivers share: HTTP/1.1 spoken by hand over tokio sockets (a client library
+//! per connection would cost a driver more CPU than the api it measures), and percentiles.
+
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Reads one HTTP/1.1 response with a Content-Length body; returns its status and body.
+pub async fn read_response(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<(u16, Vec<u8>), Error> {
+    buffer.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let status = head.get(9..12).and_then(|s| s.parse().ok()).ok_or("no status")?;
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buffer.len() < end + 4 + length {
+                let n = stream.read(&mut chunk).await?;
+                if n == 0 {
+                    return Err("connection closed mid-body".into());
+                }
+                buffer.extend_from_slice(&chunk[..n]);
+            }
+            return Ok((status, buffer[end + 4..end + 4 + length].to_vec()));
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err("connection closed before a response".into());
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// The `q` quantile of `sorted` (nearest rank); NaN when empty.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
