@@ -2,8 +2,9 @@
 # Builds the container image and runs it for real against this machine's PostgreSQL (podman, as
 # ../shared/design/STACK-NOTES.md describes for machines without a registry): the container
 # migrates a fresh database, answers /readyz, serves a page and the API, runs as a non-root user,
-# and stops cleanly on SIGTERM. Installs podman, runc and debootstrap if missing (root only) and
-# makes the debian:bookworm-slim base image locally when it cannot be pulled.
+# and stops cleanly on SIGTERM. scripts/container-image.sh builds the image: it installs podman, runc
+# and debootstrap if missing (root only) and makes the debian:bookworm-slim base image locally when
+# it cannot be pulled.
 #
 # The image is built from binaries compiled on this (bookworm) host (BINARIES=prebuilt): no Rust
 # image can be pulled here. Default: the debug binaries `cargo test` built; CONTAINER_PROFILE=release
@@ -28,30 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- podman, once per machine -------------------------------------------------------------
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
-  [ "$(id -u)" -eq 0 ] || { echo "container: podman, runc and debootstrap are needed (run as root to install)"; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc debootstrap >/dev/null
-fi
-if ! grep -qs "default_ulimits" /etc/containers/containers.conf; then
-  # Raising RLIMIT_NOFILE/NPROC for containers is not permitted on these machines.
-  mkdir -p /etc/containers && printf '[containers]\ndefault_ulimits = []\n' >> /etc/containers/containers.conf
-fi
-if ! podman_ image exists debian:bookworm-slim; then
-  if ! podman_ pull -q docker.io/library/debian:bookworm-slim >/dev/null 2>&1; then
-    echo "container: making debian:bookworm-slim with debootstrap"
-    root=$(mktemp -d)
-    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-    tar -C "$root" -c . | podman_ import -q - debian:bookworm-slim >/dev/null
-    rm -rf "$root"
-  fi
-fi
-
-# --- the image ----------------------------------------------------------------------------
+# --- the image (scripts/container-image.sh: podman, the base image, then the build) ----------
 if [ "$profile" = release ]; then cargo build --release -q -p api -p migration; else cargo build -q -p api -p migration; fi
-mkdir -p .container-bin
-for bin in api migration; do strip --strip-debug -o ".container-bin/$bin" "target/$profile/$bin"; done
-podman_ build -q --format docker --network=host --build-arg BINARIES=prebuilt -t "$image" . >/dev/null
+CONTAINER_PROFILE="$profile" bash scripts/container-image.sh "$image"
 
 # --- run it against this machine's PostgreSQL ----------------------------------------------
 # Health checks run from systemd timers, which this machine lacks: the test runs the check itself.

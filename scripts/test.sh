@@ -48,8 +48,21 @@ container_status=0
 if [ "$(id -u)" -eq 0 ] || command -v podman >/dev/null; then
   bash scripts/container-test.sh 2>&1 | tee -a "$container_log"
   container_status=${PIPESTATUS[0]}
+  # The Kubernetes manifests (deploy/k8s), played by podman against this PostgreSQL.
+  bash scripts/kube-test.sh 2>&1 | tee -a "$container_log"
+  kube_status=${PIPESTATUS[0]}
+  [ "$kube_status" -eq 0 ] || container_status=$kube_status
 else
   echo "test: container test skipped (needs podman, or root to install it)"
+fi
+# A fleet of three release-build processes in network namespaces behind HAProxy, killed,
+# restarted and partitioned under a live audience (root only: network namespaces).
+fleet_status=0
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/fleet-test.sh 2>&1 | tee -a "$container_log"
+  fleet_status=${PIPESTATUS[0]}
+else
+  echo "test: fleet test skipped (needs root for network namespaces)"
 fi
 set -e
 passed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^passed/) s += $i } END { print s + 0 }' "$log")
@@ -57,15 +70,16 @@ failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^faile
 e2e_passed=$(awk '/^ℹ pass / { s += $3 } END { print s + 0 }' "$e2e_log")
 e2e_failed=$(awk '/^ℹ fail / { s += $3 } END { print s + 0 }' "$e2e_log")
 # Both scripts close with "<name>: N passed, M failed"; a script that stopped early counts as one failure.
-container_passed=$(awk '/^(container|contract): [0-9]+ passed/ { s += $2 } END { print s + 0 }' "$container_log")
-container_failed=$(awk '/^(container|contract): [0-9]+ passed/ { s += $4 } END { print s + 0 }' "$container_log")
-if [ "$container_status" -ne 0 ] || [ "$contract_status" -ne 0 ]; then
+container_passed=$(awk '/^(container|contract|kube|fleet): [0-9]+ passed/ { s += $2 } END { print s + 0 }' "$container_log")
+container_failed=$(awk '/^(container|contract|kube|fleet): [0-9]+ passed/ { s += $4 } END { print s + 0 }' "$container_log")
+if [ "$container_status" -ne 0 ] || [ "$contract_status" -ne 0 ] || [ "$fleet_status" -ne 0 ]; then
   [ "$container_failed" -gt 0 ] || container_failed=1
 fi
 echo "browser tests: $e2e_passed passed, $e2e_failed failed"
-echo "contract and container tests: $container_passed passed, $container_failed failed"
+echo "contract, container and fleet tests: $container_passed passed, $container_failed failed"
 echo "tests: $((passed + e2e_passed + container_passed)) passed, $((failed + e2e_failed + container_failed)) failed"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 if [ "$e2e_status" -ne 0 ]; then exit "$e2e_status"; fi
 if [ "$contract_status" -ne 0 ]; then exit "$contract_status"; fi
+if [ "$fleet_status" -ne 0 ]; then exit "$fleet_status"; fi
 exit "$container_status"

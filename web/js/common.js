@@ -16,13 +16,15 @@ export class ApiError extends Error {
 /** How the api client sends cookies: embedded charts set "omit" (they read public data only). */
 export const apiDefaults = { credentials: "same-origin" };
 
-/** JSON request to the api; throws ApiError with the server's message on any non-2xx. */
-export async function api(path, { method = "GET", body } = {}) {
+/** JSON request to the api; throws ApiError with the server's message on any non-2xx. `timeout`
+ *  (ms): give up on a request the network swallowed (it rejects with a TimeoutError). */
+export async function api(path, { method = "GET", body, timeout } = {}) {
   const init = { method, headers: { accept: "application/json" }, credentials: apiDefaults.credentials };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  if (timeout) init.signal = AbortSignal.timeout(timeout);
   const response = await fetch(path, init);
   const text = await response.text();
   let json = null;

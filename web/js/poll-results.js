@@ -43,13 +43,39 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
   // The results this page holds and the frame (event id) they are: a delta applies to it only.
   let held = null;
   let heldId = null;
+  // Set when the page stops following (or the poll is gone): nothing connects again.
+  let stopped = false;
+  let refusals = 0;
+  let again = 0;
+  const stop = () => {
+    stopped = true;
+    clearTimeout(again);
+    source.close();
+  };
   const connect = () => {
-    source = new EventSource(address);
-    source.addEventListener("error", () => onLost?.());
+    // A new EventSource sends no Last-Event-ID: the frame held goes in the address, so that the
+    // server still never sends older counts than the screen shows.
+    const resume = heldId ? `${address.includes("?") ? "&" : "?"}last_event_id=${encodeURIComponent(heldId)}` : "";
+    const current = new EventSource(address + resume);
+    source = current;
+    current.addEventListener("open", () => {
+      refusals = 0;
+    });
+    current.addEventListener("error", () => {
+      onLost?.();
+      // A dropped connection is taken up again by EventSource itself, after the server's `retry:`
+      // and with Last-Event-ID. One answered with an error status instead (a proxy's 502 while
+      // the api restarts, a 503, a 429 for too many streams) ends it for good: only a new one
+      // (resuming from the frame held) brings the screen back, after a growing, jittered wait.
+      if (current.readyState !== EventSource.CLOSED || stopped) return;
+      const ceiling = Math.min(1000 * 2 ** refusals, 30_000);
+      refusals += 1;
+      again = setTimeout(connect, ceiling / 2 + (Math.random() * ceiling) / 2);
+    });
     const whole = (kind) => (event) => {
       const data = JSON.parse(event.data);
       if (data.deleted) {
-        source.close();
+        stop();
         onDeleted?.();
         return;
       }
@@ -59,15 +85,15 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
       // of a reopening or a deletion, so the screen follows the admin's later moves too.
       onResults(structuredClone(held), kind);
     };
-    source.addEventListener("snapshot", whole("snapshot"));
-    source.addEventListener("closed", whole("closed"));
-    source.addEventListener("delta", (event) => {
+    current.addEventListener("snapshot", whole("snapshot"));
+    current.addEventListener("closed", whole("closed"));
+    current.addEventListener("delta", (event) => {
       const { base, set } = JSON.parse(event.data);
       if (held === null || base !== heldId || !applyDelta(held, set)) {
         // Not the frame this page holds (should not happen: the server sends a snapshot then):
         // start again from a snapshot rather than show anything that drifted.
         held = null;
-        source.close();
+        current.close();
         connect();
         return;
       }
@@ -76,7 +102,7 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
     });
   };
   connect();
-  return { close: () => source.close() };
+  return { close: stop };
 }
 
 /** Applies a delta's changes to `results` as the server describes them: an object of changes

@@ -51,52 +51,79 @@ function saveBallotState(state) {
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
+/** How long a ballot is tried again by itself before the participant is asked to send it again. */
+const RETRY_FOR_MS = 60_000;
+/** The longest wait between two tries (they start at a quarter to half a second and double). */
+const RETRY_WAIT_MAX_MS = 8_000;
+/** One try's limit: a request the network swallowed (a phone moving between networks) is tried again. */
+const TRY_TIMEOUT_MS = 15_000;
+
+/** Worth trying again with the same token: no answer or a cut connection (fetch rejects), the
+ *  server or a proxy before it failing or restarting (5xx), too many ballots at once (429). Other
+ *  4xx are the server's refusal: sending the same ballot again would be refused again. */
+const transient = (failure) => !(failure instanceof ApiError) || failure.status >= 500 || failure.status === 429;
+
 /**
- * Sends a ballot. A network failure, a 5xx or a 429 is tried again after a growing wait (a hall's
- * wifi drops, the database restarts); the same client token makes a repeat harmless. `onRetry(ms)`
- * says so before each wait; `signal` stops trying (the question moved on). Other errors throw.
+ * Sends this browser's `answers` with its ballot's client token. A transient failure is tried
+ * again with the same token and answers (so a try that did arrive counts once) after a growing,
+ * jittered wait (a hall of phones that lost the network together should not come back together),
+ * at least a 429's Retry-After, for about a minute; `ui.say` tells the participant meanwhile and
+ * `ui.clear` when the ballot is in. `signal` stops trying (the question moved on). Throws the
+ * refusal, or after the minute an error saying the answers are not in yet.
  * Resolves `{ repeat }`: true when the server changed nothing because this browser (its client
  * token, or its device cookie under another token) had already answered (200, not 201). After a
  * retry a 200 may be this very ballot's first try arriving after all, so that one is not a repeat.
  */
-async function sendBallot(body, { signal, onRetry }) {
-  let delay = 1000;
-  let retried = false;
-  for (;;) {
+async function sendBallot(ballot, answers, ui, signal = null) {
+  const deadline = Date.now() + RETRY_FOR_MS;
+  for (let attempt = 1; ; attempt += 1) {
     try {
-      const { status } = await api(`/api/polls/${encodeURIComponent(slug)}/responses`, { method: "POST", body });
-      return { repeat: status === 200 && !retried };
+      const { status } = await api(`/api/polls/${encodeURIComponent(slug)}/responses`, {
+        method: "POST",
+        body: { client_token: ballot.token, answers },
+        timeout: TRY_TIMEOUT_MS,
+      });
+      ui.clear();
+      return { repeat: status === 200 && attempt === 1 };
     } catch (failure) {
-      const transient = !(failure instanceof ApiError) || failure.status >= 500 || failure.status === 429;
-      if (!transient || signal?.aborted) throw failure;
-      // Spread out: a hall of phones that lost the network together should not come back together.
-      const wait =
-        failure.status === 429 && Number(failure.retryAfter) > 0
-          ? Number(failure.retryAfter) * 1000
-          : delay * (0.75 + Math.random() / 2);
-      onRetry(wait);
-      retried = true;
+      if (!transient(failure) || signal?.aborted) throw failure;
+      const ceiling = Math.min(500 * 2 ** (attempt - 1), RETRY_WAIT_MAX_MS);
+      const retryAfter = failure.status === 429 ? Number(failure.retryAfter) * 1000 : 0;
+      const wait = retryAfter > 0 ? retryAfter * (1 + Math.random() / 2) : ceiling / 2 + (Math.random() * ceiling) / 2;
+      if (Date.now() + wait > deadline) {
+        const reason = failure instanceof ApiError ? failure.message : "the server could not be reached";
+        throw new Error(`Your vote is not in yet (${reason}). Check your connection, then try again.`);
+      }
+      ui.say(retrying(attempt + 1, failure.status === 429));
       await sleep(wait, signal);
       if (signal?.aborted) throw failure;
-      delay = Math.min(delay * 2, 16_000);
     }
   }
 }
 
-const retrying = (ms) =>
-  el("p", { class: "retrying", role: "status" }, `Connection trouble — retrying in ${Math.ceil(ms / 1000)} s…`);
+const retrying = (attempt, busy) =>
+  el(
+    "p",
+    { class: "retrying", role: "status" },
+    `${busy ? "Many votes at once" : "Connection trouble"} — retrying your vote (attempt ${attempt})…`,
+  );
 const confirmation = (text) => el("p", { class: "confirmation", role: "status" }, text);
 
 /**
  * A form answering `questions` (all of an all-at-once poll, or a paced poll's current one): the
  * fieldsets, a progress line, submit when every question has an answer. `send(answers, ui)` does
- * the sending; `ui.say(node)` shows a message under the questions, `ui.reset()` re-enables submit.
+ * the sending; `ui.say(node)` shows a message under the questions (`ui.clear()` removes it),
+ * `ui.error(failure)` an error there, `ui.reset()` re-enables submit.
  */
 function answerForm(questions, { positions, total, submitLabel, progress: progressText, send }) {
   // A fresh form element: no listeners left from an earlier showing.
@@ -126,6 +153,7 @@ function answerForm(questions, { positions, total, submitLabel, progress: progre
   dom.form.addEventListener("input", refresh);
   const ui = {
     say: (node) => message.replaceChildren(node),
+    clear: () => message.replaceChildren(),
     error: (failure) => showError(message, failure),
     reset: () => {
       submit.textContent = submitLabel;
@@ -197,10 +225,7 @@ function buildForm(poll, ballot) {
     progress: (done) => `${done} of ${total} answered`,
     send: async (answers, ui) => {
       try {
-        const { repeat } = await sendBallot(
-          { client_token: ballot.token, answers },
-          { onRetry: (ms) => ui.say(retrying(ms)), signal: null },
-        );
+        const { repeat } = await sendBallot(ballot, answers, ui);
         saveBallotState({ ...ballot, voted: true });
         showResults(
           poll,
@@ -323,10 +348,7 @@ function pacedParticipant(poll, ballot) {
         const controller = new AbortController();
         sending = controller;
         try {
-          const { repeat } = await sendBallot(
-            { client_token: ballot.token, answers },
-            { signal: controller.signal, onRetry: (ms) => ui.say(retrying(ms)) },
-          );
+          const { repeat } = await sendBallot(ballot, answers, ui, controller.signal);
           // Taken even if the presenter has moved on meanwhile: it counts (a repeat had counted before).
           if (repeat) repeated.add(question.var_name);
           ballot.answered[question.var_name] = true;

@@ -330,9 +330,10 @@ async fn get_staff_results(
 /// when its session does (logout, a password change, the account deactivated), by the next
 /// frame or heartbeat.
 #[utoipa::path(get, path = "/api/admin/polls/{id}/results/stream", tag = "admin polls",
-    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    params(("id" = i32, Path, description = "Poll id", minimum = 1), super::polls::ResumeFrom),
     responses(
         (status = 200, description = "text/event-stream of snapshot, delta and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 400, description = "An unknown query parameter", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 429, description = "Too many streams open from this address", body = ErrorBody),
     ))]
@@ -342,12 +343,14 @@ async fn stream_staff_results(
     ClientAddress(client): ClientAddress,
     AppPath(id): AppPath<i32>,
     headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, AppError> {
     // The stream carries hidden results: it ends with the session that opened it.
     let token =
         crate::auth::session::token_from(&headers).ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
     let session = StaffSession { db: state.db.clone(), token };
-    super::polls::results_stream(&state, client, (id, Audience::Staff), &headers, Some(session)).await
+    super::polls::results_stream(&state, client, (id, Audience::Staff), (&headers, query.as_deref()), Some(session))
+        .await
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

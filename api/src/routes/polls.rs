@@ -1,7 +1,7 @@
 //! Participants: read a poll, answer it, watch its results.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -187,9 +187,10 @@ async fn get_results(
 /// gives a snapshot at least as new as that id: no total goes down. A watcher that falls behind
 /// twice within 10 s is disconnected (it reconnects and starts again from a snapshot).
 #[utoipa::path(get, path = "/api/polls/{slug}/results/stream", tag = "polls",
-    params(("slug" = String, Path, description = "The poll's slug")),
+    params(("slug" = String, Path, description = "The poll's slug"), ResumeFrom),
     responses(
         (status = 200, description = "text/event-stream of snapshot, delta and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 400, description = "An unknown query parameter", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 429, description = "Too many streams open, or too many lookups that found nothing, from this address", body = ErrorBody),
     ))]
@@ -198,9 +199,20 @@ async fn stream_results(
     ClientAddress(client): ClientAddress,
     headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let poll_id = public_poll(&state, client, &headers, &slug).await?.id;
-    results_stream(&state, client, (poll_id, Audience::Public), &headers, None).await
+    results_stream(&state, client, (poll_id, Audience::Public), (&headers, query.as_deref()), None).await
+}
+
+/// Where a stream resumes from, for a client that cannot send `Last-Event-ID` (a new
+/// EventSource); the header wins when both are given.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by hand (`QueryParams`), described here for the OpenAPI document
+pub struct ResumeFrom {
+    /// The `id:` of the last frame the client holds, e.g. `0-1523`.
+    last_event_id: Option<String>,
 }
 
 /// A live-results stream of `poll_id` for `audience` (counted against `client`'s open streams):
@@ -209,12 +221,16 @@ pub async fn results_stream(
     state: &AppState,
     client: std::net::IpAddr,
     (poll_id, audience): (i32, Audience),
-    headers: &axum::http::HeaderMap,
+    (headers, query): (&axum::http::HeaderMap, Option<&str>),
     session: Option<live::StaffSession>,
 ) -> Result<Response, AppError> {
+    // A reconnecting EventSource says what it had in `Last-Event-ID`; a page that had to open a
+    // new one (its last reconnect was refused) says it in `?last_event_id=`. Anything unreadable
+    // is a first connection.
+    let query = crate::query_params::QueryParams::parse(query, &["last_event_id"])?;
+    let resumed = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let seen = resumed.or(query.one("last_event_id")?).and_then(|v| v.parse().ok());
     let permit = state.limits.open_stream(client)?;
-    // A reconnecting EventSource says what it had; anything unreadable is a first connection.
-    let seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let body = live::results_stream(
         permit,
         &state.db,

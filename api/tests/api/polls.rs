@@ -470,5 +470,34 @@ async fn an_idle_stream_sends_heartbeats() {
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
 
-    assert!(text.starts_with("event: snapshot\n"), "the snapshot comes first");
+    // When to reconnect (spread per stream), then the snapshot.
+    let (retry, rest) = text.split_once("\n\n").unwrap();
+    let after: u32 = retry.strip_prefix("retry: ").expect("a retry: first").parse().unwrap();
+    assert!((250..=1750).contains(&after), "{after}");
+    assert!(rest.starts_with("event: snapshot\n"), "the snapshot comes next");
+}
+
+#[tokio::test]
+async fn a_new_stream_resumes_from_the_id_in_its_address_and_unknown_parameters_are_refused() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let ballot =
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
+    vote(&app, &slug, "resume-query-1", ballot.clone()).await;
+    let stream = |query: &str| app.client.get(app.url(&format!("/api/polls/{slug}/results/stream{query}"))).send();
+
+    let first = sse_frames(stream("").await.unwrap()).recv().await.expect("a snapshot");
+    let id = first.1.expect("an id");
+    vote(&app, &slug, "resume-query-2", ballot).await;
+    let resumed = stream(&format!("?last_event_id={id}")).await.unwrap();
+    assert_eq!(resumed.status(), StatusCode::OK);
+    let (event, _, data) = sse_frames(resumed).recv().await.expect("a snapshot");
+    assert_eq!(event, "snapshot");
+    assert!(data["respondents"].as_u64().unwrap() >= 1, "{data}");
+
+    let refused = stream("?last_event=1").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["parameter"], "last_event");
 }
