@@ -203,6 +203,7 @@ fn entries() -> Vec<Entry> {
         "users" "accounts" => users::accounts::Entity,
         "users" "sessions" => users::sessions::Entity,
         "users" "login_failures" => users::login_failures::Entity,
+        "users" "client_allowances" => users::client_allowances::Entity,
         "surveys" "waves" => surveys::waves::Entity,
         "surveys" "respondents" => surveys::respondents::Entity,
         "surveys" "responses" => surveys::responses::Entity,
