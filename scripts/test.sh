@@ -55,6 +55,10 @@ if [ "$(id -u)" -eq 0 ] || command -v podman >/dev/null; then
 else
   echo "test: container test skipped (needs podman, or root to install it)"
 fi
+# Metrics: the alert rules' tests, and a real Prometheus scraping two api processes (it installs
+# Prometheus where root).
+bash scripts/observability-test.sh 2>&1 | tee -a "$container_log"
+observability_status=${PIPESTATUS[0]}
 # A fleet of three release-build processes in network namespaces behind HAProxy, killed,
 # restarted and partitioned under a live audience (root only: network namespaces).
 fleet_status=0
@@ -70,9 +74,10 @@ failed=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^faile
 e2e_passed=$(awk '/^ℹ pass / { s += $3 } END { print s + 0 }' "$e2e_log")
 e2e_failed=$(awk '/^ℹ fail / { s += $3 } END { print s + 0 }' "$e2e_log")
 # Both scripts close with "<name>: N passed, M failed"; a script that stopped early counts as one failure.
-container_passed=$(awk '/^(container|contract|kube|fleet): [0-9]+ passed/ { s += $2 } END { print s + 0 }' "$container_log")
-container_failed=$(awk '/^(container|contract|kube|fleet): [0-9]+ passed/ { s += $4 } END { print s + 0 }' "$container_log")
-if [ "$container_status" -ne 0 ] || [ "$contract_status" -ne 0 ] || [ "$fleet_status" -ne 0 ]; then
+container_passed=$(awk '/^(container|contract|kube|fleet|observability): [0-9]+ passed/ { s += $2 } END { print s + 0 }' "$container_log")
+container_failed=$(awk '/^(container|contract|kube|fleet|observability): [0-9]+ passed/ { s += $4 } END { print s + 0 }' "$container_log")
+if [ "$container_status" -ne 0 ] || [ "$contract_status" -ne 0 ] || [ "$fleet_status" -ne 0 ] \
+  || [ "$observability_status" -ne 0 ]; then
   [ "$container_failed" -gt 0 ] || container_failed=1
 fi
 echo "browser tests: $e2e_passed passed, $e2e_failed failed"
@@ -82,4 +87,5 @@ if [ "$status" -ne 0 ]; then exit "$status"; fi
 if [ "$e2e_status" -ne 0 ]; then exit "$e2e_status"; fi
 if [ "$contract_status" -ne 0 ]; then exit "$contract_status"; fi
 if [ "$fleet_status" -ne 0 ]; then exit "$fleet_status"; fi
+if [ "$observability_status" -ne 0 ]; then exit "$observability_status"; fi
 exit "$container_status"

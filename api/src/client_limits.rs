@@ -114,11 +114,17 @@ impl ClientLimits {
         client_key(client, self.ipv6_prefix_length)
     }
 
-    fn check(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr, what: &str) -> Result<(), AppError> {
+    fn check(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<IpAddr>,
+        client: IpAddr,
+        what: &'static str,
+    ) -> Result<(), AppError> {
         let client = self.key(client);
         limiter.check_key(&client).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             tracing::info!(%client, what, "per-address limit reached");
+            crate::observability::limit_refused(what);
             AppError::TooManyRequests { retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
         })
     }
@@ -143,6 +149,7 @@ impl ClientLimits {
         let count = open.entry(client).or_default();
         if *count >= self.streams_per_address {
             tracing::info!(%client, "per-address stream limit reached");
+            crate::observability::limit_refused("stream");
             return Err(AppError::TooManyRequests { retry_after: 10 });
         }
         *count += 1;
@@ -213,7 +220,9 @@ impl FromRequestParts<AppState> for BallotAllowed {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, AppError> {
-        allowance(parts, state, ClientLimits::ballot).await.map(Self)
+        allowance(parts, state, ClientLimits::ballot).await.map(Self).inspect_err(|_| {
+            metrics::counter!("blw_ballots_total", "outcome" => "throttled").increment(1);
+        })
     }
 }
 

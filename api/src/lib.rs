@@ -10,6 +10,7 @@ pub mod error;
 mod json_body;
 pub mod lifecycle;
 pub mod notifications;
+pub mod observability;
 mod path_param;
 pub mod polls;
 mod query_params;
@@ -151,7 +152,9 @@ fn invalidate_on_data_change(
 /// The whole HTTP application; tests drive this same router.
 pub fn app(state: AppState) -> Router {
     let web_dir = state.settings.web_dir.clone();
-    let router = routes::router(&web_dir, state.settings.cookie_secure).layer(telemetry::trace_layer());
+    let router = routes::router(&web_dir, state.settings.cookie_secure)
+        .layer(axum::middleware::from_fn(observability::http::record))
+        .layer(telemetry::trace_layer());
     telemetry::request_ids(router)
         .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::drop_untrusted_request_id))
         .with_state(state)
@@ -160,6 +163,8 @@ pub fn app(state: AppState) -> Router {
 /// A started application: connected, migrated, its listener bound (port 0 picks a free one).
 pub struct Application {
     listener: tokio::net::TcpListener,
+    /// `GET /metrics`, on an address of its own.
+    metrics: Option<tokio::net::TcpListener>,
     state: AppState,
 }
 
@@ -175,13 +180,19 @@ impl Application {
             startup::migrate(&db).await?;
         }
         let listener = tokio::net::TcpListener::bind(settings.address()).await?;
-        Ok(Self { listener, state: AppState::new(settings, db) })
+        let metrics = observability::bind(settings.metrics_addr).await;
+        Ok(Self { listener, metrics, state: AppState::new(settings, db) })
     }
 
     /// # Errors
     /// The socket has no local address.
     pub fn address(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// Serves until Ctrl-C or SIGTERM, then drains: `/readyz` says 503 at once while everything
@@ -201,6 +212,10 @@ impl Application {
         let trusted_proxies = &self.state.settings.trusted_proxies;
         tracing::info!(address = %self.address()?, %trusted_proxies, "serving; client addresses from these proxies' Forwarded / X-Forwarded-For");
         let router = app(self.state.clone());
+        if let Some(metrics) = self.metrics {
+            tracing::info!(address = ?metrics.local_addr().ok(), "serving /metrics");
+            observability::serve(metrics, self.state.clone());
+        }
         let connections = hyper_util::server::graceful::GracefulShutdown::new();
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(hyper_util::rt::TokioTimer::new())

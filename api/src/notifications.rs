@@ -28,6 +28,7 @@ pub fn spawn_listener(pool: PgPool, channels: Vec<String>) -> broadcast::Sender<
                 Err(e) => {
                     tracing::warn!(error = %e, "database listener lost its connection; reconnecting");
                     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    metrics::counter!("blw_db_listener_reconnects_total").increment(1);
                     let _ = events.send(DbEvent::Reconnected);
                 }
             }
@@ -54,6 +55,7 @@ async fn listen(
             }
             // The connection dropped and PgListener re-established it on this call.
             None => {
+                metrics::counter!("blw_db_listener_reconnects_total").increment(1);
                 let _ = events.send(DbEvent::Reconnected);
             }
         }

@@ -59,6 +59,8 @@ pub struct Settings {
     /// Connections served at once; beyond it new ones wait in the listen queue (each costs memory
     /// even before its request is complete).
     pub max_connections: usize,
+    /// Where `GET /metrics` (Prometheus) is served: never on the public port (`None`: nowhere).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +144,10 @@ where
 /// 20,000 open files these machines allow a process.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
 
+/// Prometheus's exporter port range, on loopback: a scraper on the same host (or a sidecar) reads
+/// it; nothing outside does unless the operator says so.
+pub const DEFAULT_METRICS_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+
 /// The drain after SIGTERM by default: the shipped HAProxy checks `/readyz` every 2 s and takes a
 /// server out after 2 failures (`deploy/haproxy.cfg`: `inter 2s fall 2`), so 4 s, plus a second
 /// for a check already under way.
@@ -151,7 +157,8 @@ impl Settings {
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `SHUTDOWN_DRAIN_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `CLIENT_ADDRESS_HEADER`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
-    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`, `MAX_CONNECTIONS`.
+    /// `STREAMS_PER_ADDRESS`, `JOIN_CODE_MISSES_PER_MINUTE`, `IPV6_PREFIX_LENGTH`, `MAX_CONNECTIONS`,
+    /// `METRICS_ADDR` (`off` disables it).
     ///
     /// # Errors
     /// A variable is set to a value of the wrong kind (the message names it, never a password).
@@ -198,6 +205,11 @@ impl Settings {
                 }
             },
             max_connections: parse("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS)?.clamp(1, 1_000_000),
+            metrics_addr: match var("METRICS_ADDR").as_deref() {
+                Some("off") => None,
+                Some(_) => Some(parse("METRICS_ADDR", DEFAULT_METRICS_ADDR)?),
+                None => Some(DEFAULT_METRICS_ADDR),
+            },
         })
     }
 

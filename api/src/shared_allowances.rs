@@ -25,6 +25,14 @@ impl SharedLimit {
             SharedLimit::JoinCodeMiss => "join_code_miss",
         }
     }
+
+    /// The limit's name in metrics.
+    fn metric(self) -> &'static str {
+        match self {
+            SharedLimit::Login => "login",
+            SharedLimit::JoinCodeMiss => "join_code",
+        }
+    }
 }
 
 /// One share and the whole allowance's span, in microseconds (PostgreSQL's resolution).
@@ -60,6 +68,7 @@ fn values(limit: SharedLimit, client_key: &str, per_minute: u32) -> Vec<sea_orm:
 
 fn refused(limit: SharedLimit, client_key: &str, wait_micros: i64) -> AppError {
     tracing::info!(client_key, limit = limit.kind(), "shared per-client limit reached");
+    crate::observability::limit_refused(limit.metric());
     let seconds = u64::try_from(wait_micros.max(1)).unwrap_or(1).div_ceil(1_000_000);
     AppError::TooManyRequests { retry_after: seconds }
 }

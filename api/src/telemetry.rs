@@ -27,8 +27,31 @@ pub fn trace_layer() -> tower_http::trace::TraceLayer<
             .get::<axum::extract::MatchedPath>()
             .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
         let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        tracing::info_span!("request", request_id, method = %request.method(), route, uri = %request.uri())
+        let trace_id = trace_id(request.headers());
+        tracing::info_span!("request", request_id, trace_id, method = %request.method(), route, uri = %request.uri())
     })
+}
+
+/// The W3C trace context's trace id of a request (`traceparent: 00-<32 hex>-<16 hex>-<2 hex>`),
+/// so a request is followed from the load balancer through the api's logs; a request without a
+/// valid one starts a trace of its own.
+pub fn trace_id(headers: &axum::http::HeaderMap) -> String {
+    let given = headers.get("traceparent").and_then(|v| v.to_str().ok()).and_then(|value| {
+        let parts: Vec<&str> = value.trim().split('-').collect();
+        let hex =
+            |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        match parts.as_slice() {
+            [version, trace, parent, flags]
+                if hex(version, 2) && *version != "ff" && hex(trace, 32) && hex(parent, 16) && hex(flags, 2)
+                    // All-zero ids are invalid (W3C trace context).
+                    && trace.bytes().any(|b| b != b'0') && parent.bytes().any(|b| b != b'0') =>
+            {
+                Some((*trace).to_owned())
+            }
+            _ => None,
+        }
+    });
+    given.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
 }
 
 const REQUEST_ID: &str = "x-request-id";
@@ -63,4 +86,32 @@ where
     use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
     let header = axum::http::HeaderName::from_static(REQUEST_ID);
     router.layer(PropagateRequestIdLayer::new(header.clone())).layer(SetRequestIdLayer::new(header, MakeRequestUuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_traceparent_gives_its_trace_id_and_anything_else_a_new_one() {
+        let with = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("traceparent", value.parse().unwrap());
+            trace_id(&headers)
+        };
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(with(&format!("00-{id}-00f067aa0ba902b7-01")), id);
+        for bad in [
+            format!("00-{}-00f067aa0ba902b7-01", "0".repeat(32)),
+            format!("00-{id}-0000000000000000-01"),
+            format!("ff-{id}-00f067aa0ba902b7-01"),
+            format!("00-{}-00f067aa0ba902b7-01", id.to_uppercase()),
+            "00-abc-def-01".to_owned(),
+        ] {
+            let fresh = with(&bad);
+            assert_ne!(fresh, id, "{bad}");
+            assert_eq!(fresh.len(), 32);
+        }
+        assert_ne!(trace_id(&axum::http::HeaderMap::new()), trace_id(&axum::http::HeaderMap::new()));
+    }
 }

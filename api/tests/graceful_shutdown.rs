@@ -5,6 +5,7 @@
 //! process exits 0. Its own test binary: it signals a process of its own.
 
 #[path = "support/running_api.rs"]
+#[allow(dead_code)]
 mod running_api;
 
 use std::time::{Duration, Instant};

@@ -11,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 #[path = "support/running_api.rs"]
+#[allow(dead_code)]
 mod running_api;
 
 use running_api::RunningApi;

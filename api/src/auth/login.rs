@@ -43,6 +43,7 @@ pub async fn log_in(
     let Some(account) = account.filter(|a| matches && a.is_active) else {
         // The turn's row stays: it is the failure's record.
         tracing::info!(email = %key, "failed login");
+        metrics::counter!("blw_logins_total", "outcome" => "failed").increment(1);
         return Err(AppError::Unauthorized(INVALID_LOGIN.to_owned()));
     };
     throttle::clear(db, &key).await?;
@@ -56,6 +57,7 @@ pub async fn log_in(
     update.filter(accounts::Column::Id.eq(account.id)).exec(db).await?;
     let token = session::start(db, account.id, settings).await?;
     tracing::info!(account = account.id, "logged in");
+    metrics::counter!("blw_logins_total", "outcome" => "succeeded").increment(1);
     let user = CurrentUser { role: account.role.parse()?, id: account.id, email: account.email, name: account.name };
     Ok(LoggedIn { user, token })
 }

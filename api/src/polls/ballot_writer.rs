@@ -32,7 +32,7 @@ const MAX_BATCH: usize = 512;
 const WRITERS: usize = 2;
 
 /// Ballots waiting for a writer; beyond this the api answers 503 rather than queue without bound.
-const QUEUE_CAPACITY: usize = 50_000;
+pub const QUEUE_CAPACITY: usize = 50_000;
 
 /// Whether a ballot was counted now or had been before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +88,16 @@ impl BallotWriter {
     /// The poll is closed (409) or gone (404), the database is unavailable or the queue full (503).
     pub async fn submit(&self, ballot: NewBallot) -> Reply {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .try_send(Pending { ballot, reply })
-            .map_err(|_| AppError::Unavailable("too many ballots at once; try again".to_owned()))?;
+        self.queue.try_send(Pending { ballot, reply }).map_err(|_| {
+            metrics::counter!("blw_ballot_queue_full_total").increment(1);
+            AppError::Unavailable("too many ballots at once; try again".to_owned())
+        })?;
         answer.await.map_err(|_| AppError::Unavailable("the ballot writer stopped".to_owned()))?
+    }
+
+    /// Ballots waiting for a writer.
+    pub fn queued(&self) -> usize {
+        QUEUE_CAPACITY - self.queue.capacity()
     }
 }
 
@@ -130,6 +136,8 @@ fn group(batch: Vec<Pending>) -> Grouped {
 }
 
 async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pending>) {
+    metrics::histogram!("blw_ballot_batch_size").record(batch.len() as f64);
+    let started = std::time::Instant::now();
     let Grouped { first, repeats } = group(batch);
     let ballots: Vec<&NewBallot> = first.iter().map(|p| &p.ballot).collect();
     let mut stored = store(db, states, &ballots).await;
@@ -158,6 +166,7 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
             first.iter().map(|_| Err(error.clone())).collect()
         }
     };
+    metrics::histogram!("blw_ballot_commit_duration_seconds").record(started.elapsed().as_secs_f64());
     for (i, pending) in repeats {
         let reply = match &replies[i] {
             Ok((receipt, _)) => Ok((receipt.clone(), BallotOutcome::AlreadyRecorded)),

@@ -171,6 +171,8 @@ struct WatchedPoll {
     comparison_pending: AtomicBool,
     /// When a watcher's `Last-Event-ID` last made the tally be read again.
     resume_reloaded_at: Mutex<Option<std::time::Instant>>,
+    /// When the oldest vote not yet in a frame was announced here (vote → frame lag).
+    votes_waiting_since: Mutex<Option<std::time::Instant>>,
 }
 
 #[derive(Default)]
@@ -199,6 +201,7 @@ impl LivePolls {
                     broadcast_pending: AtomicBool::new(false),
                     comparison_pending: AtomicBool::new(false),
                     resume_reloaded_at: Mutex::new(None),
+                    votes_waiting_since: Mutex::new(None),
                 })
             })
             .sender
@@ -288,10 +291,17 @@ fn render(
 async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
+    let started = std::time::Instant::now();
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {
             let _ = poll.sender.send(event);
+            metrics::counter!("blw_live_frames_total").increment(1);
+            metrics::histogram!("blw_live_fanout_duration_seconds").record(started.elapsed().as_secs_f64());
+            let waiting = poll.votes_waiting_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+            if let Some(since) = waiting {
+                metrics::histogram!("blw_live_vote_to_frame_seconds").record(since.elapsed().as_secs_f64());
+            }
             if let Some(due) = comparison_due
                 && !poll.comparison_pending.swap(true, Ordering::AcqRel)
             {
@@ -425,6 +435,10 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 added
             });
             if added || state == TallyState::Loaded {
+                poll.votes_waiting_since
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert_with(std::time::Instant::now);
                 schedule_update(poll);
             }
         }
@@ -612,6 +626,29 @@ impl Watcher {
     }
 }
 
+/// One open stream in the `blw_live_watchers` gauge, for as long as it lives.
+struct Watching(Audience);
+
+impl Watching {
+    fn label(audience: Audience) -> &'static str {
+        match audience {
+            Audience::Public => "public",
+            Audience::Staff => "staff",
+        }
+    }
+
+    fn new(audience: Audience) -> Self {
+        metrics::gauge!("blw_live_watchers", "audience" => Self::label(audience)).increment(1.0);
+        Self(audience)
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        metrics::gauge!("blw_live_watchers", "audience" => Self::label(self.0)).decrement(1.0);
+    }
+}
+
 /// A staff stream's session, checked again as the stream goes on: the stream ends with the
 /// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
 pub struct StaffSession {
@@ -648,6 +685,10 @@ pub async fn results_stream(
 ) -> Result<Body, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
+    if seen.is_some() {
+        metrics::counter!("blw_live_resumes_total").increment(1);
+    }
+    let watching = Watching::new(audience);
     let Some(current) = current_results(db, surveys, live, (poll_id, audience), seen).await? else {
         // Nothing at least as new as what the watcher had can be confirmed now: it is to come
         // back (EventSource keeps its Last-Event-ID), most likely to another process.
@@ -681,9 +722,10 @@ pub async fn results_stream(
     let stream = futures_util::stream::select(events, heartbeats.map(Some))
         .take_while(|frame| std::future::ready(frame.is_some()))
         .map(Option::unwrap_or_default)
-        // The stream holds its place in the per-address count until it ends.
+        // The stream holds its place in the per-address count (and the watchers' gauge) until
+        // it ends.
         .map(move |frame| {
-            let _held = &permit;
+            let _held = (&permit, &watching);
             frame
         });
     // Before each frame or heartbeat (at most once a second), a staff stream's session is asked

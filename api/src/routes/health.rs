@@ -93,6 +93,11 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, AppErr
     }))
 }
 
+/// Whether `/readyz` would answer 200 now (for the `blw_ready` gauge).
+pub async fn is_ready(state: &AppState) -> bool {
+    readyz(State(state.clone())).await.is_ok()
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
 }

@@ -7,7 +7,7 @@ mod caching;
 mod catalog;
 mod contract;
 mod data;
-mod health;
+pub(crate) mod health;
 mod polls;
 mod surveys;
 

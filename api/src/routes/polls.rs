@@ -105,10 +105,35 @@ async fn submit(
     AppPath(slug): AppPath<String>,
     AppJson(ballot): AppJson<Ballot>,
 ) -> Result<Response, AppError> {
+    let result = cast(&state, client, &headers, &slug, ballot).await;
+    metrics::counter!("blw_ballots_total", "outcome" => ballot_outcome(&result)).increment(1);
+    result
+}
+
+/// A ballot's outcome as the metrics count it (a fixed set of labels).
+fn ballot_outcome(result: &Result<Response, AppError>) -> &'static str {
+    match result {
+        Ok(response) if response.status() == StatusCode::CREATED => "accepted",
+        Ok(_) => "repeated",
+        Err(AppError::Conflict(_)) => "closed_poll",
+        // Too many lookups of polls that do not exist from this address (a scanner): not found.
+        Err(AppError::NotFound(_) | AppError::NotOpenYet(_) | AppError::TooManyRequests { .. }) => "not_found",
+        Err(AppError::Unprocessable { .. } | AppError::InvalidParameter { .. } | AppError::BadRequest(_)) => "invalid",
+        Err(_) => "unavailable",
+    }
+}
+
+async fn cast(
+    state: &AppState,
+    client: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    slug: &str,
+    ballot: Ballot,
+) -> Result<Response, AppError> {
     // The poll as ballots see it, found once (from memory after the first ballot).
-    let poll = public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
+    let poll = public_poll(state, client, &axum::http::HeaderMap::new(), slug).await?;
     let origin =
-        state.devices.origin(&state.db, &headers, state.limits.key(client), state.settings.cookie_secure).await?;
+        state.devices.origin(&state.db, headers, state.limits.key(client), state.settings.cookie_secure).await?;
     let new_cookie = origin.new_cookie.clone();
     let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot, origin).await?;
     let status = match outcome {

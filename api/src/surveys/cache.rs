@@ -11,6 +11,8 @@ use super::snapshot::SurveySnapshot;
 #[derive(Default)]
 pub struct SurveyCache {
     current: RwLock<Option<Arc<SurveySnapshot>>>,
+    /// When the snapshot in memory was read (for the metrics: a stale one shows).
+    loaded_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl SurveyCache {
@@ -30,6 +32,7 @@ impl SurveyCache {
         let snapshot = Arc::new(SurveySnapshot::load(db).await?);
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "survey snapshot loaded");
         *slot = Some(snapshot.clone());
+        self.stamp(true);
         Ok(snapshot)
     }
 
@@ -46,6 +49,7 @@ impl SurveyCache {
             match SurveySnapshot::load(db).await {
                 Ok(snapshot) => {
                     *self.current.write().await = Some(Arc::new(snapshot));
+                    self.stamp(true);
                     tracing::info!("survey snapshot refreshed");
                     return;
                 }
@@ -61,5 +65,16 @@ impl SurveyCache {
     /// load that began before the change cannot outlive this call.
     pub async fn invalidate(&self) {
         *self.current.write().await = None;
+        self.stamp(false);
+    }
+
+    fn stamp(&self, loaded: bool) {
+        *self.loaded_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            loaded.then(std::time::Instant::now);
+    }
+
+    /// How long ago the snapshot in memory was read (`None`: none is).
+    pub fn age(&self) -> Option<std::time::Duration> {
+        self.loaded_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner).map(|at| at.elapsed())
     }
 }

@@ -5,6 +5,8 @@ use testkit::TestDatabase;
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// Where `/metrics` is served, when the settings gave it an address.
+    pub metrics: Option<SocketAddr>,
     /// Owned so the database lives (and is dropped) with the app.
     #[allow(dead_code)]
     pub db: TestDatabase,
@@ -34,6 +36,8 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
         client_address_header: Default::default(),
         limits: Default::default(),
         max_connections: api::settings::DEFAULT_MAX_CONNECTIONS,
+        // Many apps share a test process: a test that reads /metrics binds its own.
+        metrics_addr: None,
     }
 }
 
@@ -49,8 +53,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("build app");
     let address = app.address().expect("address");
+    let metrics = app.metrics_address();
     tokio::spawn(app.serve());
-    TestApp { address, db, client: reqwest::Client::new() }
+    TestApp { address, metrics, db, client: reqwest::Client::new() }
 }
 
 pub const PASSWORD: &str = "correct horse battery";

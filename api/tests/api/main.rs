@@ -9,6 +9,7 @@ mod fleet;
 mod health;
 mod helpers;
 mod live_protocol;
+mod metrics;
 mod new_wave;
 mod openapi;
 mod polls;

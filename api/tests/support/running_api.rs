@@ -22,13 +22,18 @@ impl Drop for RunningApi {
 impl RunningApi {
     /// Starts it with `env` besides the database and port, and waits until it is ready.
     pub async fn start(db: &TestDatabase, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(db, env, Stdio::null()).await
+    }
+
+    /// As [`start`](Self::start), its log lines (stdout) going to `log`.
+    pub async fn start_logging(db: &TestDatabase, env: &[(&str, &str)], log: Stdio) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_api"))
             .env("DATABASE_URL", &db.url)
             .env("PORT", port.to_string())
             .env("RUST_LOG", "error")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(log)
             .stderr(Stdio::null())
             .spawn()
             .expect("start the api binary");

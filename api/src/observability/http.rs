@@ -1,0 +1,44 @@
+//! Per-request metrics: duration by method, route template and status, and requests in flight.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// A method as a label: the standard ones, anything else `other` (bounded).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Records the request. Routed requests are labelled by their template (`/api/polls/{slug}`);
+/// the rest are the site's files (`static`) or nothing (`unmatched`, any 404): never the path.
+pub async fn record(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
+    let method = method_label(request.method());
+    let started = Instant::now();
+    let active = metrics::gauge!("http_server_active_requests");
+    active.increment(1.0);
+    let response = next.run(request).await;
+    active.decrement(1.0);
+    let status = response.status();
+    let route = match route {
+        Some(route) => route,
+        None if status == axum::http::StatusCode::NOT_FOUND => "unmatched".to_owned(),
+        None => "static".to_owned(),
+    };
+    metrics::histogram!("http_server_request_duration_seconds",
+        "method" => method, "route" => route, "status" => status.as_str().to_owned())
+    .record(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,82 @@
+//! `/metrics` (Prometheus) on its own listener: never on the public port, counting what the api
+//! did, and bounded whatever clients send. The recorder is the process's: tests in this binary
+//! share it, so figures are compared before and after.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::polls::{open_poll, staff, vote};
+
+async fn app_with_metrics() -> (TestApp, String) {
+    let app = spawn_app_with(|s| s.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
+    let metrics = format!("http://{}/metrics", app.metrics.expect("a metrics listener"));
+    (app, metrics)
+}
+
+/// The value of one series (`name{labels}`) in a scrape; 0 when absent.
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_and_count_ballots_and_routes() {
+    let (app, metrics) = app_with_metrics().await;
+    let client = reqwest::Client::new();
+    let public = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND, "never on the public port");
+    let body: serde_json::Value = public.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let admin = staff(&app).await.admin;
+    let (_, slug) = open_poll(&app, &admin).await;
+    let before = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+    let ballot =
+        json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
+    assert_eq!(vote(&app, &slug, "metrics-ballot-1", ballot.clone()).await.0, StatusCode::CREATED);
+    assert_eq!(vote(&app, &slug, "metrics-ballot-1", ballot).await.0, StatusCode::OK);
+    let after = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+
+    let accepted = r#"blw_ballots_total{outcome="accepted"}"#;
+    let repeated = r#"blw_ballots_total{outcome="repeated"}"#;
+    assert!(value(&after, accepted) >= value(&before, accepted) + 1.0, "{after}");
+    assert!(value(&after, repeated) >= value(&before, repeated) + 1.0);
+    let route =
+        r#"http_server_request_duration_seconds_count{method="POST",route="/api/polls/{slug}/responses",status="201"}"#;
+    assert!(value(&after, route) >= 1.0, "requests by route template, not by path");
+    assert!(!after.contains(&slug), "no slug becomes a label");
+    assert!(value(&after, "process_resident_memory_bytes") > 1e6);
+    assert!(value(&after, "process_max_fds") >= value(&after, "process_open_fds"));
+    assert!(after.contains("# TYPE blw_ballot_commit_duration_seconds histogram"), "histograms with buckets");
+}
+
+#[tokio::test]
+async fn random_paths_and_slugs_do_not_grow_the_series() {
+    let (app, metrics) = app_with_metrics().await;
+    let client = reqwest::Client::new();
+    // The series these requests can touch (other tests in this process add their own meanwhile).
+    let series = |scrape: &str| {
+        scrape
+            .lines()
+            .filter(|l| l.contains(r#"route="unmatched""#) || l.contains(r#"route="/api/polls/{slug}/results""#))
+            .count()
+    };
+    for i in 0..50 {
+        app.client.get(app.url(&format!("/warm/{i}"))).send().await.unwrap();
+        app.client.get(app.url(&format!("/api/polls/warm-{i}/results"))).send().await.unwrap();
+    }
+    let before = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+    for i in 0..1_000 {
+        let token = format!("r{i:04}x{}", i * 7919 % 1_000_003);
+        app.client.get(app.url(&format!("/{token}/{token}"))).send().await.unwrap();
+        app.client.get(app.url(&format!("/api/polls/{token}/results"))).send().await.unwrap();
+    }
+    let after = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+    assert!(!after.contains("r0999x"), "no path or slug is a label value");
+    assert_eq!(series(&after), series(&before), "the same series, however many paths");
+    let all = after.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count();
+    assert!(all < 2_000, "{all} series in all");
+}
