@@ -55,16 +55,22 @@ pub struct AppState {
     pub data_tables: Arc<data_browser::registry::Registry>,
     /// Serving, or draining before a stop.
     pub lifecycle: Arc<lifecycle::Lifecycle>,
+    /// The operations panel's latest report from every process.
+    pub operations: Arc<observability::operations::FleetReports>,
+    /// This process in the fleet's reports: its listening address and process id.
+    pub instance: Arc<str>,
 }
 
 impl AppState {
-    /// The state for `db`, with its database listener started and the survey cache wired to it.
-    pub fn new(settings: Settings, db: DatabaseConnection) -> Self {
+    /// The state for `db`, with its database listener started and the survey cache wired to it;
+    /// `address` is where this process listens (it names the process in the fleet's reports).
+    pub fn new(settings: Settings, db: DatabaseConnection, address: std::net::SocketAddr) -> Self {
         let db_events = notifications::spawn_listener(
             db.get_postgres_connection_pool().clone(),
             vec![
                 migration::data_change::DATA_CHANGED_CHANNEL.to_owned(),
                 polls::events::POLL_EVENTS_CHANNEL.to_owned(),
+                observability::operations::OPERATIONS_CHANNEL.to_owned(),
             ],
         );
         let surveys = Arc::new(SurveyCache::default());
@@ -79,7 +85,7 @@ impl AppState {
         forget_idle_clients(limits.clone(), db.clone());
         let devices = Arc::new(polls::devices::BallotDevices::default());
         let data_tables = Arc::new(data_browser::registry::Registry::default());
-        Self {
+        let state = Self {
             settings: Arc::new(settings),
             db,
             surveys,
@@ -91,7 +97,11 @@ impl AppState {
             devices,
             data_tables,
             lifecycle: Arc::default(),
-        }
+            operations: Arc::default(),
+            instance: format!("{address}/{}", std::process::id()).into(),
+        };
+        observability::operations::spawn(state.clone(), state.db_events.subscribe());
+        state
     }
 }
 
@@ -181,7 +191,8 @@ impl Application {
         }
         let listener = tokio::net::TcpListener::bind(settings.address()).await?;
         let metrics = observability::bind(settings.metrics_addr).await;
-        Ok(Self { listener, metrics, state: AppState::new(settings, db) })
+        let address = listener.local_addr()?;
+        Ok(Self { listener, metrics, state: AppState::new(settings, db, address) })
     }
 
     /// # Errors

@@ -6,6 +6,7 @@
 //! stays bounded. Histograms have explicit buckets, so quantiles add up across a fleet.
 
 pub mod http;
+pub mod operations;
 mod process;
 
 use std::net::SocketAddr;

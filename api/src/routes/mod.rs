@@ -8,6 +8,7 @@ mod catalog;
 mod contract;
 mod data;
 pub(crate) mod health;
+mod operations;
 mod polls;
 mod surveys;
 
@@ -39,6 +40,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "polls", description = "Live polls, for participants"),
         (name = "admin polls", description = "Running polls: admins change, analysts read"),
         (name = "data", description = "The staff data browser: every table without secrets, read-only"),
+        (name = "operations", description = "The operations panel: is it working, for everyone, right now (staff)"),
     )
 )]
 struct ApiDoc;
@@ -54,6 +56,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(polls::router())
         .merge(admin_polls::router())
         .merge(data::router())
+        .merge(operations::router())
         .split_for_parts();
     // After the merge: the contract applies to every operation the routers brought.
     utoipa::Modify::modify(&contract::Contract, &mut spec);

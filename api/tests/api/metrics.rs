@@ -80,3 +80,54 @@ async fn random_paths_and_slugs_do_not_grow_the_series() {
     let all = after.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count();
     assert!(all < 2_000, "{all} series in all");
 }
+
+#[tokio::test]
+async fn the_operations_panel_reports_every_process_of_the_fleet_to_staff_only() {
+    let app = crate::helpers::spawn_app().await;
+    let other = api::Application::build(crate::helpers::settings_for(&app.db)).await.expect("second process");
+    let other_address = other.address().unwrap();
+    tokio::spawn(other.serve());
+    let staff = staff(&app).await;
+    let (_, slug) = open_poll(&app, &staff.admin).await;
+
+    let anonymous = app.client.get(app.url("/api/admin/operations")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let operations = |cookie: String| {
+        let client = app.client.clone();
+        let url = app.url("/api/admin/operations");
+        async move {
+            let response = client.get(url).header("cookie", cookie).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    // Every process reports every 2 s through PostgreSQL: both appear on either.
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..50 {
+        seen = operations(staff.analyst.clone()).await;
+        if seen["processes"].as_array().is_some_and(|p| p.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let processes: Vec<String> =
+        seen["processes"].as_array().unwrap().iter().map(|p| p["process"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(processes.len(), 2, "{seen}");
+    assert!(processes.iter().any(|p| p.starts_with(&other_address.to_string())), "{processes:?}");
+    assert_eq!(seen["fleet"]["processes"], 2);
+
+    let ballot =
+        json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]);
+    for i in 0..20 {
+        assert_eq!(vote(&app, &slug, &format!("operations-{i:03}"), ballot.clone()).await.0, StatusCode::CREATED);
+    }
+    let mut rate = 0.0;
+    for _ in 0..50 {
+        rate = operations(staff.admin.clone()).await["fleet"]["votes_per_second"].as_f64().unwrap();
+        if rate > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(rate > 0.0, "votes per second rise while ballots arrive");
+}
