@@ -164,7 +164,8 @@ pub fn app(state: AppState) -> Router {
     let web_dir = state.settings.web_dir.clone();
     let router = routes::router(&web_dir, state.settings.cookie_secure)
         .layer(axum::middleware::from_fn(observability::http::record))
-        .layer(telemetry::trace_layer());
+        .layer(telemetry::trace_layer())
+        .layer(axum::middleware::from_fn(telemetry::with_trace_id));
     telemetry::request_ids(router)
         .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::drop_untrusted_request_id))
         .with_state(state)

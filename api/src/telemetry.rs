@@ -32,6 +32,31 @@ pub fn trace_layer() -> tower_http::trace::TraceLayer<
     })
 }
 
+tokio::task_local! {
+    /// The trace id of the request being served (see [`with_trace_id`]).
+    static TRACE_ID: String;
+}
+
+/// Serves the request with its trace id at hand ([`current_trace_id`]), the same one its log span
+/// carries: a `traceparent`'s, or a new one given here (then written into the request's headers
+/// so the span takes it too).
+pub async fn with_trace_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = trace_id(request.headers());
+    let given = request.headers().get("traceparent").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&id));
+    if !given && let Ok(value) = axum::http::HeaderValue::from_str(&format!("00-{id}-{}-01", &id[..16])) {
+        request.headers_mut().insert("traceparent", value);
+    }
+    TRACE_ID.scope(id, next.run(request)).await
+}
+
+/// The trace id of the request being served (empty outside one).
+pub fn current_trace_id() -> String {
+    TRACE_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
 /// The W3C trace context's trace id of a request (`traceparent: 00-<32 hex>-<16 hex>-<2 hex>`),
 /// so a request is followed from the load balancer through the api's logs; a request without a
 /// valid one starts a trace of its own.

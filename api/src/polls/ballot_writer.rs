@@ -34,6 +34,9 @@ const WRITERS: usize = 2;
 /// Ballots waiting for a writer; beyond this the api answers 503 rather than queue without bound.
 pub const QUEUE_CAPACITY: usize = 50_000;
 
+/// Batches written by this process so far (numbers them in the log).
+static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// Whether a ballot was counted now or had been before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BallotOutcome {
@@ -52,6 +55,8 @@ pub struct NewBallot {
     pub client_key: String,
     /// Per poll question, in the poll's order: the answer, if this ballot gives one.
     pub choices: Vec<Option<Choice>>,
+    /// The request's trace id: the batch's log line names the requests it committed.
+    pub trace_id: String,
 }
 
 type Reply = Result<(BallotReceipt, BallotOutcome), AppError>;
@@ -138,6 +143,8 @@ fn group(batch: Vec<Pending>) -> Grouped {
 async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pending>) {
     metrics::histogram!("blw_ballot_batch_size").record(batch.len() as f64);
     let started = std::time::Instant::now();
+    let number = BATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let traces: Vec<String> = batch.iter().map(|p| p.ballot.trace_id.clone()).collect();
     let Grouped { first, repeats } = group(batch);
     let ballots: Vec<&NewBallot> = first.iter().map(|p| &p.ballot).collect();
     let mut stored = store(db, states, &ballots).await;
@@ -167,6 +174,9 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
         }
     };
     metrics::histogram!("blw_ballot_commit_duration_seconds").record(started.elapsed().as_secs_f64());
+    // One line per batch links each request (by its trace id) to the commit that stored it.
+    let failed = replies.iter().filter(|r| r.is_err()).count();
+    tracing::info!(batch = number, ballots = traces.len(), failed, elapsed_ms = started.elapsed().as_millis() as u64, trace_ids = ?traces, "ballot batch written");
     for (i, pending) in repeats {
         let reply = match &replies[i] {
             Ok((receipt, _)) => Ok((receipt.clone(), BallotOutcome::AlreadyRecorded)),

@@ -55,8 +55,8 @@ pub async fn vote(
             }
         }
     }
-    let BallotOrigin { device_id, client_key, .. } = origin;
-    writer.submit(NewBallot { poll, client_token: token.to_owned(), device_id, client_key, choices }).await
+    let BallotOrigin { device_id, client_key, trace_id, .. } = origin;
+    writer.submit(NewBallot { poll, client_token: token.to_owned(), device_id, client_key, choices, trace_id }).await
 }
 
 /// The receipt of a participant who had answered every question in `answered`, or a 409 saying `why`.

@@ -34,6 +34,8 @@ pub struct BallotOrigin {
     pub client_key: String,
     /// The cookie to send when the request did not carry a valid one.
     pub new_cookie: Option<String>,
+    /// The request's trace id (W3C trace context), for the log line of the batch that commits it.
+    pub trace_id: String,
 }
 
 impl BallotDevices {
@@ -61,7 +63,12 @@ impl BallotDevices {
                 (device_id, Some(cookie))
             }
         };
-        Ok(BallotOrigin { device_id, client_key: client_pseudonym(secret, client), new_cookie })
+        Ok(BallotOrigin {
+            device_id,
+            client_key: client_pseudonym(secret, client),
+            new_cookie,
+            trace_id: String::new(),
+        })
     }
 
     /// The keyed pseudonym of `client` (the per-address limits' key), as ballots store it.

@@ -132,8 +132,9 @@ async fn cast(
 ) -> Result<Response, AppError> {
     // The poll as ballots see it, found once (from memory after the first ballot).
     let poll = public_poll(state, client, &axum::http::HeaderMap::new(), slug).await?;
-    let origin =
+    let mut origin =
         state.devices.origin(&state.db, headers, state.limits.key(client), state.settings.cookie_secure).await?;
+    origin.trace_id = crate::telemetry::current_trace_id();
     let new_cookie = origin.new_cookie.clone();
     let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot, origin).await?;
     let status = match outcome {
