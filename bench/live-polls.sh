@@ -11,6 +11,7 @@
 #   6. scale: 15,000 watchers, 300 votes/s for 30 s (issue 22), from 16 loopback source addresses.
 # Prints a Markdown section for BENCHMARKS.md.
 # Usage: bench/live-polls.sh [seconds for 2–6] [scenarios, default "1 2 3 4 5 6"]
+# API_BIN: another api binary to measure (e.g. an earlier commit's, for an A/B on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -29,13 +30,14 @@ cleanup() { stop_apis; psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXIST
 trap cleanup EXIT
 
 cargo build --release -q -p api -p poll-load
+api_bin="${API_BIN:-./target/release/api}"
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 password="bench-password-$$"
 DATABASE_URL="$url" BLW_PASSWORD="$password" RUST_LOG=error \
-  ./target/release/api accounts create --email bench@example.org --name Bench --role admin >/dev/null
+  "$api_bin" accounts create --email bench@example.org --name Bench --role admin >/dev/null
 
 start_api() { # port → pid in $started
-  DATABASE_URL="$url" PORT="$1" RUST_LOG=warn ./target/release/api >>"/tmp/live-polls-api-$1.log" 2>&1 &
+  DATABASE_URL="$url" PORT="$1" RUST_LOG=warn "$api_bin" >>"/tmp/live-polls-api-$1.log" 2>&1 &
   started=$!
   pids+=("$started")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
