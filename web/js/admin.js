@@ -1,11 +1,12 @@
 // Admin console (/admin…): log in; list, build, edit, open, close, duplicate, reset, archive and
 // delete polls; pace a presenter-paced poll; watch live results (hiding a question's results or a
 // single word from the audience) and the ballots' activity (voiding one client's scripted burst);
-// manage accounts; browse the database's tables (the Data section, data-browser.js). Analysts get
-// the same views read-only. Every change goes through the api, which checks the role again:
+// manage accounts; browse the database's tables (the Data section, data-browser.js); watch the api
+// fleet's live figures (the Operations section, operations.js). Analysts get the same views read-only. Every change goes through the api, which checks the role again:
 // hiding a button is a courtesy, not the guard.
 import { api, el, flattenCatalog, integer, searchCatalog, showError } from "./common.js";
 import { dataView } from "./data-browser.js";
+import { operationsView } from "./operations.js";
 import { ResultsView, followResults, resultsVisibility, wordModeration } from "./poll-results.js";
 
 const dom = {
@@ -18,6 +19,10 @@ const dom = {
 let user = null;
 let stream = null; // the results stream of the poll on screen, closed when leaving it
 let activityTimer = null; // refreshes the poll on screen's ballots per minute
+let operations = null; // the Operations view's polling, stopped when leaving it
+/** Counts navigations: a view whose data arrives once the console has moved on draws nothing (the
+ *  polls list answering late would otherwise replace the view navigated to meanwhile). */
+let navigation = 0;
 /** What the last action did, said once at the top of the next view (a duplicate, a reset…). */
 let flash = null;
 const isAdmin = () => user?.role === "admin";
@@ -30,13 +35,16 @@ function go(path) {
 }
 
 async function route() {
+  navigation += 1;
   stream?.close();
   stream = null;
   clearInterval(activityTimer);
   activityTimer = null;
+  operations?.stop();
+  operations = null;
   dom.status.replaceChildren(...(flash ? [el("p", { class: "confirmation", role: "status" }, flash)] : []));
   flash = null;
-  // Views with a title of their own (the Data section's) set it once drawn.
+  // Views with a title of their own (the Data and Operations sections') set it once drawn.
   document.title = "Admin — Bright Line Watch";
   if (!user) {
     try {
@@ -60,7 +68,9 @@ async function route() {
         ? "accounts"
         : path === "/admin/data" || path.startsWith("/admin/data/")
           ? "data"
-          : "polls";
+          : path === "/admin/operations"
+            ? "operations"
+            : "polls";
   for (const link of dom.nav.querySelectorAll("a[data-section]")) {
     if (link.dataset.section === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -72,6 +82,14 @@ async function route() {
     else if (section === "accounts") await accountsView();
     else if (section === "data")
       await dataView({ view: dom.view, status: dom.status, path, search: location.search, go });
+    else if (section === "operations")
+      operations = operationsView({
+        view: dom.view,
+        onSessionEnd: () => {
+          user = null;
+          loginView("Your session has ended. Please log in again.");
+        },
+      });
     else await pollsView();
   } catch (error) {
     if (error.status === 401) {
@@ -273,7 +291,9 @@ const archivedBadge = (poll) => (poll.archived_at ? el("span", { class: "badge a
 
 async function pollsView() {
   const showArchived = new URLSearchParams(location.search).get("archived") === "1";
+  const at = navigation;
   const all = (await api("/api/admin/polls")).data;
+  if (at !== navigation) return;
   const archivedCount = all.filter((poll) => poll.archived_at).length;
   const polls = showArchived ? all : all.filter((poll) => !poll.archived_at);
   const act = (fn) => async () => {
@@ -567,7 +587,9 @@ function splitName(poll) {
 }
 
 async function pollView(id) {
+  const at = navigation;
   const poll = (await api(`/api/admin/polls/${id}`)).data;
+  if (at !== navigation) return;
   const paced = poll.pacing === "presenter";
   const resultsBox = el("div", { id: "poll-results" });
   const activityBox = el("section", { class: "panel", id: "poll-activity", "aria-label": "Ballot activity" });
@@ -979,7 +1001,9 @@ async function editView(id) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins edit polls.")));
     return;
   }
-  await builderView((await api(`/api/admin/polls/${id}`)).data);
+  const at = navigation;
+  const poll = (await api(`/api/admin/polls/${id}`)).data;
+  if (at === navigation) await builderView(poll);
 }
 
 /** The poll builder: a new poll, or `poll` to edit (until it opens or has answers). */
@@ -988,7 +1012,9 @@ async function builderView(poll = null) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins create polls.")));
     return;
   }
+  const at = navigation;
   const catalog = flattenCatalog((await api("/api/batteries")).data);
+  if (at !== navigation) return;
   const catalogByName = new Map(catalog.map((q) => [q.var_name, q]));
   const items = poll ? poll.questions.map((q) => itemFromQuestion(q, catalogByName)) : [];
   let splitItem = poll?.split_by ? (items.find((item, i) => keyOf(item, i) === poll.split_by) ?? null) : null;
@@ -1527,7 +1553,9 @@ async function accountsView(done) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins manage accounts.")));
     return;
   }
+  const at = navigation;
   const accounts = (await api("/api/admin/accounts")).data;
+  if (at !== navigation) return;
   const rowError = el(
     "div",
     { class: "status", "aria-live": "polite" },

@@ -47,10 +47,12 @@ pub struct ProcessReport {
     pub requests_last_5m: f64,
     /// 429 answers in the last 5 minutes.
     pub refusals_last_5m: f64,
-    /// The lag histogram's buckets over the last minute (upper bound in seconds, count at or
-    /// below it), so the fleet's quantiles can be taken from all processes' together.
+    /// The lag histogram's finite buckets over the last minute (upper bound in seconds, count at
+    /// or below it), so the fleet's quantiles can be taken from all processes' together.
     #[schema(value_type = Vec<Vec<f64>>)]
     pub lag_buckets: Vec<(f64, f64)>,
+    /// Frames in the lag histogram over the last minute (its `+Inf` bucket: JSON has no infinity).
+    pub lag_frames: f64,
 }
 
 /// A process's report as the panel gets it: when it came.
@@ -114,7 +116,8 @@ impl FleetReports {
             })
             .collect();
         processes.sort_by(|a, b| a.report.process.cmp(&b.report.process));
-        let sum = |f: fn(&ProcessReport) -> f64| processes.iter().map(|p| f(&p.report)).sum::<f64>();
+        // `+ 0.0`: an empty sum is -0.0.
+        let sum = |f: fn(&ProcessReport) -> f64| processes.iter().map(|p| f(&p.report)).sum::<f64>() + 0.0;
         let mut buckets: Vec<(f64, f64)> = Vec::new();
         for process in &processes {
             for &(le, count) in &process.report.lag_buckets {
@@ -125,6 +128,7 @@ impl FleetReports {
             }
         }
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        buckets.push((f64::INFINITY, sum(|r| r.lag_frames)));
         let fleet = FleetReport {
             processes: processes.len(),
             ready_processes: processes.iter().filter(|p| p.report.ready).count(),
@@ -237,7 +241,7 @@ fn report(process: &str, history: &VecDeque<(Instant, Sample)>) -> Option<Proces
     };
     let votes_per_second = back(history, RATE_WINDOW).map_or(0.0, per_second);
     let lag_then = back(history, LAG_WINDOW).map(|(_, s)| s.lag.clone()).unwrap_or_default();
-    let lag_buckets: Vec<(f64, f64)> = now
+    let mut lag_buckets: Vec<(f64, f64)> = now
         .lag
         .iter()
         .map(|&(le, count)| {
@@ -245,14 +249,22 @@ fn report(process: &str, history: &VecDeque<(Instant, Sample)>) -> Option<Proces
             (le, (count - before).max(0.0))
         })
         .collect();
+    let lag_frames = match lag_buckets.last() {
+        Some(&(le, count)) if le.is_infinite() => {
+            lag_buckets.pop();
+            count
+        }
+        _ => lag_buckets.last().map_or(0.0, |b| b.1),
+    };
+    let with_total = |buckets: &[(f64, f64)]| [buckets, &[(f64::INFINITY, lag_frames)]].concat();
     let counts = back(history, COUNT_WINDOW).map(|(_, s)| s.clone()).unwrap_or_default();
     Some(ProcessReport {
         process: process.to_owned(),
         ready: now.ready,
         votes_per_second,
         watchers: now.watchers,
-        lag_p50_ms: quantile_ms(&lag_buckets, 0.5),
-        lag_p99_ms: quantile_ms(&lag_buckets, 0.99),
+        lag_p50_ms: quantile_ms(&with_total(&lag_buckets), 0.5),
+        lag_p99_ms: quantile_ms(&with_total(&lag_buckets), 0.99),
         queue_depth: now.queue_depth,
         queue_capacity: now.queue_capacity,
         pool_in_use: now.pool_in_use,
@@ -261,6 +273,7 @@ fn report(process: &str, history: &VecDeque<(Instant, Sample)>) -> Option<Proces
         requests_last_5m: (now.requests - counts.requests).max(0.0),
         refusals_last_5m: (now.refusals - counts.refusals).max(0.0),
         lag_buckets,
+        lag_frames,
     })
 }
 
@@ -333,7 +346,9 @@ mod tests {
                 "# TYPE x counter\nblw_ballots_total{{outcome=\"accepted\"}} {accepted}\nblw_ballots_total{{outcome=\"repeated\"}} 7\n\
                  http_server_request_duration_seconds_count{{method=\"GET\",route=\"/x\",status=\"200\"}} 10\n\
                  http_server_request_duration_seconds_count{{method=\"GET\",route=\"/x\",status=\"503\"}} {fives}\n\
-                 blw_live_watchers{{audience=\"public\"}} 3\nblw_live_watchers{{audience=\"staff\"}} 1\nblw_ready 1\n"
+                 blw_live_watchers{{audience=\"public\"}} 3\nblw_live_watchers{{audience=\"staff\"}} 1\nblw_ready 1\n\
+                 blw_live_vote_to_frame_seconds_bucket{{le=\"0.01\"}} {fives}\nblw_live_vote_to_frame_seconds_bucket{{le=\"0.1\"}} {fives}\n\
+                 blw_live_vote_to_frame_seconds_bucket{{le=\"+Inf\"}} {fives}\n"
             )
         };
         let start = Instant::now() - Duration::from_secs(10);
@@ -344,6 +359,11 @@ mod tests {
         assert_eq!(report.watchers, 4.0);
         assert_eq!(report.errors_last_5m, 3.0);
         assert!(report.ready);
-        assert_eq!(report.lag_p99_ms, None);
+        assert_eq!(report.lag_frames, 3.0);
+        assert!(report.lag_p99_ms.is_some_and(|ms| ms <= 10.0), "{report:?}");
+        // What travels between processes reads back (JSON has no infinity).
+        let back: ProcessReport = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        assert_eq!(back.lag_frames, 3.0);
+        assert_eq!(back.lag_buckets, report.lag_buckets);
     }
 }

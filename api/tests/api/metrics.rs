@@ -116,6 +116,8 @@ async fn the_operations_panel_reports_every_process_of_the_fleet_to_staff_only()
     assert!(processes.iter().any(|p| p.starts_with(&other_address.to_string())), "{processes:?}");
     assert_eq!(seen["fleet"]["processes"], 2);
 
+    // A screen watches, so frames carry the votes (and the lag histogram fills).
+    let watcher = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
     let ballot =
         json!([{"var_name": "pid3", "response_index": 1}, {"var_name": "perf_judicial_ind", "response_index": 2}]);
     for i in 0..20 {
@@ -130,4 +132,10 @@ async fn the_operations_panel_reports_every_process_of_the_fleet_to_staff_only()
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(rate > 0.0, "votes per second rise while ballots arrive");
+    // Reports with lag figures travel between processes too: both still there, with a p99.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let now = operations(staff.admin.clone()).await;
+    assert_eq!(now["fleet"]["processes"], 2, "{now}");
+    assert!(now["fleet"]["lag_p99_ms"].as_f64().is_some(), "{now}");
+    drop(watcher);
 }
