@@ -5,6 +5,8 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "support/open_poll.rs"]
+mod open_poll;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -102,39 +104,7 @@ async fn ballots_past_the_allowance_are_refused_by_haproxy_for_the_fleet() {
     tokio::spawn(other.serve());
     let (_proxy, base) = start_proxy(&[app.address, other_address]).await;
 
-    api::accounts::service::create(
-        &app.db.conn,
-        api::accounts::NewAccount {
-            email: "admin@test.org".to_owned(),
-            name: "Admin".to_owned(),
-            role: api::accounts::Role::Admin,
-            password: helpers::PASSWORD.to_owned(),
-        },
-    )
-    .await
-    .unwrap();
-    let admin = helpers::session_cookie(&app, "admin@test.org").await;
-    let poll: serde_json::Value = app
-        .client
-        .post(app.url("/api/admin/polls"))
-        .header("cookie", &admin)
-        .json(&serde_json::json!({"title": "Fleet", "questions": [{"var_name": "pid3", "response_indices": [0, 1]}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
-    let opened = app
-        .client
-        .patch(app.url(&format!("/api/admin/polls/{id}")))
-        .header("cookie", &admin)
-        .json(&serde_json::json!({"is_open": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), StatusCode::OK);
+    let (_, _, slug) = open_poll::admin_with_open_poll(&app.db, &app.url(""), "Fleet").await;
 
     // The allowance (1,000 a minute from one address), spread by the proxy over both processes.
     let client = reqwest::Client::new();

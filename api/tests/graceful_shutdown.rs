@@ -4,6 +4,8 @@
 //! gets a last `retry:` — each its own, spread over more than a second — and ends, and the
 //! process exits 0. Its own test binary: it signals a process of its own.
 
+#[path = "support/open_poll.rs"]
+mod open_poll;
 #[path = "support/running_api.rs"]
 #[allow(dead_code)]
 mod running_api;
@@ -36,39 +38,7 @@ async fn sigterm_drains_then_ends_streams_with_spread_retries_and_exits_cleanly(
     let db = TestDatabase::create().await;
     let api = RunningApi::start(&db, &[("SHUTDOWN_DRAIN_SECONDS", "2")]).await;
     let client = reqwest::Client::new();
-    let admin = api::accounts::NewAccount {
-        email: "admin@test.org".to_owned(),
-        name: "Admin".to_owned(),
-        role: api::accounts::Role::Admin,
-        password: "correct horse battery".to_owned(),
-    };
-    api::accounts::service::create(&db.conn, admin).await.expect("admin");
-    let login = client
-        .post(api.url("/api/auth/login"))
-        .json(&json!({"email": "admin@test.org", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let poll: Value = client
-        .post(api.url("/api/admin/polls"))
-        .header("cookie", &cookie)
-        .json(&json!({"title": "Drain", "questions": [{"var_name": "pid3", "response_indices": [0, 1]}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
-    let opened = client
-        .patch(api.url(&format!("/api/admin/polls/{id}")))
-        .header("cookie", &cookie)
-        .json(&json!({"is_open": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(opened.status(), StatusCode::OK);
+    let (_, _, slug) = open_poll::admin_with_open_poll(&db, &api.url(""), "Drain").await;
 
     let mut watchers = Vec::new();
     for _ in 0..WATCHERS {

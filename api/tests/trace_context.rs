@@ -2,6 +2,8 @@
 //! `x-request-id` — on every line it causes (JSON logs), so a request is followed from the load
 //! balancer into the api. Its own test binary: it reads the log of a process of its own.
 
+#[path = "support/open_poll.rs"]
+mod open_poll;
 #[path = "support/running_api.rs"]
 #[allow(dead_code)]
 mod running_api;
@@ -45,41 +47,10 @@ async fn every_log_line_of_a_request_carries_its_trace_id() {
 
     // A ballot: the line of the batch that committed it names its trace id.
     let client = reqwest::Client::new();
-    let admin = api::accounts::NewAccount {
-        email: "admin@test.org".to_owned(),
-        name: "Admin".to_owned(),
-        role: api::accounts::Role::Admin,
-        password: "correct horse battery".to_owned(),
-    };
-    api::accounts::service::create(&db.conn, admin).await.unwrap();
-    let login = client
-        .post(api.url("/api/auth/login"))
-        .json(&serde_json::json!({"email": "admin@test.org", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let poll: serde_json::Value = client
-        .post(api.url("/api/admin/polls"))
-        .header("cookie", &cookie)
-        .json(&serde_json::json!({"title": "Traced", "questions": [{"var_name": "pid3", "response_indices": [0, 1]}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = poll["id"].as_i64().unwrap();
-    client
-        .patch(api.url(&format!("/api/admin/polls/{id}")))
-        .header("cookie", &cookie)
-        .json(&serde_json::json!({"is_open": true}))
-        .send()
-        .await
-        .unwrap();
+    let (_, _, slug) = open_poll::admin_with_open_poll(&db, &api.url(""), "Traced").await;
     let ballot_trace = "0af7651916cd43dd8448eb211c80319c";
     let voted = client
-        .post(api.url(&format!("/api/polls/{}/responses", poll["slug"].as_str().unwrap())))
+        .post(api.url(&format!("/api/polls/{slug}/responses")))
         .header("traceparent", format!("00-{ballot_trace}-b7ad6b7169203331-01"))
         .json(&serde_json::json!({"client_token": "traced-ballot-1", "answers": [{"var_name": "pid3", "response_index": 0}]}))
         .send()

@@ -43,3 +43,59 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     }
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }
+
+/// The poll a driver runs, as its admin: logged in, created from `definition` and opened.
+pub struct AdminPoll {
+    client: reqwest::Client,
+    cookie: String,
+    /// `…/api/admin/polls/{id}`.
+    url: String,
+    pub slug: String,
+}
+
+impl AdminPoll {
+    /// Logs in at `base` as `ADMIN_EMAIL` (default `email`) / `ADMIN_PASSWORD`, creates the poll
+    /// and opens it.
+    ///
+    /// # Errors
+    /// Any request refused or failed.
+    pub async fn open(base: &str, email: &str, definition: &serde_json::Value) -> Result<Self, Error> {
+        let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({"email": env("ADMIN_EMAIL", email), "password": env("ADMIN_PASSWORD", "")}))
+            .send()
+            .await?
+            .error_for_status()?;
+        let cookie = login.headers()["set-cookie"].to_str()?.split(';').next().unwrap_or_default().to_owned();
+        let poll: serde_json::Value = client
+            .post(format!("{base}/api/admin/polls"))
+            .header("cookie", &cookie)
+            .json(definition)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
+        let poll = Self { client, cookie, url: format!("{base}/api/admin/polls/{id}"), slug };
+        poll.set_open(true).await?;
+        Ok(poll)
+    }
+
+    /// # Errors
+    /// The request refused or failed.
+    pub async fn set_open(&self, is_open: bool) -> Result<(), Error> {
+        let body = serde_json::json!({ "is_open": is_open });
+        self.client.patch(&self.url).header("cookie", &self.cookie).json(&body).send().await?.error_for_status()?;
+        Ok(())
+    }
+
+    /// # Errors
+    /// The request failed.
+    pub async fn delete(&self) -> Result<(), Error> {
+        self.client.delete(&self.url).header("cookie", &self.cookie).send().await?;
+        Ok(())
+    }
+}

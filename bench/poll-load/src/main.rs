@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use poll_load::{Error, percentile, read_response};
+use poll_load::{AdminPoll, Error, percentile, read_response};
 
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -262,13 +262,6 @@ async fn main() -> Result<(), Error> {
     let api_pids: Vec<u32> = env("API_PIDS", "").split_whitespace().filter_map(|p| p.parse().ok()).collect();
 
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": env("ADMIN_EMAIL", "bench@example.org"), "password": env("ADMIN_PASSWORD", "")}))
-        .send()
-        .await?
-        .error_for_status()?;
-    let cookie = login.headers()["set-cookie"].to_str()?.split(';').next().unwrap_or_default().to_owned();
     let paced = *PACED.get_or_init(|| switch("--paced"));
     let definition = if paced {
         json!({"title": "Load test, paced", "pacing": "presenter", "split_by": "q1", "questions": [
@@ -279,20 +272,8 @@ async fn main() -> Result<(), Error> {
     } else {
         json!({"title": "Load test", "questions": [{"var_name": "pid3", "response_indices": [0, 1, 2, 3]}, {"var_name": "perf_judicial_ind"}], "split_by": "pid3"})
     };
-    let poll: Value = client
-        .post(format!("{base}/api/admin/polls"))
-        .header("cookie", &cookie)
-        .json(&definition)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
-    let admin_poll = format!("{base}/api/admin/polls/{id}");
-    let set_open =
-        |is_open: bool| client.patch(&admin_poll).header("cookie", &cookie).json(&json!({ "is_open": is_open })).send();
-    set_open(true).await?.error_for_status()?;
+    let poll = AdminPoll::open(&base, "bench@example.org", &definition).await?;
+    let slug = poll.slug.clone();
 
     let ready = Arc::new(tokio::sync::Barrier::new(watchers + 1));
     let watch_addr = address(&watch_base)?;
@@ -333,7 +314,7 @@ async fn main() -> Result<(), Error> {
     let elapsed = started.elapsed().as_secs_f64();
     sampler.abort();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    set_open(false).await?.error_for_status()?;
+    poll.set_open(false).await?;
     let mut seen_by = Vec::with_capacity(watchers);
     let mut last_totals = Vec::with_capacity(watchers);
     for reader in readers {
@@ -365,7 +346,7 @@ async fn main() -> Result<(), Error> {
     let stored = results["respondents"].as_u64().unwrap_or(0);
     let all_last_equal = last_totals.iter().all(|&t| t == stored);
     let failed = replies.len() - ok.len();
-    client.delete(&admin_poll).header("cookie", &cookie).send().await?;
+    poll.delete().await?;
 
     let latency = if watchers == 0 {
         "—".to_owned()

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use poll_load::{Error, percentile, read_response};
+use poll_load::{AdminPoll, Error, percentile, read_response};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -393,27 +393,9 @@ async fn main() -> Result<(), Error> {
     let faults_file = env_or("FAULTS_FILE", "fleet-faults.txt");
 
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": env_or("ADMIN_EMAIL", "fleet@example.org"), "password": env_or("ADMIN_PASSWORD", "")}))
-        .send()
-        .await?
-        .error_for_status()?;
-    let cookie = login.headers()["set-cookie"].to_str()?.split(';').next().unwrap_or_default().to_owned();
-    let poll: Value = client
-        .post(format!("{base}/api/admin/polls"))
-        .header("cookie", &cookie)
-        .json(&json!({"title": "Fleet test", "questions": [{"var_name": "pid3", "response_indices": [0, 1, 2, 3]}, {"var_name": "perf_judicial_ind"}], "split_by": "pid3"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
-    let admin_poll = format!("{base}/api/admin/polls/{id}");
-    let set_open =
-        |is_open: bool| client.patch(&admin_poll).header("cookie", &cookie).json(&json!({ "is_open": is_open })).send();
-    set_open(true).await?.error_for_status()?;
+    let definition = json!({"title": "Fleet test", "questions": [{"var_name": "pid3", "response_indices": [0, 1, 2, 3]}, {"var_name": "perf_judicial_ind"}], "split_by": "pid3"});
+    let poll = AdminPoll::open(&base, "fleet@example.org", &definition).await?;
+    let slug = poll.slug.clone();
 
     // Screens first, each from its own source; a sample of them keeps every frame for latency.
     let stop = Arc::new(AtomicBool::new(false));
@@ -457,7 +439,7 @@ async fn main() -> Result<(), Error> {
     let faults = read_faults(&faults_file).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
-    set_open(false).await?.error_for_status()?;
+    poll.set_open(false).await?;
     // Every screen has its poll's `closed` frame within seconds; one still reconnecting is
     // read as it stands.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -565,7 +547,7 @@ async fn main() -> Result<(), Error> {
     let reconnects: usize = screens.iter().map(|s| s.reconnects.len()).sum();
     eprintln!("screens: {reconnects} reconnects, {refused} reconnects answered other than 200");
     println!("fleet-audience: {} passed, {} failed", checks.passed, checks.failed);
-    client.delete(&admin_poll).header("cookie", &cookie).send().await?;
+    poll.delete().await?;
     if checks.failed > 0 {
         std::process::exit(1);
     }
