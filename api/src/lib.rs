@@ -35,8 +35,20 @@ use surveys::cache::SurveyCache;
 pub use error::AppError;
 pub use settings::Settings;
 
+/// What every request can reach. Cloned for each request (and by each layer that holds it), so
+/// it is one shared allocation: a clone is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub surveys: Arc<SurveyCache>,
@@ -85,7 +97,7 @@ impl AppState {
         forget_idle_clients(limits.clone(), db.clone());
         let devices = Arc::new(polls::devices::BallotDevices::default());
         let data_tables = Arc::new(data_browser::registry::Registry::default());
-        let state = Self {
+        let state = Self(Arc::new(SharedState {
             settings: Arc::new(settings),
             db,
             surveys,
@@ -99,7 +111,7 @@ impl AppState {
             lifecycle: Arc::default(),
             operations: Arc::default(),
             instance: format!("{address}/{}", std::process::id()).into(),
-        };
+        }));
         observability::operations::spawn(state.clone(), state.db_events.subscribe());
         state
     }
@@ -272,6 +284,13 @@ impl Application {
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
+            // A live-results stream to a reader that does not keep up would otherwise queue up to
+            // the kernel's 4 MB of stale frames (send buffers grow by themselves); bounded, the
+            // stream's frames back up into its bounded channel instead, which skips it ahead to
+            // the latest results. Bytes in flight are not limited, so throughput is unchanged.
+            if let Err(e) = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(UNSENT_BYTES_QUEUED) {
+                tracing::warn!(error = %e, "could not set TCP_NOTSENT_LOWAT");
+            }
             // The peer's address, for per-address limits (axum's `ConnectInfo`).
             let service = tower::ServiceExt::map_request(
                 router.clone(),
@@ -299,6 +318,9 @@ impl Application {
         Ok(())
     }
 }
+
+/// The most a connection's socket holds that has not been sent yet (`TCP_NOTSENT_LOWAT`).
+const UNSENT_BYTES_QUEUED: u32 = 16 * 1024;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,6 +36,9 @@ use crate::surveys::cache::SurveyCache;
 
 /// Votes arriving within this window share one broadcast.
 const COALESCE: Duration = Duration::from_millis(20);
+
+/// A frame waits for all watchers but one in this many (and at least one) to take the previous.
+const STRAGGLERS_PER_FRAME: usize = 100;
 
 /// The longest a broadcast waits for watchers to take the previous one.
 const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
@@ -80,9 +83,16 @@ pub struct LiveEvent {
     pub staff: AudienceFrame,
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
+    /// Watchers that have not taken this frame yet: the next frame waits for most of them.
+    pub untaken: Arc<AtomicUsize>,
 }
 
 impl LiveEvent {
+    /// One more watcher has taken this frame.
+    fn taken(&self) {
+        let _ = self.untaken.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
     /// What a watcher holding frame `held` is written: the delta when it holds the base, else
     /// the whole results.
     fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {
@@ -129,7 +139,14 @@ pub fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
 fn deleted() -> LiveEvent {
     let frame = sse_frame("closed", None, r#"{"deleted":true}"#);
     let frame = AudienceFrame { delta: None, snapshot: frame };
-    LiveEvent { serial: u64::MAX, base: None, public: frame.clone(), staff: frame, ends_stream: true }
+    LiveEvent {
+        serial: u64::MAX,
+        base: None,
+        public: frame.clone(),
+        staff: frame,
+        ends_stream: true,
+        untaken: Arc::default(),
+    }
 }
 
 /// The results as each audience last received them, which the next delta is taken from.
@@ -173,6 +190,8 @@ struct WatchedPoll {
     resume_reloaded_at: Mutex<Option<std::time::Instant>>,
     /// When the oldest vote not yet in a frame was announced here (vote → frame lag).
     votes_waiting_since: Mutex<Option<std::time::Instant>>,
+    /// How many watchers have not taken the last frame yet.
+    last_untaken: Mutex<Option<Arc<AtomicUsize>>>,
 }
 
 #[derive(Default)]
@@ -202,6 +221,7 @@ impl LivePolls {
                     comparison_pending: AtomicBool::new(false),
                     resume_reloaded_at: Mutex::new(None),
                     votes_waiting_since: Mutex::new(None),
+                    last_untaken: Mutex::new(None),
                 })
             })
             .sender
@@ -283,7 +303,8 @@ fn render(
         AudienceFrame { delta: deltas.as_ref().map(|(base, _, set)| delta(base, set)), snapshot: snapshot(&staff) }
     };
     let base = deltas.map(|(base, _, _)| base.serial);
-    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false })
+    let untaken = Arc::new(AtomicUsize::new(poll.sender.receiver_count()));
+    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false, untaken })
 }
 
 /// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
@@ -295,6 +316,7 @@ async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {
+            *poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(event.untaken.clone());
             let _ = poll.sender.send(event);
             metrics::counter!("blw_live_frames_total").increment(1);
             metrics::histogram!("blw_live_fanout_duration_seconds").record(started.elapsed().as_secs_f64());
@@ -371,11 +393,16 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
     tokio::spawn(async move {
         tokio::time::sleep(COALESCE).await;
         // The frame rate follows the audience: while watchers are still taking the previous
-        // frame (thousands of sockets to write), wait for them — up to a bound, so one stalled
-        // client cannot hold everyone back — rather than queue frames faster than they go out.
+        // frame (thousands of sockets to write), wait for them rather than queue frames faster
+        // than they go out — but not for the last few: a phone that has stopped reading must not
+        // slow everyone's frames down (it skips ahead when it reads again), and up to a bound.
         let deadline = tokio::time::Instant::now() + MAX_DRAIN_WAIT;
-        while !poll.sender.is_empty() && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        let untaken = poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some(untaken) = untaken {
+            let allowed = (poll.sender.receiver_count() / STRAGGLERS_PER_FRAME).max(1);
+            while untaken.load(Ordering::Acquire) > allowed && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
         }
         poll.broadcast_pending.store(false, Ordering::Release);
         send_results(&poll, false).await;
@@ -603,8 +630,9 @@ impl Watcher {
     async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
         loop {
             match self.receiver.recv().await {
-                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => {}
+                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => event.taken(),
                 Ok(event) => {
+                    event.taken();
                     let frame = event.frame(self.audience, self.held);
                     self.held = Some(event.serial);
                     return Some((frame, event.ends_stream));
@@ -758,7 +786,7 @@ mod tests {
             delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
             snapshot: Bytes::from(format!("snapshot {serial}")),
         };
-        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false }
+        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, untaken: Arc::default() }
     }
 
     #[tokio::test]

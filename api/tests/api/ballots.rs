@@ -259,18 +259,24 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
     reader.abort();
     drop(stalled);
     // Each acknowledged vote reached the reading watcher soon after, stalled neighbour or not.
-    let slowest = acknowledged
+    let mut latencies: Vec<std::time::Duration> = acknowledged
         .iter()
         .map(|(n, at)| {
             seen.iter()
                 .find(|(total, _)| total >= n)
                 .map_or(std::time::Duration::MAX, |(_, t)| t.saturating_duration_since(*at))
         })
-        .max()
-        .expect("votes");
+        .collect();
+    latencies.sort_unstable();
+    let slowest = *latencies.last().expect("votes");
     // Generous (the design bound is a 150 ms wait per frame): this is about not being held back
     // at all, on a busy test machine, not about speed, which bench/ measures.
     assert!(slowest < std::time::Duration::from_secs(3), "slowest vote → screen: {slowest:?}");
+    let p90 = latencies[latencies.len() * 9 / 10];
+    println!("vote → screen: p50 {:?}, p90 {p90:?}, slowest {slowest:?}", latencies[latencies.len() / 2]);
+    // Nor are most frames held for the stalled socket: frames that each waited the bound
+    // (150 ms) for it put a tenth of the votes past 150 ms (measured: p90 158 ms, against 22 ms).
+    assert!(p90 < std::time::Duration::from_millis(130), "vote → screen p90 {p90:?}");
 }
 
 #[tokio::test]

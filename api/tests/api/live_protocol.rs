@@ -114,7 +114,8 @@ async fn deltas_fold_to_the_snapshot_and_to_the_counts_voted_on_every_process() 
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Random ballots, eight at a time (so that batches hold several), with a question hidden and
-    // revealed again on the way; what was voted is counted here independently.
+    // revealed again and the poll closed and reopened on the way; what was voted is counted here
+    // independently.
     let mut random = Random(0x5eed_1234_abcd_0042);
     let (mut party, mut place, mut worries, mut hope) = ([0i64; 3], [0i64; 3], [0i64; 4], [0i64; 11]);
     let words = ["freedom", "courts", "hope", "votes", "fear", "trust"];
@@ -149,6 +150,12 @@ async fn deltas_fold_to_the_snapshot_and_to_the_counts_voted_on_every_process() 
         for (status, body) in futures_util::future::join_all(votes).await {
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
+        // Closed and opened again on the way: a `closed` frame, then deltas from the reopening.
+        if round == 9 {
+            set_open(&app, &staff.admin, id, false).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            set_open(&app, &staff.admin, id, true).await;
+        }
         if round == 3 || round == 7 {
             let hidden = round == 3;
             let path = format!("/api/admin/polls/{id}/questions/q4");
@@ -165,7 +172,10 @@ async fn deltas_fold_to_the_snapshot_and_to_the_counts_voted_on_every_process() 
         let mut watcher = Folded::default();
         watcher.until(frames, all_in).await;
         assert!(watcher.totals.windows(2).all(|w| w[0] <= w[1]), "no total goes down: {:?}", watcher.totals);
-        assert!(watcher.deltas > 0 && watcher.snapshots >= 2, "deltas, and snapshots for the hide and the reveal");
+        assert!(
+            watcher.deltas > 0 && watcher.snapshots >= 4,
+            "deltas, and snapshots for the hide, the reveal, the close and the reopening"
+        );
         folded.push(watcher);
     }
 
@@ -204,4 +214,143 @@ async fn deltas_fold_to_the_snapshot_and_to_the_counts_voted_on_every_process() 
     let mut sizes = folded[0].delta_bytes.clone();
     sizes.sort_unstable();
     println!("delta data bytes: {sizes:?}");
+}
+
+/// An event stream read off a raw socket: HTTP/1.1 chunked framing undone, SSE frames split off
+/// as they complete.
+struct RawStream {
+    socket: tokio::net::TcpStream,
+    received: Vec<u8>,
+    head_done: bool,
+    body: String,
+    ended: bool,
+}
+
+impl RawStream {
+    /// Asks for `path` with the smallest receive buffer, so that a reader that pauses backs up
+    /// into the api quickly, as a phone on a bad network does.
+    async fn open(app: &TestApp, path: &str, last_event_id: Option<&str>) -> Self {
+        use tokio::io::AsyncWriteExt;
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(1024).expect("buffer size");
+        let mut socket = socket.connect(app.address).await.expect("connect");
+        let resume = last_event_id.map(|id| format!("Last-Event-ID: {id}\r\n")).unwrap_or_default();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{resume}\r\n", app.address);
+        socket.write_all(request.as_bytes()).await.expect("request");
+        Self { socket, received: Vec::new(), head_done: false, body: String::new(), ended: false }
+    }
+
+    /// Moves whole chunks from `received` into `body`.
+    fn dechunk(&mut self) {
+        if !self.head_done {
+            let Some(end) = self.received.windows(4).position(|w| w == b"\r\n\r\n") else { return };
+            let head = String::from_utf8_lossy(&self.received[..end]).to_string();
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            self.received.drain(..end + 4);
+            self.head_done = true;
+        }
+        while let Some(line_end) = self.received.windows(2).position(|w| w == b"\r\n") {
+            let size = usize::from_str_radix(std::str::from_utf8(&self.received[..line_end]).expect("size"), 16)
+                .expect("chunk size");
+            if size == 0 {
+                self.ended = true;
+                return;
+            }
+            if self.received.len() < line_end + 2 + size + 2 {
+                return;
+            }
+            let chunk = self.received[line_end + 2..line_end + 2 + size].to_vec();
+            self.body.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            self.received.drain(..line_end + 2 + size + 2);
+        }
+    }
+
+    /// The next frame (event, id, data), or `None` when the stream ended or nothing came within
+    /// `wait`.
+    async fn next(&mut self, wait: Duration) -> Option<Frame> {
+        use tokio::io::AsyncReadExt;
+        loop {
+            while let Some(end) = self.body.find("\n\n") {
+                let block: String = self.body.drain(..end + 2).collect();
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
+                    return Some((event, field("id: "), serde_json::from_str(&data).expect("JSON data")));
+                }
+            }
+            if self.ended {
+                return None;
+            }
+            let mut buffer = [0u8; 8192];
+            match tokio::time::timeout(wait, self.socket.read(&mut buffer)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return None,
+                Ok(Ok(n)) => self.received.extend_from_slice(&buffer[..n]),
+            }
+            self.dechunk();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_watcher_that_stops_reading_catches_up_with_a_snapshot_and_never_sees_a_total_go_down() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = create(&app, &staff, mixed_poll("all_at_once")).await;
+    set_open(&app, &staff.admin, id, true).await;
+    let path = format!("/api/polls/{slug}/results/stream");
+    let mut paused = RawStream::open(&app, &path, None).await;
+    let mut watcher = Folded::default();
+    let first = paused.next(Duration::from_secs(10)).await.expect("the first snapshot");
+    watcher.take(first);
+
+    // Votes for a few seconds, each its own frame, while the watcher reads nothing: the frames
+    // back up through its socket into the api, which skips it ahead (or, behind for too long,
+    // ends its stream).
+    const VOTES: usize = 300;
+    let mut random = Random(0x0bad_5eed_2026_1130);
+    for i in 0..VOTES {
+        let word = ["trust", "courts", "votes"][random.below(3) as usize];
+        let answers = json!([
+            {"var_name": "pid3", "response_index": random.below(3)},
+            {"var_name": "q2", "response_index": random.below(3)},
+            {"var_name": "q3", "response_indices": [random.below(4)]},
+            {"var_name": "q4", "value": random.below(11)},
+            {"var_name": "q5", "words": [word]}
+        ]);
+        let (status, body) = vote(&app, &slug, &format!("paused-{i:04}"), answers).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        tokio::time::sleep(Duration::from_millis(12)).await;
+    }
+
+    // The watcher reads again, as a browser does: whatever was sent, and when the stream has
+    // ended, a new one resuming from the last id it holds.
+    let mut streams = 1;
+    while watcher.results["respondents"] != json!(VOTES) {
+        match paused.next(Duration::from_secs(10)).await {
+            Some(frame) => watcher.take(frame),
+            None => {
+                assert!(paused.ended, "no frame within 10 s; holding {}", watcher.results);
+                streams += 1;
+                assert!(streams <= 5, "reconnected {streams} times");
+                paused = RawStream::open(&app, &path, watcher.id.as_deref()).await;
+            }
+        }
+    }
+    assert!(watcher.totals.windows(2).all(|w| w[0] <= w[1]), "no total goes down: {:?}", watcher.totals);
+    assert!(
+        watcher.snapshots >= 2,
+        "behind, the watcher was brought up to date by a snapshot ({} snapshots, {} deltas, {streams} streams)",
+        watcher.snapshots,
+        watcher.deltas
+    );
+    assert!(
+        watcher.totals.len() < VOTES,
+        "frames it could not take were skipped, not queued: {}",
+        watcher.totals.len()
+    );
+    // What it holds is what a new watcher is shown.
+    let mut fresh = RawStream::open(&app, &path, None).await;
+    let (event, _, data) = fresh.next(Duration::from_secs(10)).await.expect("snapshot");
+    assert_eq!(event, "snapshot");
+    assert_eq!(data, watcher.results);
+    println!("paused watcher: {} snapshots, {} deltas, {streams} streams", watcher.snapshots, watcher.deltas);
 }

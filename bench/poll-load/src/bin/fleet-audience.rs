@@ -134,6 +134,10 @@ struct Screen {
     reconnects: Vec<(u64, u64, bool)>,
     /// Responses other than 200 to a reconnect.
     refused: u32,
+    /// Streams that ended before their first snapshot (a resume the process could not confirm:
+    /// `retry:` alone), and connections that failed before a response.
+    unconfirmed: u32,
+    failed: u32,
     snapshots: u32,
     saw_closed: bool,
 }
@@ -258,15 +262,20 @@ async fn stream_once(
                 return Ok(true);
             }
         }
-        if finished {
-            return Ok(true);
+        if finished || stream_ended(&mut stream, &mut chunk, &mut chunked).await? {
+            if first {
+                screen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unconfirmed += 1;
+            }
+            return Ok(finished);
         }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        chunked.raw.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// Reads more of the stream into `chunked`; `true` when the connection closed.
+async fn stream_ended(stream: &mut TcpStream, chunk: &mut [u8], chunked: &mut Chunked) -> Result<bool, Error> {
+    let n = stream.read(chunk).await?;
+    chunked.raw.extend_from_slice(&chunk[..n]);
+    Ok(n == 0)
 }
 
 /// A screen: connects, follows the stream, reconnects as EventSource does, until the poll has
@@ -285,6 +294,9 @@ async fn screen(
     loop {
         let outcome = stream_once(proxy, &path, number % sources, &mut follow, &screen, (&connected, &stop)).await;
         let end = now_ms();
+        if outcome.is_err() {
+            screen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).failed += 1;
+        }
         let done = {
             let s = screen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             s.saw_closed && stop.load(Ordering::Relaxed)
@@ -545,7 +557,12 @@ async fn main() -> Result<(), Error> {
     }
     let refused: u32 = screens.iter().map(|s| s.refused).sum();
     let reconnects: usize = screens.iter().map(|s| s.reconnects.len()).sum();
-    eprintln!("screens: {reconnects} reconnects, {refused} reconnects answered other than 200");
+    let unconfirmed: u32 = screens.iter().map(|s| s.unconfirmed).sum();
+    let failed: u32 = screens.iter().map(|s| s.failed).sum();
+    eprintln!(
+        "screens: {reconnects} reconnects, {refused} answered other than 200, {unconfirmed} ended before a snapshot \
+         (resume not confirmed), {failed} connections failed"
+    );
     println!("fleet-audience: {} passed, {} failed", checks.passed, checks.failed);
     poll.delete().await?;
     if checks.failed > 0 {
