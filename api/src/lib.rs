@@ -90,6 +90,7 @@ impl AppState {
         warm_up(surveys.clone(), db.clone());
         let live = Arc::new(polls::live::LivePolls::default());
         polls::live::spawn(live.clone(), db.clone(), surveys.clone(), db_events.subscribe());
+        polls::frame_pacing::follow_cpu_pressure();
         let poll_states = Arc::new(polls::poll_states::PollStates::default());
         polls::poll_states::follow(poll_states.clone(), db_events.subscribe());
         let ballots = polls::ballot_writer::BallotWriter::spawn(db.clone(), poll_states.clone());

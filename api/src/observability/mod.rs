@@ -73,6 +73,12 @@ fn describe() {
         Unit::Seconds,
         "From a vote's announcement reaching this process to the frame that carries it."
     );
+    describe_gauge!(
+        "blw_live_frame_interval_seconds",
+        Unit::Seconds,
+        "Least time between two frames of a poll: 0.02, wider while the host's CPU is saturated."
+    );
+    describe_gauge!("blw_cpu_pressure", "Share of time some task waited for a CPU on this host (Linux PSI, smoothed).");
     describe_counter!(
         "blw_live_slow_watchers_dropped_total",
         "Watchers disconnected for falling behind twice within 10 s."

@@ -1,7 +1,8 @@
 //! Live results over Server-Sent Events (protocol v2). Each process keeps, per poll that someone
 //! is watching, a [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from
 //! any process) carries the ballot: its answers are added to the tally unless already counted,
-//! and a frame goes out to every watcher — at most once per `COALESCE` window. A watcher gets
+//! and a frame goes out to every watcher — at most once per [`frame_interval`] (20 ms, wider
+//! while the host's CPU is saturated). A watcher gets
 //! `snapshot` (the whole results) when it connects, and then `delta` frames: only what changed
 //! since the previous frame (`delta`), which it can apply when it holds that frame — one that
 //! does not (it missed frames: a slow reader skips ahead) is written the new frame's snapshot
@@ -25,6 +26,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::delta;
 use super::events::{POLL_EVENTS_CHANNEL, PollEvent};
+use super::frame_pacing::frame_interval;
 use super::model::PollResults;
 use super::repository::PollKey;
 use super::results::results;
@@ -33,9 +35,6 @@ use crate::AppError;
 use crate::client_limits::StreamPermit;
 use crate::notifications::DbEvent;
 use crate::surveys::cache::SurveyCache;
-
-/// Votes arriving within this window share one broadcast.
-const COALESCE: Duration = Duration::from_millis(20);
 
 /// A frame waits for all watchers but one in this many (and at least one) to take the previous.
 const STRAGGLERS_PER_FRAME: usize = 100;
@@ -116,8 +115,9 @@ pub enum Audience {
 
 /// The reconnection delays browsers are told (`retry:`, in ms), one drawn per stream when it
 /// starts and again when the server ends it: a hall whose process stops — or dies — comes back
-/// spread over a second and a half instead of in one instant, and within 2 s.
-const RECONNECT_AFTER_MS: std::ops::RangeInclusive<u32> = 250..=1750;
+/// spread over a second and a quarter instead of in one instant, and within 2 s (with room for
+/// the snapshot on a busy host).
+const RECONNECT_AFTER_MS: std::ops::RangeInclusive<u32> = 250..=1500;
 
 /// A `retry:` field alone (no event is dispatched): when to reconnect after this stream ends.
 fn reconnect_after() -> Bytes {
@@ -391,7 +391,7 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
         return; // a broadcast is already due and will include this change
     }
     tokio::spawn(async move {
-        tokio::time::sleep(COALESCE).await;
+        tokio::time::sleep(frame_interval()).await;
         // The frame rate follows the audience: while watchers are still taking the previous
         // frame (thousands of sockets to write), wait for them rather than queue frames faster
         // than they go out — but not for the last few: a phone that has stopped reading must not

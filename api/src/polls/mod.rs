@@ -13,7 +13,7 @@
 //!   ballots committed in batches;
 //! - `events`: the announcement every process hears;
 //! - `results`, `tally`, `live`: results from the database, kept current, streamed (`delta`:
-//!   what changed between two frames); hidden
+//!   what changed between two frames; `frame_pacing`: how often frames go out); hidden
 //!   questions left out of what the public sees;
 //! - `room_vs_nation`: the room against the national survey, with CIs, matched and reweighted;
 //! - `join_code`: the six digits to join an open poll with;
@@ -28,6 +28,7 @@ pub mod delta;
 pub mod devices;
 pub mod events;
 pub mod export;
+pub mod frame_pacing;
 pub mod join_code;
 pub mod kinds;
 pub mod live;

@@ -241,11 +241,13 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
 
     // Votes for ~3 s: the stalled socket fills up (with the deltas, and any snapshot of the
     // results it is sent when it falls behind).
-    let mut acknowledged = Vec::new();
+    let (mut acknowledged, mut widest) = (Vec::new(), std::time::Duration::ZERO);
     for i in 0..200 {
         let (status, _) = vote(&app, &slug, &format!("steady-voter-{i:04}"), ballot(i)).await;
         assert_eq!(status, StatusCode::CREATED);
         acknowledged.push((i as i64 + 1, std::time::Instant::now()));
+        // Frames come less often while the machine's CPU is saturated (frame_pacing).
+        widest = widest.max(api::polls::frame_pacing::frame_interval());
         tokio::time::sleep(std::time::Duration::from_millis(15)).await;
     }
     let mut seen: Vec<(i64, std::time::Instant)> = Vec::new();
@@ -275,8 +277,10 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
     let p90 = latencies[latencies.len() * 9 / 10];
     println!("vote → screen: p50 {:?}, p90 {p90:?}, slowest {slowest:?}", latencies[latencies.len() / 2]);
     // Nor are most frames held for the stalled socket: frames that each waited the bound
-    // (150 ms) for it put a tenth of the votes past 150 ms (measured: p90 158 ms, against 22 ms).
-    assert!(p90 < std::time::Duration::from_millis(130), "vote → screen p90 {p90:?}");
+    // (150 ms) for it put a tenth of the votes ~140 ms past the frame interval (measured with
+    // 20 ms frames: p90 158 ms, against 22 ms).
+    let bound = widest + std::time::Duration::from_millis(110);
+    assert!(p90 < bound, "vote → screen p90 {p90:?} (frames at most {widest:?} apart)");
 }
 
 #[tokio::test]

@@ -302,12 +302,18 @@ async fn a_watcher_that_stops_reading_catches_up_with_a_snapshot_and_never_sees_
     let first = paused.next(Duration::from_secs(10)).await.expect("the first snapshot");
     watcher.take(first);
 
-    // Votes for a few seconds, each its own frame, while the watcher reads nothing: the frames
-    // back up through its socket into the api, which skips it ahead (or, behind for too long,
-    // ends its stream).
-    const VOTES: usize = 300;
+    // Votes, a frame every few, while the watcher reads nothing, until a watcher that reads has
+    // had 200 frames (more than the api queues for one watcher, 64, and its socket's 16 KB of
+    // these ~1 KB deltas hold; the frame interval widens on a busy machine, so frames are
+    // counted, not votes): the paused one's frames back up into the api, which skips it ahead
+    // (or, behind for too long, ends its stream).
+    let reading = app.client.get(app.url(&path)).send().await.expect("stream");
+    let mut reading = frames(reading);
+    let mut frames_read = 0;
     let mut random = Random(0x0bad_5eed_2026_1130);
-    for i in 0..VOTES {
+    let mut votes = 0;
+    while frames_read < 200 {
+        assert!(votes < 3000, "{frames_read} frames for {votes} votes");
         let word = ["trust", "courts", "votes"][random.below(3) as usize];
         let answers = json!([
             {"var_name": "pid3", "response_index": random.below(3)},
@@ -316,15 +322,20 @@ async fn a_watcher_that_stops_reading_catches_up_with_a_snapshot_and_never_sees_
             {"var_name": "q4", "value": random.below(11)},
             {"var_name": "q5", "words": [word]}
         ]);
-        let (status, body) = vote(&app, &slug, &format!("paused-{i:04}"), answers).await;
+        let (status, body) = vote(&app, &slug, &format!("paused-{votes:04}"), answers).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        votes += 1;
         tokio::time::sleep(Duration::from_millis(12)).await;
+        while reading.try_recv().is_ok() {
+            frames_read += 1;
+        }
     }
+    drop(reading);
 
     // The watcher reads again, as a browser does: whatever was sent, and when the stream has
     // ended, a new one resuming from the last id it holds.
     let mut streams = 1;
-    while watcher.results["respondents"] != json!(VOTES) {
+    while watcher.results["respondents"] != json!(votes) {
         match paused.next(Duration::from_secs(10)).await {
             Some(frame) => watcher.take(frame),
             None => {
@@ -343,7 +354,7 @@ async fn a_watcher_that_stops_reading_catches_up_with_a_snapshot_and_never_sees_
         watcher.deltas
     );
     assert!(
-        watcher.totals.len() < VOTES,
+        watcher.totals.len() < frames_read,
         "frames it could not take were skipped, not queued: {}",
         watcher.totals.len()
     );

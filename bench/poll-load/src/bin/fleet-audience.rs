@@ -522,11 +522,13 @@ async fn main() -> Result<(), Error> {
     // After each SIGTERM: the screens its process ended (with a `retry:`) and how soon they were back.
     let mut back_ms = Vec::new();
     let mut narrowest_spread = u64::MAX;
-    for &sigterm in &faults.sigterms {
+    for (i, &sigterm) in faults.sigterms.iter().enumerate() {
+        // A stream ended after this SIGTERM and before the next (each reconnect counted once).
+        let until = faults.sigterms.get(i + 1).copied().unwrap_or(u64::MAX).min(sigterm + 20_000);
         let cut: Vec<(u64, u64)> = screens
             .iter()
             .flat_map(|s| s.reconnects.iter())
-            .filter(|(ended, _, clean)| *clean && *ended >= sigterm && *ended <= sigterm + 20_000)
+            .filter(|(ended, _, clean)| *clean && *ended >= sigterm && *ended < until)
             .map(|(ended, back, _)| (*ended, *back))
             .collect();
         if cut.is_empty() {

@@ -1,0 +1,108 @@
+//! How often live frames go out: every 20 ms while the host has CPU to spare, less often while it
+//! has none. Every frame costs a write per watcher here and, on the same host, a read and a write
+//! in a load balancer and a read in whatever else runs there; when those together saturate the
+//! CPU, frames queue in socket buffers and every screen falls seconds behind (measured: 3,000
+//! screens through HAProxy on 2 cores, p50 0.7–1 s with 20 ms frames, 0.15 s with 120 ms ones).
+//! This process cannot see those queues, but it can see the host's CPU pressure — the share of
+//! time some task waited for a CPU (Linux PSI, `/proc/pressure/cpu`): above [`CROWDED`] the
+//! interval widens step by step up to [`WIDEST`], below [`ROOMY`] it narrows back to
+//! [`NARROWEST`]. Where PSI is unavailable it stays at the narrowest.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The frame interval when the host has CPU to spare.
+pub const NARROWEST: Duration = Duration::from_millis(20);
+
+/// The widest interval: a frame still comes several times a second.
+const WIDEST: Duration = Duration::from_millis(160);
+
+/// CPU pressure (some task waiting) above which frames come less often…
+const CROWDED: f64 = 0.85;
+
+/// …and below which they come more often again (between the two the interval holds, so it does
+/// not swing with every sample).
+const ROOMY: f64 = 0.70;
+
+/// How often the pressure is read.
+const SAMPLE_EVERY: Duration = Duration::from_millis(250);
+
+/// The current interval, in microseconds (one per process: the host's pressure is one).
+static INTERVAL_MICROS: AtomicU64 = AtomicU64::new(20_000);
+
+/// The interval between two frames of a poll now.
+pub fn frame_interval() -> Duration {
+    Duration::from_micros(INTERVAL_MICROS.load(Ordering::Relaxed))
+}
+
+/// Starts following the host's CPU pressure (once per process; a thread of its own, so that it
+/// keeps time when the runtime is the one short of CPU).
+pub fn follow_cpu_pressure() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let Some(first) = pressure_total() else {
+            tracing::info!("no CPU pressure information (/proc/pressure/cpu): live frames every 20 ms");
+            return;
+        };
+        let spawned = std::thread::Builder::new().name("frame-pacing".to_owned()).spawn(move || {
+            let (mut last, mut at, mut smoothed) = (first, Instant::now(), 0.0);
+            loop {
+                std::thread::sleep(SAMPLE_EVERY);
+                let Some(total) = pressure_total() else { continue };
+                let now = Instant::now();
+                #[allow(clippy::cast_precision_loss)] // microseconds over a quarter second
+                let pressure = total.saturating_sub(last) as f64 / now.duration_since(at).as_micros().max(1) as f64;
+                (last, at) = (total, now);
+                smoothed = 0.5 * smoothed + 0.5 * pressure;
+                let interval = next_interval(frame_interval(), smoothed);
+                INTERVAL_MICROS.store(u64::try_from(interval.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+                metrics::gauge!("blw_live_frame_interval_seconds").set(interval.as_secs_f64());
+                metrics::gauge!("blw_cpu_pressure").set(smoothed);
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not start following CPU pressure: live frames every 20 ms");
+        }
+    });
+}
+
+/// The interval after `interval` at CPU pressure `pressure` (0–1): a quarter wider when
+/// crowded, a fifth narrower when roomy, else the same.
+fn next_interval(interval: Duration, pressure: f64) -> Duration {
+    if pressure > CROWDED {
+        (interval * 5 / 4).min(WIDEST)
+    } else if pressure < ROOMY {
+        (interval * 4 / 5).max(NARROWEST)
+    } else {
+        interval
+    }
+}
+
+/// Microseconds some task has waited for a CPU since boot (`some … total=`).
+fn pressure_total() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/pressure/cpu").ok()?;
+    let some = text.lines().find(|line| line.starts_with("some "))?;
+    some.split_whitespace().find_map(|field| field.strip_prefix("total="))?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_come_less_often_while_the_cpu_is_crowded_and_back_to_20_ms_when_it_is_not() {
+        let mut interval = NARROWEST;
+        let mut widened = vec![interval];
+        for _ in 0..20 {
+            interval = next_interval(interval, 0.95);
+            widened.push(interval);
+        }
+        assert!(widened.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(interval, WIDEST);
+        assert_eq!(next_interval(interval, 0.85), WIDEST, "between the thresholds it holds");
+        for _ in 0..20 {
+            interval = next_interval(interval, 0.3);
+        }
+        assert_eq!(interval, NARROWEST);
+    }
+}
