@@ -103,9 +103,13 @@ async fn submit(
     BallotAllowed(client): BallotAllowed,
     headers: axum::http::HeaderMap,
     AppPath(slug): AppPath<String>,
-    AppJson(ballot): AppJson<Ballot>,
+    // Taken as a result so that a body that is not a ballot is counted (as invalid) too.
+    ballot: Result<AppJson<Ballot>, AppError>,
 ) -> Result<Response, AppError> {
-    let result = cast(&state, client, &headers, &slug, ballot).await;
+    let result = match ballot {
+        Ok(AppJson(ballot)) => cast(&state, client, &headers, &slug, ballot).await,
+        Err(rejected) => Err(rejected),
+    };
     metrics::counter!("blw_ballots_total", "outcome" => ballot_outcome(&result)).increment(1);
     result
 }
@@ -118,7 +122,12 @@ fn ballot_outcome(result: &Result<Response, AppError>) -> &'static str {
         Err(AppError::Conflict(_)) => "closed_poll",
         // Too many lookups of polls that do not exist from this address (a scanner): not found.
         Err(AppError::NotFound(_) | AppError::NotOpenYet(_) | AppError::TooManyRequests { .. }) => "not_found",
-        Err(AppError::Unprocessable { .. } | AppError::InvalidParameter { .. } | AppError::BadRequest(_)) => "invalid",
+        Err(
+            AppError::Unprocessable { .. }
+            | AppError::InvalidParameter { .. }
+            | AppError::BadRequest(_)
+            | AppError::PayloadTooLarge(_),
+        ) => "invalid",
         Err(_) => "unavailable",
     }
 }

@@ -38,7 +38,15 @@ async fn metrics_are_served_on_their_own_listener_and_count_ballots_and_routes()
         json!([{"var_name": "pid3", "response_index": 0}, {"var_name": "perf_judicial_ind", "response_index": 3}]);
     assert_eq!(vote(&app, &slug, "metrics-ballot-1", ballot.clone()).await.0, StatusCode::CREATED);
     assert_eq!(vote(&app, &slug, "metrics-ballot-1", ballot).await.0, StatusCode::OK);
+    // Bodies that are not ballots at all are counted as invalid, as wrong answers are.
+    let responses = app.url(&format!("/api/polls/{slug}/responses"));
+    let unreadable = app.client.post(&responses).header("content-type", "application/json").body("{not json").send();
+    assert_eq!(unreadable.await.unwrap().status(), StatusCode::BAD_REQUEST);
+    let misshapen = app.client.post(&responses).json(&json!({"client_token": 7})).send().await.unwrap();
+    assert_eq!(misshapen.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let after = client.get(&metrics).send().await.unwrap().text().await.unwrap();
+    let invalid = r#"blw_ballots_total{outcome="invalid"}"#;
+    assert!(value(&after, invalid) >= value(&before, invalid) + 2.0, "{after}");
 
     let accepted = r#"blw_ballots_total{outcome="accepted"}"#;
     let repeated = r#"blw_ballots_total{outcome="repeated"}"#;
