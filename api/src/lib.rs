@@ -204,6 +204,14 @@ impl Application {
             startup::migrate(&db).await?;
         }
         let listener = tokio::net::TcpListener::bind(settings.address()).await?;
+        // A live-results stream to a reader that does not keep up would otherwise queue up to the
+        // kernel's 4 MB of stale frames (send buffers grow by themselves); bounded, the stream's
+        // frames back up into its bounded channel instead, which skips it ahead to the latest
+        // results. Bytes in flight are not limited, so throughput is unchanged. Set once here:
+        // every accepted connection inherits it.
+        if let Err(e) = socket2::SockRef::from(&listener).set_tcp_notsent_lowat(UNSENT_BYTES_QUEUED) {
+            tracing::warn!(error = %e, "could not set TCP_NOTSENT_LOWAT");
+        }
         let metrics = observability::bind(settings.metrics_addr).await;
         let address = listener.local_addr()?;
         Ok(Self { listener, metrics, state: AppState::new(settings, db, address) })
@@ -284,13 +292,6 @@ impl Application {
             // events) would otherwise wait for the peer's delayed ACK, ~40 ms a time.
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
-            }
-            // A live-results stream to a reader that does not keep up would otherwise queue up to
-            // the kernel's 4 MB of stale frames (send buffers grow by themselves); bounded, the
-            // stream's frames back up into its bounded channel instead, which skips it ahead to
-            // the latest results. Bytes in flight are not limited, so throughput is unchanged.
-            if let Err(e) = socket2::SockRef::from(&stream).set_tcp_notsent_lowat(UNSENT_BYTES_QUEUED) {
-                tracing::warn!(error = %e, "could not set TCP_NOTSENT_LOWAT");
             }
             // The peer's address, for per-address limits (axum's `ConnectInfo`).
             let service = tower::ServiceExt::map_request(

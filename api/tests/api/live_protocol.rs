@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{Frame, send, set_open, sse_frames as frames, staff, vote};
-use crate::question_kinds::{create, mixed_poll};
+use crate::polls::{Frame, send, set_open, sse_frame, sse_frames as frames, staff, vote};
+use crate::question_kinds::{Participant, create, mixed_poll};
 
 /// A small deterministic generator (xorshift64*), so a failure can be replayed.
 struct Random(u64);
@@ -272,9 +272,8 @@ impl RawStream {
         loop {
             while let Some(end) = self.body.find("\n\n") {
                 let block: String = self.body.drain(..end + 2).collect();
-                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
-                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
-                    return Some((event, field("id: "), serde_json::from_str(&data).expect("JSON data")));
+                if let Some(frame) = sse_frame(&block) {
+                    return Some(frame);
                 }
             }
             if self.ended {
@@ -314,14 +313,15 @@ async fn a_watcher_that_stops_reading_catches_up_with_a_snapshot_and_never_sees_
     let mut votes = 0;
     while frames_read < 200 {
         assert!(votes < 3000, "{frames_read} frames for {votes} votes");
-        let word = ["trust", "courts", "votes"][random.below(3) as usize];
-        let answers = json!([
-            {"var_name": "pid3", "response_index": random.below(3)},
-            {"var_name": "q2", "response_index": random.below(3)},
-            {"var_name": "q3", "response_indices": [random.below(4)]},
-            {"var_name": "q4", "value": random.below(11)},
-            {"var_name": "q5", "words": [word]}
-        ]);
+        let mut pick = |n: u64| i64::try_from(random.below(n)).expect("small");
+        let participant = Participant {
+            party: pick(3),
+            place: pick(3),
+            worries: vec![pick(4)],
+            hope: pick(11),
+            words: vec![["trust", "courts", "votes"][usize::try_from(pick(3)).expect("small")]],
+        };
+        let answers = json!(participant.answers());
         let (status, body) = vote(&app, &slug, &format!("paused-{votes:04}"), answers).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         votes += 1;

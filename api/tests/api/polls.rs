@@ -205,6 +205,14 @@ async fn bad_ballots_are_refused_with_the_field_and_closed_polls_with_409() {
 /// One frame of an event stream: its event name, id and data.
 pub(crate) type Frame = (String, Option<String>, Value);
 
+/// The frame an SSE block (`event:`, `id:`, `data:` lines) carries; `None` for a comment or a
+/// `retry:` alone.
+pub(crate) fn sse_frame(block: &str) -> Option<Frame> {
+    let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+    let (event, data) = (field("event: ")?, field("data: ")?);
+    Some((event, field("id: "), serde_json::from_str(&data).expect("JSON data")))
+}
+
 /// A stream's frames as they arrive, read in the background.
 pub(crate) fn sse_frames(response: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<Frame> {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -215,12 +223,10 @@ pub(crate) fn sse_frames(response: reqwest::Response) -> tokio::sync::mpsc::Unbo
             buffer.push_str(&String::from_utf8_lossy(&chunk));
             while let Some(end) = buffer.find("\n\n") {
                 let block: String = buffer.drain(..end + 2).collect();
-                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
-                if let (Some(event), Some(data)) = (field("event: "), field("data: ")) {
-                    let data = serde_json::from_str(&data).expect("JSON data");
-                    if sender.send((event, field("id: "), data)).is_err() {
-                        return;
-                    }
+                if let Some(frame) = sse_frame(&block)
+                    && sender.send(frame).is_err()
+                {
+                    return;
                 }
             }
         }

@@ -35,16 +35,16 @@ pub(crate) async fn create(app: &TestApp, staff: &Staff, poll: Value) -> (i64, S
 }
 
 /// One participant's answers to the mixed poll.
-struct Participant {
-    party: i64,
-    place: i64,
-    worries: Vec<i64>,
-    hope: i64,
-    words: Vec<&'static str>,
+pub(crate) struct Participant {
+    pub(crate) party: i64,
+    pub(crate) place: i64,
+    pub(crate) worries: Vec<i64>,
+    pub(crate) hope: i64,
+    pub(crate) words: Vec<&'static str>,
 }
 
 impl Participant {
-    fn answers(&self) -> [Value; 5] {
+    pub(crate) fn answers(&self) -> [Value; 5] {
         [
             json!({"var_name": "pid3", "response_index": self.party}),
             json!({"var_name": "q2", "response_index": self.place}),
