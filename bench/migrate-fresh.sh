@@ -34,7 +34,8 @@ for _ in $(seq 1 "$runs"); do
   t0=$(now_ms); DATABASE_URL="$url" ./target/release/migration fresh >/dev/null 2>&1; t1=$(now_ms)
   fresh+=($((t1 - t0)))
   # The survey load alone: back to before the surveys data migration, then apply just that one.
-  steps=$(psql_db -Atc "SELECT count(*) FROM seaql_migrations WHERE version >= 'm20261125_000003_surveys_data' AND version <> 'm20261125_000003_surveys_schema'")
+  # `down` goes back in the migrator's order (which `status` lists), not in the versions' order.
+  steps=$(DATABASE_URL="$url" ./target/release/migration status 2>/dev/null | grep -A100 "m20261125_000003_surveys_data'" | grep -c Applied)
   DATABASE_URL="$url" ./target/release/migration down -n "$steps" >/dev/null 2>&1
   psql_db -c "VACUUM FULL surveys.responses, surveys.respondents"
   t0=$(now_ms); DATABASE_URL="$url" ./target/release/migration up -n 1 >/dev/null 2>&1; t1=$(now_ms)
@@ -57,7 +58,7 @@ Command: \`bench/migrate-fresh.sh $runs\` — median of $runs runs, wall clock o
 
 | what | median ms | all runs (ms) |
 |---|---:|---|
-| \`migration fresh\` (drop all, 8 migrations, 77 questions, 10,450 respondents, 270,808 responses) | $mf | ${fresh[*]} |
+| \`migration fresh\` (drop all, $(DATABASE_URL="$url" ./target/release/migration status 2>/dev/null | grep -c "^Migration ") migrations, 77 questions, 10,450 respondents, 270,808 responses) | $mf | ${fresh[*]} |
 | the survey load alone (\`migration up -n 1\` of the surveys data migration, process start included) | $ms | ${survey[*]} |
 | \`psql \\copy\` of the survey CSV as is (10,450 rows × 69 text columns, plain table) | $mw | ${copy_wide[*]} |
 | \`psql \\copy\` of its 270,808 non-blank cells (caseid, var_name, raw_value; plain table) | $mc | ${copy_cells[*]} |

@@ -76,9 +76,12 @@ fn describe() {
     describe_gauge!(
         "blw_live_frame_interval_seconds",
         Unit::Seconds,
-        "Least time between two frames of a poll: 0.02, wider while the host's CPU is saturated."
+        "Least time between two frames of a poll: 0.02, wider while the CPU is saturated."
     );
-    describe_gauge!("blw_cpu_pressure", "Share of time some task waited for a CPU on this host (Linux PSI, smoothed).");
+    describe_gauge!(
+        "blw_cpu_pressure",
+        "Share of time some task waited for a CPU: this process's cgroup's, else the host's (Linux PSI, smoothed)."
+    );
     describe_counter!(
         "blw_live_slow_watchers_dropped_total",
         "Watchers disconnected for falling behind twice within 10 s."
