@@ -15,7 +15,7 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// One span per request, carrying its id (`x-request-id`, see [`request_ids`]), method, path and
+/// One span per request, carrying its id (`x-request-id`, see [`set_request_id`]), method, path and
 /// the matched route (logged at info on close).
 pub fn trace_layer() -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
@@ -83,7 +83,7 @@ const REQUEST_ID: &str = "x-request-id";
 
 /// Keeps a request's `x-request-id` only from a trusted proxy (`TRUSTED_PROXIES`), and only a
 /// short printable one: anyone else's would choose what the logs say and tie requests together.
-/// [`request_ids`] then gives the request a fresh one.
+/// [`set_request_id`] then gives the request a fresh one.
 pub async fn drop_untrusted_request_id(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     mut request: axum::extract::Request,
@@ -103,14 +103,18 @@ pub async fn drop_untrusted_request_id(
 }
 
 /// Gives every request an `x-request-id` (a UUID, unless a trusted proxy in front already set
-/// one) and returns it on the response, so a user's report and the logs can be matched.
-pub fn request_ids<S>(router: axum::Router<S>) -> axum::Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-    let header = axum::http::HeaderName::from_static(REQUEST_ID);
-    router.layer(PropagateRequestIdLayer::new(header.clone())).layer(SetRequestIdLayer::new(header, MakeRequestUuid))
+/// one: see [`drop_untrusted_request_id`]), so a user's report and the logs can be matched; with
+/// [`propagate_request_id`] inside it, which returns it on the response.
+pub fn set_request_id() -> tower_http::request_id::SetRequestIdLayer<tower_http::request_id::MakeRequestUuid> {
+    tower_http::request_id::SetRequestIdLayer::new(
+        axum::http::HeaderName::from_static(REQUEST_ID),
+        tower_http::request_id::MakeRequestUuid,
+    )
+}
+
+/// Returns the request's `x-request-id` on its response (see [`set_request_id`]).
+pub fn propagate_request_id() -> tower_http::request_id::PropagateRequestIdLayer {
+    tower_http::request_id::PropagateRequestIdLayer::new(axum::http::HeaderName::from_static(REQUEST_ID))
 }
 
 #[cfg(test)]

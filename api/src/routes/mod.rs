@@ -93,7 +93,10 @@ const EMBED_PREFIX: &str = "/embed/";
 pub const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap", "principles"];
 
 /// Adds the security headers a response has not set itself: the embed set under `/embed/`.
-async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+pub async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let embed = request.uri().path().starts_with(EMBED_PREFIX);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -128,7 +131,7 @@ const PAGES: [(&str, &str); 4] = [
 ];
 
 /// The documented api, its docs, and the static frontend for every other path.
-pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
+pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
     // The frontend's files go out gzipped to clients that accept it (the chart libraries shrink
     // ~3×); api responses are compressed below, event streams never.
@@ -153,18 +156,14 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
     // JSON and CSV go out gzipped to clients that accept it too (results shrink ~8×); event
     // streams never are (tower-http's default predicate leaves text/event-stream alone).
     let routes = routes.layer(tower_http::compression::CompressionLayer::new());
-    let router = routes
+    // What every response gets (security headers, JSON errors, the time limit, the cross-site
+    // check) is added once, with the telemetry, by `crate::app`.
+    routes
         .merge(pages)
         .merge(embeds)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)
-        .layer(axum::middleware::from_fn(move |request, next| {
-            crate::auth::csrf::reject_cross_site(secure, request, next)
-        }))
-        .layer(axum::middleware::from_fn(request_timeout))
-        .layer(axum::middleware::from_fn(json_errors));
-    router.layer(axum::middleware::from_fn(security_headers))
 }
 
 /// The longest the api works on one request before answering 503: a lock or a query that hangs
@@ -172,7 +171,10 @@ pub fn router(web_dir: &std::path::Path, secure: bool) -> Router<AppState> {
 /// response at once, so their length is not limited by it.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-async fn request_timeout(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+pub async fn request_timeout(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
