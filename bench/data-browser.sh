@@ -20,7 +20,7 @@ password="bench-password-$$"
 # The api creates and migrates the database (the real survey data from data/s3) on first use.
 DATABASE_URL="$url" BLW_PASSWORD="$password" RUST_LOG=error \
   ./target/release/api accounts create --email analyst@example.org --name Analyst --role analyst >/dev/null
-DATABASE_URL="$url" PORT="$port" RUST_LOG=warn ./target/release/api >/tmp/data-browser-api.log 2>&1 &
+DATABASE_URL="$url" PORT="$port" ./target/release/api >/tmp/data-browser-api.log 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 cookie=$(curl -s -i -X POST "http://127.0.0.1:$port/api/auth/login" -H 'content-type: application/json' \

@@ -37,7 +37,7 @@ DATABASE_URL="$url" BLW_PASSWORD="$password" RUST_LOG=error \
   "$api_bin" accounts create --email bench@example.org --name Bench --role admin >/dev/null
 
 start_api() { # port → pid in $started
-  DATABASE_URL="$url" PORT="$1" RUST_LOG=warn "$api_bin" >>"/tmp/live-polls-api-$1.log" 2>&1 &
+  DATABASE_URL="$url" PORT="$1" "$api_bin" >>"/tmp/live-polls-api-$1.log" 2>&1 &
   started=$!
   pids+=("$started")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done

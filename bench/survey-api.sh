@@ -23,7 +23,7 @@ DATABASE_URL="$url" ./target/release/migration up >/dev/null 2>&1
 
 cold=$(DATABASE_URL="$url" ./target/release/examples/survey_cold 5)
 
-DATABASE_URL="$url" PORT=$port WEB_DIR="$tmp" RUST_LOG=warn MIGRATE_ON_START=false ./target/release/api &
+DATABASE_URL="$url" PORT=$port WEB_DIR="$tmp" MIGRATE_ON_START=false ./target/release/api &
 pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 path="/api/surveys/questions/perf_judicial_ind/proportions"

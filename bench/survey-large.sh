@@ -42,7 +42,7 @@ build_s=$(( $(date +%s) - t0 ))
 respondents=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT count(*) FROM surveys.respondents")
 responses=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT count(*) FROM surveys.responses")
 
-DATABASE_URL="$url" PORT=$port RUST_LOG=warn MIGRATE_ON_START=false ./target/release/api &
+DATABASE_URL="$url" PORT=$port MIGRATE_ON_START=false ./target/release/api &
 pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 timed() { curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$1" | awk '{ printf "%.0f", $1 * 1000 }'; }

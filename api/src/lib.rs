@@ -191,10 +191,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn(telemetry::with_trace_id))
         .layer(telemetry::trace_layer())
         .layer(from_fn(observability::http::record))
-        .layer(from_fn(routes::security_headers))
-        .layer(from_fn(routes::json_errors))
-        .layer(from_fn(routes::request_timeout))
-        .layer(from_fn(move |request, next| auth::csrf::reject_cross_site(secure, request, next)));
+        .layer(from_fn(move |request, next| routes::response_policies(secure, request, next)));
     routes::router(&settings.web_dir).layer(every_request).with_state(state)
 }
 

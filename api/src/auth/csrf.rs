@@ -4,7 +4,6 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppError;
@@ -23,13 +22,12 @@ fn cross_site(headers: &HeaderMap, scheme: &str) -> bool {
     !(origin_scheme.eq_ignore_ascii_case(scheme) && !host.is_empty() && origin_host.eq_ignore_ascii_case(host))
 }
 
-/// Refuses state-changing requests from other sites; `secure` as `COOKIE_SECURE`.
-pub async fn reject_cross_site(secure: bool, request: Request, next: Next) -> Response {
+/// The refusal of a state-changing request from another site (`None`: it may go on); `secure`
+/// as `COOKIE_SECURE`.
+pub fn refusal(secure: bool, request: &Request) -> Option<Response> {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && cross_site(request.headers(), if secure { "https" } else { "http" }) {
-        return AppError::Forbidden("cross-site request refused".to_owned()).into_response();
-    }
-    next.run(request).await
+    (changes_state && cross_site(request.headers(), if secure { "https" } else { "http" }))
+        .then(|| AppError::Forbidden("cross-site request refused".to_owned()).into_response())
 }
 
 #[cfg(test)]

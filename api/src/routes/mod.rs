@@ -92,18 +92,30 @@ const EMBED_HEADERS: [(&str, &str); 3] = [
 const EMBED_PREFIX: &str = "/embed/";
 pub const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap", "principles"];
 
-/// Adds the security headers a response has not set itself: the embed set under `/embed/`.
-pub async fn security_headers(
+/// What every answer gets, in one middleware (each middleware is a service cloned and a future
+/// boxed per request): the cross-site check, the time limit, the JSON error shape for a
+/// library's bodiless error, and the security headers.
+pub async fn response_policies(
+    secure: bool,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let embed = request.uri().path().starts_with(EMBED_PREFIX);
-    let mut response = next.run(request).await;
+    let uri = request.uri().clone();
+    let response = match crate::auth::csrf::refusal(secure, &request) {
+        Some(refused) => refused,
+        None => within_time_limit(next.run(request)).await,
+    };
+    let mut response = as_json_error(&uri, response);
+    add_security_headers(uri.path().starts_with(EMBED_PREFIX), &mut response);
+    response
+}
+
+/// Adds the security headers a response has not set itself: the embed set under `/embed/`.
+fn add_security_headers(embed: bool, response: &mut axum::response::Response) {
     let headers = response.headers_mut();
     for (name, value) in if embed { &EMBED_HEADERS[..] } else { &SECURITY_HEADERS[..] } {
         headers.entry(HeaderName::from_static(name)).or_insert(HeaderValue::from_static(value));
     }
-    response
 }
 
 /// `/embed/{chart}`: the embed page for a chart there is; any other name is a 404.
@@ -171,11 +183,8 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
 /// response at once, so their length is not limited by it.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-pub async fn request_timeout(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+async fn within_time_limit(response: impl Future<Output = axum::response::Response>) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, response).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!("request timed out after {REQUEST_TIMEOUT:?}");
@@ -228,15 +237,13 @@ fn stays_inside(root: &std::path::Path, path: &str) -> bool {
 }
 
 /// An error answer without a body (a library's own 404 or 405): the JSON error shape instead.
-pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let uri = request.uri().clone();
-    let response = next.run(request).await;
+fn as_json_error(uri: &axum::http::Uri, response: axum::response::Response) -> axum::response::Response {
     let status = response.status();
     if !status.is_client_error() || response.headers().contains_key(header::CONTENT_TYPE) {
         return response;
     }
     let error = match status {
-        axum::http::StatusCode::NOT_FOUND => unknown_route(uri).await,
+        axum::http::StatusCode::NOT_FOUND => no_such_path(uri),
         axum::http::StatusCode::METHOD_NOT_ALLOWED => {
             AppError::MethodNotAllowed(format!("not allowed on {}", uri.path()))
         }
@@ -256,5 +263,9 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
 
 /// Unknown paths get the same JSON error shape as every other failure.
 async fn unknown_route(uri: axum::http::Uri) -> AppError {
+    no_such_path(&uri)
+}
+
+fn no_such_path(uri: &axum::http::Uri) -> AppError {
     AppError::NotFound(format!("no such path: {}", uri.path()))
 }
