@@ -95,7 +95,7 @@ pub const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap"
 /// What every answer gets, in one middleware (each middleware is a service cloned and a future
 /// boxed per request): the cross-site check, the time limit, the JSON error shape for a
 /// library's bodiless error, and the security headers.
-pub async fn response_policies(
+pub(crate) async fn response_policies(
     secure: bool,
     request: axum::extract::Request,
     next: axum::middleware::Next,
