@@ -49,7 +49,7 @@ pub fn follow_cpu_pressure() {
         let source = cgroup_pressure_file(&proc_self_cgroup, Path::new(CGROUP_MOUNT))
             .unwrap_or_else(|| PathBuf::from(HOST_PRESSURE));
         let Some(first) = pressure_total(&source) else {
-            tracing::info!("no CPU pressure information ({HOST_PRESSURE}): live frames every 20 ms");
+            tracing::info!(source = %source.display(), "no CPU pressure information: live frames every 20 ms");
             return;
         };
         tracing::info!(source = %source.display(), "live frames paced by CPU pressure");

@@ -214,7 +214,7 @@ async fn only_site_assets(
     if allowed && stays_inside(&root, path) {
         next.run(request).await
     } else {
-        axum::response::IntoResponse::into_response(unknown_route(request.uri().clone()).await)
+        axum::response::IntoResponse::into_response(no_such_path(request.uri()))
     }
 }
 
