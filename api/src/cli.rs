@@ -8,7 +8,9 @@ use std::str::FromStr;
 use clap::{Parser, Subcommand};
 
 use crate::accounts::{AccountPatch, Email, NewAccount, Role, service};
-use crate::{AppError, Settings, startup};
+use crate::error::AppError;
+use crate::settings::Settings;
+use crate::startup;
 
 #[derive(Parser)]
 #[command(name = "api", about = "BLW DataViz api server")]

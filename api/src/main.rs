@@ -1,3 +1,6 @@
+//! The api binary: `api serve` (the default) runs the service, `api accounts …` manages staff
+//! accounts from the command line.
+
 use std::process::ExitCode;
 
 /// mimalloc returns freed pages to the OS soon after a flood (of unfinished requests, of password

@@ -17,11 +17,15 @@ pub enum DbEvent {
     Reconnected,
 }
 
-/// Starts listening on `channels`; events go to every receiver of the returned sender.
-pub fn spawn_listener(pool: PgPool, channels: Vec<String>) -> broadcast::Sender<DbEvent> {
+/// A listener on `channels`: events go to every receiver of the returned sender while the
+/// returned future runs (a background task: the state owns it).
+pub fn listener(
+    pool: PgPool,
+    channels: Vec<String>,
+) -> (broadcast::Sender<DbEvent>, impl Future<Output = ()> + Send + 'static) {
     let (sender, _) = broadcast::channel(1024);
     let events = sender.clone();
-    tokio::spawn(async move {
+    let listening = async move {
         loop {
             match listen(&pool, &channels, &events).await {
                 Ok(()) => return,
@@ -33,8 +37,8 @@ pub fn spawn_listener(pool: PgPool, channels: Vec<String>) -> broadcast::Sender<
                 }
             }
         }
-    });
-    sender
+    };
+    (sender, listening)
 }
 
 /// Runs until the listener fails (Err) or nobody can receive any more (Ok).

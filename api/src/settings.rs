@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use migration::database::DEFAULT_DATABASE_URL;
 
-use crate::client_address::TrustedProxies;
-use crate::client_limits::LimitSettings;
+use crate::limits::client_address::TrustedProxies;
+use crate::limits::client_limits::LimitSettings;
 
 /// A value that must never reach logs (a database URL may hold a password).
 #[derive(Clone)]
@@ -53,7 +53,7 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` names the client (default: loopback).
     pub trusted_proxies: TrustedProxies,
     /// The one header those proxies write the client's address in (`X-Forwarded-For` or `Forwarded`).
-    pub client_address_header: crate::client_address::AddressHeader,
+    pub client_address_header: crate::limits::client_address::AddressHeader,
     /// Per-address limits on logins, ballots and live-results streams.
     pub limits: LimitSettings,
     /// Connections served at once; beyond it new ones wait in the listen queue (each costs memory

@@ -4,7 +4,7 @@
 //! invisible formatting characters — bidi overrides and isolates, zero-width spaces and joiners —
 //! with which "Admin\u{200b}" would look like "Admin" or a title could read backwards.
 
-use crate::AppError;
+use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TextRule {

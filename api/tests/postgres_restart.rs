@@ -52,7 +52,7 @@ async fn wait_for_database(app: &helpers::TestApp) {
 
 /// An admin's session cookie and a new (closed) poll on pid3, split by it.
 async fn admin_and_poll(app: &helpers::TestApp, title: &str) -> (String, Value) {
-    create_account(app, "admin@test.org", api::accounts::Role::Admin).await;
+    create_account(app, "admin@test.org", api::Role::Admin).await;
     let admin = session_cookie(app, "admin@test.org").await;
     let poll = app
         .client

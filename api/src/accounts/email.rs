@@ -1,3 +1,5 @@
+//! Staff e-mail addresses: parsed strictly, kept as typed, compared without regard to case.
+
 /// An email address as accounts use it: trimmed; a local part of letters, digits and the
 /// characters RFC 5322 allows unquoted; `@`; a domain of dot-separated labels (letters, digits,
 /// hyphens), at least two. Kept as typed; compared without regard to case. Quoted local parts and

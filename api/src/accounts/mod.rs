@@ -1,9 +1,16 @@
-//! Staff accounts: admins and analysts. There is no open registration: admins create accounts
-//! (over the api, or the first one with `api accounts create`).
+//! Staff identity: accounts (admins and analysts), argon2id passwords, sessions kept in
+//! PostgreSQL behind an HttpOnly cookie, and logins throttled per email. There is no open
+//! registration: admins create accounts (over the api, or the first one with `api accounts create`).
 
+pub mod current_user;
 mod email;
+pub mod login;
+pub mod password;
 pub mod service;
+pub mod session;
+pub mod throttle;
 
+pub use current_user::CurrentUser;
 pub use email::Email;
 pub use entity::Role;
 pub use service::{AccountPatch, AccountView, NewAccount};

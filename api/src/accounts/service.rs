@@ -10,9 +10,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Email, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Role};
-use crate::AppError;
-use crate::auth::{password, session};
+use crate::accounts::{Email, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Role};
+use crate::accounts::{password, session};
+use crate::error::AppError;
 use crate::text_rules::ACCOUNT_NAME;
 
 /// An account as the api shows it: never its password hash.

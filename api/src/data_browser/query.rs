@@ -8,9 +8,9 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::registry::FilterOp;
-use super::view::{Bounds, Filter, SortOrder, Typed, View};
-use crate::AppError;
+use crate::data_browser::registry::FilterOp;
+use crate::data_browser::view::{Bounds, Filter, SortOrder, Typed, View};
+use crate::error::AppError;
 
 fn column<E: EntityTrait>(name: &str) -> Result<E::Column, AppError> {
     // The view was checked against the same entity: a miss is a server fault.

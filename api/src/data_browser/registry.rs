@@ -16,9 +16,9 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 use utoipa::ToSchema;
 
-use super::query;
-use super::view::View;
-use crate::AppError;
+use crate::data_browser::query;
+use crate::data_browser::view::View;
+use crate::error::AppError;
 
 /// Columns that hold secrets or credentials: password and session-token hashes, a participant's
 /// client token (it answers for them) and device id (half of their device cookie).

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::registry::{ColumnKind, FilterOp, Table};
-use crate::AppError;
+use crate::data_browser::registry::{ColumnKind, FilterOp, Table};
+use crate::error::AppError;
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 /// A page is bounded: no response holds a whole large table.

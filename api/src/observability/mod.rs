@@ -5,7 +5,6 @@
 //! route template, an outcome): nothing a client sends becomes a label, so the number of series
 //! stays bounded. Histograms have explicit buckets, so quantiles add up across a fleet.
 
-pub mod http;
 pub mod operations;
 mod process;
 
@@ -13,8 +12,6 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::AppState;
 
 /// Seconds: from a cached read to a stuck database's statement timeout.
 const SECONDS_BUCKETS: &[f64] = &[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -114,6 +111,7 @@ fn describe() {
         "blw_live_resumes_total",
         "blw_db_listener_reconnects_total",
         "blw_live_frames_total",
+        "blw_live_slow_watchers_dropped_total",
     ] {
         metrics::counter!(counter).absolute(0);
     }
@@ -126,24 +124,15 @@ fn describe() {
     describe_gauge!("process_max_fds", "The most file descriptors this process may open.");
 }
 
-/// Counts one refusal of `limit` (login, ballot, stream, join_code).
-pub fn limit_refused(limit: &'static str) {
-    metrics::counter!("blw_limit_refusals_total", "limit" => limit).increment(1);
+/// What a process reads into its gauges just before they are rendered: the parts it is made of
+/// (the pool, the ballot queue, the survey snapshot, readiness) are known to the process, not here.
+pub trait Gauges: Send + Sync + 'static {
+    fn record(&self) -> impl Future<Output = ()> + Send;
 }
 
 /// The text Prometheus scrapes: the gauges read now, then everything recorded.
-async fn render(state: &AppState) -> String {
-    let pool = state.db.get_postgres_connection_pool();
-    let (size, idle) = (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX));
-    metrics::gauge!("blw_db_pool_connections", "state" => "in_use").set(f64::from(size.saturating_sub(idle)));
-    metrics::gauge!("blw_db_pool_connections", "state" => "idle").set(f64::from(idle));
-    metrics::gauge!("blw_db_pool_max_connections").set(f64::from(state.settings.database_max_connections.max(2)));
-    metrics::gauge!("blw_ballot_queue_depth").set(state.ballots.queued() as f64);
-    metrics::gauge!("blw_ballot_queue_capacity").set(crate::polls::ballot_writer::QUEUE_CAPACITY as f64);
-    metrics::gauge!("blw_survey_snapshot_age_seconds").set(state.surveys.age().map_or(0.0, |age| age.as_secs_f64()));
-    metrics::gauge!("blw_ready").set(if crate::routes::health::is_ready(state).await { 1.0 } else { 0.0 });
-    metrics::counter!("blw_live_slow_watchers_dropped_total")
-        .absolute(crate::polls::live::SLOW_WATCHERS_DROPPED.load(std::sync::atomic::Ordering::Relaxed));
+pub async fn render(gauges: &impl Gauges) -> String {
+    gauges.record().await;
     process::record();
     let handle = handle();
     handle.run_upkeep();
@@ -161,22 +150,4 @@ pub async fn bind(address: Option<SocketAddr>) -> Option<tokio::net::TcpListener
             None
         }
     }
-}
-
-/// Serves `GET /metrics` (and nothing else) on `listener`.
-pub fn serve(listener: tokio::net::TcpListener, state: AppState) {
-    handle();
-    let router = axum::Router::new()
-        .route(
-            "/metrics",
-            axum::routing::get(|axum::extract::State(state): axum::extract::State<AppState>| async move {
-                ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render(&state).await)
-            }),
-        )
-        .with_state(state);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "the metrics listener stopped");
-        }
-    });
 }

@@ -5,7 +5,7 @@
 //! answers for the whole fleet. Nothing is stored: a process silent for [`FORGET_AFTER`] drops out.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -277,10 +277,10 @@ fn report(process: &str, history: &VecDeque<(Instant, Sample)>) -> Option<Proces
     })
 }
 
-/// Reports this process every [`REPORT_EVERY`] and keeps every process's reports in `fleet`.
-pub fn spawn(state: crate::AppState, mut events: broadcast::Receiver<DbEvent>) {
-    let fleet = state.operations.clone();
-    tokio::spawn(async move {
+/// Keeps every process's reports in `fleet` as they are announced (a background task: the
+/// state owns it).
+pub async fn keep_fleet_reports(fleet: Arc<FleetReports>, mut events: broadcast::Receiver<DbEvent>) {
+    {
         loop {
             match events.recv().await {
                 Ok(DbEvent::Notification { channel, payload }) if channel == OPERATIONS_CHANNEL => {
@@ -293,25 +293,32 @@ pub fn spawn(state: crate::AppState, mut events: broadcast::Receiver<DbEvent>) {
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
-    });
-    tokio::spawn(async move {
-        let process = state.instance.to_string();
-        let mut history: VecDeque<(Instant, Sample)> = VecDeque::new();
-        let mut every = tokio::time::interval(REPORT_EVERY);
-        loop {
-            every.tick().await;
-            history.push_back((Instant::now(), sample(&super::render(&state).await)));
-            while history.front().is_some_and(|(at, _)| at.elapsed() > COUNT_WINDOW + REPORT_EVERY) {
-                history.pop_front();
-            }
-            let Some(report) = report(&process, &history) else { continue };
-            if let Err(e) = announce(&state.db, &report).await {
-                // The panel misses one report; the next comes in two seconds.
-                tracing::debug!(error = %e, "could not announce the operations report");
-                state.operations.keep(report);
-            }
+    }
+}
+
+/// Reports this process (`process` names it) every [`REPORT_EVERY`], read from its own metrics
+/// with `gauges` sampled first (a background task: the state owns it).
+pub async fn report_this_process(
+    fleet: Arc<FleetReports>,
+    db: DatabaseConnection,
+    process: Arc<str>,
+    gauges: impl super::Gauges,
+) {
+    let mut history: VecDeque<(Instant, Sample)> = VecDeque::new();
+    let mut every = tokio::time::interval(REPORT_EVERY);
+    loop {
+        every.tick().await;
+        history.push_back((Instant::now(), sample(&super::render(&gauges).await)));
+        while history.front().is_some_and(|(at, _)| at.elapsed() > COUNT_WINDOW + REPORT_EVERY) {
+            history.pop_front();
         }
-    });
+        let Some(report) = report(&process, &history) else { continue };
+        if let Err(e) = announce(&db, &report).await {
+            // The panel misses one report; the next comes in two seconds.
+            tracing::debug!(error = %e, "could not announce the operations report");
+            fleet.keep(report);
+        }
+    }
 }
 
 async fn announce(db: &DatabaseConnection, report: &ProcessReport) -> Result<(), sea_orm::DbErr> {

@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use super::kinds::{Choice, Word};
+use crate::polls::kinds::{Choice, Word};
 
 /// The PostgreSQL channel poll events are announced on.
 pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";

@@ -3,7 +3,7 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 
-use crate::AppError;
+use crate::error::AppError;
 
 /// A code anyone can type on a phone: six digits, leading zeros kept.
 pub fn draw() -> String {

@@ -21,25 +21,15 @@
 //!   voiding a burst of ballots from one client;
 //! - `export`: raw responses as CSV.
 
-pub mod activity;
-pub mod ballot_writer;
 pub mod ballots;
-pub mod delta;
-pub mod devices;
 pub mod events;
-pub mod export;
-pub mod frame_pacing;
 pub mod join_code;
 pub mod kinds;
 pub mod live;
 pub mod model;
-pub mod poll_states;
 pub mod repository;
 pub mod results;
-pub mod room_vs_nation;
 pub mod service;
 mod slug;
-pub mod tally;
 pub mod validation;
 pub mod views;
-pub mod voids;

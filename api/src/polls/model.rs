@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use super::kinds::QuestionKindName;
-pub use super::kinds::scale::ScaleSpec;
-pub use super::room_vs_nation::{NationalReference, RoomVsNation};
+pub use crate::polls::kinds::QuestionKindName;
+pub use crate::polls::kinds::scale::ScaleSpec;
+pub use crate::polls::results::room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
 /// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes

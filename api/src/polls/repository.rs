@@ -13,11 +13,11 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::kinds::{CatalogSpec, ChoiceSpec, QuestionSpec, ScaleSpec, WordsSpec};
-use super::model::{PaceView, Pacing};
-use crate::AppError;
+use crate::error::AppError;
+use crate::polls::kinds::{CatalogSpec, ChoiceSpec, QuestionSpec, ScaleSpec, WordsSpec};
+use crate::polls::model::{PaceView, Pacing};
 
-pub use super::kinds::PollQuestion;
+pub use crate::polls::kinds::PollQuestion;
 
 /// A stored question row as the api knows it.
 ///

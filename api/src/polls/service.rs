@@ -5,15 +5,15 @@ use entity::polls::polls;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-use super::events::PollEvent;
-use super::join_code;
-use super::kinds::words::word_to_hide;
-use super::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
-use super::repository::{self, PollKey};
-use super::slug::new_slug;
-use super::validation;
-use super::views::{public_view, staff_view};
-use crate::AppError;
+use crate::error::AppError;
+use crate::polls::events::PollEvent;
+use crate::polls::join_code;
+use crate::polls::kinds::words::word_to_hide;
+use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
+use crate::polls::repository::{self, PollKey};
+use crate::polls::slug::new_slug;
+use crate::polls::validation;
+use crate::polls::views::{public_view, staff_view};
 use crate::surveys::cache::SurveyCache;
 use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE};
 

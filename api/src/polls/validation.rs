@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::kinds::{self, Choice, PollQuestion, QuestionSpec};
-use super::model::{Answer, NewPoll, Pacing};
-use crate::AppError;
+use crate::error::AppError;
+use crate::polls::kinds::{self, Choice, PollQuestion, QuestionSpec};
+use crate::polls::model::{Answer, NewPoll, Pacing};
 use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE, has_control_characters};
 

@@ -1,7 +1,7 @@
 //! Polls as people see them: stored rows joined with the catalog's question texts and labels.
 
-use super::model::{PollQuestionView, PollView, PublicPoll};
-use super::repository::{Creator, PollRecord};
+use crate::polls::model::{PollQuestionView, PollView, PublicPoll};
+use crate::polls::repository::{Creator, PollRecord};
 use crate::surveys::snapshot::SurveySnapshot;
 
 /// The questions of a poll as participants see them, in the poll's order.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::RwLock;
 
-use super::snapshot::SurveySnapshot;
+use crate::surveys::snapshot::SurveySnapshot;
 
 #[derive(Default)]
 pub struct SurveyCache {

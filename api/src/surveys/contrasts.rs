@@ -16,9 +16,9 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use utoipa::ToSchema;
 
-use super::proportions::top2_indexes;
-use super::snapshot::Question;
-use super::weighted_proportions::CellSums;
+use crate::surveys::proportions::top2_indexes;
+use crate::surveys::snapshot::Question;
+use crate::surveys::weighted_proportions::CellSums;
 
 /// For each measure (see [`measures`]): its name, the shares of `first` and `second`, and
 /// `first − second`; nothing when either side has no respondent.

@@ -5,10 +5,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::contrasts::{Contrast, contrasts_by_measure};
-use super::groups::Split;
-use super::proportions::question_sums;
-use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
+use crate::surveys::contrasts::{Contrast, contrasts_by_measure};
+use crate::surveys::groups::Split;
+use crate::surveys::proportions::question_sums;
+use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"measure": "top2", "a": 0.412, "b": 0.603, "difference": -0.191, "se": 0.035,

@@ -5,10 +5,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::groups::Split;
-use super::proportions::{Share, question_sums, top2_indexes};
-use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
-use super::weighted_proportions::t_quantile_975;
+use crate::surveys::groups::Split;
+use crate::surveys::proportions::{Share, question_sums, top2_indexes};
+use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
+use crate::surveys::weighted_proportions::t_quantile_975;
 
 /// The top-2 share of one question in one group.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -4,10 +4,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::groups::Split;
-use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
-pub use super::weighted_proportions::Share;
-use super::weighted_proportions::{CellSums, t_quantile_975};
+use crate::surveys::groups::Split;
+use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
+pub use crate::surveys::weighted_proportions::Share;
+use crate::surveys::weighted_proportions::{CellSums, t_quantile_975};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]

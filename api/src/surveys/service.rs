@@ -8,14 +8,14 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::cache::SurveyCache;
-use super::changes::changes;
-use super::gaps::gaps;
-use super::groups::Split;
-use super::principles::{Principles, principle, principle_pairs};
-use super::proportions::{ProportionsQuery, proportions};
-use super::snapshot::{Question, QuestionAnswers, SurveySnapshot};
-use crate::AppError;
+use crate::error::AppError;
+use crate::surveys::cache::SurveyCache;
+use crate::surveys::changes::changes;
+use crate::surveys::gaps::gaps;
+use crate::surveys::groups::Split;
+use crate::surveys::principles::{Principles, principle, principle_pairs};
+use crate::surveys::proportions::{ProportionsQuery, proportions};
+use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 
 /// What names and words a catalog question: shared by the catalog's and the polls' views of it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect, Statement};
 use tokio::sync::OnceCell;
 
-use super::groups::Split;
+use crate::surveys::groups::Split;
 
 /// A catalog question as the endpoints show it.
 #[derive(Debug, Clone)]

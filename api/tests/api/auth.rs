@@ -1,6 +1,6 @@
 //! Login, sessions, throttling, CSRF, roles and account administration.
 
-use api::accounts::Role;
+use api::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -247,7 +247,7 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
         assert_eq!(status, StatusCode::CREATED);
         acknowledged.push((i as i64 + 1, std::time::Instant::now()));
         // Frames come less often while the machine's CPU is saturated (frame_pacing).
-        widest = widest.max(api::polls::frame_pacing::frame_interval());
+        widest = widest.max(api::frame_interval());
         tokio::time::sleep(std::time::Duration::from_millis(15)).await;
     }
     let mut seen: Vec<(i64, std::time::Instant)> = Vec::new();

@@ -248,7 +248,7 @@ async fn a_query_stuck_on_a_lock_gets_503_not_a_hang() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let app = spawn_app().await;
     let cookie = {
-        crate::helpers::create_account(&app, "lock@example.org", api::accounts::Role::Admin).await;
+        crate::helpers::create_account(&app, "lock@example.org", api::Role::Admin).await;
         crate::helpers::session_cookie(&app, "lock@example.org").await
     };
     // Another client holds the polls table: every read of it waits.

@@ -61,14 +61,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 pub const PASSWORD: &str = "correct horse battery";
 
 /// An account made directly through the accounts service.
-pub async fn create_account(app: &TestApp, email: &str, role: api::accounts::Role) -> i32 {
-    let new = api::accounts::NewAccount {
-        email: email.to_owned(),
-        name: format!("Test {email}"),
-        role,
-        password: PASSWORD.to_owned(),
-    };
-    api::accounts::service::create(&app.db.conn, new).await.expect("create account").id
+pub async fn create_account(app: &TestApp, email: &str, role: api::Role) -> i32 {
+    let new =
+        api::NewAccount { email: email.to_owned(), name: format!("Test {email}"), role, password: PASSWORD.to_owned() };
+    api::create_account(&app.db.conn, new).await.expect("create account").id
 }
 
 pub async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {

@@ -51,7 +51,7 @@ impl Folded {
                 assert_eq!(data["base"].as_str(), self.id.as_deref(), "a delta for the frame this watcher holds");
                 self.delta_bytes.push(data.to_string().len());
                 let set = data["set"].as_object().expect("set").clone();
-                assert!(api::polls::delta::apply(&mut self.results, &set), "{data}");
+                assert!(api::apply_delta(&mut self.results, &set), "{data}");
                 self.deltas += 1;
             }
             other => panic!("unknown event {other}"),

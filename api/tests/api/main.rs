@@ -19,3 +19,4 @@ mod role_matrix;
 mod startup;
 mod survey_contrasts;
 mod surveys;
+mod tidy;

@@ -22,7 +22,7 @@ fn paths_in_source() -> Vec<String> {
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document() {
     let app = spawn_app().await;
-    let (_, spec) = api::routes::documented();
+    let (_, spec) = api::documented();
     let documented: Vec<&String> = spec.paths.paths.keys().collect();
 
     let response = app.client.get(app.url("/api/openapi.json")).send().await.expect("request");
@@ -60,7 +60,7 @@ async fn swagger_ui_is_served_with_its_assets_from_this_server() {
 
 #[test]
 fn every_operation_id_is_unique() {
-    let (_, spec) = api::routes::documented();
+    let (_, spec) = api::documented();
     let spec = serde_json::to_value(&spec).expect("spec as JSON");
     let mut seen = std::collections::HashMap::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
@@ -96,7 +96,7 @@ async fn an_oversized_body_gets_413_with_the_json_error_shape() {
 /// need the database declares 503, and wave numbers are at least 1.
 #[test]
 fn every_operation_declares_what_it_can_answer() {
-    let (_, spec) = api::routes::documented();
+    let (_, spec) = api::documented();
     let spec = serde_json::to_value(&spec).expect("json");
     assert_eq!(spec["components"]["securitySchemes"]["session"]["in"], "cookie");
     assert_eq!(spec["components"]["securitySchemes"]["session"]["name"], "blw_session");

@@ -1,6 +1,6 @@
 //! Live polls: building them, answering them, results (live, and after a restart), roles.
 
-use api::accounts::Role;
+use api::Role;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -249,7 +249,7 @@ pub(crate) async fn read_events_until(
             .expect("stream open");
         if name == "delta" {
             let set = data["set"].as_object().expect("set");
-            assert!(api::polls::delta::apply(&mut held, set), "a delta that fits: {data}");
+            assert!(api::apply_delta(&mut held, set), "a delta that fits: {data}");
             events.push(("update".to_owned(), held.clone()));
         } else {
             held = data.clone();

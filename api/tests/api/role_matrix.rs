@@ -1,6 +1,6 @@
 //! Every route × anonymous, inactive account, analyst, admin → the expected status.
 
-use api::accounts::Role;
+use api::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 

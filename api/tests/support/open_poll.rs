@@ -9,13 +9,13 @@ const PASSWORD: &str = "correct horse battery";
 /// Creates an admin in `db`, logs in at `base`, creates a poll titled `title` on pid3 (two
 /// responses) and opens it; returns the admin's session cookie, the poll's id and its slug.
 pub async fn admin_with_open_poll(db: &TestDatabase, base: &str, title: &str) -> (String, i64, String) {
-    let admin = api::accounts::NewAccount {
+    let admin = api::NewAccount {
         email: "admin@test.org".to_owned(),
         name: "Admin".to_owned(),
-        role: api::accounts::Role::Admin,
+        role: api::Role::Admin,
         password: PASSWORD.to_owned(),
     };
-    api::accounts::service::create(&db.conn, admin).await.expect("admin");
+    api::create_account(&db.conn, admin).await.expect("admin");
     let client = reqwest::Client::new();
     let login = client
         .post(format!("{base}/api/auth/login"))

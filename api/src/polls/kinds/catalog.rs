@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use super::{
+use crate::error::AppError;
+use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
     only_field,
 };
-use crate::AppError;
 use crate::polls::model::{
     Answer, CatalogResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults,
 };

@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 
-use super::catalog::one_offered;
-use super::{
+use crate::error::AppError;
+use crate::polls::kinds::SplitGroups;
+use crate::polls::kinds::catalog::one_offered;
+use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
     only_field, own_key, own_text, own_view,
 };
-use crate::AppError;
 use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults};
-use crate::polls::results::SplitGroups;
 use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::OPTION_LABEL;
 

@@ -7,21 +7,22 @@
 pub mod catalog;
 pub mod choice;
 pub mod scale;
+mod split_groups;
 pub mod words;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{
+use crate::error::AppError;
+use crate::polls::model::{
     Answer, GroupTally, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ResultsHead, Tally,
 };
-use super::results::SplitGroups;
-use crate::AppError;
 use crate::surveys::snapshot::SurveySnapshot;
 
 pub use catalog::CatalogSpec;
 pub use choice::ChoiceSpec;
 pub use scale::ScaleSpec;
+pub use split_groups::SplitGroups;
 pub use words::{Word, WordsSpec};
 
 /// The kinds, as the API and the database name them.

@@ -4,11 +4,11 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{
+use crate::error::AppError;
+use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, missing,
     only_field, own_key, own_text, own_view,
 };
-use crate::AppError;
 use crate::polls::model::{
     Answer, GroupMean, MeanEstimate, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ScaleResults,
     Tally,

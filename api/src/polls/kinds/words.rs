@@ -10,11 +10,11 @@ use std::sync::LazyLock;
 use rustrict::{CensorStr, Type};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{
+use crate::error::AppError;
+use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
     missing, only_field, own_key, own_text, own_view,
 };
-use crate::AppError;
 use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
 };
@@ -162,7 +162,7 @@ impl QuestionKind for WordsSpec {
         Ok(Choice::Words(words))
     }
 
-    fn fold(&self, _: &PollQuestion, tally: &mut QuestionTally, choice: &Choice, into: super::FoldInto) {
+    fn fold(&self, _: &PollQuestion, tally: &mut QuestionTally, choice: &Choice, into: crate::polls::kinds::FoldInto) {
         // Word clouds are not split by group: only the overall count.
         if let (QuestionTally::Words(tally), Choice::Words(words), true) = (tally, choice, into.overall) {
             tally.add(words);

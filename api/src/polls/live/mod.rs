@@ -1,0 +1,837 @@
+//! Live results over Server-Sent Events (protocol v2). Each process keeps, per poll that someone
+//! is watching, a [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from
+//! any process) carries the ballot: its answers are added to the tally unless already counted,
+//! and a frame goes out to every watcher — at most once per [`frame_interval`] (20 ms, wider
+//! while the host's CPU is saturated). A watcher gets
+//! `snapshot` (the whole results) when it connects, and then `delta` frames: only what changed
+//! since the previous frame (`delta`), which it can apply when it holds that frame — one that
+//! does not (it missed frames: a slow reader skips ahead) is written the new frame's snapshot
+//! instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)
+//! sends a snapshot to everyone. Every frame's `id:` is the poll's [`Version`], comparable across
+//! processes: a watcher reconnecting with `Last-Event-ID` is never served older counts. On
+//! start-up, or when the listener had to reconnect (announcements may be lost), tallies are read
+//! again from the database: nothing here is the source of truth.
+
+pub mod delta;
+pub mod pacing;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::AppError;
+use crate::limits::client_limits::StreamPermit;
+use crate::notifications::DbEvent;
+use crate::polls::events::{POLL_EVENTS_CHANNEL, PollEvent};
+use crate::polls::live::pacing::frame_interval;
+use crate::polls::model::PollResults;
+use crate::polls::repository::PollKey;
+use crate::polls::results::results;
+use crate::polls::results::tally::{LiveTally, Version};
+use crate::surveys::cache::SurveyCache;
+
+/// A frame waits for all watchers but one in this many (and at least one) to take the previous.
+const STRAGGLERS_PER_FRAME: usize = 100;
+
+/// The longest a broadcast waits for watchers to take the previous one.
+const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
+
+/// A watcher that falls this far behind twice within [`SLOW_WATCHER_WINDOW`] (its socket does
+/// not take frames as fast as they come) is dropped: it reconnects and starts from a snapshot.
+const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
+
+/// The least time between two reads of a poll's tally asked for by resuming watchers (an id
+/// from a process that is ahead, or a made-up one).
+const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
+
+/// How long a resuming watcher's connection waits for this process's tally to reach the version
+/// it had before it is read from the database.
+const RESUME_CATCH_UP: Duration = Duration::from_millis(300);
+
+/// Frames that can be queued for one watcher before it skips ahead to the latest.
+const FRAMES_QUEUED: usize = 64;
+
+/// Slow watchers dropped since start (see [`SLOW_WATCHER_WINDOW`]); the metric counts them too.
+static SLOW_WATCHERS_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
+/// the delta from the previous frame when there is one, and the whole results.
+#[derive(Debug, Clone)]
+pub struct AudienceFrame {
+    pub delta: Option<Bytes>,
+    pub snapshot: Bytes,
+}
+
+/// A frame for each audience.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// This process's number for the frame: which rendering a watcher holds, exactly (versions
+    /// count answers; a reveal changes the results without changing the version).
+    pub serial: u64,
+    /// The frame a delta applies to (`None`: this frame is a snapshot for everyone).
+    pub base: Option<u64>,
+    /// Hidden questions as placeholders.
+    pub public: AudienceFrame,
+    /// Everything (the same bytes when nothing is hidden).
+    pub staff: AudienceFrame,
+    /// The last frame of a stream (`closed` for a deleted poll).
+    pub ends_stream: bool,
+    /// Watchers that have not taken this frame yet: the next frame waits for most of them.
+    pub untaken: Arc<AtomicUsize>,
+}
+
+impl LiveEvent {
+    /// One more watcher has taken this frame.
+    fn taken(&self) {
+        let _ = self.untaken.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// What a watcher holding frame `held` is written: the delta when it holds the base, else
+    /// the whole results.
+    fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {
+        let frame = match audience {
+            Audience::Public => &self.public,
+            Audience::Staff => &self.staff,
+        };
+        match (&frame.delta, self.base) {
+            (Some(delta), Some(base)) if held == Some(base) => delta.clone(),
+            _ => frame.snapshot.clone(),
+        }
+    }
+}
+
+/// Who watches: the public sees no results of hidden questions; staff see everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Staff,
+}
+
+/// The reconnection delays browsers are told (`retry:`, in ms), one drawn per stream when it
+/// starts and again when the server ends it: a hall whose process stops — or dies — comes back
+/// spread over a second and a quarter instead of in one instant, and within 2 s (with room for
+/// the snapshot on a busy host).
+const RECONNECT_AFTER_MS: std::ops::RangeInclusive<u32> = 250..=1500;
+
+/// A `retry:` field alone (no event is dispatched): when to reconnect after this stream ends.
+fn reconnect_after() -> Bytes {
+    use rand_core::RngCore;
+    let spread = RECONNECT_AFTER_MS.end() - RECONNECT_AFTER_MS.start() + 1;
+    let after = RECONNECT_AFTER_MS.start() + rand_core::OsRng.next_u32() % spread;
+    Bytes::from(format!("retry: {after}\n\n"))
+}
+
+/// `event: <name>`, `id: <version>` when it has one, and one `data:` line (JSON has no raw
+/// newlines), then a blank line.
+pub fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
+    match id {
+        Some(id) => Bytes::from(format!("event: {name}\nid: {id}\ndata: {json}\n\n")),
+        None => Bytes::from(format!("event: {name}\ndata: {json}\n\n")),
+    }
+}
+
+fn deleted() -> LiveEvent {
+    let frame = sse_frame("closed", None, r#"{"deleted":true}"#);
+    let frame = AudienceFrame { delta: None, snapshot: frame };
+    LiveEvent {
+        serial: u64::MAX,
+        base: None,
+        public: frame.clone(),
+        staff: frame,
+        ends_stream: true,
+        untaken: Arc::default(),
+    }
+}
+
+/// The results as each audience last received them, which the next delta is taken from.
+struct SentFrame {
+    serial: u64,
+    version: Version,
+    public: serde_json::Value,
+    staff: serde_json::Value,
+}
+
+/// A poll's frames so far.
+#[derive(Default)]
+struct Frames {
+    /// The last frame (`None`: the next is a snapshot for everyone).
+    last: Option<SentFrame>,
+    serials: u64,
+}
+
+impl Frames {
+    /// Records the results as a new frame; returns its serial and the frame it follows.
+    fn record(
+        &mut self,
+        version: Version,
+        (public, staff): (serde_json::Value, serde_json::Value),
+    ) -> (u64, Option<SentFrame>) {
+        self.serials += 1;
+        let previous = self.last.replace(SentFrame { serial: self.serials, version, public, staff });
+        (self.serials, previous)
+    }
+}
+
+struct WatchedPoll {
+    sender: broadcast::Sender<LiveEvent>,
+    tally: tokio::sync::Mutex<Option<LiveTally>>,
+    /// The frames sent; locked after `tally`.
+    frames: Mutex<Frames>,
+    broadcast_pending: AtomicBool,
+    /// A frame is due to bring the room-vs-nation comparison up to date (one at a time).
+    comparison_pending: AtomicBool,
+    /// When a watcher's `Last-Event-ID` last made the tally be read again.
+    resume_reloaded_at: Mutex<Option<std::time::Instant>>,
+    /// When the oldest vote not yet in a frame was announced here (vote → frame lag).
+    votes_waiting_since: Mutex<Option<std::time::Instant>>,
+    /// How many watchers have not taken the last frame yet.
+    last_untaken: Mutex<Option<Arc<AtomicUsize>>>,
+}
+
+#[derive(Default)]
+pub struct LivePolls {
+    watched: Mutex<HashMap<i32, Arc<WatchedPoll>>>,
+}
+
+impl LivePolls {
+    /// Ends every watcher's stream (at shutdown): dropping the senders closes their receivers.
+    pub fn close_all(&self) {
+        self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
+    /// Starts watching `poll_id`; events come after this call.
+    pub fn subscribe(&self, poll_id: i32) -> broadcast::Receiver<LiveEvent> {
+        let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget polls nobody watches any more.
+        watched.retain(|_, w| w.sender.receiver_count() > 0);
+        watched
+            .entry(poll_id)
+            .or_insert_with(|| {
+                Arc::new(WatchedPoll {
+                    sender: broadcast::channel(FRAMES_QUEUED).0,
+                    tally: tokio::sync::Mutex::new(None),
+                    frames: Mutex::new(Frames::default()),
+                    broadcast_pending: AtomicBool::new(false),
+                    comparison_pending: AtomicBool::new(false),
+                    resume_reloaded_at: Mutex::new(None),
+                    votes_waiting_since: Mutex::new(None),
+                    last_untaken: Mutex::new(None),
+                })
+            })
+            .sender
+            .subscribe()
+    }
+
+    fn watched(&self, poll_id: i32) -> Option<Arc<WatchedPoll>> {
+        let watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        watched.get(&poll_id).filter(|w| w.sender.receiver_count() > 0).cloned()
+    }
+
+    fn all_watched(&self) -> Vec<(i32, Arc<WatchedPoll>)> {
+        let watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        watched.iter().filter(|(_, w)| w.sender.receiver_count() > 0).map(|(id, w)| (*id, w.clone())).collect()
+    }
+}
+
+impl WatchedPoll {
+    /// The next frame goes to everyone as a snapshot: something besides counts changed.
+    fn snapshot_next(&self) {
+        self.frames().last = None;
+    }
+
+    /// Whether a watcher resuming from a newer version may make the tally be read again now: at
+    /// most once per [`RESUME_RELOAD_EVERY`], so that made-up ids cannot keep the database busy.
+    fn resume_reload_due(&self) -> bool {
+        let mut at = self.resume_reloaded_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if at.is_some_and(|at| at.elapsed() < RESUME_RELOAD_EVERY) {
+            return false;
+        }
+        *at = Some(std::time::Instant::now());
+        true
+    }
+
+    fn frames(&self) -> std::sync::MutexGuard<'_, Frames> {
+        self.frames.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The results for each audience.
+fn values(results: &PollResults) -> Result<(serde_json::Value, serde_json::Value), serde_json::Error> {
+    let staff = serde_json::to_value(results)?;
+    let public = if results.hides_any() { serde_json::to_value(results.for_public())? } else { staff.clone() };
+    Ok((public, staff))
+}
+
+/// A frame for each audience from the tally's results: `closed` (a snapshot), else a delta from
+/// the last frame sent when there was one and a delta can say the change, with the snapshot
+/// beside it for watchers that do not hold that frame.
+fn render(
+    poll: &WatchedPoll,
+    results: &PollResults,
+    version: Version,
+    closed: bool,
+) -> Result<LiveEvent, serde_json::Error> {
+    let (public, staff) = values(results)?;
+    let mut frames = poll.frames();
+    let (serial, previous) = frames.record(version, (public.clone(), staff.clone()));
+    let deltas = match previous {
+        Some(previous) if !closed => {
+            match (delta::diff(&previous.public, &public), delta::diff(&previous.staff, &staff)) {
+                (Some(public), Some(staff)) => Some((previous, public, staff)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let name = if closed { "closed" } else { "snapshot" };
+    let snapshot = |value: &serde_json::Value| sse_frame(name, Some(version), &value.to_string());
+    let delta = |base: &SentFrame, set: &serde_json::Map<String, serde_json::Value>| {
+        let body = serde_json::json!({ "base": base.version.to_string(), "set": set });
+        sse_frame("delta", Some(version), &body.to_string())
+    };
+    let public_frame =
+        AudienceFrame { delta: deltas.as_ref().map(|(base, set, _)| delta(base, set)), snapshot: snapshot(&public) };
+    let staff_frame = if public == staff {
+        public_frame.clone()
+    } else {
+        AudienceFrame { delta: deltas.as_ref().map(|(base, _, set)| delta(base, set)), snapshot: snapshot(&staff) }
+    };
+    let base = deltas.map(|(base, _, _)| base.serial);
+    let untaken = Arc::new(AtomicUsize::new(poll.sender.receiver_count()));
+    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false, untaken })
+}
+
+/// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
+/// room-vs-nation comparison, schedules the frame that brings it up to date.
+async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
+    let mut tally = poll.tally.lock().await;
+    let Some(tally) = tally.as_mut() else { return };
+    let started = std::time::Instant::now();
+    let (results, comparison_due) = tally.frame(closed);
+    match render(poll, &results, tally.version(), closed) {
+        Ok(event) => {
+            *poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(event.untaken.clone());
+            let _ = poll.sender.send(event);
+            metrics::counter!("blw_live_frames_total").increment(1);
+            metrics::histogram!("blw_live_fanout_duration_seconds").record(started.elapsed().as_secs_f64());
+            let waiting = poll.votes_waiting_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+            if let Some(since) = waiting {
+                metrics::histogram!("blw_live_vote_to_frame_seconds").record(since.elapsed().as_secs_f64());
+            }
+            if let Some(due) = comparison_due
+                && !poll.comparison_pending.swap(true, Ordering::AcqRel)
+            {
+                let poll = poll.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(due).await;
+                    poll.comparison_pending.store(false, Ordering::Release);
+                    schedule_update(poll);
+                });
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "rendering live results"),
+    }
+}
+
+/// What `ensure_tally` found.
+#[derive(PartialEq, Eq)]
+enum TallyState {
+    /// Loaded before: current up to the announcements already added.
+    Kept,
+    /// Read from the database just now: watchers have not seen it yet.
+    Loaded,
+    /// The poll is gone or the database failed.
+    Missing,
+}
+
+/// Makes sure the tally is loaded; reloads it when `fresh` (its announcements may be lost).
+async fn ensure_tally(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    poll: &WatchedPoll,
+    poll_id: i32,
+    fresh: bool,
+) -> TallyState {
+    let mut tally = poll.tally.lock().await;
+    if tally.as_ref().is_some_and(|t| !t.stale) && !fresh {
+        return TallyState::Kept;
+    }
+    match LiveTally::load(db, surveys, PollKey::Id(poll_id)).await {
+        Ok(loaded) => {
+            *tally = Some(loaded);
+            poll.snapshot_next();
+            TallyState::Loaded
+        }
+        Err(AppError::NotFound(_)) => {
+            let _ = poll.sender.send(deleted());
+            TallyState::Missing
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, poll_id, "loading live results");
+            match tally.as_mut() {
+                // The database is away: the last results keep being served, read again later.
+                Some(kept) => {
+                    kept.stale = true;
+                    TallyState::Kept
+                }
+                None => TallyState::Missing,
+            }
+        }
+    }
+}
+
+fn schedule_update(poll: Arc<WatchedPoll>) {
+    if poll.broadcast_pending.swap(true, Ordering::AcqRel) {
+        return; // a broadcast is already due and will include this change
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(frame_interval()).await;
+        // The frame rate follows the audience: while watchers are still taking the previous
+        // frame (thousands of sockets to write), wait for them rather than queue frames faster
+        // than they go out — but not for the last few: a phone that has stopped reading must not
+        // slow everyone's frames down (it skips ahead when it reads again), and up to a bound.
+        let deadline = tokio::time::Instant::now() + MAX_DRAIN_WAIT;
+        let untaken = poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some(untaken) = untaken {
+            let allowed = (poll.sender.receiver_count() / STRAGGLERS_PER_FRAME).max(1);
+            while untaken.load(Ordering::Acquire) > allowed && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        poll.broadcast_pending.store(false, Ordering::Release);
+        send_results(&poll, false).await;
+    });
+}
+
+async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePolls, event: PollEvent) {
+    let poll_id = event.poll_id();
+    let Some(poll) = live.watched(poll_id) else { return };
+    match event {
+        PollEvent::Deleted { .. } => {
+            let _ = poll.sender.send(deleted());
+        }
+        PollEvent::Opened { .. } | PollEvent::Closed { .. } => {
+            let is_open = matches!(event, PollEvent::Opened { .. });
+            if let Some(tally) = poll.tally.lock().await.as_mut() {
+                tally.set_open(is_open);
+            }
+            // Read again: opening draws a new join code, closing frees it.
+            if ensure_tally(db, surveys, &poll, poll_id, true).await != TallyState::Missing {
+                if is_open {
+                    schedule_update(poll);
+                } else {
+                    send_results(&poll, true).await;
+                }
+            }
+        }
+        // A question hidden or revealed, a word hidden, answers reset, questions replaced: read
+        // again, and every screen hears it with the next frame.
+        PollEvent::Changed { .. } | PollEvent::Edited { .. } => {
+            if ensure_tally(db, surveys, &poll, poll_id, true).await != TallyState::Missing {
+                schedule_update(poll);
+            }
+        }
+        // The presenter moved on: every phone follows with the next frame (nothing to read).
+        PollEvent::Paced { current, voting_open, .. } => {
+            poll.snapshot_next();
+            if let Some(tally) = poll.tally.lock().await.as_mut() {
+                tally.set_current(current, voting_open);
+            }
+            if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
+                schedule_update(poll);
+            }
+        }
+        PollEvent::Voted { ballots, .. } => {
+            // A freshly loaded tally already holds these ballots (they were committed before the
+            // announcement); `add` then skips them by their respondent ids.
+            let state = ensure_tally(db, surveys, &poll, poll_id, false).await;
+            if state == TallyState::Missing {
+                return;
+            }
+            let added = poll.tally.lock().await.as_mut().is_some_and(|t| {
+                let mut added = false;
+                for ballot in &ballots {
+                    added |= t.add(ballot);
+                }
+                added
+            });
+            if added || state == TallyState::Loaded {
+                poll.votes_waiting_since
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert_with(std::time::Instant::now);
+                schedule_update(poll);
+            }
+        }
+    }
+}
+
+/// Reacts to poll announcements until the event source closes (a background task: the state
+/// owns it).
+pub async fn follow_announcements(
+    live: Arc<LivePolls>,
+    db: DatabaseConnection,
+    surveys: Arc<SurveyCache>,
+    mut events: broadcast::Receiver<DbEvent>,
+) {
+    {
+        loop {
+            match events.recv().await {
+                Ok(DbEvent::Notification { channel, payload }) if channel == POLL_EVENTS_CHANNEL => {
+                    match payload.parse::<PollEvent>() {
+                        Ok(event) => on_event(&db, &surveys, &live, event).await,
+                        Err(e) => tracing::warn!(error = %e, "ignoring a poll announcement"),
+                    }
+                }
+                Ok(DbEvent::Notification { .. }) => {}
+                // Announcements may have been missed: read every watched poll again.
+                Ok(DbEvent::Reconnected) | Err(RecvError::Lagged(_)) => {
+                    for (poll_id, poll) in live.all_watched() {
+                        if ensure_tally(&db, &surveys, &poll, poll_id, true).await == TallyState::Loaded {
+                            schedule_update(poll);
+                        }
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+/// The poll's results as JSON for `audience`: from the tally that live updates keep (loading it
+/// if needed), so that a crowd of watchers arriving at once costs one read of the database and
+/// one rendering, not one each.
+/// With its version when it comes from the tally. A watcher that has seen a newer version
+/// (`seen`: its `Last-Event-ID`, from this or another process) makes the tally be read again
+/// first, so that it is never served older counts than it had.
+async fn current_results(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    live: &LivePolls,
+    (poll_id, audience): (i32, Audience),
+    seen: Option<Version>,
+) -> Result<Option<Current>, AppError> {
+    let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
+    if let Some(poll) = live.watched(poll_id) {
+        ensure_tally(db, surveys, &poll, poll_id, false).await;
+        if let Some(seen) = seen
+            && !caught_up(db, surveys, &poll, poll_id, seen).await
+        {
+            return Ok(None);
+        }
+        if let Some(tally) = poll.tally.lock().await.as_mut() {
+            // No frame since the tally was (re)read: this rendering becomes the first, which the
+            // next frame's delta applies to. Otherwise the watcher's first frame is a snapshot.
+            let mut frames = poll.frames();
+            if frames.last.is_none() {
+                let (public, staff) = values(&tally.results()).map_err(internal)?;
+                let json = if audience == Audience::Staff { staff.to_string() } else { public.to_string() };
+                let (serial, _) = frames.record(tally.version(), (public, staff));
+                let (version, held) = (Some(tally.version()), Some(serial));
+                return Ok(Some(Current { json: json.into(), version, held, skip_through: serial }));
+            }
+            let skip_through = frames.serials;
+            drop(frames);
+            let rendered = tally.json().map_err(internal)?;
+            let json = if audience == Audience::Staff { rendered.staff } else { rendered.public };
+            return Ok(Some(Current { json, version: Some(tally.version()), held: None, skip_through }));
+        }
+    }
+    // No tally (the poll is gone, or the database failed): the database answers, or says why.
+    let results: PollResults = results(db, surveys, PollKey::Id(poll_id)).await?;
+    let results = if audience == Audience::Staff { results } else { results.for_public() };
+    let json = serde_json::to_string(&results).map_err(internal)?.into();
+    Ok(Some(Current { json, version: None, held: None, skip_through: 0 }))
+}
+
+/// Whether the tally holds at least version `seen`, which a resuming watcher had (no total may go
+/// down for it). It normally has within milliseconds (announcements from the process that served
+/// `seen` are on their way): it is given [`RESUME_CATCH_UP`], then read from the database — at
+/// most once per [`RESUME_RELOAD_EVERY`], so made-up ids cannot keep the database busy — and
+/// what the database says stands even when older (the id was made up, or the poll restored).
+/// `false`: not confirmed (a read refused or failed); the watcher is asked to come back.
+async fn caught_up(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    poll: &Arc<WatchedPoll>,
+    poll_id: i32,
+    seen: Version,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + RESUME_CATCH_UP;
+    loop {
+        let behind = poll.tally.lock().await.as_ref().is_some_and(|tally| tally.version() < seen);
+        if !behind {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if poll.resume_reload_due() && ensure_tally(db, surveys, poll, poll_id, true).await == TallyState::Loaded {
+        schedule_update(poll.clone());
+        return true;
+    }
+    false
+}
+
+/// A new watcher's first frame: the results, their version and the frame serial they are.
+struct Current {
+    json: Arc<str>,
+    version: Option<Version>,
+    /// The frame these results are, when a delta may follow them.
+    held: Option<u64>,
+    /// Frames up to this one were rendered before these results were read: older, not to be sent
+    /// after them (a total must not go down).
+    skip_through: u64,
+}
+
+/// The public results this process's live tally holds for `slug` — it keeps one while someone
+/// watches the poll, current to the last announcement: what `GET …/results` answers while the
+/// database is unavailable.
+pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
+    for (_, poll) in live.all_watched() {
+        let mut tally = poll.tally.lock().await;
+        // A draft's tally (a staff member watching it) is nobody else's business.
+        if let Some(tally) = tally.as_mut().filter(|t| t.slug() == slug && t.opened_before()) {
+            return tally.json().ok().map(|rendered| rendered.public);
+        }
+    }
+    None
+}
+
+/// What a stream watches, for whom, and from where it resumes (its `Last-Event-ID`).
+pub struct Watch {
+    pub poll_id: i32,
+    pub audience: Audience,
+    pub seen: Option<Version>,
+}
+
+/// One stream's place in its poll's frames.
+struct Watcher {
+    receiver: broadcast::Receiver<LiveEvent>,
+    audience: Audience,
+    /// The frame this watcher holds (`None`: not one it could apply a delta to).
+    held: Option<u64>,
+    /// Frames rendered before its first results were read (see [`Current::skip_through`]).
+    skip_through: u64,
+    /// When it last fell [`FRAMES_QUEUED`] frames behind.
+    lagged_at: Option<std::time::Instant>,
+}
+
+impl Watcher {
+    /// The next frame to write and whether it ends the stream; `None` when the stream ends
+    /// without one (the poll's channel closed, or this watcher cannot keep up).
+    async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => event.taken(),
+                Ok(event) => {
+                    event.taken();
+                    let frame = event.frame(self.audience, self.held);
+                    self.held = Some(event.serial);
+                    return Some((frame, event.ends_stream));
+                }
+                // Skipped ahead: the next frame is written whole (its base is not held). Twice
+                // in a short while, and the watcher is dropped rather than kept behind.
+                Err(RecvError::Lagged(_)) => {
+                    self.held = None;
+                    if self.lagged_at.is_some_and(|at| at.elapsed() < SLOW_WATCHER_WINDOW) {
+                        SLOW_WATCHERS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                        metrics::counter!("blw_live_slow_watchers_dropped_total").increment(1);
+                        tracing::info!("dropping a live-results watcher that cannot keep up");
+                        return None;
+                    }
+                    self.lagged_at = Some(std::time::Instant::now());
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// One open stream in the `blw_live_watchers` gauge, for as long as it lives.
+struct Watching(Audience);
+
+impl Watching {
+    fn label(audience: Audience) -> &'static str {
+        match audience {
+            Audience::Public => "public",
+            Audience::Staff => "staff",
+        }
+    }
+
+    fn new(audience: Audience) -> Self {
+        metrics::gauge!("blw_live_watchers", "audience" => Self::label(audience)).increment(1.0);
+        Self(audience)
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        metrics::gauge!("blw_live_watchers", "audience" => Self::label(self.0)).decrement(1.0);
+    }
+}
+
+/// A staff stream's session, checked again as the stream goes on: the stream ends with the
+/// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
+pub struct StaffSession {
+    pub db: DatabaseConnection,
+    pub token: String,
+}
+
+/// How often, at most, a staff stream asks the database whether its session still holds.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+impl StaffSession {
+    /// Whether the session still holds (a database that does not answer keeps the stream going:
+    /// an outage is no logout).
+    async fn holds(&self) -> bool {
+        !matches!(crate::accounts::session::account_of(&self.db, &self.token).await, Ok(None))
+    }
+}
+
+/// The body of a live-results stream: `snapshot` first, then each shared frame as it comes (a
+/// delta when the watcher holds its base, else the snapshot), with a `: heartbeat` comment in
+/// every silence of `heartbeat`; it ends when the poll is deleted, the server shuts down, the
+/// watcher cannot keep up or (staff) the session ends.
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn results_stream(
+    permit: StreamPermit,
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    live: &LivePolls,
+    Watch { poll_id, audience, seen }: Watch,
+    heartbeat: Duration,
+    session: Option<StaffSession>,
+) -> Result<Body, AppError> {
+    // Subscribe first, then read: an update between the two is not lost, at worst repeated.
+    let receiver = live.subscribe(poll_id);
+    if seen.is_some() {
+        metrics::counter!("blw_live_resumes_total").increment(1);
+    }
+    let watching = Watching::new(audience);
+    let Some(current) = current_results(db, surveys, live, (poll_id, audience), seen).await? else {
+        // Nothing at least as new as what the watcher had can be confirmed now: it is to come
+        // back (EventSource keeps its Last-Event-ID), most likely to another process.
+        return Ok(Body::from(reconnect_after()));
+    };
+    let first = [reconnect_after(), sse_frame("snapshot", current.version, &current.json)].concat();
+    let watcher =
+        Watcher { receiver, audience, held: current.held, skip_through: current.skip_through, lagged_at: None };
+    // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
+    let events =
+        futures_util::stream::unfold((Some(Bytes::from(first)), Some(watcher)), |(first, watcher)| async move {
+            if let Some(frame) = first {
+                return Some((frame, (None, watcher)));
+            }
+            let mut watcher = watcher?;
+            match watcher.next_frame().await {
+                Some((frame, ends)) => Some((frame, (None, (!ends).then_some(watcher)))),
+                // The process stops, or this watcher could not keep up: the browser is to come back
+                // (elsewhere), at a time of its own.
+                None => Some((reconnect_after(), (None, None))),
+            }
+        });
+    let start = tokio::time::Instant::now() + heartbeat;
+    let heartbeats =
+        futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {
+            interval.tick().await;
+            Some((Bytes::from_static(b": heartbeat\n\n"), interval))
+        });
+    // The stream ends when the events do (a `None` marks it); heartbeats only fill the silences.
+    let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
+    let stream = futures_util::stream::select(events, heartbeats.map(Some))
+        .take_while(|frame| std::future::ready(frame.is_some()))
+        .map(Option::unwrap_or_default)
+        // The stream holds its place in the per-address count (and the watchers' gauge) until
+        // it ends.
+        .map(move |frame| {
+            let _held = (&permit, &watching);
+            frame
+        });
+    // Before each frame or heartbeat (at most once a second), a staff stream's session is asked
+    // about again.
+    let guard = session.map(|session| Arc::new((session, Mutex::new(std::time::Instant::now()))));
+    let stream = stream.take_while(move |_| {
+        let guard = guard.clone();
+        async move {
+            let Some(guard) = guard else { return true };
+            let (session, checked) = guard.as_ref();
+            {
+                let mut checked = checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if checked.elapsed() < SESSION_CHECK_EVERY {
+                    return true;
+                }
+                *checked = std::time::Instant::now();
+            }
+            session.holds().await
+        }
+    });
+    Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(serial: u64, base: Option<u64>) -> LiveEvent {
+        let frame = AudienceFrame {
+            delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
+            snapshot: Bytes::from(format!("snapshot {serial}")),
+        };
+        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, untaken: Arc::default() }
+    }
+
+    #[tokio::test]
+    async fn frames_rendered_before_a_watchers_snapshot_are_not_sent_after_it() {
+        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+        let mut watcher =
+            Watcher { receiver, audience: Audience::Public, held: None, skip_through: 2, lagged_at: None };
+        sender.send(event(1, None)).unwrap();
+        sender.send(event(2, Some(1))).unwrap();
+        sender.send(event(3, Some(2))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 3");
+    }
+
+    #[tokio::test]
+    async fn a_watcher_gets_deltas_it_can_apply_skips_ahead_with_a_snapshot_and_is_dropped_when_it_keeps_lagging() {
+        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+        let mut watcher =
+            Watcher { receiver, audience: Audience::Public, held: Some(0), skip_through: 0, lagged_at: None };
+        sender.send(event(1, Some(0))).unwrap();
+        sender.send(event(2, Some(1))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");
+        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 2");
+        // A delta from another base (this watcher's snapshot was newer or older): the snapshot.
+        sender.send(event(4, Some(3))).unwrap();
+        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 4");
+        // More frames than the queue holds: the watcher skips ahead to a whole frame.
+        let mut answers = 4;
+        for _ in 0..FRAMES_QUEUED + 5 {
+            sender.send(event(answers + 1, Some(answers))).unwrap();
+            answers += 1;
+        }
+        let (frame, _) = watcher.next_frame().await.unwrap();
+        assert!(frame.starts_with(b"snapshot "), "{frame:?}");
+        assert!(watcher.next_frame().await.unwrap().0.starts_with(b"delta "));
+        // Behind again within the window: dropped, and counted.
+        let dropped = SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed);
+        for _ in 0..FRAMES_QUEUED + 5 {
+            sender.send(event(answers + 1, Some(answers))).unwrap();
+            answers += 1;
+        }
+        assert!(watcher.next_frame().await.is_none());
+        assert!(SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed) > dropped);
+    }
+}

@@ -1,0 +1,84 @@
+//! A poll's raw responses as CSV: one row per participant, each question's columns as its kind
+//! writes them (a response label, the options picked, a scale's value, three columns of words as
+//! typed — hidden and blocked words included: the CSV is for staff).
+
+use std::collections::HashMap;
+
+use entity::polls::respondents;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::AppError;
+use crate::polls::kinds::StoredAnswer;
+use crate::polls::repository::{self, PollKey};
+use crate::polls::views::question_views;
+use crate::surveys::cache::SurveyCache;
+
+/// The poll's slug and its CSV: `respondent_id`, `submitted_at`, then each question's columns
+/// (blank where unanswered).
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn responses_csv(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+) -> Result<(String, Vec<u8>), AppError> {
+    let snapshot = surveys.get(db).await?;
+    let poll = repository::find(db, PollKey::Id(id)).await?;
+    let views = question_views(&snapshot, &poll);
+    let participants = respondents::Entity::find()
+        .filter(respondents::Column::PollId.eq(id))
+        .order_by_asc(respondents::Column::Id)
+        .all(db)
+        .await?;
+    let stored = repository::stored_answers(db, id).await?;
+    let mut answers: HashMap<(i64, &str), StoredAnswer> = HashMap::new();
+    for row in &stored.answers {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().response_index = row.response_index;
+    }
+    for row in &stored.choices {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().choices.push(row.response_index);
+    }
+    for row in &stored.words {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().words.push(row.word.clone());
+    }
+
+    let csv_error = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // A question whose catalog entry is gone has no view, and no columns.
+    let columns: Vec<_> =
+        poll.questions.iter().filter_map(|q| Some((q, views.iter().find(|v| v.var_name == q.var_name)?))).collect();
+    let mut header = vec!["respondent_id".to_owned(), "submitted_at".to_owned()];
+    header.extend(columns.iter().flat_map(|(q, _)| q.kind().csv_columns(q)));
+    writer.write_record(&header).map_err(csv_error)?;
+    for participant in participants {
+        let mut record = vec![participant.id.to_string(), participant.created_at.to_rfc3339()];
+        for (question, view) in &columns {
+            let answer = answers.get(&(participant.id, question.var_name.as_str()));
+            record.extend(question.kind().csv_cells(question, view, answer).into_iter().map(inert));
+        }
+        writer.write_record(&record).map_err(csv_error)?;
+    }
+    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((poll.poll.slug, body))
+}
+
+/// A cell a spreadsheet will not run: text a participant typed that starts like a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice for CSV injection).
+pub(crate) fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_are_made_text() {
+        assert_eq!(inert("=HYPERLINK(\"http://x\")".to_owned()), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(inert("@SUM(A1)".to_owned()), "'@SUM(A1)");
+        assert_eq!(inert("-1+2".to_owned()), "'-1+2");
+        assert_eq!(inert("freedom".to_owned()), "freedom");
+        assert_eq!(inert(String::new()), "");
+    }
+}

@@ -1,0 +1,232 @@
+//! Poll results, computed from the database (so they are the same in every process and after a
+//! restart), beside the weighted national shares from the survey snapshot.
+
+pub mod export;
+pub mod room_vs_nation;
+pub mod tally;
+
+use sea_orm::DatabaseConnection;
+
+use crate::error::AppError;
+use crate::polls::kinds::{QuestionSpec, SplitGroups};
+use crate::polls::model::{
+    HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
+    Tally,
+};
+use crate::polls::repository::{PollKey, PollRecord};
+use crate::polls::results::room_vs_nation::{GroupMix, NationalCell, NationalReference};
+use crate::polls::results::tally::LiveTally;
+use crate::surveys::cache::SurveyCache;
+use crate::surveys::groups::Split;
+use crate::surveys::proportions::question_sums;
+use crate::surveys::snapshot::SurveySnapshot;
+use crate::surveys::weighted_proportions::{CellSums, t_quantile_975};
+
+impl SplitGroups {
+    /// The groups of the poll's split question (none without one). pid3 and ideo7 use the
+    /// survey's party and ideology groups; any other question (a catalog question, a
+    /// single-answer choice, a scale) has one group per offered response.
+    pub fn of_poll(snapshot: &SurveySnapshot, poll: &PollRecord) -> Self {
+        let Some(split_by) = &poll.poll.split_by else { return Self::default() };
+        let Some(question) = poll.question(split_by) else { return Self::default() };
+        let split = Split::defined_by(split_by);
+        if matches!(question.spec, QuestionSpec::Catalog(_))
+            && split != Split::None
+            && let Some(catalog) = snapshot.questions.get(split_by)
+            && let Ok(mapping) = split.group_of_response(&catalog.responses)
+        {
+            let names = split.groups().iter().map(|g| g.name.to_owned()).collect();
+            let of_response =
+                mapping.iter().zip(0i16..).filter_map(|(group, k)| Some((k, usize::from((*group)?)))).collect();
+            return Self { names, of_response };
+        }
+        let Some(view) = question.kind().view(question, snapshot) else { return Self::default() };
+        let names = view.responses.iter().map(|r| r.response.clone()).collect();
+        let of_response = view.responses.iter().enumerate().map(|(g, r)| (r.index, g)).collect();
+        Self { names, of_response }
+    }
+}
+
+fn shares(counts: &[i64], n: i64) -> Vec<f64> {
+    counts.iter().map(|&c| if n > 0 { c as f64 / n as f64 } else { 0.0 }).collect()
+}
+
+impl Tally {
+    /// No answers yet, over `responses` offered values.
+    pub fn zero(responses: usize) -> Self {
+        Self { n: 0, counts: vec![0; responses], shares: vec![0.0; responses] }
+    }
+
+    /// One more participant, who chose the responses at `positions` (one, or several for a
+    /// multiple-answer choice: then the shares add up to more than 1).
+    pub fn add(&mut self, positions: &[usize]) {
+        for &position in positions {
+            self.counts[position] += 1;
+        }
+        self.n += 1;
+        self.shares = shares(&self.counts, self.n);
+    }
+}
+
+/// The nation's view of one poll question: the weighted shares (with SEs and CIs) of the
+/// `offered` responses in the latest wave with answers to `var_name`, everyone and per group of
+/// `split`, with `group_mix` (the same for every question of a poll: read once per poll).
+pub async fn national_reference(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    (var_name, offered): (&str, &[i16]),
+    split: Split,
+    group_mix: Option<GroupMix>,
+) -> Result<Option<NationalReference>, AppError> {
+    let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
+    let answers = snapshot.answers(db, var_name).await?;
+    // One pass over every wave: a wave's row holds that wave's answers alone.
+    let sums = question_sums(snapshot, question, &answers, split, None);
+    let Some(&wave) = sums.waves.last() else { return Ok(None) };
+    let row = &sums.cells[sums.waves.len() - 1];
+    let cell_of = |cell: &CellSums| NationalCell {
+        n: cell.n,
+        shares: offered
+            .iter()
+            .filter_map(|&k| Some(cell.estimate([usize::try_from(k).ok()?], t_quantile_975(cell.n))))
+            .collect(),
+    };
+    let Some(everyone) = row.last() else { return Ok(None) };
+    let groups = split.groups().iter().zip(row.iter()).map(|(_, cell)| cell_of(cell)).collect();
+    Ok(Some(NationalReference { wave, everyone: cell_of(everyone), groups, group_mix }))
+}
+
+/// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
+/// latest wave that asked the split's question.
+pub async fn group_mix(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    split: Split,
+) -> Result<Option<GroupMix>, AppError> {
+    let Some(var_name) = split.defining_question() else { return Ok(None) };
+    let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
+    let answers = snapshot.answers(db, var_name).await?;
+    let sums = question_sums(snapshot, question, &answers, split, None);
+    let Some(&wave) = sums.waves.last() else { return Ok(None) };
+    let groups = &sums.cells[sums.waves.len() - 1][..split.groups().len()];
+    let total: f64 = groups.iter().map(|c| c.sum_w).sum();
+    if total <= 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(GroupMix { wave, shares: groups.iter().map(|c| c.sum_w / total).collect() }))
+}
+
+/// The shares the results have always shown beside the room's (without their uncertainty).
+pub fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
+    let p = |cell: &NationalCell| cell.shares.iter().map(|s| s.p).collect();
+    NationalShares {
+        wave: reference.wave,
+        n: reference.everyone.n,
+        shares: p(&reference.everyone),
+        groups: split
+            .groups()
+            .iter()
+            .zip(&reference.groups)
+            .filter(|(_, cell)| cell.n > 0)
+            .map(|(g, cell)| NationalGroupShares { group: g.name.to_owned(), n: cell.n, shares: p(cell) })
+            .collect(),
+    }
+}
+
+impl PollResults {
+    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
+    /// clouds without blocked or hidden words.
+    pub fn for_public(&self) -> PollResults {
+        // While the split question is hidden, nothing derived from its answers is public either:
+        // groups' counts would add up to its hidden counts.
+        let split_hidden = self.split_by.as_ref().is_some_and(|split| {
+            self.questions
+                .iter()
+                .any(|q| matches!(q, PollQuestionResults::Shown(r) if &r.head().var_name == split && r.head().hidden))
+        });
+        let questions = self
+            .questions
+            .iter()
+            .map(|q| match q {
+                PollQuestionResults::Shown(r) if r.head().hidden => {
+                    PollQuestionResults::Hidden(HiddenQuestionResults {
+                        var_name: r.head().var_name.clone(),
+                        text: r.head().text.clone(),
+                        hidden: true,
+                    })
+                }
+                PollQuestionResults::Shown(shown) => {
+                    let mut shown = shown.clone();
+                    match shown.as_mut() {
+                        QuestionResults::Words(words) => {
+                            words.words.retain(|w| w.moderation.is_none());
+                            words.answers = words.shown_answers;
+                        }
+                        other if split_hidden => other.forget_groups(),
+                        _ => {}
+                    }
+                    PollQuestionResults::Shown(shown)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        PollResults { questions, ..self.clone() }
+    }
+
+    /// Whether the public sees less than staff: a hidden question, a moderated word.
+    pub fn hides_any(&self) -> bool {
+        self.questions.iter().any(|q| match q {
+            PollQuestionResults::Shown(shown) => match shown.as_ref() {
+                QuestionResults::Words(words) => {
+                    words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
+                }
+                other => other.head().hidden,
+            },
+            PollQuestionResults::Hidden(_) => false,
+        })
+    }
+}
+
+impl QuestionResults {
+    /// Leaves out everything split by the poll's split question: groups' counts and means, the
+    /// matched and reweighted comparisons with the nation.
+    fn forget_groups(&mut self) {
+        match self {
+            QuestionResults::Catalog(r) => {
+                r.groups.clear();
+                if let Some(comparison) = r.room_vs_nation.as_mut() {
+                    comparison.groups.clear();
+                    comparison.reweighted = None;
+                }
+            }
+            QuestionResults::Choice(r) => r.groups.clear(),
+            QuestionResults::Scale(r) => {
+                r.groups.clear();
+                r.group_means.clear();
+            }
+            QuestionResults::Words(_) => {}
+        }
+    }
+
+    pub fn head(&self) -> &crate::polls::model::ResultsHead {
+        match self {
+            QuestionResults::Catalog(r) => &r.head,
+            QuestionResults::Choice(r) => &r.head,
+            QuestionResults::Scale(r) => &r.head,
+            QuestionResults::Words(r) => &r.head,
+        }
+    }
+}
+
+/// Everything about a poll's results, hidden questions included: what staff see.
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub async fn results(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    key: PollKey<'_>,
+) -> Result<PollResults, AppError> {
+    let mut tally = LiveTally::load(db, surveys, key).await?;
+    Ok(tally.results())
+}
