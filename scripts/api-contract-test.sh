@@ -16,6 +16,8 @@ port=18121
 base="http://127.0.0.1:$port"
 url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
 password="contract-password-$$"
+# shellcheck source=scripts/lib/check.sh
+source scripts/lib/check.sh contract # check_pass, check_fail, check_finish
 cleanup() {
   [ -n "${api_pid:-}" ] && kill "$api_pid" 2>/dev/null; wait 2>/dev/null || true
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
@@ -47,19 +49,17 @@ curl -sf -H "cookie: $admin_cookie" -H 'content-type: application/json' \
 curl -sf -X PATCH -H "cookie: $admin_cookie" -H 'content-type: application/json' -d '{"is_open":true}' \
   "$base/api/admin/polls/1" >/dev/null
 
-failed=0
 curl -sf "$base/api/openapi.json" -o target/openapi.json
-if "$venv/bin/openapi-spec-validator" target/openapi.json; then echo "contract: ok   the OpenAPI document is valid"
-else echo "contract: FAIL the OpenAPI document is invalid"; failed=$((failed + 1)); fi
+if "$venv/bin/openapi-spec-validator" target/openapi.json; then check_pass "the OpenAPI document is valid"
+else check_fail "the OpenAPI document is invalid"; fi
 
 fuzz() { # fuzz NAME SESSION_TOKEN [st options]
   local name=$1 session=$2; shift 2
   if BLW_SESSION="$session" "$venv/bin/st" run "$base/api/openapi.json" --checks all --seed 20261127 --max-examples "${CONTRACT_EXAMPLES:-25}" \
       --workers 1 --request-timeout 5 --no-color "$@" >"target/contract-$name.log" 2>&1; then
-    echo "contract: ok   schemathesis $name: $(grep -Eo '[0-9]+ generated' "target/contract-$name.log" | head -1) cases, no failures"
+    check_pass "schemathesis $name: $(grep -Eo '[0-9]+ generated' "target/contract-$name.log" | head -1) cases, no failures"
   else
-    echo "contract: FAIL schemathesis $name"; grep -E "^(_{3,}|- ST|    (Received|Documented|Expected)|    curl)" "target/contract-$name.log" | head -60
-    failed=$((failed + 1))
+    check_fail "schemathesis $name"; grep -E "^(_{3,}|- ST|    (Received|Documented|Expected)|    curl)" "target/contract-$name.log" | head -60
   fi
 }
 # Anonymous: a session token that matches no session.
@@ -69,7 +69,6 @@ fuzz anonymous "no-such-session"
 fuzz analyst "$(token "$analyst_cookie")" --exclude-path /api/auth/logout
 fuzz admin "$(token "$admin_cookie")" --exclude-path /api/auth/logout --exclude-operation-id update_account
 fuzz admin-accounts "$(token "$admin_cookie")" --include-operation-id update_account
-curl -sf "$base/healthz" >/dev/null || { echo "contract: FAIL the api did not survive the fuzzing"; failed=$((failed + 1)); }
+curl -sf "$base/healthz" >/dev/null || check_fail "the api did not survive the fuzzing"
 
-echo "contract: $((5 - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_finish

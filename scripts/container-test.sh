@@ -17,11 +17,8 @@ name="blw-container-test-$$"
 db="blw_container_test_$$"
 port=18099
 podman_() { podman --runtime runc --cgroup-manager=cgroupfs "$@"; }
-passed=0; failed=0
-check() { # check NAME COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "container: ok   $1"
-  else failed=$((failed + 1)); echo "container: FAIL $1"; fi
-}
+# shellcheck source=scripts/lib/check.sh
+source scripts/lib/check.sh container # check NAME COMMAND..., check_finish
 cleanup() {
   podman_ rm -f "$name" >/dev/null 2>&1 || true
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
@@ -66,5 +63,4 @@ code=$(podman_ inspect -f '{{.State.ExitCode}}' "$name")
 check "stops on SIGTERM by itself (exit $code after ${took}s)" test "$code" = 0 -a "$took" -lt 20
 check "says it is shutting down" bash -c "podman --runtime runc --cgroup-manager=cgroupfs logs '$name' 2>&1 | grep -q 'shutting down'"
 
-echo "container: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_finish

@@ -34,11 +34,8 @@ bridge=blwfleet0
 host_ip=10.77.0.1     # HAProxy's address as the processes see it
 pg_ip=10.77.0.2       # the PostgreSQL relay
 proxy=127.0.0.1:18300
-passed=0; failed=0
-check() { # check NAME COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "fleet: ok   $1"
-  else failed=$((failed + 1)); echo "fleet: FAIL $1"; fi
-}
+# shellcheck source=scripts/lib/check.sh
+source scripts/lib/check.sh fleet # check NAME COMMAND..., check_finish; $passed, $failed
 ns() { echo "blwfleet$1"; }
 api_ip() { echo "10.77.0.1$1"; }
 declare -A pids
@@ -191,5 +188,4 @@ all_5xx=$(awk '$6 ~ /^5[0-9][0-9]$/' "$run/haproxy.log" | wc -l)
 check "HAProxy logged no 5xx during the rolling restart ($rolling_5xx; $all_5xx in the whole run)" \
   test "$rolling_5xx" -eq 0
 fi
-echo "fleet: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_finish

@@ -29,16 +29,9 @@ flood="${FLOOD_REQUESTS:-10000}"
 db="blw_observability_$$"
 url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
 export PGOPTIONS="-c client_min_messages=warning"
-passed=0; failed=0
-check() { # check NAME COMMAND...
-  if "${@:2}"; then passed=$((passed + 1)); echo "observability: ok   $1"
-  else failed=$((failed + 1)); echo "observability: FAIL $1"; fi
-}
+# shellcheck source=scripts/lib/check.sh
+source scripts/lib/check.sh observability # check NAME COMMAND..., check_finish
 info() { echo "observability: info $*"; }
-finish() {
-  echo "observability: $passed passed, $failed failed"
-  if [ "$failed" -eq 0 ]; then exit 0; else exit 1; fi
-}
 
 for tool in prometheus promtool jq; do
   if ! command -v "$tool" >/dev/null; then
@@ -99,7 +92,7 @@ check "promtool test rules deploy/prometheus/alerts.test.yml" test "$rc" -eq 0
 # --- two api processes, each with a metrics listener ----------------------------------------------
 if [ ! -x "$bin" ]; then
   check "the api binary $bin exists (cargo build -p api)" false
-  finish
+  check_finish; exit
 fi
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
 pick_port port_a; pick_port port_b; pick_port metrics_a; pick_port metrics_b; pick_port port_prom
@@ -122,18 +115,18 @@ wait_ready() { # wait_ready BASE PID SECONDS
 start_api a "$port_a" "$metrics_a"
 ready=true; wait_ready "$api_a" "${pids[0]}" 240 || ready=false
 check "process a migrates and answers /readyz" $ready
-if ! $ready; then tail -n 20 "$run/api-a.log"; finish; fi
+if ! $ready; then tail -n 20 "$run/api-a.log"; check_finish; exit; fi
 start_api b "$port_b" "$metrics_b"
 ready=true; wait_ready "$api_b" "${pids[1]}" 60 || ready=false
 check "process b answers /readyz" $ready
-if ! $ready; then tail -n 20 "$run/api-b.log"; finish; fi
+if ! $ready; then tail -n 20 "$run/api-b.log"; check_finish; exit; fi
 metrics_up=true
 for m in "$metrics_a" "$metrics_b"; do
   curl -sf --max-time 5 -o "$run/metrics-first" "http://127.0.0.1:$m/metrics" && grep -q '^# TYPE ' "$run/metrics-first" \
     || metrics_up=false
 done
 check "both metrics listeners (METRICS_ADDR) serve /metrics" $metrics_up
-if ! $metrics_up; then tail -n 20 "$run/api-a.log"; finish; fi
+if ! $metrics_up; then tail -n 20 "$run/api-a.log"; check_finish; exit; fi
 
 # --- an admin, logged in, and an open poll -------------------------------------------------------
 password="observability-password-$$"
@@ -152,7 +145,7 @@ slug=$(jq -r '.slug // empty' "$run/poll.json")
 status=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X PATCH -H "cookie: $cookie" \
   -H 'content-type: application/json' -d '{"is_open": true}' "$api_a/api/admin/polls/$poll_id")
 check "a poll is created and opened (HTTP $status)" test -n "$slug" -a "$status" = 200
-[ -n "$slug" ] || finish
+[ -n "$slug" ] || { check_finish; exit; }
 
 # --- Prometheus with the shipped configuration -----------------------------------------------------
 prom_dir="$run/prometheus"
@@ -176,7 +169,7 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 check "Prometheus scrapes both processes: up{job=\"blw-api\"} = 1 for both (got: ${up:-nothing})" test "$up" = "1 1"
-[ "$up" = "1 1" ] || { tail -n 20 "$run/prometheus.log"; finish; }
+[ "$up" = "1 1" ] || { tail -n 20 "$run/prometheus.log"; check_finish; exit; }
 
 # --- ballots to both processes, a watcher on each ------------------------------------------------
 watcher_pids=()
@@ -294,6 +287,9 @@ status=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$
 check "the metrics listener serves no API (GET /api/surveys/waves: HTTP $status)" test "$status" != 200
 
 # --- cardinality: random paths, slugs, query strings and methods ---------------------------------
+# Beyond api/tests/api/metrics.rs (one process, 2,000 GETs of two kinds: unmatched paths and
+# /api/polls/{slug}/results): unknown methods, query strings, ballots, streams and every routed
+# kind, on both processes at once, and no random value in any line of /metrics.
 series() { curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | grep -v '^#' | grep -c . || true; }
 printf '{"client_token": "observability-flood", "answers": [{"var_name": "pid3", "response_index": 0}]}' >"$run/flood-body.json"
 : >"$run/tokens"
@@ -359,4 +355,4 @@ routes=$(grep -v '^#' "$run/metrics-a-after.txt" | grep -o 'route="[^"]*"' | sor
 info "process a's route labels: $routes"
 info "process a's method labels: $(grep -v '^#' "$run/metrics-a-after.txt" | grep -o 'method="[^"]*"' | sort -u | tr '\n' ' ')"
 
-finish
+check_finish
