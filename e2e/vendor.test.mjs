@@ -20,7 +20,10 @@ test("pages and scripts reference no other host", () => {
     ...readdirSync(join(ROOT, "web"))
       .filter((f) => f.endsWith(".html"))
       .map((f) => join(ROOT, "web", f)),
-    ...readdirSync(join(ROOT, "web", "js")).map((f) => join(ROOT, "web", "js", f)),
+    // Scripts in folders too (the admin console's screens are in js/admin/).
+    ...readdirSync(join(ROOT, "web", "js"), { recursive: true })
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => join(ROOT, "web", "js", f)),
     join(ROOT, "web", "css", "app.css"),
   ];
   for (const file of files) {

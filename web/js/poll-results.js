@@ -4,6 +4,7 @@
 // CI, a words question's cloud with its ranked list. Bars are updated in place so they glide (CSS
 // transitions) as votes arrive.
 import { api, el, groupPlural, groupStyle, integer, pct0, pct1 } from "./common.js";
+import { applyDelta } from "./live-protocol.js";
 import { WordCloud } from "./word-cloud.js";
 
 /** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
@@ -103,42 +104,6 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
   };
   connect();
   return { close: stop };
-}
-
-/** Applies a delta's changes to `results` as the server describes them: an object of changes
- *  goes into the object (or, keyed by index, the array) already there, anything else replaces the
- *  value; then every `shares` beside `counts` and `n` is recomputed as the server computes it.
- *  False when the changes do not fit (the page then starts again from a snapshot). */
-export function applyDelta(results, set) {
-  if (!applyInto(results, set)) return false;
-  deriveShares(results);
-  return true;
-}
-
-const isContainer = (value) => value !== null && typeof value === "object";
-
-function applyInto(target, changes) {
-  for (const [key, change] of Object.entries(changes)) {
-    if (Array.isArray(target) && !(Number(key) < target.length)) return false;
-    const slot = target[key];
-    if (isContainer(slot) && isContainer(change) && !Array.isArray(change)) {
-      if (!applyInto(slot, change)) return false;
-    } else {
-      target[key] = change;
-    }
-  }
-  return true;
-}
-
-function deriveShares(value) {
-  if (Array.isArray(value)) {
-    for (const item of value) deriveShares(item);
-  } else if (value !== null && typeof value === "object") {
-    if ("counts" in value && "n" in value && "shares" in value) {
-      value.shares = value.counts.map((count) => (value.n > 0 ? count / value.n : 0));
-    }
-    for (const item of Object.values(value)) deriveShares(item);
-  }
 }
 
 const ANNOUNCE_EVERY_MS = 10_000;

@@ -7,7 +7,7 @@
 // read-only panel for admins and analysts: it changes nothing. Polling stops when the view is left
 // or the tab is hidden; only significant changes (a process dropping out, a threshold crossed,
 // the figures no longer updating) are said to screen readers, never every refresh.
-import { el, integer } from "./common.js";
+import { el, integer } from "../common.js";
 
 const ENDPOINT = "/api/admin/operations";
 const REFRESH_MS = 2_000;

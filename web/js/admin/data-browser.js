@@ -3,7 +3,7 @@
 // the rows that point back as links, the page as CSV). Read-only for admins and analysts alike.
 // Every view is a URL (/admin/data/{schema}/{table}?page=…&sort=…&filter=…), so views are
 // linkable and the back button works; the server pages, the browser never holds more than a page.
-import { api, el, humanize, integer, showError } from "./common.js";
+import { api, el, humanize, integer, showError } from "../common.js";
 
 /** Page sizes offered (the api takes at most 200). */
 const PAGE_SIZES = [25, 50, 100, 200];

@@ -1,0 +1,260 @@
+// A poll's page in the console (/admin/polls/{id}): its description, join address and code,
+// open/close, presenter view and CSV; for admins edit, duplicate, reset (typing the slug to
+// confirm), archive and delete; the pacing panel (pacing.js), the live results with their reveal
+// and hide controls, and the ballot activity (activity.js).
+import { api, el, showError } from "../common.js";
+import { ResultsView, followResults, resultsVisibility, wordModeration } from "../poll-results.js";
+import { activityPanel } from "./activity.js";
+import { pacingPanel } from "./pacing.js";
+import {
+  archivedBadge,
+  dateTime,
+  deletePoll,
+  dom,
+  go,
+  isAdmin,
+  modal,
+  onLeave,
+  openCloseButton,
+  plural,
+  redraw,
+  session,
+  statusBadge,
+} from "./shared.js";
+
+/** Asks an admin to type a poll's slug before its answers are deleted: a reset cannot be undone,
+ *  and typing the name of the very poll keeps it from hitting the wrong one of two similar polls.
+ *  Resolves the typed slug, or null on cancel. */
+async function resetDialog(poll) {
+  const input = el("input", {
+    type: "text",
+    id: "reset-confirm",
+    autocomplete: "off",
+    autocapitalize: "off",
+    spellcheck: "false",
+    "aria-describedby": "reset-help",
+  });
+  const confirm = el("button", { value: "reset", class: "danger", disabled: true }, "Delete the answers");
+  const matches = () => input.value.trim() === poll.slug;
+  input.addEventListener("input", () => {
+    confirm.disabled = !matches();
+  });
+  const dialog = el(
+    "dialog",
+    { class: "panel reset-dialog", "aria-labelledby": "reset-title", "aria-describedby": "reset-what" },
+    el(
+      "form",
+      { method: "dialog" },
+      el("h2", { id: "reset-title" }, `Reset the answers of “${poll.title}”?`),
+      el(
+        "p",
+        { id: "reset-what" },
+        poll.respondents
+          ? `This deletes the answers of ${plural(poll.respondents, "participant")} to every question. They cannot be recovered: download the CSV first if you need them. The questions stay, and the poll can then be edited and opened again.`
+          : "This poll has no answers yet: nothing will be deleted.",
+      ),
+      el(
+        "div",
+        { class: "field" },
+        el("label", { for: "reset-confirm" }, "Type this poll's slug to confirm"),
+        el(
+          "p",
+          { class: "note", id: "reset-help" },
+          "Its slug, the end of its web address, is ",
+          el("code", {}, poll.slug),
+          ".",
+        ),
+        input,
+      ),
+      el("div", { class: "actions" }, el("button", { value: "cancel", class: "secondary" }, "Cancel"), confirm),
+    ),
+  );
+  // Enter in the field would press the form's first button, Cancel: make it confirm instead.
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (matches()) dialog.close("reset");
+  });
+  const answer = await modal(dialog);
+  return answer === "reset" ? input.value.trim() : null;
+}
+
+/** The question a poll is split by, named by its text and key. */
+function splitName(poll) {
+  if (!poll.split_by) return "nothing";
+  const question = poll.questions.find((q) => q.var_name === poll.split_by);
+  return question ? `“${question.short_text ?? question.text}” (${poll.split_by})` : poll.split_by;
+}
+
+/** A poll's page (/admin/polls/{id}): what it is and how to join, its actions, its pacing when
+ *  presenter-paced, its live results and its ballot activity. */
+export async function pollView(id) {
+  const at = session.navigation;
+  const poll = (await api(`/api/admin/polls/${id}`)).data;
+  if (at !== session.navigation) return;
+  const paced = poll.pacing === "presenter";
+  const resultsBox = el("div", { id: "poll-results" });
+  const activity = activityPanel(poll);
+  const act = (fn) => async () => {
+    try {
+      if ((await fn()) !== false) await redraw();
+    } catch (error) {
+      showError(dom.status, error);
+    }
+  };
+  const manage = isAdmin() ? manageControls(poll, act) : null;
+  const pacing = paced ? pacingPanel(poll) : null;
+  dom.view.replaceChildren(
+    el(
+      "section",
+      { class: "panel" },
+      el("p", {}, el("a", { href: "/admin" }, "← All polls")),
+      el("h2", {}, poll.title, " ", statusBadge(poll), " ", archivedBadge(poll)),
+      poll.description ? el("p", {}, poll.description) : null,
+      el(
+        "p",
+        { class: "note" },
+        `Created ${dateTime(poll.created_at)}${poll.created_by_name ? ` by ${poll.created_by_name}` : ""} · ${plural(poll.questions.length, "question")} · ${paced ? "presenter-paced (one question at a time)" : "all at once (one form)"} · split by ${splitName(poll)} · participants join at `,
+        el("a", { href: `/polls/${poll.slug}` }, `${location.origin}/polls/${poll.slug}`),
+        poll.join_code
+          ? [
+              ` or at ${location.host}/join with the code `,
+              el("strong", { class: "join-code", "data-join-code": "" }, poll.join_code),
+            ]
+          : " (a join code is drawn when the poll opens)",
+      ),
+      el(
+        "div",
+        { class: "actions" },
+        openCloseButton(poll, act, {}, ["Open poll", "Close poll"]),
+        el(
+          "a",
+          { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" },
+          "Presenter view",
+        ),
+        el(
+          "a",
+          { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" },
+          "Download CSV",
+        ),
+      ),
+      manage?.element,
+    ),
+    // (replaceChildren would write out an absent panel as the text "undefined")
+    ...(pacing ? [pacing.element] : []),
+    el("section", { "aria-label": "Live results" }, resultsBox),
+    activity.element,
+  );
+  await activity.refresh();
+  const activityTimer = setInterval(activity.refresh, 15_000);
+  onLeave(() => clearInterval(activityTimer));
+  // Admins reveal or hide each question's results, and each word of a words question, to the
+  // audience; everyone here sees them all, with what the audience does not see marked.
+  const onError = (error) => showError(dom.status, error);
+  const view = new ResultsView(resultsBox, {
+    questions: poll.questions,
+    showGroups: true,
+    onVisibility: isAdmin() ? resultsVisibility(poll.id, onError) : null,
+    onWordModeration: isAdmin() ? wordModeration(poll.id, onError) : null,
+    wordList: true,
+  });
+  // Frames also bring what changed elsewhere: answers arriving, a close, the presenter's moves.
+  const onResults = (results) => {
+    view.update(results);
+    manage?.sync(results);
+    pacing?.update(results);
+  };
+  const stream = followResults(
+    poll.slug,
+    onResults,
+    () => go("/admin"),
+    () => view.lost(),
+    {
+      url: `/api/admin/polls/${poll.id}/results/stream`,
+    },
+  );
+  onLeave(() => stream.close());
+}
+
+/** For admins: edit, duplicate, reset, archive and delete a poll. `sync(state)` follows the poll's
+ *  open state and answers (from the live results) to say what is possible now. */
+function manageControls(poll, act) {
+  const archived = Boolean(poll.archived_at);
+  const note = el("p", { class: "note", id: "manage-note" });
+  const button = (label, attributes) => el("button", { type: "button", class: "secondary", ...attributes }, label);
+  const edit = button("Edit", {
+    id: "edit-poll",
+    "aria-describedby": "manage-note",
+    onclick: () => go(`/admin/polls/${poll.id}/edit`),
+  });
+  const duplicate = button("Duplicate", {
+    id: "duplicate-poll",
+    onclick: act(async () => {
+      const copy = (await api(`/api/admin/polls/${poll.id}/duplicate`, { method: "POST" })).data;
+      session.flash = `This is a copy of “${poll.title}”: closed and without answers, ready to edit.`;
+      go(`/admin/polls/${copy.id}`);
+      return false;
+    }),
+  });
+  const reset = button("Reset answers", {
+    id: "reset-poll",
+    "aria-describedby": "manage-note",
+    onclick: act(async () => {
+      // The count as it is now, not as it was when the page was drawn.
+      const current = (await api(`/api/admin/polls/${poll.id}`)).data;
+      const confirm = await resetDialog(current);
+      if (confirm === null) return false;
+      await api(`/api/admin/polls/${poll.id}/reset`, { method: "POST", body: { confirm } });
+      session.flash = `Deleted the answers of ${plural(current.respondents, "participant")}.`;
+    }),
+  });
+  const archive = button(archived ? "Unarchive" : "Archive", {
+    id: "archive-poll",
+    "aria-describedby": "manage-note",
+    onclick: act(async () => {
+      await api(`/api/admin/polls/${poll.id}`, { method: "PATCH", body: { archived: !archived } });
+      session.flash = archived
+        ? "Unarchived: the poll is back in the list of polls."
+        : "Archived: the list of polls hides it unless “Show archived polls” is ticked.";
+    }),
+  });
+  const remove = el(
+    "button",
+    {
+      type: "button",
+      class: "danger",
+      onclick: act(async () => {
+        // Deleted: leave for the list instead of re-reading a poll that is gone.
+        if (await deletePoll(poll)) go("/admin");
+        return false;
+      }),
+    },
+    "Delete",
+  );
+  const sync = ({ is_open: isOpen, respondents }) => {
+    edit.disabled = isOpen || respondents > 0;
+    reset.disabled = isOpen || respondents === 0;
+    archive.disabled = !archived && isOpen;
+    note.textContent = isOpen
+      ? "An open poll cannot be edited, reset or archived: close it first."
+      : respondents > 0
+        ? `A poll with answers cannot be edited (${plural(respondents, "participant")} so far): reset its answers first.`
+        : "";
+  };
+  sync(poll);
+  const element = el(
+    "div",
+    { class: "manage" },
+    el(
+      "div",
+      { class: "actions", role: "group", "aria-label": "Manage this poll" },
+      edit,
+      duplicate,
+      reset,
+      archive,
+      remove,
+    ),
+    note,
+  );
+  return { element, sync };
+}
