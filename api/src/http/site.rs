@@ -68,7 +68,7 @@ pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
     // streams never are (tower-http's default predicate leaves text/event-stream alone).
     let routes = routes.layer(tower_http::compression::CompressionLayer::new());
     // What every response gets (security headers, JSON errors, the time limit, the cross-site
-    // check) is added once, with the telemetry, by `crate::app`.
+    // check) is added once, with the telemetry, by `http::app`.
     routes
         .merge(pages)
         .merge(embeds)

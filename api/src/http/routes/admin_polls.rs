@@ -15,7 +15,8 @@ use crate::http::extract::path::AppPath;
 use crate::http::extract::staff::{AdminUser, StaffUser};
 use crate::polls::ballots::activity::{self, PollActivity};
 use crate::polls::ballots::voids::{self, BallotVoid, VoidRequest};
-use crate::polls::live::{Audience, StaffSession};
+use crate::polls::live::frames::Audience;
+use crate::polls::live::stream::StaffSession;
 use crate::polls::model::{
     CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch, ResetConfirmation,
     StreamEvent,
@@ -350,7 +351,7 @@ async fn stream_staff_results(
     let token = crate::http::cookies::session_token(&headers)
         .ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
     let session = StaffSession { db: state.db.clone(), token };
-    crate::http::routes::polls::results_stream(
+    crate::http::routes::polls::stream_of(
         &state,
         client,
         (id, Audience::Staff),

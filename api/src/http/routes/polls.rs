@@ -15,7 +15,11 @@ use crate::http::extract::json::AppJson;
 use crate::http::extract::path::AppPath;
 use crate::polls::ballots;
 use crate::polls::ballots::writer::BallotOutcome;
-use crate::polls::live::{self, Audience};
+use futures_util::StreamExt;
+
+use crate::polls::live;
+use crate::polls::live::frames::Audience;
+use crate::polls::live::stream::{StaffSession, Watch, results_stream};
 use crate::polls::model::{Ballot, BallotReceipt, JoinTarget, PollResults, PublicPoll, StreamEvent};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
@@ -245,7 +249,7 @@ async fn stream_results(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let poll_id = public_poll(&state, client, &headers, &slug).await?.id;
-    results_stream(&state, client, (poll_id, Audience::Public), (&headers, query.as_deref()), None).await
+    stream_of(&state, client, (poll_id, Audience::Public), (&headers, query.as_deref()), None).await
 }
 
 /// Where a stream resumes from, for a client that cannot send `Last-Event-ID` (a new
@@ -260,12 +264,12 @@ pub struct ResumeFrom {
 
 /// A live-results stream of `poll_id` for `audience` (counted against `client`'s open streams):
 /// not cached, not buffered by proxies.
-pub async fn results_stream(
+pub(crate) async fn stream_of(
     state: &AppState,
     client: std::net::IpAddr,
     (poll_id, audience): (i32, Audience),
     (headers, query): (&axum::http::HeaderMap, Option<&str>),
-    session: Option<live::StaffSession>,
+    session: Option<StaffSession>,
 ) -> Result<Response, AppError> {
     // A reconnecting EventSource says what it had in `Last-Event-ID`; a page that had to open a
     // new one (its last reconnect was refused) says it in `?last_event_id=`. Anything unreadable
@@ -274,16 +278,20 @@ pub async fn results_stream(
     let resumed = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let seen = resumed.or(query.one("last_event_id")?).and_then(|v| v.parse().ok());
     let permit = state.limits.open_stream(client)?;
-    let body = live::results_stream(
-        permit,
+    let frames = results_stream(
         &state.db,
         &state.surveys,
         &state.live,
-        live::Watch { poll_id, audience, seen },
+        Watch { poll_id, audience, seen },
         state.settings.sse_heartbeat,
         session,
     )
     .await?;
+    // The stream holds its place in the per-address count until it ends.
+    let body = axum::body::Body::from_stream(frames.map(move |frame| {
+        let _held = &permit;
+        Ok::<_, std::convert::Infallible>(frame)
+    }));
     let headers = [
         (header::CONTENT_TYPE, "text/event-stream"),
         (header::CACHE_CONTROL, "no-cache"),

@@ -10,43 +10,18 @@ pub mod scale;
 mod split_groups;
 pub mod words;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::error::AppError;
 use crate::polls::model::{
     Answer, GroupTally, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ResultsHead, Tally,
 };
 use crate::surveys::snapshot::SurveySnapshot;
 
+pub use crate::polls::model::QuestionKindName;
 pub use catalog::CatalogSpec;
 pub use choice::ChoiceSpec;
 pub use scale::ScaleSpec;
 pub use split_groups::SplitGroups;
 pub use words::{Word, WordsSpec};
-
-/// The kinds, as the API and the database name them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum QuestionKindName {
-    #[default]
-    Catalog,
-    Choice,
-    Scale,
-    Words,
-}
-
-impl QuestionKindName {
-    /// The name stored in `polls.poll_questions.kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Catalog => "catalog",
-            Self::Choice => "choice",
-            Self::Scale => "scale",
-            Self::Words => "words",
-        }
-    }
-}
 
 /// A question of a poll, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,6 @@
 //! A scale question: 1–5, 1–7 or 0–10 with labelled ends; results are the distribution over its
 //! points and the mean with a 95% t interval.
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, missing,
@@ -20,18 +17,7 @@ use crate::text_rules::SCALE_LABEL;
 /// The scales a presenter may use.
 pub const SCALES: [(i16, i16); 3] = [(1, 5), (1, 7), (0, 10)];
 
-/// A scale's ends and their labels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ScaleSpec {
-    #[serde(skip)]
-    pub text: String,
-    #[schema(minimum = 0, maximum = 1)]
-    pub min: i16,
-    #[schema(minimum = 5, maximum = 10)]
-    pub max: i16,
-    pub min_label: String,
-    pub max_label: String,
-}
+pub use crate::polls::model::ScaleSpec;
 
 /// # Errors
 /// Missing text, a scale other than 1–5, 1–7 or 0–10, an overlong label.

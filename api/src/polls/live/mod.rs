@@ -13,24 +13,23 @@
 //! again from the database: nothing here is the source of truth.
 
 pub mod delta;
+pub mod frames;
 pub mod pacing;
+pub mod stream;
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::AppError;
-use crate::limits::client_limits::StreamPermit;
 use crate::notifications::DbEvent;
 use crate::polls::events::{POLL_EVENTS_CHANNEL, PollEvent};
+use crate::polls::live::frames::{Audience, AudienceFrame, LiveEvent, deleted, sse_frame};
 use crate::polls::live::pacing::frame_interval;
 use crate::polls::model::PollResults;
 use crate::polls::repository::PollKey;
@@ -44,10 +43,6 @@ const STRAGGLERS_PER_FRAME: usize = 100;
 /// The longest a broadcast waits for watchers to take the previous one.
 const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 
-/// A watcher that falls this far behind twice within [`SLOW_WATCHER_WINDOW`] (its socket does
-/// not take frames as fast as they come) is dropped: it reconnects and starts from a snapshot.
-const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
-
 /// The least time between two reads of a poll's tally asked for by resuming watchers (an id
 /// from a process that is ahead, or a made-up one).
 const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
@@ -57,99 +52,7 @@ const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
 const RESUME_CATCH_UP: Duration = Duration::from_millis(300);
 
 /// Frames that can be queued for one watcher before it skips ahead to the latest.
-const FRAMES_QUEUED: usize = 64;
-
-/// Slow watchers dropped since start (see [`SLOW_WATCHER_WINDOW`]); the metric counts them too.
-static SLOW_WATCHERS_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
-/// the delta from the previous frame when there is one, and the whole results.
-#[derive(Debug, Clone)]
-pub struct AudienceFrame {
-    pub delta: Option<Bytes>,
-    pub snapshot: Bytes,
-}
-
-/// A frame for each audience.
-#[derive(Debug, Clone)]
-pub struct LiveEvent {
-    /// This process's number for the frame: which rendering a watcher holds, exactly (versions
-    /// count answers; a reveal changes the results without changing the version).
-    pub serial: u64,
-    /// The frame a delta applies to (`None`: this frame is a snapshot for everyone).
-    pub base: Option<u64>,
-    /// Hidden questions as placeholders.
-    pub public: AudienceFrame,
-    /// Everything (the same bytes when nothing is hidden).
-    pub staff: AudienceFrame,
-    /// The last frame of a stream (`closed` for a deleted poll).
-    pub ends_stream: bool,
-    /// Watchers that have not taken this frame yet: the next frame waits for most of them.
-    pub untaken: Arc<AtomicUsize>,
-}
-
-impl LiveEvent {
-    /// One more watcher has taken this frame.
-    fn taken(&self) {
-        let _ = self.untaken.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-    }
-
-    /// What a watcher holding frame `held` is written: the delta when it holds the base, else
-    /// the whole results.
-    fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {
-        let frame = match audience {
-            Audience::Public => &self.public,
-            Audience::Staff => &self.staff,
-        };
-        match (&frame.delta, self.base) {
-            (Some(delta), Some(base)) if held == Some(base) => delta.clone(),
-            _ => frame.snapshot.clone(),
-        }
-    }
-}
-
-/// Who watches: the public sees no results of hidden questions; staff see everything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Public,
-    Staff,
-}
-
-/// The reconnection delays browsers are told (`retry:`, in ms), one drawn per stream when it
-/// starts and again when the server ends it: a hall whose process stops — or dies — comes back
-/// spread over a second and a quarter instead of in one instant, and within 2 s (with room for
-/// the snapshot on a busy host).
-const RECONNECT_AFTER_MS: std::ops::RangeInclusive<u32> = 250..=1500;
-
-/// A `retry:` field alone (no event is dispatched): when to reconnect after this stream ends.
-fn reconnect_after() -> Bytes {
-    use rand_core::RngCore;
-    let spread = RECONNECT_AFTER_MS.end() - RECONNECT_AFTER_MS.start() + 1;
-    let after = RECONNECT_AFTER_MS.start() + rand_core::OsRng.next_u32() % spread;
-    Bytes::from(format!("retry: {after}\n\n"))
-}
-
-/// `event: <name>`, `id: <version>` when it has one, and one `data:` line (JSON has no raw
-/// newlines), then a blank line.
-pub fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
-    match id {
-        Some(id) => Bytes::from(format!("event: {name}\nid: {id}\ndata: {json}\n\n")),
-        None => Bytes::from(format!("event: {name}\ndata: {json}\n\n")),
-    }
-}
-
-fn deleted() -> LiveEvent {
-    let frame = sse_frame("closed", None, r#"{"deleted":true}"#);
-    let frame = AudienceFrame { delta: None, snapshot: frame };
-    LiveEvent {
-        serial: u64::MAX,
-        base: None,
-        public: frame.clone(),
-        staff: frame,
-        ends_stream: true,
-        untaken: Arc::default(),
-    }
-}
+pub(crate) const FRAMES_QUEUED: usize = 64;
 
 /// The results as each audience last received them, which the next delta is taken from.
 struct SentFrame {
@@ -512,7 +415,7 @@ pub async fn follow_announcements(
 /// With its version when it comes from the tally. A watcher that has seen a newer version
 /// (`seen`: its `Last-Event-ID`, from this or another process) makes the tally be read again
 /// first, so that it is never served older counts than it had.
-async fn current_results(
+pub(crate) async fn current_results(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,
@@ -584,7 +487,7 @@ async fn caught_up(
 }
 
 /// A new watcher's first frame: the results, their version and the frame serial they are.
-struct Current {
+pub(crate) struct Current {
     json: Arc<str>,
     version: Option<Version>,
     /// The frame these results are, when a delta may follow them.
@@ -606,232 +509,4 @@ pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
         }
     }
     None
-}
-
-/// What a stream watches, for whom, and from where it resumes (its `Last-Event-ID`).
-pub struct Watch {
-    pub poll_id: i32,
-    pub audience: Audience,
-    pub seen: Option<Version>,
-}
-
-/// One stream's place in its poll's frames.
-struct Watcher {
-    receiver: broadcast::Receiver<LiveEvent>,
-    audience: Audience,
-    /// The frame this watcher holds (`None`: not one it could apply a delta to).
-    held: Option<u64>,
-    /// Frames rendered before its first results were read (see [`Current::skip_through`]).
-    skip_through: u64,
-    /// When it last fell [`FRAMES_QUEUED`] frames behind.
-    lagged_at: Option<std::time::Instant>,
-}
-
-impl Watcher {
-    /// The next frame to write and whether it ends the stream; `None` when the stream ends
-    /// without one (the poll's channel closed, or this watcher cannot keep up).
-    async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
-        loop {
-            match self.receiver.recv().await {
-                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => event.taken(),
-                Ok(event) => {
-                    event.taken();
-                    let frame = event.frame(self.audience, self.held);
-                    self.held = Some(event.serial);
-                    return Some((frame, event.ends_stream));
-                }
-                // Skipped ahead: the next frame is written whole (its base is not held). Twice
-                // in a short while, and the watcher is dropped rather than kept behind.
-                Err(RecvError::Lagged(_)) => {
-                    self.held = None;
-                    if self.lagged_at.is_some_and(|at| at.elapsed() < SLOW_WATCHER_WINDOW) {
-                        SLOW_WATCHERS_DROPPED.fetch_add(1, Ordering::Relaxed);
-                        metrics::counter!("blw_live_slow_watchers_dropped_total").increment(1);
-                        tracing::info!("dropping a live-results watcher that cannot keep up");
-                        return None;
-                    }
-                    self.lagged_at = Some(std::time::Instant::now());
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    }
-}
-
-/// One open stream in the `blw_live_watchers` gauge, for as long as it lives.
-struct Watching(Audience);
-
-impl Watching {
-    fn label(audience: Audience) -> &'static str {
-        match audience {
-            Audience::Public => "public",
-            Audience::Staff => "staff",
-        }
-    }
-
-    fn new(audience: Audience) -> Self {
-        metrics::gauge!("blw_live_watchers", "audience" => Self::label(audience)).increment(1.0);
-        Self(audience)
-    }
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        metrics::gauge!("blw_live_watchers", "audience" => Self::label(self.0)).decrement(1.0);
-    }
-}
-
-/// A staff stream's session, checked again as the stream goes on: the stream ends with the
-/// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
-pub struct StaffSession {
-    pub db: DatabaseConnection,
-    pub token: String,
-}
-
-/// How often, at most, a staff stream asks the database whether its session still holds.
-const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
-
-impl StaffSession {
-    /// Whether the session still holds (a database that does not answer keeps the stream going:
-    /// an outage is no logout).
-    async fn holds(&self) -> bool {
-        !matches!(crate::accounts::session::account_of(&self.db, &self.token).await, Ok(None))
-    }
-}
-
-/// The body of a live-results stream: `snapshot` first, then each shared frame as it comes (a
-/// delta when the watcher holds its base, else the snapshot), with a `: heartbeat` comment in
-/// every silence of `heartbeat`; it ends when the poll is deleted, the server shuts down, the
-/// watcher cannot keep up or (staff) the session ends.
-///
-/// # Errors
-/// No such poll (404), database failure.
-pub async fn results_stream(
-    permit: StreamPermit,
-    db: &DatabaseConnection,
-    surveys: &SurveyCache,
-    live: &LivePolls,
-    Watch { poll_id, audience, seen }: Watch,
-    heartbeat: Duration,
-    session: Option<StaffSession>,
-) -> Result<Body, AppError> {
-    // Subscribe first, then read: an update between the two is not lost, at worst repeated.
-    let receiver = live.subscribe(poll_id);
-    if seen.is_some() {
-        metrics::counter!("blw_live_resumes_total").increment(1);
-    }
-    let watching = Watching::new(audience);
-    let Some(current) = current_results(db, surveys, live, (poll_id, audience), seen).await? else {
-        // Nothing at least as new as what the watcher had can be confirmed now: it is to come
-        // back (EventSource keeps its Last-Event-ID), most likely to another process.
-        return Ok(Body::from(reconnect_after()));
-    };
-    let first = [reconnect_after(), sse_frame("snapshot", current.version, &current.json)].concat();
-    let watcher =
-        Watcher { receiver, audience, held: current.held, skip_through: current.skip_through, lagged_at: None };
-    // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
-    let events =
-        futures_util::stream::unfold((Some(Bytes::from(first)), Some(watcher)), |(first, watcher)| async move {
-            if let Some(frame) = first {
-                return Some((frame, (None, watcher)));
-            }
-            let mut watcher = watcher?;
-            match watcher.next_frame().await {
-                Some((frame, ends)) => Some((frame, (None, (!ends).then_some(watcher)))),
-                // The process stops, or this watcher could not keep up: the browser is to come back
-                // (elsewhere), at a time of its own.
-                None => Some((reconnect_after(), (None, None))),
-            }
-        });
-    let start = tokio::time::Instant::now() + heartbeat;
-    let heartbeats =
-        futures_util::stream::unfold(tokio::time::interval_at(start, heartbeat), |mut interval| async move {
-            interval.tick().await;
-            Some((Bytes::from_static(b": heartbeat\n\n"), interval))
-        });
-    // The stream ends when the events do (a `None` marks it); heartbeats only fill the silences.
-    let events = events.map(Some).chain(futures_util::stream::once(std::future::ready(None)));
-    let stream = futures_util::stream::select(events, heartbeats.map(Some))
-        .take_while(|frame| std::future::ready(frame.is_some()))
-        .map(Option::unwrap_or_default)
-        // The stream holds its place in the per-address count (and the watchers' gauge) until
-        // it ends.
-        .map(move |frame| {
-            let _held = (&permit, &watching);
-            frame
-        });
-    // Before each frame or heartbeat (at most once a second), a staff stream's session is asked
-    // about again.
-    let guard = session.map(|session| Arc::new((session, Mutex::new(std::time::Instant::now()))));
-    let stream = stream.take_while(move |_| {
-        let guard = guard.clone();
-        async move {
-            let Some(guard) = guard else { return true };
-            let (session, checked) = guard.as_ref();
-            {
-                let mut checked = checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if checked.elapsed() < SESSION_CHECK_EVERY {
-                    return true;
-                }
-                *checked = std::time::Instant::now();
-            }
-            session.holds().await
-        }
-    });
-    Ok(Body::from_stream(stream.map(Ok::<_, Infallible>)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(serial: u64, base: Option<u64>) -> LiveEvent {
-        let frame = AudienceFrame {
-            delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
-            snapshot: Bytes::from(format!("snapshot {serial}")),
-        };
-        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, untaken: Arc::default() }
-    }
-
-    #[tokio::test]
-    async fn frames_rendered_before_a_watchers_snapshot_are_not_sent_after_it() {
-        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
-        let mut watcher =
-            Watcher { receiver, audience: Audience::Public, held: None, skip_through: 2, lagged_at: None };
-        sender.send(event(1, None)).unwrap();
-        sender.send(event(2, Some(1))).unwrap();
-        sender.send(event(3, Some(2))).unwrap();
-        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 3");
-    }
-
-    #[tokio::test]
-    async fn a_watcher_gets_deltas_it_can_apply_skips_ahead_with_a_snapshot_and_is_dropped_when_it_keeps_lagging() {
-        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
-        let mut watcher =
-            Watcher { receiver, audience: Audience::Public, held: Some(0), skip_through: 0, lagged_at: None };
-        sender.send(event(1, Some(0))).unwrap();
-        sender.send(event(2, Some(1))).unwrap();
-        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");
-        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 2");
-        // A delta from another base (this watcher's snapshot was newer or older): the snapshot.
-        sender.send(event(4, Some(3))).unwrap();
-        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 4");
-        // More frames than the queue holds: the watcher skips ahead to a whole frame.
-        let mut answers = 4;
-        for _ in 0..FRAMES_QUEUED + 5 {
-            sender.send(event(answers + 1, Some(answers))).unwrap();
-            answers += 1;
-        }
-        let (frame, _) = watcher.next_frame().await.unwrap();
-        assert!(frame.starts_with(b"snapshot "), "{frame:?}");
-        assert!(watcher.next_frame().await.unwrap().0.starts_with(b"delta "));
-        // Behind again within the window: dropped, and counted.
-        let dropped = SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed);
-        for _ in 0..FRAMES_QUEUED + 5 {
-            sender.send(event(answers + 1, Some(answers))).unwrap();
-            answers += 1;
-        }
-        assert!(watcher.next_frame().await.is_none());
-        assert!(SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed) > dropped);
-    }
 }

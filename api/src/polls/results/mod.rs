@@ -9,12 +9,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
+use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
     HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
     Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
-use crate::polls::results::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::results::tally::LiveTally;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;

@@ -11,11 +11,12 @@ use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 use crate::error::AppError;
 use crate::polls::events::RecordedBallot;
 use crate::polls::kinds::{Choice, FoldInto, QuestionSpec, QuestionTally, ResultsInput, Word};
+use crate::polls::model::room_vs_nation::NationalReference;
 use crate::polls::model::{
     NationalShares, PollQuestionResults, PollQuestionView, PollResults, QuestionResults, RoomVsNation,
 };
 use crate::polls::repository::{self, PollKey, PollRecord, StoredAnswers};
-use crate::polls::results::room_vs_nation::{NationalReference, room_vs_nation};
+use crate::polls::results::room_vs_nation::room_vs_nation;
 use crate::polls::results::{SplitGroups, group_mix, national_reference, national_shares};
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use crate::polls::kinds::QuestionKindName;
-pub use crate::polls::kinds::scale::ScaleSpec;
-pub use crate::polls::results::room_vs_nation::{NationalReference, RoomVsNation};
+pub mod room_vs_nation;
+
+pub use room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
 /// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes
@@ -493,4 +493,40 @@ pub struct PollResults {
     /// In the poll's order. Public results show a hidden question as
     /// `{"var_name", "text", "hidden": true}` and nothing else; staff results show everything.
     pub questions: Vec<PollQuestionResults>,
+}
+
+/// The kinds, as the API and the database name them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKindName {
+    #[default]
+    Catalog,
+    Choice,
+    Scale,
+    Words,
+}
+
+impl QuestionKindName {
+    /// The name stored in `polls.poll_questions.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Catalog => "catalog",
+            Self::Choice => "choice",
+            Self::Scale => "scale",
+            Self::Words => "words",
+        }
+    }
+}
+
+/// A scale's ends and their labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ScaleSpec {
+    #[serde(skip)]
+    pub text: String,
+    #[schema(minimum = 0, maximum = 1)]
+    pub min: i16,
+    #[schema(minimum = 5, maximum = 10)]
+    pub max: i16,
+    pub min_label: String,
+    pub max_label: String,
 }
