@@ -4,9 +4,7 @@
 
 use std::time::Instant;
 
-use api::surveys::cache::SurveyCache;
-use api::surveys::groups::Split;
-use api::surveys::service::{self, ProportionsParams};
+use api::{ProportionsParams, Split, SurveyCache, proportions_body};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for var_name in snapshot.questions.keys() {
             for split in Split::ALL {
                 let params = ProportionsParams { split: Some(split), ..ProportionsParams::default() };
-                match service::proportions_body(&cache, &db, var_name, params).await {
+                match proportions_body(&cache, &db, var_name, params).await {
                     Ok(body) => {
                         bodies += 1;
                         bytes += body.len();

@@ -3,7 +3,8 @@
 //! # Layout
 //!
 //! The crate is layered; a module imports only from the layers below it (ARCHITECTURE.md, checked
-//! by `tests/api/tidy.rs`).
+//! by `tests/api/tidy.rs`). Modules are private: the names tests, examples and benches use are
+//! re-exported below, and everything else is `pub(crate)` at most.
 //!
 //! - The process: [`server`] (bind, the HTTP/1.1 loop, drain, shutdown), [`state`] (the parts
 //!   every request can reach, started with their background tasks, owned by [`tasks`]), `cli`
@@ -17,6 +18,8 @@
 //!   (metrics, the operations reports), `notifications` (PostgreSQL LISTEN), `settings`,
 //!   `error`, `lifecycle`, `telemetry` (logging), `text_rules`.
 
+#![warn(unreachable_pub)]
+
 mod accounts;
 pub mod cli;
 mod data_browser;
@@ -27,19 +30,23 @@ mod limits;
 mod notifications;
 mod observability;
 mod polls;
-pub mod server;
-pub mod settings;
+mod server;
+mod settings;
 mod startup;
-pub mod state;
-pub mod surveys;
+mod state;
+mod surveys;
 mod tasks;
 pub mod telemetry;
 mod text_rules;
 
-pub use accounts::{NewAccount, Role, service::create as create_account};
+pub use accounts::Role;
+pub use accounts::service::{NewAccount, create as create_account};
 pub use error::AppError;
 pub use http::{app, routes::documented};
 pub use polls::live::{delta::apply as apply_delta, pacing::frame_interval};
 pub use server::Application;
-pub use settings::Settings;
+pub use settings::{Secret, Settings};
 pub use state::AppState;
+pub use surveys::cache::SurveyCache;
+pub use surveys::groups::Split;
+pub use surveys::service::{ProportionsParams, proportions_body};

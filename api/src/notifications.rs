@@ -7,7 +7,7 @@ use tokio::sync::broadcast;
 
 /// What the listener saw.
 #[derive(Debug, Clone)]
-pub enum DbEvent {
+pub(crate) enum DbEvent {
     Notification {
         channel: String,
         payload: String,
@@ -19,7 +19,7 @@ pub enum DbEvent {
 
 /// A listener on `channels`: events go to every receiver of the returned sender while the
 /// returned future runs (a background task: the state owns it).
-pub fn listener(
+pub(crate) fn listener(
     pool: PgPool,
     channels: Vec<String>,
 ) -> (broadcast::Sender<DbEvent>, impl Future<Output = ()> + Send + 'static) {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use migration::database::DEFAULT_DATABASE_URL;
 
-use crate::limits::client_address::TrustedProxies;
+use crate::limits::client_address::{AddressHeader, TrustedProxies};
 use crate::limits::client_limits::LimitSettings;
 
 /// A value that must never reach logs (a database URL may hold a password).
@@ -53,7 +53,7 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` names the client (default: loopback).
     pub trusted_proxies: TrustedProxies,
     /// The one header those proxies write the client's address in (`X-Forwarded-For` or `Forwarded`).
-    pub client_address_header: crate::limits::client_address::AddressHeader,
+    pub client_address_header: AddressHeader,
     /// Per-address limits on logins, ballots and live-results streams.
     pub limits: LimitSettings,
     /// Connections served at once; beyond it new ones wait in the listen queue (each costs memory
@@ -142,18 +142,43 @@ where
 
 /// Connections served at once by default: a hall of 15,000 screens and its phones, within the
 /// 20,000 open files these machines allow a process.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 19_000;
 
 /// Prometheus's exporter port range, on loopback: a scraper on the same host (or a sidecar) reads
 /// it; nothing outside does unless the operator says so.
-pub const DEFAULT_METRICS_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+pub(crate) const DEFAULT_METRICS_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
 
 /// The drain after SIGTERM by default: the shipped HAProxy checks `/readyz` every 2 s and takes a
 /// server out after 2 failures (`deploy/haproxy.cfg`: `inter 2s fall 2`), so 4 s, plus a second
 /// for a check already under way.
-pub const DEFAULT_SHUTDOWN_DRAIN_SECONDS: u64 = 5;
+pub(crate) const DEFAULT_SHUTDOWN_DRAIN_SECONDS: u64 = 5;
 
 impl Settings {
+    /// The settings a test starts an app with, on the database at `database_url`: loopback on a
+    /// free port, migrated on start, a small pool, the in-repo web folder, no drain, default limits,
+    /// no metrics listener (many apps share a test process: a test that reads `/metrics` binds its
+    /// own). A test changes only the fields it is about.
+    pub fn for_tests(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: Secret::new(database_url),
+            host: [127, 0, 0, 1].into(),
+            port: 0,
+            migrate_on_start: true,
+            database_max_connections: 4,
+            web_dir: default_web_dir(),
+            cookie_secure: false,
+            session_ttl: std::time::Duration::from_secs(3600),
+            sse_heartbeat: std::time::Duration::from_secs(15),
+            shutdown_drain: std::time::Duration::ZERO,
+            log_format: LogFormat::Text,
+            trusted_proxies: TrustedProxies::default(),
+            client_address_header: AddressHeader::default(),
+            limits: LimitSettings::default(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            metrics_addr: None,
+        }
+    }
+
     /// Reads `DATABASE_URL`, `HOST`, `PORT`, `MIGRATE_ON_START`, `DATABASE_MAX_CONNECTIONS`,
     /// `WEB_DIR`, `COOKIE_SECURE`, `SESSION_TTL_HOURS`, `SSE_HEARTBEAT_SECONDS`, `SHUTDOWN_DRAIN_SECONDS`, `LOG_FORMAT`,
     /// `TRUSTED_PROXIES`, `CLIENT_ADDRESS_HEADER`, `LOGIN_ATTEMPTS_PER_MINUTE`, `BALLOTS_PER_MINUTE_PER_ADDRESS`,
@@ -220,7 +245,7 @@ impl Settings {
 
 /// `web/` found from the working directory up (the repo root, or a crate folder in tests), else
 /// beside this crate's source.
-pub fn default_web_dir() -> PathBuf {
+pub(crate) fn default_web_dir() -> PathBuf {
     std::env::current_dir()
         .ok()
         .and_then(|cwd| cwd.ancestors().map(|d| d.join("web")).find(|p| p.is_dir()))

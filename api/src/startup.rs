@@ -15,7 +15,7 @@ const MIGRATION_LOCK: i64 = 0x0062_6c77_5f6d_6967; // "blw_mig"
 ///
 /// # Errors
 /// The server cannot be reached or the database cannot be created.
-pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+pub(crate) async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
     migration::database::ensure_database_exists(url).await?;
     let mut options = ConnectOptions::new(url);
@@ -34,7 +34,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 
 /// Raises this process's open-file limit to the most it may have: every live-results watcher
 /// holds a socket, and an audience of thousands needs more than the usual 1,024.
-pub fn raise_open_file_limit() {
+pub(crate) fn raise_open_file_limit() {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => tracing::info!(limit, "open files allowed (live-results watchers each hold one)"),
         Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit; watchers beyond it will be refused"),
@@ -46,7 +46,7 @@ pub fn raise_open_file_limit() {
 ///
 /// # Errors
 /// A migration fails (the database is left as it was before that migration).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let lock = db.begin().await?;
     lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
     // Read outside the lock's transaction: on a new database the migration table is not there

@@ -40,30 +40,28 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct SharedState {
-    pub settings: Arc<Settings>,
-    pub db: DatabaseConnection,
-    pub surveys: Arc<SurveyCache>,
-    pub live: Arc<LivePolls>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) surveys: Arc<SurveyCache>,
+    pub(crate) live: Arc<LivePolls>,
     /// What ballots need to know about their polls, kept current by the announcements.
-    pub poll_states: Arc<PollStates>,
+    pub(crate) poll_states: Arc<PollStates>,
     /// Ballots on their way to the database, committed in batches.
-    pub ballots: BallotWriter,
-    /// Notifications from PostgreSQL, for every part that reacts to changes made elsewhere.
-    pub db_events: broadcast::Sender<DbEvent>,
+    pub(crate) ballots: BallotWriter,
     /// Per-address limits on logins, ballots and streams.
-    pub limits: Arc<ClientLimits>,
+    pub(crate) limits: Arc<ClientLimits>,
     /// Login turns waiting, per email and client (see `accounts::throttle`).
-    pub login_turns: WaitingTurns,
+    pub(crate) login_turns: WaitingTurns,
     /// Ballots' devices and clients (signed cookies, pseudonyms).
-    pub devices: Arc<BallotDevices>,
+    pub(crate) devices: Arc<BallotDevices>,
     /// The data browser's tables.
-    pub data_tables: Arc<Registry>,
+    pub(crate) data_tables: Arc<Registry>,
     /// Serving, or draining before a stop.
-    pub lifecycle: Arc<Lifecycle>,
+    pub(crate) lifecycle: Arc<Lifecycle>,
     /// The operations panel's latest report from every process.
-    pub operations: Arc<operations::FleetReports>,
+    pub(crate) operations: Arc<operations::FleetReports>,
     /// This process in the fleet's reports: its listening address and process id.
-    pub instance: Arc<str>,
+    pub(crate) instance: Arc<str>,
 }
 
 impl AppState {
@@ -107,7 +105,6 @@ impl AppState {
             live,
             poll_states,
             ballots,
-            db_events,
             limits,
             login_turns: WaitingTurns::default(),
             devices: Arc::default(),

@@ -7,27 +7,27 @@
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy)]
-pub struct TextRule {
+pub(crate) struct TextRule {
     pub max_chars: usize,
     pub required: bool,
     pub multiline: bool,
 }
 
-pub const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, multiline: false };
-pub const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
-pub const QUESTION_TEXT: TextRule = TextRule { max_chars: 500, required: true, multiline: false };
-pub const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
+pub(crate) const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, multiline: false };
+pub(crate) const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
+pub(crate) const QUESTION_TEXT: TextRule = TextRule { max_chars: 500, required: true, multiline: false };
+pub(crate) const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 /// One answer to a words question.
-pub const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: true, multiline: false };
-pub const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
-pub const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
+pub(crate) const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: true, multiline: false };
+pub(crate) const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
+pub(crate) const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 
 impl TextRule {
     /// `value` trimmed, or a 422 naming `field`.
     ///
     /// # Errors
     /// Empty (when required), longer than allowed, or a control character.
-    pub fn check(self, field: &str, value: &str) -> Result<String, AppError> {
+    pub(crate) fn check(self, field: &str, value: &str) -> Result<String, AppError> {
         let value = value.trim();
         if self.required && value.is_empty() {
             return Err(AppError::invalid_field(field, format!("{field} must not be empty")));
@@ -55,7 +55,7 @@ impl TextRule {
 /// the soft hyphen, the Arabic letter mark, zero-width spaces and (non-)joiners, direction marks,
 /// embeddings, overrides and isolates, word joiners and invisible operators, the byte-order mark,
 /// interlinear annotation marks.
-pub fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
@@ -79,7 +79,7 @@ pub fn is_invisible_format(c: char) -> bool {
 }
 
 /// Whether `value` holds a control character (NUL included).
-pub fn has_control_characters(value: &str) -> bool {
+pub(crate) fn has_control_characters(value: &str) -> bool {
     value.chars().any(char::is_control)
 }
 

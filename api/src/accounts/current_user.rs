@@ -9,7 +9,7 @@ use crate::error::AppError;
 
 /// The account behind the request's session cookie.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CurrentUser {
+pub(crate) struct CurrentUser {
     pub id: i32,
     pub email: String,
     pub name: String,

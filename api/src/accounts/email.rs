@@ -5,12 +5,12 @@
 /// hyphens), at least two. Kept as typed; compared without regard to case. Quoted local parts and
 /// other exotica are refused: staff addresses do not need them, and markup cannot get in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+pub(crate) struct Email(String);
 
 impl Email {
     /// # Errors
     /// Not an email address.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let email = text.trim();
         let local_ok = |local: &str| {
             !local.is_empty()
@@ -30,12 +30,12 @@ impl Email {
         if valid { Ok(Self(email.to_owned())) } else { Err(format!("'{text}' is not an email address")) }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The form used for lookups and throttling.
-    pub fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
 }

@@ -13,14 +13,14 @@ use crate::error::AppError;
 const INVALID_LOGIN: &str = "invalid email or password";
 
 /// Who logged in, and the token for their session cookie.
-pub struct LoggedIn {
+pub(crate) struct LoggedIn {
     pub user: CurrentUser,
     pub token: String,
 }
 
 /// # Errors
 /// Invalid email or password (401, the same for every cause), database failure.
-pub async fn log_in(
+pub(crate) async fn log_in(
     db: &DatabaseConnection,
     session_ttl: std::time::Duration,
     (email, client): (&str, std::net::IpAddr),
@@ -48,8 +48,9 @@ pub async fn log_in(
     let mut update = accounts::Entity::update_many().col_expr(accounts::Column::LastLoginAt, Expr::current_timestamp());
     // A hash made with other parameters (a seed account's) is replaced now that the password is known.
     if password::needs_rehash(&account.password_hash) {
-        let rehashed =
-            password::off_runtime(move || password::hash_password(&password)).await?.map_err(AppError::Internal)?;
+        let rehashed = password::off_runtime(move || password::hash_password(&password))
+            .await?
+            .map_err(|e| AppError::internal_caused("hashing a password", e))?;
         update = update.col_expr(accounts::Column::PasswordHash, Expr::value(rehashed));
     }
     update.filter(accounts::Column::Id.eq(account.id)).exec(db).await?;

@@ -17,9 +17,9 @@ const QUEUE_WAIT: Duration = Duration::from_secs(5);
 
 /// # Errors
 /// Only if argon2 itself fails (it does not for valid parameters).
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub(crate) fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
 }
 
 /// A hash of a random password with the parameters accounts are hashed with now: verifying against
@@ -35,7 +35,7 @@ fn decoy_hash() -> &'static str {
 }
 
 /// Whether `password` matches the PHC string `hash` (None: check against the decoy, always false).
-pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
+pub(crate) fn verify_password(password: &str, hash: Option<&str>) -> bool {
     let matches = |phc: &str| {
         PasswordHash::new(phc)
             .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -51,7 +51,7 @@ pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
 
 /// Whether `hash` was made with other parameters than new hashes are (e.g. a seed account's
 /// 64 MiB hash): it is replaced at the next successful login.
-pub fn needs_rehash(hash: &str) -> bool {
+pub(crate) fn needs_rehash(hash: &str) -> bool {
     let current = PasswordHash::new(decoy_hash()).map(|h| h.params.to_string()).unwrap_or_default();
     PasswordHash::new(hash).map(|h| h.params.to_string() != current).unwrap_or(true)
 }
@@ -65,12 +65,13 @@ fn turns() -> &'static Semaphore {
 ///
 /// # Errors
 /// No turn within `QUEUE_WAIT` (503), or the blocking task panicked.
-pub async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+pub(crate) async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
     let turn = tokio::time::timeout(QUEUE_WAIT, turns().acquire())
         .await
         .map_err(|_| AppError::Unavailable("too many logins at once; try again".to_owned()))?
-        .map_err(|e| AppError::Internal(format!("password turns: {e}")))?;
-    let result = tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("password task: {e}")));
+        .map_err(|e| AppError::internal_caused("waiting for a password turn", e))?;
+    let result =
+        tokio::task::spawn_blocking(work).await.map_err(|e| AppError::internal_caused("checking a password", e));
     drop(turn);
     result
 }

@@ -44,7 +44,7 @@ pub struct NewAccount {
 /// Fields to change; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AccountPatch {
+pub(crate) struct AccountPatch {
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     pub role: Option<Role>,
@@ -99,7 +99,7 @@ fn check_name(name: &str) -> Result<String, AppError> {
 
 /// # Errors
 /// Any database error.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<AccountView>, AppError> {
+pub(crate) async fn list(db: &DatabaseConnection) -> Result<Vec<AccountView>, AppError> {
     let rows = accounts::Entity::find().order_by_asc(accounts::Column::Id).all(db).await?;
     rows.into_iter().map(AccountView::try_from).collect()
 }
@@ -111,7 +111,9 @@ pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<AccountV
     let name = check_name(&new.name)?;
     check_password(&new.password)?;
     let plain = new.password;
-    let hash = password::off_runtime(move || password::hash_password(&plain)).await?.map_err(AppError::Internal)?;
+    let hash = password::off_runtime(move || password::hash_password(&plain))
+        .await?
+        .map_err(|e| AppError::internal_caused("hashing a password", e))?;
     let inserted = accounts::ActiveModel {
         email: Set(email.as_str().to_owned()),
         name: Set(name),
@@ -133,12 +135,16 @@ pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<AccountV
 
 /// # Errors
 /// No such account (404), invalid fields (422), or a change that would leave no active admin (409).
-pub async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Result<AccountView, AppError> {
+pub(crate) async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Result<AccountView, AppError> {
     let name = patch.name.as_deref().map(check_name).transpose()?;
     let hash = match patch.password {
         Some(plain) => {
             check_password(&plain)?;
-            Some(password::off_runtime(move || password::hash_password(&plain)).await?.map_err(AppError::Internal)?)
+            Some(
+                password::off_runtime(move || password::hash_password(&plain))
+                    .await?
+                    .map_err(|e| AppError::internal_caused("hashing a password", e))?,
+            )
         }
         None => None,
     };
@@ -182,7 +188,7 @@ pub async fn update(db: &DatabaseConnection, id: i32, patch: AccountPatch) -> Re
 ///
 /// # Errors
 /// No such account (404).
-pub async fn id_by_email(db: &DatabaseConnection, email: &Email) -> Result<i32, AppError> {
+pub(crate) async fn id_by_email(db: &DatabaseConnection, email: &Email) -> Result<i32, AppError> {
     accounts::Entity::find()
         .filter(with_email(email))
         .one(db)
@@ -192,6 +198,6 @@ pub async fn id_by_email(db: &DatabaseConnection, email: &Email) -> Result<i32, 
 }
 
 /// Matches the account with this email in any case (as the unique index on `lower(email)` does).
-pub fn with_email(email: &Email) -> sea_orm::sea_query::SimpleExpr {
+pub(crate) fn with_email(email: &Email) -> sea_orm::sea_query::SimpleExpr {
     Expr::expr(Func::lower(Expr::col(accounts::Column::Email))).eq(email.normalized())
 }

@@ -18,7 +18,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 ///
 /// # Errors
 /// Any database error.
-pub async fn start(db: &DatabaseConnection, account_id: i32, ttl: std::time::Duration) -> Result<String, DbErr> {
+pub(crate) async fn start(db: &DatabaseConnection, account_id: i32, ttl: std::time::Duration) -> Result<String, DbErr> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -38,7 +38,7 @@ pub async fn start(db: &DatabaseConnection, account_id: i32, ttl: std::time::Dur
 ///
 /// # Errors
 /// Any database error.
-pub async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
+pub(crate) async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
     sessions::Entity::delete_by_id(token_hash(token)).exec(db).await?;
     Ok(())
 }
@@ -47,7 +47,7 @@ pub async fn end(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
 ///
 /// # Errors
 /// Any database error.
-pub async fn end_all<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<(), DbErr> {
+pub(crate) async fn end_all<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<(), DbErr> {
     sessions::Entity::delete_many().filter(sessions::Column::AccountId.eq(account_id)).exec(db).await?;
     Ok(())
 }
@@ -55,7 +55,7 @@ pub async fn end_all<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<(), 
 /// The account columns a request's user is made of.
 #[derive(Debug, DerivePartialModel)]
 #[sea_orm(entity = "accounts::Entity")]
-pub struct SessionAccount {
+pub(crate) struct SessionAccount {
     pub id: i32,
     pub email: String,
     pub name: String,
@@ -66,7 +66,7 @@ pub struct SessionAccount {
 ///
 /// # Errors
 /// Any database error.
-pub async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<SessionAccount>, DbErr> {
+pub(crate) async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<SessionAccount>, DbErr> {
     accounts::Entity::find()
         .inner_join(sessions::Entity)
         .filter(sessions::Column::TokenHash.eq(token_hash(token)))
@@ -78,6 +78,6 @@ pub async fn account_of(db: &DatabaseConnection, token: &str) -> Result<Option<S
 }
 
 /// Whether a cookie's value can be a session token (64 hex digits): anything else is not looked up.
-pub fn is_token(value: &str) -> bool {
+pub(crate) fn is_token(value: &str) -> bool {
     value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }

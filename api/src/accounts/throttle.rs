@@ -25,21 +25,21 @@ use sea_orm::{
 
 use crate::error::AppError;
 
-pub const MAX_FAILURES: u64 = 5;
-pub const WINDOW_SECONDS: i64 = 15 * 60;
+pub(crate) const MAX_FAILURES: u64 = 5;
+pub(crate) const WINDOW_SECONDS: i64 = 15 * 60;
 /// The longest gap between turns: 1 s after `MAX_FAILURES` failures, doubling with each one more.
-pub const MAX_DELAY: Duration = Duration::from_secs(8);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(8);
 /// The shortest gap between two turns for one email (a password check takes a fraction of it).
-pub const MIN_SPACING: Duration = Duration::from_secs(1);
+pub(crate) const MIN_SPACING: Duration = Duration::from_secs(1);
 /// The longest an attempt waits for its turn; past it the attempt is refused. Twice `MAX_DELAY`:
 /// an address that keeps one turn queued (all it may: see [`take_turn`]) cannot push everyone
 /// else's turn out of reach.
-pub const MAX_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(20);
 
 /// The (email, client) pairs with a turn waiting in this process: a client waits for one turn at
 /// a time per email, so it cannot queue up every turn ahead of the owner's.
 #[derive(Default)]
-pub struct WaitingTurns(std::sync::Mutex<std::collections::HashSet<(String, std::net::IpAddr)>>);
+pub(crate) struct WaitingTurns(std::sync::Mutex<std::collections::HashSet<(String, std::net::IpAddr)>>);
 
 impl WaitingTurns {
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<(String, std::net::IpAddr)>> {
@@ -48,7 +48,7 @@ impl WaitingTurns {
 }
 
 /// A client's waiting turn; the place is given back when it is dropped (checked, or abandoned).
-pub struct Turn<'w> {
+pub(crate) struct Turn<'w> {
     waiting: &'w WaitingTurns,
     key: (String, std::net::IpAddr),
     pub wait: Duration,
@@ -61,7 +61,7 @@ impl Drop for Turn<'_> {
 }
 
 /// The gap before the next turn for an email with `failures` recent failures.
-pub fn delay_for(failures: u64) -> Duration {
+pub(crate) fn delay_for(failures: u64) -> Duration {
     match failures.checked_sub(MAX_FAILURES) {
         None => Duration::ZERO,
         Some(extra) => Duration::from_secs(1 << extra.min(3)).min(MAX_DELAY),
@@ -73,7 +73,7 @@ fn window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// When the next attempt after `turns` (recent turns, any order) may be checked.
-pub fn next_turn(turns: &[DateTime<FixedOffset>], now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next_turn(turns: &[DateTime<FixedOffset>], now: DateTime<Utc>) -> DateTime<Utc> {
     let Some(last) = turns.iter().max() else { return now };
     let gap = delay_for(turns.len() as u64).max(MIN_SPACING);
     let after_last = last.with_timezone(&Utc) + chrono::Duration::from_std(gap).unwrap_or_default();
@@ -86,7 +86,7 @@ pub fn next_turn(turns: &[DateTime<FixedOffset>], now: DateTime<Utc>) -> DateTim
 /// # Errors
 /// `client` already waits for a turn for this email, or the turn is more than `MAX_WAIT` away
 /// (429 with Retry-After); database failure.
-pub async fn take_turn<'w>(
+pub(crate) async fn take_turn<'w>(
     db: &DatabaseConnection,
     waiting: &'w WaitingTurns,
     email: &str,
@@ -140,7 +140,7 @@ pub async fn take_turn<'w>(
 ///
 /// # Errors
 /// Any database error.
-pub async fn clear(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
+pub(crate) async fn clear(db: &DatabaseConnection, email: &str) -> Result<(), DbErr> {
     login_failures::Entity::delete_many()
         .filter(
             Condition::any()

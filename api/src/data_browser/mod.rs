@@ -8,6 +8,6 @@
 //! - `view`: a requested page (sort, filters, paging), validated against a table;
 //! - `query`: that page read through the entity.
 
-pub mod query;
-pub mod registry;
-pub mod view;
+pub(crate) mod query;
+pub(crate) mod registry;
+pub(crate) mod view;

@@ -16,7 +16,7 @@ fn column<E: EntityTrait>(name: &str) -> Result<E::Column, AppError> {
     // The view was checked against the same entity: a miss is a server fault.
     E::Column::iter()
         .find(|c| c.as_str() == name)
-        .ok_or_else(|| AppError::Internal(format!("no column '{name}' in the entity")))
+        .ok_or_else(|| AppError::internal(format!("no column '{name}' in the entity")))
 }
 
 fn value(typed: &Typed) -> sea_orm::Value {
@@ -57,7 +57,7 @@ fn condition<E: EntityTrait>(filter: &Filter) -> Result<Condition, AppError> {
 ///
 /// # Errors
 /// Database failure.
-pub async fn page<E: EntityTrait>(
+pub(crate) async fn page<E: EntityTrait>(
     db: &DatabaseConnection,
     view: &View,
 ) -> Result<(u64, Vec<serde_json::Value>), AppError>
@@ -86,7 +86,7 @@ where
 ///
 /// # Errors
 /// Database failure.
-pub async fn count_all<E: EntityTrait>(db: &DatabaseConnection) -> Result<u64, AppError>
+pub(crate) async fn count_all<E: EntityTrait>(db: &DatabaseConnection) -> Result<u64, AppError>
 where
     E::Model: Sync,
 {

@@ -22,7 +22,7 @@ use crate::error::AppError;
 
 /// Columns that hold secrets or credentials: password and session-token hashes, a participant's
 /// client token (it answers for them) and device id (half of their device cookie).
-pub const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
+pub(crate) const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "accounts", "password_hash"),
     ("users", "sessions", "token_hash"),
     ("polls", "respondents", "client_token"),
@@ -32,7 +32,7 @@ pub const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
 /// How a column's values are typed, filtered and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum ColumnKind {
+pub(crate) enum ColumnKind {
     Integer,
     Decimal,
     Text,
@@ -65,7 +65,7 @@ impl ColumnKind {
     }
 
     /// The filters this kind of column takes.
-    pub fn filters(self) -> &'static [FilterOp] {
+    pub(crate) fn filters(self) -> &'static [FilterOp] {
         match self {
             Self::Integer | Self::Decimal | Self::Timestamp => &[FilterOp::Eq, FilterOp::Range],
             Self::Text => &[FilterOp::Eq, FilterOp::Contains],
@@ -78,7 +78,7 @@ impl ColumnKind {
 /// A filter's operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum FilterOp {
+pub(crate) enum FilterOp {
     /// The value equals.
     Eq,
     /// Text containing the value, ignoring case.
@@ -89,7 +89,7 @@ pub enum FilterOp {
 
 /// Another table's column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ColumnRef {
+pub(crate) struct ColumnRef {
     pub schema: String,
     pub table: String,
     pub column: String,
@@ -100,7 +100,7 @@ pub struct ColumnRef {
 
 /// A browsable column.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ColumnInfo {
+pub(crate) struct ColumnInfo {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: ColumnKind,
@@ -113,18 +113,18 @@ pub struct ColumnInfo {
 }
 
 /// What the browser knows of an entity before links are added.
-pub struct EntityShape {
+pub(crate) struct EntityShape {
     pub columns: Vec<(String, ColumnKind, bool)>,
     pub primary_key: Vec<String>,
 }
 
 /// Reads a page of rows as JSON objects, and counts the rows matching the view.
-pub type ReadPage =
+pub(crate) type ReadPage =
     for<'a> fn(&'a DatabaseConnection, &'a View) -> BoxFuture<'a, Result<(u64, Vec<serde_json::Value>), AppError>>;
 type CountAll = for<'a> fn(&'a DatabaseConnection) -> BoxFuture<'a, Result<u64, AppError>>;
 
 /// One browsable table.
-pub struct Table {
+pub(crate) struct Table {
     pub schema: &'static str,
     pub name: &'static str,
     /// The primary key's browsable columns.
@@ -137,13 +137,13 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
+    pub(crate) fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|c| c.name == name)
     }
 
     /// # Errors
     /// Database failure.
-    pub async fn rows(&self, db: &DatabaseConnection) -> Result<u64, AppError> {
+    pub(crate) async fn rows(&self, db: &DatabaseConnection) -> Result<u64, AppError> {
         (self.count_all)(db).await
     }
 }
@@ -233,21 +233,21 @@ struct ForeignKey {
 /// The browsable tables with their links: read once (the schema changes only with a migration,
 /// which restarts nothing but is followed by a deploy).
 #[derive(Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     tables: OnceCell<Vec<Table>>,
 }
 
 impl Registry {
     /// # Errors
     /// Database failure (reading the foreign keys the first time).
-    pub async fn tables(&self, db: &DatabaseConnection) -> Result<&[Table], AppError> {
+    pub(crate) async fn tables(&self, db: &DatabaseConnection) -> Result<&[Table], AppError> {
         let tables = self.tables.get_or_try_init(|| build(db)).await?;
         Ok(tables)
     }
 
     /// # Errors
     /// No such browsable table (400 naming `table`), database failure.
-    pub async fn table(&self, db: &DatabaseConnection, schema: &str, name: &str) -> Result<&Table, AppError> {
+    pub(crate) async fn table(&self, db: &DatabaseConnection, schema: &str, name: &str) -> Result<&Table, AppError> {
         self.tables(db)
             .await?
             .iter()

@@ -7,15 +7,15 @@ use utoipa::ToSchema;
 use crate::data_browser::registry::{ColumnKind, FilterOp, Table};
 use crate::error::AppError;
 
-pub const DEFAULT_PAGE_SIZE: u64 = 50;
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 50;
 /// A page is bounded: no response holds a whole large table.
-pub const MAX_PAGE_SIZE: u64 = 200;
+pub(crate) const MAX_PAGE_SIZE: u64 = 200;
 /// The last page asked for (offsets stay far inside PostgreSQL's bigint).
-pub const MAX_PAGE: u64 = 1_000_000_000;
+pub(crate) const MAX_PAGE: u64 = 1_000_000_000;
 
 /// One filter, its value checked against the column's type.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub column: String,
     pub op: FilterOp,
     /// As given: a value, or `lo..hi` for a range.
@@ -26,7 +26,7 @@ pub struct Filter {
 
 /// A filter's typed value(s).
 #[derive(Debug, Clone, Default)]
-pub enum Bounds {
+pub(crate) enum Bounds {
     #[default]
     None,
     One(Typed),
@@ -35,7 +35,7 @@ pub enum Bounds {
 
 /// A value of a column's type.
 #[derive(Debug, Clone)]
-pub enum Typed {
+pub(crate) enum Typed {
     Integer(i64),
     Decimal(f64),
     Text(String),
@@ -45,14 +45,14 @@ pub enum Typed {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum SortOrder {
+pub(crate) enum SortOrder {
     Asc,
     Desc,
 }
 
 /// A validated page request.
 #[derive(Debug, Clone)]
-pub struct View {
+pub(crate) struct View {
     pub page: u64,
     pub page_size: u64,
     /// The sort column (default: the primary key's first column).
@@ -71,7 +71,7 @@ impl View {
     ///
     /// # Errors
     /// A parameter that is not acceptable for `table` (400 naming it).
-    pub fn parse(table: &Table, query: Option<&str>) -> Result<Self, AppError> {
+    pub(crate) fn parse(table: &Table, query: Option<&str>) -> Result<Self, AppError> {
         let mut view = View {
             page: 1,
             page_size: DEFAULT_PAGE_SIZE,
@@ -114,7 +114,7 @@ impl View {
         Ok(view)
     }
 
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         (self.page - 1) * self.page_size
     }
 }

@@ -24,7 +24,7 @@ fn cross_site(headers: &HeaderMap, scheme: &str) -> bool {
 
 /// The refusal of a state-changing request from another site (`None`: it may go on); `secure`
 /// as `COOKIE_SECURE`.
-pub fn refusal(secure: bool, request: &Request) -> Option<Response> {
+pub(super) fn refusal(secure: bool, request: &Request) -> Option<Response> {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     (changes_state && cross_site(request.headers(), if secure { "https" } else { "http" }))
         .then(|| AppError::Forbidden("cross-site request refused".to_owned()).into_response())

@@ -11,12 +11,12 @@ use crate::error::{AppError, is_unavailable};
 /// The body of every error response.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": "invalid_parameter", "message": "split must be party, ideology or none, not 'x'", "parameter": "split"}}))]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     error: ErrorDetail,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(super) struct ErrorDetail {
     /// Stable, machine-readable: not_found, invalid_parameter, unavailable, internal, …
     code: String,
     /// For people; never holds internal details for 5xx errors.
@@ -44,7 +44,7 @@ fn status_and_code(error: &AppError) -> (StatusCode, &'static str) {
         AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AppError::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        AppError::Internal(_) | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        AppError::Internal { .. } | AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 
@@ -52,7 +52,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = status_and_code(&self);
         let message = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = ?self, "request failed");
             match self {
                 AppError::Unavailable(ref m) => m.clone(),
                 AppError::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {

@@ -27,7 +27,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 
 /// Records the request. Routed requests are labelled by their template (`/api/polls/{slug}`);
 /// the rest are the site's files (`static`) or nothing (`unmatched`, any 404): never the path.
-pub async fn record(request: Request, next: Next) -> Response {
+pub(crate) async fn record(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
     let method = method_label(request.method());
     let started = Instant::now();
@@ -49,7 +49,7 @@ pub async fn record(request: Request, next: Next) -> Response {
 
 /// Serves `GET /metrics` (and nothing else) on `listener` until the returned future is dropped
 /// (a background task: the application owns it).
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) {
+pub(crate) async fn serve(listener: tokio::net::TcpListener, state: AppState) {
     observability::handle();
     let router = axum::Router::new()
         .route(

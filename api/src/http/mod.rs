@@ -17,7 +17,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
-pub use error::ErrorBody;
+pub(crate) use error::ErrorBody;
 
 /// The whole HTTP application; tests drive this same router.
 ///

@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// Where the embeddable charts are, and which there are.
 pub(crate) const EMBED_PREFIX: &str = "/embed/";
-pub const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap", "principles"];
+pub(super) const EMBED_CHARTS: [&str; 5] = ["diverging", "distribution", "trend", "gap", "principles"];
 
 /// `/embed/{chart}`: the embed page for a chart there is; any other name is a 404.
 async fn embed_chart_exists(
@@ -42,7 +42,7 @@ const PAGES: [(&str, &str); 4] = [
 ];
 
 /// The documented api, its docs, and the static frontend for every other path.
-pub fn router(web_dir: &std::path::Path) -> Router<AppState> {
+pub(super) fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let (routes, spec) = documented();
     // The frontend's files go out gzipped to clients that accept it (the chart libraries shrink
     // ~3×); api responses are compressed below, event streams never.

@@ -5,7 +5,7 @@ use crate::state::AppState;
 
 /// One span per request, carrying its id (`x-request-id`, see [`set_request_id`]), method, path and
 /// the matched route (logged at info on close).
-pub fn trace_layer() -> tower_http::trace::TraceLayer<
+pub(super) fn trace_layer() -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
 > {
@@ -28,7 +28,7 @@ tokio::task_local! {
 /// Serves the request with its trace id at hand ([`current_trace_id`]), the same one its log span
 /// carries: a `traceparent`'s, or a new one given here (then written into the request's headers
 /// so the span takes it too).
-pub async fn with_trace_id(
+pub(super) async fn with_trace_id(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -41,14 +41,14 @@ pub async fn with_trace_id(
 }
 
 /// The trace id of the request being served (empty outside one).
-pub fn current_trace_id() -> String {
+pub(super) fn current_trace_id() -> String {
     TRACE_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
 /// The W3C trace context's trace id of a request (`traceparent: 00-<32 hex>-<16 hex>-<2 hex>`),
 /// so a request is followed from the load balancer through the api's logs; a request without a
 /// valid one starts a trace of its own.
-pub fn trace_id(headers: &axum::http::HeaderMap) -> String {
+pub(super) fn trace_id(headers: &axum::http::HeaderMap) -> String {
     let given = headers.get("traceparent").and_then(|v| v.to_str().ok()).and_then(|value| {
         let parts: Vec<&str> = value.trim().split('-').collect();
         let hex =
@@ -72,7 +72,7 @@ const REQUEST_ID: &str = "x-request-id";
 /// Keeps a request's `x-request-id` only from a trusted proxy (`TRUSTED_PROXIES`), and only a
 /// short printable one: anyone else's would choose what the logs say and tie requests together.
 /// [`set_request_id`] then gives the request a fresh one.
-pub async fn drop_untrusted_request_id(
+pub(super) async fn drop_untrusted_request_id(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -93,7 +93,7 @@ pub async fn drop_untrusted_request_id(
 /// Gives every request an `x-request-id` (a UUID, unless a trusted proxy in front already set
 /// one: see [`drop_untrusted_request_id`]), so a user's report and the logs can be matched; with
 /// [`propagate_request_id`] inside it, which returns it on the response.
-pub fn set_request_id() -> tower_http::request_id::SetRequestIdLayer<tower_http::request_id::MakeRequestUuid> {
+pub(super) fn set_request_id() -> tower_http::request_id::SetRequestIdLayer<tower_http::request_id::MakeRequestUuid> {
     tower_http::request_id::SetRequestIdLayer::new(
         axum::http::HeaderName::from_static(REQUEST_ID),
         tower_http::request_id::MakeRequestUuid,
@@ -101,7 +101,7 @@ pub fn set_request_id() -> tower_http::request_id::SetRequestIdLayer<tower_http:
 }
 
 /// Returns the request's `x-request-id` on its response (see [`set_request_id`]).
-pub fn propagate_request_id() -> tower_http::request_id::PropagateRequestIdLayer {
+pub(super) fn propagate_request_id() -> tower_http::request_id::PropagateRequestIdLayer {
     tower_http::request_id::PropagateRequestIdLayer::new(axum::http::HeaderName::from_static(REQUEST_ID))
 }
 

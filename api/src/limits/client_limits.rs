@@ -48,7 +48,7 @@ impl Default for LimitSettings {
 }
 
 /// The key a client is counted by: an IPv4 address, or its IPv6 network of `prefix` bits.
-pub fn client_key(client: IpAddr, prefix: u8) -> IpAddr {
+pub(crate) fn client_key(client: IpAddr, prefix: u8) -> IpAddr {
     match client {
         IpAddr::V4(_) => client,
         // An IPv4-mapped address is an IPv4 client.

@@ -2,9 +2,9 @@
 //! limits in this process (logins, ballots, streams), and allowances shared by the fleet through
 //! PostgreSQL. Nothing here knows HTTP: the extractors in `http::extract` read the request.
 
-pub mod client_address;
-pub mod client_limits;
-pub mod shared_allowances;
+pub(crate) mod client_address;
+pub(crate) mod client_limits;
+pub(crate) mod shared_allowances;
 
 /// Counts one refusal of `limit` (login, ballot, stream, join_code).
 pub(crate) fn refused(limit: &'static str) {

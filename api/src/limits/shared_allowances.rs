@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SharedLimit {
+pub(crate) enum SharedLimit {
     Login,
     JoinCodeMiss,
 }
@@ -92,7 +92,7 @@ async fn wait<C: ConnectionTrait>(
 ///
 /// # Errors
 /// None left (429 with Retry-After); database failure.
-pub async fn take<C: ConnectionTrait>(
+pub(crate) async fn take<C: ConnectionTrait>(
     db: &C,
     limit: SharedLimit,
     client_key: &str,
@@ -111,7 +111,7 @@ pub async fn take<C: ConnectionTrait>(
 ///
 /// # Errors
 /// None left (429 with Retry-After); database failure.
-pub async fn check<C: ConnectionTrait>(
+pub(crate) async fn check<C: ConnectionTrait>(
     db: &C,
     limit: SharedLimit,
     client_key: &str,
@@ -127,7 +127,7 @@ pub async fn check<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database failure.
-pub async fn count<C: ConnectionTrait>(
+pub(crate) async fn count<C: ConnectionTrait>(
     db: &C,
     limit: SharedLimit,
     client_key: &str,
@@ -142,7 +142,7 @@ pub async fn count<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database failure.
-pub async fn forget_whole<C: ConnectionTrait>(db: &C) -> Result<(), AppError> {
+pub(crate) async fn forget_whole<C: ConnectionTrait>(db: &C) -> Result<(), AppError> {
     db.execute_unprepared("DELETE FROM users.client_allowances WHERE next_free_at <= now()").await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! route template, an outcome): nothing a client sends becomes a label, so the number of series
 //! stays bounded. Histograms have explicit buckets, so quantiles add up across a fleet.
 
-pub mod operations;
+pub(crate) mod operations;
 mod process;
 
 use std::net::SocketAddr;
@@ -22,7 +22,7 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// The process's recorder, installed on first use (tests run many apps in one process: they
 /// share it, as the metrics of one process should).
-pub fn handle() -> &'static PrometheusHandle {
+pub(crate) fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS_BUCKETS)
@@ -126,12 +126,12 @@ fn describe() {
 
 /// What a process reads into its gauges just before they are rendered: the parts it is made of
 /// (the pool, the ballot queue, the survey snapshot, readiness) are known to the process, not here.
-pub trait Gauges: Send + Sync + 'static {
+pub(crate) trait Gauges: Send + Sync + 'static {
     fn record(&self) -> impl Future<Output = ()> + Send;
 }
 
 /// The text Prometheus scrapes: the gauges read now, then everything recorded.
-pub async fn render(gauges: &impl Gauges) -> String {
+pub(crate) async fn render(gauges: &impl Gauges) -> String {
     gauges.record().await;
     process::record();
     let handle = handle();
@@ -141,7 +141,7 @@ pub async fn render(gauges: &impl Gauges) -> String {
 
 /// Binds the metrics listener (`None`: disabled, or the address is taken — said in the log; the
 /// api serves on without it).
-pub async fn bind(address: Option<SocketAddr>) -> Option<tokio::net::TcpListener> {
+pub(crate) async fn bind(address: Option<SocketAddr>) -> Option<tokio::net::TcpListener> {
     let address = address?;
     match tokio::net::TcpListener::bind(address).await {
         Ok(listener) => Some(listener),

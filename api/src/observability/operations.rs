@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::notifications::DbEvent;
 
-pub const OPERATIONS_CHANNEL: &str = "blw_operations";
+pub(crate) const OPERATIONS_CHANNEL: &str = "blw_operations";
 const REPORT_EVERY: Duration = Duration::from_secs(2);
 const FORGET_AFTER: Duration = Duration::from_secs(10);
 /// Votes per second are taken over this much of the recent past.
@@ -27,7 +27,7 @@ const COUNT_WINDOW: Duration = Duration::from_secs(300);
 
 /// One process's figures, as the panel shows them and as processes announce them.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ProcessReport {
+pub(crate) struct ProcessReport {
     /// `address/pid` of the process.
     pub process: String,
     pub ready: bool,
@@ -57,7 +57,7 @@ pub struct ProcessReport {
 
 /// A process's report as the panel gets it: when it came.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReportedProcess {
+pub(crate) struct ReportedProcess {
     #[serde(flatten)]
     pub report: ProcessReport,
     pub reported_at: chrono::DateTime<chrono::Utc>,
@@ -66,7 +66,7 @@ pub struct ReportedProcess {
 
 /// The fleet: sums, and lag quantiles over every process's buckets.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FleetReport {
+pub(crate) struct FleetReport {
     pub processes: usize,
     pub ready_processes: usize,
     pub votes_per_second: f64,
@@ -83,7 +83,7 @@ pub struct FleetReport {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Operations {
+pub(crate) struct Operations {
     pub generated_at: chrono::DateTime<chrono::Utc>,
     pub processes: Vec<ReportedProcess>,
     pub fleet: FleetReport,
@@ -94,7 +94,7 @@ type Received = (Instant, chrono::DateTime<chrono::Utc>, ProcessReport);
 
 /// The latest report of every process heard from.
 #[derive(Default)]
-pub struct FleetReports(Mutex<HashMap<String, Received>>);
+pub(crate) struct FleetReports(Mutex<HashMap<String, Received>>);
 
 impl FleetReports {
     fn keep(&self, report: ProcessReport) {
@@ -104,7 +104,7 @@ impl FleetReports {
     }
 
     /// What the panel shows now.
-    pub fn operations(&self) -> Operations {
+    pub(crate) fn operations(&self) -> Operations {
         let reports = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut processes: Vec<ReportedProcess> = reports
             .values()
@@ -279,7 +279,7 @@ fn report(process: &str, history: &VecDeque<(Instant, Sample)>) -> Option<Proces
 
 /// Keeps every process's reports in `fleet` as they are announced (a background task: the
 /// state owns it).
-pub async fn keep_fleet_reports(fleet: Arc<FleetReports>, mut events: broadcast::Receiver<DbEvent>) {
+pub(crate) async fn keep_fleet_reports(fleet: Arc<FleetReports>, mut events: broadcast::Receiver<DbEvent>) {
     {
         loop {
             match events.recv().await {
@@ -298,7 +298,7 @@ pub async fn keep_fleet_reports(fleet: Arc<FleetReports>, mut events: broadcast:
 
 /// Reports this process (`process` names it) every [`REPORT_EVERY`], read from its own metrics
 /// with `gauges` sampled first (a background task: the state owns it).
-pub async fn report_this_process(
+pub(crate) async fn report_this_process(
     fleet: Arc<FleetReports>,
     db: DatabaseConnection,
     process: Arc<str>,

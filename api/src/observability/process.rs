@@ -5,7 +5,7 @@
 const TICKS_PER_SECOND: f64 = 100.0;
 const PAGE_BYTES: f64 = 4096.0;
 
-pub fn record() {
+pub(super) fn record() {
     if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
         // Fields after the command name (which may hold spaces) start at the state, field 3.
         let fields: Vec<&str> =

@@ -21,13 +21,13 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use crate::polls::kinds::{Choice, Word};
 
 /// The PostgreSQL channel poll events are announced on.
-pub const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
+pub(crate) const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
 
 /// NOTIFY's payload limit is 8,000 bytes; stay clear of it.
 const MAX_PAYLOAD: usize = 7_900;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PollEvent {
+pub(crate) enum PollEvent {
     Opened {
         poll_id: i32,
     },
@@ -62,7 +62,7 @@ pub enum PollEvent {
 
 /// A committed ballot as the live tallies count it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedBallot {
+pub(crate) struct RecordedBallot {
     pub respondent_id: i64,
     /// Per poll question, in the poll's order: the answer, if this ballot answered it.
     pub choices: Vec<Option<Choice>>,
@@ -137,7 +137,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 impl PollEvent {
-    pub fn poll_id(&self) -> i32 {
+    pub(crate) fn poll_id(&self) -> i32 {
         match self {
             PollEvent::Opened { poll_id }
             | PollEvent::Closed { poll_id }
@@ -152,7 +152,7 @@ impl PollEvent {
     /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit. A
     /// ballot too long for any payload (many long words) is announced as `changed` instead: every
     /// process then reads the poll again.
-    pub fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
+    pub(crate) fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
         let prefix = format!("{poll_id} votes ").len();
         let (mut events, mut chunk, mut size) = (Vec::new(), Vec::new(), prefix);
         let mut text = String::new();
@@ -184,7 +184,7 @@ impl PollEvent {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn announce<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
+    pub(crate) async fn announce<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
         Self::announce_all(db, vec![self.to_string()]).await
     }
 
@@ -192,7 +192,7 @@ impl PollEvent {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn announce_all<C: ConnectionTrait>(db: &C, payloads: Vec<String>) -> Result<(), DbErr> {
+    pub(crate) async fn announce_all<C: ConnectionTrait>(db: &C, payloads: Vec<String>) -> Result<(), DbErr> {
         // NOTIFY has no query-builder form; pg_notify takes the payloads as a bound array.
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -205,7 +205,7 @@ impl PollEvent {
 
     /// Whether `payload` announces votes, without reading them (most announcements do, and
     /// some listeners care only about the others).
-    pub fn announces_votes(payload: &str) -> bool {
+    pub(crate) fn announces_votes(payload: &str) -> bool {
         payload.split(' ').nth(1) == Some("votes")
     }
 }
@@ -239,7 +239,7 @@ impl fmt::Display for PollEvent {
 /// An announcement this build cannot read.
 #[derive(Debug, thiserror::Error)]
 #[error("unreadable poll event '{0}'")]
-pub struct UnreadableEvent(pub String);
+pub(crate) struct UnreadableEvent(pub String);
 
 impl FromStr for PollEvent {
     type Err = UnreadableEvent;

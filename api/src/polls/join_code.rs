@@ -6,7 +6,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use crate::error::AppError;
 
 /// A code anyone can type on a phone: six digits, leading zeros kept.
-pub fn draw() -> String {
+pub(crate) fn draw() -> String {
     // 2³² is not a multiple of 10⁶: drop the top sliver so every code is equally likely.
     const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
     loop {
@@ -21,7 +21,7 @@ pub fn draw() -> String {
 ///
 /// # Errors
 /// Anything else (400 naming `code`).
-pub fn parse(code: &str) -> Result<&str, AppError> {
+pub(crate) fn parse(code: &str) -> Result<&str, AppError> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(code)
     } else {

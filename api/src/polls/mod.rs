@@ -21,15 +21,15 @@
 //!   voiding a burst of ballots from one client;
 //! - `export`: raw responses as CSV.
 
-pub mod ballots;
-pub mod events;
-pub mod join_code;
-pub mod kinds;
-pub mod live;
-pub mod model;
-pub mod repository;
-pub mod results;
-pub mod service;
+pub(crate) mod ballots;
+pub(crate) mod events;
+pub(crate) mod join_code;
+pub(crate) mod kinds;
+pub(crate) mod live;
+pub(crate) mod model;
+pub(crate) mod repository;
+pub(crate) mod results;
+pub(crate) mod service;
 mod slug;
-pub mod validation;
-pub mod views;
+pub(crate) mod validation;
+pub(crate) mod views;

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::polls::kinds::{CatalogSpec, ChoiceSpec, QuestionSpec, ScaleSpec, WordsSpec};
 use crate::polls::model::{PaceView, Pacing};
 
-pub use crate::polls::kinds::PollQuestion;
+pub(crate) use crate::polls::kinds::PollQuestion;
 
 /// A stored question row as the api knows it.
 ///
@@ -40,7 +40,7 @@ fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
             max_label: row.scale_max_label.clone().unwrap_or_default(),
         }),
         "words" => QuestionSpec::Words(WordsSpec { text: text() }),
-        other => return Err(AppError::Internal(format!("unknown question kind '{other}'"))),
+        other => return Err(AppError::internal(format!("unknown question kind '{other}'"))),
     };
     Ok(PollQuestion { var_name: row.var_name, offered: row.response_indices, results_hidden: row.results_hidden, spec })
 }
@@ -84,22 +84,22 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
 
 /// A poll row with its questions, in position order.
 #[derive(Debug, Clone)]
-pub struct PollRecord {
+pub(crate) struct PollRecord {
     pub poll: polls::Model,
     pub questions: Vec<PollQuestion>,
 }
 
 impl PollRecord {
-    pub fn question(&self, var_name: &str) -> Option<&PollQuestion> {
+    pub(crate) fn question(&self, var_name: &str) -> Option<&PollQuestion> {
         self.questions.iter().find(|q| q.var_name == var_name)
     }
 
-    pub fn pacing(&self) -> Pacing {
+    pub(crate) fn pacing(&self) -> Pacing {
         Pacing::named(&self.poll.pacing)
     }
 
     /// Where the poll stands: the current question (presenter-paced) and whether answers are taken.
-    pub fn pace(&self) -> PaceView {
+    pub(crate) fn pace(&self) -> PaceView {
         let pacing = self.pacing();
         match pacing {
             Pacing::AllAtOnce => PaceView { pacing, current_question: None, voting_open: self.poll.is_open },
@@ -113,7 +113,7 @@ impl PollRecord {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub enum PollKey<'a> {
+pub(crate) enum PollKey<'a> {
     Id(i32),
     Slug(&'a str),
 }
@@ -136,7 +136,7 @@ impl std::fmt::Display for PollKey<'_> {
     }
 }
 
-pub fn not_found(key: PollKey<'_>) -> AppError {
+pub(crate) fn not_found(key: PollKey<'_>) -> AppError {
     AppError::NotFound(format!("no poll {key}"))
 }
 
@@ -153,7 +153,7 @@ async fn questions_of<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<Vec<Po
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRecord, AppError> {
+pub(crate) async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRecord, AppError> {
     let poll = polls::Entity::find().filter(key.condition()).one(db).await?.ok_or_else(|| not_found(key))?;
     Ok(PollRecord { questions: questions_of(db, poll.id).await?, poll })
 }
@@ -161,7 +161,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, key: PollKey<'_>) -> Result<PollRe
 /// The name of the account that created a poll (`polls.created_by → users.accounts`).
 #[derive(Debug, DerivePartialModel)]
 #[sea_orm(entity = "accounts::Entity")]
-pub struct Creator {
+pub(crate) struct Creator {
     pub name: String,
 }
 
@@ -169,7 +169,7 @@ pub struct Creator {
 ///
 /// # Errors
 /// Database failure.
-pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<Creator>)>, AppError> {
+pub(crate) async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<Creator>)>, AppError> {
     // Whole account rows: SeaORM 2.0's two-entity partial models cannot read a poll without a
     // creator (the left join's all-null side is an error there, not `None`).
     let rows = polls::Entity::find()
@@ -200,7 +200,7 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<(PollRecord, Option<C
 ///
 /// # Errors
 /// Database failure.
-pub async fn creator<C: ConnectionTrait>(db: &C, poll: &polls::Model) -> Result<Option<Creator>, AppError> {
+pub(crate) async fn creator<C: ConnectionTrait>(db: &C, poll: &polls::Model) -> Result<Option<Creator>, AppError> {
     let Some(account_id) = poll.created_by else { return Ok(None) };
     Ok(accounts::Entity::find_by_id(account_id).into_partial_model::<Creator>().one(db).await?)
 }
@@ -209,7 +209,7 @@ pub async fn creator<C: ConnectionTrait>(db: &C, poll: &polls::Model) -> Result<
 ///
 /// # Errors
 /// Database failure.
-pub async fn insert(
+pub(crate) async fn insert(
     txn: &DatabaseTransaction,
     new: polls::ActiveModel,
     questions: &[PollQuestion],
@@ -230,7 +230,7 @@ async fn insert_questions(txn: &DatabaseTransaction, poll_id: i32, questions: &[
 ///
 /// # Errors
 /// No such poll (404); the poll is open or has answers (409).
-pub async fn replace_definition(
+pub(crate) async fn replace_definition(
     txn: &DatabaseTransaction,
     id: i32,
     definition: polls::ActiveModel,
@@ -265,7 +265,7 @@ pub async fn replace_definition(
 ///
 /// # Errors
 /// No such poll (404); `join_code` held by another open poll (a unique violation: draw another).
-pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
+pub(crate) async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
     // A presenter-paced poll that has not started shows its first question, taking answers.
     let starts = Expr::col(polls::Column::Pacing)
         .eq(Pacing::Presenter.as_str())
@@ -305,7 +305,7 @@ pub async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Resul
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn close<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> {
+pub(crate) async fn close<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> {
     let changed = polls::Entity::update_many()
         .col_expr(polls::Column::IsOpen, Expr::value(false))
         .col_expr(polls::Column::JoinCode, Expr::value(Option::<String>::None))
@@ -323,7 +323,7 @@ pub async fn close<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> 
 ///
 /// # Errors
 /// No such poll, or no such question in it (404).
-pub async fn set_results_hidden<C: ConnectionTrait>(
+pub(crate) async fn set_results_hidden<C: ConnectionTrait>(
     db: &C,
     id: i32,
     var_name: &str,
@@ -351,7 +351,7 @@ pub async fn set_results_hidden<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Database failure.
-pub async fn slug_by_join_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<String>, AppError> {
+pub(crate) async fn slug_by_join_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<String>, AppError> {
     Ok(polls::Entity::find()
         .select_only()
         .column(polls::Column::Slug)
@@ -366,7 +366,7 @@ pub async fn slug_by_join_code<C: ConnectionTrait>(db: &C, code: &str) -> Result
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> {
+pub(crate) async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError> {
     if polls::Entity::delete_by_id(id).exec(db).await?.rows_affected == 0 {
         return Err(not_found(PollKey::Id(id)));
     }
@@ -377,7 +377,7 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), AppError>
 ///
 /// # Errors
 /// Database failure.
-pub async fn respondent_count<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<i64, AppError> {
+pub(crate) async fn respondent_count<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<i64, AppError> {
     let n = respondents::Entity::find().filter(respondents::Column::PollId.eq(poll_id)).count(db).await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
@@ -386,7 +386,7 @@ pub async fn respondent_count<C: ConnectionTrait>(db: &C, poll_id: i32) -> Resul
 ///
 /// # Errors
 /// Database failure.
-pub async fn respondent_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, i64>, AppError> {
+pub(crate) async fn respondent_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, i64>, AppError> {
     let rows: Vec<(i32, i64)> = respondents::Entity::find()
         .select_only()
         .column(respondents::Column::PollId)
@@ -402,7 +402,7 @@ pub async fn respondent_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32
 ///
 /// # Errors
 /// Database failure.
-pub async fn respondent_of<C: ConnectionTrait>(
+pub(crate) async fn respondent_of<C: ConnectionTrait>(
     db: &C,
     poll_id: i32,
     token: &str,
@@ -429,7 +429,7 @@ pub async fn respondent_of<C: ConnectionTrait>(
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Result<(Option<i16>, bool), AppError> {
+pub(crate) async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Result<(Option<i16>, bool), AppError> {
     let poll = polls::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
     Ok((poll.current_question, poll.is_open && poll.current_question_open))
 }
@@ -438,7 +438,7 @@ pub async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Result<(Op
 ///
 /// # Errors
 /// No such poll (404); the poll is not presenter-paced (409); no question at `position` (422).
-pub async fn set_current<C: ConnectionTrait>(
+pub(crate) async fn set_current<C: ConnectionTrait>(
     db: &C,
     id: i32,
     position: Option<i16>,
@@ -471,7 +471,7 @@ pub async fn set_current<C: ConnectionTrait>(
 ///
 /// # Errors
 /// No such poll (404); archiving an open poll (409).
-pub async fn set_archived<C: ConnectionTrait>(db: &C, id: i32, archived: bool) -> Result<(), AppError> {
+pub(crate) async fn set_archived<C: ConnectionTrait>(db: &C, id: i32, archived: bool) -> Result<(), AppError> {
     let record = find(db, PollKey::Id(id)).await?;
     let archived_at = if archived {
         Expr::value(record.poll.archived_at.unwrap_or_else(|| chrono::Utc::now().fixed_offset()))
@@ -498,7 +498,7 @@ pub async fn set_archived<C: ConnectionTrait>(db: &C, id: i32, archived: bool) -
 ///
 /// # Errors
 /// No such poll (404); the poll is open (409).
-pub async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result<i64, AppError> {
+pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result<i64, AppError> {
     let poll =
         polls::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
     if poll.is_open {
@@ -529,7 +529,7 @@ pub async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result<i64, A
 ///
 /// # Errors
 /// Database failure.
-pub async fn answers_epoch<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<u64, AppError> {
+pub(crate) async fn answers_epoch<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<u64, AppError> {
     let resets = poll_resets::Entity::find().filter(poll_resets::Column::PollId.eq(poll_id)).count(db).await?;
     let voids = ballot_voids::Entity::find()
         .filter(ballot_voids::Column::PollId.eq(poll_id))
@@ -543,7 +543,10 @@ pub async fn answers_epoch<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<u
 ///
 /// # Errors
 /// Database failure.
-pub async fn hidden_words<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<HashMap<String, Vec<String>>, AppError> {
+pub(crate) async fn hidden_words<C: ConnectionTrait>(
+    db: &C,
+    poll_id: i32,
+) -> Result<HashMap<String, Vec<String>>, AppError> {
     let rows = hidden_words::Entity::find()
         .filter(hidden_words::Column::PollId.eq(poll_id))
         .order_by_asc(hidden_words::Column::Word)
@@ -560,7 +563,7 @@ pub async fn hidden_words<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<Ha
 ///
 /// # Errors
 /// No such poll or question (404), the question is not a words question (422).
-pub async fn set_word_hidden<C: ConnectionTrait>(
+pub(crate) async fn set_word_hidden<C: ConnectionTrait>(
     db: &C,
     (id, var_name): (i32, &str),
     word: &str,
@@ -605,7 +608,7 @@ pub async fn set_word_hidden<C: ConnectionTrait>(
 }
 
 /// Every stored answer of a poll: its rows, its several choices and its words (in their order).
-pub struct StoredAnswers {
+pub(crate) struct StoredAnswers {
     pub answers: Vec<answers::Model>,
     pub choices: Vec<answer_choices::Model>,
     pub words: Vec<answer_words::Model>,
@@ -615,7 +618,7 @@ pub struct StoredAnswers {
 ///
 /// # Errors
 /// Database failure.
-pub async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<StoredAnswers, AppError> {
+pub(crate) async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<StoredAnswers, AppError> {
     let answers = answers::Entity::find().filter(answers::Column::PollId.eq(poll_id)).all(db).await?;
     let choices = answer_choices::Entity::find()
         .inner_join(answers::Entity)
@@ -636,7 +639,7 @@ pub async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<
 ///
 /// # Errors
 /// Database failure.
-pub async fn answered_all<C: ConnectionTrait>(
+pub(crate) async fn answered_all<C: ConnectionTrait>(
     db: &C,
     poll_id: i32,
     token: &str,

@@ -19,7 +19,7 @@ use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE};
 
 /// # Errors
 /// Invalid poll (422 naming the field), database failure.
-pub async fn create(
+pub(crate) async fn create(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     created_by: i32,
@@ -51,7 +51,12 @@ fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
 ///
 /// # Errors
 /// Invalid poll (422 naming the field), no such poll (404), open or answered (409).
-pub async fn edit(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, new: NewPoll) -> Result<PollView, AppError> {
+pub(crate) async fn edit(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    new: NewPoll,
+) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
     let questions = validation::new_poll_questions(&snapshot, &new)?;
     let row = definition_row(&new)?;
@@ -67,7 +72,12 @@ pub async fn edit(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, new: 
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn duplicate(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, by: i32) -> Result<PollView, AppError> {
+pub(crate) async fn duplicate(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    by: i32,
+) -> Result<PollView, AppError> {
     let original = repository::find(db, PollKey::Id(id)).await?;
     let title: String = format!("{} (copy)", original.poll.title);
     let title: String = title.chars().take(POLL_TITLE.max_chars).collect();
@@ -91,7 +101,7 @@ pub async fn duplicate(db: &DatabaseConnection, surveys: &SurveyCache, id: i32, 
 ///
 /// # Errors
 /// No such poll (404), open (409), the confirmation is not the slug (422).
-pub async fn reset(
+pub(crate) async fn reset(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -115,7 +125,7 @@ pub async fn reset(
 ///
 /// # Errors
 /// No such poll (404), archiving an open poll (409).
-pub async fn set_archived(
+pub(crate) async fn set_archived(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -130,7 +140,7 @@ pub async fn set_archived(
 ///
 /// # Errors
 /// No such poll (404), not presenter-paced (409), no such position (422).
-pub async fn set_current(
+pub(crate) async fn set_current(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -150,7 +160,7 @@ pub async fn set_current(
 ///
 /// # Errors
 /// No such poll or question (404), not a words question or not a word (422).
-pub async fn set_word_hidden(
+pub(crate) async fn set_word_hidden(
     db: &DatabaseConnection,
     (id, var_name): (i32, &str),
     word: &str,
@@ -166,7 +176,7 @@ pub async fn set_word_hidden(
 
 /// # Errors
 /// No such poll (404).
-pub async fn get(db: &DatabaseConnection, surveys: &SurveyCache, id: i32) -> Result<PollView, AppError> {
+pub(crate) async fn get(db: &DatabaseConnection, surveys: &SurveyCache, id: i32) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
     let record = repository::find(db, PollKey::Id(id)).await?;
     let creator = repository::creator(db, &record.poll).await?;
@@ -178,7 +188,7 @@ pub async fn get(db: &DatabaseConnection, surveys: &SurveyCache, id: i32) -> Res
 ///
 /// # Errors
 /// Database failure.
-pub async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<PollView>, AppError> {
+pub(crate) async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<PollView>, AppError> {
     let snapshot = surveys.get(db).await?;
     let respondents = repository::respondent_counts(db).await?;
     Ok(repository::all(db)
@@ -195,7 +205,7 @@ pub async fn list(db: &DatabaseConnection, surveys: &SurveyCache) -> Result<Vec<
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn set_open(
+pub(crate) async fn set_open(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -246,7 +256,7 @@ pub async fn set_open(
 ///
 /// # Errors
 /// No such poll or question (404).
-pub async fn set_results_hidden(
+pub(crate) async fn set_results_hidden(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -265,7 +275,7 @@ pub async fn set_results_hidden(
 ///
 /// # Errors
 /// No open poll holds it (404).
-pub async fn join(db: &DatabaseConnection, code: &str) -> Result<JoinTarget, AppError> {
+pub(crate) async fn join(db: &DatabaseConnection, code: &str) -> Result<JoinTarget, AppError> {
     let slug = repository::slug_by_join_code(db, code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no open poll has the code {code}")))?;
@@ -276,7 +286,7 @@ pub async fn join(db: &DatabaseConnection, code: &str) -> Result<JoinTarget, App
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<(), AppError> {
+pub(crate) async fn delete(db: &DatabaseConnection, id: i32) -> Result<(), AppError> {
     let txn = db.begin().await?;
     repository::delete(&txn, id).await?;
     PollEvent::Deleted { poll_id: id }.announce(&txn).await?;
@@ -288,7 +298,7 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<(), AppError> {
 ///
 /// # Errors
 /// No such poll (404).
-pub async fn public(db: &DatabaseConnection, surveys: &SurveyCache, slug: &str) -> Result<PublicPoll, AppError> {
+pub(crate) async fn public(db: &DatabaseConnection, surveys: &SurveyCache, slug: &str) -> Result<PublicPoll, AppError> {
     let snapshot = surveys.get(db).await?;
     Ok(public_view(&snapshot, repository::find(db, PollKey::Slug(slug)).await?))
 }

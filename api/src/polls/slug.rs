@@ -5,7 +5,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 
 /// A URL-safe slug from the title plus a random suffix, e.g.
 /// `democracy-in-the-us-3f9a1c0b7d2e4a6f8c1d3e5b`.
-pub fn new_slug(title: &str) -> String {
+pub(super) fn new_slug(title: &str) -> String {
     let mut base = String::new();
     for c in title.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {

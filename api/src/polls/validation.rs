@@ -10,14 +10,14 @@ use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::{POLL_DESCRIPTION, POLL_TITLE, has_control_characters};
 
 /// The most questions one poll holds.
-pub const MAX_QUESTIONS: usize = 50;
+pub(crate) const MAX_QUESTIONS: usize = 50;
 
 /// Checks a new poll (its questions against the catalog); returns its questions.
 ///
 /// # Errors
 /// Empty title, no or too many questions, a bad question, a catalog question twice, or a split
 /// question that is not in the poll or cannot split it (words, several answers).
-pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<PollQuestion>, AppError> {
+pub(crate) fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Vec<PollQuestion>, AppError> {
     POLL_TITLE.check("title", &new.title)?;
     POLL_DESCRIPTION.check("description", &new.description)?;
     if new.questions.is_empty() {
@@ -62,7 +62,7 @@ pub fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Result<Ve
 ///
 /// # Errors
 /// Too short or too long.
-pub fn client_token(token: &str) -> Result<&str, AppError> {
+pub(crate) fn client_token(token: &str) -> Result<&str, AppError> {
     let token = token.trim();
     if !(8..=200).contains(&token.len()) {
         return Err(AppError::invalid_field("client_token", "client_token must be 8 to 200 characters"));
@@ -81,7 +81,7 @@ pub fn client_token(token: &str) -> Result<&str, AppError> {
 /// # Errors
 /// No answers, a question not in the poll, answered twice, an answer its kind does not take, or
 /// (all at once) a question not answered.
-pub fn choices(
+pub(crate) fn choices(
     questions: &[PollQuestion],
     answers: &[Answer],
     pacing: Pacing,
@@ -114,7 +114,7 @@ pub fn choices(
 }
 
 /// Whether a presenter-paced ballot answers only the question that is open now.
-pub fn paced_answer(choices: &[Option<Choice>], current: Option<i16>, voting_open: bool) -> bool {
+pub(crate) fn paced_answer(choices: &[Option<Choice>], current: Option<i16>, voting_open: bool) -> bool {
     let Some(current) = current.and_then(|c| usize::try_from(c).ok()) else { return false };
     voting_open && choices.iter().enumerate().all(|(position, choice)| choice.is_none() || position == current)
 }

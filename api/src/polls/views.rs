@@ -5,12 +5,12 @@ use crate::polls::repository::{Creator, PollRecord};
 use crate::surveys::snapshot::SurveySnapshot;
 
 /// The questions of a poll as participants see them, in the poll's order.
-pub fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQuestionView> {
+pub(crate) fn question_views(snapshot: &SurveySnapshot, poll: &PollRecord) -> Vec<PollQuestionView> {
     poll.questions.iter().filter_map(|question| question.kind().view(question, snapshot)).collect()
 }
 
 /// A poll as staff see it.
-pub fn staff_view(
+pub(crate) fn staff_view(
     snapshot: &SurveySnapshot,
     record: PollRecord,
     creator: Option<Creator>,
@@ -39,7 +39,7 @@ pub fn staff_view(
 }
 
 /// A poll as participants see it.
-pub fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> PublicPoll {
+pub(crate) fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> PublicPoll {
     let questions = question_views(snapshot, &record);
     let pace = record.pace();
     let poll = record.poll;

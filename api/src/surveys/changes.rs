@@ -13,7 +13,7 @@ use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"measure": "top2", "from": 0.55, "to": 0.49, "difference": -0.06, "se": 0.018,
     "ci_low": -0.095, "ci_high": -0.025, "df": 5321, "p_value": 0.0009}))]
-pub struct ChangeEstimate {
+pub(crate) struct ChangeEstimate {
     /// `"top2"` (the two highest responses) or a response's text.
     pub measure: String,
     /// The weighted share in wave `from`.
@@ -26,7 +26,7 @@ pub struct ChangeEstimate {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GroupChange {
+pub(crate) struct GroupChange {
     /// The group, or null for all respondents (including those in no group).
     pub group: Option<String>,
     pub from: i32,
@@ -39,7 +39,7 @@ pub struct GroupChange {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Changes {
+pub(crate) struct Changes {
     pub var_name: String,
     pub split: Split,
     pub from: i32,
@@ -49,7 +49,7 @@ pub struct Changes {
 }
 
 /// The changes from wave `from` to wave `to` (both asked the question), per group of `split`.
-pub fn changes(
+pub(crate) fn changes(
     snapshot: &SurveySnapshot,
     question: &Question,
     answers: &QuestionAnswers,

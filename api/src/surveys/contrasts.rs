@@ -22,7 +22,7 @@ use crate::surveys::weighted_proportions::CellSums;
 
 /// For each measure (see [`measures`]): its name, the shares of `first` and `second`, and
 /// `first − second`; nothing when either side has no respondent.
-pub fn contrasts_by_measure(
+pub(crate) fn contrasts_by_measure(
     question: &Question,
     first: &CellSums,
     second: &CellSums,
@@ -38,7 +38,7 @@ pub fn contrasts_by_measure(
 
 /// What a contrast compares: the top-two share (`"top2"`), then each response's share (named by
 /// its text), with the response indexes each counts.
-pub fn measures(question: &Question) -> Vec<(String, Vec<usize>)> {
+pub(crate) fn measures(question: &Question) -> Vec<(String, Vec<usize>)> {
     let count = question.responses.len();
     std::iter::once(("top2".to_owned(), top2_indexes(count).collect()))
         .chain(question.responses.iter().enumerate().map(|(k, label)| (label.clone(), vec![k])))
@@ -47,7 +47,7 @@ pub fn measures(question: &Question) -> Vec<(String, Vec<usize>)> {
 
 /// A difference of two weighted shares with its uncertainty.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-pub struct Contrast {
+pub(crate) struct Contrast {
     pub difference: f64,
     /// Linearization SE of the difference (`svycontrast` on `svyby(…, covmat = TRUE)`).
     pub se: f64,
@@ -80,7 +80,7 @@ fn set_share(cell: &CellSums, responses: &[usize]) -> SetShare {
 
 /// The shares of respondents whose response is in `responses` among `a` and `b`, and `a − b`;
 /// `None` when either set has no respondent.
-pub fn contrast(a: &CellSums, b: &CellSums, responses: &[usize]) -> Option<(f64, f64, Contrast)> {
+pub(crate) fn contrast(a: &CellSums, b: &CellSums, responses: &[usize]) -> Option<(f64, f64, Contrast)> {
     if a.n == 0 || b.n == 0 || a.sum_w <= 0.0 || b.sum_w <= 0.0 {
         return None;
     }

@@ -13,7 +13,7 @@ use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"measure": "top2", "a": 0.412, "b": 0.603, "difference": -0.191, "se": 0.035,
     "ci_low": -0.26, "ci_high": -0.122, "df": 1874, "p_value": 0.0000001}))]
-pub struct GapEstimate {
+pub(crate) struct GapEstimate {
     /// `"top2"` (the two highest responses) or a response's text.
     pub measure: String,
     /// Group `a`'s weighted share.
@@ -26,7 +26,7 @@ pub struct GapEstimate {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GroupPair {
+pub(crate) struct GroupPair {
     pub a: String,
     pub b: String,
     /// Valid answers in each group (unweighted).
@@ -37,7 +37,7 @@ pub struct GroupPair {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Gaps {
+pub(crate) struct Gaps {
     pub var_name: String,
     pub split: Split,
     pub wave: i32,
@@ -47,7 +47,7 @@ pub struct Gaps {
 }
 
 /// The gaps between the groups of `split` in `wave` (a wave that asked the question).
-pub fn gaps(
+pub(crate) fn gaps(
     snapshot: &SurveySnapshot,
     question: &Question,
     answers: &QuestionAnswers,

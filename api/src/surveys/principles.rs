@@ -12,7 +12,7 @@ use crate::surveys::weighted_proportions::t_quantile_975;
 
 /// The top-2 share of one question in one group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopShare {
+pub(crate) struct TopShare {
     pub var_name: String,
     pub n: u64,
     pub n_eff: f64,
@@ -21,7 +21,7 @@ pub struct TopShare {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PrincipleGroup {
+pub(crate) struct PrincipleGroup {
     /// The group, or null for all respondents.
     pub group: Option<String>,
     /// Share rating the principle Important or Essential.
@@ -31,7 +31,7 @@ pub struct PrincipleGroup {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Principle {
+pub(crate) struct Principle {
     /// The characteristic's name without the `imp_`/`perf_` prefix.
     pub characteristic: String,
     pub text: String,
@@ -41,18 +41,18 @@ pub struct Principle {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Principles {
+pub(crate) struct Principles {
     pub split: Split,
     /// The waves pooled.
     pub waves: Vec<i32>,
     pub principles: Vec<Principle>,
 }
 
-pub const IMPORTANCE_PREFIX: &str = "imp_";
-pub const PERFORMANCE_PREFIX: &str = "perf_";
+pub(crate) const IMPORTANCE_PREFIX: &str = "imp_";
+pub(crate) const PERFORMANCE_PREFIX: &str = "perf_";
 
 /// Pairs of catalog questions (`imp_X`, `perf_X`), ordered by the importance battery's order.
-pub fn principle_pairs(snapshot: &SurveySnapshot) -> Vec<(&Question, &Question)> {
+pub(crate) fn principle_pairs(snapshot: &SurveySnapshot) -> Vec<(&Question, &Question)> {
     let mut pairs: Vec<(&Question, &Question)> = snapshot
         .batteries
         .iter()
@@ -92,7 +92,7 @@ fn top2_by_group(
 }
 
 /// One principle, if both of its questions have answers in the selected waves.
-pub fn principle(
+pub(crate) fn principle(
     snapshot: &SurveySnapshot,
     (importance, performance): (&Question, &Question),
     (importance_answers, performance_answers): (&QuestionAnswers, &QuestionAnswers),

@@ -6,19 +6,19 @@ use utoipa::ToSchema;
 
 use crate::surveys::groups::Split;
 use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
-pub use crate::surveys::weighted_proportions::Share;
+pub(crate) use crate::surveys::weighted_proportions::Share;
 use crate::surveys::weighted_proportions::{CellSums, t_quantile_975};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"response": "Does not meet", "p": 0.1352, "se": 0.0217, "ci_low": 0.0979, "ci_high": 0.1837}))]
-pub struct ResponseShare {
+pub(crate) struct ResponseShare {
     pub response: String,
     #[serde(flatten)]
     pub share: Share,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// The wave, or null for all the question's waves pooled.
     pub wave: Option<i32>,
     /// The group, or null for all respondents (including those in no group).
@@ -33,7 +33,7 @@ pub struct Cell {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionSummary {
+pub(crate) struct QuestionSummary {
     pub var_name: String,
     pub text: String,
     pub battery: String,
@@ -42,7 +42,7 @@ pub struct QuestionSummary {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Proportions {
+pub(crate) struct Proportions {
     pub question: QuestionSummary,
     pub split: Split,
     /// Waves ascending, then all waves pooled (`wave: null`); within each, the split's groups in
@@ -52,7 +52,7 @@ pub struct Proportions {
 
 /// What to compute: which waves (None = all), which split, and optionally one group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ProportionsQuery {
+pub(crate) struct ProportionsQuery {
     pub waves: Option<Vec<i32>>,
     pub split: Split,
     pub group: Option<usize>,
@@ -60,13 +60,13 @@ pub struct ProportionsQuery {
 
 /// Cell sums for one question: `cells[wave slot][group slot]`, the last slot of each being
 /// "all" (pooled waves / everyone).
-pub struct QuestionSums {
+pub(crate) struct QuestionSums {
     pub waves: Vec<i32>,
     pub cells: Vec<Vec<CellSums>>,
 }
 
 /// Accumulates the valid answers to one question into cell sums, one pass over the answers.
-pub fn question_sums(
+pub(crate) fn question_sums(
     snapshot: &SurveySnapshot,
     question: &Question,
     answers: &QuestionAnswers,
@@ -103,11 +103,11 @@ pub fn question_sums(
 }
 
 /// The indexes of the two highest responses (or all of them, for a scale of one or two).
-pub fn top2_indexes(responses: usize) -> std::ops::Range<usize> {
+pub(crate) fn top2_indexes(responses: usize) -> std::ops::Range<usize> {
     responses.saturating_sub(2)..responses
 }
 
-pub fn proportions(
+pub(crate) fn proportions(
     snapshot: &SurveySnapshot,
     question: &Question,
     answers: &QuestionAnswers,

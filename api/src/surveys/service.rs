@@ -19,7 +19,7 @@ use crate::surveys::snapshot::{Question, QuestionAnswers, SurveySnapshot};
 
 /// What names and words a catalog question: shared by the catalog's and the polls' views of it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionHeading {
+pub(crate) struct QuestionHeading {
     pub var_name: String,
     pub text: String,
     pub short_text: Option<String>,
@@ -30,7 +30,7 @@ pub struct QuestionHeading {
 }
 
 impl QuestionHeading {
-    pub fn of(snapshot: &SurveySnapshot, q: &Question) -> Self {
+    pub(crate) fn of(snapshot: &SurveySnapshot, q: &Question) -> Self {
         Self {
             var_name: q.var_name.clone(),
             text: q.text.clone(),
@@ -43,7 +43,7 @@ impl QuestionHeading {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionView {
+pub(crate) struct QuestionView {
     #[serde(flatten)]
     pub heading: QuestionHeading,
     /// The response labels; a response's index is its position here.
@@ -51,14 +51,14 @@ pub struct QuestionView {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SubBatteryView {
+pub(crate) struct SubBatteryView {
     pub name: String,
     pub prefix: Option<String>,
     pub questions: Vec<QuestionView>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BatteryView {
+pub(crate) struct BatteryView {
     pub name: String,
     pub prefix: Option<String>,
     pub sub_batteries: Vec<SubBatteryView>,
@@ -67,7 +67,7 @@ pub struct BatteryView {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WaveView {
+pub(crate) struct WaveView {
     pub number: i32,
     pub respondents: i64,
 }
@@ -84,7 +84,7 @@ fn question_view(snapshot: &SurveySnapshot, q: &Question) -> QuestionView {
     QuestionView { heading: QuestionHeading::of(snapshot, q), responses: q.responses.clone() }
 }
 
-pub async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<BatteryView>, AppError> {
+pub(crate) async fn batteries(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<BatteryView>, AppError> {
     let snapshot = cache.get(db).await?;
     Ok(snapshot
         .batteries
@@ -122,12 +122,16 @@ fn find_question<'s>(snapshot: &'s SurveySnapshot, var_name: &str) -> Result<&'s
     snapshot.questions.get(var_name).ok_or_else(|| AppError::NotFound(format!("no question '{var_name}'")))
 }
 
-pub async fn question(cache: &SurveyCache, db: &DatabaseConnection, var_name: &str) -> Result<QuestionView, AppError> {
+pub(crate) async fn question(
+    cache: &SurveyCache,
+    db: &DatabaseConnection,
+    var_name: &str,
+) -> Result<QuestionView, AppError> {
     let snapshot = cache.get(db).await?;
     Ok(question_view(&snapshot, find_question(&snapshot, var_name)?))
 }
 
-pub async fn waves(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<WaveView>, AppError> {
+pub(crate) async fn waves(cache: &SurveyCache, db: &DatabaseConnection) -> Result<Vec<WaveView>, AppError> {
     let snapshot = cache.get(db).await?;
     Ok(snapshot.waves.iter().map(|w| WaveView { number: w.number, respondents: w.respondents }).collect())
 }
@@ -153,7 +157,7 @@ fn selected_waves(snapshot: &SurveySnapshot, waves: &[i32]) -> Result<Option<Vec
 }
 
 fn render<T: Serialize>(value: &T) -> Result<Bytes, AppError> {
-    serde_json::to_vec(value).map(Bytes::from).map_err(|e| AppError::Internal(format!("rendering JSON: {e}")))
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| AppError::internal_caused("rendering JSON", e))
 }
 
 /// The proportions body for a question, rendered once per snapshot and request.
@@ -201,7 +205,7 @@ pub async fn proportions_body(
 ///
 /// # Errors
 /// A wave that is not a survey wave (400).
-pub async fn principles_body(
+pub(crate) async fn principles_body(
     cache: &SurveyCache,
     db: &DatabaseConnection,
     waves: &[i32],
@@ -294,7 +298,7 @@ async fn rendered_once<T: Serialize>(
 /// # Errors
 /// Unknown question, no survey data, or a wave that did not ask it (404); `split=none` or a wave
 /// that is not a survey wave (400).
-pub async fn gaps_body(
+pub(crate) async fn gaps_body(
     cache: &SurveyCache,
     db: &DatabaseConnection,
     var_name: &str,
@@ -323,7 +327,7 @@ pub async fn gaps_body(
 /// # Errors
 /// Unknown question, no survey data, a wave that did not ask it, or fewer than two waves that did
 /// (404); `from` not before `to`, or a wave that is not a survey wave (400).
-pub async fn changes_body(
+pub(crate) async fn changes_body(
     cache: &SurveyCache,
     db: &DatabaseConnection,
     var_name: &str,

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 /// Sums over one cell (a wave or all waves × a group or everyone).
 #[derive(Debug, Clone, Default)]
-pub struct CellSums {
+pub(crate) struct CellSums {
     pub n: u64,
     pub sum_w: f64,
     pub sum_w2: f64,
@@ -29,18 +29,18 @@ pub struct CellSums {
 
 /// Sums over the respondents of one cell who gave one response.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ResponseSums {
+pub(crate) struct ResponseSums {
     pub count: u64,
     pub sum_w: f64,
     pub sum_w2: f64,
 }
 
 impl CellSums {
-    pub fn new(responses: usize) -> Self {
+    pub(crate) fn new(responses: usize) -> Self {
         Self { per_response: vec![ResponseSums::default(); responses], ..Self::default() }
     }
 
-    pub fn add(&mut self, response: usize, weight: f64) {
+    pub(crate) fn add(&mut self, response: usize, weight: f64) {
         let w2 = weight * weight;
         self.n += 1;
         self.sum_w += weight;
@@ -52,12 +52,12 @@ impl CellSums {
     }
 
     /// Kish's effective sample size, `(Σw)² / Σw²`.
-    pub fn n_eff(&self) -> f64 {
+    pub(crate) fn n_eff(&self) -> f64 {
         if self.sum_w2 > 0.0 { self.sum_w * self.sum_w / self.sum_w2 } else { 0.0 }
     }
 
     /// The estimate for the share of respondents whose response is in `responses`.
-    pub fn estimate(&self, responses: impl IntoIterator<Item = usize>, t_quantile: Option<f64>) -> Share {
+    pub(crate) fn estimate(&self, responses: impl IntoIterator<Item = usize>, t_quantile: Option<f64>) -> Share {
         let (mut sw, mut sw2) = (0.0, 0.0);
         for k in responses {
             sw += self.per_response[k].sum_w;
@@ -72,7 +72,7 @@ impl CellSums {
 /// `[p, p]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({"p": 0.562, "se": 0.0376, "ci_low": 0.4872, "ci_high": 0.6341}))]
-pub struct Share {
+pub(crate) struct Share {
     /// Σ weight of respondents in the share / Σ weight of respondents with a valid answer.
     pub p: f64,
     /// Linearization standard error (R `survey`, `svydesign(ids = ~1, weights = ~weight)`).
@@ -84,7 +84,7 @@ pub struct Share {
 
 /// The 0.975 quantile of Student's t with `n − 1` degrees of freedom, the one a cell's interval
 /// uses; `None` for `n < 2`.
-pub fn t_quantile_975(n: u64) -> Option<f64> {
+pub(crate) fn t_quantile_975(n: u64) -> Option<f64> {
     if n < 2 {
         return None;
     }
@@ -96,7 +96,7 @@ fn logistic(x: f64) -> f64 {
 }
 
 /// See the module docs. `sum_w_k`/`sum_w2_k` sum over the respondents in the share.
-pub fn estimate(n: u64, sum_w: f64, sum_w2: f64, sum_w_k: f64, sum_w2_k: f64, t_quantile: Option<f64>) -> Share {
+pub(crate) fn estimate(n: u64, sum_w: f64, sum_w2: f64, sum_w_k: f64, sum_w2_k: f64, t_quantile: Option<f64>) -> Share {
     let p = if sum_w > 0.0 { sum_w_k / sum_w } else { 0.0 };
     let Some(t) = t_quantile.filter(|_| n >= 2) else {
         return Share { p, se: None, ci_low: None, ci_high: None };

@@ -1,6 +1,6 @@
 use std::net::SocketAddr;
 
-use api::{Application, Settings, settings::Secret};
+use api::{Application, Settings};
 use testkit::TestDatabase;
 
 pub struct TestApp {
@@ -20,25 +20,7 @@ impl TestApp {
 }
 
 pub fn settings_for(db: &TestDatabase) -> Settings {
-    Settings {
-        database_url: Secret::new(db.url.clone()),
-        host: [127, 0, 0, 1].into(),
-        port: 0,
-        migrate_on_start: true,
-        database_max_connections: 4,
-        web_dir: api::settings::default_web_dir(),
-        cookie_secure: false,
-        session_ttl: std::time::Duration::from_secs(3600),
-        sse_heartbeat: std::time::Duration::from_secs(15),
-        shutdown_drain: std::time::Duration::ZERO,
-        log_format: api::settings::LogFormat::Text,
-        trusted_proxies: Default::default(),
-        client_address_header: Default::default(),
-        limits: Default::default(),
-        max_connections: api::settings::DEFAULT_MAX_CONNECTIONS,
-        // Many apps share a test process: a test that reads /metrics binds its own.
-        metrics_addr: None,
-    }
+    Settings::for_tests(db.url.clone())
 }
 
 /// A fresh database, migrated with the in-repo data, and the app serving it on a free port.

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use crate::helpers::spawn_app;
 
-/// Every path literal given to `.route(` or `#[utoipa::path(… path = …)]` in api/src/routes.
+/// Every path literal given to `.route(` or `#[utoipa::path(… path = …)]` in api/src/http/routes.
 fn paths_in_source() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/routes");
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).expect("routes folder") {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");

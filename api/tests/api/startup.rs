@@ -54,7 +54,7 @@ async fn a_missing_database_is_created() {
     let db = TestDatabase::create().await;
     let mut settings = settings_for(&db);
     let other = format!("{}_new", db.name);
-    settings.database_url = api::settings::Secret::new(db.url.replace(&db.name, &other));
+    settings.database_url = api::Secret::new(db.url.replace(&db.name, &other));
     settings.migrate_on_start = false;
 
     let built = Application::build(settings).await;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-pub struct AppJson<T>(pub T);
+pub(crate) struct AppJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     type Rejection = AppError;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-pub struct AppPath<T>(pub T);
+pub(crate) struct AppPath<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AppPath<T> {
     type Rejection = AppError;

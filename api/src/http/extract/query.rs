@@ -3,14 +3,14 @@
 
 use crate::error::AppError;
 
-pub struct QueryParams(Vec<(String, String)>);
+pub(crate) struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
     /// Parses `raw`; any parameter not in `allowed` is an error.
     ///
     /// # Errors
     /// An unknown parameter.
-    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, AppError> {
+    pub(crate) fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, AppError> {
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -27,7 +27,7 @@ impl QueryParams {
     ///
     /// # Errors
     /// A value that does not parse.
-    pub fn all<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<Vec<T>, AppError> {
+    pub(crate) fn all<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<Vec<T>, AppError> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
@@ -43,7 +43,7 @@ impl QueryParams {
     ///
     /// # Errors
     /// Given more than once.
-    pub fn one(&self, name: &str) -> Result<Option<&str>, AppError> {
+    pub(crate) fn one(&self, name: &str) -> Result<Option<&str>, AppError> {
         let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let first = values.next();
         if values.next().is_some() {

@@ -62,6 +62,6 @@ async fn update_account(
     Ok(Json(account))
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_accounts, create_account)).routes(routes!(update_account))
 }

@@ -361,7 +361,7 @@ async fn stream_staff_results(
     .await
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll, list_polls))
         .routes(routes!(get_admin_poll, update_poll, edit_poll, delete_poll))

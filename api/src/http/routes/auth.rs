@@ -94,7 +94,7 @@ async fn session_user(user: Option<CurrentUser>) -> Json<SessionEnvelope> {
 /// "login" is refused with 413 instead of being held in memory.
 const AUTH_BODY_LIMIT: usize = 16 * 1024;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(logout))

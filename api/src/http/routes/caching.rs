@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// Larger bodies are passed through untagged (none of these endpoints comes near it).
 const MAX_TAGGED_BODY: usize = 16 * 1024 * 1024;
 
-pub async fn revalidate(request: Request, next: Next) -> Response {
+pub(super) async fn revalidate(request: Request, next: Next) -> Response {
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
@@ -22,7 +22,7 @@ pub async fn revalidate(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_TAGGED_BODY).await else {
-        return crate::error::AppError::Internal("response body too large to tag".to_owned()).into_response();
+        return crate::error::AppError::internal("response body too large to tag").into_response();
     };
     let digest = Sha256::digest(&bytes);
     let tag = format!("W/\"{}\"", hex::encode(&digest[..12]));

@@ -32,6 +32,6 @@ async fn get_question(
     Ok(Json(service::question(&state.surveys, &state.db, &var_name).await?))
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_batteries)).routes(routes!(get_question))
 }

@@ -11,9 +11,9 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 use crate::http::cookies::SESSION_COOKIE as COOKIE_NAME;
 
 /// The name of the session-cookie security scheme.
-pub const SESSION_SCHEME: &str = "session";
+pub(super) const SESSION_SCHEME: &str = "session";
 
-pub struct Contract;
+pub(super) struct Contract;
 
 fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     let content = Content::new(Some(Ref::from_schema_name("ErrorBody")));

@@ -19,19 +19,19 @@ use crate::http::extract::staff::StaffUser;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
-pub struct DataCatalog {
+pub(super) struct DataCatalog {
     /// questions, users, surveys, polls.
     pub schemas: Vec<SchemaTables>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SchemaTables {
+pub(super) struct SchemaTables {
     pub name: String,
     pub tables: Vec<TableRows>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TableRows {
+pub(super) struct TableRows {
     pub name: String,
     /// Rows in the table now.
     pub rows: u64,
@@ -39,7 +39,7 @@ pub struct TableRows {
 
 /// A page of a table's rows.
 #[derive(Serialize, ToSchema)]
-pub struct TablePage {
+pub(super) struct TablePage {
     pub schema: String,
     pub table: String,
     pub primary_key: Vec<String>,
@@ -148,7 +148,7 @@ async fn get_rows_csv(
 ) -> Result<Response, AppError> {
     let (page, name) = read_page(&state, (&schema, &table), query.as_deref()).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| AppError::Internal(e.to_string());
+    let internal = |e: csv::Error| AppError::internal_caused("writing CSV", e);
     writer.write_record(page.columns.iter().map(|c| c.name.as_str())).map_err(internal)?;
     for row in &page.rows {
         let cells = page.columns.iter().map(|c| match row.get(&c.name) {
@@ -158,7 +158,7 @@ async fn get_rows_csv(
         });
         writer.write_record(cells).map_err(internal)?;
     }
-    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = writer.into_inner().map_err(|e| AppError::internal_caused("writing CSV", e.into_error()))?;
     let disposition = format!("attachment; filename=\"{schema}-{name}-page-{}.csv\"", page.page);
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
@@ -167,6 +167,6 @@ async fn get_rows_csv(
         .into_response())
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_tables)).routes(routes!(get_rows)).routes(routes!(get_rows_csv))
 }

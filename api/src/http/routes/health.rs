@@ -64,6 +64,6 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, AppErr
     }))
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
 }

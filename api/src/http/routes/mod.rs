@@ -19,8 +19,8 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::state::AppState;
 
 /// Where the spec and its browser UI are served (the UI works offline: it is vendored).
-pub const OPENAPI_PATH: &str = "/api/openapi.json";
-pub const DOCS_PATH: &str = "/docs";
+pub(crate) const OPENAPI_PATH: &str = "/api/openapi.json";
+pub(crate) const DOCS_PATH: &str = "/docs";
 
 #[derive(OpenApi)]
 #[openapi(

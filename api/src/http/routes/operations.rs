@@ -24,6 +24,6 @@ async fn operations(State(state): State<AppState>, _staff: StaffUser) -> Json<Op
     Json(state.operations.operations())
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(operations))
 }

@@ -53,7 +53,7 @@ async fn get_poll(
 ///
 /// # Errors
 /// No such poll (404 `not_found`), a draft (404 `not_open_yet`), too many misses (429).
-pub async fn public_poll(
+pub(super) async fn public_poll(
     state: &AppState,
     client: std::net::IpAddr,
     headers: &axum::http::HeaderMap,
@@ -257,7 +257,7 @@ async fn stream_results(
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // read by hand (`QueryParams`), described here for the OpenAPI document
-pub struct ResumeFrom {
+pub(super) struct ResumeFrom {
     /// The `id:` of the last frame the client holds, e.g. `0-1523`.
     last_event_id: Option<String>,
 }
@@ -349,7 +349,7 @@ async fn join_redirect(
 ///
 /// # Errors
 /// As `service::join`, or 429 past the allowance of misses.
-pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Result<JoinTarget, AppError> {
+pub(super) async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Result<JoinTarget, AppError> {
     // The format first: only six digits ever go back into a redirect's address.
     let code = crate::polls::join_code::parse(code)?;
     crate::http::extract::client::join_allowed(state, client).await?;
@@ -363,7 +363,7 @@ pub async fn join(state: &AppState, client: std::net::IpAddr, code: &str) -> Res
 /// The largest ballot: 50 questions' answers, three words of 40 characters each at most.
 const BALLOT_BODY_LIMIT: usize = 64 * 1024;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_poll))
         .routes(routes!(submit))

@@ -160,7 +160,7 @@ async fn question_changes(
     Ok(json_bytes(service::changes_body(&state.surveys, &state.db, &var_name, split_param(&params)?, waves).await?))
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_waves))
         .routes(routes!(question_proportions))

@@ -11,13 +11,13 @@ use crate::polls::ballots::voids::{self, BallotVoid};
 use crate::polls::repository::{self, PollKey};
 
 /// How far back the activity goes.
-pub const MINUTES: i32 = 15;
+pub(crate) const MINUTES: i32 = 15;
 
 /// The most clients an activity view lists.
 const CLIENTS: i64 = 20;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PollActivity {
+pub(crate) struct PollActivity {
     pub poll_id: i32,
     /// The last `MINUTES` minutes, oldest first, every minute present (0 when nobody voted).
     pub minutes: Vec<MinuteBallots>,
@@ -30,7 +30,7 @@ pub struct PollActivity {
 }
 
 #[derive(Debug, Serialize, ToSchema, FromQueryResult)]
-pub struct ClientBallots {
+pub(crate) struct ClientBallots {
     #[schema(example = "3f9a0c1d2e4b5a69")]
     pub client: String,
     pub ballots: i64,
@@ -42,7 +42,7 @@ pub struct ClientBallots {
 }
 
 #[derive(Debug, Serialize, ToSchema, FromQueryResult)]
-pub struct MinuteBallots {
+pub(crate) struct MinuteBallots {
     /// The minute's start.
     pub minute: chrono::DateTime<chrono::FixedOffset>,
     pub ballots: i64,
@@ -50,7 +50,7 @@ pub struct MinuteBallots {
 
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn per_minute(db: &DatabaseConnection, poll_id: i32) -> Result<PollActivity, AppError> {
+pub(crate) async fn per_minute(db: &DatabaseConnection, poll_id: i32) -> Result<PollActivity, AppError> {
     repository::find(db, PollKey::Id(poll_id)).await?;
     // Raw SQL: generate_series fills the minutes without ballots, which the builder cannot express.
     let minutes = MinuteBallots::find_by_statement(Statement::from_sql_and_values(

@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::AppError;
 
-pub const COOKIE_NAME: &str = "blw_device";
+pub(crate) const COOKIE_NAME: &str = "blw_device";
 
 /// A year: a device stays itself for every talk it attends.
 const COOKIE_MAX_AGE_SECONDS: u64 = 365 * 24 * 3600;
@@ -88,9 +88,7 @@ impl BallotDevices {
                         "SELECT secret FROM polls.signing_keys WHERE name = 'ballot_devices'",
                     ))
                     .await?
-                    .ok_or_else(|| {
-                        AppError::Internal("no ballot_devices signing key: migrate the database".to_owned())
-                    })?;
+                    .ok_or_else(|| AppError::internal("no ballot_devices signing key: migrate the database"))?;
                 Ok::<_, AppError>(row.try_get::<Vec<u8>>("", "secret")?)
             })
             .await?;
@@ -124,7 +122,7 @@ fn verified_device(secret: &[u8], value: &str) -> Option<String> {
 }
 
 /// Whether `text` is `digits` lowercase hex digits (a device id: 32; a client pseudonym: 16).
-pub fn is_lowercase_hex(text: &str, digits: usize) -> bool {
+pub(crate) fn is_lowercase_hex(text: &str, digits: usize) -> bool {
     text.len() == digits && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 

@@ -1,11 +1,11 @@
 //! Taking a participant's ballot: checked against the poll in memory, then committed in a batch
 //! with others (see `ballot_writer`), counted once per client token.
 
-pub mod activity;
-pub mod devices;
-pub mod poll_states;
-pub mod voids;
-pub mod writer;
+pub(crate) mod activity;
+pub(crate) mod devices;
+pub(crate) mod poll_states;
+pub(crate) mod voids;
+pub(crate) mod writer;
 
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ use crate::polls::{repository, validation};
 /// No such poll (404), closed or (presenter-paced) not the open question (409), an unknown
 /// question, an answer its kind does not take, a question answered twice or (all at once) not at
 /// all, or a bad token (422 naming the field), the database unavailable (503).
-pub async fn vote(
+pub(crate) async fn vote(
     db: &DatabaseConnection,
     writer: &BallotWriter,
     poll: Arc<PollState>,

@@ -21,7 +21,7 @@ use crate::polls::repository::{self, PollKey, PollQuestion, PollRecord};
 
 /// One poll as ballots see it.
 #[derive(Debug)]
-pub struct PollState {
+pub(crate) struct PollState {
     pub id: i32,
     pub slug: String,
     is_open: AtomicBool,
@@ -29,8 +29,6 @@ pub struct PollState {
     opened_before: AtomicBool,
     /// In the poll's order: a ballot's choices are given by position.
     pub questions: Vec<PollQuestion>,
-    /// Position of the split question among `questions`.
-    pub split_position: Option<usize>,
     pub pacing: Pacing,
     /// A presenter-paced poll's current question and whether it takes answers, as one value
     /// (`position × 2 + open`, −1 for none) so that both change together.
@@ -43,8 +41,6 @@ fn encode_current(current: Option<i16>, voting_open: bool) -> i32 {
 
 impl PollState {
     fn of(record: PollRecord) -> Self {
-        let split_position =
-            record.poll.split_by.as_ref().and_then(|s| record.questions.iter().position(|q| &q.var_name == s));
         let pacing = record.pacing();
         let current = encode_current(record.poll.current_question, record.poll.current_question_open);
         Self {
@@ -53,35 +49,34 @@ impl PollState {
             is_open: AtomicBool::new(record.poll.is_open),
             opened_before: AtomicBool::new(record.poll.first_opened_at.is_some()),
             questions: record.questions,
-            split_position,
             pacing,
             current: AtomicI32::new(current),
         }
     }
 
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.is_open.load(Ordering::Acquire)
     }
 
     /// Whether the poll has ever opened (a draft has not).
-    pub fn opened_before(&self) -> bool {
+    pub(crate) fn opened_before(&self) -> bool {
         self.opened_before.load(Ordering::Acquire)
     }
 
     /// A presenter-paced poll's current question, and whether it takes answers.
-    pub fn current(&self) -> (Option<i16>, bool) {
+    pub(crate) fn current(&self) -> (Option<i16>, bool) {
         let value = self.current.load(Ordering::Acquire);
         if value < 0 { (None, false) } else { (i16::try_from(value / 2).ok(), value % 2 == 1) }
     }
 
     /// What the database found when it judged a batch, or a `paced` announcement said.
-    pub fn set_current(&self, current: Option<i16>, voting_open: bool) {
+    pub(crate) fn set_current(&self, current: Option<i16>, voting_open: bool) {
         self.current.store(encode_current(current, voting_open), Ordering::Release);
     }
 }
 
 #[derive(Default)]
-pub struct PollStates {
+pub(crate) struct PollStates {
     by_slug: RwLock<HashMap<String, Arc<PollState>>>,
     /// Bumped by every change heard: a poll read from the database while it moved is used for
     /// that one request but not kept (it may already be stale).
@@ -93,7 +88,7 @@ impl PollStates {
     ///
     /// # Errors
     /// No such poll (404), database failure.
-    pub async fn get(&self, db: &DatabaseConnection, slug: &str) -> Result<Arc<PollState>, AppError> {
+    pub(crate) async fn get(&self, db: &DatabaseConnection, slug: &str) -> Result<Arc<PollState>, AppError> {
         if let Some(state) = self.read().get(slug) {
             return Ok(state.clone());
         }
@@ -107,12 +102,12 @@ impl PollStates {
     }
 
     /// The poll with this slug if it is in memory (no database read).
-    pub fn cached(&self, slug: &str) -> Option<Arc<PollState>> {
+    pub(crate) fn cached(&self, slug: &str) -> Option<Arc<PollState>> {
         self.read().get(slug).cloned()
     }
 
     /// What the database found when it judged a batch: the poll is closed or gone.
-    pub fn correct(&self, poll_id: i32, found: Option<bool>) {
+    pub(crate) fn correct(&self, poll_id: i32, found: Option<bool>) {
         self.changes.fetch_add(1, Ordering::AcqRel);
         match found {
             Some(is_open) => self.read().values().filter(|s| s.id == poll_id).for_each(|s| {
@@ -126,7 +121,7 @@ impl PollStates {
     }
 
     /// A presenter-paced poll's current question as the database or an announcement says.
-    pub fn correct_current(&self, poll_id: i32, current: Option<i16>, voting_open: bool) {
+    pub(crate) fn correct_current(&self, poll_id: i32, current: Option<i16>, voting_open: bool) {
         self.read().values().filter(|s| s.id == poll_id).for_each(|s| s.set_current(current, voting_open));
     }
 
@@ -161,7 +156,7 @@ impl PollStates {
 
 /// Keeps `states` current with the announcements until the event source closes (a background
 /// task: the state owns it).
-pub async fn follow(states: Arc<PollStates>, mut events: broadcast::Receiver<DbEvent>) {
+pub(crate) async fn follow(states: Arc<PollStates>, mut events: broadcast::Receiver<DbEvent>) {
     {
         loop {
             match events.recv().await {

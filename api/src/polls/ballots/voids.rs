@@ -24,7 +24,7 @@ const LISTED: u64 = 50;
 /// The ballots to void: one client's, first answered in `[from, to)`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VoidRequest {
+pub(crate) struct VoidRequest {
     /// The client as the activity view names it.
     #[schema(example = "3f9a0c1d2e4b5a69", pattern = "^[0-9a-f]{16}$")]
     pub client: String,
@@ -36,7 +36,7 @@ pub struct VoidRequest {
 
 /// A void as recorded.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BallotVoid {
+pub(crate) struct BallotVoid {
     pub id: i64,
     pub poll_id: i32,
     pub client: String,
@@ -68,7 +68,7 @@ impl From<ballot_voids::Model> for BallotVoid {
 ///
 /// # Errors
 /// No such poll (404), a malformed client or an empty window (422), database failure.
-pub async fn void_burst(
+pub(crate) async fn void_burst(
     db: &DatabaseConnection,
     id: i32,
     by: i32,
@@ -119,7 +119,7 @@ pub async fn void_burst(
 ///
 /// # Errors
 /// Database failure.
-pub async fn list(db: &DatabaseConnection, poll_id: i32) -> Result<Vec<BallotVoid>, AppError> {
+pub(crate) async fn list(db: &DatabaseConnection, poll_id: i32) -> Result<Vec<BallotVoid>, AppError> {
     Ok(ballot_voids::Entity::find()
         .filter(ballot_voids::Column::PollId.eq(poll_id))
         .order_by_desc(ballot_voids::Column::Id)

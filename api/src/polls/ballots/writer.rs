@@ -33,21 +33,21 @@ const MAX_BATCH: usize = 512;
 const WRITERS: usize = 2;
 
 /// Ballots waiting for a writer; beyond this the api answers 503 rather than queue without bound.
-pub const QUEUE_CAPACITY: usize = 50_000;
+pub(crate) const QUEUE_CAPACITY: usize = 50_000;
 
 /// Batches written by this process so far (numbers them in the log).
 static BATCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Whether a ballot was counted now or had been before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BallotOutcome {
+pub(crate) enum BallotOutcome {
     Recorded,
     /// The same client token had already answered: nothing changed.
     AlreadyRecorded,
 }
 
 /// A validated ballot on its way to the database.
-pub struct NewBallot {
+pub(crate) struct NewBallot {
     pub poll: Arc<PollState>,
     pub client_token: String,
     /// The browser's device (`devices`): a device answers each question once, whatever its tokens.
@@ -68,14 +68,17 @@ struct Pending {
 }
 
 #[derive(Clone)]
-pub struct BallotWriter {
+pub(crate) struct BallotWriter {
     queue: mpsc::Sender<Pending>,
 }
 
 impl BallotWriter {
     /// The queue, and its writers on `db` as one future (a background task: the state owns it);
     /// they stop when every `BallotWriter` is dropped.
-    pub fn new(db: DatabaseConnection, states: Arc<PollStates>) -> (Self, impl Future<Output = ()> + Send + 'static) {
+    pub(crate) fn new(
+        db: DatabaseConnection,
+        states: Arc<PollStates>,
+    ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
         let writers = (0..WRITERS).map(move |_| {
@@ -93,7 +96,7 @@ impl BallotWriter {
     ///
     /// # Errors
     /// The poll is closed (409) or gone (404), the database is unavailable or the queue full (503).
-    pub async fn submit(&self, ballot: NewBallot) -> Reply {
+    pub(crate) async fn submit(&self, ballot: NewBallot) -> Reply {
         let (reply, answer) = oneshot::channel();
         self.queue.try_send(Pending { ballot, reply }).map_err(|_| {
             metrics::counter!("blw_ballot_queue_full_total").increment(1);
@@ -103,7 +106,7 @@ impl BallotWriter {
     }
 
     /// Ballots waiting for a writer.
-    pub fn queued(&self) -> usize {
+    pub(crate) fn queued(&self) -> usize {
         QUEUE_CAPACITY - self.queue.capacity()
     }
 }
@@ -164,7 +167,7 @@ async fn write_batch(db: &DatabaseConnection, states: &PollStates, batch: Vec<Pe
             let mut replies = Vec::with_capacity(first.len());
             for ballot in &ballots {
                 replies.push(match store(db, states, &[ballot]).await {
-                    Ok(mut one) => one.pop().unwrap_or_else(|| Err(AppError::Internal("no reply".to_owned()))),
+                    Ok(mut one) => one.pop().unwrap_or_else(|| Err(AppError::internal("no reply"))),
                     Err(e) => Err(e.into()),
                 });
             }
@@ -433,7 +436,7 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
                     Err(AppError::Conflict("this question is not open for answers".to_owned()))
                 }
                 // Taken, yet inserted by nobody and known to nobody: cannot happen inside one transaction.
-                Some(_) => Err(AppError::Internal("ballot neither stored nor found".to_owned())),
+                Some(_) => Err(AppError::internal("ballot neither stored nor found")),
             }
         })
         .collect())

@@ -16,11 +16,15 @@ use crate::surveys::snapshot::SurveySnapshot;
 
 /// A catalog question holds nothing beyond its key (its catalog name) and offered responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogSpec;
+pub(crate) struct CatalogSpec;
 
 /// # Errors
 /// An unknown catalog question, a bad or repeated offered index.
-pub fn new_question(snapshot: &SurveySnapshot, new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+pub(crate) fn new_question(
+    snapshot: &SurveySnapshot,
+    new: &NewPollQuestion,
+    at: usize,
+) -> Result<PollQuestion, AppError> {
     let field = format!("questions[{at}].var_name");
     let Some(var_name) = &new.var_name else {
         return Err(AppError::invalid_field(field, "a catalog question needs its var_name"));
@@ -53,7 +57,7 @@ pub fn new_question(snapshot: &SurveySnapshot, new: &NewPollQuestion, at: usize)
 ///
 /// # Errors
 /// No `response_index`, or one that is not offered.
-pub fn one_offered(
+pub(crate) fn one_offered(
     question: &PollQuestion,
     answer: &Answer,
     at: usize,

@@ -13,11 +13,11 @@ use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedRespons
 use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::OPTION_LABEL;
 
-pub const MIN_OPTIONS: usize = 2;
-pub const MAX_OPTIONS: usize = 12;
+pub(crate) const MIN_OPTIONS: usize = 2;
+pub(crate) const MAX_OPTIONS: usize = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceSpec {
+pub(crate) struct ChoiceSpec {
     pub text: String,
     pub options: Vec<String>,
     /// 1: a single answer.
@@ -27,7 +27,7 @@ pub struct ChoiceSpec {
 /// # Errors
 /// Missing text, fewer than 2 or more than 12 options, an empty, overlong or repeated option, a
 /// `max_choices` outside 1..=options.
-pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
     let text = own_text(new, at)?;
     let field = format!("questions[{at}].options");
     let Some(given) = &new.options else {

@@ -4,11 +4,11 @@
 //! takes, how an answer is counted, how its results and CSV columns look — so that the rest of
 //! `polls/` asks the question's kind instead of matching on it.
 
-pub mod catalog;
-pub mod choice;
-pub mod scale;
+pub(crate) mod catalog;
+pub(crate) mod choice;
+pub(crate) mod scale;
 mod split_groups;
-pub mod words;
+pub(crate) mod words;
 
 use crate::error::AppError;
 use crate::polls::model::{
@@ -16,16 +16,16 @@ use crate::polls::model::{
 };
 use crate::surveys::snapshot::SurveySnapshot;
 
-pub use crate::polls::model::QuestionKindName;
-pub use catalog::CatalogSpec;
-pub use choice::ChoiceSpec;
-pub use scale::ScaleSpec;
-pub use split_groups::SplitGroups;
-pub use words::{Word, WordsSpec};
+pub(crate) use crate::polls::model::QuestionKindName;
+pub(crate) use catalog::CatalogSpec;
+pub(crate) use choice::ChoiceSpec;
+pub(crate) use scale::ScaleSpec;
+pub(crate) use split_groups::SplitGroups;
+pub(crate) use words::{Word, WordsSpec};
 
 /// A question of a poll, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollQuestion {
+pub(crate) struct PollQuestion {
     /// Its key in the poll: the catalog name, or `q<place>` for an own question.
     pub var_name: String,
     /// The values a participant picks from: a catalog question's offered response indices, a
@@ -38,7 +38,7 @@ pub struct PollQuestion {
 
 /// What each kind of question holds beyond its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuestionSpec {
+pub(crate) enum QuestionSpec {
     Catalog(CatalogSpec),
     Choice(ChoiceSpec),
     Scale(ScaleSpec),
@@ -47,7 +47,7 @@ pub enum QuestionSpec {
 
 impl QuestionSpec {
     /// The one place that turns a question into its kind's behaviour.
-    pub fn kind(&self) -> &dyn QuestionKind {
+    pub(crate) fn kind(&self) -> &dyn QuestionKind {
         match self {
             QuestionSpec::Catalog(spec) => spec,
             QuestionSpec::Choice(spec) => spec,
@@ -58,19 +58,19 @@ impl QuestionSpec {
 }
 
 impl PollQuestion {
-    pub fn kind(&self) -> &dyn QuestionKind {
+    pub(crate) fn kind(&self) -> &dyn QuestionKind {
         self.spec.kind()
     }
 
     /// Where `value` (a response index, option or point) sits among the offered values.
-    pub fn position_of(&self, value: i16) -> Option<usize> {
+    pub(crate) fn position_of(&self, value: i16) -> Option<usize> {
         self.offered.iter().position(|&v| v == value)
     }
 }
 
 /// A participant's answer to one question, checked against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Choice {
+pub(crate) enum Choice {
     /// A catalog response index, a single choice's option, a scale's point.
     One(i16),
     /// Several options of a multiple-answer choice, in ascending order.
@@ -81,7 +81,7 @@ pub enum Choice {
 
 impl Choice {
     /// The single value stored in `polls.answers.response_index` (none for several options or words).
-    pub fn single(&self) -> Option<i16> {
+    pub(crate) fn single(&self) -> Option<i16> {
         match self {
             Choice::One(value) => Some(*value),
             Choice::Several(_) | Choice::Words(_) => None,
@@ -92,14 +92,14 @@ impl Choice {
 /// Where an answer is added: to the overall tally (a new answer) and/or one group's (the
 /// participant's group, known now or learned later from their answer to the split question).
 #[derive(Debug, Clone, Copy)]
-pub struct FoldInto {
+pub(crate) struct FoldInto {
     pub overall: bool,
     pub group: Option<usize>,
 }
 
 /// The running counts of one question.
 #[derive(Debug, Clone)]
-pub enum QuestionTally {
+pub(crate) enum QuestionTally {
     /// Participants per offered value, overall and per group (catalog, choice, scale).
     Counts { overall: Tally, groups: Vec<Tally> },
     /// Participants per normalized word (words).
@@ -108,7 +108,7 @@ pub enum QuestionTally {
 
 impl QuestionTally {
     /// Empty counts for `question` split into `groups` groups.
-    pub fn empty(question: &PollQuestion, groups: usize) -> Self {
+    pub(crate) fn empty(question: &PollQuestion, groups: usize) -> Self {
         match question.spec {
             QuestionSpec::Words(_) => QuestionTally::Words(words::WordsTally::default()),
             _ => {
@@ -119,7 +119,7 @@ impl QuestionTally {
     }
 
     /// Adds a participant who chose the offered values at `positions`.
-    pub fn add_positions(&mut self, positions: &[usize], into: FoldInto) {
+    pub(crate) fn add_positions(&mut self, positions: &[usize], into: FoldInto) {
         let QuestionTally::Counts { overall, groups } = self else { return };
         if into.overall {
             overall.add(positions);
@@ -130,7 +130,7 @@ impl QuestionTally {
     }
 
     /// The counts as overall and per named group (empty for words).
-    pub fn counts(&self, groups: &SplitGroups) -> (Tally, Vec<GroupTally>) {
+    pub(crate) fn counts(&self, groups: &SplitGroups) -> (Tally, Vec<GroupTally>) {
         match self {
             QuestionTally::Counts { overall, groups: tallies } => (
                 overall.clone(),
@@ -147,7 +147,7 @@ impl QuestionTally {
 }
 
 /// What the results of a question are made from.
-pub struct ResultsInput<'a> {
+pub(crate) struct ResultsInput<'a> {
     pub question: &'a PollQuestion,
     pub view: PollQuestionView,
     pub tally: &'a QuestionTally,
@@ -157,7 +157,7 @@ pub struct ResultsInput<'a> {
 }
 
 impl ResultsInput<'_> {
-    pub fn head(&self) -> ResultsHead {
+    pub(crate) fn head(&self) -> ResultsHead {
         ResultsHead {
             var_name: self.view.var_name.clone(),
             text: self.view.text.clone(),
@@ -168,7 +168,7 @@ impl ResultsInput<'_> {
 
 /// A stored answer as the CSV writes it.
 #[derive(Debug, Clone, Default)]
-pub struct StoredAnswer {
+pub(crate) struct StoredAnswer {
     pub response_index: Option<i16>,
     pub choices: Vec<i16>,
     /// As typed, in the order given.
@@ -176,7 +176,7 @@ pub struct StoredAnswer {
 }
 
 /// What a kind of question does.
-pub trait QuestionKind {
+pub(crate) trait QuestionKind {
     fn name(&self) -> QuestionKindName;
 
     /// The question as participants see it; `None` when its catalog question is gone.
@@ -225,7 +225,7 @@ pub trait QuestionKind {
 
 /// How participants see a presenter's own question (no catalog heading); the kind's own fields
 /// (`max_choices`, `scale`, `max_words`…) are set by the caller.
-pub fn own_view(
+pub(crate) fn own_view(
     question: &PollQuestion,
     kind: QuestionKindName,
     text: &str,
@@ -249,12 +249,12 @@ pub fn own_view(
 }
 
 /// The label of an offered value (a response, option or point), or the value itself.
-pub fn label_of(view: &PollQuestionView, value: i16) -> String {
+pub(crate) fn label_of(view: &PollQuestionView, value: i16) -> String {
     view.responses.iter().find(|r| r.index == value).map_or_else(|| value.to_string(), |r| r.response.clone())
 }
 
 /// A 422 for a field of answer `at` that this kind does not take.
-pub fn not_for_kind(at: usize, field: &str, kind: QuestionKindName) -> AppError {
+pub(crate) fn not_for_kind(at: usize, field: &str, kind: QuestionKindName) -> AppError {
     AppError::invalid_field(
         format!("answers[{at}].{field}"),
         format!("{field} is not an answer to a {} question", kind.as_str()),
@@ -265,7 +265,7 @@ pub fn not_for_kind(at: usize, field: &str, kind: QuestionKindName) -> AppError 
 ///
 /// # Errors
 /// Another kind's field is present.
-pub fn only_field(answer: &Answer, at: usize, takes: &str, kind: QuestionKindName) -> Result<(), AppError> {
+pub(crate) fn only_field(answer: &Answer, at: usize, takes: &str, kind: QuestionKindName) -> Result<(), AppError> {
     let given = [
         ("response_index", answer.response_index.is_some()),
         ("response_indices", answer.response_indices.is_some()),
@@ -281,7 +281,7 @@ pub fn only_field(answer: &Answer, at: usize, takes: &str, kind: QuestionKindNam
 }
 
 /// A missing answer field.
-pub fn missing(at: usize, field: &str, kind: QuestionKindName) -> AppError {
+pub(crate) fn missing(at: usize, field: &str, kind: QuestionKindName) -> AppError {
     AppError::invalid_field(
         format!("answers[{at}].{field}"),
         format!("a {} question is answered with {field}", kind.as_str()),
@@ -293,7 +293,11 @@ pub fn missing(at: usize, field: &str, kind: QuestionKindName) -> AppError {
 /// # Errors
 /// A 422 naming the field: an unknown catalog question, a bad option list, scale or text, or a
 /// field that belongs to another kind.
-pub fn new_question(snapshot: &SurveySnapshot, new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+pub(crate) fn new_question(
+    snapshot: &SurveySnapshot,
+    new: &NewPollQuestion,
+    at: usize,
+) -> Result<PollQuestion, AppError> {
     let given = [
         ("var_name", new.var_name.is_some()),
         ("response_indices", new.response_indices.is_some()),
@@ -326,7 +330,7 @@ pub fn new_question(snapshot: &SurveySnapshot, new: &NewPollQuestion, at: usize)
 }
 
 /// The key of an own question: `q` and its 1-based place in the poll.
-pub fn own_key(at: usize) -> String {
+pub(crate) fn own_key(at: usize) -> String {
     format!("q{}", at + 1)
 }
 
@@ -334,7 +338,7 @@ pub fn own_key(at: usize) -> String {
 ///
 /// # Errors
 /// Missing, empty, too long or with control characters.
-pub fn own_text(new: &NewPollQuestion, at: usize) -> Result<String, AppError> {
+pub(crate) fn own_text(new: &NewPollQuestion, at: usize) -> Result<String, AppError> {
     let field = format!("questions[{at}].text");
     let Some(text) = &new.text else {
         return Err(AppError::invalid_field(field, "a question needs its text"));

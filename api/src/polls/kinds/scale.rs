@@ -15,13 +15,13 @@ use crate::surveys::weighted_proportions::t_quantile_975;
 use crate::text_rules::SCALE_LABEL;
 
 /// The scales a presenter may use.
-pub const SCALES: [(i16, i16); 3] = [(1, 5), (1, 7), (0, 10)];
+pub(crate) const SCALES: [(i16, i16); 3] = [(1, 5), (1, 7), (0, 10)];
 
-pub use crate::polls::model::ScaleSpec;
+pub(crate) use crate::polls::model::ScaleSpec;
 
 /// # Errors
 /// Missing text, a scale other than 1–5, 1–7 or 0–10, an overlong label.
-pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
     let text = own_text(new, at)?;
     let (Some(min), Some(max)) = (new.min, new.max) else {
         let field = if new.min.is_none() { "min" } else { "max" };
@@ -54,7 +54,7 @@ pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, Ap
 
 /// The mean of the points with the 95% CI from the t distribution (n − 1 df): what R's
 /// `t.test(x)$conf.int` gives for the same answers.
-pub fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
+pub(crate) fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
     let n = tally.n;
     if n == 0 {
         return None;

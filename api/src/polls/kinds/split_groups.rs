@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// The groups' names, and for each response index of the split question the group it falls in.
 #[derive(Debug, Clone, Default)]
-pub struct SplitGroups {
+pub(crate) struct SplitGroups {
     pub names: Vec<String>,
     pub of_response: HashMap<i16, usize>,
 }

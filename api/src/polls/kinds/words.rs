@@ -22,20 +22,20 @@ use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::{WORD_ANSWER, has_control_characters};
 
 /// Answers a participant may give to one words question.
-pub const MAX_WORDS: usize = 3;
+pub(crate) const MAX_WORDS: usize = 3;
 /// The longest answer, in characters.
-pub const MAX_WORD_LENGTH: usize = WORD_ANSWER.max_chars;
+pub(crate) const MAX_WORD_LENGTH: usize = WORD_ANSWER.max_chars;
 /// Words a results body carries (the word cloud): a frame stays small however many words come.
-pub const TOP_WORDS: usize = 100;
+pub(crate) const TOP_WORDS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WordsSpec {
+pub(crate) struct WordsSpec {
     pub text: String,
 }
 
 /// One answer to a words question.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
+pub(crate) struct Word {
     /// As typed (trimmed): what the CSV and staff keep.
     pub typed: String,
     /// What is counted; empty when the answer held only stop words.
@@ -48,7 +48,7 @@ static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words
 /// characters: NFKC can make one character many (U+FDFA is 18), and the counted form travels in
 /// every announcement and frame. Normalizing it again changes nothing (a cut may leave a stop
 /// word or punctuation at the end: the steps repeat until nothing changes).
-pub fn normalize(typed: &str) -> String {
+pub(crate) fn normalize(typed: &str) -> String {
     let mut form = normalize_once(typed);
     loop {
         let again = normalize_once(&form);
@@ -71,13 +71,13 @@ fn normalize_once(typed: &str) -> String {
 }
 
 /// Whether a normalized word is on the built-in list of words never shown.
-pub fn is_blocked(normalized: &str) -> bool {
+pub(crate) fn is_blocked(normalized: &str) -> bool {
     normalized.is(Type::INAPPROPRIATE)
 }
 
 /// # Errors
 /// Missing, empty or overlong text.
-pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
     let text = own_text(new, at)?;
     Ok(PollQuestion {
         var_name: own_key(at),
@@ -91,7 +91,7 @@ pub fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, Ap
 ///
 /// # Errors
 /// Empty after normalizing, too long, or with control characters.
-pub fn word_to_hide(word: &str) -> Result<String, AppError> {
+pub(crate) fn word_to_hide(word: &str) -> Result<String, AppError> {
     // A shown word (normalized) may be longer than what was typed: take up to 200 characters.
     if word.chars().count() > 200 || has_control_characters(word) {
         return Err(AppError::invalid_field("word", "a word is 1 to 200 printable characters"));
@@ -105,7 +105,7 @@ pub fn word_to_hide(word: &str) -> Result<String, AppError> {
 
 /// Participants per normalized word.
 #[derive(Debug, Clone, Default)]
-pub struct WordsTally {
+pub(crate) struct WordsTally {
     /// Participants who answered.
     pub respondents: i64,
     /// Words counted (each participant's distinct normalized words).

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 /// The changes from `old` to `new`, or `None` when they need a snapshot.
-pub fn diff(old: &Value, new: &Value) -> Option<Map<String, Value>> {
+pub(crate) fn diff(old: &Value, new: &Value) -> Option<Map<String, Value>> {
     match (old, new) {
         (Value::Object(old), Value::Object(new)) => diff_objects(old, new),
         _ => None,

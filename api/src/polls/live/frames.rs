@@ -12,14 +12,14 @@ use crate::polls::results::tally::Version;
 /// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
 /// the delta from the previous frame when there is one, and the whole results.
 #[derive(Debug, Clone)]
-pub struct AudienceFrame {
+pub(crate) struct AudienceFrame {
     pub delta: Option<Bytes>,
     pub snapshot: Bytes,
 }
 
 /// A frame for each audience.
 #[derive(Debug, Clone)]
-pub struct LiveEvent {
+pub(crate) struct LiveEvent {
     /// This process's number for the frame: which rendering a watcher holds, exactly (versions
     /// count answers; a reveal changes the results without changing the version).
     pub serial: u64,
@@ -57,7 +57,7 @@ impl LiveEvent {
 
 /// Who watches: the public sees no results of hidden questions; staff see everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
+pub(crate) enum Audience {
     Public,
     Staff,
 }
@@ -78,7 +78,7 @@ pub(crate) fn reconnect_after() -> Bytes {
 
 /// `event: <name>`, `id: <version>` when it has one, and one `data:` line (JSON has no raw
 /// newlines), then a blank line.
-pub fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
+pub(crate) fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
     match id {
         Some(id) => Bytes::from(format!("event: {name}\nid: {id}\ndata: {json}\n\n")),
         None => Bytes::from(format!("event: {name}\ndata: {json}\n\n")),

@@ -12,10 +12,10 @@
 //! start-up, or when the listener had to reconnect (announcements may be lost), tallies are read
 //! again from the database: nothing here is the source of truth.
 
-pub mod delta;
-pub mod frames;
-pub mod pacing;
-pub mod stream;
+pub(crate) mod delta;
+pub(crate) mod frames;
+pub(crate) mod pacing;
+pub(crate) mod stream;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -100,18 +100,18 @@ struct WatchedPoll {
 }
 
 #[derive(Default)]
-pub struct LivePolls {
+pub(crate) struct LivePolls {
     watched: Mutex<HashMap<i32, Arc<WatchedPoll>>>,
 }
 
 impl LivePolls {
     /// Ends every watcher's stream (at shutdown): dropping the senders closes their receivers.
-    pub fn close_all(&self) {
+    pub(crate) fn close_all(&self) {
         self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
     /// Starts watching `poll_id`; events come after this call.
-    pub fn subscribe(&self, poll_id: i32) -> broadcast::Receiver<LiveEvent> {
+    pub(crate) fn subscribe(&self, poll_id: i32) -> broadcast::Receiver<LiveEvent> {
         let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget polls nobody watches any more.
         watched.retain(|_, w| w.sender.receiver_count() > 0);
@@ -379,7 +379,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
 
 /// Reacts to poll announcements until the event source closes (a background task: the state
 /// owns it).
-pub async fn follow_announcements(
+pub(crate) async fn follow_announcements(
     live: Arc<LivePolls>,
     db: DatabaseConnection,
     surveys: Arc<SurveyCache>,
@@ -422,7 +422,7 @@ pub(crate) async fn current_results(
     (poll_id, audience): (i32, Audience),
     seen: Option<Version>,
 ) -> Result<Option<Current>, AppError> {
-    let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
+    let internal = |e: serde_json::Error| AppError::internal_caused("rendering results", e);
     if let Some(poll) = live.watched(poll_id) {
         ensure_tally(db, surveys, &poll, poll_id, false).await;
         if let Some(seen) = seen
@@ -500,7 +500,7 @@ pub(crate) struct Current {
 /// The public results this process's live tally holds for `slug` — it keeps one while someone
 /// watches the poll, current to the last announcement: what `GET …/results` answers while the
 /// database is unavailable.
-pub async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
+pub(crate) async fn tallied_results(live: &LivePolls, slug: &str) -> Option<Arc<str>> {
     for (_, poll) in live.all_watched() {
         let mut tally = poll.tally.lock().await;
         // A draft's tally (a staff member watching it) is nobody else's business.

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The frame interval when the host has CPU to spare.
-pub const NARROWEST: Duration = Duration::from_millis(20);
+pub(crate) const NARROWEST: Duration = Duration::from_millis(20);
 
 /// The widest interval: a frame still comes several times a second.
 const WIDEST: Duration = Duration::from_millis(160);
@@ -41,7 +41,7 @@ pub fn frame_interval() -> Duration {
 
 /// Starts following the host's CPU pressure (once per process; a thread of its own, so that it
 /// keeps time when the runtime is the one short of CPU).
-pub fn follow_cpu_pressure() {
+pub(crate) fn follow_cpu_pressure() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         metrics::gauge!("blw_live_frame_interval_seconds").set(frame_interval().as_secs_f64());

@@ -28,7 +28,7 @@ const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
 static SLOW_WATCHERS_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What a stream watches, for whom, and from where it resumes (its `Last-Event-ID`).
-pub struct Watch {
+pub(crate) struct Watch {
     pub poll_id: i32,
     pub audience: Audience,
     pub seen: Option<Version>,
@@ -102,7 +102,7 @@ impl Drop for Watching {
 
 /// A staff stream's session, checked again as the stream goes on: the stream ends with the
 /// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
-pub struct StaffSession {
+pub(crate) struct StaffSession {
     pub db: DatabaseConnection,
     pub token: String,
 }
@@ -125,7 +125,7 @@ impl StaffSession {
 ///
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn results_stream(
+pub(crate) async fn results_stream(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     live: &LivePolls,

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub mod room_vs_nation;
+pub(crate) mod room_vs_nation;
 
-pub use room_vs_nation::{NationalReference, RoomVsNation};
+pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
 /// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes
@@ -13,7 +13,7 @@ pub use room_vs_nation::{NationalReference, RoomVsNation};
 /// scale, words) are keyed `q1`, `q2`, … by their place in the poll.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewPollQuestion {
+pub(crate) struct NewPollQuestion {
     #[serde(default)]
     pub kind: QuestionKindName,
     /// A catalog question (catalog only).
@@ -52,7 +52,7 @@ pub struct NewPollQuestion {
 /// All questions on one form, or one question at a time as the presenter moves on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Pacing {
+pub(crate) enum Pacing {
     #[default]
     AllAtOnce,
     Presenter,
@@ -60,7 +60,7 @@ pub enum Pacing {
 
 impl Pacing {
     /// The name stored in `polls.polls.pacing` (the same as the API's).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Pacing::AllAtOnce => "all_at_once",
             Pacing::Presenter => "presenter",
@@ -69,14 +69,14 @@ impl Pacing {
 
     /// The pacing a stored name says (an unknown one reads as all at once: the schema's CHECK
     /// allows none).
-    pub fn named(name: &str) -> Self {
+    pub(crate) fn named(name: &str) -> Self {
         if name == Pacing::Presenter.as_str() { Pacing::Presenter } else { Pacing::AllAtOnce }
     }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewPoll {
+pub(crate) struct NewPoll {
     #[schema(example = "Democracy in the US", min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
@@ -96,7 +96,7 @@ pub struct NewPoll {
 /// Open or close a poll, archive or restore it (at least one of the two).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PollPatch {
+pub(crate) struct PollPatch {
     pub is_open: Option<bool>,
     /// Archived polls are closed, cannot be opened, and are listed apart.
     pub archived: Option<bool>,
@@ -105,7 +105,7 @@ pub struct PollPatch {
 /// Which question a presenter-paced poll shows, and whether it takes answers.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CurrentQuestion {
+pub(crate) struct CurrentQuestion {
     /// 0-based position among the poll's questions; null shows the waiting screen.
     #[schema(minimum = 0, maximum = 49)]
     pub position: Option<i16>,
@@ -115,7 +115,7 @@ pub struct CurrentQuestion {
 /// Confirms a reset: the poll's slug, typed or copied by the admin.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResetConfirmation {
+pub(crate) struct ResetConfirmation {
     #[schema(example = "democracy-in-the-us-4f2a")]
     pub confirm: String,
 }
@@ -123,7 +123,7 @@ pub struct ResetConfirmation {
 /// A word to keep off every public screen (normalized as answers are).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HiddenWord {
+pub(crate) struct HiddenWord {
     #[schema(example = "freedom", min_length = 1, max_length = 200)]
     pub word: String,
 }
@@ -131,13 +131,13 @@ pub struct HiddenWord {
 /// Reveal (false) or hide (true) one question's results.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct QuestionPatch {
+pub(crate) struct QuestionPatch {
     pub results_hidden: bool,
 }
 
 /// Where a join code leads.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct JoinTarget {
+pub(crate) struct JoinTarget {
     pub slug: String,
     /// The poll's page, to open.
     #[schema(example = "/polls/democracy-in-the-us-4f2a")]
@@ -146,7 +146,7 @@ pub struct JoinTarget {
 
 /// One offered response: its index in the catalog question and its label.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OfferedResponse {
+pub(crate) struct OfferedResponse {
     pub index: i16,
     pub response: String,
 }
@@ -154,7 +154,7 @@ pub struct OfferedResponse {
 /// A question as the poll shows it. Catalog questions carry their catalog heading; a
 /// presenter's own questions have `text` only (battery fields null).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PollQuestionView {
+pub(crate) struct PollQuestionView {
     /// The question's key in the poll: a catalog name, or `q<place>` for an own question.
     pub var_name: String,
     pub kind: QuestionKindName,
@@ -186,7 +186,7 @@ pub struct PollQuestionView {
 /// Where a presenter-paced poll stands (all-at-once polls: no current question, voting open
 /// while the poll is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub struct PaceView {
+pub(crate) struct PaceView {
     pub pacing: Pacing,
     /// 0-based position of the question on every screen (null: the waiting screen, or an
     /// all-at-once poll).
@@ -197,7 +197,7 @@ pub struct PaceView {
 
 /// A poll as participants see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PublicPoll {
+pub(crate) struct PublicPoll {
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -212,7 +212,7 @@ pub struct PublicPoll {
 
 /// A poll as staff see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PollView {
+pub(crate) struct PollView {
     pub id: i32,
     pub slug: String,
     pub title: String,
@@ -239,7 +239,7 @@ pub struct PollView {
 /// with one answer), `response_indices` (choice with several), `value` (scale) or `words` (words).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub var_name: String,
     #[schema(minimum = 0, maximum = 32767)]
     pub response_index: Option<i16>,
@@ -253,7 +253,7 @@ pub struct Answer {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Ballot {
+pub(crate) struct Ballot {
     /// A random token the participant's browser keeps: the same token again changes nothing.
     #[schema(
         example = "6f1c2a9e-3b7d-4c55-9a0e-2f8b7c1d4e6a",
@@ -269,13 +269,13 @@ pub struct Ballot {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BallotReceipt {
+pub(crate) struct BallotReceipt {
     pub respondent_id: i64,
 }
 
 /// Counts and shares of the offered responses, in offered order.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Participants who answered.
     pub n: i64,
     pub counts: Vec<i64>,
@@ -284,7 +284,7 @@ pub struct Tally {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GroupTally {
+pub(crate) struct GroupTally {
     pub group: String,
     #[serde(flatten)]
     pub tally: Tally,
@@ -292,7 +292,7 @@ pub struct GroupTally {
 
 /// The weighted BLW survey shares of the same responses, latest wave that asked the question.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NationalShares {
+pub(crate) struct NationalShares {
     pub wave: i32,
     /// Unweighted respondents with a valid answer.
     pub n: u64,
@@ -302,7 +302,7 @@ pub struct NationalShares {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NationalGroupShares {
+pub(crate) struct NationalGroupShares {
     pub group: String,
     pub n: u64,
     pub shares: Vec<f64>,
@@ -310,7 +310,7 @@ pub struct NationalGroupShares {
 
 /// What every question's results start with.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ResultsHead {
+pub(crate) struct ResultsHead {
     pub var_name: String,
     pub text: String,
     /// Hidden from the public until a presenter reveals it (staff see the results regardless;
@@ -320,7 +320,7 @@ pub struct ResultsHead {
 
 /// A catalog question's results: the room beside the nation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CatalogResults {
+pub(crate) struct CatalogResults {
     #[serde(flatten)]
     pub head: ResultsHead,
     pub responses: Vec<OfferedResponse>,
@@ -339,7 +339,7 @@ pub struct CatalogResults {
 /// A presenter's multiple-choice question: participants per option (with several answers
 /// allowed, the shares add up to more than 1).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChoiceResults {
+pub(crate) struct ChoiceResults {
     #[serde(flatten)]
     pub head: ResultsHead,
     pub max_choices: i16,
@@ -351,7 +351,7 @@ pub struct ChoiceResults {
 /// The mean of a scale's answers with its 95% CI (t distribution, n − 1 degrees of freedom;
 /// `se`, `ci_low` and `ci_high` are null below two answers).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MeanEstimate {
+pub(crate) struct MeanEstimate {
     pub n: i64,
     pub mean: f64,
     pub se: Option<f64>,
@@ -360,7 +360,7 @@ pub struct MeanEstimate {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GroupMean {
+pub(crate) struct GroupMean {
     pub group: String,
     #[serde(flatten)]
     pub estimate: MeanEstimate,
@@ -368,7 +368,7 @@ pub struct GroupMean {
 
 /// A scale question: the distribution over its points, and the mean.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ScaleResults {
+pub(crate) struct ScaleResults {
     #[serde(flatten)]
     pub head: ResultsHead,
     pub scale: ScaleSpec,
@@ -385,7 +385,7 @@ pub struct ScaleResults {
 /// Why staff see a word the public does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Moderation {
+pub(crate) enum Moderation {
     /// On the built-in list of words never shown.
     Blocked,
     /// A presenter hid it.
@@ -393,7 +393,7 @@ pub enum Moderation {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WordCount {
+pub(crate) struct WordCount {
     /// Normalized: lower case, spacing collapsed, stop words removed.
     pub word: String,
     /// Participants who gave it.
@@ -405,7 +405,7 @@ pub struct WordCount {
 
 /// A words question: the most frequent answers, for a word cloud.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WordsResults {
+pub(crate) struct WordsResults {
     #[serde(flatten)]
     pub head: ResultsHead,
     /// Participants who answered.
@@ -425,7 +425,7 @@ pub struct WordsResults {
 /// A question's results, by its kind.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum QuestionResults {
+pub(crate) enum QuestionResults {
     Catalog(Box<CatalogResults>),
     Choice(ChoiceResults),
     Scale(ScaleResults),
@@ -436,7 +436,7 @@ pub enum QuestionResults {
 /// other field: `additionalProperties: false` tells it apart from `QuestionResults`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HiddenQuestionResults {
+pub(crate) struct HiddenQuestionResults {
     pub var_name: String,
     pub text: String,
     /// Always true.
@@ -446,7 +446,7 @@ pub struct HiddenQuestionResults {
 /// A question's results, or (in public results) the placeholder of a hidden one.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
-pub enum PollQuestionResults {
+pub(crate) enum PollQuestionResults {
     Shown(Box<QuestionResults>),
     Hidden(HiddenQuestionResults),
 }
@@ -454,7 +454,7 @@ pub enum PollQuestionResults {
 /// One event of the live-results stream (documentation only: the stream writes these itself).
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
-pub struct StreamEvent {
+pub(crate) struct StreamEvent {
     pub event: StreamEventName,
     /// The poll's version, `<epoch>-<answers>` (absent only on `{"deleted": true}`).
     #[schema(example = "0-1542", pattern = "^[0-9]+-[0-9]+$")]
@@ -467,7 +467,7 @@ pub struct StreamEvent {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)]
-pub enum StreamEventName {
+pub(crate) enum StreamEventName {
     /// The whole results: when the stream opens, when something besides counts changed, and
     /// for a watcher that does not hold a delta's base.
     Snapshot,
@@ -480,7 +480,7 @@ pub enum StreamEventName {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PollResults {
+pub(crate) struct PollResults {
     pub slug: String,
     pub title: String,
     pub is_open: bool,
@@ -498,7 +498,7 @@ pub struct PollResults {
 /// The kinds, as the API and the database name them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum QuestionKindName {
+pub(crate) enum QuestionKindName {
     #[default]
     Catalog,
     Choice,
@@ -508,7 +508,7 @@ pub enum QuestionKindName {
 
 impl QuestionKindName {
     /// The name stored in `polls.poll_questions.kind`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Catalog => "catalog",
             Self::Choice => "choice",
@@ -520,7 +520,7 @@ impl QuestionKindName {
 
 /// A scale's ends and their labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ScaleSpec {
+pub(crate) struct ScaleSpec {
     #[serde(skip)]
     pub text: String,
     #[schema(minimum = 0, maximum = 1)]

@@ -8,7 +8,7 @@ use crate::surveys::weighted_proportions::Share;
 
 /// What the nation says about one question, fixed while a poll runs: read once per results load.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NationalReference {
+pub(crate) struct NationalReference {
     pub wave: i32,
     pub everyone: NationalCell,
     /// Per group of the poll's split, when the split is a survey split (pid3, ideo7).
@@ -19,14 +19,14 @@ pub struct NationalReference {
 
 /// One cell of the nation: valid answers and the share of each offered response, in offered order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NationalCell {
+pub(crate) struct NationalCell {
     pub n: u64,
     pub shares: Vec<Share>,
 }
 
 /// The nation's weighted shares of the split's groups, among respondents in one of them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GroupMix {
+pub(crate) struct GroupMix {
     /// The latest wave that asked the split question.
     pub wave: i32,
     pub shares: Vec<f64>,
@@ -35,7 +35,7 @@ pub struct GroupMix {
 /// Is the room's difference from the nation real?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// p < 0.05 with at least 30 answers in the room.
     Real,
     /// At least 30 answers, p ≥ 0.05.
@@ -45,7 +45,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ResponseComparison {
+pub(crate) struct ResponseComparison {
     pub response: String,
     /// The room's share (reweighted, in `reweighted`); null without answers.
     pub room: Option<f64>,
@@ -62,7 +62,7 @@ pub struct ResponseComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// Answers in the room.
     pub n_room: i64,
     /// Valid answers in the survey wave (unweighted).
@@ -72,14 +72,14 @@ pub struct Comparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct GroupComparison {
+pub(crate) struct GroupComparison {
     pub group: String,
     #[serde(flatten)]
     pub comparison: Comparison,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct GroupWeight {
+pub(crate) struct GroupWeight {
     pub group: String,
     /// The nation's weighted share of the group among respondents in one of the groups.
     pub nation: f64,
@@ -89,7 +89,7 @@ pub struct GroupWeight {
 
 /// The room reweighted to the nation's mix of the split's groups.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ReweightedRoom {
+pub(crate) struct ReweightedRoom {
     /// The survey wave the group mix comes from.
     pub mix_wave: i32,
     /// Each group's share in the nation and in the room (groups absent from the room left out).
@@ -103,7 +103,7 @@ pub struct ReweightedRoom {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct RoomVsNation {
+pub(crate) struct RoomVsNation {
     /// The survey wave the national figures come from.
     pub wave: i32,
     /// Everyone in the room against all US adults.

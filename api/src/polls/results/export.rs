@@ -18,7 +18,7 @@ use crate::surveys::cache::SurveyCache;
 ///
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn responses_csv(
+pub(crate) async fn responses_csv(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
@@ -43,7 +43,7 @@ pub async fn responses_csv(
         answers.entry((row.respondent_id, row.var_name.as_str())).or_default().words.push(row.word.clone());
     }
 
-    let csv_error = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+    let csv_error = |e: csv::Error| AppError::internal_caused("writing CSV", e);
     let mut writer = csv::Writer::from_writer(Vec::new());
     // A question whose catalog entry is gone has no view, and no columns.
     let columns: Vec<_> =
@@ -59,7 +59,7 @@ pub async fn responses_csv(
         }
         writer.write_record(&record).map_err(csv_error)?;
     }
-    let body = writer.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = writer.into_inner().map_err(|e| AppError::internal_caused("writing CSV", e.into_error()))?;
     Ok((poll.poll.slug, body))
 }
 

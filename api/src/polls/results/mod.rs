@@ -1,9 +1,9 @@
 //! Poll results, computed from the database (so they are the same in every process and after a
 //! restart), beside the weighted national shares from the survey snapshot.
 
-pub mod export;
-pub mod room_vs_nation;
-pub mod tally;
+pub(crate) mod export;
+pub(crate) mod room_vs_nation;
+pub(crate) mod tally;
 
 use sea_orm::DatabaseConnection;
 
@@ -26,7 +26,7 @@ impl SplitGroups {
     /// The groups of the poll's split question (none without one). pid3 and ideo7 use the
     /// survey's party and ideology groups; any other question (a catalog question, a
     /// single-answer choice, a scale) has one group per offered response.
-    pub fn of_poll(snapshot: &SurveySnapshot, poll: &PollRecord) -> Self {
+    pub(crate) fn of_poll(snapshot: &SurveySnapshot, poll: &PollRecord) -> Self {
         let Some(split_by) = &poll.poll.split_by else { return Self::default() };
         let Some(question) = poll.question(split_by) else { return Self::default() };
         let split = Split::defined_by(split_by);
@@ -53,13 +53,13 @@ fn shares(counts: &[i64], n: i64) -> Vec<f64> {
 
 impl Tally {
     /// No answers yet, over `responses` offered values.
-    pub fn zero(responses: usize) -> Self {
+    pub(crate) fn zero(responses: usize) -> Self {
         Self { n: 0, counts: vec![0; responses], shares: vec![0.0; responses] }
     }
 
     /// One more participant, who chose the responses at `positions` (one, or several for a
     /// multiple-answer choice: then the shares add up to more than 1).
-    pub fn add(&mut self, positions: &[usize]) {
+    pub(crate) fn add(&mut self, positions: &[usize]) {
         for &position in positions {
             self.counts[position] += 1;
         }
@@ -71,7 +71,7 @@ impl Tally {
 /// The nation's view of one poll question: the weighted shares (with SEs and CIs) of the
 /// `offered` responses in the latest wave with answers to `var_name`, everyone and per group of
 /// `split`, with `group_mix` (the same for every question of a poll: read once per poll).
-pub async fn national_reference(
+pub(crate) async fn national_reference(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
     (var_name, offered): (&str, &[i16]),
@@ -98,7 +98,7 @@ pub async fn national_reference(
 
 /// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
 /// latest wave that asked the split's question.
-pub async fn group_mix(
+pub(crate) async fn group_mix(
     db: &DatabaseConnection,
     snapshot: &SurveySnapshot,
     split: Split,
@@ -117,7 +117,7 @@ pub async fn group_mix(
 }
 
 /// The shares the results have always shown beside the room's (without their uncertainty).
-pub fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
+pub(crate) fn national_shares(reference: &NationalReference, split: Split) -> NationalShares {
     let p = |cell: &NationalCell| cell.shares.iter().map(|s| s.p).collect();
     NationalShares {
         wave: reference.wave,
@@ -136,7 +136,7 @@ pub fn national_shares(reference: &NationalReference, split: Split) -> NationalS
 impl PollResults {
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
     /// clouds without blocked or hidden words.
-    pub fn for_public(&self) -> PollResults {
+    pub(crate) fn for_public(&self) -> PollResults {
         // While the split question is hidden, nothing derived from its answers is public either:
         // groups' counts would add up to its hidden counts.
         let split_hidden = self.split_by.as_ref().is_some_and(|split| {
@@ -174,7 +174,7 @@ impl PollResults {
     }
 
     /// Whether the public sees less than staff: a hidden question, a moderated word.
-    pub fn hides_any(&self) -> bool {
+    pub(crate) fn hides_any(&self) -> bool {
         self.questions.iter().any(|q| match q {
             PollQuestionResults::Shown(shown) => match shown.as_ref() {
                 QuestionResults::Words(words) => {
@@ -208,7 +208,7 @@ impl QuestionResults {
         }
     }
 
-    pub fn head(&self) -> &crate::polls::model::ResultsHead {
+    pub(crate) fn head(&self) -> &crate::polls::model::ResultsHead {
         match self {
             QuestionResults::Catalog(r) => &r.head,
             QuestionResults::Choice(r) => &r.head,
@@ -222,7 +222,7 @@ impl QuestionResults {
 ///
 /// # Errors
 /// No such poll (404), database failure.
-pub async fn results(
+pub(crate) async fn results(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     key: PollKey<'_>,

@@ -28,13 +28,19 @@ use crate::polls::model::{GroupTally, Tally};
 use crate::surveys::weighted_proportions::Share;
 
 /// Below this many answers a room is not compared.
-pub const MIN_ROOM_ANSWERS: i64 = 30;
+pub(crate) const MIN_ROOM_ANSWERS: i64 = 30;
 /// z for a two-sided 95% interval.
 const Z_975: f64 = 1.959_963_984_540_054;
 
 /// `room − nation` for one response. `n_room` decides the verdict; `n_variance` is the n in the
 /// room's variance (n_eff for a reweighted room).
-pub fn compare(response: &str, room: Option<f64>, n_room: i64, n_variance: f64, nation: Share) -> ResponseComparison {
+pub(crate) fn compare(
+    response: &str,
+    room: Option<f64>,
+    n_room: i64,
+    n_variance: f64,
+    nation: Share,
+) -> ResponseComparison {
     let unset = ResponseComparison {
         response: response.to_owned(),
         room,
@@ -124,7 +130,7 @@ fn reweighted(
 
 /// The room against the nation for one question: `labels` of the offered responses, the room's
 /// tallies overall and per group of the split.
-pub fn room_vs_nation(
+pub(crate) fn room_vs_nation(
     reference: &NationalReference,
     labels: &[String],
     overall: &Tally,

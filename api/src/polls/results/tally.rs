@@ -23,7 +23,7 @@ use crate::surveys::groups::Split;
 
 /// The results as each audience sees them, as JSON.
 #[derive(Debug, Clone)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// Hidden questions as placeholders, moderated words left out.
     pub public: Arc<str>,
     /// Everything (the same text when the public sees everything).
@@ -33,7 +33,7 @@ pub struct Rendered {
 /// How often, at most, a flood of votes recomputes the room-vs-nation comparison for the live
 /// frames. It moves by a fraction of a point per vote, and it is most of a frame's bytes: sent
 /// with every frame it slowed a 10,000-watcher fan-out from 393 ms to 882 ms (p99).
-pub const COMPARISON_EVERY: Duration = Duration::from_secs(1);
+pub(crate) const COMPARISON_EVERY: Duration = Duration::from_secs(1);
 
 /// A poll's live version: how many times answers were taken away (resets, voids), then how many
 /// answers are counted. Every process folds the same committed ballots in the same order (the
@@ -41,7 +41,7 @@ pub const COMPARISON_EVERY: Duration = Duration::from_secs(1);
 /// process and a larger one holds at least as much: a watcher's `Last-Event-ID`, wherever it
 /// reconnects, says whether that process has caught up with it. Written `<epoch>-<answers>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version {
+pub(crate) struct Version {
     pub epoch: u64,
     pub answers: u64,
 }
@@ -79,7 +79,7 @@ struct National {
 }
 
 /// Results kept current by folding in answers.
-pub struct LiveTally {
+pub(crate) struct LiveTally {
     record: PollRecord,
     /// Per question, in the poll's order (`None`: its catalog question is gone).
     views: Vec<Option<PollQuestionView>>,
@@ -107,7 +107,11 @@ impl LiveTally {
     ///
     /// # Errors
     /// No such poll (404), database failure.
-    pub async fn load(db: &DatabaseConnection, surveys: &SurveyCache, key: PollKey<'_>) -> Result<Self, AppError> {
+    pub(crate) async fn load(
+        db: &DatabaseConnection,
+        surveys: &SurveyCache,
+        key: PollKey<'_>,
+    ) -> Result<Self, AppError> {
         let snapshot = surveys.get(db).await?;
         let txn = db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
         let record = repository::find(&txn, key).await?;
@@ -166,20 +170,20 @@ impl LiveTally {
     }
 
     /// Whether the poll has ever opened (a draft's results are for staff only).
-    pub fn opened_before(&self) -> bool {
+    pub(crate) fn opened_before(&self) -> bool {
         self.record.poll.first_opened_at.is_some() || self.record.poll.is_open
     }
 
     /// The version of the counts (see [`Version`]).
-    pub fn version(&self) -> Version {
+    pub(crate) fn version(&self) -> Version {
         self.version
     }
 
-    pub fn slug(&self) -> &str {
+    pub(crate) fn slug(&self) -> &str {
         &self.record.poll.slug
     }
 
-    pub fn set_open(&mut self, is_open: bool) {
+    pub(crate) fn set_open(&mut self, is_open: bool) {
         if self.record.poll.is_open != is_open {
             self.record.poll.is_open = is_open;
             self.rendered = None;
@@ -187,7 +191,7 @@ impl LiveTally {
     }
 
     /// A presenter-paced poll's move, heard from its announcement.
-    pub fn set_current(&mut self, current: Option<i16>, voting_open: bool) {
+    pub(crate) fn set_current(&mut self, current: Option<i16>, voting_open: bool) {
         let poll = &mut self.record.poll;
         if (poll.current_question, poll.current_question_open) != (current, voting_open) {
             poll.current_question = current;
@@ -198,7 +202,7 @@ impl LiveTally {
 
     /// Adds a ballot's answers to questions its respondent had not answered; says whether it
     /// changed anything (a fresh load may already hold what an announcement repeats).
-    pub fn add(&mut self, ballot: &RecordedBallot) -> bool {
+    pub(crate) fn add(&mut self, ballot: &RecordedBallot) -> bool {
         let questions = self.record.questions.len();
         let participant = self
             .participants
@@ -255,7 +259,7 @@ impl LiveTally {
 
     /// Everything about the poll's results (what staff see), with the room compared with the
     /// nation as last computed.
-    pub fn results(&mut self) -> PollResults {
+    pub(crate) fn results(&mut self) -> PollResults {
         let empty = Vec::new();
         let questions = self
             .record
@@ -299,7 +303,7 @@ impl LiveTally {
     ///
     /// # Errors
     /// Serialization failure (not expected for these types).
-    pub fn json(&mut self) -> Result<Rendered, serde_json::Error> {
+    pub(crate) fn json(&mut self) -> Result<Rendered, serde_json::Error> {
         if let Some(rendered) = &self.rendered {
             return Ok(rendered.clone());
         }
@@ -317,7 +321,7 @@ impl LiveTally {
     /// passed; when answers came but it is not due, the frame keeps the comparison as last
     /// computed (a delta then leaves it out: it did not change) and says how long until it is
     /// due, so that a later frame brings it up to date.
-    pub fn frame(&mut self, force: bool) -> (PollResults, Option<Duration>) {
+    pub(crate) fn frame(&mut self, force: bool) -> (PollResults, Option<Duration>) {
         let since = self.compared_at.elapsed();
         if self.comparison_behind && (force || since >= COMPARISON_EVERY) {
             self.compare_with_nation();
