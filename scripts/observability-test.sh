@@ -8,24 +8,19 @@
 #     request-duration and vote → frame quantiles of the alert rules have values, both targets up,
 #     every rule loads and evaluates;
 #   - `promtool check metrics` accepts each process's /metrics (its complaints are printed);
-#   - 10,000 requests to random paths, slugs, query strings and methods leave the number of series
-#     bounded and no random value in any label;
 #   - the public listener has no /metrics (404), and the metrics listener serves nothing else.
+# That nothing a client sends becomes a label (random paths, slugs, query strings, methods,
+# ballots, streams, staff paths), and that the series stay bounded, is the api's own test
+# (api/tests/api/metrics.rs): Prometheus and a second process add nothing to it.
 #
 # Uses the binary as built (`cargo build -p api`; scripts/test.sh builds first): this script
 # builds nothing. BLW_API_BIN to use another one. Installs Prometheus (Debian's `prometheus`, with
-# promtool) and jq when missing and run as root. About a minute, bounded: every wait has a limit.
+# promtool) and jq when missing and run as root. Under a minute, bounded: every wait has a limit.
 # Idempotent: a fresh database blw_observability_<pid> and free ports per run; databases left by
 # runs that were killed are dropped. Usage: scripts/observability-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${BLW_API_BIN:-target/debug/api}"
-# Lines of /metrics (series) a process may have: this test's own traffic makes ~410 on the
-# process that also gets the login and the admin requests (22 method/route/status label sets x 15
-# lines of a request-duration histogram, plus the rest); a label taking the random values below
-# would add thousands.
-series_bound="${SERIES_BOUND:-600}"
-flood="${FLOOD_REQUESTS:-10000}"
 db="blw_observability_$$"
 url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
 export PGOPTIONS="-c client_min_messages=warning"
@@ -286,73 +281,8 @@ done
 status=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_a/api/surveys/waves")
 check "the metrics listener serves no API (GET /api/surveys/waves: HTTP $status)" test "$status" != 200
 
-# --- cardinality: random paths, slugs, query strings and methods ---------------------------------
-# Beyond api/tests/api/metrics.rs (one process, 2,000 GETs of two kinds: unmatched paths and
-# /api/polls/{slug}/results): unknown methods, query strings, ballots, streams and every routed
-# kind, on both processes at once, and no random value in any line of /metrics.
-series() { curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | grep -v '^#' | grep -c . || true; }
-printf '{"client_token": "observability-flood", "answers": [{"var_name": "pid3", "response_index": 0}]}' >"$run/flood-body.json"
-: >"$run/tokens"
-flood_config() { # flood_config FILE COUNT SEED: COUNT requests, half to each process
-  awk -v n="$2" -v seed="$3" -v a="$api_a" -v b="$api_b" -v slug="$slug" -v tokens="$run/tokens" \
-    -v body="$run/flood-body.json" '
-    function rnd(len, chars,   s, i) { s = ""; for (i = 0; i < len; i++) s = s substr(chars, int(rand() * length(chars)) + 1, 1); return s }
-    function tok() { t = "zq" rnd(14, L); print t >> tokens; return t }
-    function method() { t = "ZQ" rnd(9, U); print t >> tokens; return t }
-    BEGIN {
-      L = "abcdefghijklmnopqrstuvwxyz0123456789"; U = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"; srand(seed)
-      for (i = 0; i < n; i++) {
-        base = i % 2 ? b : a; kind = int(i / 2) % 14; verb = ""; post = 0
-        if (kind == 0) path = "/no/such/" tok()
-        else if (kind == 1) path = "/api/polls/" tok() "/results"
-        else if (kind == 2) path = "/api/polls/" tok()
-        else if (kind == 3) path = "/api/polls/join/" tok()
-        else if (kind == 4) { path = "/api/polls/" tok() "/responses"; post = 1 }
-        else if (kind == 5) path = "/api/questions/" tok()
-        else if (kind == 6) path = "/api/surveys/questions/" tok() "/proportions?wave=" tok() "&split=" tok()
-        else if (kind == 7) { path = "/api/polls/" tok(); verb = method() }
-        else if (kind == 8) path = "/api/" tok() "/" tok()
-        else if (kind == 9) path = "/" tok() ".js?" tok() "=" tok()
-        else if (kind == 10) path = "/api/polls/" slug "/results?" tok() "=" tok()
-        else if (kind == 11) path = "/api/admin/polls/" tok()
-        else if (kind == 12) path = "/j/" tok()
-        else path = "/api/polls/" tok() "/results/stream"
-        if (i > 0) print "next"
-        print "url = \"" base path "\""
-        if (verb != "") print "request = \"" verb "\""
-        if (post) { print "data = \"@" body "\""; print "header = \"content-type: application/json\"" }
-        print "output = \"/dev/null\""
-        print "write-out = \"%{http_code}\\n\""
-        print "max-time = 10"
-      }
-    }' >"$1"
-}
-before_a=$(series "$metrics_a"); before_b=$(series "$metrics_b")
-half=$((flood / 2))
-flood_config "$run/flood-1.curl" "$half" 1
-flood_config "$run/flood-2.curl" $((flood - half)) 2
-started=$(date +%s)
-timeout 150 curl --no-progress-meter --parallel --parallel-max 32 -K "$run/flood-1.curl" >"$run/flood.codes" 2>>"$run/curl.err" || true
-mid_a=$(series "$metrics_a"); mid_b=$(series "$metrics_b")
-timeout 150 curl --no-progress-meter --parallel --parallel-max 32 -K "$run/flood-2.curl" >>"$run/flood.codes" 2>>"$run/curl.err" || true
-after_a=$(series "$metrics_a"); after_b=$(series "$metrics_b")
-answered=$(grep -vc '^000$' "$run/flood.codes" || true)
-check "the api answers the $flood random requests in $(( $(date +%s) - started )) s ($answered; $(sort "$run/flood.codes" | uniq -c | sort -rn | awk '{ printf "%s%s×%s", sep, $2, $1; sep = ", " }'))" \
-  test "$answered" -eq "$flood"
-for name in a b; do
-  if [ "$name" = a ]; then b0=$before_a b1=$mid_a b2=$after_a m=$metrics_a; else b0=$before_b b1=$mid_b b2=$after_b m=$metrics_b; fi
-  check "process $name: series stay under $series_bound (before $b0, after ${half} random requests $b1, after $flood $b2)" \
-    test "$b2" -gt 0 -a "$b2" -lt "$series_bound"
-  # The second half's values are all new: a label taking them would add thousands of series.
-  check "process $name: the second $((flood - half)) random values add no series ($b1 → $b2)" test "$((b2 - b1))" -le 0
-  curl -s --max-time 5 "http://127.0.0.1:$m/metrics" >"$run/metrics-$name-after.txt"
-  leaked=$(grep -v '^#' "$run/metrics-$name-after.txt" | grep -F -i -f "$run/tokens" | head -n 3 || true)
-  check "process $name: no label holds a random value$([ -z "$leaked" ] || printf ' (%s)' "$(tr '\n' ' ' <<<"$leaked")")" test -z "$leaked"
-done
-sleep 2
-info "after the flood, BlwBallotErrorRatio's ratio (throttled+unavailable / all ballots, 1m): $(value_of 'sum(rate(blw_ballots_total{job="blw-api", outcome=~"unavailable|throttled"}[1m])) / sum(rate(blw_ballots_total{job="blw-api"}[1m]))'); ballots by outcome: $(query 'sum by (outcome) (blw_ballots_total{job="blw-api"})' | jq -r '[.data.result[] | "\(.metric.outcome) \(.value[1])"] | join(", ")')"
-routes=$(grep -v '^#' "$run/metrics-a-after.txt" | grep -o 'route="[^"]*"' | sort -u | tr '\n' ' ')
-info "process a's route labels: $routes"
-info "process a's method labels: $(grep -v '^#' "$run/metrics-a-after.txt" | grep -o 'method="[^"]*"' | sort -u | tr '\n' ' ')"
+# What the labels are, as exported (for the log).
+info "process a's route labels: $(grep -v '^#' "$run/metrics-a.txt" | grep -o 'route="[^"]*"' | sort -u | tr '\n' ' ')"
+info "process a's method labels: $(grep -v '^#' "$run/metrics-a.txt" | grep -o 'method="[^"]*"' | sort -u | tr '\n' ' ')"
 
 check_finish
