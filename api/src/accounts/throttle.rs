@@ -8,7 +8,7 @@
 //! of clients. An attempt whose turn is more than `MAX_WAIT` away is refused at once (429 with
 //! Retry-After). A guesser is slowed; the owner is never locked out for long, and the right
 //! password works in its turn. How many attempts one address may make at all is limited
-//! separately (`client_limits`).
+//! separately (`limits::client_limits`).
 //!
 //! A turn is stored as a `login_failures` row dated to the turn: it counts as a failure unless
 //! the login succeeds, which clears the email's rows.

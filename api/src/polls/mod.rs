@@ -4,22 +4,23 @@
 //! process adds announced ballots to tallies it seeded from the database (`tally`, `live`), so
 //! any number of processes serve the same numbers.
 //!
-//! - `model`: what the endpoints take and give;
-//! - `repository`: poll rows through the generated entities;
-//! - `validation`: what a poll and a ballot must satisfy;
+//! The rooms, each importing only from those before it (no cycle: `tests/api/tidy.rs`):
+//! - `model/`: what the endpoints take and give, and the vocabulary the rooms share;
+//! - `kinds/`: one file per question kind behind `QuestionKind` (definition, participant view,
+//!   validation, fold, results, CSV);
+//! - `events`: the announcement every process hears; `repository`: poll rows through the
+//!   generated entities; `validation`: what a poll and a ballot must satisfy;
 //! - `views`: polls as staff and participants see them;
-//! - `service`: creating, listing, opening, closing, deleting;
-//! - `ballots`: taking a vote; `poll_states`: what a ballot needs, in memory; `ballot_writer`:
-//!   ballots committed in batches;
-//! - `events`: the announcement every process hears;
-//! - `results`, `tally`, `live`: results from the database, kept current, streamed (`delta`:
-//!   what changed between two frames; `frame_pacing`: how often frames go out); hidden
-//!   questions left out of what the public sees;
-//! - `room_vs_nation`: the room against the national survey, with CIs, matched and reweighted;
-//! - `join_code`: the six digits to join an open poll with;
-//! - `devices`: a ballot's device (signed cookie) and client (pseudonym); `voids`: an admin
-//!   voiding a burst of ballots from one client;
-//! - `export`: raw responses as CSV.
+//! - `results/`: results from the database (`tally`: kept current; `room_vs_nation`: the room
+//!   against the national survey, with CIs, matched and reweighted; `export`: raw responses as
+//!   CSV); hidden questions left out of what the public sees;
+//! - `ballots/`: taking a vote (`poll_states`: what a ballot needs, in memory; `writer`: ballots
+//!   committed in batches; `devices`: a ballot's device cookie and client pseudonym; `voids`: an
+//!   admin voiding a burst of ballots from one client; `activity`: ballots per minute);
+//! - `live/`: the fan-out hub (`frames`: shared SSE frames; `delta`: what changed between two
+//!   frames; `pacing`: how often frames go out; `stream`: one watcher's stream);
+//! - the poll life cycle: `service` (creating, listing, opening, pacing, closing, deleting),
+//!   `join_code` (the six digits to join an open poll with), `slug`.
 
 pub(crate) mod ballots;
 pub(crate) mod events;

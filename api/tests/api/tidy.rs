@@ -1,7 +1,8 @@
 //! The layout's checkable invariants (ARCHITECTURE.md), read off the api's sources: every module
 //! opens with a doc comment; axum and the other HTTP crates are imported only under `http/` and by
 //! the process files; the top-level modules, and the rooms inside `polls/`, import one another
-//! without a cycle.
+//! without a cycle; shared modules import no feature, and features neither `observability` nor
+//! the HTTP layer or the process.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,16 @@ const HTTP_CRATES_ALSO_IN: [&str; 1] = ["server.rs"];
 /// Modules whose children must not import one another in a cycle (the crate root's modules, and
 /// the rooms of `polls/`).
 const NO_CYCLES_AMONG_CHILDREN_OF: [&[&str]; 2] = [&[], &["polls"]];
+/// The features: what the shared modules below them must not import.
+const FEATURES: [&str; 4] = ["polls", "surveys", "accounts", "data_browser"];
+/// Modules below the features, with what each must not import besides them (`observability`
+/// reads no feature; `settings` knows no feature; features record their own metrics).
+const BELOW_THE_FEATURES: [(&str, &[&str]); 4] = [
+    ("observability", &["http", "state", "server"]),
+    ("settings", &["http", "state", "server", "observability"]),
+    ("limits", &["http", "state", "server", "observability"]),
+    ("notifications", &["http", "state", "server", "observability"]),
+];
 
 struct Source {
     /// Relative to `src/`, e.g. `polls/live/stream.rs`.
@@ -38,7 +49,7 @@ fn sources() -> Vec<Source> {
             if matches!(module.last().map(String::as_str), Some("mod" | "lib" | "main")) {
                 module.pop();
             }
-            let code = without_comments(text.split("\n#[cfg(test)]").next().unwrap_or_default());
+            let code = without_comments(&without_test_modules(&text));
             Source { file, module, code, text }
         })
         .collect()
@@ -53,6 +64,35 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
             files.push(path);
         }
     }
+}
+
+/// The text without its `#[cfg(test)] mod … { … }` blocks (tests may import anything).
+fn without_test_modules(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#[cfg(test)]\nmod ") {
+        out.push_str(&rest[..at]);
+        let block = &rest[at..];
+        let Some(open) = block.find('{') else { return out };
+        let mut depth = 0;
+        let mut end = block.len();
+        for (i, c) in block[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &block[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The code with `//` comments and string literals blanked (a doc comment naming `crate::x` is
@@ -270,6 +310,27 @@ fn modules_import_one_another_without_a_cycle() {
         }
     }
     assert!(failures.is_empty(), "import cycles: {failures:#?}");
+}
+
+#[test]
+fn shared_modules_import_no_feature_and_features_no_observability() {
+    let mut upward = Vec::new();
+    for source in sources() {
+        let Some(top) = source.module.first() else { continue };
+        let forbidden: Vec<&str> = match BELOW_THE_FEATURES.iter().find(|(module, _)| module == top) {
+            Some((_, also)) => FEATURES.iter().chain(also.iter()).copied().collect(),
+            None if FEATURES.contains(&top.as_str()) => vec!["observability", "http", "state", "server"],
+            None => continue,
+        };
+        for path in paths_named(&source) {
+            if let Some(named) = path.first().filter(|named| forbidden.contains(&named.as_str())) {
+                upward.push(format!("{} imports {named}", source.file.display()));
+            }
+        }
+    }
+    upward.sort();
+    upward.dedup();
+    assert!(upward.is_empty(), "imports against the layers: {upward:#?}");
 }
 
 fn is_module(sources: &[Source], path: &[String]) -> bool {

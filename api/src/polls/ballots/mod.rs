@@ -1,5 +1,5 @@
 //! Taking a participant's ballot: checked against the poll in memory, then committed in a batch
-//! with others (see `ballot_writer`), counted once per client token.
+//! with others (see `writer`), counted once per client token.
 
 pub(crate) mod activity;
 pub(crate) mod devices;

@@ -2,7 +2,7 @@
 //! its pacing and the question open now — served from memory. Loaded on the first ballot for a poll and
 //! kept current by the same announcements that drive live results, so every api process behind
 //! a load balancer honours a close made by another. The database stays the judge: a batch of
-//! ballots re-checks its polls under a lock (see `ballot_writer`), and corrects this cache when
+//! ballots re-checks its polls under a lock (see `ballots::writer`), and corrects this cache when
 //! it finds it behind.
 
 use std::collections::HashMap;
