@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
+use futures_util::Stream;
+use futures_util::future::Either;
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
@@ -132,7 +133,7 @@ pub(crate) async fn results_stream(
     Watch { poll_id, audience, seen }: Watch,
     heartbeat: Duration,
     session: Option<StaffSession>,
-) -> Result<BoxStream<'static, Bytes>, AppError> {
+) -> Result<impl Stream<Item = Bytes> + Send + 'static, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
     if seen.is_some() {
@@ -142,7 +143,7 @@ pub(crate) async fn results_stream(
     let Some(current) = current_results(db, surveys, live, (poll_id, audience), seen).await? else {
         // Nothing at least as new as what the watcher had can be confirmed now: it is to come
         // back (EventSource keeps its Last-Event-ID), most likely to another process.
-        return Ok(futures_util::stream::once(std::future::ready(reconnect_after())).boxed());
+        return Ok(Either::Left(futures_util::stream::once(std::future::ready(reconnect_after()))));
     };
     let first = [reconnect_after(), sse_frame("snapshot", current.version, &current.json)].concat();
     let watcher =
@@ -195,7 +196,8 @@ pub(crate) async fn results_stream(
             session.holds().await
         }
     });
-    Ok(stream.boxed())
+    // Not boxed: the response body boxes the stream once, as it did when it was made here.
+    Ok(Either::Right(stream))
 }
 
 #[cfg(test)]
