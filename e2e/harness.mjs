@@ -200,7 +200,13 @@ export function browserSuite(name, setup = () => {}) {
     suite.stack = await startStack(name);
     setup(suite.stack);
   });
-  afterEach(async () => {
+  afterEach(async (t) => {
+    // A failed test leaves what every one of its pages showed (e2e/screenshots/failed-…).
+    if (!t.passed) {
+      const pages = suite.contexts.flatMap((context) => context.pages());
+      const name = `failed-${t.name}`.replace(/[^a-z0-9]+/gi, "-").slice(0, 80);
+      await Promise.all(pages.map((p, i) => screenshot(p, `${name}-${i}`).catch(() => {})));
+    }
     await Promise.all(suite.contexts.splice(0).map((context) => context.close()));
     await suite.stack?.stop();
   });

@@ -133,8 +133,15 @@ describe("Lighthouse", { timeout: 900_000 }, () => {
   test("participant page of an open poll", PAGE_LIMIT, () =>
     audit("poll", `/polls/${slug}`, { needs: [`/api/polls/${slug}`] }),
   );
+  test("audience view", PAGE_LIMIT, () =>
+    audit("audience", `/polls/${slug}?present=1`, {
+      loggedIn: true,
+      desktop: true,
+      needs: [`/api/polls/${slug}`, "/api/admin/polls"],
+    }),
+  );
   test("presenter view", PAGE_LIMIT, () =>
-    audit("presenter", `/polls/${slug}?present=1`, {
+    audit("presenter", `/polls/${slug}?screen=presenter`, {
       loggedIn: true,
       desktop: true,
       needs: [`/api/polls/${slug}`, "/api/admin/polls"],

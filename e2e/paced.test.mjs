@@ -176,10 +176,9 @@ test("a presenter moves through a paced poll with the keyboard; two phones follo
   await screenshot(phones[0], "paced-phone-waiting");
 
   const presenter = await adminPage({ viewport: { width: 1920, height: 1080 } });
-  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-  await presenter.locator(".waiting-slide:visible").waitFor(FOLLOW);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
+  await presenter.locator(".presenter-join:visible").waitFor(FOLLOW);
   assert.match(await presenter.textContent(".shortcuts"), /PageDown/);
-  assert.equal(await presenter.locator(".join svg").count(), 1, "the QR code stays on the slide");
 
   // → starts the first question: every phone shows it.
   await presenter.keyboard.press("ArrowRight");
@@ -292,11 +291,14 @@ test(
       await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
       await answerOnPhone(participant, "q1", { words: given[i] });
     }
-    const presenter = await adminPage({ viewport: { width: 1280, height: 720 } });
-    await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+    const presenter = await adminPage({ viewport: { width: 1280, height: 900 } });
+    await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
+    const audience = await presenter.context().newPage();
+    await audience.setViewportSize({ width: 1280, height: 720 });
+    await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
     const cloudWord = (screen, word) =>
       screen.locator(`.result-card[data-question=q1] svg.word-cloud text[data-word="${word}"]`);
-    for (const screen of [presenter, ...phones]) {
+    for (const screen of [audience, ...phones]) {
       for (const word of ["freedom", "tyranny", "hope"]) await cloudWord(screen, word).waitFor(FOLLOW);
       // The commonest word is drawn the largest.
       const [freedom, hope] = await Promise.all(
@@ -314,19 +316,19 @@ test(
       ]);
     }
     await screenshot(phones[0], "paced-phone-word-cloud");
-    await screenshot(presenter, "paced-present-word-cloud");
+    await screenshot(audience, "paced-present-word-cloud");
 
-    // The presenter hides "tyranny" from the list; it fades from every public screen.
+    // The presenter hides "tyranny" on their own screen's list; it leaves every public screen,
+    // and the projector never showed the list nor its buttons.
     const card = presenter.locator(".result-card[data-question=q1]");
-    await card.locator(".list-toggle").click();
     await card.locator("[data-moderate=hide][aria-label='Hide “tyranny”']").click();
-    for (const screen of [presenter, ...phones]) {
+    for (const screen of [audience, ...phones]) {
       await screen
         .locator(".result-card[data-question=q1] .word-table tr[data-word=tyranny]")
         .waitFor({ state: "detached", ...FOLLOW });
-      // The slide shows the list now; the phones' clouds lose the word.
-      if (screen !== presenter) await cloudWord(screen, "tyranny").waitFor({ state: "detached", ...FOLLOW });
+      await cloudWord(screen, "tyranny").waitFor({ state: "detached", ...FOLLOW });
     }
+    assert.equal(await audience.locator("[data-moderate], button").count(), 0, "no moderation on the projector");
     const publicWords = (await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`)).questions[0].words;
     assert.deepEqual(
       publicWords.map((w) => w.word),
@@ -338,16 +340,12 @@ test(
       staff.questions[0].words.find((w) => w.word === "tyranny"),
       { word: "tyranny", count: 2, moderation: "hidden" },
     );
-    await screenshot(presenter, "paced-present-word-list");
-    // Back to the cloud on the slide: the word is not in it.
-    await card.locator(".list-toggle").click();
-    await cloudWord(presenter, "freedom").waitFor(FOLLOW);
-    await cloudWord(presenter, "tyranny").waitFor({ state: "detached", ...FOLLOW });
-    await screenshot(presenter, "paced-present-word-hidden");
-    await card.locator(".list-toggle").click();
+    await screenshot(presenter, "paced-presenter-word-list");
+    await cloudWord(audience, "freedom").waitFor(FOLLOW);
+    await screenshot(audience, "paced-present-word-hidden");
     // …and the presenter can bring it back.
     await card.locator("[data-moderate=show][aria-label='Show “tyranny” again']").click();
-    for (const screen of phones) await cloudWord(screen, "tyranny").waitFor(FOLLOW);
+    for (const screen of [audience, ...phones]) await cloudWord(screen, "tyranny").waitFor(FOLLOW);
     assert.deepEqual(problems.flat(), []);
   },
 );
@@ -361,7 +359,7 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
   await poll.request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: null, voting_open: false });
   const presenter = await adminPage({ viewport: { width: 1920, height: 1080 } });
   await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-  await presenter.locator(".waiting-slide:visible").waitFor(FOLLOW);
+  await presenter.locator(".join-slide:visible").waitFor(FOLLOW);
   const names = ["choice", "several", "scale", "scale-0-10", "words", "catalog-party", "catalog-versus"];
   for (const [width, height] of [
     [1920, 1080],
@@ -390,11 +388,11 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
       await screenshot(presenter, `paced-present-${name}-${width}x${height}`);
     }
   }
-  // The waiting screen too.
+  // The join slide too.
   await presenter.keyboard.press("Home");
   await presenter.keyboard.press("ArrowLeft");
-  await presenter.locator(".waiting-slide:visible").waitFor(FOLLOW);
-  await assertFits(presenter, "waiting screen at 1280×720");
+  await presenter.locator(".join-slide:visible").waitFor(FOLLOW);
+  await assertFits(presenter, "join slide at 1280×720");
   await screenshot(presenter, "paced-present-waiting-1280x720");
 
   // An all-at-once poll's presenter view fits too: five responses with national bars.
@@ -424,7 +422,8 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
     await presenter.setViewportSize({ width, height });
     await presenter.goto(`${suite.stack.baseURL}/polls/${whole.slug}?present=1`);
     for (const position of [0, 1]) {
-      if (position) await presenter.keyboard.press("ArrowRight");
+      // The projector follows the presenter's moves (an all-at-once poll's too).
+      await presenter.keyboard.press(position ? "ArrowRight" : "Home");
       const card = presenter.locator(`.result-card[data-index="${position}"]:visible`);
       await card.locator(".versus p").first().waitFor(FOLLOW);
       await presenter.waitForTimeout(800);
@@ -441,8 +440,8 @@ test("axe finds nothing on the paced phone screens and the presenter's slides", 
   await poll.request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: null, voting_open: false });
   const presenter = await adminPage({ viewport: { width: 1280, height: 720 } });
   await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-  await presenter.locator(".waiting-slide:visible").waitFor(FOLLOW);
-  assert.deepEqual(await seriousA11yViolations(presenter), [], "presenter: waiting screen");
+  await presenter.locator(".join-slide:visible").waitFor(FOLLOW);
+  assert.deepEqual(await seriousA11yViolations(presenter), [], "audience view: join slide");
   const participant = await phone();
   await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
   await participant.locator(".waiting").waitFor(FOLLOW);
@@ -465,12 +464,13 @@ test("axe finds nothing on the paced phone screens and the presenter's slides", 
     await participant.waitForTimeout(500);
     assert.deepEqual(await seriousA11yViolations(participant), [], `phone: ${question.kind} results`);
   }
-  // The ranked list of words shown on the slide (the presenter's toggle), with its Hide buttons.
+  // The presenter's own screen on the words question: the ranked list with its Hide buttons.
   await presenter.keyboard.press("Home");
   for (let i = 0; i < 4; i += 1) await presenter.keyboard.press("ArrowRight");
-  const words = presenter.locator(".result-card[data-question=q5]:visible");
-  await words.locator(".list-toggle").click();
-  await words.locator("[data-moderate=hide]").first().waitFor();
-  assert.deepEqual(await seriousA11yViolations(presenter), [], "presenter: the words as a list");
+  const own = await presenter.context().newPage();
+  await own.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
+  const words = own.locator(".result-card[data-question=q5]:visible");
+  await words.locator("[data-moderate=hide]").first().waitFor(FOLLOW);
+  assert.deepEqual(await seriousA11yViolations(own), [], "presenter view: the words as a list");
   assert.deepEqual(problems.flat(), []);
 });

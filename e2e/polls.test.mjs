@@ -112,8 +112,11 @@ test("admin builds and opens a poll; participants vote; results are live; closin
   await presenter.waitForFunction(() =>
     document.querySelector(".results-summary")?.textContent.includes("0 responses"),
   );
-  assert.equal(await presenter.locator(".join svg").count(), 1, "a QR code to join");
-  assert.match(await presenter.textContent(".join .join-url"), new RegExp(`/polls/${poll.slug}$`));
+  // It opens on the join slide: a QR code (of the short /j/ link) and the code, no long address.
+  assert.equal(await presenter.locator(".join-slide .join svg").count(), 1, "a QR code to join");
+  const joinText = await presenter.textContent(".join-slide .join");
+  assert.doesNotMatch(joinText, /\/polls\//);
+  assert.match(await presenter.innerHTML(".join-slide .join-qr"), /\/j\/\d{6}/, "the QR code holds the short link");
 
   // Two participants on phones.
   const prefixes = await first.$$eval(".battery-prefix", (nodes) => nodes.map((n) => n.textContent));

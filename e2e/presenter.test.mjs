@@ -61,14 +61,27 @@ test("a presenter reveals a question and two participant pages show it", async (
   assert.deepEqual(await seriousA11yViolations(phones[0]), []);
   await screenshot(phones[0], "participant-hidden-results");
 
-  // The presenter (an admin) reveals it from the presenter view.
+  // The presenter (an admin) reveals it from the presenter view, while the projector's audience
+  // view shows the question's options and how many have answered.
   const presenter = await adminPage({ viewport: { width: 1920, height: 1080 } });
-  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
   await presenter.waitForSelector(".result-card[data-question=perf_judicial_ind]", { state: "attached" });
+  const audience = await presenter.context().newPage();
+  await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+  await audience.locator(".join-slide:visible").waitFor();
+  // From the join slide: → question 1, → question 2, on both screens.
   await presenter.keyboard.press("ArrowRight");
+  await presenter.keyboard.press("ArrowRight");
+  const placeholder = audience.locator(".result-card[data-question=perf_judicial_ind]:visible");
+  await placeholder.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor();
+  assert.deepEqual(await placeholder.locator(".hidden-options li").allTextContents(), [
+    "Fully meets",
+    "Mostly meets",
+    "Partly meets",
+    "Does not meet",
+  ]);
   const card = presenter.locator(".result-card[data-question=perf_judicial_ind]");
-  await card.locator(".hidden-note").waitFor();
-  assert.match(await card.textContent(), /Results are hidden until revealed/);
+  await card.locator(".badge", { hasText: "Hidden from the audience" }).waitFor();
   await card.locator("[data-visibility=reveal]").click();
 
   // Both phones now show the second question's bars: one Fully meets, one Does not meet.
@@ -87,6 +100,7 @@ test("a join code on the presenter view takes a phone to the poll, a wrong one s
   const poll = await hiddenPoll();
   const presenter = await page({ viewport: { width: 1920, height: 1080 } });
   await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+  await presenter.locator(".join-slide:visible [data-join-code]").waitFor();
   const shown = await presenter.textContent("[data-join-code]");
   assert.equal(shown.replace(/\s/g, ""), poll.join_code);
   assert.match(await presenter.textContent(".join"), new RegExp(`${new URL(suite.stack.baseURL).host}/join`));
@@ -110,11 +124,11 @@ test("a join code on the presenter view takes a phone to the poll, a wrong one s
   await participant.goto(`${suite.stack.baseURL}/j/${wrong}`);
   await participant.waitForSelector("#join-status [role=alert]");
   assert.equal(await participant.inputValue("#join-code"), wrong);
-  // A closed poll frees its code: the presenter view says there is none.
+  // A closed poll frees its code: the audience view invites nobody any more.
   const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
   await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: false });
-  await presenter.waitForFunction(() => document.querySelector("[data-join-code]").textContent === "");
-  assert.match(await presenter.textContent(".join"), /no join code/);
+  await presenter.locator(".closed-slide:visible", { hasText: "This poll is closed" }).waitFor();
+  assert.equal(await presenter.locator(".join:visible, [data-join-code]:visible").count(), 0);
   assert.deepEqual(
     problems.flat().filter((p) => !p.includes("404")),
     [],
@@ -125,6 +139,9 @@ test("the presenter view compares the room with the nation, readably on a projec
   const poll = await hiddenPoll();
   const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
   await request(`/api/admin/polls/${poll.id}/questions/perf_judicial_ind`, "PATCH", { results_hidden: false });
+  // The presenter chose to show the nation's answers while the room still votes.
+  const shown = await request(`/api/admin/polls/${poll.id}`, "PATCH", { national_during_voting: true });
+  assert.equal(shown.status, 200, await shown.clone().text());
   // A room of 60 that rates judicial independence far better than the country does.
   for (let i = 0; i < 60; i += 1) {
     const response = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
@@ -148,8 +165,9 @@ test("the presenter view compares the room with the nation, readably on a projec
   const presenter = await page({ viewport: { width: 1920, height: 1080 } });
   await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
   await presenter.waitForSelector(".result-card[data-question=perf_judicial_ind]", { state: "attached" });
-  await presenter.keyboard.press("ArrowRight");
-  const card = presenter.locator(".result-card[data-question=perf_judicial_ind]");
+  // The projector follows the presenter's move (made here through the api).
+  await request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: 1, voting_open: false });
+  const card = presenter.locator(".result-card[data-question=perf_judicial_ind]:visible");
   await card.locator(".versus .real").first().waitFor();
   const words = await card.locator(".versus").textContent();
   const points = Math.round(Math.abs(fully.difference) * 100);
@@ -224,7 +242,8 @@ test("the console builds a poll with hidden results, shows them to staff, and re
     [...document.querySelectorAll(".result-card .value")].some((v) => v.textContent === "100% (1)"),
   );
   const before = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
-  assert.deepEqual(Object.keys(before.questions[0]).sort(), ["hidden", "text", "var_name"]);
+  assert.deepEqual(Object.keys(before.questions[0]).sort(), ["answered", "hidden", "text", "var_name"]);
+  assert.equal(before.questions[0].answered, 1);
   await card.locator("[data-visibility=reveal]").click();
   await admin.locator(".result-card[data-question=perf_judicial_ind] [data-visibility=hide]").waitFor();
   const after = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);

@@ -112,6 +112,17 @@ const ANNOUNCE_EVERY_MS = 10_000;
 export const kindOf = (question) => question.kind ?? "catalog";
 /** A public placeholder (`{var_name, text, hidden}`) has no numbers; staff results have both. */
 const hasNumbers = (question) => "overall" in question || "words" in question;
+
+/** The room so far: browsers that joined the poll or, when more (answers sent through the API
+ *  without joining), its respondents. */
+export const roomSize = (results) => Math.max(results?.joined ?? 0, results?.respondents ?? 0);
+
+/** Whether the nation's answers to the question at `index` are kept from the public for now
+ *  (the server leaves them out; the presenter may choose to show them while voting). */
+const nationWithheld = (results, index) =>
+  Boolean(results) &&
+  !results.national_during_voting &&
+  (results.pacing === "presenter" ? results.voting_open && results.current_question === index : results.is_open);
 const plural = (n, one, many = `${one}s`) => `${integer(n)} ${n === 1 ? one : many}`;
 /** A mean or a bound as the results show it: one decimal. */
 const decimal1 = (x) => (x == null ? "–" : x.toFixed(1));
@@ -155,6 +166,7 @@ export class ResultsView {
     this.onWordModeration = onWordModeration;
     this.wordList = wordList;
     this.prefixes = new Map(questions.map((q) => [q.var_name, q.battery_prefix]));
+    this.definitions = new Map(questions.map((q) => [q.var_name, q]));
     this.present = present;
     this.showGroups = showGroups;
     this.visible = null; // positions of the cards on screen; null: all of them
@@ -227,7 +239,9 @@ export class ResultsView {
   }
 
   updateQuestion(question, index, total) {
-    const mode = hasNumbers(question) ? (question.hidden ? "shown-to-staff" : "shown") : "hidden";
+    // A catalog card is drawn with or without the nation's bars: it is drawn again when they come.
+    const nation = question.national ? "+nation" : nationWithheld(this.lastResults, index) ? "+withheld" : "";
+    const mode = hasNumbers(question) ? (question.hidden ? "shown-to-staff" : `shown${nation}`) : "hidden";
     let entry = this.cards.get(question.var_name);
     if (entry && entry.mode !== mode) {
       const rebuilt = this.build(question, index, total, mode);
@@ -243,7 +257,11 @@ export class ResultsView {
       this.applyVisibility(entry);
       this.container.append(entry.card);
     }
-    if (mode === "hidden") return;
+    if (mode === "hidden") {
+      const room = roomSize(this.lastResults);
+      entry.count.textContent = `${integer(question.answered ?? 0)} of ${integer(room)} answered`;
+      return;
+    }
     const kind = kindOf(question);
     if (kind === "choice") this.updateChoice(entry, question);
     else if (kind === "scale") this.updateScale(entry, question);
@@ -363,7 +381,7 @@ export class ResultsView {
     entry.mode = mode;
     entry.card.classList.add(`kind-${mode === "hidden" ? "hidden" : kind}`);
     if (this.onVisibility) {
-      const hidden = mode !== "shown";
+      const hidden = !mode.startsWith("shown") || mode === "shown-to-staff";
       entry.card.append(
         el(
           "div",
@@ -413,18 +431,32 @@ export class ResultsView {
     );
   }
 
+  /** A hidden question: its options (what the room is answering) and how many have answered. */
   buildHidden(question, index, total) {
+    const definition = this.definitions.get(question.var_name);
+    const options = definition?.scale
+      ? [
+          `${definition.scale.min} ${definition.scale.min_label}`.trim(),
+          "…",
+          `${definition.scale.max} ${definition.scale.max_label}`.trim(),
+        ]
+      : (definition?.responses ?? []).map((r) => r.response);
+    const count = el("p", { class: "answered-count", role: "status" });
     const card = el(
       "section",
       { class: "panel result-card hidden-results", dataset: { question: question.var_name, index: String(index) } },
       this.cardHead(question, index, total),
-      el(
-        "p",
-        { class: "hidden-note", role: "status" },
-        this.present ? "Results are hidden until revealed." : "Results appear when the presenter reveals them.",
-      ),
+      options.length
+        ? el(
+            "ul",
+            { class: `result-body hidden-options${options.length > 6 ? " many" : ""}` },
+            options.map((o) => el("li", {}, o)),
+          )
+        : null,
+      count,
+      el("p", { class: "hidden-note" }, "Results appear when the presenter reveals them."),
     );
-    return { card, rows: [], count: null };
+    return { card, rows: [], count };
   }
 
   /** A catalog question: this audience's bars beside the nation's, and the room against the nation. */
@@ -475,7 +507,13 @@ export class ResultsView {
         count,
         nationalLabel
           ? [el("span", { class: "key national" }), nationalLabel]
-          : el("span", { class: "note" }, " · no national figure for this question"),
+          : el(
+              "span",
+              { class: "note" },
+              nationWithheld(this.lastResults, index)
+                ? " · US adults’ answers appear when voting closes"
+                : " · no national figure for this question",
+            ),
       ],
       el(
         "div",

@@ -2,15 +2,19 @@
 // the national shares. A presenter-paced poll shows the question the presenter is on, follows them
 // through the results stream, and after an answer that question's results. The browser keeps a
 // client token per poll (and which questions it answered), so a reload shows results, not a form.
-// With ?present=1 it is the presenter view: one question at a time on a 16:9 slide, the join QR
-// code and short code; an admin watching it reveals or hides results, hides words and, for a paced
-// poll, moves every screen from question to question.
+// With ?present=1 it is the audience view for the projector (audience-view.js); with
+// ?screen=presenter the presenter's own screen (presenter-view.js).
+import { audienceView } from "./audience-view.js";
 import { ApiError, api, el, showError } from "./common.js";
 import { questionInput } from "./poll-questions.js";
-import { ResultsView, followResults, resultsVisibility, wordModeration } from "./poll-results.js";
+import { ResultsView, followResults } from "./poll-results.js";
+import { presenterView } from "./presenter-view.js";
 
 const slug = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
-const present = new URLSearchParams(location.search).get("present") === "1";
+// ?present=1 (or ?screen=audience): the audience view for the projector; ?screen=presenter: the
+// presenter's own screen.
+const parameters = new URLSearchParams(location.search);
+const screen = parameters.get("present") === "1" ? "audience" : parameters.get("screen");
 const dom = {
   title: document.getElementById("poll-title"),
   description: document.getElementById("poll-description"),
@@ -388,272 +392,10 @@ function pacedParticipant(poll, ballot) {
   );
 }
 
-/** The join panel beside the results: QR code, the short code and where to type it, the link. */
-function joinPanel(poll) {
-  const joinUrl = `${location.origin}/polls/${encodeURIComponent(poll.slug)}`;
-  const qr = qrcode(0, "M");
-  qr.addData(joinUrl);
-  qr.make();
-  const join = el("aside", { class: "join", "aria-label": "Join this poll" });
-  join.innerHTML = qr.createSvgTag({ cellSize: 4, margin: 2, scalable: true, alt: `QR code for ${joinUrl}` });
-  const how = el("p", { class: "join-how" });
-  const code = el("p", { class: "join-code", "data-join-code": "" });
-  join.append(how, code, el("p", { class: "join-url" }, joinUrl.replace(/^https?:\/\//, "")));
-  /** The code changes when the poll opens (a new one is drawn) and goes when it closes. */
-  const show = (joinCode) => {
-    how.textContent = joinCode ? `or go to ${location.host}/join and enter` : "The poll is closed: no join code.";
-    code.textContent = joinCode ? `${joinCode.slice(0, 3)} ${joinCode.slice(3)}` : "";
-    code.setAttribute("aria-label", joinCode ? `Join code ${[...joinCode].join(" ")}` : "");
-  };
-  show(poll.join_code);
-  return { join, show };
-}
-
-/** The poll's id when an admin is watching (the staff endpoints need it), else null. */
-async function adminPollId(poll) {
-  try {
-    const { data } = await api("/api/auth/session");
-    if (data?.user?.role !== "admin") return null;
-    return (await api("/api/admin/polls")).data.find((p) => p.slug === poll.slug)?.id ?? null;
-  } catch {
-    return null; // not logged in, or the console is unreachable: a plain presenter view
-  }
-}
-
-/** The keys a presenter (or a clicker: PageDown / PageUp) uses, and what they do. */
-const KEYS = {
-  ArrowRight: "next",
-  PageDown: "next",
-  " ": "next",
-  ArrowLeft: "previous",
-  PageUp: "previous",
-  Home: "first",
-  End: "last",
-  c: "voting",
-  C: "voting",
-  r: "reveal",
-  R: "reveal",
-  h: "hide",
-  H: "hide",
-};
-
-function shortcutLegend(paced, admin) {
-  const key = (...names) => names.map((n) => el("kbd", {}, n));
-  const items = [
-    [key("→", "PageDown", "Space"), "next"],
-    [key("←", "PageUp"), "previous"],
-    [key("Home"), "first question"],
-    paced && admin ? [key("C"), "close / open voting"] : null,
-    admin ? [key("R", "H"), "reveal / hide results"] : null,
-  ].filter(Boolean);
-  return el(
-    "section",
-    { class: "shortcuts", "aria-label": "Keyboard shortcuts" },
-    el(
-      "ul",
-      {},
-      items.map(([keys, what]) => el("li", {}, keys, " ", what)),
-    ),
-  );
-}
-
-async function presenterView(poll) {
-  document.body.classList.add("present");
-  const paced = poll.pacing === "presenter";
-  const total = poll.questions.length;
-  const pollId = await adminPollId(poll);
-  const admin = pollId != null;
-  const onError = (error) => showError(dom.status, error);
-  const onVisibility = admin ? resultsVisibility(pollId, onError) : null;
-  const onWordModeration = admin ? wordModeration(pollId, onError) : null;
-  const { join, show: showCode } = joinPanel(poll);
-  const stage = el("div", { id: "poll-results", class: "stage" });
-  const voting = el("p", { class: "voting-state" });
-  // Before the first question the slide is an invitation: where to join, in the largest type.
-  const waitingCode = el("strong");
-  const waitingJoin = el("p", { class: "waiting-join" }, `Go to ${location.host}/join and enter`, waitingCode);
-  const waiting = el(
-    "div",
-    { class: "waiting-slide", hidden: true },
-    el("p", { class: "waiting-title" }, "Join now"),
-    waitingJoin,
-    el("p", {}, "The first question appears here, and on your phone, in a moment."),
-    admin ? el("p", { class: "note" }, "Press → to show the first question.") : null,
-  );
-  const showWaitingCode = (joinCode) => {
-    waitingJoin.hidden = !joinCode;
-    waitingCode.textContent = joinCode ? `${joinCode.slice(0, 3)} ${joinCode.slice(3)}` : "";
-  };
-  showWaitingCode(poll.join_code);
-
-  // Where the slide is: the server's current question for a paced poll (every screen follows it),
-  // this screen's own place for an all-at-once poll.
-  let pace = { current: paced ? poll.current_question : 0, open: poll.voting_open };
-  let lastResults = null;
-  let inFlight = 0;
-  let queue = Promise.resolve();
-  const jump = el("select", { id: "jump-to" }, [
-    paced ? el("option", { value: "" }, "Waiting screen") : null,
-    ...poll.questions.map((q, i) =>
-      el("option", { value: String(i) }, `${i + 1}. ${q.text.length > 60 ? `${q.text.slice(0, 57)}…` : q.text}`),
-    ),
-  ]);
-  const button = (label, action, attributes = {}) =>
-    el("button", { type: "button", onclick: () => actions[action]?.(), ...attributes }, label);
-  const previousButton = button("← Previous", "previous", { "data-action": "previous" });
-  const nextButton = button("Next →", "next", { "data-action": "next" });
-  const votingButton = paced && admin ? button("Close voting", "voting", { "data-action": "voting" }) : null;
-  const controls = el(
-    "div",
-    { class: "present-nav", role: "group", "aria-label": "Move between questions" },
-    previousButton,
-    nextButton,
-    votingButton,
-    el("label", { class: "jump" }, el("span", { class: "visually-hidden" }, "Go to question"), jump),
-  );
-  const canMove = !paced || admin;
-  controls.hidden = !canMove;
-
-  const render = () => {
-    const current = pace.current;
-    view.showOnly(current == null ? [] : [current]);
-    waiting.hidden = current != null;
-    stage.classList.toggle("on-waiting", current == null);
-    previousButton.disabled = paced ? current == null : current === 0;
-    nextButton.disabled = current === total - 1;
-    jump.value = current == null ? "" : String(current);
-    const open = lastResults?.is_open ?? poll.is_open;
-    if (votingButton) {
-      votingButton.disabled = current == null;
-      votingButton.textContent = pace.open ? "Close voting" : "Open voting";
-    }
-    const place = current == null ? "Waiting to start" : `Question ${current + 1} of ${total}`;
-    voting.className = `voting-state ${paced && open && pace.open ? "open" : "closed"}`;
-    voting.textContent = !paced
-      ? place
-      : !open
-        ? `${place} · poll closed`
-        : current == null
-          ? place
-          : `${place} · voting ${pace.open ? "open" : "closed"}`;
-    fitSoon();
-  };
-
-  // A question's card must fit the slide. When it does not (long text, many options, many lines
-  // comparing the room with the nation), it steps down a density level: smaller spacing and
-  // type, down to a floor still readable from the back of a hall.
-  let fitFrame = 0;
-  const fitSoon = () => {
-    cancelAnimationFrame(fitFrame);
-    fitFrame = requestAnimationFrame(() => {
-      const card = pace.current == null ? null : view.cardAt(pace.current);
-      if (!card || card.hidden) return;
-      let density = Number(card.dataset.density ?? 0);
-      // The results' box shrinks to leave room for the lines under it, so its own overflow counts.
-      const overflows = () =>
-        [card, ...card.querySelectorAll(".result-body")].some((box) => box.scrollHeight > box.clientHeight + 1);
-      while (density < 3 && overflows()) {
-        density += 1;
-        card.dataset.density = String(density);
-      }
-    });
-  };
-  window.addEventListener("resize", () => {
-    for (const card of stage.querySelectorAll(".result-card")) delete card.dataset.density;
-    fitSoon();
-  });
-
-  /** Moves every screen (paced) or this one (all at once) to `position`. */
-  const move = (position, open = true) => {
-    if (!paced) {
-      pace = { ...pace, current: Math.max(0, Math.min(position ?? 0, total - 1)) };
-      render();
-      return;
-    }
-    if (!admin) return;
-    // On screen at once; the server's answer (and the stream) confirm it. Requests go one after
-    // another, so a clicker pressed three times lands three questions on.
-    pace = { current: position, open: position == null ? false : open };
-    inFlight += 1;
-    render();
-    queue = queue.then(async () => {
-      try {
-        const { data } = await api(`/api/admin/polls/${pollId}/current`, {
-          method: "PUT",
-          body: { position, voting_open: position == null ? false : open },
-        });
-        if (inFlight === 1) pace = { current: data.current_question, open: data.voting_open };
-      } catch (error) {
-        onError(error);
-      } finally {
-        inFlight -= 1;
-        render();
-      }
-    });
-  };
-  const currentQuestion = () => (pace.current == null ? null : poll.questions[pace.current]);
-  const actions = {
-    next: () => move(pace.current == null ? 0 : Math.min(pace.current + 1, total - 1)),
-    previous: () => {
-      if (pace.current == null) return;
-      // Before the first question of a paced poll comes the waiting screen.
-      move(pace.current === 0 ? (paced ? null : 0) : pace.current - 1);
-    },
-    first: () => move(0),
-    last: () => move(total - 1),
-    voting: () => {
-      if (paced && pace.current != null) move(pace.current, !pace.open);
-    },
-    reveal: () => currentQuestion() && onVisibility?.(currentQuestion().var_name, false),
-    hide: () => currentQuestion() && onVisibility?.(currentQuestion().var_name, true),
-  };
-  jump.addEventListener("change", () => move(jump.value === "" ? null : Number(jump.value)));
-  document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest?.("input, select, textarea")) return;
-    // Space and Enter on a focused button press that button.
-    if (event.target.closest?.("button") && (event.key === " " || event.key === "Enter")) return;
-    const action = KEYS[event.key];
-    if (!action || !canMove) return;
-    if ((action === "reveal" || action === "hide") && !onVisibility) return;
-    event.preventDefault();
-    actions[action]();
-  });
-
-  dom.form.remove();
-  const slideTop = el("div", { class: "slide-top" }, el("h1", { class: "present-title" }, poll.title), voting);
-  const layout = el(
-    "div",
-    { class: `present-layout${paced ? " paced" : ""}` },
-    el("div", { class: "slide-main" }, slideTop, dom.status, stage, waiting),
-    el("div", { class: "slide-side" }, join, controls, canMove ? shortcutLegend(paced, admin) : null),
-  );
-  dom.results.replaceWith(layout);
-  const view = new ResultsView(stage, {
-    questions: poll.questions,
-    present: true,
-    onVisibility,
-    onWordModeration,
-  });
-  // The live count joins the slide's top line: the question gets the height.
-  voting.before(view.head);
-  render();
-  followResults(
-    poll.slug,
-    (results) => {
-      lastResults = results;
-      view.update(results);
-      if (paced && inFlight === 0) pace = { current: results.current_question, open: results.voting_open };
-      render();
-      showCode(results.join_code);
-      showWaitingCode(results.join_code);
-      // Once people have joined, the join panel makes room (it stays on screen for latecomers).
-      layout.classList.toggle("joined", results.respondents > 0);
-      dom.status.replaceChildren(results.is_open ? "" : closedBanner(results.respondents));
-    },
-    () => dom.status.replaceChildren(removedBanner()),
-    () => view.lost(),
-  );
+/** Tells the server this browser is in the room (the join slide counts each browser once). A
+ *  failure is not the participant's problem: answering works without it. */
+function arrive() {
+  api(`/api/polls/${encodeURIComponent(slug)}/participants`, { method: "POST" }).catch(() => {});
 }
 
 async function start() {
@@ -683,7 +425,9 @@ async function start() {
   document.title = `${poll.title} — live poll`;
   dom.title.textContent = poll.title;
   dom.description.textContent = poll.description;
-  if (present) return presenterView(poll);
+  if (screen === "audience") return audienceView(poll, dom);
+  if (screen === "presenter") return presenterView(poll, dom);
+  if (poll.is_open) arrive();
   const ballot = ballotState();
   if (poll.pacing === "presenter") return pacedParticipant(poll, ballot);
   if (ballot.voted) return showResults(poll, confirmation("You have answered this poll. Results update live."));

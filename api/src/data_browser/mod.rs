@@ -6,8 +6,10 @@
 //! - `registry`: the browsable entities, their columns (from the entities) and links (from
 //!   PostgreSQL's own foreign keys), with what is never shown;
 //! - `view`: a requested page (sort, filters, paging), validated against a table;
-//! - `query`: that page read through the entity.
+//! - `query`: that page read through the entity;
+//! - `export`: a whole view as CSV (up to a maximum), streamed in batches.
 
+pub(crate) mod export;
 pub(crate) mod query;
 pub(crate) mod registry;
 pub(crate) mod view;

@@ -1,5 +1,6 @@
-//! A page of one entity's rows as JSON objects: only the browsable columns, filtered, sorted
-//! (then by the primary key, so pages do not overlap), counted, bounded.
+//! One entity's rows as JSON objects: only the browsable columns, filtered, sorted (then by the
+//! whole primary key, a total order, so pages and batches neither overlap nor leave gaps),
+//! counted, bounded.
 
 use sea_orm::sea_query::extension::postgres::PgExpr;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
@@ -53,6 +54,14 @@ fn condition<E: EntityTrait>(filter: &Filter) -> Result<Condition, AppError> {
     })
 }
 
+fn matching<E: EntityTrait>(view: &View) -> Result<Condition, AppError> {
+    let mut matching = Condition::all();
+    for filter in &view.filters {
+        matching = matching.add(condition::<E>(filter)?);
+    }
+    Ok(matching)
+}
+
 /// The rows matching `view`'s filters (how many, and its page of them).
 ///
 /// # Errors
@@ -64,12 +73,37 @@ pub(crate) async fn page<E: EntityTrait>(
 where
     E::Model: Sync,
 {
-    let mut matching = Condition::all();
-    for filter in &view.filters {
-        matching = matching.add(condition::<E>(filter)?);
-    }
-    let total = E::find().filter(matching.clone()).count(db).await?;
-    let mut select = E::find().filter(matching).select_only();
+    let total = count::<E>(db, view).await?;
+    let page = rows::<E>(db, view, view.offset(), view.page_size).await?;
+    Ok((total, page))
+}
+
+/// How many rows match `view`'s filters.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn count<E: EntityTrait>(db: &DatabaseConnection, view: &View) -> Result<u64, AppError>
+where
+    E::Model: Sync,
+{
+    Ok(E::find().filter(matching::<E>(view)?).count(db).await?)
+}
+
+/// Up to `limit` of the rows matching `view`'s filters in its order, from the `offset`th (from 0),
+/// whatever page the view names: the one reader of rows, for a page and for a CSV's batches.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn rows<E: EntityTrait>(
+    db: &DatabaseConnection,
+    view: &View,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<serde_json::Value>, AppError>
+where
+    E::Model: Sync,
+{
+    let mut select = E::find().filter(matching::<E>(view)?).select_only();
     for name in &view.columns {
         select = select.column(column::<E>(name)?);
     }
@@ -78,8 +112,7 @@ where
     for key in view.row_order.iter().filter(|k| **k != view.sort) {
         select = select.order_by(column::<E>(key)?, order());
     }
-    let rows = select.limit(view.page_size).offset(view.offset()).into_json().all(db).await?;
-    Ok((total, rows))
+    Ok(select.limit(limit).offset(offset).into_json().all(db).await?)
 }
 
 /// How many rows the entity's table holds.

@@ -121,6 +121,11 @@ pub(crate) struct EntityShape {
 /// Reads a page of rows as JSON objects, and counts the rows matching the view.
 pub(crate) type ReadPage =
     for<'a> fn(&'a DatabaseConnection, &'a View) -> BoxFuture<'a, Result<(u64, Vec<serde_json::Value>), AppError>>;
+/// Counts the rows matching a view's filters.
+pub(crate) type CountView = for<'a> fn(&'a DatabaseConnection, &'a View) -> BoxFuture<'a, Result<u64, AppError>>;
+/// Reads up to `limit` rows of a view from the `offset`th, in its order (the page it names aside).
+pub(crate) type ReadRows =
+    for<'a> fn(&'a DatabaseConnection, &'a View, u64, u64) -> BoxFuture<'a, Result<Vec<serde_json::Value>, AppError>>;
 type CountAll = for<'a> fn(&'a DatabaseConnection) -> BoxFuture<'a, Result<u64, AppError>>;
 
 /// One browsable table.
@@ -133,6 +138,8 @@ pub(crate) struct Table {
     pub row_order: Vec<String>,
     pub columns: Vec<ColumnInfo>,
     pub read: ReadPage,
+    pub count: CountView,
+    pub read_rows: ReadRows,
     count_all: CountAll,
 }
 
@@ -172,6 +179,25 @@ where
     Box::pin(query::page::<E>(db, view))
 }
 
+fn count<'a, E: EntityTrait>(db: &'a DatabaseConnection, view: &'a View) -> BoxFuture<'a, Result<u64, AppError>>
+where
+    E::Model: Sync,
+{
+    Box::pin(query::count::<E>(db, view))
+}
+
+fn read_rows<'a, E: EntityTrait>(
+    db: &'a DatabaseConnection,
+    view: &'a View,
+    offset: u64,
+    limit: u64,
+) -> BoxFuture<'a, Result<Vec<serde_json::Value>, AppError>>
+where
+    E::Model: Sync,
+{
+    Box::pin(query::rows::<E>(db, view, offset, limit))
+}
+
 fn count_all<E: EntityTrait>(db: &DatabaseConnection) -> BoxFuture<'_, Result<u64, AppError>>
 where
     E::Model: Sync,
@@ -185,12 +211,22 @@ struct Entry {
     name: &'static str,
     shape: fn() -> EntityShape,
     read: ReadPage,
+    count: CountView,
+    read_rows: ReadRows,
     count_all: CountAll,
 }
 
 macro_rules! entries {
     ($($schema:literal $table:literal => $entity:ty),* $(,)?) => {
-        vec![$(Entry { schema: $schema, name: $table, shape: shape::<$entity>, read: read::<$entity>, count_all: count_all::<$entity> }),*]
+        vec![$(Entry {
+            schema: $schema,
+            name: $table,
+            shape: shape::<$entity>,
+            read: read::<$entity>,
+            count: count::<$entity>,
+            read_rows: read_rows::<$entity>,
+            count_all: count_all::<$entity>,
+        }),*]
     };
 }
 
@@ -337,6 +373,8 @@ async fn build(db: &DatabaseConnection) -> Result<Vec<Table>, AppError> {
                 row_order: shape.primary_key.clone(),
                 columns,
                 read: entry.read,
+                count: entry.count,
+                read_rows: entry.read_rows,
                 count_all: entry.count_all,
             }
         })

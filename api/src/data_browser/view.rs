@@ -1,5 +1,6 @@
 //! A requested page of a table: sort, filters and paging from the query string, each checked
-//! against the table (400 naming the parameter otherwise).
+//! against the table (400 naming the parameter otherwise). A CSV takes the same view and reads
+//! all of it, its paging aside.
 
 use serde::Serialize;
 use utoipa::ToSchema;

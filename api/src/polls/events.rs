@@ -5,8 +5,9 @@
 //! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`, `<poll id> changed` (what the
 //!   public may see changed: a question's results hidden or revealed, a word hidden, the answers
 //!   reset), `<poll id> edited` (the poll's questions were replaced: ballots read it again);
-//! - `<poll id> paced <position|-> <open|closed>`: the question a presenter-paced poll shows now,
-//!   and whether it takes answers;
+//! - `<poll id> paced <position|-> <open|closed>`: the question a poll's screens show now, and
+//!   (presenter-paced) whether it takes answers;
+//! - `<poll id> joined <count>`: how many browsers have joined the poll, after one more did;
 //! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, one choice per
 //!   poll question in the poll's order, comma-separated: `-` where not answered (in this ballot),
 //!   the value (`2`) for a single response, `*0+3` for several options, `~hope+civil%20rights` for
@@ -46,11 +47,17 @@ pub(crate) enum PollEvent {
     Edited {
         poll_id: i32,
     },
-    /// A presenter-paced poll moved to another question, or opened or closed voting on it.
+    /// The presenter moved the screens to another question (or the join slide), or opened or
+    /// closed voting on a presenter-paced poll's question.
     Paced {
         poll_id: i32,
         current: Option<i16>,
         voting_open: bool,
+    },
+    /// One more browser joined: the poll's count now (counts are announced in commit order).
+    Joined {
+        poll_id: i32,
+        joined: i64,
     },
     /// Ballots were committed; they travel with the event, so watchers add them without reading
     /// them back.
@@ -145,6 +152,7 @@ impl PollEvent {
             | PollEvent::Changed { poll_id }
             | PollEvent::Edited { poll_id }
             | PollEvent::Paced { poll_id, .. }
+            | PollEvent::Joined { poll_id, .. }
             | PollEvent::Voted { poll_id, .. } => *poll_id,
         }
     }
@@ -222,6 +230,7 @@ impl fmt::Display for PollEvent {
                 let current = current.map_or_else(|| "-".to_owned(), |c| c.to_string());
                 write!(f, "{poll_id} paced {current} {}", if *voting_open { "open" } else { "closed" })
             }
+            PollEvent::Joined { poll_id, joined } => write!(f, "{poll_id} joined {joined}"),
             PollEvent::Voted { poll_id, ballots } => {
                 let mut text = format!("{poll_id} votes ");
                 for (i, ballot) in ballots.iter().enumerate() {
@@ -295,6 +304,7 @@ fn parse(payload: &str) -> Option<PollEvent> {
             };
             PollEvent::Paced { poll_id, current, voting_open }
         }
+        "joined" => PollEvent::Joined { poll_id, joined: parts.next()?.parse().ok()? },
         "votes" => {
             let ballots = parts.next()?.split(';').map(parse_ballot).collect::<Option<Vec<_>>>()?;
             PollEvent::Voted { poll_id, ballots }
@@ -323,6 +333,7 @@ mod tests {
             PollEvent::Closed { poll_id: 7 },
             PollEvent::Deleted { poll_id: 2_147_483_647 },
             PollEvent::Changed { poll_id: 5 },
+            PollEvent::Joined { poll_id: 5, joined: 1_204 },
             PollEvent::Voted {
                 poll_id: 3,
                 ballots: vec![ballot(9_000_000_001, &[Some(2), Some(0)]), ballot(9_000_000_002, &[None, Some(3)])],

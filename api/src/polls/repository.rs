@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use entity::polls::{
-    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_questions, poll_resets, polls, respondents,
+    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins, poll_questions, poll_resets,
+    polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DerivePartialModel, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DerivePartialModel,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use crate::error::AppError;
@@ -98,11 +99,13 @@ impl PollRecord {
         Pacing::named(&self.poll.pacing)
     }
 
-    /// Where the poll stands: the current question (presenter-paced) and whether answers are taken.
+    /// Where the poll stands: the question the presenter shows and whether answers are taken.
     pub(crate) fn pace(&self) -> PaceView {
         let pacing = self.pacing();
         match pacing {
-            Pacing::AllAtOnce => PaceView { pacing, current_question: None, voting_open: self.poll.is_open },
+            Pacing::AllAtOnce => {
+                PaceView { pacing, current_question: self.poll.current_question, voting_open: self.poll.is_open }
+            }
             Pacing::Presenter => PaceView {
                 pacing,
                 current_question: self.poll.current_question,
@@ -266,10 +269,8 @@ pub(crate) async fn replace_definition(
 /// # Errors
 /// No such poll (404); `join_code` held by another open poll (a unique violation: draw another).
 pub(crate) async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -> Result<bool, AppError> {
-    // A presenter-paced poll that has not started shows its first question, taking answers.
-    let starts = Expr::col(polls::Column::Pacing)
-        .eq(Pacing::Presenter.as_str())
-        .and(Expr::col(polls::Column::CurrentQuestion).is_null());
+    // The screens open on the join slide (no current question): the presenter starts the first
+    // question when the room has joined. A poll reopened later stays where it was.
     let changed = polls::Entity::update_many()
         .col_expr(polls::Column::IsOpen, Expr::value(true))
         .col_expr(polls::Column::JoinCode, Expr::value(join_code))
@@ -278,14 +279,6 @@ pub(crate) async fn open<C: ConnectionTrait>(db: &C, id: i32, join_code: &str) -
             Expr::col(polls::Column::FirstOpenedAt).if_null(Expr::current_timestamp()),
         )
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
-        .col_expr(
-            polls::Column::CurrentQuestion,
-            Expr::case(starts.clone(), Expr::value(0i16)).finally(Expr::col(polls::Column::CurrentQuestion)).into(),
-        )
-        .col_expr(
-            polls::Column::CurrentQuestionOpen,
-            Expr::case(starts, Expr::value(true)).finally(Expr::col(polls::Column::CurrentQuestionOpen)).into(),
-        )
         .filter(polls::Column::Id.eq(id))
         .filter(polls::Column::IsOpen.eq(false))
         .filter(polls::Column::ArchivedAt.is_null())
@@ -448,9 +441,8 @@ pub(crate) async fn set_current<C: ConnectionTrait>(
     let poll =
         polls::Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
     let record = PollRecord { questions: questions_of(db, id).await?, poll };
-    if record.pacing() != Pacing::Presenter {
-        return Err(AppError::Conflict("only a presenter-paced poll has a current question".to_owned()));
-    }
+    // An all-at-once poll's slide moves the projector only: its questions take answers together.
+    let voting_open = voting_open && record.pacing() == Pacing::Presenter;
     if let Some(p) = position
         && usize::try_from(p).map_or(true, |p| p >= record.questions.len())
     {
@@ -506,6 +498,9 @@ pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result
     }
     let removed = respondents::Entity::delete_many().filter(respondents::Column::PollId.eq(id)).exec(txn).await?;
     let removed = i64::try_from(removed.rows_affected).unwrap_or(i64::MAX);
+    // A rehearsal's browsers are not the talk's room.
+    poll_joins::Entity::delete_many().filter(poll_joins::Column::PollId.eq(id)).exec(txn).await?;
+    poll_audiences::Entity::delete_by_id(id).exec(txn).await?;
     polls::Entity::update_many()
         .col_expr(polls::Column::CurrentQuestion, Expr::value(Option::<i16>::None))
         .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(false))
@@ -522,6 +517,62 @@ pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result
     .insert(txn)
     .await?;
     Ok(removed)
+}
+
+/// Whether the room sees the nation's answers while a question still takes answers.
+///
+/// # Errors
+/// No such poll (404).
+pub(crate) async fn set_national_during_voting<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    shown: bool,
+) -> Result<(), AppError> {
+    let changed = polls::Entity::update_many()
+        .col_expr(polls::Column::NationalDuringVoting, Expr::value(shown))
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(not_found(PollKey::Id(id)));
+    }
+    Ok(())
+}
+
+/// How many browsers have joined the poll (since its last reset).
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn joined<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<i64, AppError> {
+    Ok(poll_audiences::Entity::find_by_id(poll_id).one(db).await?.map_or(0, |audience| audience.joined))
+}
+
+/// Records that the browser `device_id` joined the open poll `poll_id`: the poll's join count
+/// when this is its first join, `None` when it had joined before (or the poll is not open).
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn join<C: ConnectionTrait>(db: &C, poll_id: i32, device_id: &str) -> Result<Option<i64>, AppError> {
+    // Raw SQL: an insert that does nothing for a browser that joined before, and the count
+    // moved on in the same statement only when it did not (sea-query cannot chain the two).
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH joined AS (
+                 INSERT INTO polls.poll_joins (poll_id, device_id)
+                 SELECT id, $2 FROM polls.polls WHERE id = $1 AND is_open
+                 ON CONFLICT DO NOTHING
+                 RETURNING poll_id
+             )
+             INSERT INTO polls.poll_audiences (poll_id, joined)
+             SELECT poll_id, 1 FROM joined
+             ON CONFLICT (poll_id) DO UPDATE SET joined = polls.poll_audiences.joined + 1
+             RETURNING joined",
+            [poll_id.into(), device_id.into()],
+        ))
+        .await?;
+    Ok(row.map(|row| row.try_get::<i64>("", "joined")).transpose()?)
 }
 
 /// How many times the poll's answers were taken away (resets, voids that removed any): the

@@ -43,6 +43,7 @@ fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
         description: Set(POLL_DESCRIPTION.check("description", &new.description)?),
         pacing: Set(new.pacing.as_str().to_owned()),
         split_by: Set(new.split_by.clone()),
+        national_during_voting: Set(new.national_during_voting),
         ..Default::default()
     })
 }
@@ -87,6 +88,7 @@ pub(crate) async fn duplicate(
         description: Set(original.poll.description.clone()),
         pacing: Set(original.poll.pacing.clone()),
         split_by: Set(original.poll.split_by.clone()),
+        national_during_voting: Set(original.poll.national_during_voting),
         created_by: Set(Some(by)),
         ..Default::default()
     };
@@ -250,6 +252,39 @@ pub(crate) async fn set_open(
             }
         }
     }
+}
+
+/// Says whether the room sees the nation's answers while a question still takes answers, and
+/// announces it to every screen.
+///
+/// # Errors
+/// No such poll (404).
+pub(crate) async fn set_national_during_voting(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    id: i32,
+    shown: bool,
+) -> Result<PollView, AppError> {
+    let txn = db.begin().await?;
+    repository::set_national_during_voting(&txn, id, shown).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
+    txn.commit().await?;
+    get(db, surveys, id).await
+}
+
+/// Records that a browser opened the open poll `poll_id`, and announces the new count to every
+/// screen; says whether it is the browser's first join.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn join(db: &DatabaseConnection, poll_id: i32, device_id: &str) -> Result<bool, AppError> {
+    let txn = db.begin().await?;
+    let joined = repository::join(&txn, poll_id, device_id).await?;
+    if let Some(joined) = joined {
+        PollEvent::Joined { poll_id, joined }.announce(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(joined.is_some())
 }
 
 /// Hides or reveals one question's results, and announces it to every screen.

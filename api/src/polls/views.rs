@@ -32,6 +32,7 @@ pub(crate) fn staff_view(
         created_at: poll.created_at,
         updated_at: poll.updated_at,
         respondents,
+        national_during_voting: poll.national_during_voting,
         pace,
         archived_at: poll.archived_at,
         questions,

@@ -1,6 +1,6 @@
 //! The staff data browser over the real migrated data: who may read, pages, sorting and every
-//! filter kind checked against direct SQL, links, CSV equal to the page, and no secret in any
-//! response.
+//! filter kind checked against direct SQL, links, CSV equal to the whole view (every page of it,
+//! streamed, up to its maximum), and no secret in any response.
 
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -165,7 +165,7 @@ async fn pages_sorts_and_filters_agree_with_sql() {
 }
 
 #[tokio::test]
-async fn foreign_keys_are_links_both_ways_and_csv_is_the_page() {
+async fn foreign_keys_are_links_both_ways_and_csv_is_the_whole_view() {
     let app = spawn_app().await;
     let staff = staff(&app).await;
     let cookie = &staff.admin;
@@ -193,7 +193,8 @@ async fn foreign_keys_are_links_both_ways_and_csv_is_the_page() {
         json!({"schema": "polls", "table": "poll_questions", "column": "var_name", "also": [["poll_id", "poll_id"]]})
     );
 
-    // The CSV of a view is that view's page.
+    // The CSV of a view is the whole view (`page` and `page_size` accepted, no longer limiting):
+    // the page shown is its slice at the page's offset, and every row is there in the view's order.
     let query = "surveys/responses?filter=var_name:eq:pid3&sort=raw_value&order=desc&page=2&page_size=9";
     let shown = page(&app, cookie, query).await;
     let csv_path = query.replacen('?', "/csv?", 1);
@@ -206,6 +207,7 @@ async fn foreign_keys_are_links_both_ways_and_csv_is_the_page() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"surveys-responses.csv\"");
     let text = response.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
@@ -228,8 +230,132 @@ async fn foreign_keys_are_links_both_ways_and_csv_is_the_page() {
                 .collect()
         })
         .collect();
-    assert_eq!(rows.len(), 9);
-    assert_eq!(rows, expected);
+    assert_eq!(expected.len(), 9);
+    assert_eq!(rows[9..18], expected);
+    assert_eq!(Some(rows.len() as i64), shown["total"].as_i64());
+    assert!(rows.len() > 1_000, "more than one batch: {}", rows.len());
+    let want = sql_values(
+        &app,
+        "SELECT caseid::text FROM surveys.responses WHERE var_name = 'pid3' \
+         ORDER BY raw_value DESC, responses.caseid DESC, responses.var_name DESC",
+    )
+    .await;
+    assert_eq!(rows.iter().map(|r| json!(r[0])).collect::<Vec<_>>(), want);
+    assert!(rows.iter().all(|r| r[1] == "pid3"));
+}
+
+/// The CSV at `query` (`schema/table?…`) as `cookie` gets it: its status, headers and text.
+async fn csv_of(app: &TestApp, cookie: Option<&str>, query: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let csv_path = if query.contains('?') { query.replacen('?', "/csv?", 1) } else { format!("{query}/csv") };
+    let mut request = app.client.get(app.url(&format!("/api/admin/data/{csv_path}")));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn csv_streams_every_row_of_a_filtered_view_in_order_without_secrets() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (kept, _) = open_poll(&app, &staff.admin).await;
+    let (other, _) = open_poll(&app, &staff.admin).await;
+    // 2,345 respondents of one poll (three batches of 1,000 or fewer, twelve pages of 200) with many
+    // equal times (the primary key orders them), some without a client key; 300 of another poll.
+    for (poll, count) in [(kept, 2_345), (other, 300)] {
+        let sql = format!(
+            "INSERT INTO polls.respondents (poll_id, client_token, created_at, device_id, client_key)
+             SELECT {poll}, 'secret-token-{poll}-' || i, timestamptz '2026-01-01' + (i % 97) * interval '1 minute',
+                    md5('device-{poll}-' || i), CASE WHEN i % 10 = 0 THEN NULL ELSE substr(md5('key' || i), 1, 16) END
+             FROM generate_series(1, {count}) i"
+        );
+        app.db.conn.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await.expect("insert respondents");
+    }
+    let view = format!("polls/respondents?filter=poll_id:eq:{kept}&sort=created_at&order=desc");
+
+    // Staff only.
+    let (status, _, _) = csv_of(&app, None, &view).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The file: a header of the browsable columns, then every matching row.
+    let (status, headers, text) = csv_of(&app, Some(&staff.analyst), &format!("{view}&page=3&page_size=25")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(headers["content-disposition"], "attachment; filename=\"polls-respondents.csv\"");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), ["id", "poll_id", "created_at", "client_key"]);
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    assert_eq!(rows.len(), 2_345);
+    assert!(rows.iter().all(|r| r[1] == kept.to_string()), "the filter applies to every row");
+    // In the view's order (the time descending, then the id), as SQL has it…
+    let want = sql_values(
+        &app,
+        &format!(
+            "SELECT id::text FROM polls.respondents WHERE poll_id = {kept} \
+             ORDER BY created_at DESC, respondents.id DESC"
+        ),
+    )
+    .await;
+    assert_eq!(rows.iter().map(|r| json!(r[0])).collect::<Vec<_>>(), want);
+    // …and cell for cell what the JSON pages of the same view show, one after another.
+    let mut paged: Vec<Vec<String>> = Vec::new();
+    for number in 1..=12 {
+        let got = page(&app, &staff.analyst, &format!("{view}&page={number}&page_size=200")).await;
+        assert_eq!(got["csv_max_rows"], 100_000);
+        for row in got["rows"].as_array().unwrap() {
+            paged.push(
+                ["id", "poll_id", "created_at", "client_key"]
+                    .iter()
+                    .map(|c| match &row[*c] {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            );
+        }
+    }
+    assert_eq!(rows, paged);
+    assert!(rows.iter().any(|r| r[3].is_empty()), "a null client key is an empty cell");
+
+    // No secret: neither the hidden columns' names nor their values.
+    for name in ["client_token", "device_id", "secret-token"] {
+        assert!(!text.contains(name), "the CSV shows {name}");
+    }
+    for device in sql_values(&app, "SELECT device_id FROM polls.respondents").await {
+        assert!(!text.contains(device.as_str().unwrap()), "the CSV shows a device id");
+    }
+
+    // An empty view: the header alone.
+    let (status, _, text) =
+        csv_of(&app, Some(&staff.admin), &format!("polls/respondents?filter=poll_id:eq:{}", other + kept)).await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, "id,poll_id,created_at,client_key\n"));
+}
+
+#[tokio::test]
+async fn a_view_larger_than_the_csv_maximum_is_refused_before_any_row() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let total = sql_count(&app, "SELECT count(*) FROM surveys.responses").await;
+    assert!(total > 100_000, "{total}");
+    let (status, headers, text) = csv_of(&app, Some(&staff.analyst), "surveys/responses?sort=raw_value").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(headers.get("content-disposition").is_none());
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let grouped = format!("{},{:03}", total / 1_000, total % 1_000);
+    assert_eq!(body["error"]["parameter"], "filter");
+    assert_eq!(
+        body["error"]["message"],
+        format!("this view has {grouped} rows; a CSV download holds at most 100,000: add a filter to narrow it")
+    );
+    // Filtered under the maximum, the same table downloads.
+    let pid3 = sql_count(&app, "SELECT count(*) FROM surveys.responses WHERE var_name = 'pid3'").await;
+    let (status, _, text) = csv_of(&app, Some(&staff.analyst), "surveys/responses?filter=var_name:eq:pid3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text.lines().count() as i64, pid3 + 1);
 }
 
 #[tokio::test]

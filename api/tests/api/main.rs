@@ -16,6 +16,7 @@ mod polls;
 mod presenter;
 mod question_kinds;
 mod role_matrix;
+mod room;
 mod startup;
 mod survey_contrasts;
 mod surveys;

@@ -54,11 +54,11 @@ async fn stream(app: &TestApp, address: &str, path: &str, cookie: Option<&str>) 
     response
 }
 
-/// Nothing about a hidden question but its name and text.
+/// Nothing about a hidden question but its name, text and how many answered it.
 fn assert_hidden(question: &Value) {
     let mut keys: Vec<&String> = question.as_object().expect("object").keys().collect();
     keys.sort();
-    assert_eq!(keys, ["hidden", "text", "var_name"], "{question}");
+    assert_eq!(keys, ["answered", "hidden", "text", "var_name"], "{question}");
     assert_eq!(question["hidden"], true);
 }
 

@@ -76,14 +76,19 @@ fn participants() -> Vec<Participant> {
         .collect()
 }
 
-/// Mean and 95% t interval of `values`, computed here from the values themselves.
-fn t_interval(values: &[f64]) -> (f64, f64, f64) {
+/// Mean and 95% logit interval of `values` on a `min`–`max` scale, computed here from the values
+/// themselves: p = (mean − min)/(max − min), logit(p) ∓ t·(se/(max − min))/(p(1 − p)), mapped back.
+fn logit_interval(values: &[f64], min: f64, max: f64) -> (f64, f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     // qt(0.975, 13), from R.
     let t = 2.160_368_656_461_013;
-    (mean, mean - t * sd / n.sqrt(), mean + t * sd / n.sqrt())
+    let p = (mean - min) / (max - min);
+    let half = t * sd / n.sqrt() / (max - min) / (p * (1.0 - p));
+    let back = |x: f64| min + (max - min) / (1.0 + (-x).exp());
+    let logit = (p / (1.0 - p)).ln();
+    (mean, back(logit - half), back(logit + half))
 }
 
 fn close(a: &Value, b: f64) -> bool {
@@ -130,9 +135,10 @@ async fn every_kind_is_answered_counted_split_and_exported() {
         assert_eq!(group["n"], members.len() as i64);
         assert_eq!(group["counts"], json!(counts), "group {g}");
     }
-    // Scale: the distribution over 0..=10 and the mean with a t interval.
+    // Scale: the distribution over 0..=10 and the mean with its logit interval (5, 3.0784–6.9216,
+    // as api/tests/fixtures/scale-intervals.json has it).
     let hopes: Vec<f64> = people.iter().map(|p| p.hope as f64).collect();
-    let (mean, low, high) = t_interval(&hopes);
+    let (mean, low, high) = logit_interval(&hopes, 0.0, 10.0);
     let scale = &questions[3];
     assert_eq!(scale["responses"].as_array().unwrap().len(), 11);
     assert!(close(&scale["mean"]["mean"], mean), "{}", scale["mean"]);

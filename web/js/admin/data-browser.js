@@ -1,6 +1,6 @@
 // The console's Data section (/admin/data…): the four schemas' tables with their row counts, and
 // one table at a time as a paged grid (sorted by a column, filtered per column, foreign keys and
-// the rows that point back as links, the page as CSV). Read-only for admins and analysts alike.
+// the rows that point back as links, the whole view as CSV). Read-only for admins and analysts alike.
 // Every view is a URL (/admin/data/{schema}/{table}?page=…&sort=…&filter=…), so views are
 // linkable and the back button works; the server pages, the browser never holds more than a page.
 import { api, el, humanize, integer, showError } from "../common.js";
@@ -195,18 +195,57 @@ function valueContent(value, column) {
   );
 }
 
+/**
+ * The view's CSV: every row it has (not just this page), filtered and sorted as shown, or, for a
+ * view larger than the api's maximum, why not and what to do.
+ */
+function csvDownload(schema, table, state, data) {
+  if (data.total > data.csv_max_rows) {
+    return el(
+      "div",
+      { class: "data-export" },
+      el(
+        "button",
+        { type: "button", class: "secondary", id: "data-csv", disabled: true, "aria-describedby": "data-csv-note" },
+        "Download CSV",
+      ),
+      el(
+        "p",
+        { class: "note", id: "data-csv-note" },
+        `A CSV holds at most ${integer(data.csv_max_rows)} rows and this view has ${integer(data.total)}: add a filter to narrow it.`,
+      ),
+    );
+  }
+  // The filters and the sort, not the page: the file is the whole view.
+  const query = buildQuery({ ...state, page: 1, pageSize: DEFAULT_PAGE_SIZE });
+  const rows = data.total === 0 ? "no rows" : data.total === 1 ? "1 row" : `all ${integer(data.total)} rows`;
+  return el(
+    "div",
+    { class: "data-export" },
+    el(
+      "a",
+      {
+        class: "button secondary",
+        id: "data-csv",
+        href: `${apiPath(schema, table)}/csv${query ? `?${query}` : ""}`,
+        download: `${schema}-${table}.csv`,
+      },
+      `Download CSV (${rows})`,
+    ),
+    el("p", { class: "note", id: "data-csv-note" }, "Every row of this view, filtered and sorted as shown."),
+  );
+}
+
 async function tableView({ view, status, schema, table, state, go, isCurrent }) {
   const key = `${schema}.${table}`;
   let data;
-  let query;
   let failure = null;
   try {
-    // Page and size always go to the api, and the same to the CSV, so both are one page.
+    // Page and size always go to the api (the CSV takes the rest: it is the whole view).
     const params = new URLSearchParams(buildQuery(state));
     params.set("page", String(state.page));
     params.set("page_size", String(state.pageSize));
-    query = params.toString();
-    data = (await api(`${apiPath(schema, table)}?${query}`)).data;
+    data = (await api(`${apiPath(schema, table)}?${params}`)).data;
   } catch (error) {
     // A bad parameter (an unknown column, a value the column cannot hold) or an unknown table:
     // the view stays, with the error and a way back. Anything else is the console's to handle.
@@ -319,21 +358,7 @@ async function tableView({ view, status, schema, table, state, go, isCurrent }) 
         "div",
         { class: "data-tools" },
         filterForm(key, data.columns, state, navigate),
-        el(
-          "div",
-          { class: "data-export" },
-          el(
-            "a",
-            {
-              class: "button secondary",
-              id: "data-csv",
-              href: `${apiPath(schema, table)}/csv?${query}`,
-              download: `${schema}.${table}-page-${data.page}.csv`,
-            },
-            "CSV of this view",
-          ),
-          el("p", { class: "note" }, "The rows of this page, as shown."),
-        ),
+        csvDownload(schema, table, state, data),
       ),
       activeFilters,
       el("p", { class: "data-summary", id: "data-summary" }, `${shown}${sortedBy}.`),

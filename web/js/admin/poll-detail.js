@@ -129,7 +129,12 @@ export async function pollView(id) {
         openCloseButton(poll, act, {}, ["Open poll", "Close poll"]),
         el(
           "a",
-          { class: "button secondary", href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" },
+          {
+            class: "button secondary",
+            href: `/polls/${poll.slug}?screen=presenter`,
+            target: "_blank",
+            rel: "noopener",
+          },
           "Presenter view",
         ),
         el(

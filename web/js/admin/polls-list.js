@@ -19,7 +19,7 @@ function pollLinks(poll) {
     "span",
     { class: "links actions" },
     el("a", { href: `/polls/${poll.slug}`, target: "_blank", rel: "noopener" }, "Participant page"),
-    el("a", { href: `/polls/${poll.slug}?present=1`, target: "_blank", rel: "noopener" }, "Present"),
+    el("a", { href: `/polls/${poll.slug}?screen=presenter`, target: "_blank", rel: "noopener" }, "Present"),
     el("a", { href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" }, "CSV"),
   );
 }

@@ -95,15 +95,16 @@ async fn void_ballots(
     Ok((StatusCode::CREATED, Json(voids::void_burst(&state.db, id, admin.id, &request).await?)))
 }
 
-/// Opens or closes a poll (opening a presenter-paced poll that has not started shows its first
-/// question), archives or restores it.
+/// Opens or closes a poll (its screens open on the join slide: the presenter starts the first
+/// question), archives or restores it, or says whether the room sees the nation's answers to a
+/// question while it still takes answers (`national_during_voting`, off by default).
 #[utoipa::path(patch, path = "/api/admin/polls/{id}", tag = "admin polls", request_body = PollPatch,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Opening an archived poll, or archiving an open one", body = ErrorBody),
-        (status = 422, description = "Neither `is_open` nor `archived` given", body = ErrorBody),
+        (status = 422, description = "None of `is_open`, `archived`, `national_during_voting` given", body = ErrorBody),
     ))]
 async fn update_poll(
     State(state): State<AppState>,
@@ -112,8 +113,17 @@ async fn update_poll(
     AppJson(patch): AppJson<PollPatch>,
 ) -> Result<Json<PollView>, AppError> {
     let (db, surveys) = (&state.db, &state.surveys);
+    if let Some(shown) = patch.national_during_voting {
+        let poll = service::set_national_during_voting(db, surveys, id, shown).await?;
+        if patch.is_open.is_none() && patch.archived.is_none() {
+            tracing::info!(by = admin.id, poll = id, national_during_voting = shown, "poll updated");
+            return Ok(Json(poll));
+        }
+    }
     let poll = match (patch.is_open, patch.archived) {
-        (None, None) => return Err(AppError::invalid_field("is_open", "give is_open and/or archived")),
+        (None, None) => {
+            return Err(AppError::invalid_field("is_open", "give is_open, archived and/or national_during_voting"));
+        }
         (Some(true), Some(true)) => return Err(AppError::Conflict("an archived poll cannot be open".to_owned())),
         // Closing before archiving, unarchiving before opening: the order that can succeed.
         (Some(is_open), Some(archived)) if archived || !is_open => {
@@ -134,7 +144,14 @@ async fn update_poll(
             state.poll_states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
         }
     }
-    tracing::info!(by = admin.id, poll = id, is_open = ?patch.is_open, archived = ?patch.archived, "poll updated");
+    tracing::info!(
+        by = admin.id,
+        poll = id,
+        is_open = ?patch.is_open,
+        archived = ?patch.archived,
+        national_during_voting = ?patch.national_during_voting,
+        "poll updated"
+    );
     Ok(Json(poll))
 }
 

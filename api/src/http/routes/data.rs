@@ -1,15 +1,18 @@
-//! The staff data browser: the four schemas' tables, and a table's rows page by page (JSON or
-//! CSV). Analysts and admins read; nobody writes through it.
+//! The staff data browser: the four schemas' tables, a table's rows page by page (JSON), and a
+//! whole view as one streamed CSV file. Analysts and admins read; nobody writes through it.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::data_browser::export::{self, MAX_CSV_ROWS};
 use crate::data_browser::registry::{ColumnInfo, Table};
 use crate::data_browser::view::{Filter, SortOrder, View};
 use crate::error::AppError;
@@ -55,6 +58,8 @@ pub(super) struct TablePage {
     /// Objects keyed by column name.
     #[schema(value_type = Vec<Object>)]
     pub rows: Vec<serde_json::Value>,
+    /// The most rows the view's CSV (`…/csv`) holds: a view with more is refused there.
+    pub csv_max_rows: u64,
 }
 
 /// The schemas and their browsable tables with their row counts.
@@ -72,15 +77,11 @@ async fn list_tables(State(state): State<AppState>, _staff: StaffUser) -> Result
     Ok(Json(DataCatalog { schemas }))
 }
 
-async fn read_page(
-    state: &AppState,
-    (schema, name): (&str, &str),
-    query: Option<&str>,
-) -> Result<(TablePage, &'static str), AppError> {
+async fn read_page(state: &AppState, (schema, name): (&str, &str), query: Option<&str>) -> Result<TablePage, AppError> {
     let table: &Table = state.data_tables.table(&state.db, schema, name).await?;
     let view = View::parse(table, query)?;
     let (total, rows) = (table.read)(&state.db, &view).await?;
-    let page = TablePage {
+    Ok(TablePage {
         schema: table.schema.to_owned(),
         table: table.name.to_owned(),
         primary_key: table.primary_key.clone(),
@@ -92,8 +93,8 @@ async fn read_page(
         order: view.order,
         filters: view.filters,
         rows,
-    };
-    Ok((page, table.name))
+        csv_max_rows: MAX_CSV_ROWS,
+    })
 }
 
 /// A page of a table's rows, sorted by any column (then the primary key) and filtered per column
@@ -121,24 +122,31 @@ async fn get_rows(
     AppPath((schema, table)): AppPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<TablePage>, AppError> {
-    Ok(Json(read_page(&state, (&schema, &table), query.as_deref()).await?.0))
+    Ok(Json(read_page(&state, (&schema, &table), query.as_deref()).await?))
 }
 
-/// The same page as CSV: a header of column names, then its rows (text that could start a
-/// spreadsheet formula gets a leading `'`; JSON and arrays as JSON text; null as an empty cell).
+/// The whole view as CSV — every row matching the filters, in the same order as the pages (the
+/// sort column, then the primary key) — streamed in batches as it is read: a header of column
+/// names, then the rows (text that could start a spreadsheet formula gets a leading `'`; JSON and
+/// arrays as JSON text; null as an empty cell). At most 100,000 rows (`csv_max_rows` in a page):
+/// the rows are counted first, and a larger view gets a 400 (`error.parameter` = `filter`, the
+/// message naming the count and the maximum) before any row is sent. `page` and `page_size` are
+/// still accepted (and checked) so that links made for a page keep working, but they no longer
+/// limit the file.
 #[utoipa::path(get, path = "/api/admin/data/{schema}/{table}/csv", tag = "data",
     params(
         ("schema" = String, Path, description = "questions, users, surveys or polls"),
         ("table" = String, Path, description = "A browsable table of that schema"),
-        ("page" = Option<u64>, Query, minimum = 1, maximum = 1000000000),
-        ("page_size" = Option<u64>, Query, minimum = 1, maximum = 200),
-        ("sort" = Option<String>, Query),
-        ("order" = Option<SortOrder>, Query),
-        ("filter" = Option<Vec<String>>, Query, explode = true),
+        ("page" = Option<u64>, Query, description = "Accepted for compatibility and ignored: the CSV is the whole view", minimum = 1, maximum = 1000000000, deprecated),
+        ("page_size" = Option<u64>, Query, description = "Accepted for compatibility and ignored: the CSV is the whole view", minimum = 1, maximum = 200, deprecated),
+        ("sort" = Option<String>, Query, description = "A column (default: the primary key's first)"),
+        ("order" = Option<SortOrder>, Query, description = "asc (default) or desc"),
+        ("filter" = Option<Vec<String>>, Query, description = "<column>:<eq|contains|range>:<value>; repeat for several", explode = true),
     ),
     responses(
-        (status = 200, description = "text/csv", content_type = "text/csv", body = String),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 200, description = "text/csv, streamed: the whole view (at most 100,000 rows)", content_type = "text/csv", body = String),
+        (status = 400, description = "An unknown table, column, filter or parameter, or a view of more than 100,000 rows (`error.parameter` is `filter`: narrow the view)", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 async fn get_rows_csv(
     State(state): State<AppState>,
@@ -146,20 +154,12 @@ async fn get_rows_csv(
     AppPath((schema, table)): AppPath<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let (page, name) = read_page(&state, (&schema, &table), query.as_deref()).await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| AppError::internal_caused("writing CSV", e);
-    writer.write_record(page.columns.iter().map(|c| c.name.as_str())).map_err(internal)?;
-    for row in &page.rows {
-        let cells = page.columns.iter().map(|c| match row.get(&c.name) {
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(serde_json::Value::String(text)) => crate::polls::results::export::inert(text.clone()),
-            Some(other) => other.to_string(),
-        });
-        writer.write_record(cells).map_err(internal)?;
-    }
-    let body = writer.into_inner().map_err(|e| AppError::internal_caused("writing CSV", e.into_error()))?;
-    let disposition = format!("attachment; filename=\"{schema}-{name}-page-{}.csv\"", page.page);
+    let table: &Table = state.data_tables.table(&state.db, &schema, &table).await?;
+    let view = View::parse(table, query.as_deref())?;
+    let file = export::csv_file(&state.db, table, view, MAX_CSV_ROWS).await?;
+    // A failure part way ends the body early: the download fails rather than looking whole.
+    let body = Body::from_stream(file.body.inspect_err(|e| tracing::error!(error = ?e, "CSV download cut short")));
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
         body,

@@ -20,7 +20,7 @@ use futures_util::StreamExt;
 use crate::polls::live;
 use crate::polls::live::frames::Audience;
 use crate::polls::live::stream::{StaffSession, Watch, results_stream};
-use crate::polls::model::{Ballot, BallotReceipt, JoinTarget, PollResults, PublicPoll, StreamEvent};
+use crate::polls::model::{Arrival, Ballot, BallotReceipt, JoinTarget, PollResults, PublicPoll, StreamEvent};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::service;
@@ -137,6 +137,21 @@ fn ballot_outcome(result: &Result<Response, AppError>) -> &'static str {
     }
 }
 
+/// This request's browser (its signed `blw_device` cookie, or a new one to set) and client.
+async fn device_origin(
+    state: &AppState,
+    client: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> Result<ballots::devices::BallotOrigin, AppError> {
+    let device_cookie = crate::http::cookies::cookie_value(headers, ballots::devices::COOKIE_NAME);
+    let mut origin = state
+        .devices
+        .origin(&state.db, device_cookie.as_deref(), state.limits.key(client), state.settings.cookie_secure)
+        .await?;
+    origin.trace_id = crate::http::telemetry::current_trace_id();
+    Ok(origin)
+}
+
 async fn cast(
     state: &AppState,
     client: std::net::IpAddr,
@@ -146,16 +161,7 @@ async fn cast(
 ) -> Result<Response, AppError> {
     // The poll as ballots see it, found once (from memory after the first ballot).
     let poll = public_poll(state, client, &axum::http::HeaderMap::new(), slug).await?;
-    let mut origin = state
-        .devices
-        .origin(
-            &state.db,
-            crate::http::cookies::cookie_value(headers, ballots::devices::COOKIE_NAME).as_deref(),
-            state.limits.key(client),
-            state.settings.cookie_secure,
-        )
-        .await?;
-    origin.trace_id = crate::http::telemetry::current_trace_id();
+    let origin = device_origin(state, client, headers).await?;
     let new_cookie = origin.new_cookie.clone();
     let (receipt, outcome) = ballots::vote(&state.db, &state.ballots, poll, ballot, origin).await?;
     let status = match outcome {
@@ -164,6 +170,36 @@ async fn cast(
     };
     let set_cookie = new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
     Ok((status, axum::response::AppendHeaders(set_cookie), Json(receipt)).into_response())
+}
+
+/// Says that this browser has opened the poll: the join slide's "N joined" and every "N of M
+/// answered" count each browser once (by its `blw_device` cookie, set here when it has none, as a
+/// ballot sets it). The participant page sends it when it opens an open poll. Counts against the
+/// address's ballot allowance.
+#[utoipa::path(post, path = "/api/polls/{slug}/participants", tag = "polls",
+    params(("slug" = String, Path, description = "The poll's slug")),
+    responses(
+        (status = 201, description = "Counted (with `Set-Cookie: blw_device=…` when the request had no valid device cookie)", body = Arrival),
+        (status = 200, description = "This browser had joined before; nothing changed", body = Arrival),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The poll is closed", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address (see Retry-After)", body = ErrorBody),
+    ))]
+async fn arrive(
+    State(state): State<AppState>,
+    BallotAllowed(client): BallotAllowed,
+    headers: axum::http::HeaderMap,
+    AppPath(slug): AppPath<String>,
+) -> Result<Response, AppError> {
+    let poll = public_poll(&state, client, &axum::http::HeaderMap::new(), &slug).await?;
+    if !poll.is_open() {
+        return Err(AppError::Conflict("this poll is closed".to_owned()));
+    }
+    let origin = device_origin(&state, client, &headers).await?;
+    let first_time = service::join(&state.db, poll.id, &origin.device_id).await?;
+    let status = if first_time { StatusCode::CREATED } else { StatusCode::OK };
+    let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
+    Ok((status, axum::response::AppendHeaders(set_cookie), Json(Arrival { first_time })).into_response())
 }
 
 /// A poll's results: per question the room's counts and shares (overall and per group of the
@@ -367,6 +403,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_poll))
         .routes(routes!(submit))
+        .routes(routes!(arrive))
         .routes(routes!(get_results))
         .routes(routes!(stream_results))
         .routes(routes!(join_poll))

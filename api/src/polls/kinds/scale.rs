@@ -1,5 +1,5 @@
 //! A scale question: 1–5, 1–7 or 0–10 with labelled ends; results are the distribution over its
-//! points and the mean with a 95% t interval.
+//! points and the mean with a 95% interval built on the logit scale, so that it stays on the scale.
 
 use crate::error::AppError;
 use crate::polls::kinds::{
@@ -52,8 +52,17 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
     })
 }
 
-/// The mean of the points with the 95% CI from the t distribution (n − 1 df): what R's
-/// `t.test(x)$conf.int` gives for the same answers.
+/// The mean of the answers with a 95% logit interval: the mean's place on the scale,
+/// p = (mean − min)/(max − min), gets the interval logit(p) ∓ t·se_p/(p(1 − p)) (the delta method,
+/// t with n − 1 df), mapped back onto the scale. A mean of bounded answers has a bounded interval:
+/// the symmetric t interval (R's `t.test`) could read 1.2–8.3 on a 1–7 scale, this one always lies
+/// within the scale and is asymmetric near its ends, like a survey share's (weighted_proportions.rs).
+///
+/// `points` are the scale's points, lowest to highest (the question's `offered`), with the tally's
+/// counts. `se` is the standard error of the mean on the scale's own points, sd/√n (sd with
+/// n − 1). No answers: `None`. One answer: no `se` and no interval. Every answer the same (sd 0,
+/// which is the case whenever every answer is at one end, where the logit is infinite): `se` 0 and
+/// the interval [mean, mean], the rule a survey share of 0 or 1 follows.
 pub(crate) fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
     let n = tally.n;
     if n == 0 {
@@ -68,7 +77,21 @@ pub(crate) fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
     let variance = values().map(|(v, c)| c * (v - mean).powi(2)).sum::<f64>() / (nf - 1.0);
     let se = (variance / nf).sqrt();
     let t = t_quantile_975(u64::try_from(n).unwrap_or(u64::MAX))?;
-    Some(MeanEstimate { n, mean, se: Some(se), ci_low: Some(mean - t * se), ci_high: Some(mean + t * se) })
+    let (min, max) = (f64::from(*points.first()?), f64::from(*points.last()?));
+    let width = max - min;
+    let p = (mean - min) / width;
+    let (ci_low, ci_high) = if se > 0.0 && p > 0.0 && p < 1.0 {
+        let centre = p.ln() - (-p).ln_1p();
+        let half = t * (se / width) / (p * (1.0 - p));
+        (min + width * logistic(centre - half), min + width * logistic(centre + half))
+    } else {
+        (mean, mean)
+    };
+    Some(MeanEstimate { n, mean, se: Some(se), ci_low: Some(ci_low), ci_high: Some(ci_high) })
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
 }
 
 impl QuestionKind for ScaleSpec {
@@ -122,18 +145,88 @@ impl QuestionKind for ScaleSpec {
 mod tests {
     use super::*;
 
+    /// Made by `api/tests/fixtures/scale-intervals.py` (numpy and scipy over the answers, not
+    /// this code): the cases' tallies and their expected means, se and intervals.
+    const FIXTURE: &str = include_str!("../../../tests/fixtures/scale-intervals.json");
+
+    fn tally(counts: &[i64]) -> Tally {
+        Tally { n: counts.iter().sum(), counts: counts.to_vec(), shares: vec![] }
+    }
+
+    fn close(label: &str, ours: Option<f64>, expected: &serde_json::Value) {
+        match (ours, expected.as_f64()) {
+            (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "{label}: ours {a}, expected {b}"),
+            (a, b) => assert_eq!(a, b, "{label}"),
+        }
+    }
+
     #[test]
-    fn the_mean_and_its_interval_match_a_t_test() {
-        // x = c(1, 2, 2, 3, 5): t.test(x) gives mean 2.6, 95% CI 0.7169233 .. 4.4830767
-        // (qt(0.975, 4) = 2.776445105; sd = sqrt(2.3)).
-        let tally = Tally { n: 5, counts: vec![1, 2, 1, 0, 1], shares: vec![] };
-        let estimate = mean_of(&[1, 2, 3, 4, 5], &tally).unwrap();
+    fn the_mean_and_its_interval_match_an_independent_computation() {
+        let fixture: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        for case in fixture["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let bound = |field: &str| i16::try_from(case[field].as_i64().unwrap()).unwrap();
+            let points: Vec<i16> = (bound("min")..=bound("max")).collect();
+            let counts: Vec<i64> = case["counts"].as_array().unwrap().iter().map(|c| c.as_i64().unwrap()).collect();
+            let ours = mean_of(&points, &tally(&counts));
+            let Some(ours) = ours else {
+                assert!(case["mean"].is_null(), "{name}: no mean");
+                continue;
+            };
+            assert_eq!(ours.n, case["n"].as_i64().unwrap(), "{name}");
+            close(&format!("{name} mean"), Some(ours.mean), &case["mean"]);
+            close(&format!("{name} se"), ours.se, &case["se"]);
+            close(&format!("{name} ci_low"), ours.ci_low, &case["ci_low"]);
+            close(&format!("{name} ci_high"), ours.ci_high, &case["ci_high"]);
+        }
+    }
+
+    #[test]
+    fn the_mean_and_its_interval_by_hand() {
+        // x = c(1, 2, 2, 3, 5) on 1–5: mean 2.6, se = sqrt(2.3 / 5); p = 0.4, and the logit
+        // interval is 1.3428948516535273 .. 4.303156589376863 (t.test's 0.7169233 .. 4.4830767
+        // left the scale).
+        let estimate = mean_of(&[1, 2, 3, 4, 5], &tally(&[1, 2, 1, 0, 1])).unwrap();
         assert!((estimate.mean - 2.6).abs() < 1e-12);
-        assert!((estimate.ci_low.unwrap() - 0.716_923_311_651_558_5).abs() < 1e-9, "{:?}", estimate.ci_low);
-        assert!((estimate.ci_high.unwrap() - 4.483_076_688_348_442).abs() < 1e-9, "{:?}", estimate.ci_high);
-        let one = Tally { n: 1, counts: vec![0, 0, 1, 0, 0], shares: vec![] };
-        let single = mean_of(&[1, 2, 3, 4, 5], &one).unwrap();
-        assert_eq!((single.mean, single.se), (3.0, None));
-        assert!(mean_of(&[1, 2, 3, 4, 5], &Tally { n: 0, counts: vec![0; 5], shares: vec![] }).is_none());
+        assert!((estimate.se.unwrap() - (2.3f64 / 5.0).sqrt()).abs() < 1e-12);
+        assert!((estimate.ci_low.unwrap() - 1.342_894_851_653_527_3).abs() < 1e-9, "{:?}", estimate.ci_low);
+        assert!((estimate.ci_high.unwrap() - 4.303_156_589_376_863).abs() < 1e-9, "{:?}", estimate.ci_high);
+        let single = mean_of(&[1, 2, 3, 4, 5], &tally(&[0, 0, 1, 0, 0])).unwrap();
+        assert_eq!((single.n, single.mean, single.se, single.ci_low, single.ci_high), (1, 3.0, None, None, None));
+        assert!(mean_of(&[1, 2, 3, 4, 5], &tally(&[0; 5])).is_none());
+    }
+
+    #[test]
+    fn the_interval_stays_on_the_scale_and_holds_the_mean() {
+        // xorshift64: tallies of every size, many piled up at one end or both.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        for &(min, max) in &SCALES {
+            let points: Vec<i16> = (min..=max).collect();
+            let k = points.len() as u64;
+            for _ in 0..5_000 {
+                let most = [3, 30, 1_000, 100_000][next(4) as usize];
+                let mut counts = vec![0i64; points.len()];
+                for _ in 0..=next(3) {
+                    // Half the picks at an end.
+                    let at = if next(2) == 0 { [0, k - 1][next(2) as usize] } else { next(k) };
+                    counts[at as usize] += next(most) as i64;
+                }
+                let Some(e) = mean_of(&points, &tally(&counts)) else { continue };
+                let (Some(low), Some(high), Some(se)) = (e.ci_low, e.ci_high, e.se) else {
+                    assert!(e.n < 2, "{counts:?}");
+                    continue;
+                };
+                let (lo, hi) = (f64::from(min), f64::from(max));
+                assert!(lo <= low && low <= e.mean && e.mean <= high && high <= hi, "{counts:?}: {e:?}");
+                assert!(se > 0.0 || low == high, "{counts:?}: {e:?}");
+                assert!(se == 0.0 || (low < e.mean && e.mean < high), "{counts:?}: {e:?}");
+            }
+        }
     }
 }

@@ -352,6 +352,17 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 schedule_update(poll);
             }
         }
+        // One more joined: the join slide's count and every "N of M answered" follow.
+        PollEvent::Joined { joined, .. } => {
+            let state = ensure_tally(db, surveys, &poll, poll_id, false).await;
+            if state == TallyState::Missing {
+                return;
+            }
+            let news = poll.tally.lock().await.as_mut().is_some_and(|t| t.set_joined(joined));
+            if news || state == TallyState::Loaded {
+                schedule_update(poll);
+            }
+        }
         PollEvent::Voted { ballots, .. } => {
             // A freshly loaded tally already holds these ballots (they were committed before the
             // announcement); `add` then skips them by their respondent ids.
@@ -470,7 +481,7 @@ async fn caught_up(
 ) -> bool {
     let deadline = tokio::time::Instant::now() + RESUME_CATCH_UP;
     loop {
-        let behind = poll.tally.lock().await.as_ref().is_some_and(|tally| tally.version() < seen);
+        let behind = poll.tally.lock().await.as_ref().is_some_and(|tally| !tally.version().covers(seen));
         if !behind {
             return true;
         }

@@ -91,22 +91,38 @@ pub(crate) struct NewPoll {
     /// groups, ideo7: ideology groups, any other catalog, single-answer choice or scale question:
     /// one group per offered response).
     pub split_by: Option<String>,
+    /// Whether catalog questions show the nation's answers while they still take answers
+    /// (default false: they appear when the question's voting closes).
+    #[serde(default)]
+    pub national_during_voting: bool,
 }
 
-/// Open or close a poll, archive or restore it (at least one of the two).
+/// Open or close a poll, archive or restore it, show the nation's answers during voting or not
+/// (at least one of the three).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PollPatch {
     pub is_open: Option<bool>,
     /// Archived polls are closed, cannot be opened, and are listed apart.
     pub archived: Option<bool>,
+    /// Whether catalog questions show the nation's answers while they still take answers (by
+    /// default they appear when the question's voting closes: the room answers unanchored).
+    pub national_during_voting: Option<bool>,
 }
 
-/// Which question a presenter-paced poll shows, and whether it takes answers.
+/// A browser's arrival in a poll.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct Arrival {
+    /// False when this browser had joined the poll before (it is counted once).
+    pub first_time: bool,
+}
+
+/// Which question the poll's screens show, and (presenter-paced) whether it takes answers.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CurrentQuestion {
-    /// 0-based position among the poll's questions; null shows the waiting screen.
+    /// 0-based position among the poll's questions; null shows the join slide. On an
+    /// all-at-once poll it moves the projector only (every question takes answers).
     #[schema(minimum = 0, maximum = 49)]
     pub position: Option<i16>,
     pub voting_open: bool,
@@ -183,13 +199,14 @@ pub(crate) struct PollQuestionView {
     pub max_word_length: Option<usize>,
 }
 
-/// Where a presenter-paced poll stands (all-at-once polls: no current question, voting open
-/// while the poll is).
+/// Where a poll's screens stand: the question the presenter shows (every poll's projector follows
+/// it; a presenter-paced poll's phones too) and whether answers are taken (all-at-once polls:
+/// while the poll is open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub(crate) struct PaceView {
     pub pacing: Pacing,
-    /// 0-based position of the question on every screen (null: the waiting screen, or an
-    /// all-at-once poll).
+    /// 0-based position of the question the presenter shows (null: the join slide). On an
+    /// all-at-once poll it moves the projector only: phones show every question.
     pub current_question: Option<i16>,
     /// Whether answers are taken now (the current question's, for a presenter-paced poll).
     pub voting_open: bool,
@@ -228,6 +245,8 @@ pub(crate) struct PollView {
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     pub updated_at: chrono::DateTime<chrono::FixedOffset>,
     pub respondents: i64,
+    /// Whether the room sees the nation's answers while a question still takes answers.
+    pub national_during_voting: bool,
     #[serde(flatten)]
     pub pace: PaceView,
     /// When the poll was archived (null: not archived).
@@ -432,7 +451,8 @@ pub(crate) enum QuestionResults {
     Words(WordsResults),
 }
 
-/// A question whose results the presenter has not revealed: nothing about its answers (and no
+/// A question whose results the presenter has not revealed: nothing about its answers but how
+/// many there are, so that the room sees "N of M answered" count up before the reveal (and no
 /// other field: `additionalProperties: false` tells it apart from `QuestionResults`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -441,6 +461,8 @@ pub(crate) struct HiddenQuestionResults {
     pub text: String,
     /// Always true.
     pub hidden: bool,
+    /// How many participants have answered it.
+    pub answered: i64,
 }
 
 /// A question's results, or (in public results) the placeholder of a hidden one.
@@ -456,8 +478,8 @@ pub(crate) enum PollQuestionResults {
 #[allow(dead_code)]
 pub(crate) struct StreamEvent {
     pub event: StreamEventName,
-    /// The poll's version, `<epoch>-<answers>` (absent only on `{"deleted": true}`).
-    #[schema(example = "0-1542", pattern = "^[0-9]+-[0-9]+$")]
+    /// The poll's version, `<epoch>-<answers>-<joined>` (absent only on `{"deleted": true}`).
+    #[schema(example = "0-1542-388", pattern = "^[0-9]+-[0-9]+(-[0-9]+)?$")]
     pub id: Option<String>,
     /// JSON: the poll's results (the `PollResults` schema) for `snapshot` and `closed`, the
     /// changes for `delta`, or `{"deleted": true}` as the last event of a deleted poll's stream.
@@ -487,11 +509,20 @@ pub(crate) struct PollResults {
     /// Six digits to join with at /join while the poll is open (null when closed).
     pub join_code: Option<String>,
     pub respondents: i64,
+    /// How many browsers have opened the poll while it was open (each once; since the last
+    /// reset). Participants who answered through the API without joining are among
+    /// `respondents` only: the room is the larger of the two.
+    pub joined: i64,
+    /// Whether catalog questions show the nation's answers while they still take answers. When
+    /// false (the default) public results leave `national` and `room_vs_nation` out of a question
+    /// until its voting closes: the room answers before it sees the nation.
+    pub national_during_voting: bool,
     pub split_by: Option<String>,
     #[serde(flatten)]
     pub pace: PaceView,
     /// In the poll's order. Public results show a hidden question as
-    /// `{"var_name", "text", "hidden": true}` and nothing else; staff results show everything.
+    /// `{"var_name", "text", "hidden": true, "answered"}` and nothing else; staff results show
+    /// everything.
     pub questions: Vec<PollQuestionResults>,
 }
 

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
-    HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
+    HiddenQuestionResults, Pacing, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
     Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
@@ -134,8 +134,26 @@ pub(crate) fn national_shares(reference: &NationalReference, split: Split) -> Na
 }
 
 impl PollResults {
-    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
-    /// clouds without blocked or hidden words.
+    /// Whether the question at `position` takes answers now: on a presenter-paced poll, the
+    /// current question while its voting is open; on an all-at-once poll, every question while the
+    /// poll is open.
+    fn takes_answers(&self, position: usize) -> bool {
+        match self.pace.pacing {
+            Pacing::Presenter => {
+                self.pace.voting_open && self.pace.current_question.and_then(|c| usize::try_from(c).ok()) == Some(position)
+            }
+            Pacing::AllAtOnce => self.is_open,
+        }
+    }
+
+    /// Whether the public must not see the nation's answers to the question at `position` yet.
+    fn nation_withheld(&self, position: usize) -> bool {
+        !self.national_during_voting && self.takes_answers(position)
+    }
+
+    /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true,
+    /// "answered"}`, word clouds without blocked or hidden words, and no national answers to a
+    /// question that still takes answers (unless the presenter chose to show them).
     pub(crate) fn for_public(&self) -> PollResults {
         // While the split question is hidden, nothing derived from its answers is public either:
         // groups' counts would add up to its hidden counts.
@@ -147,12 +165,14 @@ impl PollResults {
         let questions = self
             .questions
             .iter()
-            .map(|q| match q {
+            .enumerate()
+            .map(|(position, q)| match q {
                 PollQuestionResults::Shown(r) if r.head().hidden => {
                     PollQuestionResults::Hidden(HiddenQuestionResults {
                         var_name: r.head().var_name.clone(),
                         text: r.head().text.clone(),
                         hidden: true,
+                        answered: r.answered(),
                     })
                 }
                 PollQuestionResults::Shown(shown) => {
@@ -162,8 +182,14 @@ impl PollResults {
                             words.words.retain(|w| w.moderation.is_none());
                             words.answers = words.shown_answers;
                         }
-                        other if split_hidden => other.forget_groups(),
-                        _ => {}
+                        other => {
+                            if split_hidden {
+                                other.forget_groups();
+                            }
+                            if self.nation_withheld(position) {
+                                other.forget_nation();
+                            }
+                        }
                     }
                     PollQuestionResults::Shown(shown)
                 }
@@ -173,12 +199,18 @@ impl PollResults {
         PollResults { questions, ..self.clone() }
     }
 
-    /// Whether the public sees less than staff: a hidden question, a moderated word.
+    /// Whether the public sees less than staff: a hidden question, a moderated word, the nation's
+    /// answers to a question still taking answers.
     pub(crate) fn hides_any(&self) -> bool {
-        self.questions.iter().any(|q| match q {
+        self.questions.iter().enumerate().any(|(position, q)| match q {
             PollQuestionResults::Shown(shown) => match shown.as_ref() {
                 QuestionResults::Words(words) => {
                     words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
+                }
+                QuestionResults::Catalog(catalog) => {
+                    catalog.head.hidden
+                        || ((catalog.national.is_some() || catalog.room_vs_nation.is_some())
+                            && self.nation_withheld(position))
                 }
                 other => other.head().hidden,
             },
@@ -205,6 +237,25 @@ impl QuestionResults {
                 r.group_means.clear();
             }
             QuestionResults::Words(_) => {}
+        }
+    }
+
+    /// Leaves out the nation's answers (a catalog question's national shares and its comparison
+    /// with the room).
+    fn forget_nation(&mut self) {
+        if let QuestionResults::Catalog(r) = self {
+            r.national = None;
+            r.room_vs_nation = None;
+        }
+    }
+
+    /// How many participants answered the question.
+    fn answered(&self) -> i64 {
+        match self {
+            QuestionResults::Catalog(r) => r.overall.n,
+            QuestionResults::Choice(r) => r.overall.n,
+            QuestionResults::Scale(r) => r.overall.n,
+            QuestionResults::Words(r) => r.respondents,
         }
     }
 

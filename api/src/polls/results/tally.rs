@@ -35,20 +35,33 @@ pub(crate) struct Rendered {
 /// with every frame it slowed a 10,000-watcher fan-out from 393 ms to 882 ms (p99).
 pub(crate) const COMPARISON_EVERY: Duration = Duration::from_secs(1);
 
-/// A poll's live version: how many times answers were taken away (resets, voids), then how many
-/// answers are counted. Every process folds the same committed ballots in the same order (the
-/// order PostgreSQL delivers their announcements), so equal versions hold equal counts on every
-/// process and a larger one holds at least as much: a watcher's `Last-Event-ID`, wherever it
-/// reconnects, says whether that process has caught up with it. Written `<epoch>-<answers>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A poll's live version: how many times answers were taken away (resets, voids), how many
+/// answers are counted, and how many browsers have joined. Every process folds the same committed
+/// ballots in the same order (the order PostgreSQL delivers their announcements), and takes the
+/// join counts as announced, so equal versions hold equal counts on every process and one that
+/// [`covers`](Version::covers) another holds at least as much: a watcher's `Last-Event-ID`,
+/// wherever it reconnects, says whether that process has caught up with it. Written
+/// `<epoch>-<answers>-<joined>` (`<epoch>-<answers>`, from before joins were counted, reads as
+/// none joined).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Version {
     pub epoch: u64,
     pub answers: u64,
+    pub joined: u64,
+}
+
+impl Version {
+    /// Whether results of this version show nothing older than `seen`'s: a later epoch (answers
+    /// were taken away since: its totals are the newer ones), or the same with no count lower.
+    pub(crate) fn covers(self, seen: Version) -> bool {
+        self.epoch > seen.epoch
+            || (self.epoch == seen.epoch && self.answers >= seen.answers && self.joined >= seen.joined)
+    }
 }
 
 impl std::fmt::Display for Version {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.epoch, self.answers)
+        write!(f, "{}-{}-{}", self.epoch, self.answers, self.joined)
     }
 }
 
@@ -56,8 +69,13 @@ impl std::str::FromStr for Version {
     type Err = ();
 
     fn from_str(text: &str) -> Result<Self, ()> {
-        let (epoch, answers) = text.split_once('-').ok_or(())?;
-        Ok(Self { epoch: epoch.parse().map_err(|_| ())?, answers: answers.parse().map_err(|_| ())? })
+        let mut parts = text.split('-').map(|part| part.parse::<u64>().map_err(|_| ()));
+        let (epoch, answers) = (parts.next().ok_or(())??, parts.next().ok_or(())??);
+        let joined = parts.next().transpose()?.unwrap_or(0);
+        if parts.next().is_some() {
+            return Err(());
+        }
+        Ok(Self { epoch, answers, joined })
     }
 }
 
@@ -98,6 +116,8 @@ pub(crate) struct LiveTally {
     /// When the room was last compared with the nation, and whether answers came since.
     compared_at: Instant,
     comparison_behind: bool,
+    /// How many browsers have joined (announced counts only grow, until a reset reloads).
+    joined: i64,
     version: Version,
 }
 
@@ -118,6 +138,7 @@ impl LiveTally {
         let stored = repository::stored_answers(&txn, record.poll.id).await?;
         let hidden_words = repository::hidden_words(&txn, record.poll.id).await?;
         let epoch = repository::answers_epoch(&txn, record.poll.id).await?;
+        let joined = repository::joined(&txn, record.poll.id).await?;
         txn.commit().await?;
 
         let groups = SplitGroups::of_poll(&snapshot, &record);
@@ -160,7 +181,8 @@ impl LiveTally {
             stale: false,
             compared_at: Instant::now(),
             comparison_behind: false,
-            version: Version { epoch, answers: 0 },
+            joined,
+            version: Version { epoch, answers: 0, joined: u64::try_from(joined).unwrap_or(0) },
         };
         for ballot in &ballots {
             tally.add(ballot);
@@ -198,6 +220,18 @@ impl LiveTally {
             poll.current_question_open = voting_open;
             self.rendered = None;
         }
+    }
+
+    /// A join count heard from its announcement; says whether it is news (counts arrive in commit
+    /// order, and a fresh load may already hold a later one).
+    pub(crate) fn set_joined(&mut self, joined: i64) -> bool {
+        if joined <= self.joined {
+            return false;
+        }
+        self.joined = joined;
+        self.version.joined = u64::try_from(joined).unwrap_or(0);
+        self.rendered = None;
+        true
     }
 
     /// Adds a ballot's answers to questions its respondent had not answered; says whether it
@@ -292,6 +326,8 @@ impl LiveTally {
             is_open: poll.is_open,
             join_code: poll.join_code.clone(),
             respondents: i64::try_from(self.participants.len()).unwrap_or(i64::MAX),
+            joined: self.joined,
+            national_during_voting: poll.national_during_voting,
             split_by: poll.split_by.clone(),
             pace: self.record.pace(),
             questions,
@@ -365,4 +401,34 @@ fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBal
     let mut ballots: Vec<RecordedBallot> = ballots.into_values().collect();
     ballots.sort_by_key(|b| b.respondent_id);
     ballots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    fn v(text: &str) -> Version {
+        text.parse().unwrap_or_else(|()| panic!("{text} is a version"))
+    }
+
+    #[test]
+    fn versions_read_as_written_and_an_older_id_reads_as_none_joined() {
+        assert_eq!(v("2-150-31"), Version { epoch: 2, answers: 150, joined: 31 });
+        assert_eq!(v("2-150-31").to_string(), "2-150-31");
+        assert_eq!(v("0-7"), Version { epoch: 0, answers: 7, joined: 0 });
+        for bad in ["", "1", "1-", "-1", "1-2-3-4", "1-x", "1-2-", "1--2"] {
+            assert!(bad.parse::<Version>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_version_covers_another_when_no_count_is_lower_or_answers_were_taken_away_since() {
+        assert!(v("0-10-5").covers(v("0-10-5")));
+        assert!(v("0-11-5").covers(v("0-10-5")));
+        assert!(v("0-10-6").covers(v("0-10-5")));
+        assert!(!v("0-11-4").covers(v("0-10-5")), "more answers but fewer joined is not newer");
+        assert!(!v("0-9-9").covers(v("0-10-5")));
+        assert!(v("1-0-0").covers(v("0-10-5")), "a reset or a void starts a newer epoch");
+        assert!(!v("0-99-99").covers(v("1-0-0")));
+    }
 }

@@ -1,0 +1,160 @@
+// The presenter view (/polls/{slug}?screen=presenter): the laptop's screen, never projected. The
+// current question with its results as staff see them (hidden results and hidden words included,
+// with Reveal / Hide and word moderation), what comes next, "N joined" and "N of M answered", the
+// controls and keys, and the button that opens the audience view for the projector. Both windows
+// follow the server (presenter-controls.js): either can be opened first, and a reload of either
+// lands where the talk is.
+import { api, el, showError } from "./common.js";
+import { ResultsView, followResults, resultsVisibility, roomSize, wordModeration } from "./poll-results.js";
+import { adminPollId, presenterControls, shortcutLegend } from "./presenter-controls.js";
+
+const audienceUrl = (poll) => `/polls/${encodeURIComponent(poll.slug)}?present=1`;
+
+export async function presenterView(poll, dom) {
+  document.body.classList.add("presenter-view");
+  const pollId = await adminPollId(poll);
+  dom.form.remove();
+  if (pollId == null) {
+    dom.results.replaceWith(
+      el(
+        "div",
+        { class: "panel" },
+        el("p", {}, "The presenter view is for admins: log in to the console first."),
+        el(
+          "p",
+          {},
+          el("a", { href: "/admin" }, "Log in"),
+          " · ",
+          el("a", { href: audienceUrl(poll) }, "Audience view"),
+        ),
+      ),
+    );
+    return;
+  }
+  const paced = poll.pacing === "presenter";
+  const total = poll.questions.length;
+  const onError = (error) => showError(dom.status, error);
+  const controls = presenterControls(poll, pollId, { onChange: () => render(), onError });
+
+  const stateLine = el("p", { class: "voting-state", role: "status" });
+  const counts = el("p", { class: "room-counts", "aria-live": "off" });
+  const nextLine = el("p", { class: "next-question" });
+  const stage = el("div", { id: "poll-results", class: "presenter-stage" });
+  const joinNote = el("div", { class: "presenter-join", hidden: true });
+  const jump = el("select", { id: "jump-to" }, [
+    el("option", { value: "" }, "Join slide"),
+    ...poll.questions.map((q, i) =>
+      el("option", { value: String(i) }, `${i + 1}. ${q.text.length > 60 ? `${q.text.slice(0, 57)}…` : q.text}`),
+    ),
+  ]);
+  jump.addEventListener("change", () => controls.move(jump.value === "" ? null : Number(jump.value)));
+  const button = (label, action, attributes = {}) =>
+    el("button", { type: "button", onclick: () => controls.actions[action](), ...attributes }, label);
+  const previousButton = button("← Previous", "previous", { "data-action": "previous" });
+  const nextButton = button("Next →", "next", { "data-action": "next" });
+  const votingButton = paced ? button("Close voting", "voting", { "data-action": "voting" }) : null;
+  const nationalToggle = el("input", { type: "checkbox", id: "national-during-voting" });
+  nationalToggle.addEventListener("change", async () => {
+    try {
+      await api(`/api/admin/polls/${pollId}`, {
+        method: "PATCH",
+        body: { national_during_voting: nationalToggle.checked },
+      });
+    } catch (error) {
+      nationalToggle.checked = !nationalToggle.checked;
+      onError(error);
+    }
+  });
+  const openAudience = el(
+    "a",
+    { class: "button", href: audienceUrl(poll), target: "blw-audience", rel: "noopener", "data-action": "audience" },
+    "Open the audience view",
+  );
+  const side = el(
+    "div",
+    { class: "presenter-side" },
+    openAudience,
+    el(
+      "div",
+      { class: "present-nav", role: "group", "aria-label": "Move between questions" },
+      previousButton,
+      nextButton,
+      votingButton,
+      el("label", { class: "jump" }, el("span", {}, "Go to "), jump),
+    ),
+    counts,
+    nextLine,
+    el(
+      "label",
+      { class: "check" },
+      nationalToggle,
+      " Show the nation's answers while a question takes answers (otherwise they appear when its voting closes)",
+    ),
+    shortcutLegend(paced),
+  );
+  const main = el("div", { class: "presenter-main" }, stateLine, joinNote, stage);
+  dom.results.replaceWith(el("div", { class: "presenter-layout" }, main, side));
+  const view = new ResultsView(stage, {
+    questions: poll.questions,
+    showGroups: true,
+    onVisibility: resultsVisibility(pollId, onError),
+    onWordModeration: wordModeration(pollId, onError),
+    wordList: true,
+  });
+  let results = null;
+
+  function render() {
+    const current = controls.pace.current;
+    const open = results?.is_open ?? poll.is_open;
+    view.showOnly(current == null ? [] : [current]);
+    joinNote.hidden = current != null;
+    joinNote.textContent = open
+      ? "The room sees the join slide. Press → (or Next) to show question 1."
+      : "The poll is closed: the room sees “This poll is closed”.";
+    previousButton.disabled = current == null;
+    nextButton.disabled = current === total - 1;
+    jump.value = current == null ? "" : String(current);
+    if (votingButton) {
+      votingButton.disabled = current == null || !open;
+      votingButton.textContent = controls.pace.open ? "Close voting" : "Open voting";
+    }
+    const place = current == null ? "Join slide" : `Question ${current + 1} of ${total}`;
+    stateLine.className = `voting-state ${open && controls.pace.open ? "open" : "closed"}`;
+    stateLine.textContent = !open
+      ? `${place} · poll closed`
+      : paced && current != null
+        ? `${place} · voting ${controls.pace.open ? "open" : "closed"}`
+        : place;
+    const room = roomSize(results);
+    const question = current == null ? null : results?.questions[current];
+    const answered = question ? answeredCount(question) : null;
+    counts.textContent =
+      answered == null
+        ? `${room.toLocaleString("en-US")} joined`
+        : `${room.toLocaleString("en-US")} joined · ${answered.toLocaleString("en-US")} of ${room.toLocaleString("en-US")} answered`;
+    const next = current == null ? poll.questions[0] : poll.questions[current + 1];
+    nextLine.textContent = next ? `Next: ${next.text}` : "Next: the end of the poll";
+  }
+
+  render();
+  followResults(
+    poll.slug,
+    (next) => {
+      results = next;
+      nationalToggle.checked = Boolean(next.national_during_voting);
+      view.update(next);
+      controls.sync(next);
+    },
+    () =>
+      dom.status.replaceChildren(el("p", { class: "closed-banner", role: "status" }, "This poll has been removed.")),
+    () => view.lost(),
+    { url: `/api/admin/polls/${pollId}/results/stream` },
+  );
+}
+
+/** How many answered a question, from its results (staff results: every question is shown). */
+function answeredCount(question) {
+  if (question.hidden && "answered" in question) return question.answered;
+  if (question.kind === "words") return question.respondents ?? 0;
+  return question.overall?.n ?? 0;
+}
