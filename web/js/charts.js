@@ -30,6 +30,125 @@ function palette() {
   return { ink: cssColor("--ink", "#1b1f24"), paper: cssColor("--paper", "#ffffff") };
 }
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+/** The charts' type size; no chart text is smaller than MIN_FONT px (charts are drawn at the width
+ *  they are shown at, never scaled down). */
+const FONT_SIZE = 13;
+const MIN_FONT = 11;
+/** Below this width a chart puts its row names above its bars, not in a left margin. */
+const NARROW = 480;
+/** Text on a coloured bar: whichever of these reads better on it. */
+const DARK_TEXT = "#1b1f24";
+const LIGHT_TEXT = "#ffffff";
+
+let measurer;
+/** The width in px of `text` in the charts' font, as the browser will draw it. */
+function textWidth(text, size = FONT_SIZE, weight = 400) {
+  measurer ??= document.createElement("canvas").getContext("2d");
+  measurer.font = `${weight} ${size}px ${FONT}`;
+  return measurer.measureText(text).width;
+}
+
+/** `text` broken at spaces into lines no wider than `width` px (a longer word keeps a line of its own). */
+function wrapLines(text, width, size = FONT_SIZE, weight = 400) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length ? `${lines[lines.length - 1]} ${word}` : null;
+    if (last != null && textWidth(last, size, weight) <= width) lines[lines.length - 1] = last;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** The height in px of `lines` lines of text at `size` and `lineHeight` (em), with room for descenders. */
+const textHeight = (lines, size = FONT_SIZE, lineHeight = 1) => size * (1.2 + (lines - 1) * lineHeight);
+
+/** WCAG relative luminance of a CSS colour. */
+function luminance(color) {
+  const { r, g, b } = d3.rgb(color);
+  const linear = (v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+/** WCAG contrast ratio of two colours (1 to 21). */
+export function contrastRatio(a, b) {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** `color` painted at `opacity` over `paper`: what the reader sees. */
+const painted = (color, opacity, paper) => d3.rgb(d3.interpolateRgb(paper, color)(opacity)).formatHex();
+
+/** Dark or white text, whichever reads better on `background`. */
+const textOn = (background) =>
+  contrastRatio(DARK_TEXT, background) >= contrastRatio(LIGHT_TEXT, background) ? DARK_TEXT : LIGHT_TEXT;
+
+/** A group's colour for text on `paper`: darkened (light paper) or lightened (dark paper) just
+ *  enough to read at 4.5:1, so a label keeps its line's hue and stays readable in both themes. */
+function readableOn(color, paper) {
+  const toward = luminance(paper) > 0.18 ? "#000000" : "#ffffff";
+  for (let step = 0; step <= 20; step += 1) {
+    const mixed = d3.rgb(d3.interpolateRgb(color, toward)(step / 20)).formatHex();
+    if (contrastRatio(mixed, paper) >= 4.6) return mixed;
+  }
+  return toward;
+}
+
+const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/**
+ * A text mark's render transform (Plot's `render` option) for labels beside points: each label
+ * goes to the first of its `spots(i)` (offsets in px of its centre from its point) where it stays
+ * inside the frame and overlaps no label placed before it; a label with no such spot is left out
+ * (the tooltip and the data table keep its numbers). Labels are placed in the data's order, so
+ * the most important come first. `size(i)`: the label's `[width, height]` in px; `spots(i,
+ * scales)` may use the plot's scales; `avoid(scales)`: boxes `[x1, y1, x2, y2]` (px) that no label
+ * may cover, such as the points themselves. The mark must
+ * centre its text on its point (textAnchor and lineAnchor "middle", no dx or dy).
+ */
+function placeLabels(size, spots, avoid = () => []) {
+  return (index, scales, values, dimensions, context, next) => {
+    const { width, height, marginTop, marginRight, marginBottom, marginLeft } = dimensions;
+    const frame = [marginLeft, marginTop, width - marginRight, height - marginBottom];
+    const x = Float64Array.from(values.x);
+    const y = Float64Array.from(values.y);
+    const placed = avoid(scales);
+    const kept = [];
+    for (const i of index) {
+      const [w, h] = size(i);
+      for (const [dx, dy] of spots(i, scales)) {
+        const box = [x[i] + dx - w / 2, y[i] + dy - h / 2, x[i] + dx + w / 2, y[i] + dy + h / 2];
+        const inside = box[0] >= frame[0] && box[1] >= frame[1] && box[2] <= frame[2] && box[3] <= frame[3];
+        if (!inside || placed.some((other) => overlaps(other, box))) continue;
+        placed.push(box);
+        kept.push(i);
+        x[i] += dx;
+        y[i] += dy;
+        break;
+      }
+    }
+    return next(kept, scales, { ...values, x, y }, dimensions, context);
+  };
+}
+
+/** The bottom margin for an x axis with tick labels and a caption of `lines` under them. */
+const axisCaptionMargin = (lines) => 32 + lines.length * 13;
+/** How far below the frame an x axis' caption sits (its descenders inside the svg). */
+const captionOffset = (marginBottom) => marginBottom - 6;
+
+/** Wave ticks (numbers on a linear x scale over `[first, last]`, `span` px wide) thinned from the
+ *  latest back until their labels have room side by side. */
+function thinTicks(waves, span) {
+  const [first, last] = d3.extent(waves);
+  const at = (w) => (last === first ? 0 : ((w - first) / (last - first)) * span);
+  const room = Math.max(...waves.map((w) => textWidth(String(w)))) + 10;
+  const kept = [];
+  for (const wave of [...waves].sort((a, b) => b - a))
+    if (!kept.length || at(kept[kept.length - 1]) - at(wave) >= room) kept.push(wave);
+  return kept.reverse();
+}
 
 const colorOf = (row) => groupStyle(row.group, row.groupIndex).color;
 const symbolOf = (row) => groupStyle(row.group, row.groupIndex).symbol;
@@ -81,22 +200,47 @@ export function distributionChart(cells, responses, width, changes = null) {
       change: changes?.of(cell.group, share.response) ?? null,
     })),
   );
+  const label = (d) => `${pct0(d.p)}${changeArrow(d.change) ? ` ${changeArrow(d.change)}` : ""}`;
+  // The responses' names beside their bars where they take at most a third of the width; on a
+  // phone, above them, in rows of their own at the top of each response's panel.
+  const nameWidth = Math.max(...responses.map((r) => textWidth(r)));
+  const above = width < NARROW || nameWidth + 14 > width / 3;
+  const marginLeft = above ? 14 : Math.ceil(nameWidth) + 14;
+  const names = new Map(responses.map((r) => [r, above ? wrapLines(r, width - marginLeft - 4) : [r]]));
+  const heads = d3.range(above ? d3.max(names.values(), (lines) => lines.length) : 0).map((i) => ` head ${i}`);
+  const caption = wrapLines("Weighted % of respondents →", width - 6);
   const svg = Plot.plot({
     width,
-    height: Math.max(160, responses.length * (groups.length * 24 + 18) + 50),
-    marginLeft: Math.min(220, 12 + 7 * Math.max(...responses.map((r) => r.length))),
-    marginRight: 48,
-    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    height: Math.max(160, responses.length * ((groups.length + heads.length) * 24 + 18) + 50 + caption.length * 13),
+    marginLeft,
+    // Room for the widest label right of its whisker, which can end at the axis' end.
+    marginRight: Math.ceil(Math.max(...rows.map((d) => textWidth(label(d))))) + 12,
+    marginBottom: axisCaptionMargin(caption),
+    style: { fontFamily: FONT, fontSize: `${FONT_SIZE}px`, color: t.ink, background: t.paper },
     x: {
       domain: [0, Math.min(1, Math.ceil((d3.max(rows, (d) => d.hi) + 0.04) * 10) / 10)],
       tickFormat: "%",
-      label: "Weighted % of respondents →",
+      label: caption.join("\n"),
+      labelOffset: captionOffset(axisCaptionMargin(caption)),
       grid: true,
       labelAnchor: "left",
     },
-    y: { domain: groups, axis: null },
-    fy: { domain: responses, label: null, axis: "left", padding: 0.25 },
+    y: { domain: [...heads, ...groups], axis: null },
+    fy: { domain: responses, label: null, axis: above ? null : "left", padding: above ? 0.12 : 0.25 },
     marks: [
+      above
+        ? Plot.text(responses, {
+            fy: (r) => r,
+            y: () => heads[heads.length - 1],
+            text: (r) => names.get(r).join("\n"),
+            frameAnchor: "left",
+            textAnchor: "start",
+            lineAnchor: "bottom",
+            dy: 6,
+            fill: t.ink,
+            fontWeight: 600,
+          })
+        : null,
       Plot.barX(rows, {
         fy: "response",
         y: "group",
@@ -123,7 +267,7 @@ export function distributionChart(cells, responses, width, changes = null) {
         fy: "response",
         y: "group",
         x: "hi",
-        text: (d) => `${pct0(d.p)}${changeArrow(d.change) ? ` ${changeArrow(d.change)}` : ""}`,
+        text: label,
         dx: 6,
         textAnchor: "start",
         fill: t.ink,
@@ -212,21 +356,41 @@ export function divergingChart(cells, responses, width) {
         10,
     ) / 10,
   );
-  const inkOn = (i) => (i === 3 ? "white" : "#1b1f24");
+  // On a phone each group's name goes above its bar, which then has the whole width.
+  const nameWidth = Math.max(...groups.map((g) => textWidth(g)));
+  const above = width < NARROW || nameWidth + 14 > width / 3;
+  const marginLeft = above ? 20 : Math.ceil(nameWidth) + 14;
+  const marginRight = 20;
+  const nameRow = above ? 18 : 0;
+  const step = 44 + nameRow;
+  const band = step * 0.9; // the y scale's padding is 0.1
+  const barMiddle = nameRow / 2; // the bar sits below its name: its middle, from the band's
+  const whiskerAt = barMiddle + (band - nameRow) / 2 - 5;
+  // The axis caption in two halves, each under its side, wrapped to fit half the width.
+  const sides = [
+    wrapLines(`← ${responses.slice(0, 2).reverse().join(", ")}`, width / 2 - 8),
+    wrapLines(`${responses.slice(2).join(", ")} →`, width / 2 - 8),
+  ];
+  const marginTop = 20;
+  const marginBottom = axisCaptionMargin(sides[0].length > sides[1].length ? sides[0] : sides[1]);
+  const labelText = (d) => pct0(d.share.p);
+  // Each share inside its bar, in dark or white, whichever reads better on the bar as painted.
+  const labelInk = (d) => textOn(painted(colors[d.index], d.small ? 0.45 : 1, t.paper));
   const svg = Plot.plot({
     width,
-    height: 60 + groups.length * 44,
-    marginLeft: 150,
-    marginRight: 20,
-    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    height: marginTop + marginBottom + (groups.length + 0.1) * step,
+    marginLeft,
+    marginRight,
+    marginTop,
+    marginBottom,
+    style: { fontFamily: FONT, fontSize: `${FONT_SIZE}px`, color: t.ink, background: t.paper },
     x: {
       domain: [-reach, reach],
       tickFormat: (v) => `${Math.round(Math.abs(v) * 100)}%`,
-      label: `← ${responses.slice(0, 2).reverse().join(", ")}   ·   ${responses.slice(2).join(", ")} →`,
-      labelAnchor: "center",
+      label: null,
       grid: true,
     },
-    y: { domain: groups, label: null, tickSize: 0 },
+    y: { domain: groups, label: null, tickSize: 0, padding: 0.1, axis: above ? null : "left" },
     marks: [
       Plot.barX(segments, {
         y: "group",
@@ -237,21 +401,59 @@ export function divergingChart(cells, responses, width) {
         stroke: t.paper,
         strokeWidth: 1,
         inset: 0.5,
+        insetTop: nameRow + 0.5,
       }),
-      Plot.text(
-        segments.filter((d) => d.x2 - d.x1 >= 0.06),
-        {
-          y: "group",
-          x: (d) => (d.x1 + d.x2) / 2,
-          text: (d) => pct0(d.share.p),
-          fill: (d) => inkOn(d.index),
-          fontWeight: 600,
-        },
-      ),
+      // A share's label only where it fits inside its bar, with room to spare.
+      Plot.text(segments, {
+        y: "group",
+        x: (d) => (d.x1 + d.x2) / 2,
+        text: labelText,
+        fill: labelInk,
+        fontWeight: 600,
+        dy: barMiddle,
+        render: (index, scales, values, dimensions, context, next) =>
+          next(
+            index.filter((i) => {
+              const d = segments[i];
+              return scales.x(d.x2) - scales.x(d.x1) - 1 >= textWidth(labelText(d), FONT_SIZE, 600) + 6;
+            }),
+            scales,
+            values,
+            dimensions,
+            context,
+          ),
+      }),
       Plot.ruleX([0], { stroke: t.ink, strokeWidth: 1.5 }),
-      Plot.ruleY(whiskers, { y: "group", x1: "lo", x2: "hi", stroke: t.ink, strokeWidth: 1.5, dy: 15 }),
-      Plot.tickX(whiskers, { y: "group", x: "lo", stroke: t.ink, dy: 15, inset: 12 }),
-      Plot.tickX(whiskers, { y: "group", x: "hi", stroke: t.ink, dy: 15, inset: 12 }),
+      Plot.ruleY(whiskers, { y: "group", x1: "lo", x2: "hi", stroke: t.ink, strokeWidth: 1.5, dy: whiskerAt }),
+      Plot.tickX(whiskers, { y: "group", x: "lo", stroke: t.ink, dy: whiskerAt, inset: (band - 16) / 2 }),
+      Plot.tickX(whiskers, { y: "group", x: "hi", stroke: t.ink, dy: whiskerAt, inset: (band - 16) / 2 }),
+      // Over the grid and the zero line, on a halo of the page's colour.
+      above
+        ? Plot.text(groups, {
+            y: (g) => g,
+            text: (g) => g,
+            frameAnchor: "left",
+            textAnchor: "start",
+            lineAnchor: "top",
+            dy: 1 - band / 2,
+            fill: t.ink,
+            fontWeight: 600,
+            stroke: t.paper,
+            strokeWidth: 3,
+            paintOrder: "stroke",
+          })
+        : null,
+      ...sides.map((lines, i) =>
+        Plot.text([lines.join("\n")], {
+          text: (d) => d,
+          frameAnchor: i ? "bottom-right" : "bottom-left",
+          textAnchor: i ? "end" : "start",
+          lineAnchor: "bottom",
+          dx: i ? marginRight - 3 : 3 - marginLeft,
+          dy: captionOffset(marginBottom),
+          fill: t.ink,
+        }),
+      ),
       Plot.tip(
         segments,
         Plot.pointer({
@@ -307,25 +509,34 @@ export function trendChart(cells, width) {
     };
   });
   const waves = [...new Set(rows.map((d) => d.wave))].sort((a, b) => a - b);
-  const height = 360;
-  const margin = { top: 24, bottom: 40 };
-  const labels = endLabels(rows, (height - margin.top - margin.bottom) / 16);
+  const marginRight = width < 600 ? 112 : 215;
+  const marginLeft = Math.ceil(textWidth("100%")) + 12;
+  const yCaption = wrapLines("↑ Top-2 share (weighted %)", width - 6);
+  const margin = { top: 16 + 13 * yCaption.length, bottom: axisCaptionMargin(["Wave →"]) };
+  const height = 360 + margin.top;
+  const plotWidth = width - marginLeft - marginRight;
+  // Each line's end label ("Democrat 45%"), wrapped to the margin and kept clear of the others.
+  const lineHeight = 1.1;
+  const labels = endLabels(rows, height - margin.top - margin.bottom, margin.top, (d) =>
+    wrapLines(`${d.group} ${pct0(d.p)}`, marginRight - 12, FONT_SIZE, 600),
+  );
   const svg = Plot.plot({
     width,
     height,
-    marginLeft: 44,
+    marginLeft,
     marginTop: margin.top,
-    marginRight: width < 600 ? 120 : 215,
+    marginRight,
     marginBottom: margin.bottom,
-    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    style: { fontFamily: FONT, fontSize: `${FONT_SIZE}px`, color: t.ink, background: t.paper },
     x: {
       label: "Wave →",
+      labelOffset: captionOffset(margin.bottom),
       tickFormat: "d",
-      ticks: waves.length > 12 ? undefined : waves,
+      ticks: waves.length > 12 ? undefined : thinTicks(waves, plotWidth),
       domain: waves.length === 1 ? [waves[0] - 1, waves[0] + 1] : d3.extent(waves),
       labelAnchor: "right",
     },
-    y: { domain: [0, 1], tickFormat: "%", label: "↑ Top-2 share (weighted %)", grid: true },
+    y: { domain: [0, 1], tickFormat: "%", label: yCaption.join("\n"), grid: true },
     marks: [
       Plot.areaY(rows, { x: "wave", y1: "lo", y2: "hi", z: "group", fill: colorOf, fillOpacity: 0.14 }),
       Plot.lineY(rows, { x: "wave", y: "p", z: "group", stroke: colorOf, strokeWidth: 2 }),
@@ -341,12 +552,13 @@ export function trendChart(cells, width) {
       Plot.text(labels, {
         x: "wave",
         y: "labelY",
-        text: (d) => `${d.group} ${pct0(d.p)}`,
+        text: (d) => d.lines.join("\n"),
         dx: 8,
         textAnchor: "start",
-        fill: colorOf,
+        lineHeight,
+        // The group's hue, darkened or lightened to read on the page.
+        fill: (d) => readableOn(colorOf(d), t.paper),
         fontWeight: 600,
-        lineWidth: width < 600 ? 7 : 14,
       }),
       Plot.tip(
         rows,
@@ -398,24 +610,40 @@ export function gapChart(points, { a, b }, width) {
   const color = groupStyle(a, 0).color;
   const describe = (d) =>
     `Wave ${d.wave}: ${a} − ${b} = ${points1(d.d)} points (95% CI ${points1(d.lo)} to ${points1(d.hi)}), ${pText(d.estimate.p_value)}; ${d.significant ? "significant" : "not significant"}. n = ${integer(d.n_a)} and ${integer(d.n_b)}.`;
+  const [marginLeft, marginRight] = [56, 24];
+  const yCaption = wrapLines(`↑ ${a} − ${b}, top-2 share (points)`, width - 6);
+  const marginTop = 16 + 13 * yCaption.length;
+  const marginBottom = axisCaptionMargin(["Wave →"]);
+  const label = (d) => `${points1(d.d)}${d.significant ? " *" : ""}`;
+  const labelSize = (d) => [textWidth(label(d), FONT_SIZE, 600), textHeight(1)];
+  // Where labels would collide, the latest wave's and the significant ones win; the rest are left
+  // to the tooltip, the readout and the table.
+  const byPriority = [...rows].sort(
+    (x, y) =>
+      (y.wave === waves[waves.length - 1]) - (x.wave === waves[waves.length - 1]) ||
+      y.significant - x.significant ||
+      y.wave - x.wave,
+  );
   const svg = Plot.plot({
     width,
-    height: 300,
-    marginLeft: 56,
-    marginRight: 24,
-    marginBottom: 40,
-    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    height: 284 + marginTop,
+    marginLeft,
+    marginRight,
+    marginTop,
+    marginBottom,
+    style: { fontFamily: FONT, fontSize: `${FONT_SIZE}px`, color: t.ink, background: t.paper },
     x: {
       label: "Wave →",
+      labelOffset: captionOffset(marginBottom),
       tickFormat: "d",
-      ticks: waves,
+      ticks: thinTicks(waves, width - marginLeft - marginRight - 48),
       domain: waves.length === 1 ? [waves[0] - 1, waves[0] + 1] : d3.extent(waves),
       inset: 24,
     },
     y: {
       domain: [-reach, reach],
       tickFormat: (v) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.round(Math.abs(v) * 100)}`,
-      label: `↑ ${a} − ${b}, top-2 share (points)`,
+      label: yCaption.join("\n"),
       grid: true,
     },
     marks: [
@@ -431,13 +659,24 @@ export function gapChart(points, { a, b }, width) {
         stroke: color,
         strokeWidth: 2,
       }),
-      Plot.text(rows, {
+      // Each gap's number above its whisker, or below it where there is no room above.
+      Plot.text(byPriority, {
         x: "wave",
         y: "hi",
-        text: (d) => `${points1(d.d)}${d.significant ? " *" : ""}`,
-        dy: -10,
+        text: label,
         fill: t.ink,
         fontWeight: 600,
+        render: placeLabels(
+          (i) => labelSize(byPriority[i]),
+          (i, scales) => {
+            const d = byPriority[i];
+            const h = labelSize(d)[1];
+            return [
+              [0, -(h / 2 + 3)],
+              [0, scales.y(d.lo) - scales.y(d.hi) + h / 2 + 3],
+            ];
+          },
+        ),
       }),
       Plot.tip(rows, Plot.pointerX({ x: "wave", y: "d", title: describe })),
     ],
@@ -496,21 +735,29 @@ export function gapChart(points, { a, b }, width) {
   return { svg, table, groups: [a, b], legend, small: table.small.some(Boolean), summary, readout };
 }
 
-/** The last point of each group's line, with label positions pushed apart to `gap` (in y units,
- *  shares) so that labels at the line ends never overlap. */
-function endLabels(rows, linesPerPlot) {
-  const gap = 1 / linesPerPlot;
+/** The last point of each group's line with its label's `lines(d)` and the label's position
+ *  (`labelY`, a share): labels pushed apart so that none overlaps another, kept between the
+ *  bottom of the plot (`plotHeight` px for shares 0 to 1) and the top of the svg (`top` px above it). */
+function endLabels(rows, plotHeight, top, lines, lineHeight = 1.1) {
   const last = [...d3.group(rows, (d) => d.group).values()].map((points) =>
     points.reduce((a, b) => (b.wave > a.wave ? b : a)),
   );
-  const sorted = last.map((d) => ({ ...d, labelY: d.p })).sort((a, b) => a.labelY - b.labelY);
-  for (let i = 1; i < sorted.length; i += 1) sorted[i].labelY = Math.max(sorted[i].labelY, sorted[i - 1].labelY + gap);
-  const overflow = sorted.length ? sorted[sorted.length - 1].labelY - 1 : 0;
-  if (overflow > 0)
-    sorted.forEach((d) => {
-      d.labelY -= overflow;
-    });
-  return sorted;
+  const labels = last
+    .map((d) => {
+      const text = lines(d);
+      const h = textHeight(text.length, FONT_SIZE, lineHeight) + 2;
+      return { ...d, lines: text, h, py: (1 - d.p) * plotHeight };
+    })
+    .sort((a, b) => a.py - b.py);
+  const clamp = (d) => Math.min(plotHeight - d.h / 2, Math.max(d.h / 2 - top, d.py));
+  for (const d of labels) d.py = clamp(d);
+  for (let i = 1; i < labels.length; i += 1)
+    labels[i].py = Math.max(labels[i].py, labels[i - 1].py + (labels[i - 1].h + labels[i].h) / 2);
+  for (let i = labels.length - 1; i >= 0; i -= 1) {
+    const below = labels[i + 1];
+    labels[i].py = Math.min(clamp(labels[i]), below ? below.py - (below.h + labels[i].h) / 2 : Infinity);
+  }
+  return labels.map((d) => ({ ...d, labelY: 1 - d.py / plotHeight }));
 }
 
 /** Importance vs performance, one point per principle and group, CI whiskers both ways. */
@@ -534,27 +781,41 @@ export function principlesChart(principles, width, onPick) {
   // Labels for every point would pile up: name the principles with the widest and the narrowest
   // gap between importance and performance (everyone only); the tooltip and table name the rest.
   const byGap = groupNames.length === 1 ? [...rows].sort((a, b) => b.imp.p - b.perf.p - (a.imp.p - a.perf.p)) : [];
-  const labelled = new Set([...byGap.slice(0, 3), ...byGap.slice(-3)]);
+  const labelled = [...new Set([...byGap.slice(0, 3), ...byGap.slice(-3)])];
   const low = (key) => Math.max(0, Math.floor((d3.min(rows, (d) => d[key].ci_low ?? d[key].p) - 0.05) * 10) / 10);
   const high = (key) => Math.min(1, Math.ceil((d3.max(rows, (d) => d[key].ci_high ?? d[key].p) + 0.05) * 10) / 10);
+  const xCaption = wrapLines("Importance: top-2 share (weighted %) →", width - 6);
+  const yCaption = wrapLines("↑ Performance: top-2 share (weighted %)", width - 6);
+  const marginTop = 16 + 13 * yCaption.length;
+  // A principle's name in lines of at most 16 em, beside its point or else above or below it.
+  const labelFont = MIN_FONT;
+  const lines = new Map(labelled.map((d) => [d, wrapLines(d.label, Math.min(16 * labelFont, width / 2), labelFont)]));
+  const labelSize = (d) => [
+    Math.max(...lines.get(d).map((line) => textWidth(line, labelFont))) + 4,
+    textHeight(lines.get(d).length, labelFont) + 2,
+  ];
   const svg = Plot.plot({
     width,
-    height: Math.min(640, Math.max(380, width * 0.62)),
-    marginLeft: 44,
+    height: Math.min(640, Math.max(380, width * 0.62)) + marginTop,
+    marginLeft: Math.ceil(textWidth("100%")) + 12,
     marginRight: 24,
-    marginBottom: 44,
-    style: { fontFamily: FONT, fontSize: "13px", color: t.ink, background: t.paper },
+    marginTop,
+    marginBottom: axisCaptionMargin(xCaption),
+    style: { fontFamily: FONT, fontSize: `${FONT_SIZE}px`, color: t.ink, background: t.paper },
     x: {
       domain: [low("imp"), high("imp")],
       tickFormat: "%",
-      label: "Importance: top-2 share (weighted %) →",
+      label: xCaption.join("\n"),
+      labelOffset: captionOffset(axisCaptionMargin(xCaption)),
       grid: true,
     },
     y: {
       domain: [low("perf"), high("perf")],
       tickFormat: "%",
-      label: "↑ Performance: top-2 share (weighted %)",
+      label: yCaption.join("\n"),
       grid: true,
+      // The lowest y tick's label clear of the first x tick's, in the corner they share.
+      inset: 4,
     },
     marks: [
       Plot.line(
@@ -586,18 +847,33 @@ export function principlesChart(principles, width, onPick) {
         strokeWidth: 1.5,
         r: 5,
       }),
-      Plot.text([...labelled], {
+      Plot.text(labelled, {
         x: (d) => d.imp.p,
         y: (d) => d.perf.p,
-        text: "label",
-        dx: -8,
-        textAnchor: "end",
-        lineWidth: 16,
-        fontSize: 11,
+        text: (d) => lines.get(d).join("\n"),
+        fontSize: labelFont,
         fill: t.ink,
         stroke: t.paper,
         strokeWidth: 3,
         paintOrder: "stroke",
+        render: placeLabels(
+          (i) => labelSize(labelled[i]),
+          (i) => {
+            const [w, h] = labelSize(labelled[i]);
+            return [
+              [-(w / 2 + 8), 0],
+              [w / 2 + 8, 0],
+              [0, -(h / 2 + 8)],
+              [0, h / 2 + 8],
+            ];
+          },
+          // Every point, so that a name never hides one.
+          (scales) =>
+            rows.map((d) => {
+              const [x, y] = [scales.x(d.imp.share.p), scales.y(d.perf.share.p)];
+              return [x - 6, y - 6, x + 6, y + 6];
+            }),
+        ),
       }),
       Plot.tip(
         rows,

@@ -109,8 +109,11 @@ function questionText(question) {
   );
 }
 
+/** The width a card's chart is shown at, to draw it at (never scaled down): the view less the
+ *  card's padding and border (app.css, .chart-card: less padding on phones). */
 function chartWidth() {
-  return Math.max(320, Math.min(1120, dom.view.clientWidth - 42));
+  const inset = matchMedia("(max-width: 480px)").matches ? 2 * 12 + 2 : 2 * 20 + 2;
+  return Math.max(240, Math.min(1120, dom.view.clientWidth - inset));
 }
 
 /** The address of a chart's embed page for a view state. */

@@ -60,7 +60,9 @@ function dashboardUrl(state, wave) {
 }
 
 async function build(state) {
-  const width = Math.max(280, dom.main.clientWidth);
+  // The chart is drawn at the width it is shown at (main's content box), never scaled down.
+  const style = getComputedStyle(dom.main);
+  const width = Math.max(240, dom.main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
   if (state.chart === "principles") {
     const waves = (await api("/api/surveys/waves")).data.map((w) => w.number);
     const result = await principlesViews(state, waves, width, (q) =>
