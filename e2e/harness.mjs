@@ -52,8 +52,9 @@ async function waitHealthy(url, server, log) {
   throw new Error(`api did not become healthy:\n${log.join("")}`);
 }
 
-/** A fresh database and an api process on a free port; `stop()` ends both. */
-export async function startStack(name) {
+/** A fresh database and an api process on a free port (`env`: settings added to the defaults);
+ *  `stop()` ends both. */
+export async function startStack(name, extraEnv = {}) {
   const binary = process.env.API_BINARY ?? join(ROOT, "target", "debug", "api");
   const database = `blw_e2e_${name}_${process.pid}_${Date.now()}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
   psql(`CREATE DATABASE "${database}"`);
@@ -65,6 +66,7 @@ export async function startStack(name) {
     PORT: String(port),
     WEB_DIR: join(ROOT, "web"),
     RUST_LOG: process.env.RUST_LOG ?? "warn",
+    ...extraEnv,
   };
   const log = [];
   const baseURL = `http://127.0.0.1:${port}`;

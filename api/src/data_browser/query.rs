@@ -3,7 +3,7 @@
 //! counted, bounded.
 
 use sea_orm::sea_query::extension::postgres::PgExpr;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, Iterable, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -20,13 +20,17 @@ fn column<E: EntityTrait>(name: &str) -> Result<E::Column, AppError> {
         .ok_or_else(|| AppError::internal(format!("no column '{name}' in the entity")))
 }
 
-fn value(typed: &Typed) -> sea_orm::Value {
+/// A filter's value as a bound parameter. An integer is bound as a `bigint` and says so in the
+/// SQL (`CAST($1 AS bigint)`): without the cast, a statement the service also runs with an
+/// `integer` parameter (`… WHERE poll_id = $1`, counting a poll's respondents) has the same text,
+/// and the connection's cached prepared statement then refuses the 8-byte value.
+fn value(typed: &Typed) -> SimpleExpr {
     match typed {
-        Typed::Integer(v) => (*v).into(),
-        Typed::Decimal(v) => (*v).into(),
-        Typed::Text(v) => v.clone().into(),
-        Typed::Boolean(v) => (*v).into(),
-        Typed::Timestamp(v) => (*v).into(),
+        Typed::Integer(v) => Expr::val(*v).cast_as("bigint"),
+        Typed::Decimal(v) => Expr::val(*v).into(),
+        Typed::Text(v) => Expr::val(v.clone()).into(),
+        Typed::Boolean(v) => Expr::val(*v).into(),
+        Typed::Timestamp(v) => Expr::val(*v).into(),
     }
 }
 
@@ -39,14 +43,14 @@ fn condition<E: EntityTrait>(filter: &Filter) -> Result<Condition, AppError> {
             let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             Condition::all().add(expr().ilike(LikeExpr::new(format!("%{escaped}%"))))
         }
-        (_, Bounds::One(v)) => Condition::all().add(expr().eq(Expr::val(value(v)))),
+        (_, Bounds::One(v)) => Condition::all().add(expr().eq(value(v))),
         (_, Bounds::Range(lo, hi)) => {
             let mut range = Condition::all();
             if let Some(lo) = lo {
-                range = range.add(expr().gte(Expr::val(value(lo))));
+                range = range.add(expr().gte(value(lo)));
             }
             if let Some(hi) = hi {
-                range = range.add(expr().lte(Expr::val(value(hi))));
+                range = range.add(expr().lte(value(hi)));
             }
             range
         }

@@ -27,6 +27,7 @@ pub(crate) const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "sessions", "token_hash"),
     ("polls", "respondents", "client_token"),
     ("polls", "respondents", "device_id"),
+    ("polls", "poll_joins", "device_id"),
 ];
 
 /// How a column's values are typed, filtered and shown.
@@ -252,6 +253,8 @@ fn entries() -> Vec<Entry> {
         "polls" "hidden_words" => polls::hidden_words::Entity,
         "polls" "poll_resets" => polls::poll_resets::Entity,
         "polls" "ballot_voids" => polls::ballot_voids::Entity,
+        "polls" "poll_joins" => polls::poll_joins::Entity,
+        "polls" "poll_audiences" => polls::poll_audiences::Entity,
     ]
 }
 

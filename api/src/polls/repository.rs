@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use entity::polls::{
-    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins, poll_questions, poll_resets,
-    polls, respondents,
+    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins, poll_questions,
+    poll_resets, polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
@@ -553,7 +553,7 @@ pub(crate) async fn joined<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<i
 ///
 /// # Errors
 /// Database failure.
-pub(crate) async fn join<C: ConnectionTrait>(db: &C, poll_id: i32, device_id: &str) -> Result<Option<i64>, AppError> {
+pub(crate) async fn arrive<C: ConnectionTrait>(db: &C, poll_id: i32, device_id: &str) -> Result<Option<i64>, AppError> {
     // Raw SQL: an insert that does nothing for a browser that joined before, and the count
     // moved on in the same statement only when it did not (sea-query cannot chain the two).
     let row = db

@@ -277,9 +277,9 @@ pub(crate) async fn set_national_during_voting(
 ///
 /// # Errors
 /// Database failure.
-pub(crate) async fn join(db: &DatabaseConnection, poll_id: i32, device_id: &str) -> Result<bool, AppError> {
+pub(crate) async fn arrive(db: &DatabaseConnection, poll_id: i32, device_id: &str) -> Result<bool, AppError> {
     let txn = db.begin().await?;
-    let joined = repository::join(&txn, poll_id, device_id).await?;
+    let joined = repository::arrive(&txn, poll_id, device_id).await?;
     if let Some(joined) = joined {
         PollEvent::Joined { poll_id, joined }.announce(&txn).await?;
     }

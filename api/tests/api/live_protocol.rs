@@ -22,9 +22,11 @@ impl Random {
     }
 }
 
-fn version(id: &str) -> (u64, u64) {
-    let (epoch, answers) = id.split_once('-').expect("<epoch>-<answers>");
-    (epoch.parse().expect("epoch"), answers.parse().expect("answers"))
+/// An id's `<epoch>-<answers>-<joined>`.
+fn version(id: &str) -> (u64, u64, u64) {
+    let parts: Vec<u64> = id.split('-').map(|part| part.parse().expect("a number")).collect();
+    assert_eq!(parts.len(), 3, "<epoch>-<answers>-<joined>: {id}");
+    (parts[0], parts[1], parts[2])
 }
 
 /// What a page holds after folding a stream's frames as the protocol says.
@@ -57,7 +59,8 @@ impl Folded {
             other => panic!("unknown event {other}"),
         }
         if let (Some(before), Some(now)) = (self.id.as_deref(), id.as_deref()) {
-            assert!(version(now) >= version(before), "ids never go back: {before} then {now}");
+            let (a, b) = (version(now), version(before));
+            assert!(a.0 > b.0 || (a.0 == b.0 && a.1 >= b.1 && a.2 >= b.2), "ids never go back: {before} then {now}");
         }
         self.id = id;
         self.totals.push(self.results["respondents"].as_i64().expect("respondents"));

@@ -123,7 +123,7 @@ async fn poll_validation_names_the_offending_field() {
 async fn participants_vote_once_per_token_and_results_count_them() {
     let app = spawn_app().await;
     let staff = staff(&app).await;
-    let (_, slug) = open_poll(&app, &staff.admin).await;
+    let (id, slug) = open_poll(&app, &staff.admin).await;
 
     let (status, poll) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}"), None, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -165,6 +165,11 @@ async fn participants_vote_once_per_token_and_results_count_them() {
     let democrats = judicial["groups"].as_array().unwrap().iter().find(|g| g["group"] == "Democrat").unwrap();
     assert_eq!(democrats["counts"], json!([1, 0, 1]));
     assert_eq!(democrats["shares"], json!([0.5, 0.0, 0.5]));
+    // The nation's answers wait until the questions stop taking answers (the room answers first).
+    assert_eq!(judicial["national"], Value::Null, "{judicial}");
+    set_open(&app, &staff.admin, id, false).await;
+    let (_, results) = send(&app, reqwest::Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    let judicial = &results["questions"][1];
     assert_eq!(judicial["national"]["wave"], 23);
     assert_eq!(judicial["national"]["shares"].as_array().unwrap().len(), 3);
     assert!(judicial["national"]["groups"].as_array().unwrap().iter().any(|g| g["group"] == "Republican"));

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, settings_for, spawn_app, spawn_app_with};
 use crate::polls::{Staff, read_events, send, set_open, staff, vote};
 
-/// A poll split by pid3 asking perf_judicial_ind (all four responses), its results hidden; opened.
+/// A poll split by pid3 asking perf_judicial_ind (all four responses), its results hidden, the
+/// nation's answers shown while it takes answers (these tests are about what hiding hides); opened.
 async fn hidden_poll(app: &TestApp, staff: &Staff) -> (i64, String) {
     let (status, poll) = send(
         app,
@@ -19,7 +20,8 @@ async fn hidden_poll(app: &TestApp, staff: &Staff) -> (i64, String) {
                 {"var_name": "pid3", "response_indices": [0, 1, 2, 3, 4]},
                 {"var_name": "perf_judicial_ind", "results_hidden": true}
             ],
-            "split_by": "pid3"
+            "split_by": "pid3",
+            "national_during_voting": true
         })),
     )
     .await;
@@ -285,6 +287,8 @@ async fn the_room_is_compared_with_the_nation_overall_by_party_and_reweighted() 
     for i in 0..42 {
         assert_eq!(vote(&app, &slug, &format!("room-token-{i:03}"), ballot(i)).await.0, StatusCode::CREATED);
     }
+    // The nation's answers are public once the questions stop taking answers.
+    set_open(&app, &staff.admin, id, false).await;
     let (_, results) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
     let question = &results["questions"][1];
     let room = &question["room_vs_nation"];
@@ -413,7 +417,8 @@ async fn a_hidden_split_question_leaks_nothing_through_the_other_questions() {
                 {"var_name": "pid3", "response_indices": [0, 1, 2, 3, 4], "results_hidden": true},
                 {"var_name": "perf_judicial_ind"}
             ],
-            "split_by": "pid3"
+            "split_by": "pid3",
+            "national_during_voting": true
         })),
     )
     .await;

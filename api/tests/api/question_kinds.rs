@@ -286,8 +286,12 @@ async fn a_paced_poll_takes_answers_to_the_open_question_only_and_links_them_by_
     assert_eq!(status, StatusCode::OK);
     assert_eq!((poll["pacing"].clone(), poll["current_question"].clone()), (json!("presenter"), Value::Null));
     set_open(&app, &staff.admin, id, true).await;
+    // It opens on the join slide: no question takes answers until the presenter starts one.
     let (_, poll) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
-    assert_eq!((poll["current_question"].clone(), poll["voting_open"].clone()), (json!(0), json!(true)));
+    assert_eq!((poll["current_question"].clone(), poll["voting_open"].clone()), (Value::Null, json!(false)));
+    let (status, body) = vote(&app, &slug, "paced-early", json!([participants()[0].answers()[0]])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(pace(&app, &staff.admin, id, json!(0), true).await.0, StatusCode::OK);
 
     let people = participants();
     // Question 0 (pid3) is open: answers to question 1 are refused.
@@ -341,8 +345,10 @@ async fn a_paced_poll_takes_answers_to_the_open_question_only_and_links_them_by_
     // Out of range, and pacing an all-at-once poll.
     let (status, error) = pace(&app, &staff.admin, id, json!(5), true).await;
     assert_eq!((status, error["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("position")));
+    // An all-at-once poll's slide moves too (the projector follows it), taking no answers of its own.
     let (other, _) = create(&app, &staff, mixed_poll("all_at_once")).await;
-    assert_eq!(pace(&app, &staff.admin, other, json!(0), true).await.0, StatusCode::CONFLICT);
+    let (status, moved) = pace(&app, &staff.admin, other, json!(0), true).await;
+    assert_eq!((status, &moved["current_question"], &moved["voting_open"]), (StatusCode::OK, &json!(0), &json!(false)));
     assert_eq!(pace(&app, &staff.analyst, id, json!(0), true).await.0, StatusCode::FORBIDDEN);
 }
 
@@ -379,9 +385,8 @@ async fn phones_on_another_process_follow_the_presenter_and_live_counts_equal_th
         last.clone()
     };
     for position in 0..5 {
-        if position > 0 {
-            assert_eq!(pace(&app, &staff.admin, id, json!(position), true).await.0, StatusCode::OK);
-        }
+        // From the join slide, question by question.
+        assert_eq!(pace(&app, &staff.admin, id, json!(position), true).await.0, StatusCode::OK);
         // The phone shows the question before anyone answers it.
         let shown = wait_for(&|r: &Value| r["current_question"] == position).await;
         assert_eq!(shown["voting_open"], true);

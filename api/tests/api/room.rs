@@ -38,10 +38,8 @@ async fn arrive(app: &TestApp, base: &str, slug: &str, device: Option<&str>) -> 
     }
     let response = request.send().await.expect("arrive");
     let status = response.status();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
+    let cookie =
+        response.headers().get("set-cookie").map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
     (status, cookie, response.json().await.unwrap_or(Value::Null))
 }
 
@@ -52,7 +50,8 @@ async fn public_results(app: &TestApp, slug: &str) -> Value {
 async fn move_to(app: &TestApp, admin: &str, id: i64, position: Value, voting_open: bool) -> Value {
     let path = format!("/api/admin/polls/{id}/current");
     let (status, body) =
-        send(app, Method::PUT, &path, Some(admin), Some(json!({"position": position, "voting_open": voting_open}))).await;
+        send(app, Method::PUT, &path, Some(admin), Some(json!({"position": position, "voting_open": voting_open})))
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
@@ -71,7 +70,7 @@ async fn a_poll_opens_on_its_join_slide_and_counts_each_browser_once_on_every_pr
     assert_eq!(results["voting_open"], false);
     assert_eq!(results["joined"], 0);
     // No question takes answers on the join slide.
-    let (status, body) = vote(&app, &slug, "early-token", json!([{"var_name": "q1", "response_index": 0}])).await;
+    let (status, body) = vote(&app, &slug, "early-token-1", json!([{"var_name": "q1", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // A second process of the fleet, and a watcher of each.
@@ -132,7 +131,7 @@ async fn a_hidden_question_says_how_many_answered_and_the_nation_waits_for_votin
     move_to(&app, &staff.admin, id, json!(0), true).await;
     for (i, option) in [0, 1, 1].into_iter().enumerate() {
         let (status, body) =
-            vote(&app, &slug, &format!("token-{i}"), json!([{"var_name": "q1", "response_index": option}])).await;
+            vote(&app, &slug, &format!("room-token-{i}"), json!([{"var_name": "q1", "response_index": option}])).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let hidden = &public_results(&app, &slug).await["questions"][0];
@@ -143,7 +142,7 @@ async fn a_hidden_question_says_how_many_answered_and_the_nation_waits_for_votin
 
     // The catalog question, voting open: the public sees the room, not the nation; staff see both.
     move_to(&app, &staff.admin, id, json!(1), true).await;
-    let (status, body) = vote(&app, &slug, "token-0", json!([{"var_name": "pid3", "response_index": 0}])).await;
+    let (status, body) = vote(&app, &slug, "room-token-0", json!([{"var_name": "pid3", "response_index": 0}])).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let public = public_results(&app, &slug).await;
     let catalog = &public["questions"][1];

@@ -5,6 +5,8 @@ pub mod answer_words;
 pub mod answers;
 pub mod ballot_voids;
 pub mod hidden_words;
+pub mod poll_audiences;
+pub mod poll_joins;
 pub mod poll_questions;
 pub mod poll_resets;
 pub mod polls;

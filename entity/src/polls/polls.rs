@@ -27,12 +27,17 @@ pub struct Model {
     pub current_question_open: bool,
     pub archived_at: Option<DateTimeWithTimeZone>,
     pub first_opened_at: Option<DateTimeWithTimeZone>,
+    pub national_during_voting: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::ballot_voids::Entity")]
     BallotVoids,
+    #[sea_orm(has_one = "super::poll_audiences::Entity")]
+    PollAudiences,
+    #[sea_orm(has_many = "super::poll_joins::Entity")]
+    PollJoins,
     #[sea_orm(
         belongs_to = "super::poll_questions::Entity",
         from = "(Column::Id, Column::SplitBy)",
@@ -50,6 +55,18 @@ pub enum Relation {
 impl Related<super::ballot_voids::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::BallotVoids.def()
+    }
+}
+
+impl Related<super::poll_audiences::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PollAudiences.def()
+    }
+}
+
+impl Related<super::poll_joins::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PollJoins.def()
     }
 }
 

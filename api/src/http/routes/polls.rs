@@ -196,7 +196,7 @@ async fn arrive(
         return Err(AppError::Conflict("this poll is closed".to_owned()));
     }
     let origin = device_origin(&state, client, &headers).await?;
-    let first_time = service::join(&state.db, poll.id, &origin.device_id).await?;
+    let first_time = service::arrive(&state.db, poll.id, &origin.device_id).await?;
     let status = if first_time { StatusCode::CREATED } else { StatusCode::OK };
     let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
     Ok((status, axum::response::AppendHeaders(set_cookie), Json(Arrival { first_time })).into_response())

@@ -11,8 +11,8 @@ use crate::error::AppError;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
-    HiddenQuestionResults, Pacing, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
-    Tally,
+    HiddenQuestionResults, NationalGroupShares, NationalShares, Pacing, PollQuestionResults, PollResults,
+    QuestionResults, Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
 use crate::polls::results::tally::LiveTally;
@@ -140,7 +140,8 @@ impl PollResults {
     fn takes_answers(&self, position: usize) -> bool {
         match self.pace.pacing {
             Pacing::Presenter => {
-                self.pace.voting_open && self.pace.current_question.and_then(|c| usize::try_from(c).ok()) == Some(position)
+                self.pace.voting_open
+                    && self.pace.current_question.and_then(|c| usize::try_from(c).ok()) == Some(position)
             }
             Pacing::AllAtOnce => self.is_open,
         }
