@@ -344,7 +344,7 @@ test(
     await cloudWord(audience, "freedom").waitFor(FOLLOW);
     await screenshot(audience, "paced-present-word-hidden");
     // …and the presenter can bring it back.
-    await card.locator("[data-moderate=show][aria-label='Show “tyranny” again']").click();
+    await card.locator("[data-moderate=show][aria-label='Show “tyranny”']").click();
     for (const screen of [audience, ...phones]) await cloudWord(screen, "tyranny").waitFor(FOLLOW);
     assert.deepEqual(problems.flat(), []);
   },
@@ -401,6 +401,8 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
     title: "All at once",
     questions: [QUESTIONS.party, QUESTIONS.judicial],
     split_by: "pid3",
+    // The nation beside the room while it votes (the presenter's choice): the fullest slide.
+    national_during_voting: true,
   });
   const whole = await created.json();
   await request(`/api/admin/polls/${whole.id}`, "PATCH", { is_open: true });

@@ -324,7 +324,9 @@ test("no page scrolls sideways on a 390 px phone", async () => {
     if (path.startsWith("/polls/")) {
       // Every question's results are in, and the scale's table has its numbers.
       await page.waitForFunction(() => document.querySelectorAll(".result-card").length === 4);
-      await page.waitForFunction(() => /\d/.test(document.querySelector(".scale-body ~ table td")?.textContent ?? ""));
+      await page.waitForFunction(() =>
+        /\d/.test(document.querySelector(".scale-body ~ .visually-hidden table td")?.textContent ?? ""),
+      );
     }
     const scroll = await sideways(page);
     if (scroll > 0) {

@@ -172,11 +172,11 @@ test("admin builds and opens a poll; participants vote; results are live; closin
     .first()
     .textContent();
   assert.equal(shownEssential, "100% (2)");
-  const national = results.questions[0].national;
-  assert.ok(national, "national shares beside the audience's");
+  // While the poll takes answers the nation's answers wait (the room answers unanchored).
+  assert.equal(results.questions[0].national ?? null, null, "no national shares while voting");
   assert.match(
     await first.textContent(".result-card[data-question=imp_concede_defeat] .legend-line"),
-    new RegExp(`US adults, BLW wave ${national.wave}`),
+    /US adults’ answers appear when voting closes/,
   );
   assert.deepEqual(await seriousA11yViolations(first), []);
   await screenshot(first, "poll-results-phone");
@@ -210,10 +210,22 @@ test("admin builds and opens a poll; participants vote; results are live; closin
     cells.reduce((sum, cell) => sum + Number(cell.textContent), 0),
   );
   assert.equal(counted, 2);
-  for (const screen of [first, presenter, undecided]) {
+  for (const screen of [first, undecided]) {
     await screen.waitForSelector(".closed-banner");
     assert.match(await screen.textContent(".closed-banner"), /closed/);
   }
+  // The projector, still on its join slide, says so with no invitation.
+  await presenter.locator(".closed-slide:visible", { hasText: "This poll is closed" }).waitFor();
+  assert.equal(await presenter.locator(".join:visible").count(), 0);
+  // Now the nation's answers come, beside the room's.
+  const final = await apiJson(suite.stack.baseURL, `/api/polls/${poll.slug}/results`);
+  const national = final.questions[0].national;
+  assert.ok(national, "national shares beside the audience's once voting closed");
+  await first
+    .locator(".result-card[data-question=imp_concede_defeat] .legend-line", {
+      hasText: `US adults, BLW wave ${national.wave}`,
+    })
+    .waitFor();
   assert.equal(await undecided.locator("fieldset.question-card").count(), 0, "the unsent form is gone");
   // Screen readers hear the final count (the live region is throttled while votes arrive, not at the close).
   await first.waitForFunction(

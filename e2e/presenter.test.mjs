@@ -75,10 +75,10 @@ test("a presenter reveals a question and two participant pages show it", async (
   const placeholder = audience.locator(".result-card[data-question=perf_judicial_ind]:visible");
   await placeholder.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor();
   assert.deepEqual(await placeholder.locator(".hidden-options li").allTextContents(), [
-    "Fully meets",
-    "Mostly meets",
-    "Partly meets",
     "Does not meet",
+    "Partly meets",
+    "Mostly meets",
+    "Fully meets",
   ]);
   const card = presenter.locator(".result-card[data-question=perf_judicial_ind]");
   await card.locator(".badge", { hasText: "Hidden from the audience" }).waitFor();

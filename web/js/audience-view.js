@@ -8,6 +8,9 @@ import { el } from "./common.js";
 import { ResultsView, followResults, roomSize } from "./poll-results.js";
 import { adminPollId, presenterControls } from "./presenter-controls.js";
 
+/** The densest step a card may take to fit (app.css: 1–5, the type never under its floor). */
+const MOST_DENSE = 5;
+
 const spacedCode = (code) => `${code.slice(0, 3)} ${code.slice(3)}`;
 
 /** The QR code of the short join link (`/j/{code}`: fewer modules than the poll's address, so
@@ -51,7 +54,7 @@ export async function audienceView(poll, dom) {
   const layout = el("div", { class: "audience-layout" }, slideTop, stage, joinSlide, closedSlide, corner);
   dom.form.remove();
   dom.results.replaceWith(layout);
-  const view = new ResultsView(stage, { questions: poll.questions, present: true });
+  const view = new ResultsView(stage, { questions: poll.questions, present: true, controls: false });
   slideTop.append(view.head);
   let results = null;
   let shownCode = null;
@@ -126,7 +129,7 @@ export async function audienceView(poll, dom) {
       let density = Number(card.dataset.density ?? 0);
       const overflows = () =>
         [card, ...card.querySelectorAll(".result-body")].some((box) => box.scrollHeight > box.clientHeight + 1);
-      while (density < 3 && overflows()) {
+      while (density < MOST_DENSE && overflows()) {
         density += 1;
         card.dataset.density = String(density);
       }

@@ -150,6 +150,7 @@ export class ResultsView {
   /** `onVisibility(varName, hidden)`: offer Reveal / Hide per question (admins). */
   /** `onWordModeration(varName, word, hide)`: offer Hide / Show per word of a words question (admins). */
   /** `wordList`: show a words question's ranked list at first (else the cloud, the list a toggle away). */
+  /** `controls`: false for the audience view, where nothing is to be pressed. */
   constructor(
     container,
     {
@@ -159,9 +160,11 @@ export class ResultsView {
       onVisibility = null,
       onWordModeration = null,
       wordList = false,
+      controls = true,
     } = {},
   ) {
     this.container = container;
+    this.controls = controls;
     this.onVisibility = onVisibility;
     this.onWordModeration = onWordModeration;
     this.wordList = wordList;
@@ -603,10 +606,12 @@ export class ResultsView {
       el("div", { class: "mean-caption", "aria-hidden": "true" }, "Mean with its 95% CI"),
       means,
     );
-    // The histogram is drawn for the eye; this table says the same to a screen reader.
+    // The histogram is drawn for the eye; this table says the same to a screen reader. It sits in
+    // a visually hidden box: a table ignores the 1px size and the overflow that hide other things,
+    // and would widen (or lengthen) the page it is on.
     const table = el(
       "table",
-      { class: "visually-hidden" },
+      {},
       el("caption", {}, `Answers from ${endLabel(min, minLabel) || min} to ${endLabel(max, maxLabel) || max}`),
       el(
         "thead",
@@ -632,7 +637,7 @@ export class ResultsView {
       total,
       [count, " · ", meanText],
       plot,
-      table,
+      el("div", { class: "visually-hidden" }, table),
       this.showGroups ? el("div", { class: "group-results" }) : null,
     );
     const groups = card.querySelector(".group-results");
@@ -652,7 +657,8 @@ export class ResultsView {
       question,
       index,
       total,
-      [count, cloud.toggle],
+      // The projector shows the cloud and nothing to press (its ranked list stays for screen readers).
+      [count, this.controls ? cloud.toggle : null],
       el("div", { class: "result-body words-body" }, cloud.node),
     );
     return { card, count, cloud, dispose: () => cloud.resize.disconnect() };

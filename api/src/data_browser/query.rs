@@ -27,10 +27,10 @@ fn column<E: EntityTrait>(name: &str) -> Result<E::Column, AppError> {
 fn value(typed: &Typed) -> SimpleExpr {
     match typed {
         Typed::Integer(v) => Expr::val(*v).cast_as("bigint"),
-        Typed::Decimal(v) => Expr::val(*v).into(),
-        Typed::Text(v) => Expr::val(v.clone()).into(),
-        Typed::Boolean(v) => Expr::val(*v).into(),
-        Typed::Timestamp(v) => Expr::val(*v).into(),
+        Typed::Decimal(v) => Expr::val(*v),
+        Typed::Text(v) => Expr::val(v.clone()),
+        Typed::Boolean(v) => Expr::val(*v),
+        Typed::Timestamp(v) => Expr::val(*v),
     }
 }
 

@@ -55,7 +55,8 @@ pub struct AdminPoll {
 
 impl AdminPoll {
     /// Logs in at `base` as `ADMIN_EMAIL` (default `email`) / `ADMIN_PASSWORD`, creates the poll
-    /// and opens it.
+    /// and opens it (a presenter-paced one opens on its join slide: the presenter starts question
+    /// 1, voting open).
     ///
     /// # Errors
     /// Any request refused or failed.
@@ -79,8 +80,14 @@ impl AdminPoll {
             .json()
             .await?;
         let (id, slug) = (poll["id"].as_i64().ok_or("no id")?, poll["slug"].as_str().ok_or("no slug")?.to_owned());
+        let paced = definition["pacing"] == "presenter";
         let poll = Self { client, cookie, url: format!("{base}/api/admin/polls/{id}"), slug };
         poll.set_open(true).await?;
+        if paced {
+            let body = serde_json::json!({"position": 0, "voting_open": true});
+            let current = format!("{}/current", poll.url);
+            poll.client.put(current).header("cookie", &poll.cookie).json(&body).send().await?.error_for_status()?;
+        }
         Ok(poll)
     }
 
