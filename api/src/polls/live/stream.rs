@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use futures_util::Stream;
+use futures_util::StreamExt;
 use futures_util::future::Either;
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
