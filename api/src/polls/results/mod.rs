@@ -11,8 +11,8 @@ use crate::error::AppError;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
-    HiddenQuestionResults, NationalGroupShares, NationalShares, PollQuestionResults, PollResults, QuestionResults,
-    Tally,
+    HiddenQuestionResults, Moderation, NationalGroupShares, NationalShares, PollQuestionResults, PollResults,
+    QuestionResults, Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
 use crate::polls::results::tally::LiveTally;
@@ -135,7 +135,7 @@ pub(crate) fn national_shares(reference: &NationalReference, split: Split) -> Na
 
 impl PollResults {
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true}`, word
-    /// clouds without blocked or hidden words.
+    /// clouds without blocked or hidden words (allowed ones unmarked).
     pub(crate) fn for_public(&self) -> PollResults {
         // While the split question is hidden, nothing derived from its answers is public either:
         // groups' counts would add up to its hidden counts.
@@ -159,7 +159,12 @@ impl PollResults {
                     let mut shown = shown.clone();
                     match shown.as_mut() {
                         QuestionResults::Words(words) => {
-                            words.words.retain(|w| w.moderation.is_none());
+                            // An allowed word is shown as any other: the public does not learn
+                            // that it was blocked.
+                            words.words.retain(|w| matches!(w.moderation, None | Some(Moderation::Allowed)));
+                            for word in &mut words.words {
+                                word.moderation = None;
+                            }
                             words.answers = words.shown_answers;
                         }
                         other if split_hidden => other.forget_groups(),
@@ -173,7 +178,8 @@ impl PollResults {
         PollResults { questions, ..self.clone() }
     }
 
-    /// Whether the public sees less than staff: a hidden question, a moderated word.
+    /// Whether the public sees less than staff: a hidden question, a moderated word (an allowed
+    /// word's mark, at least).
     pub(crate) fn hides_any(&self) -> bool {
         self.questions.iter().any(|q| match q {
             PollQuestionResults::Shown(shown) => match shown.as_ref() {
