@@ -16,9 +16,13 @@ import { dataView } from "./data-browser.js";
 import { operationsView } from "./operations.js";
 import { pollView } from "./poll-detail.js";
 import { pollsView } from "./polls-list.js";
-import { dom, go, isAdmin, leaveView, onLeave, session, setRouter } from "./shared.js";
+import { dom, go, isAdmin, leaveView, mayLeave, onLeave, session, setRouter } from "./shared.js";
+
+/** The address of the view on screen: where the back button returns to when the admin stays. */
+let shown = null;
 
 async function route() {
+  shown = location.pathname + location.search;
   session.navigation += 1;
   leaveView();
   const { flash } = session;
@@ -129,13 +133,19 @@ document.addEventListener("click", (event) => {
   go(link.getAttribute("href"));
 });
 dom.logout.addEventListener("click", async () => {
+  if (!(await mayLeave())) return;
   try {
     await api("/api/auth/logout", { method: "POST" });
   } finally {
     session.user = null;
-    go("/admin");
+    go("/admin", { force: true });
   }
 });
 setRouter(route);
-window.addEventListener("popstate", route);
+// Back and forward have moved the address already: an admin who stays with unsaved work gets the
+// view's address back (as a new entry: history cannot be moved without another popstate).
+window.addEventListener("popstate", async () => {
+  if (await mayLeave()) return route();
+  history.pushState(null, "", shown);
+});
 route();
