@@ -1,13 +1,14 @@
 // Admin console (/admin…): log in; list, build, edit, open, close, duplicate, reset, archive and
 // delete polls; pace a presenter-paced poll; watch live results (hiding a question's results or a
-// single word from the audience) and the ballots' activity (voiding one client's scripted burst);
+// single word from the audience, letting through a word the blocklist caught) and the ballots' activity (voiding one client's scripted burst);
 // manage accounts; browse the database's tables (the Data section, data-browser.js); watch the api
 // fleet's live figures (the Operations section, operations.js). Analysts get the same views
 // read-only. Every change goes through the api, which checks the role again: hiding a button is a
 // courtesy, not the guard.
 //
-// This file, the page's script, is the console's router: the navigation, logging in and who is
-// logged in, the flash message, and which screen draws the view of the address. Each screen is a
+// This file, the page's script, is the console's router: the navigation (which asks before it leaves
+// a screen's unsaved work, back and forward included), logging in and who is logged in, the flash
+// message, and which screen draws the view of the address. Each screen is a
 // file of this folder; what they share is shared.js.
 import { api, el, showError } from "../common.js";
 import { accountsView } from "./accounts.js";
