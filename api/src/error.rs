@@ -28,6 +28,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with what is stored that one field of the request body causes (a field fixed
+    /// once a poll has answers): 409 naming the field, as a 422 does.
+    #[error("{message}")]
+    ConflictingField { field: String, message: String },
     #[error("too many requests; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
@@ -89,6 +93,11 @@ impl AppError {
     /// `questions[2].var_name`.
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Unprocessable { field: field.into(), message: message.into() }
+    }
+
+    /// 409 for a body field whose change what is stored forbids; `field` as for [`AppError::invalid_field`].
+    pub fn conflicting_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::ConflictingField { field: field.into(), message: message.into() }
     }
 
     /// 400 for a query or path parameter that is not acceptable.

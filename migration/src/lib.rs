@@ -28,6 +28,7 @@ mod m20261130_000008_poll_drafts;
 mod m20261130_000009_ballot_devices;
 mod m20261130_000010_shared_limits;
 mod m20261207_000011_the_room;
+mod m20261207_000012_allowed_words;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_ballot_devices::SCHEMA),
             Box::new(m20261130_000010_shared_limits::SCHEMA),
             Box::new(m20261207_000011_the_room::SCHEMA),
+            Box::new(m20261207_000012_allowed_words::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -126,11 +126,16 @@ function scaleInput(question) {
   };
 }
 
-/** Words: up to `max_words` short answers, the first one needed. */
+/** Words: up to `max_words` short answers, the first one needed. A word at the longest length
+ *  allowed takes no more characters (what is typed or pasted beyond it is cut): a live message says
+ *  so at once, so nobody loses the end of a phrase without knowing. */
 function wordsInput(question) {
   const count = question.max_words ?? 3;
   const length = question.max_word_length ?? 40;
   const hintId = `${question.var_name}-hint`;
+  const limitId = `${question.var_name}-limit`;
+  // Present (and empty) from the start: screen readers announce what a live region gets later.
+  const limit = el("p", { class: "word-limit", id: limitId, "aria-live": "polite" });
   const inputs = Array.from({ length: count }, (_, i) =>
     el("input", {
       type: "text",
@@ -141,9 +146,21 @@ function wordsInput(question) {
       autocapitalize: "none",
       spellcheck: "false",
       enterkeyhint: i + 1 < count ? "next" : "done",
-      "aria-describedby": hintId,
+      "aria-describedby": `${hintId} ${limitId}`,
     }),
   );
+  // maxlength counts as the input does (UTF-16 units), so the message does too.
+  const atLimit = (input) => input.value.length >= length;
+  const sayLimit = () => {
+    const full = inputs.flatMap((input, i) => (atLimit(input) ? [i + 1] : []));
+    for (const input of inputs) input.classList.toggle("at-limit", atLimit(input));
+    const text = full.length
+      ? `${full.length === 1 ? `Word ${full[0]} has` : `Words ${full.join(" and ")} have`} reached ${length} characters, the most a word can have: anything typed beyond that is cut off.`
+      : "";
+    // Said once when it changes, not again at every key.
+    if (limit.textContent !== text) limit.textContent = text;
+  };
+  for (const input of inputs) input.addEventListener("input", sayLimit);
   const content = [
     el(
       "p",
@@ -158,6 +175,7 @@ function wordsInput(question) {
         input,
       ),
     ),
+    limit,
   ];
   return {
     content,

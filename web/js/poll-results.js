@@ -21,13 +21,15 @@ export function resultsVisibility(pollId, onError) {
   };
 }
 
-/** Hides (`hide`) a word of a words question from every public screen, or shows it again (admins). */
+/** Moderates a word of a words question on every public screen (admins): `hide` it or `show` it
+ *  again; `allow` a blocked word for this question, or `block` it again. */
 export function wordModeration(pollId, onError) {
-  return async (varName, word, hide) => {
-    const words = `/api/admin/polls/${pollId}/questions/${encodeURIComponent(varName)}/hidden-words`;
+  return async (varName, word, action) => {
+    const question = `/api/admin/polls/${pollId}/questions/${encodeURIComponent(varName)}`;
+    const list = action === "hide" || action === "show" ? "hidden-words" : "allowed-words";
     try {
-      if (hide) await api(words, { method: "POST", body: { word } });
-      else await api(`${words}/${encodeURIComponent(word)}`, { method: "DELETE" });
+      if (action === "hide" || action === "allow") await api(`${question}/${list}`, { method: "POST", body: { word } });
+      else await api(`${question}/${list}/${encodeURIComponent(word)}`, { method: "DELETE" });
     } catch (error) {
       onError(error);
     }
@@ -143,12 +145,22 @@ function groupShape(group, index) {
   );
 }
 
+/** What a card shows in words (the question, its options' labels, a scale's end labels). */
+const wordingOf = (question) =>
+  JSON.stringify([
+    question.text,
+    (question.responses ?? []).map((r) => r.response),
+    question.scale?.min_label,
+    question.scale?.max_label,
+  ]);
+
 /** Renders (first call) or updates (later calls) the results of every question into `container`. */
 export class ResultsView {
   /** `questions`: the poll's questions (for each one's battery prefix, which tells apart
    *  an importance and a performance question with the same text). */
   /** `onVisibility(varName, hidden)`: offer Reveal / Hide per question (admins). */
-  /** `onWordModeration(varName, word, hide)`: offer Hide / Show per word of a words question (admins). */
+  /** `onWordModeration(varName, word, action)`: offer Hide / Show per word of a words question, and
+   *  Allow / Block again for a blocked one (admins; see `wordModeration`). */
   /** `wordList`: show a words question's ranked list at first (else the cloud, the list a toggle away). */
   /** `controls`: false for the audience view, where nothing is to be pressed. */
   constructor(
@@ -245,8 +257,10 @@ export class ResultsView {
     // A catalog card is drawn with or without the nation's bars: it is drawn again when they come.
     const nation = question.national ? "+nation" : nationWithheld(this.lastResults, index) ? "+withheld" : "";
     const mode = hasNumbers(question) ? (question.hidden ? "shown-to-staff" : `shown${nation}`) : "hidden";
+    // An admin may reword a question that has answers (a typo): its card is drawn again.
+    const wording = wordingOf(question);
     let entry = this.cards.get(question.var_name);
-    if (entry && entry.mode !== mode) {
+    if (entry && (entry.mode !== mode || entry.wording !== wording)) {
       const rebuilt = this.build(question, index, total, mode);
       entry.dispose?.();
       entry.card.replaceWith(rebuilt.card);
@@ -260,6 +274,7 @@ export class ResultsView {
       this.applyVisibility(entry);
       this.container.append(entry.card);
     }
+    entry.wording = wording;
     if (mode === "hidden") {
       const room = roomSize(this.lastResults);
       entry.count.textContent = `${integer(question.answered ?? 0)} of ${integer(room)} answered`;
@@ -651,7 +666,9 @@ export class ResultsView {
       dark: this.present,
       listShown: this.wordList,
       title: question.text,
-      onModerate: this.onWordModeration ? (word, hide) => this.onWordModeration(question.var_name, word, hide) : null,
+      onModerate: this.onWordModeration
+        ? (word, action) => this.onWordModeration(question.var_name, word, action)
+        : null,
     });
     const card = this.card(
       question,

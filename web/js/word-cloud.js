@@ -29,10 +29,23 @@ function seeded(seed) {
 
 const reducedMotion = () => window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
 
+/** Whether the public does not see a word (staff results mark why); an allowed word it sees. */
+const keptFromPublic = (w) => w.moderation === "blocked" || w.moderation === "hidden";
+
+/** What an admin may do to a word, by its moderation: [action, label, aria-label]. */
+function moderationAction(w) {
+  if (w.moderation === "hidden") return ["show", "Show", `Show “${w.word}”`];
+  if (w.moderation === "blocked") return ["allow", "Allow", `Allow “${w.word}”`];
+  if (w.moderation === "allowed") return ["block", "Block again", `Block “${w.word}” again`];
+  return ["hide", "Hide", `Hide “${w.word}”`];
+}
+
 export class WordCloud {
   /**
    * `dark`: the presenter's palette. `listShown`: start with the ranked list on screen (the
-   * console). `onModerate(word, hide)`: admins hide a word from the public, or show it again.
+   * console). `onModerate(word, action)`: admins hide a word from the public or show it again
+   * (`hide`, `show`), let a blocked word through for this question or block it again (`allow`,
+   * `block`).
    */
   constructor({ dark = false, listShown = false, onModerate = null, title = "" } = {}) {
     serial += 1;
@@ -126,34 +139,16 @@ export class WordCloud {
       ...this.words.map((w, i) =>
         el(
           "tr",
-          { class: w.moderation ? "moderated" : null, dataset: { word: w.word } },
+          { class: keptFromPublic(w) ? "moderated" : null, dataset: { word: w.word } },
           el("td", { class: "num" }, String(i + 1)),
           el(
             "td",
             {},
-            w.moderation ? el("s", {}, w.word) : w.word,
+            keptFromPublic(w) ? el("s", {}, w.word) : w.word,
             w.moderation ? el("span", { class: "moderation-note" }, ` (${w.moderation})`) : null,
           ),
           el("td", { class: "num" }, integer(w.count)),
-          this.onModerate
-            ? el(
-                "td",
-                {},
-                buttons && w.moderation !== "blocked"
-                  ? el(
-                      "button",
-                      {
-                        type: "button",
-                        class: "secondary small",
-                        "data-moderate": w.moderation === "hidden" ? "show" : "hide",
-                        "aria-label": `${w.moderation === "hidden" ? "Show" : "Hide"} “${w.word}”`,
-                        onclick: () => this.moderate(w.word, w.moderation !== "hidden"),
-                      },
-                      w.moderation === "hidden" ? "Show" : "Hide",
-                    )
-                  : null,
-              )
-            : null,
+          this.onModerate ? el("td", {}, buttons ? this.moderationButton(w) : null) : null,
         ),
       ),
     );
@@ -171,7 +166,7 @@ export class WordCloud {
                   class: "secondary small",
                   "data-moderate": "show",
                   "aria-label": `Show “${word}” again`,
-                  onclick: () => this.moderate(word, false),
+                  onclick: () => this.moderate(word, "show"),
                 },
                 `${word} ↺`,
               ),
@@ -181,14 +176,36 @@ export class WordCloud {
     );
   }
 
-  async moderate(word, hide) {
-    if (hide) this.hiddenHere.add(word);
-    else this.hiddenHere.delete(word);
-    // Gone from this screen at once; the next results confirm it.
-    if (hide) this.words = this.words.filter((w) => w.word !== word || w.moderation);
-    this.renderTable();
-    this.schedule();
-    await this.onModerate(word, hide);
+  /** The button that hides, shows, allows or blocks a word again. */
+  moderationButton(w) {
+    const [action, label, ariaLabel] = moderationAction(w);
+    return el(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        "data-moderate": action,
+        "aria-label": ariaLabel,
+        onclick: () => this.moderate(w.word, action),
+      },
+      label,
+    );
+  }
+
+  async moderate(word, action) {
+    if (action === "hide") {
+      this.hiddenHere.add(word);
+      // Gone from this screen at once; the next results confirm it.
+      this.words = this.words.filter((w) => w.word !== word || w.moderation);
+      this.renderTable();
+      this.schedule();
+    } else if (action === "show") {
+      this.hiddenHere.delete(word);
+      this.renderTable();
+      this.schedule();
+    }
+    // Allowing or blocking again shows on the next results (the word's mark changes there).
+    await this.onModerate(word, action);
   }
 
   /** Lays out again soon: at once the first time, then at most every LAYOUT_EVERY_MS. */
@@ -230,7 +247,7 @@ export class WordCloud {
 
   /** One layout attempt; words that did not fit make another, smaller one (up to four). */
   place(width, height, size, scale, attempt = 0) {
-    const words = this.words.map((w) => ({ text: w.word, count: w.count, moderation: w.moderation }));
+    const words = this.words.map((w) => ({ text: w.word, count: w.count, moderated: keptFromPublic(w) }));
     d3.layout
       .cloud()
       .size([width, height])
@@ -285,11 +302,11 @@ export class WordCloud {
         // A hidden word fades out rather than vanishing mid-sentence.
         (exit) => exit.call((text) => text.transition().duration(duration).attr("opacity", 0).remove()),
       )
-      .attr("class", (d) => (d.moderation ? "moderated" : null))
+      .attr("class", (d) => (d.moderated ? "moderated" : null))
       .attr("font-family", FONT)
       .attr("font-weight", 700)
       .attr("font-size", (d) => d.size)
-      .attr("fill", (d, i) => (d.moderation ? null : palette[i % palette.length]))
+      .attr("fill", (d, i) => (d.moderated ? null : palette[i % palette.length]))
       .attr("data-word", (d) => d.text)
       .text((d) => d.text);
   }

@@ -40,7 +40,7 @@ fn status_and_code(error: &AppError) -> (StatusCode, &'static str) {
         AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::Conflict(_) | AppError::ConflictingField { .. } => (StatusCode::CONFLICT, "conflict"),
         AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AppError::Database(e) if is_unavailable(e) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -65,7 +65,9 @@ impl IntoResponse for AppError {
         };
         let (parameter, field) = match &self {
             AppError::InvalidParameter { parameter, .. } => (Some(parameter.clone()), None),
-            AppError::Unprocessable { field, .. } => (None, Some(field.clone())),
+            AppError::Unprocessable { field, .. } | AppError::ConflictingField { field, .. } => {
+                (None, Some(field.clone()))
+            }
             _ => (None, None),
         };
         let body = Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message, parameter, field } });

@@ -4,7 +4,8 @@
 //! Payloads (NOTIFY allows 8,000 bytes; a batch's ballots are split to fit):
 //! - `<poll id> open`, `<poll id> closed`, `<poll id> deleted`, `<poll id> changed` (what the
 //!   public may see changed: a question's results hidden or revealed, a word hidden, the answers
-//!   reset), `<poll id> edited` (the poll's questions were replaced: ballots read it again);
+//!   reset), `<poll id> edited` (the poll's questions were replaced, or reworded once answered:
+//!   ballots and screens read it again);
 //! - `<poll id> paced <position|-> <open|closed>`: the question a poll's screens show now, and
 //!   (presenter-paced) whether it takes answers;
 //! - `<poll id> joined <count>`: how many browsers have joined the poll, after one more did;
@@ -43,7 +44,8 @@ pub(crate) enum PollEvent {
     Changed {
         poll_id: i32,
     },
-    /// The poll's definition was replaced (it is closed and unanswered): forget it everywhere.
+    /// The poll's definition was replaced (closed and unanswered) or its wording changed (closed,
+    /// answered): forget it everywhere.
     Edited {
         poll_id: i32,
     },

@@ -1,10 +1,10 @@
 //! Poll rows in PostgreSQL, read and written through the generated entities.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entity::polls::{
-    answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins, poll_questions,
-    poll_resets, polls, respondents,
+    allowed_words, answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins,
+    poll_questions, poll_resets, polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
@@ -228,25 +228,32 @@ async fn insert_questions(txn: &DatabaseTransaction, poll_id: i32, questions: &[
     Ok(())
 }
 
-/// Replaces a closed, unanswered poll's definition (title, description, pacing, questions,
-/// split question), locking the poll row so that an opening or a ballot cannot slip in between.
+/// The poll to edit, its row locked until the transaction ends: an opening, a ballot or another
+/// edit cannot slip in between the checks and the writes.
 ///
 /// # Errors
-/// No such poll (404); the poll is open or has answers (409).
+/// No such poll (404); the poll is open (409).
+pub(crate) async fn lock_for_edit(txn: &DatabaseTransaction, id: i32) -> Result<PollRecord, AppError> {
+    let poll =
+        polls::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    if poll.is_open {
+        return Err(AppError::Conflict("close the poll before editing it".to_owned()));
+    }
+    Ok(PollRecord { questions: questions_of(txn, id).await?, poll })
+}
+
+/// Replaces an unanswered poll's definition (title, description, pacing, questions, split
+/// question), after [`lock_for_edit`]. Rows hanging on the old questions (hidden and allowed
+/// words) go with them.
+///
+/// # Errors
+/// Database failure.
 pub(crate) async fn replace_definition(
     txn: &DatabaseTransaction,
     id: i32,
     definition: polls::ActiveModel,
     questions: &[PollQuestion],
 ) -> Result<(), AppError> {
-    let poll =
-        polls::Entity::find_by_id(id).lock_exclusive().one(txn).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
-    if poll.is_open {
-        return Err(AppError::Conflict("close the poll before editing its questions".to_owned()));
-    }
-    if respondent_count(txn, id).await? > 0 {
-        return Err(AppError::Conflict("the poll has answers: reset it before editing its questions".to_owned()));
-    }
     // The split question may be among those replaced: clear it first (its foreign key is deferred).
     polls::Entity::update_many()
         .col_expr(polls::Column::SplitBy, Expr::value(Option::<String>::None))
@@ -262,6 +269,65 @@ pub(crate) async fn replace_definition(
     definition.current_question_open = Set(false);
     definition.update(txn).await?;
     Ok(())
+}
+
+/// Rewrites an answered poll's wording in place (after [`lock_for_edit`] and
+/// [`crate::polls::edits::wording_only`]): its title and description, each question's row as
+/// `questions` has it. The rows keep their keys, so answers and moderated words stay theirs;
+/// where a presenter-paced poll stands stays too.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn update_wording(
+    txn: &DatabaseTransaction,
+    id: i32,
+    definition: polls::ActiveModel,
+    questions: &[PollQuestion],
+) -> Result<(), AppError> {
+    for (question, position) in questions.iter().zip(0i16..) {
+        question_row(id, position, question).update(txn).await?;
+    }
+    let mut definition = definition;
+    definition.id = Set(id);
+    definition.updated_at = Set(chrono::Utc::now().fixed_offset());
+    definition.update(txn).await?;
+    Ok(())
+}
+
+/// The offered values (options, responses, points) that have at least one answer, per question key.
+pub(crate) type AnsweredValues = HashMap<String, HashSet<i16>>;
+
+/// Which offered values of a poll's questions have answers: single answers and the several
+/// options of a multiple choice.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn answered_values<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<AnsweredValues, AppError> {
+    let single: Vec<(String, i16)> = answers::Entity::find()
+        .select_only()
+        .column(answers::Column::VarName)
+        .column(answers::Column::ResponseIndex)
+        .distinct()
+        .filter(answers::Column::PollId.eq(poll_id))
+        .filter(answers::Column::ResponseIndex.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let several: Vec<(String, i16)> = answer_choices::Entity::find()
+        .select_only()
+        .column(answer_choices::Column::VarName)
+        .column(answer_choices::Column::ResponseIndex)
+        .distinct()
+        .inner_join(answers::Entity)
+        .filter(answers::Column::PollId.eq(poll_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut answered = AnsweredValues::new();
+    for (var_name, value) in single.into_iter().chain(several) {
+        answered.entry(var_name).or_default().insert(value);
+    }
+    Ok(answered)
 }
 
 /// Opens a closed poll with `join_code`; says whether it was closed (an open poll keeps its code).
@@ -610,6 +676,21 @@ pub(crate) async fn hidden_words<C: ConnectionTrait>(
     Ok(by_question)
 }
 
+/// The words question `var_name` of poll `id`.
+///
+/// # Errors
+/// No such poll or question (404), the question is not a words question (422).
+async fn words_question<C: ConnectionTrait>(db: &C, id: i32, var_name: &str) -> Result<(), AppError> {
+    let record = find(db, PollKey::Id(id)).await?;
+    let Some(question) = record.question(var_name) else {
+        return Err(AppError::NotFound(format!("poll {id} has no question '{var_name}'")));
+    };
+    if !matches!(question.spec, QuestionSpec::Words(_)) {
+        return Err(AppError::invalid_field("var_name", format!("'{var_name}' is not a words question")));
+    }
+    Ok(())
+}
+
 /// Hides (or shows again) a normalized word of a words question.
 ///
 /// # Errors
@@ -620,13 +701,7 @@ pub(crate) async fn set_word_hidden<C: ConnectionTrait>(
     word: &str,
     hidden_by: Option<i32>,
 ) -> Result<(), AppError> {
-    let record = find(db, PollKey::Id(id)).await?;
-    let Some(question) = record.question(var_name) else {
-        return Err(AppError::NotFound(format!("poll {id} has no question '{var_name}'")));
-    };
-    if !matches!(question.spec, QuestionSpec::Words(_)) {
-        return Err(AppError::invalid_field("var_name", format!("'{var_name}' is not a words question")));
-    }
+    words_question(db, id, var_name).await?;
     match hidden_by {
         Some(by) => {
             let row = hidden_words::ActiveModel {
@@ -651,6 +726,69 @@ pub(crate) async fn set_word_hidden<C: ConnectionTrait>(
                 .filter(hidden_words::Column::PollId.eq(id))
                 .filter(hidden_words::Column::VarName.eq(var_name))
                 .filter(hidden_words::Column::Word.eq(word))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The blocked words presenters allowed, per question key (normalized).
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn allowed_words<C: ConnectionTrait>(
+    db: &C,
+    poll_id: i32,
+) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let rows = allowed_words::Entity::find()
+        .filter(allowed_words::Column::PollId.eq(poll_id))
+        .order_by_asc(allowed_words::Column::Word)
+        .all(db)
+        .await?;
+    let mut by_question: HashMap<String, Vec<String>> = HashMap::new();
+    for row in rows {
+        by_question.entry(row.var_name).or_default().push(row.word);
+    }
+    Ok(by_question)
+}
+
+/// Allows (`allowed_by` the admin) a normalized blocked word of a words question, or blocks it
+/// again (`None`).
+///
+/// # Errors
+/// No such poll or question (404), the question is not a words question (422).
+pub(crate) async fn set_word_allowed<C: ConnectionTrait>(
+    db: &C,
+    (id, var_name): (i32, &str),
+    word: &str,
+    allowed_by: Option<i32>,
+) -> Result<(), AppError> {
+    words_question(db, id, var_name).await?;
+    match allowed_by {
+        Some(by) => {
+            let row = allowed_words::ActiveModel {
+                poll_id: Set(id),
+                var_name: Set(var_name.to_owned()),
+                word: Set(word.to_owned()),
+                allowed_by: Set(Some(by)),
+                ..Default::default()
+            };
+            // Allowed already: who allowed it first, and when, stay on record.
+            allowed_words::Entity::insert(row)
+                .on_conflict_do_nothing_on([
+                    allowed_words::Column::PollId,
+                    allowed_words::Column::VarName,
+                    allowed_words::Column::Word,
+                ])
+                .exec(db)
+                .await?;
+        }
+        None => {
+            allowed_words::Entity::delete_many()
+                .filter(allowed_words::Column::PollId.eq(id))
+                .filter(allowed_words::Column::VarName.eq(var_name))
+                .filter(allowed_words::Column::Word.eq(word))
                 .exec(db)
                 .await?;
         }

@@ -6,9 +6,10 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::error::AppError;
+use crate::polls::edits;
 use crate::polls::events::PollEvent;
 use crate::polls::join_code;
-use crate::polls::kinds::words::word_to_hide;
+use crate::polls::kinds::words::{word_to_allow, word_to_hide};
 use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
 use crate::polls::repository::{self, PollKey};
 use crate::polls::slug::new_slug;
@@ -48,10 +49,13 @@ fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
     })
 }
 
-/// Replaces a closed poll's definition while it has no answers (its slug stays).
+/// Replaces a closed poll's definition (its slug stays). Once the poll has answers only its
+/// wording may change (see `polls::edits`): the rows are rewritten in place and the answers stay
+/// as they are. Every screen watching the poll hears of the edit.
 ///
 /// # Errors
-/// Invalid poll (422 naming the field), no such poll (404), open or answered (409).
+/// Invalid poll (422 naming the field), no such poll (404), open (409), with answers a change to
+/// what they are counted by (409 naming the field).
 pub(crate) async fn edit(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
@@ -62,7 +66,14 @@ pub(crate) async fn edit(
     let questions = validation::new_poll_questions(&snapshot, &new)?;
     let row = definition_row(&new)?;
     let txn = db.begin().await?;
-    repository::replace_definition(&txn, id, row, &questions).await?;
+    let stored = repository::lock_for_edit(&txn, id).await?;
+    if repository::respondent_count(&txn, id).await? == 0 {
+        repository::replace_definition(&txn, id, row, &questions).await?;
+    } else {
+        let answered = repository::answered_values(&txn, id).await?;
+        edits::wording_only(&stored, &new, &questions, &answered)?;
+        repository::update_wording(&txn, id, row, &questions).await?;
+    }
     PollEvent::Edited { poll_id: id }.announce(&txn).await?;
     txn.commit().await?;
     get(db, surveys, id).await
@@ -98,11 +109,18 @@ pub(crate) async fn duplicate(
     get(db, surveys, copy).await
 }
 
+/// Whether `confirm` names the poll: its title (trimmed, in any case), or its slug as older
+/// clients send it. Not the join code: a poll is reset closed, and a closed poll has none.
+fn confirms(confirm: &str, poll: &polls::Model) -> bool {
+    let confirm = confirm.trim();
+    confirm.to_lowercase() == poll.title.trim().to_lowercase() || confirm == poll.slug
+}
+
 /// Deletes every answer of a closed poll (after a rehearsal); the caller confirms with the poll's
-/// slug. Logged, and recorded in `polls.poll_resets`.
+/// title. Logged, and recorded in `polls.poll_resets`.
 ///
 /// # Errors
-/// No such poll (404), open (409), the confirmation is not the slug (422).
+/// No such poll (404), open (409), the confirmation is not the poll's title (422 saying it).
 pub(crate) async fn reset(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
@@ -111,8 +129,11 @@ pub(crate) async fn reset(
     confirm: &str,
 ) -> Result<PollView, AppError> {
     let poll = repository::find(db, PollKey::Id(id)).await?;
-    if confirm.trim() != poll.poll.slug {
-        return Err(AppError::invalid_field("confirm", "type the poll's slug to confirm the reset"));
+    if !confirms(confirm, &poll.poll) {
+        return Err(AppError::invalid_field(
+            "confirm",
+            format!("type the poll's title, “{}”, to confirm the reset", poll.poll.title),
+        ));
     }
     let txn = db.begin().await?;
     let removed = repository::reset(&txn, id, by).await?;
@@ -174,6 +195,28 @@ pub(crate) async fn set_word_hidden(
     PollEvent::Changed { poll_id: id }.announce(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Lets a blocked word of a words question through to every public screen (`allowed_by` an
+/// admin), or blocks it again (`None`). Answers already given with it count as they always did:
+/// the public sees them from now on, or no longer.
+///
+/// # Errors
+/// No such poll or question (404), not a words question, not a word, or (allowing) a word the
+/// blocklist does not block (422).
+pub(crate) async fn set_word_allowed(
+    db: &DatabaseConnection,
+    (id, var_name): (i32, &str),
+    word: &str,
+    allowed_by: Option<i32>,
+) -> Result<String, AppError> {
+    // Blocking again takes any word: the blocklist may have changed since it was allowed.
+    let word = if allowed_by.is_some() { word_to_allow(word)? } else { word_to_hide(word)? };
+    let txn = db.begin().await?;
+    repository::set_word_allowed(&txn, (id, var_name), &word, allowed_by).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
+    txn.commit().await?;
+    Ok(word)
 }
 
 /// # Errors

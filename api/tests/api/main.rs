@@ -12,6 +12,7 @@ mod live_protocol;
 mod metrics;
 mod new_wave;
 mod openapi;
+mod poll_edits;
 mod polls;
 mod presenter;
 mod question_kinds;

@@ -518,14 +518,16 @@ async fn edit_until_answered_duplicate_reset_and_archive() {
         send(&app, Method::PUT, &path, Some(&staff.analyst), Some(edited.clone())).await.0,
         StatusCode::FORBIDDEN
     );
-    // Not while open, nor once answered.
+    // Not while open; once answered, its wording only (poll_edits.rs has the rest).
     set_open(&app, &staff.admin, id, true).await;
     assert_eq!(send(&app, Method::PUT, &path, Some(&staff.admin), Some(edited.clone())).await.0, StatusCode::CONFLICT);
     let answers = json!([{"var_name": "q1", "words": ["hope"]}, {"var_name": "q2", "value": 6}]);
     assert_eq!(vote(&app, &slug, "edit-token-1", answers.clone()).await.0, StatusCode::CREATED);
     set_open(&app, &staff.admin, id, false).await;
-    let (status, error) = send(&app, Method::PUT, &path, Some(&staff.admin), Some(edited.clone())).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    let mut rescaled = edited.clone();
+    rescaled["questions"][1]["max"] = json!(5);
+    let (status, error) = send(&app, Method::PUT, &path, Some(&staff.admin), Some(rescaled)).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::CONFLICT, Some("questions[1].min")), "{error}");
 
     // Duplicate: a closed copy with the same questions and no answers.
     let (status, copy) = send(&app, Method::POST, &format!("{path}/duplicate"), Some(&staff.admin), None).await;

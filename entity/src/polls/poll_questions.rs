@@ -35,6 +35,8 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::allowed_words::Entity")]
+    AllowedWords,
     #[sea_orm(has_many = "super::answers::Entity")]
     Answers,
     #[sea_orm(has_many = "super::hidden_words::Entity")]
@@ -47,6 +49,12 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Polls,
+}
+
+impl Related<super::allowed_words::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AllowedWords.def()
+    }
 }
 
 impl Related<super::answers::Entity> for Entity {

@@ -1,9 +1,11 @@
 // The console's poll builder (/admin/polls/new, /admin/polls/{id}/edit; admins only): title,
 // description, split and pacing; questions from the BLW catalog (searched, with the responses
 // offered) or written here (choice, scale, words), reordered and removed; the api's messages
-// said next to the field at fault.
+// said next to the field at fault. A poll with answers keeps what they were given to: only its
+// wording can be edited (the other fields are shown, disabled). Leaving with changes not saved
+// asks first.
 import { api, el, flattenCatalog, searchCatalog, showError } from "../common.js";
-import { dom, go, isAdmin, kindTag, panelForm, session } from "./shared.js";
+import { dom, go, guardUnsaved, isAdmin, kindTag, panelForm, plural, session } from "./shared.js";
 
 /** The scales a scale question may use. */
 const SCALES = [
@@ -31,8 +33,9 @@ function builderItem(kind, fields = {}) {
   return { id: `item-${lastItemNumber}`, kind, hidden: false, ...defaults, ...fields };
 }
 
-/** A builder item from one question of a saved poll (editing it). */
-function itemFromQuestion(question, catalogByName) {
+/** A builder item from one question of a saved poll (editing it); `chosen`: the options of a
+ *  choice question that participants chose (their labels stay as they are). */
+function itemFromQuestion(question, catalogByName, chosen = new Set()) {
   const kind = question.kind ?? "catalog";
   const hidden = Boolean(question.results_hidden);
   if (kind === "choice")
@@ -41,6 +44,7 @@ function itemFromQuestion(question, catalogByName) {
       text: question.text,
       options: question.responses.map((r) => r.response),
       maxChoices: question.max_choices ?? 1,
+      chosen,
     });
   if (kind === "scale") {
     const scale = question.scale ?? {};
@@ -124,11 +128,21 @@ export async function editView(id) {
   }
   const at = session.navigation;
   const poll = (await api(`/api/admin/polls/${id}`)).data;
-  if (at === session.navigation) await builderView(poll);
+  // With answers, the options participants chose keep their labels: which they are, from the counts.
+  const chosen = new Map();
+  if (poll.respondents > 0) {
+    for (const question of (await api(`/api/admin/polls/${id}/results`)).data.questions) {
+      if (question.kind !== "choice") continue;
+      const options = question.overall.counts.flatMap((count, i) => (count > 0 ? [i] : []));
+      chosen.set(question.var_name, new Set(options));
+    }
+  }
+  if (at === session.navigation) await builderView(poll, chosen);
 }
 
-/** The poll builder: a new poll, or `poll` to edit (until it opens or has answers). */
-export async function builderView(poll = null) {
+/** The poll builder: a new poll, or `poll` to edit (while closed; once it has answers, only its
+ *  wording). `chosen`: per choice question, the options participants chose. */
+export async function builderView(poll = null, chosen = new Map()) {
   if (!isAdmin()) {
     dom.view.replaceChildren(el("section", { class: "panel" }, el("p", {}, "Only admins create polls.")));
     return;
@@ -137,7 +151,9 @@ export async function builderView(poll = null) {
   const catalog = flattenCatalog((await api("/api/batteries")).data);
   if (at !== session.navigation) return;
   const catalogByName = new Map(catalog.map((q) => [q.var_name, q]));
-  const items = poll ? poll.questions.map((q) => itemFromQuestion(q, catalogByName)) : [];
+  const items = poll ? poll.questions.map((q) => itemFromQuestion(q, catalogByName, chosen.get(q.var_name))) : [];
+  // Answers were given to these questions as they are: only their wording may change now.
+  const wordingOnly = Boolean(poll && !poll.is_open && poll.respondents > 0);
   let splitItem = poll?.split_by ? (items.find((item, i) => keyOf(item, i) === poll.split_by) ?? null) : null;
   let splitOptions = new Map(); // item → its <option> in the split select
   const errors = {}; // the form's own fields' error messages, by the api's field name
@@ -160,10 +176,15 @@ export async function builderView(poll = null) {
     id: "catalog-search",
     placeholder: "Search questions…",
     autocomplete: "off",
+    disabled: wordingOnly,
   });
   const list = el("div", { class: "catalog-list", role: "region", "aria-label": "Catalog questions", tabindex: "0" });
   const chosenList = el("ol", { class: "chosen", "aria-label": "Questions in this poll" });
-  const split = el("select", { id: "poll-split", "aria-describedby": "split-help split_by-error" });
+  const split = el("select", {
+    id: "poll-split",
+    disabled: wordingOnly,
+    "aria-describedby": "split-help split_by-error",
+  });
   const formError = el("div", { class: "status" });
   // Says what a click on Add, Move or Remove did, for those who cannot see the list change.
   const announcer = el("p", { class: "visually-hidden", role: "status" });
@@ -176,6 +197,7 @@ export async function builderView(poll = null) {
         name: "pacing",
         value,
         checked: (poll?.pacing ?? "all_at_once") === value,
+        disabled: wordingOnly,
         "aria-describedby": `pacing-${value}-help pacing-error`,
       }),
       el("span", {}, label, el("span", { class: "note", id: `pacing-${value}-help` }, help)),
@@ -200,7 +222,9 @@ export async function builderView(poll = null) {
                 {
                   type: "button",
                   class: "small secondary",
-                  disabled: items.some((item) => item.kind === "catalog" && item.question.var_name === q.var_name),
+                  disabled:
+                    wordingOnly ||
+                    items.some((item) => item.kind === "catalog" && item.question.var_name === q.var_name),
                   "aria-label": `Add ${q.var_name}`,
                   onclick: () => {
                     add(builderItem("catalog", { question: q, offered: new Set(q.responses.map((_, i) => i)) }));
@@ -263,18 +287,19 @@ export async function builderView(poll = null) {
         { class: "actions" },
         smallButton("↑", {
           id: id("up"),
-          disabled: index === 0,
+          disabled: wordingOnly || index === 0,
           "aria-label": `Move ${key} up`,
           onclick: () => move(index, -1, [id("up"), id("down")]),
         }),
         smallButton("↓", {
           id: id("down"),
-          disabled: index === items.length - 1,
+          disabled: wordingOnly || index === items.length - 1,
           "aria-label": `Move ${key} down`,
           onclick: () => move(index, 1, [id("down"), id("up")]),
         }),
         smallButton("Remove", {
           id: id("remove"),
+          disabled: wordingOnly,
           "aria-label": `Remove ${key}`,
           onclick: () => {
             items.splice(index, 1);
@@ -317,13 +342,15 @@ export async function builderView(poll = null) {
         }),
         slot("text", ".text"),
       );
-    /** A text input whose message is `errorPart`'s (an option's is the options' message). */
-    const textInput = (part, value, onValue, errorPart = part) =>
+    /** A text input whose message is `errorPart`'s (an option's is the options' message);
+     *  `fixedBy`: the id of the note that says why it is read-only (it cannot change). */
+    const textInput = (part, value, onValue, errorPart = part, fixedBy = null) =>
       el("input", {
         type: "text",
         id: id(part),
         value,
-        "aria-describedby": id(`${errorPart}-error`),
+        readonly: Boolean(fixedBy),
+        "aria-describedby": [id(`${errorPart}-error`), fixedBy].filter(Boolean).join(" "),
         oninput: (event) => {
           onValue(event.target.value);
           slots[errorPart]?.replaceChildren();
@@ -343,6 +370,7 @@ export async function builderView(poll = null) {
               el("input", {
                 type: "checkbox",
                 checked: item.offered.has(i),
+                disabled: wordingOnly,
                 onchange: (event) => {
                   if (event.target.checked) item.offered.add(i);
                   else item.offered.delete(i);
@@ -356,6 +384,7 @@ export async function builderView(poll = null) {
         slot("offered", ".response_indices"),
       ];
     } else if (item.kind === "choice") {
+      const isChosen = (i) => wordingOnly && Boolean(item.chosen?.has(i));
       const options = el(
         "ol",
         { class: "option-list" },
@@ -371,10 +400,11 @@ export async function builderView(poll = null) {
                 item.options[i] = text;
               },
               "options",
+              isChosen(i) ? id("chosen-note") : null,
             ),
             smallButton("Remove", {
               id: id(`remove-option-${i}`),
-              disabled: item.options.length <= MIN_OPTIONS,
+              disabled: wordingOnly || item.options.length <= MIN_OPTIONS,
               "aria-label": `Remove option ${i + 1} of ${key}`,
               onclick: () => {
                 item.options.splice(i, 1);
@@ -392,9 +422,18 @@ export async function builderView(poll = null) {
           { class: "field options" },
           el("legend", {}, `Options (${MIN_OPTIONS} to ${MAX_OPTIONS})`),
           options,
+          wordingOnly
+            ? el(
+                "p",
+                { class: "note", id: id("chosen-note") },
+                item.options.some((_, i) => isChosen(i))
+                  ? "Options participants chose keep their labels (read-only); the others can be reworded."
+                  : "Nobody chose any option yet: each can be reworded.",
+              )
+            : null,
           smallButton("+ Add option", {
             id: id("add-option"),
-            disabled: item.options.length >= MAX_OPTIONS,
+            disabled: wordingOnly || item.options.length >= MAX_OPTIONS,
             onclick: () => {
               item.options.push("");
               refresh({ focus: id(`option-${item.options.length - 1}`) });
@@ -410,6 +449,7 @@ export async function builderView(poll = null) {
             "select",
             {
               id: id("max-choices"),
+              disabled: wordingOnly,
               "aria-describedby": id("max-choices-error"),
               onchange: (event) => {
                 item.maxChoices = Number(event.target.value);
@@ -441,6 +481,7 @@ export async function builderView(poll = null) {
               "select",
               {
                 id: id("range"),
+                disabled: wordingOnly,
                 "aria-describedby": id("range-error"),
                 onchange: (event) => {
                   [item.min, item.max] = event.target.value.split("-").map(Number);
@@ -556,14 +597,16 @@ export async function builderView(poll = null) {
   });
 
   const locked = poll?.is_open
-    ? "This poll is open: close it (and reset its answers) before changing it — saving now will be refused."
-    : poll?.respondents > 0
-      ? "This poll has answers: reset them before changing it — saving now will be refused."
+    ? "This poll is open: close it before changing it — saving now will be refused."
+    : wordingOnly
+      ? `This poll has answers from ${plural(poll.respondents, "participant")}, so what they answered stays as it is: you can change the wording — the title, the description, each question's text, a scale's end labels and the labels of options nobody chose. The fields shown greyed out or read-only are fixed until its answers are reset.`
       : null;
+  const nationalDuringVoting = el("input", { type: "checkbox", id: "national-during-voting" });
+  nationalDuringVoting.checked = Boolean(poll?.national_during_voting);
   const form = panelForm(
     "builder-title",
     poll ? `Edit “${poll.title}”` : "New poll",
-    locked ? el("p", { class: "closed-banner" }, locked) : null,
+    locked ? el("p", { class: "closed-banner", id: "builder-locked" }, locked) : null,
     el(
       "div",
       { class: "form-grid" },
@@ -598,6 +641,21 @@ export async function builderView(poll = null) {
     ),
     el(
       "div",
+      { class: "field" },
+      el(
+        "label",
+        { class: "check" },
+        nationalDuringVoting,
+        " Show the nation’s answers while a question still takes answers",
+      ),
+      el(
+        "p",
+        { class: "note" },
+        "Off: catalog questions show US adults’ answers when their voting closes, so the room answers before it sees the nation.",
+      ),
+    ),
+    el(
+      "div",
       { class: "builder" },
       el(
         "div",
@@ -608,17 +666,35 @@ export async function builderView(poll = null) {
           { class: "add-own actions", role: "group", "aria-labelledby": "add-own-title" },
           el(
             "button",
-            { type: "button", class: "small secondary", id: "add-choice", onclick: () => add(builderItem("choice")) },
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-choice",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("choice")),
+            },
             "+ Choice",
           ),
           el(
             "button",
-            { type: "button", class: "small secondary", id: "add-scale", onclick: () => add(builderItem("scale")) },
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-scale",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("scale")),
+            },
             "+ Scale",
           ),
           el(
             "button",
-            { type: "button", class: "small secondary", id: "add-words", onclick: () => add(builderItem("words")) },
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-words",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("words")),
+            },
             "+ Words",
           ),
         ),
@@ -637,24 +713,28 @@ export async function builderView(poll = null) {
       el("a", { href: poll ? `/admin/polls/${poll.id}` : "/admin", class: "button secondary" }, "Cancel"),
     ),
   );
+  /** The poll as the api takes it, from what the form holds now. */
+  const definition = () => ({
+    title: title.value,
+    description: description.value,
+    pacing: form.querySelector("input[name=pacing]:checked")?.value ?? "all_at_once",
+    questions: items.map(questionBody),
+    split_by: splitItem ? keyOf(splitItem, items.indexOf(splitItem)) : null,
+    national_during_voting: nationalDuringVoting.checked,
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     for (const node of [...Object.values(errors), ...itemErrors.values()]) node.replaceChildren();
     formError.replaceChildren();
-    const body = {
-      title: title.value,
-      description: description.value,
-      pacing: form.querySelector("input[name=pacing]:checked")?.value ?? "all_at_once",
-      questions: items.map(questionBody),
-      split_by: splitItem ? keyOf(splitItem, items.indexOf(splitItem)) : null,
-    };
+    const body = definition();
     try {
+      // Saved: nothing is lost by leaving for the poll's page.
       if (poll) {
         await api(`/api/admin/polls/${poll.id}`, { method: "PUT", body });
         session.flash = "Changes saved.";
-        go(`/admin/polls/${poll.id}`);
+        go(`/admin/polls/${poll.id}`, { force: true });
       } else {
-        go(`/admin/polls/${(await api("/api/admin/polls", { method: "POST", body })).data.id}`);
+        go(`/admin/polls/${(await api("/api/admin/polls", { method: "POST", body })).data.id}`, { force: true });
       }
     } catch (error) {
       const slot = errorSlot(error.field);
@@ -667,4 +747,7 @@ export async function builderView(poll = null) {
   });
   refresh();
   dom.view.replaceChildren(form);
+  // What was loaded (or the empty form): leaving asks first once the form differs from it.
+  const loaded = JSON.stringify(definition());
+  guardUnsaved(() => JSON.stringify(definition()) !== loaded);
 }

@@ -1,5 +1,5 @@
 // A poll's page in the console (/admin/polls/{id}): its description, join address and code,
-// open/close, presenter view and CSV; for admins edit, duplicate, reset (typing the slug to
+// open/close, presenter view and CSV; for admins edit, duplicate, reset (typing the poll's title to
 // confirm), archive and delete; the pacing panel (pacing.js), the live results with their reveal
 // and hide controls, and the ballot activity (activity.js).
 import { api, el, showError } from "../common.js";
@@ -8,6 +8,7 @@ import { activityPanel } from "./activity.js";
 import { pacingPanel } from "./pacing.js";
 import {
   archivedBadge,
+  confirmDialog,
   dateTime,
   deletePoll,
   dom,
@@ -22,9 +23,10 @@ import {
   statusBadge,
 } from "./shared.js";
 
-/** Asks an admin to type a poll's slug before its answers are deleted: a reset cannot be undone,
- *  and typing the name of the very poll keeps it from hitting the wrong one of two similar polls.
- *  Resolves the typed slug, or null on cancel. */
+/** Asks an admin to type a poll's title before its answers are deleted: a reset cannot be undone,
+ *  and typing the name of the very poll makes sure it is the one meant. Spaces around it and case
+ *  do not matter (nor to the api, which also takes the slug). Resolves what was typed, or null on
+ *  cancel. */
 async function resetDialog(poll) {
   const input = el("input", {
     type: "text",
@@ -35,7 +37,8 @@ async function resetDialog(poll) {
     "aria-describedby": "reset-help",
   });
   const confirm = el("button", { value: "reset", class: "danger", disabled: true }, "Delete the answers");
-  const matches = () => input.value.trim() === poll.slug;
+  const typed = () => input.value.trim();
+  const matches = () => typed().toLowerCase() === poll.title.trim().toLowerCase() || typed() === poll.slug;
   input.addEventListener("input", () => {
     confirm.disabled = !matches();
   });
@@ -56,14 +59,8 @@ async function resetDialog(poll) {
       el(
         "div",
         { class: "field" },
-        el("label", { for: "reset-confirm" }, "Type this poll's slug to confirm"),
-        el(
-          "p",
-          { class: "note", id: "reset-help" },
-          "Its slug, the end of its web address, is ",
-          el("code", {}, poll.slug),
-          ".",
-        ),
+        el("label", { for: "reset-confirm" }, "Type this poll's title to confirm"),
+        el("p", { class: "note", id: "reset-help" }, "Its title is ", el("strong", {}, `“${poll.title}”`), "."),
         input,
       ),
       el("div", { class: "actions" }, el("button", { value: "cancel", class: "secondary" }, "Cancel"), confirm),
@@ -76,7 +73,20 @@ async function resetDialog(poll) {
     if (matches()) dialog.close("reset");
   });
   const answer = await modal(dialog);
-  return answer === "reset" ? input.value.trim() : null;
+  return answer === "reset" ? typed() : null;
+}
+
+/** Moderates a word; allowing a blocked one asks first: it goes up on the projector at once. */
+async function moderateWord(moderate, varName, word, action) {
+  if (
+    action === "allow" &&
+    !(await confirmDialog(
+      `Show “${word}” to the audience? The blocklist kept it from every public screen; allowed, it appears there at once, with every answer that gave it. You can block it again.`,
+      "Allow",
+    ))
+  )
+    return;
+  await moderate(varName, word, action);
 }
 
 /** The question a poll is split by, named by its text and key. */
@@ -154,13 +164,15 @@ export async function pollView(id) {
   const activityTimer = setInterval(activity.refresh, 15_000);
   onLeave(() => clearInterval(activityTimer));
   // Admins reveal or hide each question's results, and each word of a words question, to the
-  // audience; everyone here sees them all, with what the audience does not see marked.
+  // audience, and let a word the blocklist caught through; everyone here sees them all, with what
+  // the audience does not see marked.
   const onError = (error) => showError(dom.status, error);
+  const moderate = wordModeration(poll.id, onError);
   const view = new ResultsView(resultsBox, {
     questions: poll.questions,
     showGroups: true,
     onVisibility: isAdmin() ? resultsVisibility(poll.id, onError) : null,
-    onWordModeration: isAdmin() ? wordModeration(poll.id, onError) : null,
+    onWordModeration: isAdmin() ? (varName, word, action) => moderateWord(moderate, varName, word, action) : null,
     wordList: true,
   });
   // Frames also bring what changed elsewhere: answers arriving, a close, the presenter's moves.
@@ -237,13 +249,14 @@ function manageControls(poll, act) {
     "Delete",
   );
   const sync = ({ is_open: isOpen, respondents }) => {
-    edit.disabled = isOpen || respondents > 0;
+    edit.disabled = isOpen;
+    edit.textContent = !isOpen && respondents > 0 ? "Edit wording" : "Edit";
     reset.disabled = isOpen || respondents === 0;
     archive.disabled = !archived && isOpen;
     note.textContent = isOpen
       ? "An open poll cannot be edited, reset or archived: close it first."
       : respondents > 0
-        ? `A poll with answers cannot be edited (${plural(respondents, "participant")} so far): reset its answers first.`
+        ? `This poll has answers (${plural(respondents, "participant")} so far): only its wording can be edited. Reset its answers to change anything else.`
         : "";
   };
   sync(poll);

@@ -1,13 +1,14 @@
 // Admin console (/admin…): log in; list, build, edit, open, close, duplicate, reset, archive and
 // delete polls; pace a presenter-paced poll; watch live results (hiding a question's results or a
-// single word from the audience) and the ballots' activity (voiding one client's scripted burst);
+// single word from the audience, letting through a word the blocklist caught) and the ballots' activity (voiding one client's scripted burst);
 // manage accounts; browse the database's tables (the Data section, data-browser.js); watch the api
 // fleet's live figures (the Operations section, operations.js). Analysts get the same views
 // read-only. Every change goes through the api, which checks the role again: hiding a button is a
 // courtesy, not the guard.
 //
-// This file, the page's script, is the console's router: the navigation, logging in and who is
-// logged in, the flash message, and which screen draws the view of the address. Each screen is a
+// This file, the page's script, is the console's router: the navigation (which asks before it leaves
+// a screen's unsaved work, back and forward included), logging in and who is logged in, the flash
+// message, and which screen draws the view of the address. Each screen is a
 // file of this folder; what they share is shared.js.
 import { api, el, showError } from "../common.js";
 import { accountsView } from "./accounts.js";
@@ -16,9 +17,13 @@ import { dataView } from "./data-browser.js";
 import { operationsView } from "./operations.js";
 import { pollView } from "./poll-detail.js";
 import { pollsView } from "./polls-list.js";
-import { dom, go, isAdmin, leaveView, onLeave, session, setRouter } from "./shared.js";
+import { dom, go, isAdmin, leaveView, mayLeave, onLeave, session, setRouter } from "./shared.js";
+
+/** The address of the view on screen: where the back button returns to when the admin stays. */
+let shown = null;
 
 async function route() {
+  shown = location.pathname + location.search;
   session.navigation += 1;
   leaveView();
   const { flash } = session;
@@ -129,13 +134,19 @@ document.addEventListener("click", (event) => {
   go(link.getAttribute("href"));
 });
 dom.logout.addEventListener("click", async () => {
+  if (!(await mayLeave())) return;
   try {
     await api("/api/auth/logout", { method: "POST" });
   } finally {
     session.user = null;
-    go("/admin");
+    go("/admin", { force: true });
   }
 });
 setRouter(route);
-window.addEventListener("popstate", route);
+// Back and forward have moved the address already: an admin who stays with unsaved work gets the
+// view's address back (as a new entry: history cannot be moved without another popstate).
+window.addEventListener("popstate", async () => {
+  if (await mayLeave()) return route();
+  history.pushState(null, "", shown);
+});
 route();

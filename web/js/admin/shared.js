@@ -31,6 +31,31 @@ export function onLeave(stop) {
 export function leaveView() {
   for (const stop of leaving) stop();
   leaving = [];
+  unsaved = null;
+}
+
+/** The view's way of saying it holds work not saved yet (the poll builder), until it is left. */
+let unsaved = null;
+/** `isUnsaved()` says whether leaving the view now would lose work: the console then asks before
+ *  going elsewhere, and the browser before closing the tab or leaving the console. */
+export function guardUnsaved(isUnsaved) {
+  unsaved = isUnsaved;
+  const warn = (event) => {
+    if (!isUnsaved()) return;
+    event.preventDefault();
+    // Older browsers show the dialog only when returnValue is set.
+    event.returnValue = "";
+  };
+  window.addEventListener("beforeunload", warn);
+  onLeave(() => window.removeEventListener("beforeunload", warn));
+}
+/** Whether the view on screen may be left: at once when nothing would be lost, else once the
+ *  admin confirms. */
+export async function mayLeave() {
+  if (!unsaved?.()) return true;
+  return confirmDialog("This poll has changes that are not saved. Leave without saving them?", "Leave", {
+    cancel: "Stay",
+  });
 }
 
 /** Draws the view of the address: the router's (router.js sets it; screens only call go or redraw). */
@@ -38,9 +63,14 @@ let draw = null;
 export function setRouter(route) {
   draw = route;
 }
-export function go(path) {
+/** Goes to another view of the console, unless the view on screen holds unsaved work that the
+ *  admin chooses to stay with; resolves whether it went. `{ force: true }` goes regardless (the
+ *  work was just saved). */
+export async function go(path, { force = false } = {}) {
+  if (!force && !(await mayLeave())) return false;
   history.pushState(null, "", path);
   draw();
+  return true;
 }
 /** Draws the current view again (after an action changed what it shows). */
 export const redraw = () => draw();
@@ -58,17 +88,17 @@ export function modal(dialog) {
   });
 }
 
-/** Asks before something that cannot be undone; resolves true on confirm. */
-async function confirmDialog(message, action) {
+/** Asks before something that cannot be undone; resolves true on confirm (Escape cancels). */
+export async function confirmDialog(message, action, { cancel = "Cancel" } = {}) {
   const answer = await modal(
     el(
       "dialog",
-      { class: "panel", "aria-labelledby": "confirm-text" },
+      { class: "panel confirm-dialog", "aria-labelledby": "confirm-text" },
       el("p", { id: "confirm-text" }, message),
       el(
         "form",
         { method: "dialog", class: "actions" },
-        el("button", { value: "cancel", class: "secondary" }, "Cancel"),
+        el("button", { value: "cancel", class: "secondary" }, cancel),
         el("button", { value: "confirm", class: "danger" }, action),
       ),
     ),

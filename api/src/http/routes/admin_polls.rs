@@ -18,8 +18,8 @@ use crate::polls::ballots::voids::{self, BallotVoid, VoidRequest};
 use crate::polls::live::frames::Audience;
 use crate::polls::live::stream::StaffSession;
 use crate::polls::model::{
-    CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch, ResetConfirmation,
-    StreamEvent,
+    AllowedWord, CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch,
+    ResetConfirmation, StreamEvent,
 };
 use crate::polls::repository::PollKey;
 use crate::polls::results::export;
@@ -155,14 +155,16 @@ async fn update_poll(
     Ok(Json(poll))
 }
 
-/// Replaces a poll's definition (title, description, pacing, questions, split question) while it
-/// is closed and has no answers; its slug stays.
+/// Replaces a closed poll's definition (title, description, pacing, questions, split question);
+/// its slug stays. Once the poll has answers only its wording may change — the title, the
+/// description, a question's text, a scale's end labels, the label of an option nobody chose —
+/// and the answers stay; every screen watching the poll follows.
 #[utoipa::path(put, path = "/api/admin/polls/{id}", tag = "admin polls", request_body = NewPoll,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The poll is open or has answers (reset it first)", body = ErrorBody),
+        (status = 409, description = "The poll is open; or it has answers and the edit changes more than wording (questions added, removed, moved or of another kind, options added or removed or a chosen option relabelled, answers per participant, a scale's range, a catalog question's responses, the pacing or the split): `error.field` names the field", body = ErrorBody),
         (status = 422, description = "Invalid poll; `error.field` names the field", body = ErrorBody),
     ))]
 async fn edit_poll(
@@ -190,15 +192,15 @@ async fn duplicate_poll(
     Ok((StatusCode::CREATED, Json(poll)))
 }
 
-/// Deletes every answer of a closed poll (after a rehearsal): confirm with the poll's slug. The
-/// reset is logged and recorded with who made it.
+/// Deletes every answer of a closed poll (after a rehearsal): confirm with the poll's title (any
+/// case; its slug is taken too). The reset is logged and recorded with who made it.
 #[utoipa::path(post, path = "/api/admin/polls/{id}/reset", tag = "admin polls", request_body = ResetConfirmation,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The poll is open", body = ErrorBody),
-        (status = 422, description = "`confirm` is not the poll's slug", body = ErrorBody),
+        (status = 422, description = "`confirm` is not the poll's title; the message quotes the title to type", body = ErrorBody),
     ))]
 async fn reset_poll(
     State(state): State<AppState>,
@@ -276,6 +278,54 @@ async fn show_word(
 ) -> Result<StatusCode, AppError> {
     service::set_word_hidden(&state.db, (id, &var_name), &word, None).await?;
     tracing::info!(by = admin.id, poll = id, var_name, "word shown again");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lets a word that the built-in blocklist keeps from the public through for one words question
+/// of this poll ("Dick Cheney" is a name, not an insult): every public screen shows it at once,
+/// answers already given with it included. The word is normalized as answers are; who allowed it
+/// and when are recorded, and the allowing is logged.
+#[utoipa::path(post, path = "/api/admin/polls/{id}/questions/{var_name}/allowed-words", tag = "admin polls",
+    request_body = AllowedWord,
+    params(
+        ("id" = i32, Path, description = "Poll id", minimum = 1),
+        ("var_name" = String, Path, description = "A words question of the poll"),
+    ),
+    responses(
+        (status = 204, description = "Allowed (or was already)"),
+        (status = 404, description = "No such poll, or no such question in it", body = ErrorBody),
+        (status = 422, description = "Not a words question, not a word, or a word the blocklist does not block", body = ErrorBody),
+    ))]
+async fn allow_word(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath((id, var_name)): AppPath<(i32, String)>,
+    AppJson(allowed): AppJson<AllowedWord>,
+) -> Result<StatusCode, AppError> {
+    let word = service::set_word_allowed(&state.db, (id, &var_name), &allowed.word, Some(admin.id)).await?;
+    tracing::warn!(by = admin.id, poll = id, var_name, word, "blocked word allowed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Blocks an allowed word again: every public screen leaves it out at once.
+#[utoipa::path(delete, path = "/api/admin/polls/{id}/questions/{var_name}/allowed-words/{word}", tag = "admin polls",
+    params(
+        ("id" = i32, Path, description = "Poll id", minimum = 1),
+        ("var_name" = String, Path, description = "A words question of the poll"),
+        ("word" = String, Path, description = "The word, as allowed"),
+    ),
+    responses(
+        (status = 204, description = "Blocked again (or was not allowed)"),
+        (status = 404, description = "No such poll, or no such question in it", body = ErrorBody),
+        (status = 422, description = "Not a words question, or not a word", body = ErrorBody),
+    ))]
+async fn disallow_word(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath((id, var_name, word)): AppPath<(i32, String, String)>,
+) -> Result<StatusCode, AppError> {
+    let word = service::set_word_allowed(&state.db, (id, &var_name), &word, None).await?;
+    tracing::warn!(by = admin.id, poll = id, var_name, word, "allowed word blocked again");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -387,6 +437,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_current_question))
         .routes(routes!(hide_word))
         .routes(routes!(show_word))
+        .routes(routes!(allow_word))
+        .routes(routes!(disallow_word))
         .routes(routes!(export_responses))
         .routes(routes!(get_poll_activity))
         .routes(routes!(void_ballots))

@@ -154,6 +154,8 @@ pub(crate) struct ResultsInput<'a> {
     pub groups: &'a SplitGroups,
     /// Words a presenter hid from the public (normalized), for a words question.
     pub hidden_words: &'a [String],
+    /// Blocked words a presenter let through (normalized), for a words question.
+    pub allowed_words: &'a [String],
 }
 
 impl ResultsInput<'_> {

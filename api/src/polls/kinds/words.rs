@@ -1,8 +1,10 @@
 //! A words question: up to three short answers per participant, counted by their normalized form
 //! for a word cloud. Normalized = Unicode NFKC, lower case, punctuation around words and NLTK's
 //! English stop words removed, spacing collapsed ("The  Economy!" → "economy"). Words on
-//! `rustrict`'s list of inappropriate words never reach the public, nor do words a presenter hid;
-//! staff see both, marked.
+//! `rustrict`'s list of inappropriate words never reach the public unless a presenter allowed
+//! them for the question ("dick cheney" is a name), nor do words a presenter hid; staff see all
+//! of them, marked. Blocked answers are stored and counted like any other: allowing a word shows
+//! the answers already given with it, and blocking it again takes them away.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -103,6 +105,21 @@ pub(crate) fn word_to_hide(word: &str) -> Result<String, AppError> {
     Ok(normalized)
 }
 
+/// A blocked word as a presenter names it to let it through: normalized as answers are.
+///
+/// # Errors
+/// As [`word_to_hide`]; a word the blocklist does not block (the public sees it already).
+pub(crate) fn word_to_allow(word: &str) -> Result<String, AppError> {
+    let normalized = word_to_hide(word)?;
+    if !is_blocked(&normalized) {
+        return Err(AppError::invalid_field(
+            "word",
+            format!("“{normalized}” is not blocked: the audience sees it already"),
+        ));
+    }
+    Ok(normalized)
+}
+
 /// Participants per normalized word.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WordsTally {
@@ -125,9 +142,9 @@ impl WordsTally {
 }
 
 /// The most frequent words first, ties in alphabetical order; at most `TOP_WORDS`.
-fn ranked<'a>(words: impl Iterator<Item = (&'a String, &'a i64)>, moderation: Option<Moderation>) -> Vec<WordCount> {
+fn ranked<'a>(words: impl Iterator<Item = (&'a String, &'a i64, Option<Moderation>)>) -> Vec<WordCount> {
     let mut ranked: Vec<WordCount> =
-        words.map(|(word, &count)| WordCount { word: word.clone(), count, moderation }).collect();
+        words.map(|(word, &count, moderation)| WordCount { word: word.clone(), count, moderation }).collect();
     ranked.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.word.cmp(&b.word)));
     ranked.truncate(TOP_WORDS);
     ranked
@@ -180,29 +197,34 @@ impl QuestionKind for WordsSpec {
             });
         };
         let hidden: HashSet<&str> = input.hidden_words.iter().map(String::as_str).collect();
+        let allowed: HashSet<&str> = input.allowed_words.iter().map(String::as_str).collect();
+        // A presenter's hiding wins over their allowing: both are theirs, hiding is the later word.
         let moderation_of = |word: &str| {
             if hidden.contains(word) {
                 Some(Moderation::Hidden)
-            } else if is_blocked(word) {
-                Some(Moderation::Blocked)
-            } else {
+            } else if !is_blocked(word) {
                 None
+            } else if allowed.contains(word) {
+                Some(Moderation::Allowed)
+            } else {
+                Some(Moderation::Blocked)
             }
         };
         let (mut shown, mut blocked, mut hidden_words) = (Vec::new(), Vec::new(), Vec::new());
-        for entry in &tally.counts {
-            match moderation_of(entry.0) {
-                None => shown.push(entry),
-                Some(Moderation::Blocked) => blocked.push(entry),
-                Some(Moderation::Hidden) => hidden_words.push(entry),
+        for (word, count) in &tally.counts {
+            let moderation = moderation_of(word);
+            match moderation {
+                None | Some(Moderation::Allowed) => shown.push((word, count, moderation)),
+                Some(Moderation::Blocked) => blocked.push((word, count, moderation)),
+                Some(Moderation::Hidden) => hidden_words.push((word, count, moderation)),
             }
         }
-        // The public's top words, then (for staff) the moderated ones: the public list is exact
-        // however many words are moderated.
+        // The public's top words (allowed ones among them), then (for staff) the moderated ones:
+        // the public list is exact however many words are moderated.
         let moderated: i64 = hidden_words.iter().chain(&blocked).map(|entry| *entry.1).sum();
-        let mut words = ranked(shown.into_iter(), None);
-        words.extend(ranked(hidden_words.into_iter(), Some(Moderation::Hidden)));
-        words.extend(ranked(blocked.into_iter(), Some(Moderation::Blocked)));
+        let mut words = ranked(shown.into_iter());
+        words.extend(ranked(hidden_words.into_iter()));
+        words.extend(ranked(blocked.into_iter()));
         QuestionResults::Words(WordsResults {
             head: input.head(),
             respondents: tally.respondents,
@@ -249,6 +271,10 @@ mod tests {
         assert!(is_blocked("shit"));
         assert!(!is_blocked("freedom"));
         assert!(!is_blocked("economy"));
+        // The issue that brought the allow list: a name the blocklist takes for an insult.
+        assert!(is_blocked(&normalize("Dick Cheney")));
+        assert_eq!(word_to_allow(" Dick  CHENEY! ").unwrap(), "dick cheney");
+        assert!(word_to_allow("freedom").is_err(), "only a blocked word is allowed");
     }
 
     #[test]

@@ -128,11 +128,12 @@ pub(crate) struct CurrentQuestion {
     pub voting_open: bool,
 }
 
-/// Confirms a reset: the poll's slug, typed or copied by the admin.
+/// Confirms a reset: the poll's title as the admin types it (spaces around it and case do not
+/// matter). The poll's slug is still taken, as earlier clients sent it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResetConfirmation {
-    #[schema(example = "democracy-in-the-us-4f2a")]
+    #[schema(example = "Democracy in the US")]
     pub confirm: String,
 }
 
@@ -141,6 +142,14 @@ pub(crate) struct ResetConfirmation {
 #[serde(deny_unknown_fields)]
 pub(crate) struct HiddenWord {
     #[schema(example = "freedom", min_length = 1, max_length = 200)]
+    pub word: String,
+}
+
+/// A blocked word to show the public after all, for one question (normalized as answers are).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllowedWord {
+    #[schema(example = "Dick Cheney", min_length = 1, max_length = 200)]
     pub word: String,
 }
 
@@ -401,7 +410,7 @@ pub(crate) struct ScaleResults {
     pub group_means: Vec<GroupMean>,
 }
 
-/// Why staff see a word the public does not.
+/// Why staff see a word the public does not, or (`allowed`) does although it is blocked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Moderation {
@@ -409,6 +418,8 @@ pub(crate) enum Moderation {
     Blocked,
     /// A presenter hid it.
     Hidden,
+    /// On the built-in list, but a presenter allowed it for this question: the public sees it.
+    Allowed,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -417,7 +428,8 @@ pub(crate) struct WordCount {
     pub word: String,
     /// Participants who gave it.
     pub count: i64,
-    /// Staff results only: why the public does not see it.
+    /// Staff results only: why the public does not see it (`blocked`, `hidden`), or that it
+    /// sees it only because a presenter allowed it (`allowed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation: Option<Moderation>,
 }
@@ -431,7 +443,7 @@ pub(crate) struct WordsResults {
     pub respondents: i64,
     /// Answers counted (stop-word-only answers are not; public results count shown words only).
     pub answers: i64,
-    /// What `answers` is without moderated words: what the public sees.
+    /// What `answers` is without blocked and hidden words: what the public sees.
     #[serde(skip)]
     #[schema(ignore)]
     pub shown_answers: i64,

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
-    HiddenQuestionResults, NationalGroupShares, NationalShares, Pacing, PollQuestionResults, PollResults,
+    HiddenQuestionResults, Moderation, NationalGroupShares, NationalShares, Pacing, PollQuestionResults, PollResults,
     QuestionResults, Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
@@ -153,8 +153,9 @@ impl PollResults {
     }
 
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true,
-    /// "answered"}`, word clouds without blocked or hidden words, and no national answers to a
-    /// question that still takes answers (unless the presenter chose to show them).
+    /// "answered"}`, word clouds without blocked or hidden words (allowed ones unmarked), and no
+    /// national answers to a question that still takes answers (unless the presenter chose to
+    /// show them).
     pub(crate) fn for_public(&self) -> PollResults {
         // While the split question is hidden, nothing derived from its answers is public either:
         // groups' counts would add up to its hidden counts.
@@ -180,7 +181,12 @@ impl PollResults {
                     let mut shown = shown.clone();
                     match shown.as_mut() {
                         QuestionResults::Words(words) => {
-                            words.words.retain(|w| w.moderation.is_none());
+                            // An allowed word is shown as any other: the public does not learn
+                            // that it was blocked.
+                            words.words.retain(|w| matches!(w.moderation, None | Some(Moderation::Allowed)));
+                            for word in &mut words.words {
+                                word.moderation = None;
+                            }
                             words.answers = words.shown_answers;
                         }
                         other => {
@@ -200,8 +206,8 @@ impl PollResults {
         PollResults { questions, ..self.clone() }
     }
 
-    /// Whether the public sees less than staff: a hidden question, a moderated word, the nation's
-    /// answers to a question still taking answers.
+    /// Whether the public sees less than staff: a hidden question, a moderated word (an allowed
+    /// word's mark, at least), the nation's answers to a question still taking answers.
     pub(crate) fn hides_any(&self) -> bool {
         self.questions.iter().enumerate().any(|(position, q)| match q {
             PollQuestionResults::Shown(shown) => match shown.as_ref() {

@@ -108,6 +108,8 @@ pub(crate) struct LiveTally {
     national: Vec<National>,
     /// Words presenters hid, per question key.
     hidden_words: HashMap<String, Vec<String>>,
+    /// Blocked words presenters allowed, per question key.
+    allowed_words: HashMap<String, Vec<String>>,
     /// The results as JSON, rendered once per change: a crowd of new watchers shares it.
     rendered: Option<Rendered>,
     /// A reload was due (announcements may have been missed) but the database did not answer:
@@ -122,7 +124,7 @@ pub(crate) struct LiveTally {
 }
 
 impl LiveTally {
-    /// The poll, its stored answers and hidden words, in one read-only repeatable-read snapshot,
+    /// The poll, its stored answers and moderated words, in one read-only repeatable-read snapshot,
     /// folded.
     ///
     /// # Errors
@@ -137,6 +139,7 @@ impl LiveTally {
         let record = repository::find(&txn, key).await?;
         let stored = repository::stored_answers(&txn, record.poll.id).await?;
         let hidden_words = repository::hidden_words(&txn, record.poll.id).await?;
+        let allowed_words = repository::allowed_words(&txn, record.poll.id).await?;
         let epoch = repository::answers_epoch(&txn, record.poll.id).await?;
         let joined = repository::joined(&txn, record.poll.id).await?;
         txn.commit().await?;
@@ -177,6 +180,7 @@ impl LiveTally {
             participants: HashMap::new(),
             national,
             hidden_words,
+            allowed_words,
             rendered: None,
             stale: false,
             compared_at: Instant::now(),
@@ -308,6 +312,7 @@ impl LiveTally {
                     tally: &self.tallies[i],
                     groups: &self.groups,
                     hidden_words: self.hidden_words.get(&question.var_name).unwrap_or(&empty),
+                    allowed_words: self.allowed_words.get(&question.var_name).unwrap_or(&empty),
                 };
                 let mut results = question.kind().results(input);
                 if let QuestionResults::Catalog(catalog) = &mut results {
