@@ -165,12 +165,18 @@ test(
     );
     assert.deepEqual(edited.questions[3].scale, { min: 0, max: 10, min_label: "Not at all", max_label: "Very" });
 
-    // Pacing: opening shows the first question with voting open; the console moves the room.
+    // Pacing: opening shows the join slide; the console starts the first question and moves the room.
     assert.equal(await admin.isEnabled("#edit-poll"), true);
     await admin.click("text=Open poll");
     await admin.waitForSelector(".badge.open");
     assert.equal(await admin.isDisabled("#edit-poll"), true, "an open poll cannot be edited");
     const now = () => admin.textContent("#pacing-now");
+    assert.match(await now(), /^Join slide: the room sees the join code/);
+    assert.equal(await admin.isDisabled("#pacing-previous"), true, "nothing comes before the join slide");
+    await admin.click("#pacing-next");
+    await admin.waitForFunction(() =>
+      document.querySelector("#pacing-now").textContent.startsWith("Showing question 1"),
+    );
     assert.match(await now(), /^Showing question 1 of 4: “Which worries you most\?” — voting open/);
     const current = async () => {
       const poll = await (await request(`/api/admin/polls/${id}`, "GET")).json();
@@ -192,7 +198,7 @@ test(
     await admin.waitForFunction(() =>
       document.querySelector("#pacing-now").textContent.startsWith("Showing question 1"),
     );
-    assert.equal(await admin.isDisabled("#pacing-previous"), true);
+    assert.equal(await admin.isDisabled("#pacing-previous"), false, "before question 1, the join slide");
     assert.deepEqual(await seriousA11yViolations(admin), []);
     await assertNoRawValues(admin);
     await screenshot(admin, "console-poll-paced");

@@ -423,6 +423,8 @@ test("every kind of question fits a 1280×720 and a 1920×1080 slide without scr
   ]) {
     await presenter.setViewportSize({ width, height });
     await presenter.goto(`${suite.stack.baseURL}/polls/${whole.slug}?present=1`);
+    // Its keys listen once the slide is drawn.
+    await presenter.locator(".join-slide:visible, .result-card:visible").first().waitFor(FOLLOW);
     for (const position of [0, 1]) {
       // The projector follows the presenter's moves (an all-at-once poll's too).
       await presenter.keyboard.press(position ? "ArrowRight" : "Home");

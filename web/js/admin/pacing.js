@@ -24,10 +24,14 @@ export function pacingPanel(poll) {
     }
   };
   const button = (label, attributes) => el("button", { type: "button", class: "secondary", ...attributes }, label);
-  const previous = button("← Previous", { id: "pacing-previous", onclick: () => put(current - 1, true) });
+  // Before question 1 comes the join slide, where every poll opens.
+  const previous = button("← Previous", {
+    id: "pacing-previous",
+    onclick: () => (current === 0 ? put(null, false) : put(current - 1, true)),
+  });
   const next = button("Next →", { id: "pacing-next", onclick: () => put(current === null ? 0 : current + 1, true) });
   const voting = button("Close voting", { id: "pacing-voting", onclick: () => put(current, !votingOpen) });
-  const waiting = button("Waiting screen", { id: "pacing-waiting", onclick: () => put(null, false) });
+  const waiting = button("Join slide", { id: "pacing-waiting", onclick: () => put(null, false) });
   const rows = poll.questions.map((question, index) => {
     const state = el("span", { class: "pacing-state" });
     const show = isAdmin()
@@ -49,12 +53,12 @@ export function pacingPanel(poll) {
   const render = () => {
     let text =
       current === null
-        ? "Waiting screen: no question is shown."
+        ? "Join slide: the room sees the join code and how many joined; no question takes answers."
         : `Showing question ${current + 1} of ${total}: “${poll.questions[current]?.text ?? ""}” — voting ${votingOpen ? "open" : "closed"}.`;
     if (!pollOpen) text += " The poll is closed: nobody can answer until it opens.";
     // The same text again would be read out again at every vote.
     if (now.textContent !== text) now.textContent = text;
-    previous.disabled = current === null || current === 0;
+    previous.disabled = current === null;
     next.disabled = current !== null && current >= total - 1;
     voting.disabled = current === null;
     voting.textContent = votingOpen ? "Close voting" : "Open voting";
