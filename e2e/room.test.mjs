@@ -60,6 +60,7 @@ test(
           options: ["Courts", "Elections", "Press"],
           max_choices: 1,
           results_hidden: true,
+          speaker_notes: "Ask the back row first",
         },
         { kind: "catalog", var_name: "pid3", response_indices: [0, 1, 2] },
         { kind: "words", text: "One word for democracy today?" },
@@ -71,6 +72,15 @@ test(
     // Both windows opened before the poll opens: the presenter's first, then the projector's.
     const presenter = await page({ viewport: { width: 1440, height: 900 } });
     await consoleLogIn(presenter, suite.stack.baseURL, "host@example.org");
+    // The speaker notes are written in the builder (and kept there).
+    await presenter.goto(`${suite.stack.baseURL}/admin/polls/${poll.id}/edit`);
+    const notesBox = presenter.locator("li[data-question=q1] .speaker-notes textarea");
+    assert.equal(await notesBox.inputValue(), "Ask the back row first");
+    await notesBox.fill("Ask the back row first — NOTE-7F3\nThen the front.");
+    await presenter.click("button[type=submit]");
+    await presenter.waitForURL(/\/admin\/polls\/\d+$/);
+    const saved = await (await request(`/api/admin/polls/${poll.id}`, "GET")).json();
+    assert.equal(saved.questions[0].speaker_notes, "Ask the back row first — NOTE-7F3\nThen the front.");
     await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
     const audience = await presenter.context().newPage();
     await audience.setViewportSize({ width: 1280, height: 720 });
@@ -115,6 +125,8 @@ test(
     }
     await q1.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor(FOLLOW);
     await presenter.locator(".room-counts", { hasText: "2 of 2 answered" }).waitFor(FOLLOW);
+    // The presenter reads their notes for the question; the projector never shows them.
+    await presenter.locator(".speaker-notes p", { hasText: "NOTE-7F3" }).waitFor(FOLLOW);
     // The QR code keeps its size once answers come.
     assert.deepEqual(await audience.locator(".join-corner svg").boundingBox(), cornerQr);
     await screenshot(audience, "room-hidden-results-1280x720");
@@ -171,6 +183,7 @@ test(
 
     const { texts, controls } = await seen(audience);
     assert.ok(!texts.some((t) => /tyranny/i.test(t)), "the hidden word never reached the audience view");
+    assert.ok(!texts.some((t) => t.includes("NOTE-7F3")), "nor the speaker notes");
     assert.deepEqual(controls, [], "no control was ever on the audience view");
     for (const participant of phones) {
       assert.equal(await participant.locator("text=tyranny").count(), 0, "nor a phone");

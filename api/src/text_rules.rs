@@ -16,6 +16,8 @@ pub(crate) struct TextRule {
 pub(crate) const POLL_TITLE: TextRule = TextRule { max_chars: 200, required: true, multiline: false };
 pub(crate) const POLL_DESCRIPTION: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
 pub(crate) const QUESTION_TEXT: TextRule = TextRule { max_chars: 500, required: true, multiline: false };
+/// A presenter's notes on one question, shown on the presenter view only.
+pub(crate) const SPEAKER_NOTES: TextRule = TextRule { max_chars: 2_000, required: false, multiline: true };
 pub(crate) const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 /// One answer to a words question.
 pub(crate) const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: true, multiline: false };

@@ -29,6 +29,7 @@ mod m20261130_000009_ballot_devices;
 mod m20261130_000010_shared_limits;
 mod m20261207_000011_the_room;
 mod m20261207_000012_allowed_words;
+mod m20261207_000013_speaker_notes;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_shared_limits::SCHEMA),
             Box::new(m20261207_000011_the_room::SCHEMA),
             Box::new(m20261207_000012_allowed_words::SCHEMA),
+            Box::new(m20261207_000013_speaker_notes::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

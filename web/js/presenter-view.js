@@ -33,12 +33,21 @@ export async function presenterView(poll, dom) {
   }
   const paced = poll.pacing === "presenter";
   const total = poll.questions.length;
+  // The notes are staff's: read from the console's view of the poll, never from a public one.
+  const notesOf = new Map();
+  try {
+    const staffPoll = (await api(`/api/admin/polls/${pollId}`)).data;
+    for (const q of staffPoll.questions) if (q.speaker_notes) notesOf.set(q.var_name, q.speaker_notes);
+  } catch (error) {
+    showError(dom.status, error);
+  }
   const onError = (error) => showError(dom.status, error);
   const controls = presenterControls(poll, pollId, { onChange: () => render(), onError });
 
   const stateLine = el("p", { class: "voting-state", role: "status" });
   const counts = el("p", { class: "room-counts", "aria-live": "off" });
   const nextLine = el("p", { class: "next-question" });
+  const notes = el("section", { class: "speaker-notes", "aria-label": "Speaker notes", hidden: true });
   const stage = el("div", { id: "poll-results", class: "presenter-stage" });
   const joinNote = el("div", { class: "presenter-join", hidden: true });
   const jump = el("select", { id: "jump-to" }, [
@@ -83,6 +92,7 @@ export async function presenterView(poll, dom) {
       el("label", { class: "jump" }, el("span", {}, "Go to "), jump),
     ),
     counts,
+    notes,
     nextLine,
     el(
       "label",
@@ -132,6 +142,12 @@ export async function presenterView(poll, dom) {
       answered == null
         ? `${room.toLocaleString("en-US")} joined`
         : `${room.toLocaleString("en-US")} joined · ${answered.toLocaleString("en-US")} of ${room.toLocaleString("en-US")} answered`;
+    const said = current == null ? "" : (notesOf.get(poll.questions[current]?.var_name) ?? "");
+    notes.hidden = !said;
+    if (notes.dataset.shown !== said) {
+      notes.dataset.shown = said;
+      notes.replaceChildren(el("h2", {}, "Notes"), ...said.split("\n").map((line) => el("p", {}, line)));
+    }
     const next = current == null ? poll.questions[0] : poll.questions[current + 1];
     nextLine.textContent = next ? `Next: ${next.text}` : "Next: the end of the poll";
   }

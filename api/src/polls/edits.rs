@@ -112,6 +112,7 @@ mod tests {
             var_name: "q1".to_owned(),
             offered: (0..i16::try_from(options.len()).unwrap()).collect(),
             results_hidden: false,
+            speaker_notes: String::new(),
             spec: QuestionSpec::Choice(ChoiceSpec {
                 text: "Coffee or tea?".to_owned(),
                 options: options.iter().map(|o| (*o).to_owned()).collect(),
@@ -125,6 +126,7 @@ mod tests {
             var_name: "q2".to_owned(),
             offered: (1..=max).collect(),
             results_hidden: false,
+            speaker_notes: String::new(),
             spec: QuestionSpec::Scale(ScaleSpec {
                 text: text.to_owned(),
                 min: 1,
@@ -203,6 +205,7 @@ mod tests {
             var_name: "q2".to_owned(),
             offered: Vec::new(),
             results_hidden: false,
+            speaker_notes: String::new(),
             spec: QuestionSpec::Words(WordsSpec { text: "x".to_owned() }),
         };
         let (field, message) = check(vec![choice(&["Coffee", "Tea"], 1), words]);

@@ -43,7 +43,13 @@ fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
         "words" => QuestionSpec::Words(WordsSpec { text: text() }),
         other => return Err(AppError::internal(format!("unknown question kind '{other}'"))),
     };
-    Ok(PollQuestion { var_name: row.var_name, offered: row.response_indices, results_hidden: row.results_hidden, spec })
+    Ok(PollQuestion {
+        var_name: row.var_name,
+        offered: row.response_indices,
+        results_hidden: row.results_hidden,
+        speaker_notes: row.speaker_notes,
+        spec,
+    })
 }
 
 /// The row that stores `question` at `position` of poll `poll_id`.
@@ -54,6 +60,7 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
         position: Set(position),
         response_indices: Set(question.offered.clone()),
         results_hidden: Set(question.results_hidden),
+        speaker_notes: Set(question.speaker_notes.clone()),
         kind: Set(question.kind().name().as_str().to_owned()),
         catalog_var_name: Set(None),
         text: Set(None),

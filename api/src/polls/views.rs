@@ -16,7 +16,12 @@ pub(crate) fn staff_view(
     creator: Option<Creator>,
     respondents: i64,
 ) -> PollView {
-    let questions = question_views(snapshot, &record);
+    // Staff see the presenter's notes; the public views are built without them.
+    let mut questions = question_views(snapshot, &record);
+    for view in &mut questions {
+        view.speaker_notes =
+            record.question(&view.var_name).map(|q| q.speaker_notes.clone()).filter(|notes| !notes.is_empty());
+    }
     let pace = record.pace();
     let poll = record.poll;
     PollView {

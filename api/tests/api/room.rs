@@ -220,3 +220,66 @@ async fn an_all_at_once_polls_projector_follows_its_presenter_while_every_questi
         send(&app, Method::PUT, &path, Some(&staff.admin), Some(json!({"position": 2, "voting_open": false}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+#[tokio::test]
+async fn speaker_notes_reach_staff_only_and_stay_editable_once_answered() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let notes = "Pause here.\nAsk who changed their mind since 2020 — SECRET-NOTE-7f3";
+    let definition = |notes: &str| {
+        json!({
+            "title": "Notes",
+            "questions": [
+                {"kind": "choice", "text": "Which first?", "options": ["Courts", "Press"], "speaker_notes": notes},
+                {"var_name": "pid3", "response_indices": [0, 1, 2]}
+            ]
+        })
+    };
+    // Too long is named.
+    let long = "n".repeat(2_001);
+    let (status, body) =
+        send(&app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(definition(&long))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "questions[0].speaker_notes", "{body}");
+
+    let (status, poll) =
+        send(&app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(definition(notes))).await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    assert_eq!(poll["questions"][0]["speaker_notes"], notes, "kept as written, lines and all");
+    assert!(poll["questions"][1].get("speaker_notes").is_none(), "no notes, no field");
+    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
+    set_open(&app, &staff.admin, id, true).await;
+    let (status, body) = vote(
+        &app,
+        &slug,
+        "notes-token-1",
+        json!([{"var_name": "q1", "response_index": 0}, {"var_name": "pid3", "response_index": 1}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Nothing the public reads carries them.
+    for path in [format!("/api/polls/{slug}"), format!("/api/polls/{slug}/results")] {
+        let (_, public) = send(&app, Method::GET, &path, None, None).await;
+        assert!(!public.to_string().contains("SECRET-NOTE"), "{path}: {public}");
+    }
+    let stream = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
+    assert!(!read_first_block(stream).await.contains("SECRET-NOTE"));
+    let (_, analyst_view) =
+        send(&app, Method::GET, &format!("/api/admin/polls/{id}"), Some(&staff.analyst), None).await;
+    assert_eq!(analyst_view["questions"][0]["speaker_notes"], notes);
+
+    // Notes are wording: an answered (closed) poll may change them; its answers stay.
+    set_open(&app, &staff.admin, id, false).await;
+    let (status, edited) =
+        send(&app, Method::PUT, &format!("/api/admin/polls/{id}"), Some(&staff.admin), Some(definition("New notes")))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["questions"][0]["speaker_notes"], "New notes");
+    assert_eq!(edited["respondents"], 1);
+    // A duplicate keeps them.
+    let (status, copy) =
+        send(&app, Method::POST, &format!("/api/admin/polls/{id}/duplicate"), Some(&staff.admin), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{copy}");
+    assert_eq!(copy["questions"][0]["speaker_notes"], "New notes");
+}

@@ -31,6 +31,8 @@ pub struct Model {
     pub scale_min_label: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub scale_max_label: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub speaker_notes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,7 +30,7 @@ function builderItem(kind, fields = {}) {
     words: { text: "" },
   }[kind];
   lastItemNumber += 1;
-  return { id: `item-${lastItemNumber}`, kind, hidden: false, ...defaults, ...fields };
+  return { id: `item-${lastItemNumber}`, kind, hidden: false, notes: "", ...defaults, ...fields };
 }
 
 /** A builder item from one question of a saved poll (editing it); `chosen`: the options of a
@@ -38,6 +38,13 @@ function builderItem(kind, fields = {}) {
 function itemFromQuestion(question, catalogByName, chosen = new Set()) {
   const kind = question.kind ?? "catalog";
   const hidden = Boolean(question.results_hidden);
+  const notes = question.speaker_notes ?? "";
+  const item = itemOfKind(kind, question, catalogByName, chosen, hidden);
+  item.notes = notes;
+  return item;
+}
+
+function itemOfKind(kind, question, catalogByName, chosen, hidden) {
   if (kind === "choice")
     return builderItem("choice", {
       hidden,
@@ -70,7 +77,7 @@ function itemFromQuestion(question, catalogByName, chosen = new Set()) {
 
 /** One question as the api takes it. */
 function questionBody(item) {
-  const common = { kind: item.kind, results_hidden: Boolean(item.hidden) };
+  const common = { kind: item.kind, results_hidden: Boolean(item.hidden), speaker_notes: item.notes || null };
   if (item.kind === "catalog")
     return {
       ...common,
@@ -323,6 +330,24 @@ export async function builderView(poll = null, chosen = new Map()) {
       }),
       "Hide results until revealed",
     );
+    // Wording, not structure: editable once answers exist.
+    const notesField = el(
+      "div",
+      { class: "field speaker-notes" },
+      el("label", { for: id("notes") }, "Speaker notes (on your presenter view only)"),
+      el("textarea", {
+        id: id("notes"),
+        rows: 2,
+        maxlength: 2000,
+        "aria-describedby": id("notes-error"),
+        oninput: (event) => {
+          item.notes = event.target.value;
+          slots.notes.replaceChildren();
+        },
+      }),
+      slot("notes", ".speaker_notes"),
+    );
+    notesField.querySelector("textarea").value = item.notes ?? "";
     const textField = () =>
       el(
         "div",
@@ -540,6 +565,7 @@ export async function builderView(poll = null, chosen = new Map()) {
         head,
         body,
         hideResults,
+        notesField,
         slot("item", "", ".kind", ".var_name"),
       ),
     );

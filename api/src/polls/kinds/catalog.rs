@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
-    only_field,
+    only_field, speaker_notes_of,
 };
 use crate::polls::model::{
     Answer, CatalogResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults,
@@ -49,6 +49,7 @@ pub(crate) fn new_question(
         var_name: var_name.clone(),
         offered,
         results_hidden: new.results_hidden,
+        speaker_notes: speaker_notes_of(new, at)?,
         spec: QuestionSpec::Catalog(CatalogSpec),
     })
 }
@@ -99,6 +100,7 @@ impl QuestionKind for CatalogSpec {
                 })
                 .collect(),
             results_hidden: question.results_hidden,
+            speaker_notes: None,
             max_choices: None,
             scale: None,
             max_words: None,

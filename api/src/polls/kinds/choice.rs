@@ -7,7 +7,7 @@ use crate::polls::kinds::SplitGroups;
 use crate::polls::kinds::catalog::one_offered;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
-    only_field, own_key, own_text, own_view,
+    only_field, own_key, own_text, own_view, speaker_notes_of,
 };
 use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults};
 use crate::surveys::snapshot::SurveySnapshot;
@@ -60,6 +60,7 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         var_name: own_key(at),
         offered,
         results_hidden: new.results_hidden,
+        speaker_notes: speaker_notes_of(new, at)?,
         spec: QuestionSpec::Choice(ChoiceSpec { text, options, max_choices }),
     })
 }

@@ -33,6 +33,8 @@ pub(crate) struct PollQuestion {
     pub offered: Vec<i16>,
     /// The public sees no results for it until a presenter reveals them.
     pub results_hidden: bool,
+    /// The presenter's notes ("" when none): staff see them, the public never.
+    pub speaker_notes: String,
     pub spec: QuestionSpec,
 }
 
@@ -243,11 +245,21 @@ pub(crate) fn own_view(
         sub_battery: None,
         responses,
         results_hidden: question.results_hidden,
+        speaker_notes: None,
         max_choices: None,
         scale: None,
         max_words: None,
         max_word_length: None,
     }
+}
+
+/// A new question's speaker notes, checked (a 422 naming `questions[at].speaker_notes`).
+///
+/// # Errors
+/// Over 2,000 characters, or control characters other than line breaks.
+pub(crate) fn speaker_notes_of(new: &NewPollQuestion, at: usize) -> Result<String, AppError> {
+    let notes = new.speaker_notes.as_deref().unwrap_or_default();
+    crate::text_rules::SPEAKER_NOTES.check(&format!("questions[{at}].speaker_notes"), notes)
 }
 
 /// The label of an offered value (a response, option or point), or the value itself.

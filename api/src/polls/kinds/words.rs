@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
-    missing, only_field, own_key, own_text, own_view,
+    missing, only_field, own_key, own_text, own_view, speaker_notes_of,
 };
 use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
@@ -85,6 +85,7 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         var_name: own_key(at),
         offered: Vec::new(),
         results_hidden: new.results_hidden,
+        speaker_notes: speaker_notes_of(new, at)?,
         spec: QuestionSpec::Words(WordsSpec { text }),
     })
 }

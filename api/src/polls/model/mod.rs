@@ -47,6 +47,11 @@ pub(crate) struct NewPollQuestion {
     /// public results and stream) until a presenter reveals them; default false.
     #[serde(default)]
     pub results_hidden: bool,
+    /// The presenter's notes for this question (at most 2,000 characters, lines kept): shown on
+    /// the presenter view and to staff, never to the public.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub speaker_notes: Option<String>,
 }
 
 /// All questions on one form, or one question at a time as the presenter moves on.
@@ -194,6 +199,9 @@ pub(crate) struct PollQuestionView {
     pub responses: Vec<OfferedResponse>,
     /// The public sees no results for this question until a presenter reveals them.
     pub results_hidden: bool,
+    /// The presenter's notes (staff views only; absent from everything the public reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker_notes: Option<String>,
     /// Choice: how many options a participant may pick.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_choices: Option<i16>,
