@@ -292,3 +292,35 @@ test("a 12-option, up-to-3 question split three ways fits every projector size, 
   }
   assert.deepEqual(problems.flat(), []);
 });
+
+test("a question's countdown runs on the slide and the phone, and closes voting at zero", BOUNDED, async () => {
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
+  const created = await request("/api/admin/polls", "POST", {
+    title: "Against the clock",
+    pacing: "presenter",
+    questions: [{ kind: "choice", text: "Quick: yes or no?", options: ["Yes", "No"], timer_seconds: 6 }],
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  const poll = await created.json();
+  await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true });
+  const audience = await page({ viewport: { width: 1280, height: 720 } });
+  await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+  await audience.locator(".join-slide:visible").waitFor(FOLLOW);
+  const participant = await phone();
+  await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
+  await participant.locator(".waiting").waitFor(FOLLOW);
+
+  await request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: 0, voting_open: true });
+  for (const screen of [audience, participant]) {
+    await screen.locator(".countdown:visible", { hasText: /^0:0[1-6] left$/ }).waitFor(FOLLOW);
+  }
+  await screenshot(audience, "room-countdown-1280x720");
+  await screenshot(participant, "room-countdown-phone");
+  // At zero: the phone that did not answer is told voting closed; the slide says so.
+  await participant
+    .locator(".closed-banner", { hasText: "Voting on this question is closed" })
+    .waitFor({ timeout: 15_000 });
+  await audience.locator(".voting-state", { hasText: "voting closed" }).waitFor(FOLLOW);
+  assert.equal(await audience.locator(".countdown:visible").count(), 0, "no countdown once closed");
+  assert.deepEqual(problems.flat(), []);
+});

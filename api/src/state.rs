@@ -20,6 +20,7 @@ use crate::observability::{self, operations};
 use crate::polls::ballots::devices::BallotDevices;
 use crate::polls::ballots::poll_states::{self, PollStates};
 use crate::polls::ballots::writer::{self, BallotWriter};
+use crate::polls::countdowns;
 use crate::polls::events::POLL_EVENTS_CHANNEL;
 use crate::polls::live::{self, LivePolls};
 use crate::settings::Settings;
@@ -92,6 +93,7 @@ impl AppState {
         live::pacing::follow_cpu_pressure();
         let poll_states = Arc::new(PollStates::default());
         tasks.spawn("poll states", poll_states::follow(poll_states.clone(), db_events.subscribe()));
+        tasks.spawn("question countdowns", countdowns::follow(db.clone(), db_events.subscribe()));
         let (ballots, writers) = BallotWriter::new(db.clone(), poll_states.clone());
         tasks.spawn("ballot writers", writers);
         let limits = Arc::new(ClientLimits::new(settings.limits));

@@ -30,6 +30,7 @@ mod m20261130_000010_shared_limits;
 mod m20261207_000011_the_room;
 mod m20261207_000012_allowed_words;
 mod m20261207_000013_speaker_notes;
+mod m20261207_000014_question_timers;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_the_room::SCHEMA),
             Box::new(m20261207_000012_allowed_words::SCHEMA),
             Box::new(m20261207_000013_speaker_notes::SCHEMA),
+            Box::new(m20261207_000014_question_timers::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -5,6 +5,7 @@
 // are hidden), then the final results once the poll closes, without a join invitation. An admin's
 // keys (or clicker) still move the screens when this window has the focus.
 import { el } from "./common.js";
+import { countdown } from "./countdown.js";
 import { ResultsView, followResults, roomSize } from "./poll-results.js";
 import { adminPollId, presenterControls } from "./presenter-controls.js";
 
@@ -50,7 +51,8 @@ export async function audienceView(poll, dom) {
   const joinSlide = el("div", { class: "join-slide", hidden: true });
   const closedSlide = el("div", { class: "closed-slide", hidden: true });
   const corner = el("div", { class: "join-corner" });
-  const slideTop = el("div", { class: "slide-top" }, title, state);
+  const clock = countdown();
+  const slideTop = el("div", { class: "slide-top" }, title, state, clock.node);
   const layout = el("div", { class: "audience-layout" }, slideTop, stage, joinSlide, closedSlide, corner);
   dom.form.remove();
   dom.results.replaceWith(layout);
@@ -147,6 +149,7 @@ export async function audienceView(poll, dom) {
       results = next;
       view.update(next);
       controls.sync(next);
+      clock.set(next.voting_open ? next.voting_closes_at : null);
     },
     () => {
       layout.replaceChildren(el("p", { class: "join-title" }, "This poll has been removed."));

@@ -6,6 +6,7 @@
 // ?screen=presenter the presenter's own screen (presenter-view.js).
 import { audienceView } from "./audience-view.js";
 import { ApiError, api, el, showError } from "./common.js";
+import { countdown } from "./countdown.js";
 import { questionInput } from "./poll-questions.js";
 import { ResultsView, followResults } from "./poll-results.js";
 import { presenterView } from "./presenter-view.js";
@@ -266,6 +267,8 @@ function pacedParticipant(poll, ballot) {
   const total = poll.questions.length;
   const view = new ResultsView(dom.results, { questions: poll.questions });
   view.showOnly([]);
+  const clock = countdown();
+  dom.form.before(clock.node);
   let state = {
     is_open: poll.is_open,
     current_question: poll.current_question,
@@ -381,6 +384,7 @@ function pacedParticipant(poll, ballot) {
         refused.clear();
       state = results;
       view.update(results);
+      clock.set(results.voting_open ? results.voting_closes_at : null);
       render();
     },
     () => {

@@ -5,6 +5,7 @@
 // follow the server (presenter-controls.js): either can be opened first, and a reload of either
 // lands where the talk is.
 import { api, el, showError } from "./common.js";
+import { countdown } from "./countdown.js";
 import { ResultsView, followResults, resultsVisibility, roomSize, wordModeration } from "./poll-results.js";
 import { adminPollId, presenterControls, shortcutLegend } from "./presenter-controls.js";
 
@@ -45,6 +46,7 @@ export async function presenterView(poll, dom) {
   const controls = presenterControls(poll, pollId, { onChange: () => render(), onError });
 
   const stateLine = el("p", { class: "voting-state", role: "status" });
+  const clock = countdown();
   const counts = el("p", { class: "room-counts", "aria-live": "off" });
   const nextLine = el("p", { class: "next-question" });
   const notes = el("section", { class: "speaker-notes", "aria-label": "Speaker notes", hidden: true });
@@ -102,7 +104,7 @@ export async function presenterView(poll, dom) {
     ),
     shortcutLegend(paced),
   );
-  const main = el("div", { class: "presenter-main" }, stateLine, joinNote, stage);
+  const main = el("div", { class: "presenter-main" }, stateLine, clock.node, joinNote, stage);
   dom.results.replaceWith(el("div", { class: "presenter-layout" }, main, side));
   const view = new ResultsView(stage, {
     questions: poll.questions,
@@ -158,6 +160,7 @@ export async function presenterView(poll, dom) {
     (next) => {
       results = next;
       nationalToggle.checked = Boolean(next.national_during_voting);
+      clock.set(next.voting_open ? next.voting_closes_at : null);
       view.update(next);
       controls.sync(next);
     },

@@ -113,6 +113,7 @@ mod tests {
             offered: (0..i16::try_from(options.len()).unwrap()).collect(),
             results_hidden: false,
             speaker_notes: String::new(),
+            timer_seconds: None,
             spec: QuestionSpec::Choice(ChoiceSpec {
                 text: "Coffee or tea?".to_owned(),
                 options: options.iter().map(|o| (*o).to_owned()).collect(),
@@ -127,6 +128,7 @@ mod tests {
             offered: (1..=max).collect(),
             results_hidden: false,
             speaker_notes: String::new(),
+            timer_seconds: None,
             spec: QuestionSpec::Scale(ScaleSpec {
                 text: text.to_owned(),
                 min: 1,
@@ -155,6 +157,7 @@ mod tests {
             archived_at: None,
             first_opened_at: None,
             national_during_voting: false,
+            current_question_closes_at: None,
         };
         PollRecord { poll, questions }
     }
@@ -206,6 +209,7 @@ mod tests {
             offered: Vec::new(),
             results_hidden: false,
             speaker_notes: String::new(),
+            timer_seconds: None,
             spec: QuestionSpec::Words(WordsSpec { text: "x".to_owned() }),
         };
         let (field, message) = check(vec![choice(&["Coffee", "Tea"], 1), words]);

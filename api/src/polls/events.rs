@@ -6,8 +6,9 @@
 //!   public may see changed: a question's results hidden or revealed, a word hidden, the answers
 //!   reset), `<poll id> edited` (the poll's questions were replaced, or reworded once answered:
 //!   ballots and screens read it again);
-//! - `<poll id> paced <position|-> <open|closed>`: the question a poll's screens show now, and
-//!   (presenter-paced) whether it takes answers;
+//! - `<poll id> paced <position|-> <open|closed>[ <ms>]`: the question a poll's screens show now,
+//!   (presenter-paced) whether it takes answers, and when its countdown ends (Unix milliseconds,
+//!   the database's clock) if one runs;
 //! - `<poll id> joined <count>`: how many browsers have joined the poll, after one more did;
 //! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, one choice per
 //!   poll question in the poll's order, comma-separated: `-` where not answered (in this ballot),
@@ -55,6 +56,8 @@ pub(crate) enum PollEvent {
         poll_id: i32,
         current: Option<i16>,
         voting_open: bool,
+        /// When the question's countdown closes its voting (Unix milliseconds).
+        closes_at: Option<i64>,
     },
     /// One more browser joined: the poll's count now (counts are announced in commit order).
     Joined {
@@ -228,9 +231,13 @@ impl fmt::Display for PollEvent {
             PollEvent::Deleted { poll_id } => write!(f, "{poll_id} deleted"),
             PollEvent::Changed { poll_id } => write!(f, "{poll_id} changed"),
             PollEvent::Edited { poll_id } => write!(f, "{poll_id} edited"),
-            PollEvent::Paced { poll_id, current, voting_open } => {
+            PollEvent::Paced { poll_id, current, voting_open, closes_at } => {
                 let current = current.map_or_else(|| "-".to_owned(), |c| c.to_string());
-                write!(f, "{poll_id} paced {current} {}", if *voting_open { "open" } else { "closed" })
+                write!(f, "{poll_id} paced {current} {}", if *voting_open { "open" } else { "closed" })?;
+                match closes_at {
+                    Some(at) => write!(f, " {at}"),
+                    None => Ok(()),
+                }
             }
             PollEvent::Joined { poll_id, joined } => write!(f, "{poll_id} joined {joined}"),
             PollEvent::Voted { poll_id, ballots } => {
@@ -304,7 +311,11 @@ fn parse(payload: &str) -> Option<PollEvent> {
                 "closed" => false,
                 _ => return None,
             };
-            PollEvent::Paced { poll_id, current, voting_open }
+            let closes_at = match parts.next() {
+                Some(at) => Some(at.parse().ok()?),
+                None => None,
+            };
+            PollEvent::Paced { poll_id, current, voting_open, closes_at }
         }
         "joined" => PollEvent::Joined { poll_id, joined: parts.next()?.parse().ok()? },
         "votes" => {
@@ -342,8 +353,9 @@ mod tests {
             },
             PollEvent::Voted { poll_id: 3, ballots: vec![ballot(1, &[Some(4)])] },
             PollEvent::Edited { poll_id: 8 },
-            PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true },
-            PollEvent::Paced { poll_id: 8, current: None, voting_open: false },
+            PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true, closes_at: None },
+            PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true, closes_at: Some(1_796_000_123_456) },
+            PollEvent::Paced { poll_id: 8, current: None, voting_open: false, closes_at: None },
             PollEvent::Voted {
                 poll_id: 9,
                 ballots: vec![RecordedBallot {
@@ -386,7 +398,7 @@ mod tests {
             RecordedBallot { respondent_id: 8, choices: vec![Some(Choice::Words(vec![word("économie 100%")]))] };
         assert_eq!(PollEvent::votes(2, vec![unicode])[0].to_string(), "2 votes 8/~économie%20100%25");
         assert_eq!(
-            PollEvent::Paced { poll_id: 2, current: Some(1), voting_open: false }.to_string(),
+            PollEvent::Paced { poll_id: 2, current: Some(1), voting_open: false, closes_at: None }.to_string(),
             "2 paced 1 closed"
         );
         assert!(PollEvent::announces_votes("12 votes 301/2,0"));

@@ -20,10 +20,12 @@
 //! - `live/`: the fan-out hub (`frames`: shared SSE frames; `delta`: what changed between two
 //!   frames; `pacing`: how often frames go out; `stream`: one watcher's stream);
 //! - `edits`: what an edit may change once a poll has answers (its wording only);
+//! - `countdowns`: a question's countdown, closed when it ends by whichever process sees it first;
 //! - the poll life cycle: `service` (creating, listing, opening, pacing, closing, deleting),
 //!   `join_code` (the six digits to join an open poll with), `slug`.
 
 pub(crate) mod ballots;
+pub(crate) mod countdowns;
 pub(crate) mod edits;
 pub(crate) mod events;
 pub(crate) mod join_code;

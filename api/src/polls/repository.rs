@@ -48,6 +48,7 @@ fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
         offered: row.response_indices,
         results_hidden: row.results_hidden,
         speaker_notes: row.speaker_notes,
+        timer_seconds: row.timer_seconds,
         spec,
     })
 }
@@ -61,6 +62,7 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
         response_indices: Set(question.offered.clone()),
         results_hidden: Set(question.results_hidden),
         speaker_notes: Set(question.speaker_notes.clone()),
+        timer_seconds: Set(question.timer_seconds),
         kind: Set(question.kind().name().as_str().to_owned()),
         catalog_var_name: Set(None),
         text: Set(None),
@@ -110,14 +112,21 @@ impl PollRecord {
     pub(crate) fn pace(&self) -> PaceView {
         let pacing = self.pacing();
         match pacing {
-            Pacing::AllAtOnce => {
-                PaceView { pacing, current_question: self.poll.current_question, voting_open: self.poll.is_open }
-            }
-            Pacing::Presenter => PaceView {
+            Pacing::AllAtOnce => PaceView {
                 pacing,
                 current_question: self.poll.current_question,
-                voting_open: self.poll.is_open && self.poll.current_question_open,
+                voting_open: self.poll.is_open,
+                voting_closes_at: None,
             },
+            Pacing::Presenter => {
+                let voting_open = self.poll.is_open && self.poll.current_question_open;
+                PaceView {
+                    pacing,
+                    current_question: self.poll.current_question,
+                    voting_open,
+                    voting_closes_at: self.poll.current_question_closes_at.filter(|_| voting_open),
+                }
+            }
         }
     }
 }
@@ -274,6 +283,7 @@ pub(crate) async fn replace_definition(
     definition.updated_at = Set(chrono::Utc::now().fixed_offset());
     definition.current_question = Set(None);
     definition.current_question_open = Set(false);
+    definition.current_question_closes_at = Set(None);
     definition.update(txn).await?;
     Ok(())
 }
@@ -500,16 +510,17 @@ pub(crate) async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Res
     Ok((poll.current_question, poll.is_open && poll.current_question_open))
 }
 
-/// Sets which question a presenter-paced poll shows and whether it takes answers.
+/// Sets which question a poll's screens show and (presenter-paced) whether it takes answers,
+/// starting the question's countdown when its voting opens; gives when that countdown ends.
 ///
 /// # Errors
-/// No such poll (404); the poll is not presenter-paced (409); no question at `position` (422).
+/// No such poll (404); no question at `position` (422).
 pub(crate) async fn set_current<C: ConnectionTrait>(
     db: &C,
     id: i32,
     position: Option<i16>,
     voting_open: bool,
-) -> Result<(), AppError> {
+) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, AppError> {
     // Locked: an edit cannot change the questions between this check and the update.
     let poll =
         polls::Entity::find_by_id(id).lock_exclusive().one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
@@ -522,14 +533,72 @@ pub(crate) async fn set_current<C: ConnectionTrait>(
         let last = record.questions.len().saturating_sub(1);
         return Err(AppError::invalid_field("position", format!("the poll's questions are at positions 0 to {last}")));
     }
+    let voting_open = voting_open && position.is_some();
+    let timer = position
+        .and_then(|p| record.questions.get(usize::try_from(p).ok()?))
+        .and_then(|q| q.timer_seconds)
+        .filter(|_| voting_open);
+    // The database's clock: every process (and every ballot batch) judges the same deadline.
+    let closes_at = timer.map_or_else(
+        || Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None),
+        |seconds| Expr::cust_with_values("now() + make_interval(secs => $1)", [f64::from(seconds)]),
+    );
     polls::Entity::update_many()
         .col_expr(polls::Column::CurrentQuestion, Expr::value(position))
-        .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(voting_open && position.is_some()))
+        .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(voting_open))
+        .col_expr(polls::Column::CurrentQuestionClosesAt, closes_at)
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
         .exec(db)
         .await?;
-    Ok(())
+    let poll = polls::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
+    Ok(poll.current_question_closes_at)
+}
+
+/// What [`close_when_due`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// The countdown had ended: voting on `current` is closed now.
+    Closed { current: Option<i16> },
+    /// Not yet (this process's clock ran ahead of the database's): try again at this time.
+    NotYet(chrono::DateTime<chrono::FixedOffset>),
+    /// No countdown runs (the presenter moved on, or another process closed it).
+    None,
+}
+
+/// Closes voting on a poll's current question if its countdown has ended (by the database's
+/// clock). Only one of several processes trying at once finds it due.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn close_when_due<C: ConnectionTrait>(db: &C, id: i32) -> Result<Deadline, AppError> {
+    let closed = polls::Entity::update_many()
+        .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(false))
+        .col_expr(
+            polls::Column::CurrentQuestionClosesAt,
+            Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None),
+        )
+        .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
+        .filter(polls::Column::Id.eq(id))
+        .filter(Expr::col(polls::Column::CurrentQuestionClosesAt).lte(Expr::current_timestamp()))
+        .exec_with_returning(db)
+        .await?;
+    if let Some(poll) = closed.into_iter().next() {
+        return Ok(Deadline::Closed { current: poll.current_question });
+    }
+    let poll = polls::Entity::find_by_id(id).one(db).await?;
+    Ok(poll.and_then(|p| p.current_question_closes_at).map_or(Deadline::None, Deadline::NotYet))
+}
+
+/// The polls whose countdown runs now, with when it ends.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn running_countdowns<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<(i32, chrono::DateTime<chrono::FixedOffset>)>, AppError> {
+    let polls = polls::Entity::find().filter(polls::Column::CurrentQuestionClosesAt.is_not_null()).all(db).await?;
+    Ok(polls.into_iter().filter_map(|p| Some((p.id, p.current_question_closes_at?))).collect())
 }
 
 /// Archives (closed polls only) or restores a poll.
@@ -577,6 +646,10 @@ pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result
     polls::Entity::update_many()
         .col_expr(polls::Column::CurrentQuestion, Expr::value(Option::<i16>::None))
         .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(false))
+        .col_expr(
+            polls::Column::CurrentQuestionClosesAt,
+            Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None),
+        )
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
         .exec(txn)

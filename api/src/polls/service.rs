@@ -138,7 +138,7 @@ pub(crate) async fn reset(
     let txn = db.begin().await?;
     let removed = repository::reset(&txn, id, by).await?;
     PollEvent::Changed { poll_id: id }.announce(&txn).await?;
-    PollEvent::Paced { poll_id: id, current: None, voting_open: false }.announce(&txn).await?;
+    PollEvent::Paced { poll_id: id, current: None, voting_open: false, closes_at: None }.announce(&txn).await?;
     txn.commit().await?;
     tracing::warn!(by, poll = id, removed, "poll answers reset");
     get(db, surveys, id).await
@@ -171,9 +171,16 @@ pub(crate) async fn set_current(
     voting_open: bool,
 ) -> Result<PollView, AppError> {
     let txn = db.begin().await?;
-    repository::set_current(&txn, id, position, voting_open).await?;
+    let closes_at = repository::set_current(&txn, id, position, voting_open).await?;
     let voting_open = voting_open && position.is_some();
-    PollEvent::Paced { poll_id: id, current: position, voting_open }.announce(&txn).await?;
+    PollEvent::Paced {
+        poll_id: id,
+        current: position,
+        voting_open,
+        closes_at: closes_at.map(|at| at.timestamp_millis()),
+    }
+    .announce(&txn)
+    .await?;
     txn.commit().await?;
     get(db, surveys, id).await
 }
@@ -286,7 +293,8 @@ pub(crate) async fn set_open(
                         if record.pacing() == Pacing::Presenter {
                             let (current, voting_open) =
                                 (record.poll.current_question, record.poll.current_question_open);
-                            PollEvent::Paced { poll_id: id, current, voting_open }.announce(&txn).await?;
+                            let closes_at = record.poll.current_question_closes_at.map(|at| at.timestamp_millis());
+                            PollEvent::Paced { poll_id: id, current, voting_open, closes_at }.announce(&txn).await?;
                         }
                     }
                 }

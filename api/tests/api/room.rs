@@ -283,3 +283,63 @@ async fn speaker_notes_reach_staff_only_and_stay_editable_once_answered() {
     assert_eq!(status, StatusCode::CREATED, "{copy}");
     assert_eq!(copy["questions"][0]["speaker_notes"], "New notes");
 }
+
+#[tokio::test]
+async fn a_countdown_closes_voting_at_zero_on_every_process() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let definition = |seconds: i64| {
+        json!({
+            "title": "Countdown",
+            "pacing": "presenter",
+            "questions": [
+                {"kind": "choice", "text": "Quick!", "options": ["Yes", "No"], "timer_seconds": seconds},
+                {"kind": "choice", "text": "No hurry", "options": ["Yes", "No"]}
+            ]
+        })
+    };
+    for bad in [4, 3_601] {
+        let (status, body) =
+            send(&app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(definition(bad))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], "questions[0].timer_seconds", "{body}");
+    }
+    let (status, poll) = send(&app, Method::POST, "/api/admin/polls", Some(&staff.admin), Some(definition(5))).await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    assert_eq!(poll["questions"][0]["timer_seconds"], 5);
+    let (id, slug) = (poll["id"].as_i64().unwrap(), poll["slug"].as_str().unwrap().to_owned());
+    set_open(&app, &staff.admin, id, true).await;
+    // Leaving the question before the end stops its countdown.
+    let moved = move_to(&app, &staff.admin, id, json!(0), true).await;
+    assert!(moved["voting_closes_at"].is_string(), "{moved}");
+    let moved = move_to(&app, &staff.admin, id, json!(1), true).await;
+    assert_eq!(moved["voting_closes_at"], Value::Null, "no countdown on question 2");
+
+    // A watcher on a second process of the fleet.
+    let other = api::Application::build(settings_for(&app.db)).await.expect("second process");
+    let other_base = format!("http://{}", other.address().unwrap());
+    tokio::spawn(other.serve());
+    let watcher = app.client.get(format!("{other_base}/api/polls/{slug}/results/stream")).send().await.unwrap();
+
+    let started = std::time::Instant::now();
+    let moved = move_to(&app, &staff.admin, id, json!(0), true).await;
+    let closes_at =
+        chrono::DateTime::parse_from_rfc3339(moved["voting_closes_at"].as_str().expect("a deadline")).unwrap();
+    let left = closes_at.signed_duration_since(chrono::Utc::now()).num_milliseconds();
+    assert!((3_000..=5_500).contains(&left), "about 5 s from now: {left} ms");
+    let (status, body) = vote(&app, &slug, "countdown-1", json!([{"var_name": "q1", "response_index": 0}])).await;
+    assert_eq!(status, StatusCode::CREATED, "in time: {body}");
+
+    // At zero the voting closes by itself: every process's screens hear it, ballots are refused.
+    let events = read_events_until(watcher, |events| {
+        events.last().is_some_and(|(_, r)| r["current_question"] == 0 && r["voting_open"] == false)
+    })
+    .await;
+    let (_, last) = events.last().unwrap();
+    assert_eq!(last["voting_closes_at"], Value::Null, "{last}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(4_000), "not before its time");
+    let (status, body) = vote(&app, &slug, "countdown-2", json!([{"var_name": "q1", "response_index": 1}])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "too late: {body}");
+    let results = public_results(&app, &slug).await;
+    assert_eq!((&results["voting_open"], &results["questions"][0]["overall"]["n"]), (&json!(false), &json!(1)));
+}

@@ -33,6 +33,7 @@ pub struct Model {
     pub scale_max_label: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub speaker_notes: String,
+    pub timer_seconds: Option<i16>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

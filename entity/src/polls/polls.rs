@@ -28,6 +28,7 @@ pub struct Model {
     pub archived_at: Option<DateTimeWithTimeZone>,
     pub first_opened_at: Option<DateTimeWithTimeZone>,
     pub national_during_voting: bool,
+    pub current_question_closes_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -41,6 +41,7 @@ function itemFromQuestion(question, catalogByName, chosen = new Set()) {
   const notes = question.speaker_notes ?? "";
   const item = itemOfKind(kind, question, catalogByName, chosen, hidden);
   item.notes = notes;
+  item.timer = question.timer_seconds ?? "";
   return item;
 }
 
@@ -77,7 +78,12 @@ function itemOfKind(kind, question, catalogByName, chosen, hidden) {
 
 /** One question as the api takes it. */
 function questionBody(item) {
-  const common = { kind: item.kind, results_hidden: Boolean(item.hidden), speaker_notes: item.notes || null };
+  const common = {
+    kind: item.kind,
+    results_hidden: Boolean(item.hidden),
+    speaker_notes: item.notes || null,
+    timer_seconds: item.timer === "" || item.timer == null ? null : Number(item.timer),
+  };
   if (item.kind === "catalog")
     return {
       ...common,
@@ -348,6 +354,25 @@ export async function builderView(poll = null, chosen = new Map()) {
       slot("notes", ".speaker_notes"),
     );
     notesField.querySelector("textarea").value = item.notes ?? "";
+    const timerField = el(
+      "div",
+      { class: "field countdown-field" },
+      el("label", { for: id("timer") }, "Countdown in seconds (presenter-paced; empty: none)"),
+      el("input", {
+        type: "number",
+        id: id("timer"),
+        min: 5,
+        max: 3600,
+        step: 1,
+        value: item.timer ?? "",
+        "aria-describedby": id("timer-error"),
+        oninput: (event) => {
+          item.timer = event.target.value;
+          slots.timer.replaceChildren();
+        },
+      }),
+      slot("timer", ".timer_seconds"),
+    );
     const textField = () =>
       el(
         "div",
@@ -566,6 +591,7 @@ export async function builderView(poll = null, chosen = new Map()) {
         body,
         hideResults,
         notesField,
+        timerField,
         slot("item", "", ".kind", ".var_name"),
       ),
     );

@@ -131,7 +131,7 @@ impl PollStates {
             PollEvent::Opened { poll_id } => self.correct(poll_id, Some(true)),
             PollEvent::Deleted { poll_id } | PollEvent::Edited { poll_id } => self.correct(poll_id, None),
             PollEvent::Closed { poll_id } => self.correct(poll_id, Some(false)),
-            PollEvent::Paced { poll_id, current, voting_open } => {
+            PollEvent::Paced { poll_id, current, voting_open, .. } => {
                 self.changes.fetch_add(1, Ordering::AcqRel);
                 self.correct_current(poll_id, current, voting_open);
             }

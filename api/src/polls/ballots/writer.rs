@@ -276,8 +276,9 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     // batch after it sees it (no answer is counted once the close has committed).
     let poll_ids: Vec<i32> = ballots.iter().map(|b| b.poll.id).collect::<HashSet<_>>().into_iter().collect();
     let found = PollOpen::find_by_statement(statement(
-        "SELECT id, is_open, pacing, current_question, current_question_open FROM polls.polls
-         WHERE id = ANY($1) ORDER BY id FOR SHARE",
+        "SELECT id, is_open, pacing, current_question,
+                current_question_open AND coalesce(current_question_closes_at > now(), true) AS current_question_open
+         FROM polls.polls WHERE id = ANY($1) ORDER BY id FOR SHARE",
         vec![poll_ids.clone().into()],
     ))
     .all(txn)

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
-    only_field, speaker_notes_of,
+    only_field, speaker_notes_of, timer_of,
 };
 use crate::polls::model::{
     Answer, CatalogResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults,
@@ -50,6 +50,7 @@ pub(crate) fn new_question(
         offered,
         results_hidden: new.results_hidden,
         speaker_notes: speaker_notes_of(new, at)?,
+        timer_seconds: timer_of(new, at)?,
         spec: QuestionSpec::Catalog(CatalogSpec),
     })
 }
@@ -101,6 +102,7 @@ impl QuestionKind for CatalogSpec {
                 .collect(),
             results_hidden: question.results_hidden,
             speaker_notes: None,
+            timer_seconds: question.timer_seconds,
             max_choices: None,
             scale: None,
             max_words: None,

@@ -7,7 +7,7 @@ use crate::polls::kinds::SplitGroups;
 use crate::polls::kinds::catalog::one_offered;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, label_of, missing,
-    only_field, own_key, own_text, own_view, speaker_notes_of,
+    only_field, own_key, own_text, own_view, speaker_notes_of, timer_of,
 };
 use crate::polls::model::{Answer, ChoiceResults, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults};
 use crate::surveys::snapshot::SurveySnapshot;
@@ -61,6 +61,7 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         offered,
         results_hidden: new.results_hidden,
         speaker_notes: speaker_notes_of(new, at)?,
+        timer_seconds: timer_of(new, at)?,
         spec: QuestionSpec::Choice(ChoiceSpec { text, options, max_choices }),
     })
 }

@@ -35,6 +35,8 @@ pub(crate) struct PollQuestion {
     pub results_hidden: bool,
     /// The presenter's notes ("" when none): staff see them, the public never.
     pub speaker_notes: String,
+    /// Seconds the question takes answers once its voting opens (presenter-paced polls).
+    pub timer_seconds: Option<i16>,
     pub spec: QuestionSpec,
 }
 
@@ -246,10 +248,24 @@ pub(crate) fn own_view(
         responses,
         results_hidden: question.results_hidden,
         speaker_notes: None,
+        timer_seconds: question.timer_seconds,
         max_choices: None,
         scale: None,
         max_words: None,
         max_word_length: None,
+    }
+}
+
+/// A new question's countdown, checked (a 422 naming `questions[at].timer_seconds`).
+///
+/// # Errors
+/// Outside 5–3,600 seconds.
+pub(crate) fn timer_of(new: &NewPollQuestion, at: usize) -> Result<Option<i16>, AppError> {
+    match new.timer_seconds {
+        Some(seconds) if !(5..=3_600).contains(&seconds) => {
+            Err(AppError::invalid_field(format!("questions[{at}].timer_seconds"), "a countdown is 5 to 3,600 seconds"))
+        }
+        other => Ok(other),
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, ResultsInput, StoredAnswer, missing,
-    only_field, own_key, own_text, own_view, speaker_notes_of,
+    only_field, own_key, own_text, own_view, speaker_notes_of, timer_of,
 };
 use crate::polls::model::{
     Answer, GroupMean, MeanEstimate, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ScaleResults,
@@ -49,6 +49,7 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         offered: (min..=max).collect(),
         results_hidden: new.results_hidden,
         speaker_notes: speaker_notes_of(new, at)?,
+        timer_seconds: timer_of(new, at)?,
         spec: QuestionSpec::Scale(spec),
     })
 }

@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
-    missing, only_field, own_key, own_text, own_view, speaker_notes_of,
+    missing, only_field, own_key, own_text, own_view, speaker_notes_of, timer_of,
 };
 use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
@@ -86,6 +86,7 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         offered: Vec::new(),
         results_hidden: new.results_hidden,
         speaker_notes: speaker_notes_of(new, at)?,
+        timer_seconds: timer_of(new, at)?,
         spec: QuestionSpec::Words(WordsSpec { text }),
     })
 }

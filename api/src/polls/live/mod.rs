@@ -343,10 +343,11 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
             }
         }
         // The presenter moved on: every phone follows with the next frame (nothing to read).
-        PollEvent::Paced { current, voting_open, .. } => {
+        PollEvent::Paced { current, voting_open, closes_at, .. } => {
             poll.snapshot_next();
             if let Some(tally) = poll.tally.lock().await.as_mut() {
-                tally.set_current(current, voting_open);
+                let closes_at = closes_at.and_then(chrono::DateTime::from_timestamp_millis).map(|at| at.fixed_offset());
+                tally.set_current(current, voting_open, closes_at);
             }
             if ensure_tally(db, surveys, &poll, poll_id, false).await != TallyState::Missing {
                 schedule_update(poll);

@@ -52,6 +52,11 @@ pub(crate) struct NewPollQuestion {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub speaker_notes: Option<String>,
+    /// A countdown (5 to 3,600 seconds): on a presenter-paced poll, voting on the question closes
+    /// by itself this long after the presenter opens it. None: it stays open until closed.
+    #[serde(default)]
+    #[schema(minimum = 5, maximum = 3600)]
+    pub timer_seconds: Option<i16>,
 }
 
 /// All questions on one form, or one question at a time as the presenter moves on.
@@ -202,6 +207,9 @@ pub(crate) struct PollQuestionView {
     /// The presenter's notes (staff views only; absent from everything the public reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker_notes: Option<String>,
+    /// The question's countdown in seconds, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timer_seconds: Option<i16>,
     /// Choice: how many options a participant may pick.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_choices: Option<i16>,
@@ -227,6 +235,9 @@ pub(crate) struct PaceView {
     pub current_question: Option<i16>,
     /// Whether answers are taken now (the current question's, for a presenter-paced poll).
     pub voting_open: bool,
+    /// When the current question's countdown ends its voting (the database's clock); null
+    /// without a countdown running.
+    pub voting_closes_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// A poll as participants see it.

@@ -216,12 +216,20 @@ impl LiveTally {
         }
     }
 
-    /// A presenter-paced poll's move, heard from its announcement.
-    pub(crate) fn set_current(&mut self, current: Option<i16>, voting_open: bool) {
+    /// A presenter's move, heard from its announcement.
+    pub(crate) fn set_current(
+        &mut self,
+        current: Option<i16>,
+        voting_open: bool,
+        closes_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    ) {
         let poll = &mut self.record.poll;
-        if (poll.current_question, poll.current_question_open) != (current, voting_open) {
+        if (poll.current_question, poll.current_question_open, poll.current_question_closes_at)
+            != (current, voting_open, closes_at)
+        {
             poll.current_question = current;
             poll.current_question_open = voting_open;
+            poll.current_question_closes_at = closes_at;
             self.rendered = None;
         }
     }
