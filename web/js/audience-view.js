@@ -7,7 +7,7 @@
 import { el } from "./common.js";
 import { countdown } from "./countdown.js";
 import { ResultsView, followResults, roomSize } from "./poll-results.js";
-import { adminPollId, presenterControls } from "./presenter-controls.js";
+import { adminPoll, presenterControls } from "./presenter-controls.js";
 
 /** The densest step a card may take to fit (app.css: 1–5, the type never under its floor). */
 const MOST_DENSE = 5;
@@ -43,7 +43,7 @@ function joinInvitation(joinCode, large) {
 
 export async function audienceView(poll, dom) {
   document.body.classList.add("present", "audience-view");
-  const pollId = await adminPollId(poll);
+  const pollId = (await adminPoll(poll))?.id ?? null;
   const controls = presenterControls(poll, pollId, { onChange: () => render(), onError: () => {} });
   const title = el("h1", { class: "present-title" }, poll.title);
   const state = el("p", { class: "voting-state" });

@@ -23,12 +23,13 @@ const KEYS = {
   H: "hide",
 };
 
-/** The poll's id when an admin is watching (the staff endpoints need it), else null. */
-export async function adminPollId(poll) {
+/** The poll as staff see it (its id, which the staff endpoints need, and its speaker notes) when
+ *  an admin is watching, else null. */
+export async function adminPoll(poll) {
   try {
     const { data } = await api("/api/auth/session");
     if (data?.user?.role !== "admin") return null;
-    return (await api("/api/admin/polls")).data.find((p) => p.slug === poll.slug)?.id ?? null;
+    return (await api("/api/admin/polls")).data.find((p) => p.slug === poll.slug) ?? null;
   } catch {
     return null; // not logged in, or the console is unreachable: no controls
   }

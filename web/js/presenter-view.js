@@ -7,13 +7,14 @@
 import { api, el, showError } from "./common.js";
 import { countdown } from "./countdown.js";
 import { ResultsView, followResults, resultsVisibility, roomSize, wordModeration } from "./poll-results.js";
-import { adminPollId, presenterControls, shortcutLegend } from "./presenter-controls.js";
+import { adminPoll, presenterControls, shortcutLegend } from "./presenter-controls.js";
 
 const audienceUrl = (poll) => `/polls/${encodeURIComponent(poll.slug)}?present=1`;
 
 export async function presenterView(poll, dom) {
   document.body.classList.add("presenter-view");
-  const pollId = await adminPollId(poll);
+  const staffPoll = await adminPoll(poll);
+  const pollId = staffPoll?.id ?? null;
   dom.form.remove();
   if (pollId == null) {
     dom.results.replaceWith(
@@ -34,14 +35,8 @@ export async function presenterView(poll, dom) {
   }
   const paced = poll.pacing === "presenter";
   const total = poll.questions.length;
-  // The notes are staff's: read from the console's view of the poll, never from a public one.
-  const notesOf = new Map();
-  try {
-    const staffPoll = (await api(`/api/admin/polls/${pollId}`)).data;
-    for (const q of staffPoll.questions) if (q.speaker_notes) notesOf.set(q.var_name, q.speaker_notes);
-  } catch (error) {
-    showError(dom.status, error);
-  }
+  // The notes are staff's: from the console's view of the poll, never from a public one.
+  const notesOf = new Map(staffPoll.questions.filter((q) => q.speaker_notes).map((q) => [q.var_name, q.speaker_notes]));
   const onError = (error) => showError(dom.status, error);
   const controls = presenterControls(poll, pollId, { onChange: () => render(), onError });
 

@@ -543,16 +543,16 @@ pub(crate) async fn set_current<C: ConnectionTrait>(
         || Expr::value(Option::<chrono::DateTime<chrono::FixedOffset>>::None),
         |seconds| Expr::cust_with_values("now() + make_interval(secs => $1)", [f64::from(seconds)]),
     );
-    polls::Entity::update_many()
+    // The deadline comes back from the update itself (the database computed it).
+    let updated = polls::Entity::update_many()
         .col_expr(polls::Column::CurrentQuestion, Expr::value(position))
         .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(voting_open))
         .col_expr(polls::Column::CurrentQuestionClosesAt, closes_at)
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    let poll = polls::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(PollKey::Id(id)))?;
-    Ok(poll.current_question_closes_at)
+    Ok(updated.into_iter().next().and_then(|poll| poll.current_question_closes_at))
 }
 
 /// What [`close_when_due`] found.

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{Staff, read_events_until, send, set_open, staff, vote};
+use crate::polls::{Frame, Staff, read_events_until, send, set_open, sse_frames, staff, vote};
 
 /// A presenter-paced poll: a choice question with hidden results, then a catalog question.
 async fn paced_poll(app: &TestApp, staff: &Staff) -> (i64, String) {
@@ -97,9 +97,9 @@ async fn a_poll_opens_on_its_join_slide_and_counts_each_browser_once_on_every_pr
 
     // The ids say how many joined: a watcher that saw three is never sent fewer.
     let stream = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
-    let text = read_first_block(stream).await;
-    let id_line = text.lines().find_map(|l| l.strip_prefix("id: ")).expect("an id");
-    assert!(id_line.ends_with("-3"), "<epoch>-<answers>-<joined>: {id_line}");
+    let (_, frame_id, _) = first_frame(stream).await;
+    let frame_id = frame_id.expect("an id");
+    assert!(frame_id.ends_with("-3"), "<epoch>-<answers>-<joined>: {frame_id}");
 
     // A reset (after closing) starts the count again.
     set_open(&app, &staff.admin, id, false).await;
@@ -110,16 +110,10 @@ async fn a_poll_opens_on_its_join_slide_and_counts_each_browser_once_on_every_pr
     assert_eq!(public_results(&app, &slug).await["joined"], 0);
 }
 
-/// The first SSE block of a stream that carries an event (the `retry:` line may come first).
-async fn read_first_block(response: reqwest::Response) -> String {
-    use futures_util::StreamExt;
-    let mut stream = response.bytes_stream();
-    let mut text = String::new();
-    while !text.contains("data: ") || !text.contains("\n\n") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next()).await.unwrap().unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-    }
-    text
+/// A stream's first frame (event, id, data).
+async fn first_frame(response: reqwest::Response) -> Frame {
+    let mut frames = sse_frames(response);
+    tokio::time::timeout(std::time::Duration::from_secs(10), frames.recv()).await.expect("a frame").expect("open")
 }
 
 #[tokio::test]
@@ -264,7 +258,7 @@ async fn speaker_notes_reach_staff_only_and_stay_editable_once_answered() {
         assert!(!public.to_string().contains("SECRET-NOTE"), "{path}: {public}");
     }
     let stream = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.unwrap();
-    assert!(!read_first_block(stream).await.contains("SECRET-NOTE"));
+    assert!(!first_frame(stream).await.2.to_string().contains("SECRET-NOTE"));
     let (_, analyst_view) =
         send(&app, Method::GET, &format!("/api/admin/polls/{id}"), Some(&staff.analyst), None).await;
     assert_eq!(analyst_view["questions"][0]["speaker_notes"], notes);
