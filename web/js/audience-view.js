@@ -135,6 +135,8 @@ export async function audienceView(poll, dom) {
         density += 1;
         card.dataset.density = String(density);
       }
+      // An open question's list then keeps the newest answers that fit.
+      view.entryAt(current)?.answers?.fit(overflows);
     });
   };
   window.addEventListener("resize", () => {

@@ -1,5 +1,6 @@
 // The participant's side of each kind of question: a fieldset to answer it with, and the answer it
-// holds in the shape the api takes (`response_index`, `response_indices`, `value` or `words`).
+// holds in the shape the api takes (`response_index`, `response_indices`, `value`, `words` or
+// `text`).
 import { el } from "./common.js";
 
 /**
@@ -9,7 +10,7 @@ import { el } from "./common.js";
 export function questionInput(question, { index, total }) {
   const kind = question.kind ?? "catalog";
   const build =
-    { scale: scaleInput, words: wordsInput }[kind] ??
+    { scale: scaleInput, words: wordsInput, open: openInput }[kind] ??
     (kind === "choice" && question.max_choices > 1 ? severalChoices : oneChoice);
   const { content, answer, describedBy } = build(question);
   const node = el(
@@ -184,6 +185,54 @@ function wordsInput(question) {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing exactly those characters
       const words = inputs.map((input) => input.value.replace(/[\u0000-\u001f\u007f]/g, " ").trim()).filter(Boolean);
       return words.length ? { var_name: question.var_name, words } : null;
+    },
+  };
+}
+
+/** Open: one answer in the participant's own words, up to `max_answer_length` characters, with a
+ *  count of what is left (said to screen readers when the end is near, not at every key). */
+function openInput(question) {
+  const length = question.max_answer_length ?? 280;
+  const hintId = `${question.var_name}-hint`;
+  const leftId = `${question.var_name}-left`;
+  const left = el("p", { class: "answer-left", id: leftId, "aria-live": "polite" });
+  const input = el("textarea", {
+    id: `${question.var_name}-text`,
+    name: `${question.var_name}-text`,
+    rows: "3",
+    maxlength: String(length),
+    enterkeyhint: "done",
+    "aria-describedby": `${hintId} ${leftId}`,
+  });
+  const sayLeft = () => {
+    const remaining = length - input.value.length;
+    input.classList.toggle("at-limit", remaining <= 0);
+    const text =
+      remaining <= 0
+        ? `You have reached ${length} characters, the most an answer can have.`
+        : remaining <= 20
+          ? `${remaining} characters left.`
+          : "";
+    if (left.textContent !== text) left.textContent = text;
+  };
+  input.addEventListener("input", sayLeft);
+  const content = [
+    el(
+      "p",
+      { class: "hint", id: hintId },
+      `In your own words, up to ${length} characters. The presenter may show it to the room, without your name.`,
+    ),
+    el("label", { for: input.id, class: "visually-hidden" }, "Your answer"),
+    input,
+    left,
+  ];
+  return {
+    content,
+    answer: () => {
+      // One line: line breaks (and any control character a paste carries) become spaces.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing exactly those characters
+      const text = input.value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+      return text ? { var_name: question.var_name, text } : null;
     },
   };
 }

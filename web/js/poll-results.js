@@ -1,10 +1,12 @@
 // Live poll results, shared by the participant page, the presenter view and the admin console, for
 // every kind of question: a catalog question's bars beside the national weighted shares, a choice
 // question's bars per option (and per group of the split), a scale's histogram and mean with its
-// CI, a words question's cloud with its ranked list. Bars are updated in place so they glide (CSS
+// CI, a words question's cloud with its ranked list, an open question's approved answers (and a
+// presenter's queue). Bars are updated in place so they glide (CSS
 // transitions) as votes arrive.
 import { api, el, groupPlural, groupStyle, integer, pct0, pct1 } from "./common.js";
 import { applyDelta } from "./live-protocol.js";
+import { OpenAnswers } from "./open-answers.js";
 import { WordCloud } from "./word-cloud.js";
 
 /** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
@@ -113,7 +115,7 @@ const ANNOUNCE_EVERY_MS = 10_000;
 /** A question's kind; results from before kinds existed are catalog questions. */
 export const kindOf = (question) => question.kind ?? "catalog";
 /** A public placeholder (`{var_name, text, hidden}`) has no numbers; staff results have both. */
-const hasNumbers = (question) => "overall" in question || "words" in question;
+const hasNumbers = (question) => "overall" in question || "words" in question || "answers" in question;
 
 /** The room so far: browsers that joined the poll or, when more (answers sent through the API
  *  without joining), its respondents. */
@@ -161,6 +163,8 @@ export class ResultsView {
   /** `onVisibility(varName, hidden)`: offer Reveal / Hide per question (admins). */
   /** `onWordModeration(varName, word, action)`: offer Hide / Show per word of a words question, and
    *  Allow / Block again for a blocked one (admins; see `wordModeration`). */
+  /** `onAnswerReview(varName, respondentId, review)`: an open question's moderation queue
+   *  (admins; see `answerReview`). */
   /** `wordList`: show a words question's ranked list at first (else the cloud, the list a toggle away). */
   /** `controls`: false for the audience view, where nothing is to be pressed. */
   constructor(
@@ -171,6 +175,7 @@ export class ResultsView {
       showGroups = false,
       onVisibility = null,
       onWordModeration = null,
+      onAnswerReview = null,
       wordList = false,
       controls = true,
     } = {},
@@ -179,6 +184,7 @@ export class ResultsView {
     this.controls = controls;
     this.onVisibility = onVisibility;
     this.onWordModeration = onWordModeration;
+    this.onAnswerReview = onAnswerReview;
     this.wordList = wordList;
     this.prefixes = new Map(questions.map((q) => [q.var_name, q.battery_prefix]));
     this.definitions = new Map(questions.map((q) => [q.var_name, q]));
@@ -248,9 +254,14 @@ export class ResultsView {
     entry.card.hidden = this.visible != null && !this.visible.includes(Number(entry.card.dataset.index));
   }
 
+  /** What is drawn for the question at a position (its card and what its kind updates), if it is. */
+  entryAt(position) {
+    return [...this.cards.values()].find((entry) => Number(entry.card.dataset.index) === position) ?? null;
+  }
+
   /** The card of the question at a position, if it has been drawn. */
   cardAt(position) {
-    return [...this.cards.values()].find((entry) => Number(entry.card.dataset.index) === position)?.card ?? null;
+    return this.entryAt(position)?.card ?? null;
   }
 
   updateQuestion(question, index, total) {
@@ -284,6 +295,7 @@ export class ResultsView {
     if (kind === "choice") this.updateChoice(entry, question);
     else if (kind === "scale") this.updateScale(entry, question);
     else if (kind === "words") this.updateWords(entry, question);
+    else if (kind === "open") this.updateOpen(entry, question);
     else this.updateCatalog(entry, question);
     if (entry.groups) entry.groups.replaceChildren(...(question.groups?.length ? [groupTable(question)] : []));
   }
@@ -388,13 +400,19 @@ export class ResultsView {
     entry.count.textContent = `${plural(question.respondents, "person", "people")} · ${plural(question.answers, "word")}`;
   }
 
+  updateOpen(entry, question) {
+    entry.answers.update(question);
+    entry.count.textContent = `${plural(question.respondents, "answer")} · ${integer(question.approved)} shown`;
+  }
+
   /** A question's card: the placeholder of a hidden one, or its results by kind. */
   build(question, index, total, mode) {
     const kind = kindOf(question);
     const builder =
       mode === "hidden"
         ? this.buildHidden
-        : ({ choice: this.buildChoice, scale: this.buildScale, words: this.buildWords }[kind] ?? this.buildQuestion);
+        : ({ choice: this.buildChoice, scale: this.buildScale, words: this.buildWords, open: this.buildOpen }[kind] ??
+          this.buildQuestion);
     const entry = builder.call(this, question, index, total);
     entry.mode = mode;
     entry.card.classList.add(`kind-${mode === "hidden" ? "hidden" : kind}`);
@@ -679,6 +697,18 @@ export class ResultsView {
       el("div", { class: "result-body words-body" }, cloud.node),
     );
     return { card, count, cloud, dispose: () => cloud.resize.disconnect() };
+  }
+
+  /** An open question: the approved answers (the room), or the moderation queue (a presenter). */
+  buildOpen(question, index, total) {
+    const count = el("span", { class: "count" });
+    const review = this.onAnswerReview;
+    const answers = new OpenAnswers({
+      onReview: review ? (respondentId, decision) => review(question.var_name, respondentId, decision) : null,
+    });
+    const body = el("div", { class: "result-body open-body" }, answers.node);
+    const card = this.card(question, index, total, [count], body);
+    return { card, count, answers };
   }
 }
 

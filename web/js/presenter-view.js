@@ -6,6 +6,7 @@
 // lands where the talk is.
 import { api, el, showError } from "./common.js";
 import { countdown } from "./countdown.js";
+import { answerReview } from "./open-answers.js";
 import { ResultsView, followResults, resultsVisibility, roomSize, wordModeration } from "./poll-results.js";
 import { adminPoll, presenterControls, shortcutLegend } from "./presenter-controls.js";
 
@@ -106,6 +107,7 @@ export async function presenterView(poll, dom) {
     showGroups: true,
     onVisibility: resultsVisibility(pollId, onError),
     onWordModeration: wordModeration(pollId, onError),
+    onAnswerReview: answerReview(pollId, onError),
     wordList: true,
   });
   let results = null;
@@ -169,6 +171,6 @@ export async function presenterView(poll, dom) {
 /** How many answered a question, from its results (staff results: every question is shown). */
 function answeredCount(question) {
   if (question.hidden && "answered" in question) return question.answered;
-  if (question.kind === "words") return question.respondents ?? 0;
+  if (question.kind === "words" || question.kind === "open") return question.respondents ?? 0;
   return question.overall?.n ?? 0;
 }

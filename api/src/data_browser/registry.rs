@@ -252,6 +252,7 @@ fn entries() -> Vec<Entry> {
         "polls" "answer_words" => polls::answer_words::Entity,
         "polls" "hidden_words" => polls::hidden_words::Entity,
         "polls" "allowed_words" => polls::allowed_words::Entity,
+        "polls" "answer_texts" => polls::answer_texts::Entity,
         "polls" "poll_resets" => polls::poll_resets::Entity,
         "polls" "ballot_voids" => polls::ballot_voids::Entity,
         "polls" "poll_joins" => polls::poll_joins::Entity,

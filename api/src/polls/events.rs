@@ -13,7 +13,8 @@
 //! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, one choice per
 //!   poll question in the poll's order, comma-separated: `-` where not answered (in this ballot),
 //!   the value (`2`) for a single response, `*0+3` for several options, `~hope+civil%20rights` for
-//!   normalized words (percent-encoded; typed words stay in the database):
+//!   normalized words (percent-encoded; typed words stay in the database), `"I%20hope` for an
+//!   open answer (percent-encoded, as typed; it waits for a presenter's review):
 //!   `12 votes 301/2,0;302/-,3`. (The split answer is one of the choices: the tally knows which.)
 
 use std::fmt::{self, Write as _};
@@ -21,7 +22,8 @@ use std::str::FromStr;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::polls::kinds::{Choice, Word};
+use crate::polls::kinds::{Choice, OpenAnswer, Word};
+use crate::polls::model::Review;
 
 /// The PostgreSQL channel poll events are announced on.
 pub(crate) const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
@@ -112,6 +114,10 @@ fn write_choice(out: &mut String, choice: Option<&Choice>) {
                 percent_encode(out, &word.normalized);
             }
         }
+        Some(Choice::Open(answer)) => {
+            out.push('"');
+            percent_encode(out, &answer.text);
+        }
         None => out.push('-'),
     }
 }
@@ -163,7 +169,7 @@ impl PollEvent {
     }
 
     /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit. A
-    /// ballot too long for any payload (many long words) is announced as `changed` instead: every
+    /// ballot too long for any payload (many long words or open answers) is announced as `changed` instead: every
     /// process then reads the poll again.
     pub(crate) fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
         let prefix = format!("{poll_id} votes ").len();
@@ -282,6 +288,10 @@ fn parse_choice(text: &str) -> Option<Option<Choice>> {
             .collect::<Option<Vec<Word>>>()?;
         return Some(Some(Choice::Words(words)));
     }
+    if let Some(open) = text.strip_prefix('"') {
+        let text = percent_decode(open)?;
+        return Some(Some(Choice::Open(OpenAnswer { text, review: Review::Pending })));
+    }
     text.parse().ok().map(|k| Some(Choice::One(k)))
 }
 
@@ -365,6 +375,10 @@ mod tests {
                         None,
                         Some(Choice::Words(vec![word("civil rights"), word(""), word("é,;/+~*% x")])),
                         Some(Choice::One(7)),
+                        Some(Choice::Open(OpenAnswer {
+                            text: "\"Fix it\", said she; 100% -/+~* ".to_owned(),
+                            review: Review::Pending,
+                        })),
                     ],
                 }],
             },
@@ -394,6 +408,11 @@ mod tests {
             }],
         };
         assert_eq!(several.to_string(), "2 votes 7/*0+2,~rule%20law+hope");
+        let open = RecordedBallot {
+            respondent_id: 9,
+            choices: vec![Some(Choice::Open(OpenAnswer { text: "Yes, now".to_owned(), review: Review::Pending }))],
+        };
+        assert_eq!(PollEvent::votes(2, vec![open])[0].to_string(), "2 votes 9/\"Yes%2C%20now");
         let unicode =
             RecordedBallot { respondent_id: 8, choices: vec![Some(Choice::Words(vec![word("économie 100%")]))] };
         assert_eq!(PollEvent::votes(2, vec![unicode])[0].to_string(), "2 votes 8/~économie%20100%25");

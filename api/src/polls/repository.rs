@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::polls::{
-    allowed_words, answer_choices, answer_words, answers, ballot_voids, hidden_words, poll_audiences, poll_joins,
-    poll_questions, poll_resets, polls, respondents,
+    allowed_words, answer_choices, answer_texts, answer_words, answers, ballot_voids, hidden_words, poll_audiences,
+    poll_joins, poll_questions, poll_resets, polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use crate::error::AppError;
-use crate::polls::kinds::{CatalogSpec, ChoiceSpec, QuestionSpec, ScaleSpec, WordsSpec};
-use crate::polls::model::{PaceView, Pacing};
+use crate::polls::kinds::{CatalogSpec, ChoiceSpec, OpenSpec, QuestionSpec, ScaleSpec, WordsSpec};
+use crate::polls::model::{PaceView, Pacing, Review};
 
 pub(crate) use crate::polls::kinds::PollQuestion;
 
@@ -41,6 +41,7 @@ fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
             max_label: row.scale_max_label.clone().unwrap_or_default(),
         }),
         "words" => QuestionSpec::Words(WordsSpec { text: text() }),
+        "open" => QuestionSpec::Open(OpenSpec { text: text() }),
         other => return Err(AppError::internal(format!("unknown question kind '{other}'"))),
     };
     Ok(PollQuestion {
@@ -88,6 +89,7 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
             row.scale_max_label = Set(Some(scale.max_label.clone()));
         }
         QuestionSpec::Words(words) => row.text = Set(Some(words.text.clone())),
+        QuestionSpec::Open(open) => row.text = Set(Some(open.text.clone())),
     }
     row
 }
@@ -771,6 +773,44 @@ async fn words_question<C: ConnectionTrait>(db: &C, id: i32, var_name: &str) -> 
     Ok(())
 }
 
+/// Records a presenter's decision on one participant's answer to an open question (`by`: who
+/// decided; none when it goes back to waiting).
+///
+/// # Errors
+/// No such poll, question or answer (404), the question is not an open question (422).
+pub(crate) async fn set_review<C: ConnectionTrait>(
+    db: &C,
+    (id, var_name): (i32, &str),
+    respondent_id: i64,
+    review: Review,
+    by: Option<i32>,
+) -> Result<(), AppError> {
+    let record = find(db, PollKey::Id(id)).await?;
+    let Some(question) = record.question(var_name) else {
+        return Err(AppError::NotFound(format!("poll {id} has no question '{var_name}'")));
+    };
+    if !matches!(question.spec, QuestionSpec::Open(_)) {
+        return Err(AppError::invalid_field("var_name", format!("'{var_name}' is not an open question")));
+    }
+    let updated = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE polls.answer_texts t
+                SET review = $1, reviewed_by = $2, reviewed_at = CASE WHEN $1 = 'pending' THEN NULL ELSE now() END
+               FROM polls.answers a
+              WHERE a.respondent_id = t.respondent_id AND a.var_name = t.var_name
+                AND a.poll_id = $3 AND t.respondent_id = $4 AND t.var_name = $5",
+            [review.as_str().into(), by.into(), id.into(), respondent_id.into(), var_name.into()],
+        ))
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::NotFound(format!(
+            "respondent {respondent_id} has not answered '{var_name}' of poll {id}"
+        )));
+    }
+    Ok(())
+}
+
 /// Hides (or shows again) a normalized word of a words question.
 ///
 /// # Errors
@@ -881,6 +921,7 @@ pub(crate) struct StoredAnswers {
     pub answers: Vec<answers::Model>,
     pub choices: Vec<answer_choices::Model>,
     pub words: Vec<answer_words::Model>,
+    pub texts: Vec<answer_texts::Model>,
 }
 
 /// Reads every answer of the poll; with a transaction, together with anything else read in it.
@@ -901,7 +942,12 @@ pub(crate) async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> 
         .order_by_asc(answer_words::Column::Position)
         .all(db)
         .await?;
-    Ok(StoredAnswers { answers, choices, words })
+    let texts = answer_texts::Entity::find()
+        .inner_join(answers::Entity)
+        .filter(answers::Column::PollId.eq(poll_id))
+        .all(db)
+        .await?;
+    Ok(StoredAnswers { answers, choices, words, texts })
 }
 
 /// The respondent with this client token if they answered every question in `var_names`.

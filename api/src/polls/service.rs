@@ -10,7 +10,7 @@ use crate::polls::edits;
 use crate::polls::events::PollEvent;
 use crate::polls::join_code;
 use crate::polls::kinds::words::{word_to_allow, word_to_hide};
-use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll};
+use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll, Review};
 use crate::polls::repository::{self, PollKey};
 use crate::polls::slug::new_slug;
 use crate::polls::validation;
@@ -199,6 +199,26 @@ pub(crate) async fn set_word_hidden(
     let word = word_to_hide(word)?;
     let txn = db.begin().await?;
     repository::set_word_hidden(&txn, (id, var_name), &word, hidden_by).await?;
+    PollEvent::Changed { poll_id: id }.announce(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A presenter's decision on one answer to an open question: every screen shows the room's list
+/// as decided at once.
+///
+/// # Errors
+/// No such poll, question or answer (404), not an open question (422).
+pub(crate) async fn review_answer(
+    db: &DatabaseConnection,
+    (id, var_name): (i32, &str),
+    respondent_id: i64,
+    review: Review,
+    by: i32,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let decided_by = (review != Review::Pending).then_some(by);
+    repository::set_review(&txn, (id, var_name), respondent_id, review, decided_by).await?;
     PollEvent::Changed { poll_id: id }.announce(&txn).await?;
     txn.commit().await?;
     Ok(())

@@ -43,8 +43,11 @@ pub(crate) fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Re
             return Err(AppError::invalid_field("split_by", format!("'{split}' is not one of the poll's questions")));
         };
         match &question.spec {
-            QuestionSpec::Words(_) => {
-                return Err(AppError::invalid_field("split_by", "a words question cannot split the results"));
+            QuestionSpec::Words(_) | QuestionSpec::Open(_) => {
+                return Err(AppError::invalid_field(
+                    "split_by",
+                    format!("a {} question cannot split the results", question.kind().name().as_str()),
+                ));
             }
             QuestionSpec::Choice(choice) if choice.max_choices > 1 => {
                 return Err(AppError::invalid_field(

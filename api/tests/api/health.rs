@@ -286,7 +286,7 @@ async fn unfinished_requests_are_bounded_before_they_take_memory() {
     // Past the per-address limit, a login is refused before its body is read (429, not 413).
     let response = client.post(app.url("/api/auth/login")).json(&big_login).send().await.unwrap();
     assert_eq!(response.status(), 429);
-    let big_ballot = serde_json::json!({"client_token": "t".repeat(100), "answers": [{"var_name": "x".repeat(70_000), "response_index": 0}]});
+    let big_ballot = serde_json::json!({"client_token": "t".repeat(100), "answers": [{"var_name": "x".repeat(140_000), "response_index": 0}]});
     let response = client.post(app.url("/api/polls/any/responses")).json(&big_ballot).send().await.unwrap();
     assert_eq!(response.status(), 413);
     // Request heads are capped.

@@ -11,6 +11,7 @@ mod helpers;
 mod live_protocol;
 mod metrics;
 mod new_wave;
+mod open_answers;
 mod openapi;
 mod poll_edits;
 mod polls;

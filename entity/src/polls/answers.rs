@@ -17,6 +17,8 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::answer_choices::Entity")]
     AnswerChoices,
+    #[sea_orm(has_one = "super::answer_texts::Entity")]
+    AnswerTexts,
     #[sea_orm(has_many = "super::answer_words::Entity")]
     AnswerWords,
     #[sea_orm(
@@ -40,6 +42,12 @@ pub enum Relation {
 impl Related<super::answer_choices::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::AnswerChoices.def()
+    }
+}
+
+impl Related<super::answer_texts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AnswerTexts.def()
     }
 }
 

@@ -1,6 +1,6 @@
 // The console's poll builder (/admin/polls/new, /admin/polls/{id}/edit; admins only): title,
 // description, split and pacing; questions from the BLW catalog (searched, with the responses
-// offered) or written here (choice, scale, words), reordered and removed; the api's messages
+// offered) or written here (choice, scale, words, open answers), reordered and removed; the api's messages
 // said next to the field at fault. A poll with answers keeps what they were given to: only its
 // wording can be edited (the other fields are shown, disabled). Leaving with changes not saved
 // asks first.
@@ -28,6 +28,7 @@ function builderItem(kind, fields = {}) {
     choice: { text: "", options: ["", ""], maxChoices: 1 },
     scale: { text: "", min: 1, max: 5, minLabel: "", maxLabel: "" },
     words: { text: "" },
+    open: { text: "" },
   }[kind];
   lastItemNumber += 1;
   return { id: `item-${lastItemNumber}`, kind, hidden: false, notes: "", ...defaults, ...fields };
@@ -65,7 +66,7 @@ function itemOfKind(kind, question, catalogByName, chosen, hidden) {
       maxLabel: scale.max_label ?? "",
     });
   }
-  if (kind === "words") return builderItem("words", { hidden, text: question.text });
+  if (kind === "words" || kind === "open") return builderItem(kind, { hidden, text: question.text });
   // A catalog question offers responses by their index in the catalog's list.
   let entry = catalogByName.get(question.var_name);
   if (!entry) {
@@ -569,6 +570,15 @@ export async function builderView(poll = null, chosen = new Map()) {
           ),
         ),
       ];
+    } else if (item.kind === "open") {
+      body = [
+        textField(),
+        el(
+          "p",
+          { class: "note" },
+          "Each participant answers in their own words (up to 280 characters). Answers wait for you: the room sees only those you approve, in a list on the slide. An open question cannot split the results.",
+        ),
+      ];
     } else {
       body = [
         textField(),
@@ -605,7 +615,7 @@ export async function builderView(poll = null, chosen = new Map()) {
     split.replaceChildren(
       el("option", { value: "" }, "No split"),
       ...items.flatMap((item, index) => {
-        if (item.kind === "words") return [];
+        if (item.kind === "words" || item.kind === "open") return [];
         const option = el(
           "option",
           { value: keyOf(item, index), selected: item === splitItem },
@@ -748,6 +758,17 @@ export async function builderView(poll = null, chosen = new Map()) {
               onclick: () => add(builderItem("words")),
             },
             "+ Words",
+          ),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-open",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("open")),
+            },
+            "+ Open answer",
           ),
         ),
         el("label", { for: "catalog-search", class: "catalog-label" }, "Or add from the BLW catalog"),

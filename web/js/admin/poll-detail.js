@@ -3,6 +3,7 @@
 // confirm), archive and delete; the pacing panel (pacing.js), the live results with their reveal
 // and hide controls, and the ballot activity (activity.js).
 import { api, el, showError } from "../common.js";
+import { answerReview } from "../open-answers.js";
 import { ResultsView, followResults, resultsVisibility, wordModeration } from "../poll-results.js";
 import { activityPanel } from "./activity.js";
 import { pacingPanel } from "./pacing.js";
@@ -164,7 +165,7 @@ export async function pollView(id) {
   const activityTimer = setInterval(activity.refresh, 15_000);
   onLeave(() => clearInterval(activityTimer));
   // Admins reveal or hide each question's results, and each word of a words question, to the
-  // audience, and let a word the blocklist caught through; everyone here sees them all, with what
+  // audience, let a word the blocklist caught through, and approve or hide open answers; everyone here sees them all, with what
   // the audience does not see marked.
   const onError = (error) => showError(dom.status, error);
   const moderate = wordModeration(poll.id, onError);
@@ -173,6 +174,7 @@ export async function pollView(id) {
     showGroups: true,
     onVisibility: isAdmin() ? resultsVisibility(poll.id, onError) : null,
     onWordModeration: isAdmin() ? (varName, word, action) => moderateWord(moderate, varName, word, action) : null,
+    onAnswerReview: isAdmin() ? answerReview(poll.id, onError) : null,
     wordList: true,
   });
   // Frames also bring what changed elsewhere: answers arriving, a close, the presenter's moves.

@@ -160,5 +160,5 @@ export function denseTable(columns, rows, numeric = [], labelledBy = null) {
 }
 
 /** What the console calls each kind of question. */
-const KIND_LABELS = { catalog: "BLW catalog", choice: "Choice", scale: "Scale", words: "Words" };
+const KIND_LABELS = { catalog: "BLW catalog", choice: "Choice", scale: "Scale", words: "Words", open: "Open answer" };
 export const kindTag = (kind) => el("span", { class: "kind-tag" }, KIND_LABELS[kind ?? "catalog"] ?? kind);

@@ -19,7 +19,7 @@ use crate::polls::live::frames::Audience;
 use crate::polls::live::stream::StaffSession;
 use crate::polls::model::{
     AllowedWord, CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch,
-    ResetConfirmation, StreamEvent,
+    ResetConfirmation, ReviewDecision, StreamEvent,
 };
 use crate::polls::repository::PollKey;
 use crate::polls::results::export;
@@ -329,6 +329,39 @@ async fn disallow_word(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Decides on one participant's answer to an open question: `approved` shows it on every public
+/// screen at once, `hidden` keeps it away, `pending` puts it back in the queue. Who decided and
+/// when are recorded (the CSV and the data browser keep them), and the decision is logged.
+#[utoipa::path(put, path = "/api/admin/polls/{id}/questions/{var_name}/answers/{respondent_id}/review",
+    tag = "admin polls", request_body = ReviewDecision,
+    params(
+        ("id" = i32, Path, description = "Poll id", minimum = 1),
+        ("var_name" = String, Path, description = "An open question of the poll"),
+        ("respondent_id" = i64, Path, description = "Whose answer (staff results list it with each answer)", minimum = 1),
+    ),
+    responses(
+        (status = 204, description = "Decided"),
+        (status = 404, description = "No such poll, question or answer", body = ErrorBody),
+        (status = 422, description = "Not an open question, or not a decision", body = ErrorBody),
+    ))]
+async fn review_answer(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath((id, var_name, respondent_id)): AppPath<(i32, String, i64)>,
+    AppJson(decision): AppJson<ReviewDecision>,
+) -> Result<StatusCode, AppError> {
+    service::review_answer(&state.db, (id, &var_name), respondent_id, decision.review, admin.id).await?;
+    tracing::info!(
+        by = admin.id,
+        poll = id,
+        var_name,
+        respondent_id,
+        review = decision.review.as_str(),
+        "open answer reviewed"
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Deletes a poll with all its respondents and answers.
 #[utoipa::path(delete, path = "/api/admin/polls/{id}", tag = "admin polls",
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
@@ -439,6 +472,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_word))
         .routes(routes!(allow_word))
         .routes(routes!(disallow_word))
+        .routes(routes!(review_answer))
         .routes(routes!(export_responses))
         .routes(routes!(get_poll_activity))
         .routes(routes!(void_ballots))

@@ -396,8 +396,9 @@ pub(super) async fn join(state: &AppState, client: std::net::IpAddr, code: &str)
     found
 }
 
-/// The largest ballot: 50 questions' answers, three words of 40 characters each at most.
-const BALLOT_BODY_LIMIT: usize = 64 * 1024;
+/// The largest ballot: 50 questions' answers, each at most three words of 40 characters or an
+/// open answer of 280 (JSON may spell a character in 6 bytes: 50 × 280 × 6 = 84,000).
+const BALLOT_BODY_LIMIT: usize = 128 * 1024;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

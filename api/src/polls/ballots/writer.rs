@@ -443,7 +443,7 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         .collect())
 }
 
-/// The rows beyond `polls.answers` that new answers need: several choices, words.
+/// The rows beyond `polls.answers` that new answers need: several choices, words, open answers.
 #[derive(Default)]
 struct AnswerDetails {
     choice_respondents: Vec<i64>,
@@ -454,6 +454,9 @@ struct AnswerDetails {
     word_positions: Vec<i16>,
     words_typed: Vec<String>,
     words_normalized: Vec<String>,
+    text_respondents: Vec<i64>,
+    text_questions: Vec<String>,
+    texts: Vec<String>,
 }
 
 impl AnswerDetails {
@@ -475,6 +478,11 @@ impl AnswerDetails {
                     self.words_typed.push(word.typed.clone());
                     self.words_normalized.push(word.normalized.clone());
                 }
+            }
+            Choice::Open(answer) => {
+                self.text_respondents.push(respondent_id);
+                self.text_questions.push(var_name.to_owned());
+                self.texts.push(answer.text.clone());
             }
         }
     }
@@ -499,6 +507,15 @@ impl AnswerDetails {
                     self.words_typed.into(),
                     self.words_normalized.into(),
                 ],
+            ))
+            .await?;
+        }
+        if !self.text_respondents.is_empty() {
+            // Every answer waits for a presenter (`review` defaults to pending).
+            txn.execute_raw(statement(
+                "INSERT INTO polls.answer_texts (respondent_id, var_name, text)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
+                vec![self.text_respondents.into(), self.text_questions.into(), self.texts.into()],
             ))
             .await?;
         }

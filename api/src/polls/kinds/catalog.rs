@@ -107,6 +107,7 @@ impl QuestionKind for CatalogSpec {
             scale: None,
             max_words: None,
             max_word_length: None,
+            max_answer_length: None,
         })
     }
 

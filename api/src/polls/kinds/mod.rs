@@ -1,11 +1,12 @@
 //! Question kinds. A poll mixes catalog questions (a BLW question beside the nation) with the
-//! presenter's own: multiple choice, scales and words. Each kind is one file implementing
+//! presenter's own: multiple choice, scales, words and open answers. Each kind is one file implementing
 //! [`QuestionKind`] — what its definition must satisfy, how participants see it, which answers it
 //! takes, how an answer is counted, how its results and CSV columns look — so that the rest of
 //! `polls/` asks the question's kind instead of matching on it.
 
 pub(crate) mod catalog;
 pub(crate) mod choice;
+pub(crate) mod open;
 pub(crate) mod scale;
 mod split_groups;
 pub(crate) mod words;
@@ -19,6 +20,7 @@ use crate::surveys::snapshot::SurveySnapshot;
 pub(crate) use crate::polls::model::QuestionKindName;
 pub(crate) use catalog::CatalogSpec;
 pub(crate) use choice::ChoiceSpec;
+pub(crate) use open::{OpenAnswer, OpenSpec};
 pub(crate) use scale::ScaleSpec;
 pub(crate) use split_groups::SplitGroups;
 pub(crate) use words::{Word, WordsSpec};
@@ -29,7 +31,8 @@ pub(crate) struct PollQuestion {
     /// Its key in the poll: the catalog name, or `q<place>` for an own question.
     pub var_name: String,
     /// The values a participant picks from: a catalog question's offered response indices, a
-    /// choice question's option indices (0..n), a scale's points (min..=max); none for words.
+    /// choice question's option indices (0..n), a scale's points (min..=max); none for words and
+    /// open questions.
     pub offered: Vec<i16>,
     /// The public sees no results for it until a presenter reveals them.
     pub results_hidden: bool,
@@ -47,6 +50,7 @@ pub(crate) enum QuestionSpec {
     Choice(ChoiceSpec),
     Scale(ScaleSpec),
     Words(WordsSpec),
+    Open(OpenSpec),
 }
 
 impl QuestionSpec {
@@ -57,6 +61,7 @@ impl QuestionSpec {
             QuestionSpec::Choice(spec) => spec,
             QuestionSpec::Scale(spec) => spec,
             QuestionSpec::Words(spec) => spec,
+            QuestionSpec::Open(spec) => spec,
         }
     }
 }
@@ -81,6 +86,8 @@ pub(crate) enum Choice {
     Several(Vec<i16>),
     /// Up to three words, as typed and normalized.
     Words(Vec<Word>),
+    /// An open question's answer, as typed (trimmed), with the presenter's decision on it.
+    Open(OpenAnswer),
 }
 
 impl Choice {
@@ -88,7 +95,7 @@ impl Choice {
     pub(crate) fn single(&self) -> Option<i16> {
         match self {
             Choice::One(value) => Some(*value),
-            Choice::Several(_) | Choice::Words(_) => None,
+            Choice::Several(_) | Choice::Words(_) | Choice::Open(_) => None,
         }
     }
 }
@@ -97,6 +104,8 @@ impl Choice {
 /// participant's group, known now or learned later from their answer to the split question).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FoldInto {
+    /// Whose answer it is (an open question's list keeps answers by respondent).
+    pub respondent_id: i64,
     pub overall: bool,
     pub group: Option<usize>,
 }
@@ -108,6 +117,8 @@ pub(crate) enum QuestionTally {
     Counts { overall: Tally, groups: Vec<Tally> },
     /// Participants per normalized word (words).
     Words(words::WordsTally),
+    /// Every answer with its review (open).
+    Open(open::OpenTally),
 }
 
 impl QuestionTally {
@@ -115,6 +126,7 @@ impl QuestionTally {
     pub(crate) fn empty(question: &PollQuestion, groups: usize) -> Self {
         match question.spec {
             QuestionSpec::Words(_) => QuestionTally::Words(words::WordsTally::default()),
+            QuestionSpec::Open(_) => QuestionTally::Open(open::OpenTally::default()),
             _ => {
                 let empty = Tally::zero(question.offered.len());
                 QuestionTally::Counts { overall: empty.clone(), groups: vec![empty; groups] }
@@ -133,7 +145,7 @@ impl QuestionTally {
         }
     }
 
-    /// The counts as overall and per named group (empty for words).
+    /// The counts as overall and per named group (empty for words and open answers).
     pub(crate) fn counts(&self, groups: &SplitGroups) -> (Tally, Vec<GroupTally>) {
         match self {
             QuestionTally::Counts { overall, groups: tallies } => (
@@ -145,7 +157,7 @@ impl QuestionTally {
                     .map(|(group, tally)| GroupTally { group: group.clone(), tally: tally.clone() })
                     .collect(),
             ),
-            QuestionTally::Words(_) => (Tally::zero(0), Vec::new()),
+            QuestionTally::Words(_) | QuestionTally::Open(_) => (Tally::zero(0), Vec::new()),
         }
     }
 }
@@ -179,6 +191,8 @@ pub(crate) struct StoredAnswer {
     pub choices: Vec<i16>,
     /// As typed, in the order given.
     pub words: Vec<String>,
+    /// An open question's answer and its review.
+    pub open: Option<OpenAnswer>,
 }
 
 /// What a kind of question does.
@@ -199,7 +213,7 @@ pub(crate) trait QuestionKind {
     fn group_of(&self, choice: &Choice, groups: &SplitGroups) -> Option<usize> {
         match choice {
             Choice::One(value) => groups.of_response.get(value).copied(),
-            Choice::Several(_) | Choice::Words(_) => None,
+            Choice::Several(_) | Choice::Words(_) | Choice::Open(_) => None,
         }
     }
 
@@ -208,7 +222,7 @@ pub(crate) trait QuestionKind {
         let positions: Vec<usize> = match choice {
             Choice::One(value) => question.position_of(*value).into_iter().collect(),
             Choice::Several(values) => values.iter().filter_map(|&v| question.position_of(v)).collect(),
-            Choice::Words(_) => return,
+            Choice::Words(_) | Choice::Open(_) => return,
         };
         if !positions.is_empty() {
             tally.add_positions(&positions, into);
@@ -253,6 +267,7 @@ pub(crate) fn own_view(
         scale: None,
         max_words: None,
         max_word_length: None,
+        max_answer_length: None,
     }
 }
 
@@ -301,6 +316,7 @@ pub(crate) fn only_field(answer: &Answer, at: usize, takes: &str, kind: Question
         ("response_indices", answer.response_indices.is_some()),
         ("value", answer.value.is_some()),
         ("words", answer.words.is_some()),
+        ("text", answer.text.is_some()),
     ];
     for (field, present) in given {
         if present && field != takes {
@@ -343,7 +359,7 @@ pub(crate) fn new_question(
         QuestionKindName::Catalog => &["var_name", "response_indices"],
         QuestionKindName::Choice => &["text", "options", "max_choices"],
         QuestionKindName::Scale => &["text", "min", "max", "min_label", "max_label"],
-        QuestionKindName::Words => &["text"],
+        QuestionKindName::Words | QuestionKindName::Open => &["text"],
     };
     if let Some((field, _)) = given.iter().find(|(field, present)| *present && !takes.contains(field)) {
         return Err(AppError::invalid_field(
@@ -356,6 +372,7 @@ pub(crate) fn new_question(
         QuestionKindName::Choice => choice::new_question(new, at),
         QuestionKindName::Scale => scale::new_question(new, at),
         QuestionKindName::Words => words::new_question(new, at),
+        QuestionKindName::Open => open::new_question(new, at),
     }
 }
 

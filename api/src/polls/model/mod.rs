@@ -3,14 +3,16 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub(crate) mod open_answers;
 pub(crate) mod room_vs_nation;
 
+pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
 /// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes
-/// `text`, `min`, `max`, `min_label`, `max_label`; `words` takes `text`. Own questions (choice,
-/// scale, words) are keyed `q1`, `q2`, … by their place in the poll.
+/// `text`, `min`, `max`, `min_label`, `max_label`; `words` and `open` take `text`. Own questions
+/// (choice, scale, words, open) are keyed `q1`, `q2`, … by their place in the poll.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPollQuestion {
@@ -22,7 +24,7 @@ pub(crate) struct NewPollQuestion {
     /// Which of the question's responses to offer, in this order; default all of them (catalog only).
     #[schema(min_items = 1, minimum = 0, maximum = 32767)]
     pub response_indices: Option<Vec<i16>>,
-    /// The presenter's question (choice, scale, words).
+    /// The presenter's question (choice, scale, words, open).
     #[schema(example = "Which of these worries you most?", min_length = 1, max_length = 500)]
     pub text: Option<String>,
     /// 2 to 12 options (choice only).
@@ -222,6 +224,9 @@ pub(crate) struct PollQuestionView {
     /// Words: the longest answer, in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_word_length: Option<usize>,
+    /// Open: the longest answer, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_answer_length: Option<usize>,
 }
 
 /// Where a poll's screens stand: the question the presenter shows (every poll's projector follows
@@ -296,6 +301,9 @@ pub(crate) struct Answer {
     pub value: Option<i16>,
     #[schema(min_items = 1, max_items = 3)]
     pub words: Option<Vec<String>>,
+    /// An open question's answer: one to 280 characters.
+    #[schema(min_length = 1, max_length = 280)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -480,6 +488,7 @@ pub(crate) enum QuestionResults {
     Choice(ChoiceResults),
     Scale(ScaleResults),
     Words(WordsResults),
+    Open(OpenResults),
 }
 
 /// A question whose results the presenter has not revealed: nothing about its answers but how
@@ -566,6 +575,7 @@ pub(crate) enum QuestionKindName {
     Choice,
     Scale,
     Words,
+    Open,
 }
 
 impl QuestionKindName {
@@ -576,6 +586,7 @@ impl QuestionKindName {
             Self::Choice => "choice",
             Self::Scale => "scale",
             Self::Words => "words",
+            Self::Open => "open",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A poll's raw responses as CSV: one row per participant, each question's columns as its kind
 //! writes them (a response label, the options picked, a scale's value, three columns of words as
-//! typed — hidden and blocked words included: the CSV is for staff).
+//! typed — hidden and blocked words included —, an open answer and its review: the CSV is for
+//! staff).
 
 use std::collections::HashMap;
 
@@ -8,7 +9,8 @@ use entity::polls::respondents;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
-use crate::polls::kinds::StoredAnswer;
+use crate::polls::kinds::{OpenAnswer, StoredAnswer};
+use crate::polls::model::Review;
 use crate::polls::repository::{self, PollKey};
 use crate::polls::views::question_views;
 use crate::surveys::cache::SurveyCache;
@@ -41,6 +43,11 @@ pub(crate) async fn responses_csv(
     }
     for row in &stored.words {
         answers.entry((row.respondent_id, row.var_name.as_str())).or_default().words.push(row.word.clone());
+    }
+    for row in &stored.texts {
+        let review = Review::named(&row.review).unwrap_or_default();
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().open =
+            Some(OpenAnswer { text: row.text.clone(), review });
     }
 
     let csv_error = |e: csv::Error| AppError::internal_caused("writing CSV", e);

@@ -8,6 +8,7 @@ pub(crate) mod tally;
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
+use crate::polls::kinds::open::SHOWN_ANSWERS;
 use crate::polls::kinds::{QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
@@ -153,7 +154,8 @@ impl PollResults {
     }
 
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true,
-    /// "answered"}`, word clouds without blocked or hidden words (allowed ones unmarked), and no
+    /// "answered"}`, word clouds without blocked or hidden words (allowed ones unmarked), open
+    /// answers a presenter approved (without who gave them), and no
     /// national answers to a question that still takes answers (unless the presenter chose to
     /// show them).
     pub(crate) fn for_public(&self) -> PollResults {
@@ -189,6 +191,7 @@ impl PollResults {
                             }
                             words.answers = words.shown_answers;
                         }
+                        QuestionResults::Open(open) => open.for_public(SHOWN_ANSWERS),
                         other => {
                             if split_hidden {
                                 other.forget_groups();
@@ -214,6 +217,8 @@ impl PollResults {
                 QuestionResults::Words(words) => {
                     words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
                 }
+                // Staff see who gave each answer and its review.
+                QuestionResults::Open(open) => open.head.hidden || !open.answers.is_empty(),
                 QuestionResults::Catalog(catalog) => {
                     catalog.head.hidden
                         || ((catalog.national.is_some() || catalog.room_vs_nation.is_some())
@@ -243,7 +248,7 @@ impl QuestionResults {
                 r.groups.clear();
                 r.group_means.clear();
             }
-            QuestionResults::Words(_) => {}
+            QuestionResults::Words(_) | QuestionResults::Open(_) => {}
         }
     }
 
@@ -263,6 +268,7 @@ impl QuestionResults {
             QuestionResults::Choice(r) => r.overall.n,
             QuestionResults::Scale(r) => r.overall.n,
             QuestionResults::Words(r) => r.respondents,
+            QuestionResults::Open(r) => r.respondents,
         }
     }
 
@@ -272,6 +278,7 @@ impl QuestionResults {
             QuestionResults::Choice(r) => &r.head,
             QuestionResults::Scale(r) => &r.head,
             QuestionResults::Words(r) => &r.head,
+            QuestionResults::Open(r) => &r.head,
         }
     }
 }

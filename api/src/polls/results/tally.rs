@@ -10,10 +10,10 @@ use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 
 use crate::error::AppError;
 use crate::polls::events::RecordedBallot;
-use crate::polls::kinds::{Choice, FoldInto, QuestionSpec, QuestionTally, ResultsInput, Word};
+use crate::polls::kinds::{Choice, FoldInto, OpenAnswer, QuestionSpec, QuestionTally, ResultsInput, Word};
 use crate::polls::model::room_vs_nation::NationalReference;
 use crate::polls::model::{
-    NationalShares, PollQuestionResults, PollQuestionView, PollResults, QuestionResults, RoomVsNation,
+    NationalShares, PollQuestionResults, PollQuestionView, PollResults, QuestionResults, Review, RoomVsNation,
 };
 use crate::polls::repository::{self, PollKey, PollRecord, StoredAnswers};
 use crate::polls::results::room_vs_nation::room_vs_nation;
@@ -273,7 +273,7 @@ impl LiveTally {
                 for (position, earlier) in participant.answers.iter().enumerate() {
                     let Some(earlier) = earlier else { continue };
                     let question = &self.record.questions[position];
-                    let into = FoldInto { overall: false, group: Some(group) };
+                    let into = FoldInto { respondent_id: ballot.respondent_id, overall: false, group: Some(group) };
                     question.kind().fold(question, &mut self.tallies[position], earlier, into);
                 }
             }
@@ -281,7 +281,7 @@ impl LiveTally {
         for &position in &new_positions {
             let Some(choice) = ballot.choices[position].clone() else { continue };
             let question = &self.record.questions[position];
-            let into = FoldInto { overall: true, group: participant.group };
+            let into = FoldInto { respondent_id: ballot.respondent_id, overall: true, group: participant.group };
             question.kind().fold(question, &mut self.tallies[position], &choice, into);
             participant.answers[position] = Some(choice);
         }
@@ -394,6 +394,11 @@ fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBal
         let word = Word { typed: row.word.clone(), normalized: row.normalized.clone() };
         words.entry((row.respondent_id, row.var_name.as_str())).or_default().push(word);
     }
+    let mut texts: HashMap<(i64, &str), OpenAnswer> = HashMap::new();
+    for row in &stored.texts {
+        let answer = OpenAnswer { text: row.text.clone(), review: Review::named(&row.review).unwrap_or_default() };
+        texts.insert((row.respondent_id, row.var_name.as_str()), answer);
+    }
     let mut ballots: HashMap<i64, RecordedBallot> = HashMap::new();
     for answer in &stored.answers {
         let Some(&at) = position.get(answer.var_name.as_str()) else { continue };
@@ -401,6 +406,10 @@ fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBal
         let choice = match (&record.questions[at].spec, answer.response_index) {
             (_, Some(value)) => Choice::One(value),
             (QuestionSpec::Words(_), None) => Choice::Words(words.remove(&key).unwrap_or_default()),
+            (QuestionSpec::Open(_), None) => {
+                let Some(text) = texts.remove(&key) else { continue };
+                Choice::Open(text)
+            }
             (_, None) => Choice::Several(several.remove(&key).unwrap_or_default()),
         };
         ballots
