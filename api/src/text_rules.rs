@@ -23,6 +23,8 @@ pub(crate) const OPTION_LABEL: TextRule = TextRule { max_chars: 100, required: t
 pub(crate) const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: true, multiline: false };
 /// One answer to an open question: a sentence, not an essay (a slide shows several).
 pub(crate) const OPEN_ANSWER: TextRule = TextRule { max_chars: 280, required: true, multiline: false };
+/// The name a participant may give with an audience question (anonymous without one).
+pub(crate) const DISPLAY_NAME: TextRule = TextRule { max_chars: 40, required: false, multiline: false };
 pub(crate) const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
 pub(crate) const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 

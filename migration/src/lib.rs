@@ -32,6 +32,7 @@ mod m20261207_000012_allowed_words;
 mod m20261207_000013_speaker_notes;
 mod m20261207_000014_question_timers;
 mod m20261207_000015_open_answers;
+mod m20261207_000016_audience_questions;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_speaker_notes::SCHEMA),
             Box::new(m20261207_000014_question_timers::SCHEMA),
             Box::new(m20261207_000015_open_answers::SCHEMA),
+            Box::new(m20261207_000016_audience_questions::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -1,10 +1,12 @@
 // The audience view (/polls/{slug}?present=1): what the projector shows, and nothing else — no
-// buttons, no moderation, no hidden word. It reads the public results stream (what a phone may
+// buttons, no moderation, no hidden word. A question from the audience the presenter pinned
+// takes the slide (large, with its votes, and the next most voted) until unpinned. It reads the public results stream (what a phone may
 // see) and follows the presenter through it: the join slide (QR code, join code, "N joined")
 // until the presenter starts, then one question at a time ("N of M answered" while its results
 // are hidden), then the final results once the poll closes, without a join invitation. An admin's
 // keys (or clicker) still move the screens when this window has the focus.
 import { el } from "./common.js";
+import { pinnedSlide } from "./audience-qa.js";
 import { countdown } from "./countdown.js";
 import { ResultsView, followResults, roomSize } from "./poll-results.js";
 import { adminPoll, presenterControls } from "./presenter-controls.js";
@@ -53,7 +55,8 @@ export async function audienceView(poll, dom) {
   const corner = el("div", { class: "join-corner" });
   const clock = countdown();
   const slideTop = el("div", { class: "slide-top" }, title, state, clock.node);
-  const layout = el("div", { class: "audience-layout" }, slideTop, stage, joinSlide, closedSlide, corner);
+  const qaSlide = pinnedSlide();
+  const layout = el("div", { class: "audience-layout" }, slideTop, stage, joinSlide, closedSlide, qaSlide.node, corner);
   dom.form.remove();
   dom.results.replaceWith(layout);
   const view = new ResultsView(stage, { questions: poll.questions, present: true, controls: false });
@@ -67,13 +70,15 @@ export async function audienceView(poll, dom) {
     const open = results?.is_open ?? poll.is_open;
     const joinCode = results ? results.join_code : poll.join_code;
     const total = poll.questions.length;
-    const onJoinSlide = open && current == null;
+    // A question from the audience pinned by the presenter takes the slide until unpinned.
+    const pinned = open && qaSlide.update(results);
+    const onJoinSlide = open && current == null && !pinned;
     const closedWithout = !open && current == null;
-    view.showOnly(current == null ? [] : [current]);
-    stage.hidden = current == null;
+    view.showOnly(current == null || pinned ? [] : [current]);
+    stage.hidden = current == null || pinned;
     joinSlide.hidden = !onJoinSlide;
     closedSlide.hidden = !closedWithout;
-    layout.dataset.state = !open ? "closed" : current == null ? "joining" : "question";
+    layout.dataset.state = !open ? "closed" : pinned ? "audience-question" : current == null ? "joining" : "question";
     if (onJoinSlide) {
       if (shownCode !== joinCode) {
         joinSlide.replaceChildren(
@@ -94,7 +99,7 @@ export async function audienceView(poll, dom) {
     }
     // On a question the invitation keeps to a corner for latecomers, at a size that does not
     // change; a closed poll invites nobody.
-    const cornerCode = open && current != null ? joinCode : null;
+    const cornerCode = open && (current != null || pinned) ? joinCode : null;
     if (cornerCode !== corner.dataset.code) {
       corner.dataset.code = cornerCode ?? "";
       corner.replaceChildren(...(cornerCode ? [joinInvitation(cornerCode, false)] : []));
@@ -106,11 +111,13 @@ export async function audienceView(poll, dom) {
       ? place
         ? `${place} · final results`
         : "Closed"
-      : place == null
-        ? "Waiting to start"
-        : poll.pacing === "presenter"
-          ? `${place} · voting ${controls.pace.open ? "open" : "closed"}`
-          : place;
+      : pinned
+        ? "Audience Q&A"
+        : place == null
+          ? "Waiting to start"
+          : poll.pacing === "presenter"
+            ? `${place} · voting ${controls.pace.open ? "open" : "closed"}`
+            : place;
     fitSoon();
   };
 

@@ -4,6 +4,7 @@
 // client token per poll (and which questions it answered), so a reload shows results, not a form.
 // With ?present=1 it is the audience view for the projector (audience-view.js); with
 // ?screen=presenter the presenter's own screen (presenter-view.js).
+import { phoneQa } from "./audience-qa.js";
 import { audienceView } from "./audience-view.js";
 import { ApiError, api, el, showError } from "./common.js";
 import { countdown } from "./countdown.js";
@@ -26,6 +27,8 @@ const dom = {
 const storageKey = `blw-poll:${slug}`;
 /** The results stream watched while the form is on screen (to learn that the poll closed). */
 let formWatch = null;
+/** The poll's audience Q&A (when it takes questions): every results frame updates it. */
+let qaBoard = null;
 
 /** This browser's ballot for the poll: a random token, whether an all-at-once ballot was accepted
  *  (`voted`), and which questions of a paced poll were answered (`answered`: var_name → true). */
@@ -200,6 +203,7 @@ function showResults(poll, message, waitingBallot) {
         return;
       }
       view.update(results);
+      qaBoard?.update(results);
       if (!results.is_open) dom.status.replaceChildren(closedBanner(results.respondents));
     },
     () => dom.status.replaceChildren(removedBanner()),
@@ -254,6 +258,7 @@ function buildForm(poll, ballot) {
   // If the poll closes while this form is on screen, say so at once rather than on submit.
   formWatch?.close();
   formWatch = followResults(poll.slug, (results) => {
+    qaBoard?.update(results);
     if (!results.is_open) showResults(poll, closedBanner(results.respondents), ballot);
   });
 }
@@ -384,6 +389,7 @@ function pacedParticipant(poll, ballot) {
         refused.clear();
       state = results;
       view.update(results);
+      qaBoard?.update(results);
       clock.set(results.voting_open ? results.voting_closes_at : null);
       render();
     },
@@ -432,6 +438,10 @@ async function start() {
   if (screen === "audience") return audienceView(poll, dom);
   if (screen === "presenter") return presenterView(poll, dom);
   if (poll.is_open) arrive();
+  if (poll.qa_mode !== "off") {
+    qaBoard = phoneQa(poll);
+    dom.results.after(qaBoard.node);
+  }
   const ballot = ballotState();
   if (poll.pacing === "presenter") return pacedParticipant(poll, ballot);
   if (ballot.voted) return showResults(poll, confirmation("You have answered this poll. Results update live."));

@@ -1,9 +1,10 @@
 // The presenter view (/polls/{slug}?screen=presenter): the laptop's screen, never projected. The
 // current question with its results as staff see them (hidden results and hidden words included,
-// with Reveal / Hide and word moderation), what comes next, "N joined" and "N of M answered", the
+// with Reveal / Hide and word moderation), the audience's questions to moderate and pin, what comes next, "N joined" and "N of M answered", the
 // controls and keys, and the button that opens the audience view for the projector. Both windows
 // follow the server (presenter-controls.js): either can be opened first, and a reload of either
 // lands where the talk is.
+import { presenterQa } from "./audience-qa.js";
 import { api, el, showError } from "./common.js";
 import { countdown } from "./countdown.js";
 import { answerReview } from "./open-answers.js";
@@ -100,7 +101,9 @@ export async function presenterView(poll, dom) {
     ),
     shortcutLegend(paced),
   );
-  const main = el("div", { class: "presenter-main" }, stateLine, clock.node, joinNote, stage);
+  const qa = presenterQa(pollId, onError);
+  qa.node.hidden = staffPoll.qa_mode === "off";
+  const main = el("div", { class: "presenter-main" }, stateLine, clock.node, joinNote, stage, qa.node);
   dom.results.replaceWith(el("div", { class: "presenter-layout" }, main, side));
   const view = new ResultsView(stage, {
     questions: poll.questions,
@@ -159,6 +162,7 @@ export async function presenterView(poll, dom) {
       nationalToggle.checked = Boolean(next.national_during_voting);
       clock.set(next.voting_open ? next.voting_closes_at : null);
       view.update(next);
+      qa.update(next);
       controls.sync(next);
     },
     () =>

@@ -28,6 +28,8 @@ pub(crate) const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
     ("polls", "respondents", "client_token"),
     ("polls", "respondents", "device_id"),
     ("polls", "poll_joins", "device_id"),
+    ("polls", "audience_questions", "device_id"),
+    ("polls", "audience_question_votes", "device_id"),
 ];
 
 /// How a column's values are typed, filtered and shown.
@@ -253,6 +255,9 @@ fn entries() -> Vec<Entry> {
         "polls" "hidden_words" => polls::hidden_words::Entity,
         "polls" "allowed_words" => polls::allowed_words::Entity,
         "polls" "answer_texts" => polls::answer_texts::Entity,
+        "polls" "audience_questions" => polls::audience_questions::Entity,
+        "polls" "audience_question_votes" => polls::audience_question_votes::Entity,
+        "polls" "qa_boards" => polls::qa_boards::Entity,
         "polls" "poll_resets" => polls::poll_resets::Entity,
         "polls" "ballot_voids" => polls::ballot_voids::Entity,
         "polls" "poll_joins" => polls::poll_joins::Entity,

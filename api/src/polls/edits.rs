@@ -158,6 +158,7 @@ mod tests {
             first_opened_at: None,
             national_during_voting: false,
             current_question_closes_at: None,
+            qa_mode: "off".to_owned(),
         };
         PollRecord { poll, questions }
     }
@@ -170,6 +171,7 @@ mod tests {
             questions: Vec::new(),
             split_by: None,
             national_during_voting: false,
+            qa_mode: crate::polls::model::QaMode::Off,
         }
     }
 

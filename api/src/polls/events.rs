@@ -10,6 +10,10 @@
 //!   (presenter-paced) whether it takes answers, and when its countdown ends (Unix milliseconds,
 //!   the database's clock) if one runs;
 //! - `<poll id> joined <count>`: how many browsers have joined the poll, after one more did;
+//! - `<poll id> qa <changes> q <id> <votes> <review> <answered 0|1> <asked ms> <text> <name|->`: an
+//!   audience question as it stands after the poll's `changes`-th Q&A change (asked, voted on,
+//!   reviewed, answered; text and name percent-encoded), or `<poll id> qa <changes> pin <id|->`:
+//!   the question pinned to the audience view;
 //! - `<poll id> votes <ballot>;<ballot>;…`, each ballot `<respondent id>/<choices>`, one choice per
 //!   poll question in the poll's order, comma-separated: `-` where not answered (in this ballot),
 //!   the value (`2`) for a single response, `*0+3` for several options, `~hope+civil%20rights` for
@@ -23,7 +27,7 @@ use std::str::FromStr;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 use crate::polls::kinds::{Choice, OpenAnswer, Word};
-use crate::polls::model::Review;
+use crate::polls::model::{AudienceQuestionState, Review};
 
 /// The PostgreSQL channel poll events are announced on.
 pub(crate) const POLL_EVENTS_CHANNEL: &str = "blw_poll_events";
@@ -66,12 +70,28 @@ pub(crate) enum PollEvent {
         poll_id: i32,
         joined: i64,
     },
+    /// An audience question changed, or the pinned one: the change's number among the poll's Q&A
+    /// changes (every process counts them in this order), and the new state.
+    Qa {
+        poll_id: i32,
+        changes: i64,
+        change: QaChange,
+    },
     /// Ballots were committed; they travel with the event, so watchers add them without reading
     /// them back.
     Voted {
         poll_id: i32,
         ballots: Vec<RecordedBallot>,
     },
+}
+
+/// What changed in a poll's audience Q&A.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QaChange {
+    /// A question as it stands now.
+    Question(AudienceQuestionState),
+    /// The question pinned to the audience view (none: unpinned).
+    Pinned(Option<i64>),
 }
 
 /// A committed ballot as the live tallies count it.
@@ -164,6 +184,7 @@ impl PollEvent {
             | PollEvent::Edited { poll_id }
             | PollEvent::Paced { poll_id, .. }
             | PollEvent::Joined { poll_id, .. }
+            | PollEvent::Qa { poll_id, .. }
             | PollEvent::Voted { poll_id, .. } => *poll_id,
         }
     }
@@ -246,6 +267,31 @@ impl fmt::Display for PollEvent {
                 }
             }
             PollEvent::Joined { poll_id, joined } => write!(f, "{poll_id} joined {joined}"),
+            PollEvent::Qa { poll_id, changes, change: QaChange::Pinned(pinned) } => {
+                let pinned = pinned.map_or_else(|| "-".to_owned(), |id| id.to_string());
+                write!(f, "{poll_id} qa {changes} pin {pinned}")
+            }
+            PollEvent::Qa { poll_id, changes, change: QaChange::Question(q) } => {
+                let mut text = String::new();
+                percent_encode(&mut text, &q.text);
+                let name = q.display_name.as_deref().map_or_else(
+                    || "-".to_owned(),
+                    |name| {
+                        let mut encoded = String::new();
+                        percent_encode(&mut encoded, name);
+                        encoded
+                    },
+                );
+                write!(
+                    f,
+                    "{poll_id} qa {changes} q {} {} {} {} {} {text} {name}",
+                    q.id,
+                    q.votes,
+                    q.review.as_str(),
+                    u8::from(q.answered),
+                    q.asked_at
+                )
+            }
             PollEvent::Voted { poll_id, ballots } => {
                 let mut text = format!("{poll_id} votes ");
                 for (i, ballot) in ballots.iter().enumerate() {
@@ -328,6 +374,33 @@ fn parse(payload: &str) -> Option<PollEvent> {
             PollEvent::Paced { poll_id, current, voting_open, closes_at }
         }
         "joined" => PollEvent::Joined { poll_id, joined: parts.next()?.parse().ok()? },
+        "qa" => {
+            let changes = parts.next()?.parse().ok()?;
+            let change = match parts.next()? {
+                "pin" => QaChange::Pinned(match parts.next()? {
+                    "-" => None,
+                    id => Some(id.parse().ok()?),
+                }),
+                "q" => QaChange::Question(AudienceQuestionState {
+                    id: parts.next()?.parse().ok()?,
+                    votes: parts.next()?.parse().ok()?,
+                    review: Review::named(parts.next()?)?,
+                    answered: match parts.next()? {
+                        "1" => true,
+                        "0" => false,
+                        _ => return None,
+                    },
+                    asked_at: parts.next()?.parse().ok()?,
+                    text: percent_decode(parts.next()?)?,
+                    display_name: match parts.next()? {
+                        "-" => None,
+                        name => Some(percent_decode(name)?),
+                    },
+                }),
+                _ => return None,
+            };
+            PollEvent::Qa { poll_id, changes, change }
+        }
         "votes" => {
             let ballots = parts.next()?.split(';').map(parse_ballot).collect::<Option<Vec<_>>>()?;
             PollEvent::Voted { poll_id, ballots }
@@ -366,6 +439,34 @@ mod tests {
             PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true, closes_at: None },
             PollEvent::Paced { poll_id: 8, current: Some(3), voting_open: true, closes_at: Some(1_796_000_123_456) },
             PollEvent::Paced { poll_id: 8, current: None, voting_open: false, closes_at: None },
+            PollEvent::Qa { poll_id: 4, changes: 17, change: QaChange::Pinned(Some(12)) },
+            PollEvent::Qa { poll_id: 4, changes: 18, change: QaChange::Pinned(None) },
+            PollEvent::Qa {
+                poll_id: 4,
+                changes: 19,
+                change: QaChange::Question(AudienceQuestionState {
+                    id: 12,
+                    text: "Why - not 100% \"now\"; ok/+~*,".to_owned(),
+                    display_name: Some("-".to_owned()),
+                    review: Review::Approved,
+                    answered: true,
+                    votes: 41,
+                    asked_at: 1_796_000_123_456,
+                }),
+            },
+            PollEvent::Qa {
+                poll_id: 4,
+                changes: 20,
+                change: QaChange::Question(AudienceQuestionState {
+                    id: 13,
+                    text: "é".to_owned(),
+                    display_name: None,
+                    review: Review::Pending,
+                    answered: false,
+                    votes: 0,
+                    asked_at: 1,
+                }),
+            },
             PollEvent::Voted {
                 poll_id: 9,
                 ballots: vec![RecordedBallot {

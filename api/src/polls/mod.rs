@@ -21,9 +21,12 @@
 //!   frames; `pacing`: how often frames go out; `stream`: one watcher's stream);
 //! - `edits`: what an edit may change once a poll has answers (its wording only);
 //! - `countdowns`: a question's countdown, closed when it ends by whichever process sees it first;
+//! - `audience_questions/`: the audience's questions to the presenter (`board`: as every process
+//!   holds them, counted into the live version; `service`: asking, voting, moderating, pinning);
 //! - the poll life cycle: `service` (creating, listing, opening, pacing, closing, deleting),
 //!   `join_code` (the six digits to join an open poll with), `slug`.
 
+pub(crate) mod audience_questions;
 pub(crate) mod ballots;
 pub(crate) mod countdowns;
 pub(crate) mod edits;

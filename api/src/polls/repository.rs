@@ -16,7 +16,7 @@ use sea_orm::{
 
 use crate::error::AppError;
 use crate::polls::kinds::{CatalogSpec, ChoiceSpec, OpenSpec, QuestionSpec, ScaleSpec, WordsSpec};
-use crate::polls::model::{PaceView, Pacing, Review};
+use crate::polls::model::{PaceView, Pacing, QaMode, Review};
 
 pub(crate) use crate::polls::kinds::PollQuestion;
 
@@ -645,6 +645,19 @@ pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result
     // A rehearsal's browsers are not the talk's room.
     poll_joins::Entity::delete_many().filter(poll_joins::Column::PollId.eq(id)).exec(txn).await?;
     poll_audiences::Entity::delete_by_id(id).exec(txn).await?;
+    // Nor are its questions to the presenter (their votes and the pin go with them).
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM polls.audience_questions WHERE poll_id = $1",
+        [id.into()],
+    ))
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM polls.qa_boards WHERE poll_id = $1",
+        [id.into()],
+    ))
+    .await?;
     polls::Entity::update_many()
         .col_expr(polls::Column::CurrentQuestion, Expr::value(Option::<i16>::None))
         .col_expr(polls::Column::CurrentQuestionOpen, Expr::value(false))
@@ -667,17 +680,25 @@ pub(crate) async fn reset(txn: &DatabaseTransaction, id: i32, by: i32) -> Result
     Ok(removed)
 }
 
-/// Whether the room sees the nation's answers while a question still takes answers.
+/// Whether the room sees the nation's answers while a question still takes answers; whether (and
+/// how) the poll takes audience questions (each left as it is when `None`).
 ///
 /// # Errors
 /// No such poll (404).
-pub(crate) async fn set_national_during_voting<C: ConnectionTrait>(
+pub(crate) async fn set_room_settings<C: ConnectionTrait>(
     db: &C,
     id: i32,
-    shown: bool,
+    national_during_voting: Option<bool>,
+    qa_mode: Option<QaMode>,
 ) -> Result<(), AppError> {
-    let changed = polls::Entity::update_many()
-        .col_expr(polls::Column::NationalDuringVoting, Expr::value(shown))
+    let mut update = polls::Entity::update_many();
+    if let Some(shown) = national_during_voting {
+        update = update.col_expr(polls::Column::NationalDuringVoting, Expr::value(shown));
+    }
+    if let Some(mode) = qa_mode {
+        update = update.col_expr(polls::Column::QaMode, Expr::value(mode.as_str()));
+    }
+    let changed = update
         .col_expr(polls::Column::UpdatedAt, Expr::current_timestamp())
         .filter(polls::Column::Id.eq(id))
         .exec(db)

@@ -10,7 +10,7 @@ use crate::polls::edits;
 use crate::polls::events::PollEvent;
 use crate::polls::join_code;
 use crate::polls::kinds::words::{word_to_allow, word_to_hide};
-use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll, Review};
+use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll, QaMode, Review};
 use crate::polls::repository::{self, PollKey};
 use crate::polls::slug::new_slug;
 use crate::polls::validation;
@@ -45,6 +45,7 @@ fn definition_row(new: &NewPoll) -> Result<polls::ActiveModel, AppError> {
         pacing: Set(new.pacing.as_str().to_owned()),
         split_by: Set(new.split_by.clone()),
         national_during_voting: Set(new.national_during_voting),
+        qa_mode: Set(new.qa_mode.as_str().to_owned()),
         ..Default::default()
     })
 }
@@ -100,6 +101,7 @@ pub(crate) async fn duplicate(
         pacing: Set(original.poll.pacing.clone()),
         split_by: Set(original.poll.split_by.clone()),
         national_during_voting: Set(original.poll.national_during_voting),
+        qa_mode: Set(original.poll.qa_mode.clone()),
         created_by: Set(Some(by)),
         ..Default::default()
     };
@@ -326,18 +328,19 @@ pub(crate) async fn set_open(
 }
 
 /// Says whether the room sees the nation's answers while a question still takes answers, and
-/// announces it to every screen.
+/// whether (and how) it takes audience questions; announces it to every screen.
 ///
 /// # Errors
 /// No such poll (404).
-pub(crate) async fn set_national_during_voting(
+pub(crate) async fn set_room_settings(
     db: &DatabaseConnection,
     surveys: &SurveyCache,
     id: i32,
-    shown: bool,
+    national_during_voting: Option<bool>,
+    qa_mode: Option<QaMode>,
 ) -> Result<PollView, AppError> {
     let txn = db.begin().await?;
-    repository::set_national_during_voting(&txn, id, shown).await?;
+    repository::set_room_settings(&txn, id, national_during_voting, qa_mode).await?;
     PollEvent::Changed { poll_id: id }.announce(&txn).await?;
     txn.commit().await?;
     get(db, surveys, id).await

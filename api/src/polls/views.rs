@@ -1,6 +1,6 @@
 //! Polls as people see them: stored rows joined with the catalog's question texts and labels.
 
-use crate::polls::model::{PollQuestionView, PollView, PublicPoll};
+use crate::polls::model::{PollQuestionView, PollView, PublicPoll, QaMode};
 use crate::polls::repository::{Creator, PollRecord};
 use crate::surveys::snapshot::SurveySnapshot;
 
@@ -38,6 +38,7 @@ pub(crate) fn staff_view(
         updated_at: poll.updated_at,
         respondents,
         national_during_voting: poll.national_during_voting,
+        qa_mode: QaMode::named(&poll.qa_mode),
         pace,
         archived_at: poll.archived_at,
         questions,
@@ -56,6 +57,7 @@ pub(crate) fn public_view(snapshot: &SurveySnapshot, record: PollRecord) -> Publ
         is_open: poll.is_open,
         join_code: poll.join_code,
         pace,
+        qa_mode: QaMode::named(&poll.qa_mode),
         questions,
     }
 }

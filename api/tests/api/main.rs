@@ -1,5 +1,6 @@
 //! The api over real HTTP against a real PostgreSQL database of its own per test.
 
+mod audience_questions;
 mod auth;
 mod ballots;
 mod configuration;

@@ -29,10 +29,14 @@ pub struct Model {
     pub first_opened_at: Option<DateTimeWithTimeZone>,
     pub national_during_voting: bool,
     pub current_question_closes_at: Option<DateTimeWithTimeZone>,
+    #[sea_orm(column_type = "Text")]
+    pub qa_mode: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::audience_questions::Entity")]
+    AudienceQuestions,
     #[sea_orm(has_many = "super::ballot_voids::Entity")]
     BallotVoids,
     #[sea_orm(has_one = "super::poll_audiences::Entity")]
@@ -49,8 +53,16 @@ pub enum Relation {
     PollQuestions,
     #[sea_orm(has_many = "super::poll_resets::Entity")]
     PollResets,
+    #[sea_orm(has_one = "super::qa_boards::Entity")]
+    QaBoards,
     #[sea_orm(has_many = "super::respondents::Entity")]
     Respondents,
+}
+
+impl Related<super::audience_questions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AudienceQuestions.def()
+    }
 }
 
 impl Related<super::ballot_voids::Entity> for Entity {
@@ -80,6 +92,12 @@ impl Related<super::poll_questions::Entity> for Entity {
 impl Related<super::poll_resets::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::PollResets.def()
+    }
+}
+
+impl Related<super::qa_boards::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::QaBoards.def()
     }
 }
 

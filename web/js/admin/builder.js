@@ -665,6 +665,15 @@ export async function builderView(poll = null, chosen = new Map()) {
       : null;
   const nationalDuringVoting = el("input", { type: "checkbox", id: "national-during-voting" });
   nationalDuringVoting.checked = Boolean(poll?.national_during_voting);
+  const qaMode = el(
+    "select",
+    { id: "qa-mode", "aria-describedby": "qa-mode-help qa_mode-error" },
+    [
+      ["off", "Off"],
+      ["post_moderated", "On: shown at once (you may hide any)"],
+      ["pre_moderated", "On: each waits for your approval"],
+    ].map(([value, label]) => el("option", { value, selected: (poll?.qa_mode ?? "off") === value }, label)),
+  );
   const form = panelForm(
     "builder-title",
     poll ? `Edit “${poll.title}”` : "New poll",
@@ -715,6 +724,18 @@ export async function builderView(poll = null, chosen = new Map()) {
         { class: "note" },
         "Off: catalog questions show US adults’ answers when their voting closes, so the room answers before it sees the nation.",
       ),
+    ),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: "qa-mode" }, "Questions from the audience"),
+      qaMode,
+      el(
+        "p",
+        { class: "note", id: "qa-mode-help" },
+        "Participants ask you questions and vote for each other’s; a question with a blocked word always waits for you. You pin one to the projector from the presenter view.",
+      ),
+      errorFor("qa_mode"),
     ),
     el(
       "div",
@@ -794,6 +815,7 @@ export async function builderView(poll = null, chosen = new Map()) {
     questions: items.map(questionBody),
     split_by: splitItem ? keyOf(splitItem, items.indexOf(splitItem)) : null,
     national_during_voting: nationalDuringVoting.checked,
+    qa_mode: qaMode.value,
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -3,6 +3,7 @@
 // confirm), archive and delete; the pacing panel (pacing.js), the live results with their reveal
 // and hide controls, and the ballot activity (activity.js).
 import { api, el, showError } from "../common.js";
+import { presenterQa } from "../audience-qa.js";
 import { answerReview } from "../open-answers.js";
 import { ResultsView, followResults, resultsVisibility, wordModeration } from "../poll-results.js";
 import { activityPanel } from "./activity.js";
@@ -177,9 +178,14 @@ export async function pollView(id) {
     onAnswerReview: isAdmin() ? answerReview(poll.id, onError) : null,
     wordList: true,
   });
+  // Admins moderate the audience's questions here too (analysts see them, without buttons: the
+  // api refuses them anyway).
+  const qa = isAdmin() ? presenterQa(poll.id, onError) : null;
+  if (qa) resultsBox.after(qa.node);
   // Frames also bring what changed elsewhere: answers arriving, a close, the presenter's moves.
   const onResults = (results) => {
     view.update(results);
+    qa?.update(results);
     manage?.sync(results);
     pacing?.update(results);
   };

@@ -97,14 +97,15 @@ async fn void_ballots(
 
 /// Opens or closes a poll (its screens open on the join slide: the presenter starts the first
 /// question), archives or restores it, or says whether the room sees the nation's answers to a
-/// question while it still takes answers (`national_during_voting`, off by default).
+/// question while it still takes answers (`national_during_voting`, off by default), or whether
+/// and how it takes audience questions (`qa_mode`).
 #[utoipa::path(patch, path = "/api/admin/polls/{id}", tag = "admin polls", request_body = PollPatch,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Opening an archived poll, or archiving an open one", body = ErrorBody),
-        (status = 422, description = "None of `is_open`, `archived`, `national_during_voting` given", body = ErrorBody),
+        (status = 422, description = "None of `is_open`, `archived`, `national_during_voting`, `qa_mode` given", body = ErrorBody),
     ))]
 async fn update_poll(
     State(state): State<AppState>,
@@ -113,16 +114,20 @@ async fn update_poll(
     AppJson(patch): AppJson<PollPatch>,
 ) -> Result<Json<PollView>, AppError> {
     let (db, surveys) = (&state.db, &state.surveys);
-    if let Some(shown) = patch.national_during_voting {
-        let poll = service::set_national_during_voting(db, surveys, id, shown).await?;
+    let (national, qa_mode) = (patch.national_during_voting, patch.qa_mode);
+    if national.is_some() || qa_mode.is_some() {
+        let poll = service::set_room_settings(db, surveys, id, national, qa_mode).await?;
         if patch.is_open.is_none() && patch.archived.is_none() {
-            tracing::info!(by = admin.id, poll = id, national_during_voting = shown, "poll updated");
+            tracing::info!(by = admin.id, poll = id, national_during_voting = ?national, qa_mode = ?qa_mode, "poll updated");
             return Ok(Json(poll));
         }
     }
     let poll = match (patch.is_open, patch.archived) {
         (None, None) => {
-            return Err(AppError::invalid_field("is_open", "give is_open, archived and/or national_during_voting"));
+            return Err(AppError::invalid_field(
+                "is_open",
+                "give is_open, archived, national_during_voting and/or qa_mode",
+            ));
         }
         (Some(true), Some(true)) => return Err(AppError::Conflict("an archived poll cannot be open".to_owned())),
         // Closing before archiving, unarchiving before opening: the order that can succeed.
@@ -150,6 +155,7 @@ async fn update_poll(
         is_open = ?patch.is_open,
         archived = ?patch.archived,
         national_during_voting = ?patch.national_during_voting,
+        qa_mode = ?patch.qa_mode,
         "poll updated"
     );
     Ok(Json(poll))

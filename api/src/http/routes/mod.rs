@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin_polls;
+mod audience_questions;
 mod auth;
 mod caching;
 mod catalog;
@@ -49,6 +50,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(polls::router())
         .merge(admin_polls::router())
+        .merge(audience_questions::router())
         .merge(data::router())
         .merge(operations::router())
         .split_for_parts();

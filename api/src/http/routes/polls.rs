@@ -138,7 +138,7 @@ fn ballot_outcome(result: &Result<Response, AppError>) -> &'static str {
 }
 
 /// This request's browser (its signed `blw_device` cookie, or a new one to set) and client.
-async fn device_origin(
+pub(super) async fn device_origin(
     state: &AppState,
     client: std::net::IpAddr,
     headers: &axum::http::HeaderMap,

@@ -135,7 +135,7 @@ impl PollStates {
                 self.changes.fetch_add(1, Ordering::AcqRel);
                 self.correct_current(poll_id, current, voting_open);
             }
-            PollEvent::Voted { .. } | PollEvent::Changed { .. } | PollEvent::Joined { .. } => {}
+            PollEvent::Voted { .. } | PollEvent::Changed { .. } | PollEvent::Joined { .. } | PollEvent::Qa { .. } => {}
         }
     }
 

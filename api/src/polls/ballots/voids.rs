@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+use crate::polls::audience_questions;
 use crate::polls::ballots::devices::is_lowercase_hex;
 use crate::polls::events::PollEvent;
 use crate::polls::repository::{self, PollKey};
@@ -96,6 +97,9 @@ pub(crate) async fn void_burst(
         .exec(&txn)
         .await?;
     let removed = i64::try_from(removed.rows_affected).unwrap_or(i64::MAX);
+    // The burst's votes for audience questions go too; each question's count follows.
+    let votes_removed =
+        audience_questions::service::void_votes(&txn, id, &request.client, (request.from, request.to)).await?;
     let void = ballot_voids::ActiveModel {
         poll_id: Set(id),
         client_key: Set(request.client.clone()),
@@ -111,7 +115,7 @@ pub(crate) async fn void_burst(
         PollEvent::Changed { poll_id: id }.announce(&txn).await?;
     }
     txn.commit().await?;
-    tracing::warn!(by, poll = id, client = %request.client, from = %request.from, to = %request.to, removed, "ballots voided");
+    tracing::warn!(by, poll = id, client = %request.client, from = %request.from, to = %request.to, removed, votes_removed, "ballots voided");
     Ok(void.into())
 }
 

@@ -364,6 +364,18 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 schedule_update(poll);
             }
         }
+        // An audience question asked, voted on or moderated, or the pinned one: every screen
+        // follows with the next frame (the change carries the question's state).
+        PollEvent::Qa { changes, change, .. } => {
+            let state = ensure_tally(db, surveys, &poll, poll_id, false).await;
+            if state == TallyState::Missing {
+                return;
+            }
+            let news = poll.tally.lock().await.as_mut().is_some_and(|t| t.apply_qa(changes, change));
+            if news || state == TallyState::Loaded {
+                schedule_update(poll);
+            }
+        }
         PollEvent::Voted { ballots, .. } => {
             // A freshly loaded tally already holds these ballots (they were committed before the
             // announcement); `add` then skips them by their respondent ids.

@@ -3,9 +3,14 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub(crate) mod audience_questions;
 pub(crate) mod open_answers;
 pub(crate) mod room_vs_nation;
 
+pub(crate) use audience_questions::{
+    AskedQuestion, AudienceQuestionPatch, AudienceQuestionState, AudienceQuestionView, MyAudienceQuestion,
+    MyAudienceQuestions, NewAudienceQuestion, PinnedQuestion, QaMode, QaResults,
+};
 pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 
@@ -107,6 +112,10 @@ pub(crate) struct NewPoll {
     /// (default false: they appear when the question's voting closes).
     #[serde(default)]
     pub national_during_voting: bool,
+    /// Whether participants may ask the presenter questions and upvote them, and how they are
+    /// moderated (default off).
+    #[serde(default)]
+    pub qa_mode: QaMode,
 }
 
 /// Open or close a poll, archive or restore it, show the nation's answers during voting or not
@@ -120,6 +129,8 @@ pub(crate) struct PollPatch {
     /// Whether catalog questions show the nation's answers while they still take answers (by
     /// default they appear when the question's voting closes: the room answers unanchored).
     pub national_during_voting: Option<bool>,
+    /// Audience questions: off, post-moderated or pre-moderated.
+    pub qa_mode: Option<QaMode>,
 }
 
 /// A browser's arrival in a poll.
@@ -257,6 +268,8 @@ pub(crate) struct PublicPoll {
     pub join_code: Option<String>,
     #[serde(flatten)]
     pub pace: PaceView,
+    /// Whether (and how) participants may ask questions.
+    pub qa_mode: QaMode,
     pub questions: Vec<PollQuestionView>,
 }
 
@@ -280,6 +293,7 @@ pub(crate) struct PollView {
     pub respondents: i64,
     /// Whether the room sees the nation's answers while a question still takes answers.
     pub national_during_voting: bool,
+    pub qa_mode: QaMode,
     #[serde(flatten)]
     pub pace: PaceView,
     /// When the poll was archived (null: not archived).
@@ -564,6 +578,10 @@ pub(crate) struct PollResults {
     /// `{"var_name", "text", "hidden": true, "answered"}` and nothing else; staff results show
     /// everything.
     pub questions: Vec<PollQuestionResults>,
+    /// Audience questions (absent when the poll takes none). Public results list approved ones
+    /// only, without moderation marks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qa: Option<QaResults>,
 }
 
 /// The kinds, as the API and the database name them.

@@ -206,28 +206,35 @@ impl PollResults {
                 other => other.clone(),
             })
             .collect();
-        PollResults { questions, ..self.clone() }
+        let mut qa = self.qa.clone();
+        if let Some(qa) = qa.as_mut() {
+            qa.for_public();
+        }
+        PollResults { questions, qa, ..self.clone() }
     }
 
     /// Whether the public sees less than staff: a hidden question, a moderated word (an allowed
     /// word's mark, at least), the nation's answers to a question still taking answers.
     pub(crate) fn hides_any(&self) -> bool {
-        self.questions.iter().enumerate().any(|(position, q)| match q {
-            PollQuestionResults::Shown(shown) => match shown.as_ref() {
-                QuestionResults::Words(words) => {
-                    words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
-                }
-                // Staff see who gave each answer and its review.
-                QuestionResults::Open(open) => open.head.hidden || !open.answers.is_empty(),
-                QuestionResults::Catalog(catalog) => {
-                    catalog.head.hidden
-                        || ((catalog.national.is_some() || catalog.room_vs_nation.is_some())
-                            && self.nation_withheld(position))
-                }
-                other => other.head().hidden,
-            },
-            PollQuestionResults::Hidden(_) => false,
-        })
+        // Staff see each audience question's review.
+        let qa_marked = self.qa.as_ref().is_some_and(|qa| !qa.questions.is_empty() || qa.pinned.is_some());
+        qa_marked
+            || self.questions.iter().enumerate().any(|(position, q)| match q {
+                PollQuestionResults::Shown(shown) => match shown.as_ref() {
+                    QuestionResults::Words(words) => {
+                        words.head.hidden || words.words.iter().any(|w| w.moderation.is_some())
+                    }
+                    // Staff see who gave each answer and its review.
+                    QuestionResults::Open(open) => open.head.hidden || !open.answers.is_empty(),
+                    QuestionResults::Catalog(catalog) => {
+                        catalog.head.hidden
+                            || ((catalog.national.is_some() || catalog.room_vs_nation.is_some())
+                                && self.nation_withheld(position))
+                    }
+                    other => other.head().hidden,
+                },
+                PollQuestionResults::Hidden(_) => false,
+            })
     }
 }
 

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 
 use crate::error::AppError;
-use crate::polls::events::RecordedBallot;
+use crate::polls::audience_questions::board::QaBoard;
+use crate::polls::events::{QaChange, RecordedBallot};
 use crate::polls::kinds::{Choice, FoldInto, OpenAnswer, QuestionSpec, QuestionTally, ResultsInput, Word};
 use crate::polls::model::room_vs_nation::NationalReference;
 use crate::polls::model::{
-    NationalShares, PollQuestionResults, PollQuestionView, PollResults, QuestionResults, Review, RoomVsNation,
+    NationalShares, PollQuestionResults, PollQuestionView, PollResults, QaMode, QuestionResults, Review, RoomVsNation,
 };
 use crate::polls::repository::{self, PollKey, PollRecord, StoredAnswers};
 use crate::polls::results::room_vs_nation::room_vs_nation;
@@ -36,7 +37,8 @@ pub(crate) struct Rendered {
 pub(crate) const COMPARISON_EVERY: Duration = Duration::from_secs(1);
 
 /// A poll's live version: how many times answers were taken away (resets, voids), how many
-/// answers are counted, and how many browsers have joined. Every process folds the same committed
+/// answers are counted (with the audience questions' changes: asked, voted, moderated, pinned),
+/// and how many browsers have joined. Every process folds the same committed
 /// ballots in the same order (the order PostgreSQL delivers their announcements), and takes the
 /// join counts as announced, so equal versions hold equal counts on every process and one that
 /// [`covers`](Version::covers) another holds at least as much: a watcher's `Last-Event-ID`,
@@ -120,6 +122,8 @@ pub(crate) struct LiveTally {
     comparison_behind: bool,
     /// How many browsers have joined (announced counts only grow, until a reset reloads).
     joined: i64,
+    /// The audience's questions (their changes count in the version's `answers`).
+    qa: QaBoard,
     version: Version,
 }
 
@@ -142,6 +146,7 @@ impl LiveTally {
         let allowed_words = repository::allowed_words(&txn, record.poll.id).await?;
         let epoch = repository::answers_epoch(&txn, record.poll.id).await?;
         let joined = repository::joined(&txn, record.poll.id).await?;
+        let qa = QaBoard::load(&txn, record.poll.id, QaMode::named(&record.poll.qa_mode)).await?;
         txn.commit().await?;
 
         let groups = SplitGroups::of_poll(&snapshot, &record);
@@ -186,7 +191,12 @@ impl LiveTally {
             compared_at: Instant::now(),
             comparison_behind: false,
             joined,
-            version: Version { epoch, answers: 0, joined: u64::try_from(joined).unwrap_or(0) },
+            version: Version {
+                epoch,
+                answers: u64::try_from(qa.changes).unwrap_or(0),
+                joined: u64::try_from(joined).unwrap_or(0),
+            },
+            qa,
         };
         for ballot in &ballots {
             tally.add(ballot);
@@ -242,6 +252,18 @@ impl LiveTally {
         }
         self.joined = joined;
         self.version.joined = u64::try_from(joined).unwrap_or(0);
+        self.rendered = None;
+        true
+    }
+
+    /// An audience-question change heard from its announcement; says whether it is news (a fresh
+    /// load may already hold it).
+    pub(crate) fn apply_qa(&mut self, changes: i64, change: QaChange) -> bool {
+        let moved = self.qa.apply(changes, change);
+        if moved == 0 {
+            return false;
+        }
+        self.version.answers += u64::try_from(moved).unwrap_or(0);
         self.rendered = None;
         true
     }
@@ -344,6 +366,7 @@ impl LiveTally {
             split_by: poll.split_by.clone(),
             pace: self.record.pace(),
             questions,
+            qa: self.qa.results(),
         }
     }
 
