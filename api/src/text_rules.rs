@@ -89,6 +89,12 @@ pub(crate) fn has_control_characters(value: &str) -> bool {
     value.chars().any(char::is_control)
 }
 
+/// A cell a spreadsheet will not run: text a participant typed that starts like a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice for CSV injection).
+pub(crate) fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +115,14 @@ mod tests {
             assert!(POLL_TITLE.check("title", invisible).is_err(), "{invisible:?}");
         }
         assert_eq!(ACCOUNT_NAME.check("name", "Zoë Ångström-Łukasz").unwrap(), "Zoë Ångström-Łukasz");
+    }
+
+    #[test]
+    fn formulas_are_made_text() {
+        assert_eq!(inert("=HYPERLINK(\"http://x\")".to_owned()), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(inert("@SUM(A1)".to_owned()), "'@SUM(A1)");
+        assert_eq!(inert("-1+2".to_owned()), "'-1+2");
+        assert_eq!(inert("freedom".to_owned()), "freedom");
+        assert_eq!(inert(String::new()), "");
     }
 }

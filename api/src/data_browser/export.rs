@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::data_browser::registry::{ReadRows, Table};
 use crate::data_browser::view::View;
 use crate::error::AppError;
-use crate::polls::results::export::inert;
+use crate::text_rules::inert;
 
 /// The most rows one CSV download holds: a larger view is refused with a 400 asking for a filter,
 /// rather than cut short. A constant, not a setting: the console reads it from each page

@@ -171,6 +171,25 @@ async fn questions_are_asked_voted_once_per_browser_moderated_and_pinned_on_ever
     let hidden = results["qa"]["questions"].as_array().unwrap().iter().find(|q| q["id"] == first).unwrap().clone();
     assert_eq!((hidden["answered"].clone(), hidden["review"].clone()), (json!(true), json!("hidden")));
 
+    // The CSV: every question, its review and votes; formulas made text; no device.
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/admin/polls/{id}/audience-questions.csv")))
+        .header("cookie", &staff.analyst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,asked_at,text,display_name,review,reviewed_by,reviewed_at,answered_at,votes");
+    assert!(
+        lines[1].contains(",How do you measure judicial independence?,Ana,hidden,") && lines[1].ends_with(",2"),
+        "{csv}"
+    );
+    assert!(lines[2].contains(",Is this shit rigged?,,approved,"), "{csv}");
+    assert_eq!(lines.len(), 3, "{csv}");
+
     // What a browser asked and voted for.
     let (_, mine) = ben.send(&app, &two, Method::GET, &format!("{asks}/mine"), None).await;
     assert_eq!(mine["asked"].as_array().unwrap().iter().map(|q| q["id"].as_i64().unwrap()).collect::<Vec<_>>(), [held]);

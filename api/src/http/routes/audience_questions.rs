@@ -14,7 +14,7 @@ use crate::http::ErrorBody;
 use crate::http::extract::client::BallotAllowed;
 use crate::http::extract::json::AppJson;
 use crate::http::extract::path::AppPath;
-use crate::http::extract::staff::AdminUser;
+use crate::http::extract::staff::{AdminUser, StaffUser};
 use crate::http::routes::polls::{device_origin, public_poll};
 use crate::polls::audience_questions::service;
 use crate::polls::model::{
@@ -175,6 +175,26 @@ async fn pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The poll's audience questions as CSV (staff), one row per question in the order asked: `id`,
+/// `asked_at`, `text`, `display_name`, `review`, `reviewed_by`, `reviewed_at`, `answered_at`,
+/// `votes`. Text a participant typed that starts like a formula is made inert.
+#[utoipa::path(get, path = "/api/admin/polls/{id}/audience-questions.csv", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+async fn export_questions(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<Response, AppError> {
+    let (slug, body) = service::questions_csv(&state.db, id).await?;
+    let disposition = format!("attachment; filename=\"{slug}-audience-questions.csv\"");
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
+}
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(ask))
@@ -182,4 +202,5 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mine))
         .routes(routes!(moderate))
         .routes(routes!(pin))
+        .routes(routes!(export_questions))
 }

@@ -13,6 +13,7 @@ use crate::polls::model::{
     AskedQuestion, AudienceQuestionPatch, AudienceQuestionState, MyAudienceQuestion, MyAudienceQuestions,
     NewAudienceQuestion, QaMode, Review,
 };
+use crate::text_rules::inert;
 use crate::text_rules::{DISPLAY_NAME, OPEN_ANSWER};
 
 /// Questions one browser may ask a poll per minute.
@@ -351,4 +352,45 @@ pub(crate) async fn mine(
         .map(|row| row.try_get::<i64>("", "question_id"))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(MyAudienceQuestions { asked, voted })
+}
+
+/// The poll's slug and its audience questions as CSV, one row per question in the order asked:
+/// `id`, `asked_at`, `text`, `display_name`, `review`, `reviewed_by`, `reviewed_at`,
+/// `answered_at`, `votes` (the asker's device and client stay out: they identify a browser).
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub(crate) async fn questions_csv(db: &DatabaseConnection, poll_id: i32) -> Result<(String, Vec<u8>), AppError> {
+    let slug: String = db
+        .query_one_raw(statement("SELECT slug FROM polls.polls WHERE id = $1", vec![poll_id.into()]))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no poll {poll_id}")))?
+        .try_get("", "slug")?;
+    let rows = db
+        .query_all_raw(statement(
+            "SELECT id, asked_at::text AS asked_at, text, coalesce(display_name, '') AS display_name, review,
+                    coalesce(reviewed_by::text, '') AS reviewed_by, coalesce(reviewed_at::text, '') AS reviewed_at,
+                    coalesce(answered_at::text, '') AS answered_at, votes
+               FROM polls.audience_questions WHERE poll_id = $1 ORDER BY id",
+            vec![poll_id.into()],
+        ))
+        .await?;
+    let csv_error = |e: csv::Error| AppError::internal_caused("writing CSV", e);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let columns =
+        ["id", "asked_at", "text", "display_name", "review", "reviewed_by", "reviewed_at", "answered_at", "votes"];
+    writer.write_record(columns).map_err(csv_error)?;
+    for row in &rows {
+        let id: i64 = row.try_get("", "id")?;
+        let votes: i32 = row.try_get("", "votes")?;
+        let mut record = vec![id.to_string()];
+        for column in &columns[1..8] {
+            let cell: String = row.try_get("", column)?;
+            record.push(inert(cell));
+        }
+        record.push(votes.to_string());
+        writer.write_record(&record).map_err(csv_error)?;
+    }
+    let body = writer.into_inner().map_err(|e| AppError::internal_caused("writing CSV", e.into_error()))?;
+    Ok((slug, body))
 }

@@ -14,6 +14,7 @@ use crate::polls::model::Review;
 use crate::polls::repository::{self, PollKey};
 use crate::polls::views::question_views;
 use crate::surveys::cache::SurveyCache;
+use crate::text_rules::inert;
 
 /// The poll's slug and its CSV: `respondent_id`, `submitted_at`, then each question's columns
 /// (blank where unanswered).
@@ -68,24 +69,4 @@ pub(crate) async fn responses_csv(
     }
     let body = writer.into_inner().map_err(|e| AppError::internal_caused("writing CSV", e.into_error()))?;
     Ok((poll.poll.slug, body))
-}
-
-/// A cell a spreadsheet will not run: text a participant typed that starts like a formula
-/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice for CSV injection).
-pub(crate) fn inert(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::inert;
-
-    #[test]
-    fn formulas_are_made_text() {
-        assert_eq!(inert("=HYPERLINK(\"http://x\")".to_owned()), "'=HYPERLINK(\"http://x\")");
-        assert_eq!(inert("@SUM(A1)".to_owned()), "'@SUM(A1)");
-        assert_eq!(inert("-1+2".to_owned()), "'-1+2");
-        assert_eq!(inert("freedom".to_owned()), "freedom");
-        assert_eq!(inert(String::new()), "");
-    }
 }
