@@ -4,11 +4,11 @@
 // pinned question large with its votes, fitted to the slide, then the talk again once unpinned.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { apiLogin, browserSuite, consoleLogIn, screenshot, seriousA11yViolations } from "./harness.mjs";
-import { assertSlideFits, recordEverything, seen } from "./slide.mjs";
+import { apiLogin, browserSuite, screenshot, seriousA11yViolations } from "./harness.mjs";
+import { assertSlideFits, presenterAndAudience, seen } from "./slide.mjs";
 
 const suite = browserSuite("audience-qa", (stack) => stack.createAccount("host@example.org", "admin", "Ada Admin"));
-const { page, phone, problems } = suite;
+const { phone, problems } = suite;
 const FOLLOW = { timeout: 5_000 };
 const BOUNDED = { timeout: 180_000 };
 
@@ -20,26 +20,24 @@ test(
     const created = await request("/api/admin/polls", "POST", {
       title: "Questions welcome",
       pacing: "presenter",
-      qa_mode: "post_moderated",
+      qa_mode: "off",
       questions: [{ kind: "choice", text: "Are you here in person?", options: ["Yes", "No"] }],
     });
     assert.equal(created.status, 201, await created.clone().text());
     const poll = await created.json();
     assert.equal((await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true })).status, 200);
 
-    const presenter = await page({ viewport: { width: 1440, height: 900 } });
-    await consoleLogIn(presenter, suite.stack.baseURL, "host@example.org");
-    await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
-    const audience = await presenter.context().newPage();
-    await audience.setViewportSize({ width: 1280, height: 720 });
-    await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-    await recordEverything(audience);
+    const { presenter, audience } = await presenterAndAudience(suite, poll, "host@example.org");
     await audience.locator(".join-slide:visible .join-code").waitFor(FOLLOW);
     const [ana, ben] = [await phone(), await phone()];
     for (const participant of [ana, ben]) {
       await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
-      await participant.locator(".qa-panel .qa-empty").waitFor(FOLLOW);
+      await participant.locator(".waiting", { hasText: "Waiting for the presenter" }).waitFor(FOLLOW);
+      assert.equal(await participant.locator(".qa-panel:visible").count(), 0, "no questions taken yet");
     }
+    // The presenter switches questions on mid-talk: the phones offer them at once.
+    await presenter.selectOption("#qa-mode", "post_moderated");
+    for (const participant of [ana, ben]) await participant.locator(".qa-panel .qa-empty").waitFor(FOLLOW);
 
     // Ana asks with her name; Ben sees it and votes, takes the vote back, votes again.
     await ana.fill("#qa-text", "How do courts stay independent when the other branches push back?");

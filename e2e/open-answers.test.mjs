@@ -4,8 +4,8 @@
 // the longest answers fits every projector size (the newest that fit, the rest counted).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { apiLogin, browserSuite, consoleLogIn, postBallot, screenshot, seriousA11yViolations } from "./harness.mjs";
-import { assertSlideFits, recordEverything, seen } from "./slide.mjs";
+import { apiLogin, browserSuite, postBallot, screenshot, seriousA11yViolations } from "./harness.mjs";
+import { PROJECTORS, assertSlideFits, presenterAndAudience, seen } from "./slide.mjs";
 
 const suite = browserSuite("open-answers", (stack) => stack.createAccount("host@example.org", "admin", "Ada Admin"));
 const { page, phone, problems } = suite;
@@ -33,13 +33,7 @@ test(
   async () => {
     const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
     const poll = await openQuestionPoll(request, "What should change first?");
-    const presenter = await page({ viewport: { width: 1440, height: 900 } });
-    await consoleLogIn(presenter, suite.stack.baseURL, "host@example.org");
-    await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
-    const audience = await presenter.context().newPage();
-    await audience.setViewportSize({ width: 1280, height: 720 });
-    await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-    await recordEverything(audience);
+    const { presenter, audience } = await presenterAndAudience(suite, poll, "host@example.org");
     await audience.locator(".open-empty", { hasText: "once approved" }).waitFor(FOLLOW);
 
     // A phone answers in its own words; two more answers come through the api.
@@ -116,11 +110,7 @@ test("the room's list of the longest answers fits every projector size, newest f
   }
   const audience = await page({ viewport: { width: 1280, height: 720 } });
   await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-  for (const [width, height] of [
-    [1280, 720],
-    [1920, 1080],
-    [1024, 768],
-  ]) {
+  for (const [width, height] of PROJECTORS) {
     await audience.setViewportSize({ width, height });
     await audience.reload();
     await audience.locator(".open-list .open-answer").first().waitFor(FOLLOW);

@@ -7,8 +7,8 @@
 // nor any control.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { apiLogin, browserSuite, consoleLogIn, screenshot, seriousA11yViolations } from "./harness.mjs";
-import { assertSlideFits, recordEverything, seen } from "./slide.mjs";
+import { apiLogin, browserSuite, consoleLogIn, postBallot, screenshot, seriousA11yViolations } from "./harness.mjs";
+import { PROJECTORS, assertSlideFits, recordEverything, seen } from "./slide.mjs";
 
 const suite = browserSuite("room", (stack) => stack.createAccount("host@example.org", "admin", "Ada Admin"));
 const { page, phone, problems } = suite;
@@ -198,35 +198,21 @@ test(
     await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: true });
     await request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: 0, voting_open: true });
     for (let i = 0; i < 45; i += 1) {
-      const answer = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          client_token: `stress-token-${i}`,
-          answers: [{ var_name: "q1", response_index: i % 3 }],
-        }),
-      });
+      const answer = await postBallot(suite.stack.baseURL, poll.slug, `stress-token-${i}`, [
+        { var_name: "q1", response_index: i % 3 },
+      ]);
       assert.equal(answer.status, 201);
     }
     await request(`/api/admin/polls/${poll.id}/current`, "PUT", { position: 1, voting_open: true });
     for (let i = 0; i < 45; i += 1) {
-      const answer = await fetch(`${suite.stack.baseURL}/api/polls/${poll.slug}/responses`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          client_token: `stress-token-${i}`,
-          answers: [{ var_name: "q2", response_indices: [i % 12, (i + 5) % 12, (i + 7) % 12] }],
-        }),
-      });
+      const answer = await postBallot(suite.stack.baseURL, poll.slug, `stress-token-${i}`, [
+        { var_name: "q2", response_indices: [i % 12, (i + 5) % 12, (i + 7) % 12] },
+      ]);
       assert.equal(answer.status, 201, await answer.text());
     }
     const audience = await page({ viewport: { width: 1280, height: 720 } });
     await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
-    for (const [width, height] of [
-      [1280, 720],
-      [1920, 1080],
-      [1024, 768],
-    ]) {
+    for (const [width, height] of PROJECTORS) {
       await audience.setViewportSize({ width, height });
       await audience.reload();
       await audience.locator(".result-card[data-question=q2]:visible .choice-heads").waitFor(FOLLOW);

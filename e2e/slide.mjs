@@ -1,6 +1,27 @@
 // What the room's screens show, measured in the page: every text and control a screen ever
 // shows (nothing moderated may be among them), and whether a slide fits readably.
 import assert from "node:assert/strict";
+import { consoleLogIn } from "./harness.mjs";
+
+/** The projector sizes every slide must fit (16:9 at two sizes, and an old 4:3). */
+export const PROJECTORS = [
+  [1280, 720],
+  [1920, 1080],
+  [1024, 768],
+];
+
+/** The presenter's screen (1440×900, logged in as `email`) on `poll`, and in a second window of
+ *  the same browser the audience view at 1280×720, recording everything it shows from then on. */
+export async function presenterAndAudience(suite, poll, email) {
+  const presenter = await suite.page({ viewport: { width: 1440, height: 900 } });
+  await consoleLogIn(presenter, suite.stack.baseURL, email);
+  await presenter.goto(`${suite.stack.baseURL}/polls/${poll.slug}?screen=presenter`);
+  const audience = await presenter.context().newPage();
+  await audience.setViewportSize({ width: 1280, height: 720 });
+  await audience.goto(`${suite.stack.baseURL}/polls/${poll.slug}?present=1`);
+  await recordEverything(audience);
+  return { presenter, audience };
+}
 
 /** Every text node the page shows from now on, and every button or form control it ever has. */
 export async function recordEverything(screen) {

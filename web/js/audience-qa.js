@@ -171,12 +171,19 @@ export function phoneQa(poll) {
     );
   };
 
-  refreshMine();
+  // Hidden until the results say the poll takes questions (the presenter may switch them on
+  // mid-talk); what this browser asked and voted for is read then.
+  node.hidden = true;
+  let mineRead = false;
   return {
     node,
     update(results) {
       latest = results.qa ?? null;
       node.hidden = !latest || latest.mode === "off" || !results.is_open;
+      if (!node.hidden && !mineRead) {
+        mineRead = true;
+        refreshMine();
+      }
       // One of this browser's waiting questions approved or hidden: learn it.
       if (mine.asked.some((q) => q.review === "pending" && latest?.questions.some((l) => l.id === q.id))) refreshMine();
       draw();

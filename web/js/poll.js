@@ -438,10 +438,9 @@ async function start() {
   if (screen === "audience") return audienceView(poll, dom);
   if (screen === "presenter") return presenterView(poll, dom);
   if (poll.is_open) arrive();
-  if (poll.qa_mode !== "off") {
-    qaBoard = phoneQa(poll);
-    dom.results.after(qaBoard.node);
-  }
+  // Shown while the poll takes audience questions (the presenter may switch them on mid-talk).
+  qaBoard = phoneQa(poll);
+  dom.results.after(qaBoard.node);
   const ballot = ballotState();
   if (poll.pacing === "presenter") return pacedParticipant(poll, ballot);
   if (ballot.voted) return showResults(poll, confirmation("You have answered this poll. Results update live."));

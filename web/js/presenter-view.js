@@ -73,6 +73,26 @@ export async function presenterView(poll, dom) {
       onError(error);
     }
   });
+  // Audience questions can be switched on (or off) mid-talk.
+  const qaMode = el(
+    "select",
+    { id: "qa-mode" },
+    [
+      ["off", "Off"],
+      ["post_moderated", "Shown at once"],
+      ["pre_moderated", "Held for my approval"],
+    ].map(([value, label]) => el("option", { value, selected: staffPoll.qa_mode === value }, label)),
+  );
+  let qaModeShown = staffPoll.qa_mode;
+  qaMode.addEventListener("change", async () => {
+    try {
+      await api(`/api/admin/polls/${pollId}`, { method: "PATCH", body: { qa_mode: qaMode.value } });
+      qaModeShown = qaMode.value;
+    } catch (error) {
+      qaMode.value = qaModeShown;
+      onError(error);
+    }
+  });
   const openAudience = el(
     "a",
     { class: "button", href: audienceUrl(poll), target: "blw-audience", rel: "noopener", "data-action": "audience" },
@@ -99,6 +119,7 @@ export async function presenterView(poll, dom) {
       nationalToggle,
       " Show the nation's answers while a question takes answers (otherwise they appear when its voting closes)",
     ),
+    el("label", { class: "qa-mode-field" }, el("span", {}, "Questions from the audience "), qaMode),
     shortcutLegend(paced),
   );
   const qa = presenterQa(pollId, onError);
@@ -163,6 +184,7 @@ export async function presenterView(poll, dom) {
       clock.set(next.voting_open ? next.voting_closes_at : null);
       view.update(next);
       qa.update(next);
+      if (next.qa?.mode && document.activeElement !== qaMode) qaMode.value = qaModeShown = next.qa.mode;
       controls.sync(next);
     },
     () =>

@@ -154,6 +154,13 @@ export async function pollView(id) {
           { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" },
           "Download CSV",
         ),
+        poll.qa_mode !== "off"
+          ? el(
+              "a",
+              { class: "button secondary", href: `/api/admin/polls/${poll.id}/audience-questions.csv`, download: "" },
+              "Audience questions CSV",
+            )
+          : null,
       ),
       manage?.element,
     ),

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -394,12 +394,7 @@ async fn export_responses(
     AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
     let (slug, body) = export::responses_csv(&state.db, &state.surveys, id).await?;
-    let disposition = format!("attachment; filename=\"{slug}-responses.csv\"");
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Ok(super::downloads::csv_attachment(&format!("{slug}-responses.csv"), body))
 }
 
 /// Hides (`true`) or reveals (`false`) one question's results to the public; every screen

@@ -187,12 +187,7 @@ async fn export_questions(
     AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
     let (slug, body) = service::questions_csv(&state.db, id).await?;
-    let disposition = format!("attachment; filename=\"{slug}-audience-questions.csv\"");
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Ok(super::downloads::csv_attachment(&format!("{slug}-audience-questions.csv"), body))
 }
 
 pub(super) fn router() -> OpenApiRouter<AppState> {

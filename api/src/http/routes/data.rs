@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -159,12 +158,7 @@ async fn get_rows_csv(
     let file = export::csv_file(&state.db, table, view, MAX_CSV_ROWS).await?;
     // A failure part way ends the body early: the download fails rather than looking whole.
     let body = Body::from_stream(file.body.inspect_err(|e| tracing::error!(error = ?e, "CSV download cut short")));
-    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Ok(super::downloads::csv_attachment(&file.file_name, body))
 }
 
 pub(super) fn router() -> OpenApiRouter<AppState> {

@@ -8,6 +8,7 @@ mod caching;
 mod catalog;
 mod contract;
 mod data;
+mod downloads;
 mod health;
 mod operations;
 mod polls;

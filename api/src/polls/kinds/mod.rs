@@ -376,6 +376,26 @@ pub(crate) fn new_question(
     }
 }
 
+/// An own question defined by its text alone (words, open): offers no values.
+///
+/// # Errors
+/// Missing, empty or overlong text; bad speaker notes or countdown.
+pub(crate) fn text_only_question(
+    new: &NewPollQuestion,
+    at: usize,
+    spec: impl FnOnce(String) -> QuestionSpec,
+) -> Result<PollQuestion, AppError> {
+    let text = own_text(new, at)?;
+    Ok(PollQuestion {
+        var_name: own_key(at),
+        offered: Vec::new(),
+        results_hidden: new.results_hidden,
+        speaker_notes: speaker_notes_of(new, at)?,
+        timer_seconds: timer_of(new, at)?,
+        spec: spec(text),
+    })
+}
+
 /// The key of an own question: `q` and its 1-based place in the poll.
 pub(crate) fn own_key(at: usize) -> String {
     format!("q{}", at + 1)

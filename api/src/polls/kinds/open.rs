@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::polls::kinds::words::is_blocked;
 use crate::polls::kinds::{
     Choice, FoldInto, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput,
-    StoredAnswer, missing, only_field, own_key, own_text, own_view, speaker_notes_of, timer_of,
+    StoredAnswer, missing, only_field, own_view, text_only_question,
 };
 use crate::polls::model::{
     Answer, NewPollQuestion, OpenAnswerView, OpenResults, PollQuestionView, QuestionResults, Review,
@@ -43,15 +43,7 @@ pub(crate) struct OpenAnswer {
 /// # Errors
 /// Missing, empty or overlong text.
 pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
-    let text = own_text(new, at)?;
-    Ok(PollQuestion {
-        var_name: own_key(at),
-        offered: Vec::new(),
-        results_hidden: new.results_hidden,
-        speaker_notes: speaker_notes_of(new, at)?,
-        timer_seconds: timer_of(new, at)?,
-        spec: QuestionSpec::Open(OpenSpec { text }),
-    })
+    text_only_question(new, at, |text| QuestionSpec::Open(OpenSpec { text }))
 }
 
 /// Every answer, keyed by respondent (ids grow with time: the key order is the order they came).

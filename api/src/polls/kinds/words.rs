@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::AppError;
 use crate::polls::kinds::{
     Choice, PollQuestion, QuestionKind, QuestionKindName, QuestionSpec, QuestionTally, ResultsInput, StoredAnswer,
-    missing, only_field, own_key, own_text, own_view, speaker_notes_of, timer_of,
+    missing, only_field, own_view, text_only_question,
 };
 use crate::polls::model::{
     Answer, Moderation, NewPollQuestion, PollQuestionView, QuestionResults, WordCount, WordsResults,
@@ -80,15 +80,7 @@ pub(crate) fn is_blocked(normalized: &str) -> bool {
 /// # Errors
 /// Missing, empty or overlong text.
 pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
-    let text = own_text(new, at)?;
-    Ok(PollQuestion {
-        var_name: own_key(at),
-        offered: Vec::new(),
-        results_hidden: new.results_hidden,
-        speaker_notes: speaker_notes_of(new, at)?,
-        timer_seconds: timer_of(new, at)?,
-        spec: QuestionSpec::Words(WordsSpec { text }),
-    })
+    text_only_question(new, at, |text| QuestionSpec::Words(WordsSpec { text }))
 }
 
 /// A word as a presenter names it to hide it: normalized as answers are.

@@ -1,0 +1,15 @@
+//! A file to download: the response a CSV export sends, with the name the browser saves it as.
+
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// `body` as a CSV attachment named `file_name`.
+pub(super) fn csv_attachment(file_name: &str, body: impl Into<Body>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        body.into(),
+    )
+        .into_response()
+}
