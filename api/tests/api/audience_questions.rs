@@ -133,6 +133,9 @@ async fn questions_are_asked_voted_once_per_browser_moderated_and_pinned_on_ever
         send(&app, Method::PUT, &pin, Some(&staff.analyst), Some(json!({"question_id": first}))).await.0,
         StatusCode::FORBIDDEN
     );
+    let nowhere = "/api/admin/polls/999999/audience-questions/pinned";
+    let (status, _) = send(&app, Method::PUT, nowhere, Some(&staff.admin), Some(json!({"question_id": null}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no such poll");
     assert_eq!(
         send(&app, Method::PUT, &pin, Some(&staff.admin), Some(json!({"question_id": first}))).await.0,
         StatusCode::NO_CONTENT

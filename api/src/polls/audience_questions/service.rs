@@ -252,9 +252,14 @@ pub(crate) async fn moderate(
 /// Pins an approved question of poll `poll_id` to the audience view, or unpins (`None`).
 ///
 /// # Errors
-/// No such question in the poll (404), not approved (422).
+/// No such poll or question in it (404), not approved (422).
 pub(crate) async fn pin(db: &DatabaseConnection, poll_id: i32, question_id: Option<i64>) -> Result<(), AppError> {
     let txn = db.begin().await?;
+    let poll =
+        txn.query_one_raw(statement("SELECT 1 AS found FROM polls.polls WHERE id = $1", vec![poll_id.into()])).await?;
+    if poll.is_none() {
+        return Err(AppError::NotFound(format!("no poll {poll_id}")));
+    }
     if let Some(id) = question_id {
         let review = txn
             .query_one_raw(statement(
