@@ -37,7 +37,7 @@ cat <<MD
 
 Command: \`bench/audience-qa.sh $rate $phones $watchers\` (drivers: \`bench/poll-load\`'s \`qa-load\` and
 \`poll-load\`; release build, the api's default settings). Latency is from a vote being sent to
-the first frame on a screen whose id counts it; "lost" is checked three ways: stored votes = 2xx
+the first frame on a screen whose `total_votes` counts it; "lost" is checked three ways: stored votes = 2xx
 replies = what every screen's last frame counts.
 
 | load | screens | votes answered | non-2xx | reply p50 / p99 | vote → every screen p50 / p99 / max | totals |

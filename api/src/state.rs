@@ -17,6 +17,7 @@ use crate::limits::client_limits::ClientLimits;
 use crate::limits::shared_allowances;
 use crate::notifications::{self, DbEvent};
 use crate::observability::{self, operations};
+use crate::polls::audience_questions::votes::QaVotes;
 use crate::polls::ballots::devices::BallotDevices;
 use crate::polls::ballots::poll_states::{self, PollStates};
 use crate::polls::ballots::writer::{self, BallotWriter};
@@ -49,6 +50,8 @@ pub struct SharedState {
     pub(crate) poll_states: Arc<PollStates>,
     /// Ballots on their way to the database, committed in batches.
     pub(crate) ballots: BallotWriter,
+    /// Votes for audience questions on their way to the database, committed in batches.
+    pub(crate) qa_votes: QaVotes,
     /// Per-address limits on logins, ballots and streams.
     pub(crate) limits: Arc<ClientLimits>,
     /// Login turns waiting, per email and client (see `accounts::throttle`).
@@ -96,6 +99,8 @@ impl AppState {
         tasks.spawn("question countdowns", countdowns::follow(db.clone(), db_events.subscribe()));
         let (ballots, writers) = BallotWriter::new(db.clone(), poll_states.clone());
         tasks.spawn("ballot writers", writers);
+        let (qa_votes, vote_writers) = QaVotes::new(db.clone());
+        tasks.spawn("audience-question vote writers", vote_writers);
         let limits = Arc::new(ClientLimits::new(settings.limits));
         tasks.spawn("forget idle clients", forget_idle_clients(limits.clone(), db.clone()));
         let operations = Arc::new(operations::FleetReports::default());
@@ -107,6 +112,7 @@ impl AppState {
             live,
             poll_states,
             ballots,
+            qa_votes,
             limits,
             login_turns: WaitingTurns::default(),
             devices: Arc::default(),

@@ -106,6 +106,7 @@ async fn questions_are_asked_voted_once_per_browser_moderated_and_pinned_on_ever
         send(&app, Method::GET, &format!("/api/admin/polls/{id}/results"), Some(&staff.analyst), None).await;
     let qa = &results["qa"];
     assert_eq!((qa["approved"].clone(), qa["pending"].clone(), qa["hidden"].clone()), (json!(1), json!(1), json!(0)));
+    assert_eq!(qa["total_votes"], 2);
     assert_eq!(texts(qa), ["How do you measure judicial independence?", "Is this shit rigged?"]);
     assert_eq!(
         (qa["questions"][0]["votes"].clone(), qa["questions"][0]["display_name"].clone()),

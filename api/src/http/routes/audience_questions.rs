@@ -17,6 +17,7 @@ use crate::http::extract::path::AppPath;
 use crate::http::extract::staff::{AdminUser, StaffUser};
 use crate::http::routes::polls::{device_origin, public_poll};
 use crate::polls::audience_questions::service;
+use crate::polls::audience_questions::votes::VoteRequest;
 use crate::polls::model::{
     AskedQuestion, AudienceQuestionPatch, MyAudienceQuestions, NewAudienceQuestion, PinnedQuestion,
 };
@@ -101,7 +102,14 @@ async fn cast_vote(
 ) -> Result<Response, AppError> {
     let poll = public_poll(state, client, headers, slug).await?;
     let origin = device_origin(state, client, headers).await?;
-    service::vote(&state.db, poll.id, id, (&origin.device_id, &origin.client_key), up).await?;
+    let vote = VoteRequest {
+        poll_id: poll.id,
+        question_id: id,
+        device_id: origin.device_id.clone(),
+        client_key: origin.client_key.clone(),
+        up,
+    };
+    state.qa_votes.cast(vote).await?;
     let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
     Ok((StatusCode::NO_CONTENT, axum::response::AppendHeaders(set_cookie)).into_response())
 }

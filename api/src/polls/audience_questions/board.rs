@@ -142,6 +142,8 @@ impl QaBoard {
             mode: self.mode,
             pinned: self.pinned.and_then(|id| self.questions.get(&id)).map(Self::view),
             approved: self.count(Review::Approved),
+            total_votes: self.questions.values().map(|q| i64::from(q.votes)).sum(),
+            approved_votes: with(Review::Approved).map(|q| i64::from(q.votes)).sum(),
             pending: Some(self.count(Review::Pending)),
             hidden: Some(self.count(Review::Hidden)),
             questions: listed.into_iter().map(Self::view).collect(),
@@ -154,6 +156,7 @@ impl QaResults {
     /// while approved.
     pub(crate) fn for_public(&mut self) {
         self.questions.retain(|q| q.review == Some(Review::Approved));
+        self.total_votes = self.approved_votes;
         if self.pinned.as_ref().is_some_and(|q| q.review != Some(Review::Approved)) {
             self.pinned = None;
         }

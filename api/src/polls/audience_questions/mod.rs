@@ -4,7 +4,9 @@
 //! approved; a question the blocklist matches is held either way), marks questions answered and
 //! pins one to the audience view. Every change is counted per poll (`polls.qa_boards.changes`,
 //! in the change's transaction) and announced with the question's new state, so every process
-//! holds the same list at the same live version (`board`); `service` makes the changes.
+//! holds the same list at the same live version (`board`); `service` makes the changes, `votes`
+//! takes the crowd's votes in batches.
 
 pub(crate) mod board;
 pub(crate) mod service;
+pub(crate) mod votes;

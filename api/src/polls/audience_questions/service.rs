@@ -119,69 +119,6 @@ pub(crate) async fn ask(
     Ok(asked)
 }
 
-/// A browser's vote for an approved question (`up`), or its vote taken back; voting twice or
-/// taking back a vote never cast changes nothing.
-///
-/// # Errors
-/// No such question the room can see in this poll (404), the poll takes no questions or is
-/// closed (409), too many votes from this browser (429).
-pub(crate) async fn vote(
-    db: &DatabaseConnection,
-    poll_id: i32,
-    question_id: i64,
-    (device_id, client_key): (&str, &str),
-    up: bool,
-) -> Result<(), AppError> {
-    let txn = db.begin().await?;
-    open_for_questions(&txn, poll_id).await?;
-    // The question's row, locked: its count and the vote rows change together.
-    let found = txn
-        .query_one_raw(statement(
-            "SELECT review FROM polls.audience_questions WHERE id = $1 AND poll_id = $2 FOR UPDATE",
-            vec![question_id.into(), poll_id.into()],
-        ))
-        .await?;
-    if found.map(|row| row.try_get::<String>("", "review")).transpose()?.as_deref() != Some("approved") {
-        return Err(AppError::NotFound(format!("no question {question_id} in this poll")));
-    }
-    let recent = txn
-        .query_one_raw(statement(
-            "SELECT count(*) AS recent FROM polls.audience_question_votes v
-               JOIN polls.audience_questions q ON q.id = v.question_id
-              WHERE q.poll_id = $1 AND v.device_id = $2 AND v.voted_at > now() - interval '1 minute'",
-            vec![poll_id.into(), device_id.into()],
-        ))
-        .await?
-        .map(|row| row.try_get::<i64>("", "recent"))
-        .transpose()?
-        .unwrap_or(0);
-    if up && recent >= VOTES_PER_MINUTE {
-        return Err(AppError::TooManyRequests { retry_after: 60 });
-    }
-    let changed = if up {
-        txn.execute_raw(statement(
-            "INSERT INTO polls.audience_question_votes (question_id, device_id, client_key) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            vec![question_id.into(), device_id.into(), client_key.into()],
-        ))
-        .await?
-    } else {
-        txn.execute_raw(statement(
-            "DELETE FROM polls.audience_question_votes WHERE question_id = $1 AND device_id = $2",
-            vec![question_id.into(), device_id.into()],
-        ))
-        .await?
-    };
-    if changed.rows_affected() == 0 {
-        return Ok(());
-    }
-    let step: i32 = if up { 1 } else { -1 };
-    let state = updated(&txn, "votes = votes + $2", vec![question_id.into(), step.into()]).await?;
-    announce(&txn, poll_id, QaChange::Question(state)).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 /// Updates question `$1` with `set` and returns its new state.
 async fn updated(
     txn: &DatabaseTransaction,

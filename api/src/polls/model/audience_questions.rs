@@ -93,6 +93,12 @@ pub(crate) struct QaResults {
     pub pinned: Option<AudienceQuestionView>,
     /// Questions the room may see.
     pub approved: i64,
+    /// Votes for every question (public results: for the approved ones).
+    pub total_votes: i64,
+    /// What `total_votes` is for approved questions only: what the public sees.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub approved_votes: i64,
     /// Staff only: questions waiting for a decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<i64>,

@@ -5,9 +5,9 @@
 //! every screen latency (p50 / p99 / max), and whether anything was lost: the stored votes must
 //! equal the 2xx replies, and every screen's last frame must count them all.
 //!
-//! Latency is read from the frames' ids (`<epoch>-<answers>-<joined>`: `answers` counts each Q&A
-//! change, so the k-th acknowledged vote is on a screen once its frame id counts the questions
-//! asked plus k): nothing in the frame body needs parsing.
+//! Latency is read from the frames' `total_votes` (the votes for every question the public sees):
+//! the k-th acknowledged vote is on a screen once a frame counts at least k votes. Only that number
+//! is read from a frame (a snapshot holds it; a delta holds it when it changed).
 //!
 //! Env: `BASE_URL`, `ADMIN_EMAIL`, `ADMIN_PASSWORD`, `PHONES` (1,000), `QUESTIONS` (10), `RATE`
 //! (500), `WATCHERS` (1,000).
@@ -58,7 +58,7 @@ fn head(method: &str, path: &str, addr: SocketAddr, phone: u64, cookie: &str, bo
     )
 }
 
-/// Follows the stream until `closed`: when each frame came and the `answers` its id counts.
+/// Follows the stream until `closed`: when each frame that counts the votes came, and its count.
 async fn watch(
     addr: SocketAddr,
     path: String,
@@ -85,12 +85,12 @@ async fn watch(
             let Some(start) = text.find("event: ") else { continue };
             let text = &text[start..];
             let name = text["event: ".len()..].split('\n').next().unwrap_or_default();
-            let answers = text
-                .split_once("\nid: ")
-                .and_then(|(_, rest)| rest.split('\n').next())
-                .and_then(|id| id.split('-').nth(1)?.parse().ok());
-            if let Some(answers) = answers {
-                seen.push((Instant::now(), answers));
+            let votes = text
+                .split_once("total_votes\":")
+                .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok());
+            if let Some(votes) = votes {
+                seen.push((Instant::now(), votes));
             }
             if name == "snapshot" && !waited {
                 waited = true;
@@ -184,12 +184,11 @@ async fn main() -> Result<(), Error> {
 
     replies.sort_by_key(|r| r.1);
     let ok: Vec<_> = replies.iter().filter(|r| r.2 == 204).collect();
-    let asked = ids.len() as u64;
     let mut latencies = Vec::with_capacity(ok.len() * seen_by.len());
     for seen in &seen_by {
         let mut at = 0;
         for (rank, (sent_at, _, _)) in ok.iter().enumerate() {
-            while at < seen.len() && seen[at].1 < asked + rank as u64 + 1 {
+            while at < seen.len() && seen[at].1 < rank as u64 + 1 {
                 at += 1;
             }
             if let Some((when, _)) = seen.get(at) {
@@ -203,7 +202,7 @@ async fn main() -> Result<(), Error> {
     let results: Value = client.get(format!("{base}/api/polls/{slug}/results")).send().await?.json().await?;
     let stored: i64 =
         results["qa"]["questions"].as_array().ok_or("no qa")?.iter().filter_map(|q| q["votes"].as_i64()).sum();
-    let last_all = seen_by.iter().all(|seen| seen.last().map(|s| s.1) == Some(asked + ok.len() as u64));
+    let last_all = seen_by.iter().all(|seen| seen.last().map(|s| s.1) == Some(ok.len() as u64));
     poll.delete().await?;
     println!(
         "| {phones} phones × {} questions, open loop {rate}/s, new connection per vote | {watchers} | {} in {elapsed:.1} s = **{:.0}/s** | {} | {:.1} / {:.1} ms | {:.0} / {:.0} / {:.0} ms | {stored} stored, {} 2xx, screens' last {} |",
