@@ -12,6 +12,22 @@ const byVotes = (a, b) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_
 const byNewest = (a, b) => b.asked_at.localeCompare(a.asked_at) || b.id - a.id;
 const who = (question) => question.display_name ?? "Anonymous";
 
+/** A question's text and what is said of it: who asked (and more, per screen), "Answered". */
+function questionBody(question, meta, ...badges) {
+  return el(
+    "div",
+    { class: "qa-body" },
+    el("p", { class: "qa-text" }, question.text),
+    el(
+      "p",
+      { class: "qa-meta" },
+      meta,
+      question.answered ? el("span", { class: "badge open" }, "Answered") : null,
+      ...badges,
+    ),
+  );
+}
+
 /** The phone's Q&A: the form to ask, and the room's questions to vote on. */
 export function phoneQa(poll) {
   const base = `/api/polls/${encodeURIComponent(poll.slug)}/audience-questions`;
@@ -154,17 +170,7 @@ export function phoneQa(poll) {
                 el("span", { "aria-hidden": "true" }, "▲"),
                 el("span", { class: "qa-votes" }, integer(question.votes)),
               ),
-              el(
-                "div",
-                { class: "qa-body" },
-                el("p", { class: "qa-text" }, question.text),
-                el(
-                  "p",
-                  { class: "qa-meta" },
-                  who(question),
-                  question.answered ? el("span", { class: "badge open" }, "Answered") : null,
-                ),
-              ),
+              questionBody(question, who(question)),
             );
           })
         : [el("li", { class: "qa-empty" }, "No questions yet: ask the first.")]),
@@ -218,18 +224,11 @@ export function presenterQa(pollId, onError) {
         el(
           "li",
           { class: "qa-item", "data-question-id": String(question.id), "data-review": question.review },
-          el(
-            "div",
-            { class: "qa-body" },
-            el("p", { class: "qa-text" }, question.text),
-            el(
-              "p",
-              { class: "qa-meta" },
-              `${who(question)} · ${votesText(question.votes)}`,
-              question.answered ? el("span", { class: "badge open" }, "Answered") : null,
-              question.blocked ? el("span", { class: "badge closed" }, "Blocked word") : null,
-              question.id === pinnedId ? el("span", { class: "badge" }, "On the projector") : null,
-            ),
+          questionBody(
+            question,
+            `${who(question)} · ${votesText(question.votes)}`,
+            question.blocked ? el("span", { class: "badge closed" }, "Blocked word") : null,
+            question.id === pinnedId ? el("span", { class: "badge" }, "On the projector") : null,
           ),
           el(
             "div",

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +15,7 @@ use crate::http::extract::client::BallotAllowed;
 use crate::http::extract::json::AppJson;
 use crate::http::extract::path::AppPath;
 use crate::http::extract::staff::{AdminUser, StaffUser};
-use crate::http::routes::polls::{device_origin, public_poll};
+use crate::http::routes::polls::{device_cookie, device_origin, public_poll};
 use crate::polls::audience_questions::service;
 use crate::polls::audience_questions::votes::VoteRequest;
 use crate::polls::model::{
@@ -47,8 +47,7 @@ async fn ask(
     let poll = public_poll(&state, client, &headers, &slug).await?;
     let origin = device_origin(&state, client, &headers).await?;
     let asked = service::ask(&state.db, poll.id, (&origin.device_id, &origin.client_key), &new).await?;
-    let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
-    Ok((StatusCode::CREATED, axum::response::AppendHeaders(set_cookie), Json(asked)).into_response())
+    Ok((StatusCode::CREATED, device_cookie(origin.new_cookie), Json(asked)).into_response())
 }
 
 /// Votes for an approved question (once per browser: again changes nothing).
@@ -110,8 +109,7 @@ async fn cast_vote(
         up,
     };
     state.qa_votes.cast(vote).await?;
-    let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
-    Ok((StatusCode::NO_CONTENT, axum::response::AppendHeaders(set_cookie)).into_response())
+    Ok((StatusCode::NO_CONTENT, device_cookie(origin.new_cookie)).into_response())
 }
 
 /// What this browser asked (a held question is listed here, not in the results) and which
@@ -128,8 +126,7 @@ async fn mine(
     let poll = public_poll(&state, client, &headers, &slug).await?;
     let origin = device_origin(&state, client, &headers).await?;
     let mine = service::mine(&state.db, poll.id, &origin.device_id).await?;
-    let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
-    Ok((axum::response::AppendHeaders(set_cookie), Json(mine)).into_response())
+    Ok((device_cookie(origin.new_cookie), Json(mine)).into_response())
 }
 
 /// Approves, hides or holds an audience question, or marks it answered (or not). Every screen

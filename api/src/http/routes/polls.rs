@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -152,6 +152,11 @@ pub(super) async fn device_origin(
     Ok(origin)
 }
 
+/// The header that gives a browser its new device cookie (none when it sent a valid one).
+pub(super) fn device_cookie(new_cookie: Option<String>) -> AppendHeaders<Option<(header::HeaderName, String)>> {
+    AppendHeaders(new_cookie.map(|cookie| (header::SET_COOKIE, cookie)))
+}
+
 async fn cast(
     state: &AppState,
     client: std::net::IpAddr,
@@ -168,8 +173,7 @@ async fn cast(
         BallotOutcome::Recorded => StatusCode::CREATED,
         BallotOutcome::AlreadyRecorded => StatusCode::OK,
     };
-    let set_cookie = new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
-    Ok((status, axum::response::AppendHeaders(set_cookie), Json(receipt)).into_response())
+    Ok((status, device_cookie(new_cookie), Json(receipt)).into_response())
 }
 
 /// Says that this browser has opened the poll: the join slide's "N joined" and every "N of M
@@ -198,8 +202,7 @@ async fn arrive(
     let origin = device_origin(&state, client, &headers).await?;
     let first_time = service::arrive(&state.db, poll.id, &origin.device_id).await?;
     let status = if first_time { StatusCode::CREATED } else { StatusCode::OK };
-    let set_cookie = origin.new_cookie.map(|cookie| (header::SET_COOKIE, cookie));
-    Ok((status, axum::response::AppendHeaders(set_cookie), Json(Arrival { first_time })).into_response())
+    Ok((status, device_cookie(origin.new_cookie), Json(Arrival { first_time })).into_response())
 }
 
 /// A poll's results: per question the room's counts and shares (overall and per group of the

@@ -2,7 +2,7 @@
 //! current by the announced changes (in the order PostgreSQL delivers them: every process holds
 //! the same list after the same number of changes).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
@@ -46,6 +46,9 @@ pub(crate) struct QaBoard {
     pub changes: i64,
     pub pinned: Option<i64>,
     questions: HashMap<i64, AudienceQuestionState>,
+    /// Questions whose text the blocklist matches: checked once, when a question first comes (its
+    /// text never changes), not at every frame.
+    blocked: HashSet<i64>,
 }
 
 impl QaBoard {
@@ -72,12 +75,19 @@ impl QaBoard {
                 [poll_id.into()],
             ))
             .await?;
-        let mut questions = HashMap::with_capacity(rows.len());
+        let mut board = Self { mode, changes, pinned, ..Self::default() };
         for row in &rows {
-            let state = state_of(row)?;
-            questions.insert(state.id, state);
+            board.hold(state_of(row)?);
         }
-        Ok(Self { mode, changes, pinned, questions })
+        Ok(board)
+    }
+
+    /// A question as it stands now.
+    fn hold(&mut self, state: AudienceQuestionState) {
+        if !self.questions.contains_key(&state.id) && is_blocked(&state.text) {
+            self.blocked.insert(state.id);
+        }
+        self.questions.insert(state.id, state);
     }
 
     /// Applies the poll's `changes`-th change; says by how many changes the board moved (0: it
@@ -87,9 +97,7 @@ impl QaBoard {
             return 0;
         }
         match change {
-            QaChange::Question(state) => {
-                self.questions.insert(state.id, state);
-            }
+            QaChange::Question(state) => self.hold(state),
             QaChange::Pinned(pinned) => self.pinned = pinned,
         }
         let moved = changes - self.changes;
@@ -97,7 +105,7 @@ impl QaBoard {
         moved
     }
 
-    fn view(state: &AudienceQuestionState) -> AudienceQuestionView {
+    fn view(&self, state: &AudienceQuestionState) -> AudienceQuestionView {
         AudienceQuestionView {
             id: state.id,
             text: state.text.clone(),
@@ -106,7 +114,7 @@ impl QaBoard {
             answered: state.answered,
             asked_at: chrono::DateTime::from_timestamp_millis(state.asked_at).unwrap_or_default(),
             review: Some(state.review),
-            blocked: is_blocked(&state.text),
+            blocked: self.blocked.contains(&state.id),
         }
     }
 
@@ -140,13 +148,13 @@ impl QaBoard {
         listed.extend(hidden.into_iter().take(HIDDEN));
         Some(QaResults {
             mode: self.mode,
-            pinned: self.pinned.and_then(|id| self.questions.get(&id)).map(Self::view),
+            pinned: self.pinned.and_then(|id| self.questions.get(&id)).map(|q| self.view(q)),
             approved: self.count(Review::Approved),
             total_votes: self.questions.values().map(|q| i64::from(q.votes)).sum(),
             approved_votes: with(Review::Approved).map(|q| i64::from(q.votes)).sum(),
             pending: Some(self.count(Review::Pending)),
             hidden: Some(self.count(Review::Hidden)),
-            questions: listed.into_iter().map(Self::view).collect(),
+            questions: listed.into_iter().map(|q| self.view(q)).collect(),
         })
     }
 }

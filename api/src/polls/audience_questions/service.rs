@@ -23,23 +23,42 @@ pub(crate) const VOTES_PER_MINUTE: i64 = 30;
 /// Questions a poll takes in all.
 pub(crate) const QUESTIONS_PER_POLL: i64 = 2_000;
 
-fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+pub(super) fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Counts the change and announces the question's new state.
+/// Counts the change and announces it.
 async fn announce(txn: &DatabaseTransaction, poll_id: i32, change: QaChange) -> Result<(), AppError> {
-    let row = txn
+    announce_all(txn, poll_id, vec![change]).await
+}
+
+/// Counts the changes on the poll's board (one statement, whatever their number) and announces
+/// them numbered in the order given.
+pub(super) async fn announce_all(
+    txn: &DatabaseTransaction,
+    poll_id: i32,
+    changes: Vec<QaChange>,
+) -> Result<(), AppError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let count = i64::try_from(changes.len()).unwrap_or(i64::MAX);
+    let last: i64 = txn
         .query_one_raw(statement(
-            "INSERT INTO polls.qa_boards (poll_id, changes) VALUES ($1, 1)
-             ON CONFLICT (poll_id) DO UPDATE SET changes = polls.qa_boards.changes + 1
+            "INSERT INTO polls.qa_boards (poll_id, changes) VALUES ($1, $2)
+             ON CONFLICT (poll_id) DO UPDATE SET changes = polls.qa_boards.changes + excluded.changes
              RETURNING changes",
-            vec![poll_id.into()],
+            vec![poll_id.into(), count.into()],
         ))
         .await?
-        .ok_or_else(|| AppError::internal("no Q&A board row returned"))?;
-    let changes: i64 = row.try_get("", "changes")?;
-    PollEvent::Qa { poll_id, changes, change }.announce(txn).await?;
+        .ok_or_else(|| AppError::internal("no Q&A board row returned"))?
+        .try_get("", "changes")?;
+    let payloads = changes
+        .into_iter()
+        .zip(last - count + 1..)
+        .map(|(change, number)| PollEvent::Qa { poll_id, changes: number, change }.to_string())
+        .collect();
+    PollEvent::announce_all(txn, payloads).await?;
     Ok(())
 }
 
@@ -51,13 +70,22 @@ async fn open_for_questions<C: ConnectionTrait>(db: &C, poll_id: i32) -> Result<
         .ok_or_else(|| AppError::NotFound(format!("no poll {poll_id}")))?;
     let (is_open, mode): (bool, String) = (row.try_get("", "is_open")?, row.try_get("", "qa_mode")?);
     let mode = QaMode::named(&mode);
+    taking_questions(is_open, mode)?;
+    Ok(mode)
+}
+
+/// Whether a poll takes participants' questions and votes now (a 409 saying why not).
+///
+/// # Errors
+/// Q&A is off, or the poll is closed.
+pub(super) fn taking_questions(is_open: bool, mode: QaMode) -> Result<(), AppError> {
     if mode == QaMode::Off {
         return Err(AppError::Conflict("this poll takes no audience questions".to_owned()));
     }
     if !is_open {
         return Err(AppError::Conflict("this poll is closed".to_owned()));
     }
-    Ok(mode)
+    Ok(())
 }
 
 /// A participant asks the presenter a question.
@@ -249,11 +277,12 @@ pub(crate) async fn void_votes(
             vec![poll_id.into(), client_key.into(), from.into(), to.into()],
         ))
         .await?;
-    let mut removed = 0;
+    let (mut removed, mut changes) = (0, Vec::with_capacity(rows.len()));
     for row in &rows {
         removed += u64::try_from(row.try_get::<i32>("", "removed")?).unwrap_or(0);
-        announce(txn, poll_id, QaChange::Question(state_of(row)?)).await?;
+        changes.push(QaChange::Question(state_of(row)?));
     }
+    announce_all(txn, poll_id, changes).await?;
     Ok(removed)
 }
 

@@ -10,13 +10,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::error::AppError;
 use crate::polls::audience_questions::board::{STATE_COLUMNS, state_of};
-use crate::polls::audience_questions::service::VOTES_PER_MINUTE;
-use crate::polls::events::{PollEvent, QaChange};
+use crate::polls::audience_questions::service::{VOTES_PER_MINUTE, announce_all, statement, taking_questions};
+use crate::polls::events::QaChange;
 use crate::polls::model::QaMode;
 
 /// The most votes one batch takes.
@@ -99,10 +99,6 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Pending>) {
     }
 }
 
-fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
-
 /// Stores the batch in one transaction; one reply per vote, in order.
 async fn store(db: &DatabaseConnection, votes: &[&VoteRequest]) -> Result<Vec<Reply>, AppError> {
     let txn = db.begin().await?;
@@ -152,11 +148,13 @@ async fn store(db: &DatabaseConnection, votes: &[&VoteRequest]) -> Result<Vec<Re
     let mut replies = Vec::with_capacity(votes.len());
     let mut moved: BTreeMap<i64, i32> = BTreeMap::new();
     for vote in votes {
-        let reply = match (polls.get(&vote.poll_id), questions.get(&vote.question_id)) {
-            (None, _) => Err(AppError::NotFound(format!("no poll {}", vote.poll_id))),
-            (Some((_, QaMode::Off)), _) => Err(AppError::Conflict("this poll takes no audience questions".to_owned())),
-            (Some((false, _)), _) => Err(AppError::Conflict("this poll is closed".to_owned())),
-            (_, Some(&(poll, true))) if poll == vote.poll_id => {
+        let open = polls
+            .get(&vote.poll_id)
+            .ok_or_else(|| AppError::NotFound(format!("no poll {}", vote.poll_id)))
+            .and_then(|&(is_open, mode)| taking_questions(is_open, mode));
+        let reply = match (open, questions.get(&vote.question_id)) {
+            (Err(refused), _) => Err(refused),
+            (Ok(()), Some(&(poll, true))) if poll == vote.poll_id => {
                 let allowance = recent.entry((vote.poll_id, vote.device_id.clone())).or_default();
                 if vote.up && *allowance >= VOTES_PER_MINUTE {
                     Err(AppError::TooManyRequests { retry_after: 60 })
@@ -198,7 +196,7 @@ async fn store(db: &DatabaseConnection, votes: &[&VoteRequest]) -> Result<Vec<Re
 }
 
 /// Moves each question's count once, then each poll's change count once for all its questions
-/// that changed, and announces their new states numbered in question order.
+/// that changed (`announce_all`), their new states numbered in question order.
 async fn announce_moves(
     txn: &DatabaseTransaction,
     moved: &BTreeMap<i64, i32>,
@@ -230,23 +228,7 @@ async fn announce_moves(
     }
     for (poll_id, mut states) in by_poll {
         states.sort_by_key(|s| s.id);
-        let count = i64::try_from(states.len()).unwrap_or(i64::MAX);
-        let last: i64 = txn
-            .query_one_raw(statement(
-                "INSERT INTO polls.qa_boards (poll_id, changes) VALUES ($1, $2)
-                 ON CONFLICT (poll_id) DO UPDATE SET changes = polls.qa_boards.changes + excluded.changes
-                 RETURNING changes",
-                vec![poll_id.into(), count.into()],
-            ))
-            .await?
-            .ok_or_else(|| AppError::internal("no Q&A board row returned"))?
-            .try_get("", "changes")?;
-        let payloads: Vec<String> = states
-            .into_iter()
-            .zip(last - count + 1..)
-            .map(|(state, changes)| PollEvent::Qa { poll_id, changes, change: QaChange::Question(state) }.to_string())
-            .collect();
-        PollEvent::announce_all(txn, payloads).await?;
+        announce_all(txn, poll_id, states.into_iter().map(QaChange::Question).collect()).await?;
     }
     Ok(())
 }

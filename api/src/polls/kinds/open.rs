@@ -4,7 +4,7 @@
 //! `rustrict`'s list of inappropriate words (the words question's blocklist) are marked for staff,
 //! and approving one is the presenter's decision, recorded with who made it and when.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::error::AppError;
 use crate::polls::kinds::words::is_blocked;
@@ -25,8 +25,9 @@ pub(crate) const MAX_OPEN_ANSWER: usize = OPEN_ANSWER.max_chars;
 pub(crate) const SHOWN_ANSWERS: usize = 50;
 /// Waiting answers a staff results body carries (oldest first: the moderation queue).
 const QUEUED_ANSWERS: usize = 100;
-/// Approved and hidden answers each in a staff results body (newest first).
-const DECIDED_ANSWERS: usize = 50;
+/// Hidden answers in a staff results body (newest first); approved ones are listed as the public
+/// sees them (`SHOWN_ANSWERS`: the public list is cut from the staff one).
+const HIDDEN_ANSWERS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OpenSpec {
@@ -49,23 +50,33 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
 /// Every answer, keyed by respondent (ids grow with time: the key order is the order they came).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OpenTally {
-    pub answers: BTreeMap<i64, OpenAnswer>,
+    answers: BTreeMap<i64, OpenAnswer>,
+    /// Respondents whose answer the blocklist matches: checked once, as it comes, not at every
+    /// frame.
+    blocked: HashSet<i64>,
 }
 
 impl OpenTally {
-    fn view(respondent_id: i64, answer: &OpenAnswer) -> OpenAnswerView {
+    pub(crate) fn insert(&mut self, respondent_id: i64, answer: OpenAnswer) {
+        if is_blocked(&answer.text) {
+            self.blocked.insert(respondent_id);
+        }
+        self.answers.insert(respondent_id, answer);
+    }
+
+    fn view(&self, respondent_id: i64, answer: &OpenAnswer) -> OpenAnswerView {
         OpenAnswerView {
             respondent_id: Some(respondent_id),
             text: answer.text.clone(),
             review: Some(answer.review),
-            blocked: is_blocked(&answer.text),
+            blocked: self.blocked.contains(&respondent_id),
         }
     }
 
     /// Up to `limit` answers with this review, oldest first or newest first.
     fn listed(&self, review: Review, newest_first: bool, limit: usize) -> Vec<OpenAnswerView> {
         let with_review = |(_, answer): &(&i64, &OpenAnswer)| answer.review == review;
-        let pick = |(&id, answer): (&i64, &OpenAnswer)| Self::view(id, answer);
+        let pick = |(&id, answer): (&i64, &OpenAnswer)| self.view(id, answer);
         if newest_first {
             self.answers.iter().rev().filter(with_review).take(limit).map(pick).collect()
         } else {
@@ -100,7 +111,7 @@ impl QuestionKind for OpenSpec {
     fn fold(&self, _: &PollQuestion, tally: &mut QuestionTally, choice: &Choice, into: FoldInto) {
         // Not split by group: the list is one.
         if let (QuestionTally::Open(tally), Choice::Open(answer), true) = (tally, choice, into.overall) {
-            tally.answers.insert(into.respondent_id, answer.clone());
+            tally.insert(into.respondent_id, answer.clone());
         }
     }
 
@@ -111,8 +122,8 @@ impl QuestionKind for OpenSpec {
             _ => &empty,
         };
         let mut answers = tally.listed(Review::Pending, false, QUEUED_ANSWERS);
-        answers.extend(tally.listed(Review::Approved, true, DECIDED_ANSWERS.max(SHOWN_ANSWERS)));
-        answers.extend(tally.listed(Review::Hidden, true, DECIDED_ANSWERS));
+        answers.extend(tally.listed(Review::Approved, true, SHOWN_ANSWERS));
+        answers.extend(tally.listed(Review::Hidden, true, HIDDEN_ANSWERS));
         QuestionResults::Open(OpenResults {
             head: input.head(),
             respondents: i64::try_from(tally.answers.len()).unwrap_or(i64::MAX),
@@ -146,11 +157,11 @@ mod tests {
     #[test]
     fn the_queue_is_oldest_first_and_decided_answers_newest_first() {
         let mut tally = OpenTally::default();
-        tally.answers.insert(3, answer("third", Review::Pending));
-        tally.answers.insert(1, answer("first", Review::Pending));
-        tally.answers.insert(2, answer("second", Review::Approved));
-        tally.answers.insert(4, answer("fourth", Review::Approved));
-        tally.answers.insert(5, answer("shit happens", Review::Hidden));
+        tally.insert(3, answer("third", Review::Pending));
+        tally.insert(1, answer("first", Review::Pending));
+        tally.insert(2, answer("second", Review::Approved));
+        tally.insert(4, answer("fourth", Review::Approved));
+        tally.insert(5, answer("shit happens", Review::Hidden));
         let texts = |views: Vec<OpenAnswerView>| views.into_iter().map(|v| v.text).collect::<Vec<_>>();
         assert_eq!(texts(tally.listed(Review::Pending, false, 10)), ["first", "third"]);
         assert_eq!(texts(tally.listed(Review::Approved, true, 10)), ["fourth", "second"]);
