@@ -190,8 +190,8 @@ impl PollEvent {
     }
 
     /// `Voted` events for `ballots`, as many as their payloads need to stay under NOTIFY's limit. A
-    /// ballot too long for any payload (many long words or open answers) is announced as `changed` instead: every
-    /// process then reads the poll again.
+    /// ballot too long for any payload (many long words or open answers) is announced as `changed`
+    /// instead: every process then reads the poll again.
     pub(crate) fn votes(poll_id: i32, ballots: Vec<RecordedBallot>) -> Vec<PollEvent> {
         let prefix = format!("{poll_id} votes ").len();
         let (mut events, mut chunk, mut size) = (Vec::new(), Vec::new(), prefix);
