@@ -33,6 +33,7 @@ mod m20261207_000013_speaker_notes;
 mod m20261207_000014_question_timers;
 mod m20261207_000015_open_answers;
 mod m20261207_000016_audience_questions;
+mod m20261207_000017_ranks_and_guesses;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_question_timers::SCHEMA),
             Box::new(m20261207_000015_open_answers::SCHEMA),
             Box::new(m20261207_000016_audience_questions::SCHEMA),
+            Box::new(m20261207_000017_ranks_and_guesses::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

@@ -255,6 +255,7 @@ fn entries() -> Vec<Entry> {
         "polls" "hidden_words" => polls::hidden_words::Entity,
         "polls" "allowed_words" => polls::allowed_words::Entity,
         "polls" "answer_texts" => polls::answer_texts::Entity,
+        "polls" "answer_ranks" => polls::answer_ranks::Entity,
         "polls" "audience_questions" => polls::audience_questions::Entity,
         "polls" "audience_question_votes" => polls::audience_question_votes::Entity,
         "polls" "qa_boards" => polls::qa_boards::Entity,

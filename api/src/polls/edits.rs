@@ -2,8 +2,9 @@
 //! question's text, a scale's end labels, the label of an option nobody chose — so that every
 //! stored answer keeps meaning what it meant when it was given. What answers are stored and
 //! counted by (the questions' number, order, keys and kinds, the values offered, the answers
-//! allowed per participant, the split question, the pacing) is fixed until the answers are reset:
-//! a change to it is a 409 naming the field and the question.
+//! allowed per participant, a ranking's items, what a guess is about, the split question, the
+//! pacing) is fixed until the answers are reset: a change to it is a 409 naming the field and the
+//! question.
 //!
 //! A question is known by its place: an edit that swaps the texts of two questions of the same
 //! kind is two text edits (the console does not offer moving a question of an answered poll).
@@ -87,6 +88,21 @@ fn question_wording_only(
                 }
             }
             Ok(())
+        }
+        (QuestionSpec::Ranking(before), QuestionSpec::Ranking(after)) => {
+            if before.items.len() != after.items.len() || before.top_k != after.top_k {
+                return Err(fixed(field(".options"), format!("the items of {name} and how many are ranked are fixed")));
+            }
+            if before.nation != after.nation {
+                return Err(fixed(field(".item_var_names"), format!("the catalog questions {name} ranks are fixed")));
+            }
+            Ok(())
+        }
+        (QuestionSpec::Predict(before), QuestionSpec::Predict(after))
+            if (&before.catalog_var_name, &before.responses, &before.group, before.wave, before.show_closest)
+                != (&after.catalog_var_name, &after.responses, &after.group, after.wave, after.show_closest) =>
+        {
+            Err(fixed(field(".var_name"), format!("what {name} asks the room to guess is fixed")))
         }
         (QuestionSpec::Scale(before), QuestionSpec::Scale(after))
             if (before.min, before.max) != (after.min, after.max) =>

@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::polls::kinds::{Choice, OpenAnswer, Word};
+use crate::polls::kinds::{Choice, Guess, OpenAnswer, Word};
 use crate::polls::model::{AudienceQuestionState, Review};
 
 /// The PostgreSQL channel poll events are announced on.
@@ -137,6 +137,19 @@ fn write_choice(out: &mut String, choice: Option<&Choice>) {
         Some(Choice::Open(answer)) => {
             out.push('"');
             percent_encode(out, &answer.text);
+        }
+        Some(Choice::Ranking(items)) => {
+            out.push('>');
+            for (i, item) in items.iter().enumerate() {
+                let _ = write!(out, "{}{item}", if i > 0 { "+" } else { "" });
+            }
+        }
+        Some(Choice::Guess(guess)) => {
+            let _ = write!(out, "={}", guess.percent);
+            if let Some(name) = &guess.display_name {
+                out.push(':');
+                percent_encode(out, name);
+            }
         }
         None => out.push('-'),
     }
@@ -338,6 +351,17 @@ fn parse_choice(text: &str) -> Option<Option<Choice>> {
         let text = percent_decode(open)?;
         return Some(Some(Choice::Open(OpenAnswer { text, review: Review::Pending })));
     }
+    if let Some(ranking) = text.strip_prefix('>') {
+        let items = ranking.split('+').map(|k| k.parse().ok()).collect::<Option<Vec<i16>>>()?;
+        return Some(Some(Choice::Ranking(items)));
+    }
+    if let Some(guess) = text.strip_prefix('=') {
+        let (percent, display_name) = match guess.split_once(':') {
+            Some((percent, name)) => (percent, Some(percent_decode(name)?)),
+            None => (guess, None),
+        };
+        return Some(Some(Choice::Guess(Guess { percent: percent.parse().ok()?, display_name })));
+    }
     text.parse().ok().map(|k| Some(Choice::One(k)))
 }
 
@@ -479,6 +503,11 @@ mod tests {
                         Some(Choice::Open(OpenAnswer {
                             text: "\"Fix it\", said she; 100% -/+~* ".to_owned(),
                             review: Review::Pending,
+                        })),
+                        Some(Choice::Ranking(vec![3, 0, 9])),
+                        Some(Choice::Guess(Guess { percent: 0, display_name: None })),
+                        Some(Choice::Guess(Guess {
+                            percent: 100, display_name: Some("Zoë: 100% -/+~* ,".to_owned())
                         })),
                     ],
                 }],

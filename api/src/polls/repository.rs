@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::polls::{
-    allowed_words, answer_choices, answer_texts, answer_words, answers, ballot_voids, hidden_words, poll_audiences,
-    poll_joins, poll_questions, poll_resets, polls, respondents,
+    allowed_words, answer_choices, answer_ranks, answer_texts, answer_words, answers, ballot_voids, hidden_words,
+    poll_audiences, poll_joins, poll_questions, poll_resets, polls, respondents,
 };
 use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
@@ -15,7 +15,9 @@ use sea_orm::{
 };
 
 use crate::error::AppError;
-use crate::polls::kinds::{CatalogSpec, ChoiceSpec, OpenSpec, QuestionSpec, ScaleSpec, WordsSpec};
+use crate::polls::kinds::{
+    CatalogSpec, ChoiceSpec, OpenSpec, PredictSpec, QuestionSpec, RankingNationSpec, RankingSpec, ScaleSpec, WordsSpec,
+};
 use crate::polls::model::{PaceView, Pacing, QaMode, Review};
 
 pub(crate) use crate::polls::kinds::PollQuestion;
@@ -42,6 +44,24 @@ fn question_of(row: poll_questions::Model) -> Result<PollQuestion, AppError> {
         }),
         "words" => QuestionSpec::Words(WordsSpec { text: text() }),
         "open" => QuestionSpec::Open(OpenSpec { text: text() }),
+        "ranking" => QuestionSpec::Ranking(RankingSpec {
+            text: text(),
+            items: row.options.clone().unwrap_or_default(),
+            top_k: row.top_k.unwrap_or_default(),
+            nation: row.item_var_names.clone().map(|var_names| RankingNationSpec {
+                var_names,
+                responses: row.nation_responses.clone().unwrap_or_default(),
+                wave: row.nation_wave,
+            }),
+        }),
+        "predict" => QuestionSpec::Predict(PredictSpec {
+            text: text(),
+            catalog_var_name: row.catalog_var_name.clone().unwrap_or_default(),
+            responses: row.nation_responses.clone().unwrap_or_default(),
+            group: row.nation_group.clone(),
+            wave: row.nation_wave,
+            show_closest: row.show_closest,
+        }),
         other => return Err(AppError::internal(format!("unknown question kind '{other}'"))),
     };
     Ok(PollQuestion {
@@ -73,6 +93,12 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
         scale_max: Set(None),
         scale_min_label: Set(None),
         scale_max_label: Set(None),
+        top_k: Set(None),
+        item_var_names: Set(None),
+        nation_responses: Set(None),
+        nation_wave: Set(None),
+        nation_group: Set(None),
+        show_closest: Set(false),
     };
     match &question.spec {
         QuestionSpec::Catalog(_) => row.catalog_var_name = Set(Some(question.var_name.clone())),
@@ -90,6 +116,24 @@ fn question_row(poll_id: i32, position: i16, question: &PollQuestion) -> poll_qu
         }
         QuestionSpec::Words(words) => row.text = Set(Some(words.text.clone())),
         QuestionSpec::Open(open) => row.text = Set(Some(open.text.clone())),
+        QuestionSpec::Ranking(ranking) => {
+            row.text = Set(Some(ranking.text.clone()));
+            row.options = Set(Some(ranking.items.clone()));
+            row.top_k = Set(Some(ranking.top_k));
+            if let Some(nation) = &ranking.nation {
+                row.item_var_names = Set(Some(nation.var_names.clone()));
+                row.nation_responses = Set(Some(nation.responses.clone()));
+                row.nation_wave = Set(nation.wave);
+            }
+        }
+        QuestionSpec::Predict(predict) => {
+            row.text = Set(Some(predict.text.clone()));
+            row.catalog_var_name = Set(Some(predict.catalog_var_name.clone()));
+            row.nation_responses = Set(Some(predict.responses.clone()));
+            row.nation_wave = Set(predict.wave);
+            row.nation_group = Set(predict.group.clone());
+            row.show_closest = Set(predict.show_closest);
+        }
     }
     row
 }
@@ -943,6 +987,8 @@ pub(crate) struct StoredAnswers {
     pub choices: Vec<answer_choices::Model>,
     pub words: Vec<answer_words::Model>,
     pub texts: Vec<answer_texts::Model>,
+    /// Rankings, each in place order.
+    pub ranks: Vec<answer_ranks::Model>,
 }
 
 /// Reads every answer of the poll; with a transaction, together with anything else read in it.
@@ -968,7 +1014,13 @@ pub(crate) async fn stored_answers<C: ConnectionTrait>(db: &C, poll_id: i32) -> 
         .filter(answers::Column::PollId.eq(poll_id))
         .all(db)
         .await?;
-    Ok(StoredAnswers { answers, choices, words, texts })
+    let ranks = answer_ranks::Entity::find()
+        .inner_join(answers::Entity)
+        .filter(answers::Column::PollId.eq(poll_id))
+        .order_by_asc(answer_ranks::Column::Rank)
+        .all(db)
+        .await?;
+    Ok(StoredAnswers { answers, choices, words, texts, ranks })
 }
 
 /// The respondent with this client token if they answered every question in `var_names`.

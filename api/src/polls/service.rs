@@ -12,6 +12,7 @@ use crate::polls::join_code;
 use crate::polls::kinds::words::{word_to_allow, word_to_hide};
 use crate::polls::model::{JoinTarget, NewPoll, Pacing, PollView, PublicPoll, QaMode, Review};
 use crate::polls::repository::{self, PollKey};
+use crate::polls::results::choose_national_waves;
 use crate::polls::slug::new_slug;
 use crate::polls::validation;
 use crate::polls::views::{public_view, staff_view};
@@ -27,7 +28,8 @@ pub(crate) async fn create(
     new: NewPoll,
 ) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
-    let questions = validation::new_poll_questions(&snapshot, &new)?;
+    let mut questions = validation::new_poll_questions(&snapshot, &new)?;
+    choose_national_waves(db, &snapshot, &mut questions).await?;
     let mut row = definition_row(&new)?;
     row.slug = Set(new_slug(&new.title));
     row.created_by = Set(Some(created_by));
@@ -64,7 +66,8 @@ pub(crate) async fn edit(
     new: NewPoll,
 ) -> Result<PollView, AppError> {
     let snapshot = surveys.get(db).await?;
-    let questions = validation::new_poll_questions(&snapshot, &new)?;
+    let mut questions = validation::new_poll_questions(&snapshot, &new)?;
+    choose_national_waves(db, &snapshot, &mut questions).await?;
     let row = definition_row(&new)?;
     let txn = db.begin().await?;
     let stored = repository::lock_for_edit(&txn, id).await?;

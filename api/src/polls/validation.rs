@@ -43,7 +43,7 @@ pub(crate) fn new_poll_questions(snapshot: &SurveySnapshot, new: &NewPoll) -> Re
             return Err(AppError::invalid_field("split_by", format!("'{split}' is not one of the poll's questions")));
         };
         match &question.spec {
-            QuestionSpec::Words(_) | QuestionSpec::Open(_) => {
+            QuestionSpec::Words(_) | QuestionSpec::Open(_) | QuestionSpec::Ranking(_) | QuestionSpec::Predict(_) => {
                 return Err(AppError::invalid_field(
                     "split_by",
                     format!("a {} question cannot split the results", question.kind().name().as_str()),

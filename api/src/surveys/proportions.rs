@@ -102,6 +102,54 @@ pub(crate) fn question_sums(
     QuestionSums { waves: present, cells }
 }
 
+/// The weighted share of the respondents giving one of the responses `set` to `question` in
+/// `wave`, among those with a valid answer (in `group` of `split`, or everyone): the cell's
+/// unweighted n and the share, estimated as every dashboard share is. `None` when nobody in the
+/// cell answered.
+pub(crate) fn share_of_set(
+    snapshot: &SurveySnapshot,
+    (question, answers): (&Question, &QuestionAnswers),
+    wave: i32,
+    (split, group): (Split, Option<usize>),
+    set: &[usize],
+) -> Option<(u64, Share)> {
+    let sums = question_sums(snapshot, question, answers, split, Some(&[wave]));
+    // Without answers in the wave, the only row is the (empty) pooled one.
+    let row = sums.cells.first().filter(|_| sums.waves == [wave])?;
+    let cell = match group {
+        Some(g) if g < split.groups().len() => row.get(g)?,
+        Some(_) => return None,
+        None => row.last()?,
+    };
+    if cell.n == 0 || set.iter().any(|&k| k >= question.responses.len()) {
+        return None;
+    }
+    Some((cell.n, cell.estimate(set.iter().copied(), t_quantile_975(cell.n))))
+}
+
+/// The waves in which `question` has at least `min_n` valid answers in `group` of `split` (or
+/// from everyone), oldest first.
+pub(crate) fn waves_with_answers(
+    snapshot: &SurveySnapshot,
+    (question, answers): (&Question, &QuestionAnswers),
+    (split, group): (Split, Option<usize>),
+    min_n: u64,
+) -> Vec<i32> {
+    let sums = question_sums(snapshot, question, answers, split, None);
+    sums.waves
+        .iter()
+        .zip(&sums.cells)
+        .filter(|(_, row)| {
+            let cell = match group {
+                Some(g) => row.get(g),
+                None => row.last(),
+            };
+            cell.is_some_and(|c| c.n >= min_n)
+        })
+        .map(|(&wave, _)| wave)
+        .collect()
+}
+
 /// The indexes of the two highest responses (or all of them, for a scale of one or two).
 pub(crate) fn top2_indexes(responses: usize) -> std::ops::Range<usize> {
     responses.saturating_sub(2)..responses

@@ -91,6 +91,15 @@ pub(crate) fn t_quantile_975(n: u64) -> Option<f64> {
     StudentsT::new(0.0, 1.0, (n - 1) as f64).ok().map(|t| t.inverse_cdf(0.975))
 }
 
+/// The 0.975 quantile of Student's t with `df` degrees of freedom, which need not be a whole
+/// number (a Welch–Satterthwaite df); `None` unless `df` is positive and finite.
+pub(crate) fn t_quantile_975_df(df: f64) -> Option<f64> {
+    if !(df.is_finite() && df > 0.0) {
+        return None;
+    }
+    StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(0.975))
+}
+
 fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }

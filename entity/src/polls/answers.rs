@@ -11,12 +11,16 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
     pub var_name: String,
     pub response_index: Option<i16>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::answer_choices::Entity")]
     AnswerChoices,
+    #[sea_orm(has_many = "super::answer_ranks::Entity")]
+    AnswerRanks,
     #[sea_orm(has_one = "super::answer_texts::Entity")]
     AnswerTexts,
     #[sea_orm(has_many = "super::answer_words::Entity")]
@@ -42,6 +46,12 @@ pub enum Relation {
 impl Related<super::answer_choices::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::AnswerChoices.def()
+    }
+}
+
+impl Related<super::answer_ranks::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AnswerRanks.def()
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod allowed_words;
 pub mod answer_choices;
+pub mod answer_ranks;
 pub mod answer_texts;
 pub mod answer_words;
 pub mod answers;

@@ -34,6 +34,13 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub speaker_notes: String,
     pub timer_seconds: Option<i16>,
+    pub top_k: Option<i16>,
+    pub item_var_names: Option<Vec<String>>,
+    pub nation_responses: Option<Vec<i16>>,
+    pub nation_wave: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub nation_group: Option<String>,
+    pub show_closest: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -342,13 +342,18 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     };
 
     // The answers of every ballot taken; a question its respondent had answered keeps its answer.
-    let mut rows: Vec<(i64, i32, &str, i16)> = Vec::new();
+    let mut rows: Vec<(i64, i32, &str, i16, &str)> = Vec::new();
     for ballot in ballots.iter().filter(|b| takes(b)) {
         let Some(id) = id_of(ballot) else { continue };
         for (question, choice) in ballot.poll.questions.iter().zip(&ballot.choices) {
             if let Some(choice) = choice {
-                // -1 for "no single value" (NULL): an array parameter holds no NULLs here.
-                rows.push((id, ballot.poll.id, &question.var_name, choice.single().unwrap_or(-1)));
+                // -1 for "no single value" and "" for "no name" (NULL): an array parameter holds
+                // no NULLs here.
+                let name = match choice {
+                    Choice::Guess(guess) => guess.display_name.as_deref().unwrap_or_default(),
+                    _ => "",
+                };
+                rows.push((id, ballot.poll.id, &question.var_name, choice.single().unwrap_or(-1), name));
             }
         }
     }
@@ -362,15 +367,17 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
     let poll_col: Vec<i32> = rows.iter().map(|r| r.1).collect();
     let var_names: Vec<String> = rows.iter().map(|r| r.2.to_owned()).collect();
     let indices: Vec<i16> = rows.iter().map(|r| r.3).collect();
+    let names: Vec<String> = rows.iter().map(|r| r.4.to_owned()).collect();
     let mut answered: HashSet<(i64, String)> = if respondent_ids.is_empty() {
         HashSet::new()
     } else {
         AnsweredQuestion::find_by_statement(statement(
-            "INSERT INTO polls.answers (respondent_id, poll_id, var_name, response_index)
-             SELECT r, p, v, nullif(i, -1) FROM unnest($1::bigint[], $2::int[], $3::text[], $4::smallint[]) AS t(r, p, v, i)
+            "INSERT INTO polls.answers (respondent_id, poll_id, var_name, response_index, display_name)
+             SELECT r, p, v, nullif(i, -1), nullif(d, '')
+             FROM unnest($1::bigint[], $2::int[], $3::text[], $4::smallint[], $5::text[]) AS t(r, p, v, i, d)
              ON CONFLICT (respondent_id, var_name) DO NOTHING
              RETURNING respondent_id, var_name",
-            vec![respondent_ids.into(), poll_col.into(), var_names.into(), indices.into()],
+            vec![respondent_ids.into(), poll_col.into(), var_names.into(), indices.into(), names.into()],
         ))
         .all(txn)
         .await?
@@ -443,7 +450,8 @@ async fn store_in(txn: &DatabaseTransaction, states: &PollStates, ballots: &[&Ne
         .collect())
 }
 
-/// The rows beyond `polls.answers` that new answers need: several choices, words, open answers.
+/// The rows beyond `polls.answers` that new answers need: several choices, words, open answers,
+/// rankings.
 #[derive(Default)]
 struct AnswerDetails {
     choice_respondents: Vec<i64>,
@@ -457,12 +465,24 @@ struct AnswerDetails {
     text_respondents: Vec<i64>,
     text_questions: Vec<String>,
     texts: Vec<String>,
+    rank_respondents: Vec<i64>,
+    rank_questions: Vec<String>,
+    ranks: Vec<i16>,
+    ranked_items: Vec<i16>,
 }
 
 impl AnswerDetails {
     fn add(&mut self, respondent_id: i64, var_name: &str, choice: &Choice) {
         match choice {
-            Choice::One(_) => {}
+            Choice::One(_) | Choice::Guess(_) => {}
+            Choice::Ranking(items) => {
+                for (&item, rank) in items.iter().zip(1i16..) {
+                    self.rank_respondents.push(respondent_id);
+                    self.rank_questions.push(var_name.to_owned());
+                    self.ranks.push(rank);
+                    self.ranked_items.push(item);
+                }
+            }
             Choice::Several(indices) => {
                 for &index in indices {
                     self.choice_respondents.push(respondent_id);
@@ -516,6 +536,19 @@ impl AnswerDetails {
                 "INSERT INTO polls.answer_texts (respondent_id, var_name, text)
                  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
                 vec![self.text_respondents.into(), self.text_questions.into(), self.texts.into()],
+            ))
+            .await?;
+        }
+        if !self.rank_respondents.is_empty() {
+            txn.execute_raw(statement(
+                "INSERT INTO polls.answer_ranks (respondent_id, var_name, rank, item)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::smallint[])",
+                vec![
+                    self.rank_respondents.into(),
+                    self.rank_questions.into(),
+                    self.ranks.into(),
+                    self.ranked_items.into(),
+                ],
             ))
             .await?;
         }

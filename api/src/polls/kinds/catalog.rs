@@ -108,6 +108,8 @@ impl QuestionKind for CatalogSpec {
             max_words: None,
             max_word_length: None,
             max_answer_length: None,
+            top_k: None,
+            target: None,
         })
     }
 

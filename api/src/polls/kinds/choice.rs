@@ -24,18 +24,12 @@ pub(crate) struct ChoiceSpec {
     pub max_choices: i16,
 }
 
+/// Option labels (a choice's options, a ranking's items), each checked and none twice (in any
+/// case).
+///
 /// # Errors
-/// Missing text, fewer than 2 or more than 12 options, an empty, overlong or repeated option, a
-/// `max_choices` outside 1..=options.
-pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
-    let text = own_text(new, at)?;
-    let field = format!("questions[{at}].options");
-    let Some(given) = &new.options else {
-        return Err(AppError::invalid_field(field, "a choice question needs its options"));
-    };
-    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&given.len()) {
-        return Err(AppError::invalid_field(field, format!("give {MIN_OPTIONS} to {MAX_OPTIONS} options")));
-    }
+/// An empty, overlong or repeated label (a 422 naming `questions[at].options[i]`).
+pub(crate) fn checked_options(given: &[String], at: usize) -> Result<Vec<String>, AppError> {
     let mut options = Vec::with_capacity(given.len());
     let mut seen = HashSet::new();
     for (i, option) in given.iter().enumerate() {
@@ -48,6 +42,22 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
         }
         options.push(option);
     }
+    Ok(options)
+}
+
+/// # Errors
+/// Missing text, fewer than 2 or more than 12 options, an empty, overlong or repeated option, a
+/// `max_choices` outside 1..=options.
+pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuestion, AppError> {
+    let text = own_text(new, at)?;
+    let field = format!("questions[{at}].options");
+    let Some(given) = &new.options else {
+        return Err(AppError::invalid_field(field, "a choice question needs its options"));
+    };
+    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&given.len()) {
+        return Err(AppError::invalid_field(field, format!("give {MIN_OPTIONS} to {MAX_OPTIONS} options")));
+    }
+    let options = checked_options(given, at)?;
     let max_choices = new.max_choices.unwrap_or(1);
     if max_choices < 1 || usize::try_from(max_choices).unwrap_or(usize::MAX) > options.len() {
         return Err(AppError::invalid_field(

@@ -1,5 +1,6 @@
 //! Question kinds. A poll mixes catalog questions (a BLW question beside the nation) with the
-//! presenter's own: multiple choice, scales, words and open answers. Each kind is one file implementing
+//! presenter's own: multiple choice, scales, words, open answers, rankings and guesses of the
+//! nation's answer (predict). Each kind is one file implementing
 //! [`QuestionKind`] — what its definition must satisfy, how participants see it, which answers it
 //! takes, how an answer is counted, how its results and CSV columns look — so that the rest of
 //! `polls/` asks the question's kind instead of matching on it.
@@ -7,13 +8,16 @@
 pub(crate) mod catalog;
 pub(crate) mod choice;
 pub(crate) mod open;
+pub(crate) mod predict;
+pub(crate) mod ranking;
 pub(crate) mod scale;
 mod split_groups;
 pub(crate) mod words;
 
 use crate::error::AppError;
 use crate::polls::model::{
-    Answer, GroupTally, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults, ResultsHead, Tally,
+    Answer, GroupTally, NationalTarget, NewPollQuestion, OfferedResponse, PollQuestionView, QuestionResults,
+    ResultsHead, Tally,
 };
 use crate::surveys::snapshot::SurveySnapshot;
 
@@ -21,6 +25,8 @@ pub(crate) use crate::polls::model::QuestionKindName;
 pub(crate) use catalog::CatalogSpec;
 pub(crate) use choice::ChoiceSpec;
 pub(crate) use open::{OpenAnswer, OpenSpec};
+pub(crate) use predict::{Guess, PredictSpec};
+pub(crate) use ranking::{RankingNationSpec, RankingSpec};
 pub(crate) use scale::ScaleSpec;
 pub(crate) use split_groups::SplitGroups;
 pub(crate) use words::{Word, WordsSpec};
@@ -31,8 +37,8 @@ pub(crate) struct PollQuestion {
     /// Its key in the poll: the catalog name, or `q<place>` for an own question.
     pub var_name: String,
     /// The values a participant picks from: a catalog question's offered response indices, a
-    /// choice question's option indices (0..n), a scale's points (min..=max); none for words and
-    /// open questions.
+    /// choice question's option indices (0..n), a scale's points (min..=max), a ranking's items
+    /// (0..n), a guess's percents (0..=100); none for words and open questions.
     pub offered: Vec<i16>,
     /// The public sees no results for it until a presenter reveals them.
     pub results_hidden: bool,
@@ -51,6 +57,8 @@ pub(crate) enum QuestionSpec {
     Scale(ScaleSpec),
     Words(WordsSpec),
     Open(OpenSpec),
+    Ranking(RankingSpec),
+    Predict(PredictSpec),
 }
 
 impl QuestionSpec {
@@ -62,6 +70,8 @@ impl QuestionSpec {
             QuestionSpec::Scale(spec) => spec,
             QuestionSpec::Words(spec) => spec,
             QuestionSpec::Open(spec) => spec,
+            QuestionSpec::Ranking(spec) => spec,
+            QuestionSpec::Predict(spec) => spec,
         }
     }
 }
@@ -88,14 +98,18 @@ pub(crate) enum Choice {
     Words(Vec<Word>),
     /// An open question's answer, as typed (trimmed), with the presenter's decision on it.
     Open(OpenAnswer),
+    /// A ranking's items, first place first.
+    Ranking(Vec<i16>),
+    /// A guess of the nation's answer, in percent.
+    Guess(Guess),
 }
 
 impl Choice {
     /// The single value stored in `polls.answers.response_index` (none for several options or words).
     pub(crate) fn single(&self) -> Option<i16> {
         match self {
-            Choice::One(value) => Some(*value),
-            Choice::Several(_) | Choice::Words(_) | Choice::Open(_) => None,
+            Choice::One(value) | Choice::Guess(Guess { percent: value, .. }) => Some(*value),
+            Choice::Several(_) | Choice::Words(_) | Choice::Open(_) | Choice::Ranking(_) => None,
         }
     }
 }
@@ -119,6 +133,10 @@ pub(crate) enum QuestionTally {
     Words(words::WordsTally),
     /// Every answer with its review (open).
     Open(open::OpenTally),
+    /// Participants per item and place (ranking).
+    Ranks(ranking::RankTally),
+    /// Guesses per percent, and the named ones (predict).
+    Guesses(predict::GuessTally),
 }
 
 impl QuestionTally {
@@ -127,6 +145,18 @@ impl QuestionTally {
         match question.spec {
             QuestionSpec::Words(_) => QuestionTally::Words(words::WordsTally::default()),
             QuestionSpec::Open(_) => QuestionTally::Open(open::OpenTally::default()),
+            QuestionSpec::Ranking(ref spec) => {
+                let empty = ranking::RankCounts::zero(spec.items.len(), usize::try_from(spec.top_k).unwrap_or(0));
+                QuestionTally::Ranks(ranking::RankTally { overall: empty.clone(), groups: vec![empty; groups] })
+            }
+            QuestionSpec::Predict(_) => {
+                let empty = Tally::zero(question.offered.len());
+                QuestionTally::Guesses(predict::GuessTally {
+                    overall: empty.clone(),
+                    groups: vec![empty; groups],
+                    named: std::collections::BTreeMap::new(),
+                })
+            }
             _ => {
                 let empty = Tally::zero(question.offered.len());
                 QuestionTally::Counts { overall: empty.clone(), groups: vec![empty; groups] }
@@ -145,10 +175,11 @@ impl QuestionTally {
         }
     }
 
-    /// The counts as overall and per named group (empty for words and open answers).
+    /// The counts as overall and per named group (empty for words, open answers and rankings).
     pub(crate) fn counts(&self, groups: &SplitGroups) -> (Tally, Vec<GroupTally>) {
         match self {
-            QuestionTally::Counts { overall, groups: tallies } => (
+            QuestionTally::Counts { overall, groups: tallies }
+            | QuestionTally::Guesses(predict::GuessTally { overall, groups: tallies, .. }) => (
                 overall.clone(),
                 groups
                     .names
@@ -157,7 +188,7 @@ impl QuestionTally {
                     .map(|(group, tally)| GroupTally { group: group.clone(), tally: tally.clone() })
                     .collect(),
             ),
-            QuestionTally::Words(_) | QuestionTally::Open(_) => (Tally::zero(0), Vec::new()),
+            QuestionTally::Words(_) | QuestionTally::Open(_) | QuestionTally::Ranks(_) => (Tally::zero(0), Vec::new()),
         }
     }
 }
@@ -172,6 +203,12 @@ pub(crate) struct ResultsInput<'a> {
     pub hidden_words: &'a [String],
     /// Blocked words a presenter let through (normalized), for a words question.
     pub allowed_words: &'a [String],
+    /// The nation's shares the question compares the room with, read from the survey (predict:
+    /// its target; a ranking of catalog principles: one per item; `None` where the survey has
+    /// no answer).
+    pub national: &'a [Option<NationalTarget>],
+    /// The labels of the responses those shares count.
+    pub nation_labels: &'a [String],
 }
 
 impl ResultsInput<'_> {
@@ -193,6 +230,10 @@ pub(crate) struct StoredAnswer {
     pub words: Vec<String>,
     /// An open question's answer and its review.
     pub open: Option<OpenAnswer>,
+    /// A ranking's items, first place first.
+    pub ranking: Vec<i16>,
+    /// The name a predict question's guess was given with.
+    pub display_name: Option<String>,
 }
 
 /// What a kind of question does.
@@ -213,7 +254,7 @@ pub(crate) trait QuestionKind {
     fn group_of(&self, choice: &Choice, groups: &SplitGroups) -> Option<usize> {
         match choice {
             Choice::One(value) => groups.of_response.get(value).copied(),
-            Choice::Several(_) | Choice::Words(_) | Choice::Open(_) => None,
+            _ => None,
         }
     }
 
@@ -222,7 +263,7 @@ pub(crate) trait QuestionKind {
         let positions: Vec<usize> = match choice {
             Choice::One(value) => question.position_of(*value).into_iter().collect(),
             Choice::Several(values) => values.iter().filter_map(|&v| question.position_of(v)).collect(),
-            Choice::Words(_) | Choice::Open(_) => return,
+            Choice::Words(_) | Choice::Open(_) | Choice::Ranking(_) | Choice::Guess(_) => return,
         };
         if !positions.is_empty() {
             tally.add_positions(&positions, into);
@@ -268,6 +309,8 @@ pub(crate) fn own_view(
         max_words: None,
         max_word_length: None,
         max_answer_length: None,
+        top_k: None,
+        target: None,
     }
 }
 
@@ -311,15 +354,26 @@ pub(crate) fn not_for_kind(at: usize, field: &str, kind: QuestionKindName) -> Ap
 /// # Errors
 /// Another kind's field is present.
 pub(crate) fn only_field(answer: &Answer, at: usize, takes: &str, kind: QuestionKindName) -> Result<(), AppError> {
+    only_fields(answer, at, &[takes], kind)
+}
+
+/// Refuses the answer fields other than those in `takes`.
+///
+/// # Errors
+/// Another kind's field is present.
+pub(crate) fn only_fields(answer: &Answer, at: usize, takes: &[&str], kind: QuestionKindName) -> Result<(), AppError> {
     let given = [
         ("response_index", answer.response_index.is_some()),
         ("response_indices", answer.response_indices.is_some()),
         ("value", answer.value.is_some()),
         ("words", answer.words.is_some()),
         ("text", answer.text.is_some()),
+        ("ranking", answer.ranking.is_some()),
+        ("percent", answer.percent.is_some()),
+        ("display_name", answer.display_name.is_some()),
     ];
     for (field, present) in given {
-        if present && field != takes {
+        if present && !takes.contains(&field) {
             return Err(not_for_kind(at, field, kind));
         }
     }
@@ -354,12 +408,19 @@ pub(crate) fn new_question(
         ("max", new.max.is_some()),
         ("min_label", new.min_label.is_some()),
         ("max_label", new.max_label.is_some()),
+        ("item_var_names", new.item_var_names.is_some()),
+        ("top_k", new.top_k.is_some()),
+        ("group", new.group.is_some()),
+        ("wave", new.wave.is_some()),
+        ("show_closest", new.show_closest.is_some()),
     ];
     let takes: &[&str] = match new.kind {
         QuestionKindName::Catalog => &["var_name", "response_indices"],
         QuestionKindName::Choice => &["text", "options", "max_choices"],
         QuestionKindName::Scale => &["text", "min", "max", "min_label", "max_label"],
         QuestionKindName::Words | QuestionKindName::Open => &["text"],
+        QuestionKindName::Ranking => &["text", "options", "item_var_names", "top_k", "response_indices", "wave"],
+        QuestionKindName::Predict => &["var_name", "response_indices", "group", "wave", "text", "show_closest"],
     };
     if let Some((field, _)) = given.iter().find(|(field, present)| *present && !takes.contains(field)) {
         return Err(AppError::invalid_field(
@@ -373,6 +434,8 @@ pub(crate) fn new_question(
         QuestionKindName::Scale => scale::new_question(new, at),
         QuestionKindName::Words => words::new_question(new, at),
         QuestionKindName::Open => open::new_question(new, at),
+        QuestionKindName::Ranking => ranking::new_question(snapshot, new, at),
+        QuestionKindName::Predict => predict::new_question(snapshot, new, at),
     }
 }
 

@@ -66,11 +66,22 @@ pub(crate) fn new_question(new: &NewPollQuestion, at: usize) -> Result<PollQuest
 /// which is the case whenever every answer is at one end, where the logit is infinite): `se` 0 and
 /// the interval [mean, mean], the rule a survey share of 0 or 1 follows.
 pub(crate) fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
-    let n = tally.n;
+    let values = points.iter().zip(&tally.counts).map(|(&v, &c)| (f64::from(v), c));
+    bounded_mean(values, (f64::from(*points.first()?), f64::from(*points.last()?)))
+}
+
+/// The mean of values that lie within `(min, max)`, given as (value, how many answers gave it),
+/// with the interval of [`mean_of`] (a ranking's mean ranks lie within 1…items, a guess within
+/// 0–100).
+pub(crate) fn bounded_mean(
+    values: impl Iterator<Item = (f64, i64)> + Clone,
+    (min, max): (f64, f64),
+) -> Option<MeanEstimate> {
+    let n: i64 = values.clone().map(|(_, c)| c).sum();
     if n == 0 {
         return None;
     }
-    let values = || points.iter().zip(&tally.counts).map(|(&v, &c)| (f64::from(v), c as f64));
+    let values = || values.clone().map(|(v, c)| (v, c as f64));
     let nf = n as f64;
     let mean = values().map(|(v, c)| v * c).sum::<f64>() / nf;
     if n < 2 {
@@ -79,7 +90,6 @@ pub(crate) fn mean_of(points: &[i16], tally: &Tally) -> Option<MeanEstimate> {
     let variance = values().map(|(v, c)| c * (v - mean).powi(2)).sum::<f64>() / (nf - 1.0);
     let se = (variance / nf).sqrt();
     let t = t_quantile_975(u64::try_from(n).unwrap_or(u64::MAX))?;
-    let (min, max) = (f64::from(*points.first()?), f64::from(*points.last()?));
     let width = max - min;
     let p = (mean - min) / width;
     let (ci_low, ci_high) = if se > 0.0 && p > 0.0 && p < 1.0 {

@@ -5,6 +5,8 @@ use utoipa::ToSchema;
 
 pub(crate) mod audience_questions;
 pub(crate) mod open_answers;
+pub(crate) mod predict;
+pub(crate) mod ranking;
 pub(crate) mod room_vs_nation;
 
 pub(crate) use audience_questions::{
@@ -12,29 +14,56 @@ pub(crate) use audience_questions::{
     MyAudienceQuestions, NewAudienceQuestion, PinnedQuestion, QaMode, QaResults,
 };
 pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
+pub(crate) use predict::{ClosestGuess, GroupGuess, NationalTarget, PerceptionGap, PredictResults, PredictTarget};
+pub(crate) use ranking::{GroupRanks, NationalItem, RankedItem, RankingNation, RankingResults};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
 /// `var_name`, `response_indices`; `choice` takes `text`, `options`, `max_choices`; `scale` takes
-/// `text`, `min`, `max`, `min_label`, `max_label`; `words` and `open` take `text`. Own questions
-/// (choice, scale, words, open) are keyed `q1`, `q2`, … by their place in the poll.
+/// `text`, `min`, `max`, `min_label`, `max_label`; `words` and `open` take `text`; `ranking` takes
+/// `text`, `top_k` and either `options` (its items) or `item_var_names` (catalog principles, with
+/// `response_indices` and `wave` for the nation's order); `predict` takes `var_name`,
+/// `response_indices` (the responses whose share is guessed), `group`, `wave`, `text`,
+/// `show_closest`. Own questions (all but catalog) are keyed `q1`, `q2`, … by their place in the
+/// poll.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPollQuestion {
     #[serde(default)]
     pub kind: QuestionKindName,
-    /// A catalog question (catalog only).
+    /// A catalog question (catalog; predict: the question whose share the room guesses).
     #[schema(example = "perf_judicial_ind")]
     pub var_name: Option<String>,
-    /// Which of the question's responses to offer, in this order; default all of them (catalog only).
+    /// Which of the question's responses to offer, in this order; default all of them (catalog).
+    /// Predict: the responses whose share is guessed. Ranking of catalog principles: the responses
+    /// whose weighted share orders the nation (default the highest, e.g. "Essential").
     #[schema(min_items = 1, minimum = 0, maximum = 32767)]
     pub response_indices: Option<Vec<i16>>,
     /// The presenter's question (choice, scale, words, open).
     #[schema(example = "Which of these worries you most?", min_length = 1, max_length = 500)]
     pub text: Option<String>,
-    /// 2 to 12 options (choice only).
+    /// 2 to 12 options (choice); 3 to 10 items to rank (ranking).
     #[schema(min_items = 2, max_items = 12)]
     pub options: Option<Vec<String>>,
+    /// 3 to 10 catalog questions to rank, e.g. the importance battery (ranking, instead of
+    /// `options`): the room's order is shown beside the nation's.
+    #[schema(min_items = 3, max_items = 10, example = json!(["imp_judicial_ind", "imp_free_speech", "imp_equal_rights"]))]
+    pub item_var_names: Option<Vec<String>>,
+    /// How many items a participant ranks, from 2 to all of them (the default): a top-k ranking
+    /// (ranking only).
+    #[schema(minimum = 2, maximum = 10)]
+    pub top_k: Option<i16>,
+    /// The national group whose share is guessed: Democrat, Republican, Independent or Other,
+    /// Liberal, Moderate, Conservative; default all US adults (predict only).
+    #[schema(example = "Republican")]
+    pub group: Option<String>,
+    /// The survey wave; default the latest with at least two answers in the group (predict; for a
+    /// ranking of catalog principles, the latest that asked them all).
+    #[schema(example = 23)]
+    pub wave: Option<i32>,
+    /// List the guesses nearest the nation's answer by the names participants chose (predict
+    /// only; default false).
+    pub show_closest: Option<bool>,
     /// How many options a participant may pick: 1 (default) up to the number of options (choice only).
     #[schema(minimum = 1, maximum = 12)]
     pub max_choices: Option<i16>,
@@ -238,6 +267,12 @@ pub(crate) struct PollQuestionView {
     /// Open: the longest answer, in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_answer_length: Option<usize>,
+    /// Ranking: how many items a participant ranks (the items are `responses`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<i16>,
+    /// Predict: what the room guesses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<PredictTarget>,
 }
 
 /// Where a poll's screens stand: the question the presenter shows (every poll's projector follows
@@ -302,7 +337,8 @@ pub(crate) struct PollView {
 }
 
 /// One answer: the field that fits the question's kind — `response_index` (catalog, and choice
-/// with one answer), `response_indices` (choice with several), `value` (scale) or `words` (words).
+/// with one answer), `response_indices` (choice with several), `value` (scale), `words` (words),
+/// `text` (open), `ranking` (ranking) or `percent` (predict, with an optional `display_name`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Answer {
@@ -318,6 +354,15 @@ pub(crate) struct Answer {
     /// An open question's answer: one to 280 characters.
     #[schema(min_length = 1, max_length = 280)]
     pub text: Option<String>,
+    /// A ranking: the item indices, first place first (as many as the question's `top_k`).
+    #[schema(min_items = 2, max_items = 10, minimum = 0, maximum = 9)]
+    pub ranking: Option<Vec<i16>>,
+    /// A predict question's guess, in percent.
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: Option<i16>,
+    /// The name to be listed by among the closest guesses (predict questions that list them).
+    #[schema(max_length = 40)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -503,6 +548,8 @@ pub(crate) enum QuestionResults {
     Scale(ScaleResults),
     Words(WordsResults),
     Open(OpenResults),
+    Ranking(RankingResults),
+    Predict(PredictResults),
 }
 
 /// A question whose results the presenter has not revealed: nothing about its answers but how
@@ -594,6 +641,8 @@ pub(crate) enum QuestionKindName {
     Scale,
     Words,
     Open,
+    Ranking,
+    Predict,
 }
 
 impl QuestionKindName {
@@ -605,6 +654,8 @@ impl QuestionKindName {
             Self::Scale => "scale",
             Self::Words => "words",
             Self::Open => "open",
+            Self::Ranking => "ranking",
+            Self::Predict => "predict",
         }
     }
 }

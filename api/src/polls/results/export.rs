@@ -1,7 +1,7 @@
 //! A poll's raw responses as CSV: one row per participant, each question's columns as its kind
 //! writes them (a response label, the options picked, a scale's value, three columns of words as
-//! typed — hidden and blocked words included —, an open answer and its review: the CSV is for
-//! staff).
+//! typed — hidden and blocked words included —, an open answer and its review, the place given to
+//! each item of a ranking, a guess and the name it was given with: the CSV is for staff).
 
 use std::collections::HashMap;
 
@@ -37,7 +37,12 @@ pub(crate) async fn responses_csv(
     let stored = repository::stored_answers(db, id).await?;
     let mut answers: HashMap<(i64, &str), StoredAnswer> = HashMap::new();
     for row in &stored.answers {
-        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().response_index = row.response_index;
+        let answer = answers.entry((row.respondent_id, row.var_name.as_str())).or_default();
+        answer.response_index = row.response_index;
+        answer.display_name.clone_from(&row.display_name);
+    }
+    for row in &stored.ranks {
+        answers.entry((row.respondent_id, row.var_name.as_str())).or_default().ranking.push(row.item);
     }
     for row in &stored.choices {
         answers.entry((row.respondent_id, row.var_name.as_str())).or_default().choices.push(row.response_index);

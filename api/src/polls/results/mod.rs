@@ -9,17 +9,18 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
 use crate::polls::kinds::open::SHOWN_ANSWERS;
-use crate::polls::kinds::{QuestionSpec, SplitGroups};
+use crate::polls::kinds::predict::group_named;
+use crate::polls::kinds::{PollQuestion, QuestionSpec, SplitGroups};
 use crate::polls::model::room_vs_nation::{GroupMix, NationalCell, NationalReference};
 use crate::polls::model::{
-    HiddenQuestionResults, Moderation, NationalGroupShares, NationalShares, Pacing, PollQuestionResults, PollResults,
-    QuestionResults, Tally,
+    HiddenQuestionResults, Moderation, NationalGroupShares, NationalShares, NationalTarget, Pacing,
+    PollQuestionResults, PollResults, QuestionResults, Tally,
 };
 use crate::polls::repository::{PollKey, PollRecord};
 use crate::polls::results::tally::LiveTally;
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
-use crate::surveys::proportions::question_sums;
+use crate::surveys::proportions::{question_sums, share_of_set, waves_with_answers};
 use crate::surveys::snapshot::SurveySnapshot;
 use crate::surveys::weighted_proportions::{CellSums, t_quantile_975};
 
@@ -97,6 +98,119 @@ pub(crate) async fn national_reference(
     Ok(Some(NationalReference { wave, everyone: cell_of(everyone), groups, group_mix }))
 }
 
+/// The weighted national share of `group` (a party or ideology group's name; `None`: everyone)
+/// giving one of `responses` to `var_name` in `wave`, as the dashboards estimate it.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn national_target(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    (var_name, responses): (&str, &[i16]),
+    wave: i32,
+    group: Option<&str>,
+) -> Result<Option<NationalTarget>, AppError> {
+    let Some(question) = snapshot.questions.get(var_name) else { return Ok(None) };
+    let answers = snapshot.answers(db, var_name).await?;
+    let cell = match group {
+        Some(name) => match group_named(name) {
+            Some((split, g)) => (split, Some(g)),
+            None => return Ok(None),
+        },
+        None => (Split::None, None),
+    };
+    let set: Vec<usize> = responses.iter().filter_map(|&k| usize::try_from(k).ok()).collect();
+    Ok(share_of_set(snapshot, (question, &answers), wave, cell, &set).map(|(n, share)| NationalTarget { n, share }))
+}
+
+/// What a predict question or a ranking of catalog principles compares the room with: the
+/// national shares (one for a guess, one per item) and the labels of the responses they count;
+/// nothing for other questions.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn national_targets(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    spec: &QuestionSpec,
+) -> Result<(Vec<Option<NationalTarget>>, Vec<String>), AppError> {
+    let (var_names, responses, wave, group) = match spec {
+        QuestionSpec::Predict(p) => {
+            (std::slice::from_ref(&p.catalog_var_name), &p.responses, p.wave, p.group.as_deref())
+        }
+        QuestionSpec::Ranking(r) => match &r.nation {
+            Some(n) => (n.var_names.as_slice(), &n.responses, n.wave, None),
+            None => return Ok((Vec::new(), Vec::new())),
+        },
+        _ => return Ok((Vec::new(), Vec::new())),
+    };
+    let Some(wave) = wave else { return Ok((Vec::new(), Vec::new())) };
+    let mut targets = Vec::with_capacity(var_names.len());
+    for var_name in var_names {
+        targets.push(national_target(db, snapshot, (var_name, responses), wave, group).await?);
+    }
+    let labels = var_names
+        .first()
+        .and_then(|v| snapshot.questions.get(v))
+        .map(|q| responses.iter().filter_map(|&k| q.responses.get(usize::try_from(k).ok()?).cloned()).collect())
+        .unwrap_or_default();
+    Ok((targets, labels))
+}
+
+/// Chooses the survey wave of each new predict question and ranking of catalog principles that
+/// has none (the latest with at least two answers from the group, or to every item), and checks
+/// a chosen one: the room compares itself with an estimate that has an interval.
+///
+/// # Errors
+/// A 422 naming `questions[at].wave` when the survey has too few answers; database failure.
+pub(crate) async fn choose_national_waves(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    questions: &mut [PollQuestion],
+) -> Result<(), AppError> {
+    for (at, question) in questions.iter_mut().enumerate() {
+        let (var_names, wave, group) = match &mut question.spec {
+            QuestionSpec::Predict(p) => (vec![p.catalog_var_name.clone()], &mut p.wave, p.group.clone()),
+            QuestionSpec::Ranking(r) => match &mut r.nation {
+                Some(n) => (n.var_names.clone(), &mut n.wave, None),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let cell = group.as_deref().and_then(group_named).map_or((Split::None, None), |(s, g)| (s, Some(g)));
+        // The waves in which every question has two answers from the group.
+        let mut common: Option<Vec<i32>> = None;
+        for var_name in &var_names {
+            let Some(catalog) = snapshot.questions.get(var_name) else { continue };
+            let answers = snapshot.answers(db, var_name).await?;
+            let waves = waves_with_answers(snapshot, (catalog, &answers), cell, 2);
+            common = Some(match common {
+                None => waves,
+                Some(before) => before.into_iter().filter(|w| waves.contains(w)).collect(),
+            });
+        }
+        let common = common.unwrap_or_default();
+        let who = group.map_or_else(|| "respondents".to_owned(), |g| format!("respondents in '{g}'"));
+        let field = format!("questions[{at}].wave");
+        match *wave {
+            Some(chosen) if !common.contains(&chosen) => {
+                let message =
+                    format!("wave {chosen} has fewer than two {who} answering; waves with answers: {common:?}");
+                return Err(AppError::invalid_field(field, message));
+            }
+            Some(_) => {}
+            None => match common.last() {
+                Some(&latest) => *wave = Some(latest),
+                None => {
+                    let message = format!("no wave has two {who} answering");
+                    return Err(AppError::invalid_field(field, message));
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
 /// The nation's weighted shares of `split`'s groups among respondents in one of them, in the
 /// latest wave that asked the split's question.
 pub(crate) async fn group_mix(
@@ -148,9 +262,14 @@ impl PollResults {
         }
     }
 
-    /// Whether the public must not see the nation's answers to the question at `position` yet.
+    /// Whether the public must not see the nation's answers to the question at `position` yet (a
+    /// guess of the nation's answer never sees it while guesses are taken).
     fn nation_withheld(&self, position: usize) -> bool {
-        !self.national_during_voting && self.takes_answers(position)
+        let is_guess = matches!(
+            self.questions.get(position),
+            Some(PollQuestionResults::Shown(shown)) if matches!(shown.as_ref(), QuestionResults::Predict(_))
+        );
+        (is_guess || !self.national_during_voting) && self.takes_answers(position)
     }
 
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true,
@@ -231,6 +350,12 @@ impl PollResults {
                             || ((catalog.national.is_some() || catalog.room_vs_nation.is_some())
                                 && self.nation_withheld(position))
                     }
+                    QuestionResults::Ranking(ranking) => {
+                        ranking.head.hidden || (ranking.nation.is_some() && self.nation_withheld(position))
+                    }
+                    QuestionResults::Predict(predict) => {
+                        predict.head.hidden || (predict.nation.is_some() && self.nation_withheld(position))
+                    }
                     other => other.head().hidden,
                 },
                 PollQuestionResults::Hidden(_) => false,
@@ -255,6 +380,8 @@ impl QuestionResults {
                 r.groups.clear();
                 r.group_means.clear();
             }
+            QuestionResults::Ranking(r) => r.groups.clear(),
+            QuestionResults::Predict(r) => r.groups.clear(),
             QuestionResults::Words(_) | QuestionResults::Open(_) => {}
         }
     }
@@ -262,9 +389,21 @@ impl QuestionResults {
     /// Leaves out the nation's answers (a catalog question's national shares and its comparison
     /// with the room).
     fn forget_nation(&mut self) {
-        if let QuestionResults::Catalog(r) = self {
-            r.national = None;
-            r.room_vs_nation = None;
+        match self {
+            QuestionResults::Catalog(r) => {
+                r.national = None;
+                r.room_vs_nation = None;
+            }
+            QuestionResults::Ranking(r) => r.nation = None,
+            QuestionResults::Predict(r) => {
+                r.nation = None;
+                r.gap = None;
+                r.closest.clear();
+                for group in &mut r.groups {
+                    group.gap = None;
+                }
+            }
+            _ => {}
         }
     }
 
@@ -276,6 +415,8 @@ impl QuestionResults {
             QuestionResults::Scale(r) => r.overall.n,
             QuestionResults::Words(r) => r.respondents,
             QuestionResults::Open(r) => r.respondents,
+            QuestionResults::Ranking(r) => r.respondents,
+            QuestionResults::Predict(r) => r.guesses.n,
         }
     }
 
@@ -286,6 +427,8 @@ impl QuestionResults {
             QuestionResults::Scale(r) => &r.head,
             QuestionResults::Words(r) => &r.head,
             QuestionResults::Open(r) => &r.head,
+            QuestionResults::Ranking(r) => &r.head,
+            QuestionResults::Predict(r) => &r.head,
         }
     }
 }

@@ -11,14 +11,15 @@ use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 use crate::error::AppError;
 use crate::polls::audience_questions::board::QaBoard;
 use crate::polls::events::{QaChange, RecordedBallot};
-use crate::polls::kinds::{Choice, FoldInto, OpenAnswer, QuestionSpec, QuestionTally, ResultsInput, Word};
+use crate::polls::kinds::{Choice, FoldInto, Guess, OpenAnswer, QuestionSpec, QuestionTally, ResultsInput, Word};
 use crate::polls::model::room_vs_nation::NationalReference;
 use crate::polls::model::{
-    NationalShares, PollQuestionResults, PollQuestionView, PollResults, QaMode, QuestionResults, Review, RoomVsNation,
+    NationalShares, NationalTarget, PollQuestionResults, PollQuestionView, PollResults, QaMode, QuestionResults,
+    Review, RoomVsNation,
 };
 use crate::polls::repository::{self, PollKey, PollRecord, StoredAnswers};
 use crate::polls::results::room_vs_nation::room_vs_nation;
-use crate::polls::results::{SplitGroups, group_mix, national_reference, national_shares};
+use crate::polls::results::{SplitGroups, group_mix, national_reference, national_shares, national_targets};
 use crate::surveys::cache::SurveyCache;
 use crate::surveys::groups::Split;
 
@@ -96,6 +97,10 @@ struct National {
     reference: Option<Arc<NationalReference>>,
     /// The room against the nation as last computed.
     comparison: Option<RoomVsNation>,
+    /// The shares a predict or ranking question compares the room with, and the labels of the
+    /// responses they count.
+    targets: Vec<Option<NationalTarget>>,
+    target_labels: Vec<String>,
 }
 
 /// Results kept current by folding in answers.
@@ -160,7 +165,8 @@ impl LiveTally {
         let mut national = Vec::with_capacity(record.questions.len());
         for question in &record.questions {
             if !matches!(question.spec, QuestionSpec::Catalog(_)) {
-                national.push(National::default());
+                let (targets, target_labels) = national_targets(db, &snapshot, &question.spec).await?;
+                national.push(National { targets, target_labels, ..National::default() });
                 continue;
             }
             // The split question against itself by group, or reweighted by its own groups, says nothing.
@@ -172,7 +178,8 @@ impl LiveTally {
             if is_split && let Some(reference) = reference.as_mut() {
                 reference.groups.clear();
             }
-            national.push(National { shares, reference: reference.map(Arc::new), comparison: None });
+            let reference = reference.map(Arc::new);
+            national.push(National { shares, reference, ..National::default() });
         }
         let tallies = record.questions.iter().map(|q| QuestionTally::empty(q, groups.names.len())).collect();
         let ballots = stored_ballots(&record, stored);
@@ -343,6 +350,8 @@ impl LiveTally {
                     groups: &self.groups,
                     hidden_words: self.hidden_words.get(&question.var_name).unwrap_or(&empty),
                     allowed_words: self.allowed_words.get(&question.var_name).unwrap_or(&empty),
+                    national: &self.national[i].targets,
+                    nation_labels: &self.national[i].target_labels,
                 };
                 let mut results = question.kind().results(input);
                 if let QuestionResults::Catalog(catalog) = &mut results {
@@ -417,6 +426,10 @@ fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBal
         let word = Word { typed: row.word.clone(), normalized: row.normalized.clone() };
         words.entry((row.respondent_id, row.var_name.as_str())).or_default().push(word);
     }
+    let mut rankings: HashMap<(i64, &str), Vec<i16>> = HashMap::new();
+    for row in &stored.ranks {
+        rankings.entry((row.respondent_id, row.var_name.as_str())).or_default().push(row.item);
+    }
     let mut texts: HashMap<(i64, &str), OpenAnswer> = HashMap::new();
     for row in &stored.texts {
         let answer = OpenAnswer { text: row.text.clone(), review: Review::named(&row.review).unwrap_or_default() };
@@ -427,7 +440,11 @@ fn stored_ballots(record: &PollRecord, stored: StoredAnswers) -> Vec<RecordedBal
         let Some(&at) = position.get(answer.var_name.as_str()) else { continue };
         let key = (answer.respondent_id, answer.var_name.as_str());
         let choice = match (&record.questions[at].spec, answer.response_index) {
+            (QuestionSpec::Predict(_), Some(percent)) => {
+                Choice::Guess(Guess { percent, display_name: answer.display_name.clone() })
+            }
             (_, Some(value)) => Choice::One(value),
+            (QuestionSpec::Ranking(_), None) => Choice::Ranking(rankings.remove(&key).unwrap_or_default()),
             (QuestionSpec::Words(_), None) => Choice::Words(words.remove(&key).unwrap_or_default()),
             (QuestionSpec::Open(_), None) => {
                 let Some(text) = texts.remove(&key) else { continue };
