@@ -1,7 +1,10 @@
 // The participant's side of each kind of question: a fieldset to answer it with, and the answer it
-// holds in the shape the api takes (`response_index`, `response_indices`, `value`, `words` or
-// `text`).
+// holds in the shape the api takes (`response_index`, `response_indices`, `value`, `words`,
+// `text`, `ranking` or `percent`). Rankings and guesses of the nation's answer have their own
+// files (ranking.js, predict.js).
 import { el } from "./common.js";
+import { predictInput } from "./predict.js";
+import { rankingInput } from "./ranking.js";
 
 /**
  * A question as a form fieldset. Returns `{ node, answer }`: `answer()` is the api's answer object,
@@ -10,7 +13,7 @@ import { el } from "./common.js";
 export function questionInput(question, { index, total }) {
   const kind = question.kind ?? "catalog";
   const build =
-    { scale: scaleInput, words: wordsInput, open: openInput }[kind] ??
+    { scale: scaleInput, words: wordsInput, open: openInput, ranking: rankingInput, predict: predictInput }[kind] ??
     (kind === "choice" && question.max_choices > 1 ? severalChoices : oneChoice);
   const { content, answer, describedBy } = build(question);
   const node = el(

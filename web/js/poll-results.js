@@ -2,11 +2,14 @@
 // every kind of question: a catalog question's bars beside the national weighted shares, a choice
 // question's bars per option (and per group of the split), a scale's histogram and mean with its
 // CI, a words question's cloud with its ranked list, an open question's approved answers (and a
-// presenter's queue). Bars are updated in place so they glide (CSS
-// transitions) as votes arrive.
+// presenter's queue), a ranking's order beside the nation's (ranking.js), the room's guesses of
+// the nation's answer and, once revealed, the answer (predict.js). Bars are updated in place so
+// they glide (CSS transitions) as votes arrive.
 import { api, el, groupPlural, groupStyle, integer, pct0, pct1 } from "./common.js";
 import { applyDelta } from "./live-protocol.js";
 import { OpenAnswers } from "./open-answers.js";
+import { PredictResults, predictWithheld } from "./predict.js";
+import { RankingResults } from "./ranking.js";
 import { WordCloud } from "./word-cloud.js";
 
 /** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
@@ -115,7 +118,8 @@ const ANNOUNCE_EVERY_MS = 10_000;
 /** A question's kind; results from before kinds existed are catalog questions. */
 export const kindOf = (question) => question.kind ?? "catalog";
 /** A public placeholder (`{var_name, text, hidden}`) has no numbers; staff results have both. */
-const hasNumbers = (question) => "overall" in question || "words" in question || "answers" in question;
+const hasNumbers = (question) =>
+  "overall" in question || "words" in question || "answers" in question || "items" in question || "guesses" in question;
 
 /** The room so far: browsers that joined the poll or, when more (answers sent through the API
  *  without joining), its respondents. */
@@ -266,7 +270,12 @@ export class ResultsView {
 
   updateQuestion(question, index, total) {
     // A catalog card is drawn with or without the nation's bars: it is drawn again when they come.
-    const nation = question.national ? "+nation" : nationWithheld(this.lastResults, index) ? "+withheld" : "";
+    // So are a ranking's and a guess's (the nation's answer to a guess is its reveal).
+    const withheld =
+      kindOf(question) === "predict"
+        ? predictWithheld(this.lastResults, index)
+        : nationWithheld(this.lastResults, index);
+    const nation = question.national || question.nation ? "+nation" : withheld ? "+withheld" : "";
     const mode = hasNumbers(question) ? (question.hidden ? "shown-to-staff" : `shown${nation}`) : "hidden";
     // An admin may reword a question that has answers (a typo): its card is drawn again.
     const wording = wordingOf(question);
@@ -296,6 +305,7 @@ export class ResultsView {
     else if (kind === "scale") this.updateScale(entry, question);
     else if (kind === "words") this.updateWords(entry, question);
     else if (kind === "open") this.updateOpen(entry, question);
+    else if (kind === "ranking" || kind === "predict") entry.view.update(question);
     else this.updateCatalog(entry, question);
     if (entry.groups) entry.groups.replaceChildren(...(question.groups?.length ? [groupTable(question)] : []));
   }
@@ -411,8 +421,14 @@ export class ResultsView {
     const builder =
       mode === "hidden"
         ? this.buildHidden
-        : ({ choice: this.buildChoice, scale: this.buildScale, words: this.buildWords, open: this.buildOpen }[kind] ??
-          this.buildQuestion);
+        : ({
+            choice: this.buildChoice,
+            scale: this.buildScale,
+            words: this.buildWords,
+            open: this.buildOpen,
+            ranking: this.buildRanking,
+            predict: this.buildPredict,
+          }[kind] ?? this.buildQuestion);
     const entry = builder.call(this, question, index, total);
     entry.mode = mode;
     entry.card.classList.add(`kind-${mode === "hidden" ? "hidden" : kind}`);
@@ -697,6 +713,20 @@ export class ResultsView {
       el("div", { class: "result-body words-body" }, cloud.node),
     );
     return { card, count, cloud, dispose: () => cloud.resize.disconnect() };
+  }
+
+  /** A ranking: the room's order (and the nation's beside it, for the catalog's principles). */
+  buildRanking(question, index, total) {
+    const view = new RankingResults(question, { showGroups: this.showGroups });
+    const card = this.card(question, index, total, view.legend, view.node, ...view.extra);
+    return { card, view, count: view.count, dispose: () => view.dispose() };
+  }
+
+  /** A guess of the nation's answer: the guesses, and the answer once revealed. */
+  buildPredict(question, index, total) {
+    const view = new PredictResults(question, { withheld: predictWithheld(this.lastResults, index) });
+    const card = this.card(question, index, total, view.legend, view.node, ...view.extra);
+    return { card, view, count: view.count };
   }
 
   /** An open question: the approved answers (the room), or the moderation queue (a presenter). */

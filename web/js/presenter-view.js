@@ -197,6 +197,7 @@ export async function presenterView(poll, dom) {
 /** How many answered a question, from its results (staff results: every question is shown). */
 function answeredCount(question) {
   if (question.hidden && "answered" in question) return question.answered;
-  if (question.kind === "words" || question.kind === "open") return question.respondents ?? 0;
+  if (["words", "open", "ranking"].includes(question.kind)) return question.respondents ?? 0;
+  if (question.kind === "predict") return question.guesses?.n ?? 0;
   return question.overall?.n ?? 0;
 }

@@ -1,11 +1,61 @@
 // The console's poll builder (/admin/polls/new, /admin/polls/{id}/edit; admins only): title,
 // description, split and pacing; questions from the BLW catalog (searched, with the responses
-// offered) or written here (choice, scale, words, open answers), reordered and removed; the api's messages
+// offered) or written here (choice, scale, words, open answers, rankings of own items or of the
+// catalog's principles, guesses of the nation's answer), reordered and removed; the api's messages
 // said next to the field at fault. A poll with answers keeps what they were given to: only its
 // wording can be edited (the other fields are shown, disabled). Leaving with changes not saved
 // asks first.
 import { api, el, flattenCatalog, searchCatalog, showError } from "../common.js";
 import { dom, go, guardUnsaved, isAdmin, kindTag, panelForm, plural, session } from "./shared.js";
+
+/** The kinds this file names itself (the others as the console does everywhere). */
+const OWN_KIND_LABELS = { ranking: "Ranking", predict: "Predict the nation" };
+const tagOf = (kind) =>
+  OWN_KIND_LABELS[kind] ? el("span", { class: "kind-tag" }, OWN_KIND_LABELS[kind]) : kindTag(kind);
+/** A ranking's items: 3 to 10. */
+const MIN_ITEMS = 3;
+const MAX_ITEMS = 10;
+/** The national groups a guess may be about (none: all US adults), as a sentence names them. */
+const PREDICT_GROUPS = [
+  ["Democrat", "Democrats"],
+  ["Republican", "Republicans"],
+  ["Independent or Other", "independents and others"],
+  ["Liberal", "liberals"],
+  ["Moderate", "moderates"],
+  ["Conservative", "conservatives"],
+];
+/** The longest question text the api takes. */
+const MAX_TEXT = 500;
+/** The text the api writes for a guess given none (predict.rs): shown as the field's placeholder,
+ *  and a saved text equal to it is left to the api again. */
+function predictText(catalogQuestion, indices, group) {
+  if (!catalogQuestion || !indices.length) return "";
+  const people = PREDICT_GROUPS.find(([g]) => g === group)?.[1] ?? "US adults";
+  const labels = [...indices]
+    .sort((a, b) => a - b)
+    .map((i) => `“${catalogQuestion.responses[i]}”`)
+    .join(" or ");
+  return [...`What share of ${people} answer ${labels} to: ${catalogQuestion.text}`].slice(0, MAX_TEXT).join("");
+}
+/** A catalog question's battery (its group without the sub-battery). */
+const batteryOf = (q) => q.group.split(" › ")[0];
+/** The catalog's batteries a ranking of principles may take its items from (three or more
+ *  questions answered on the same responses), by name. */
+function principleBatteries(catalog) {
+  const groups = Map.groupBy(catalog, batteryOf);
+  return new Map(
+    [...groups].filter(
+      ([, questions]) =>
+        questions.length >= MIN_ITEMS &&
+        questions.every((q) => JSON.stringify(q.responses) === JSON.stringify(questions[0].responses)),
+    ),
+  );
+}
+/** The importance battery (imp_*), else the first battery that can be ranked. */
+function defaultBattery(batteries) {
+  for (const [group, questions] of batteries) if (questions.some((q) => q.var_name.startsWith("imp_"))) return group;
+  return batteries.keys().next().value ?? "";
+}
 
 /** The scales a scale question may use. */
 const SCALES = [
@@ -29,6 +79,21 @@ function builderItem(kind, fields = {}) {
     scale: { text: "", min: 1, max: 5, minLabel: "", maxLabel: "" },
     words: { text: "" },
     open: { text: "" },
+    // source: "own" (options written here) or "catalog" (itemVarNames, the catalog's principles);
+    // topK null: rank them all; responseIndices null: the api's default (the last response);
+    // wave "": the latest.
+    ranking: {
+      text: "",
+      source: "own",
+      options: ["", "", ""],
+      topK: null,
+      battery: "",
+      itemVarNames: [],
+      responseIndices: null,
+      wave: "",
+    },
+    // text "": the api writes it.
+    predict: { text: "", varName: "", responseIndices: new Set(), group: "", wave: "", showClosest: false },
   }[kind];
   lastItemNumber += 1;
   return { id: `item-${lastItemNumber}`, kind, hidden: false, notes: "", ...defaults, ...fields };
@@ -40,10 +105,48 @@ function itemFromQuestion(question, catalogByName, chosen = new Set()) {
   const kind = question.kind ?? "catalog";
   const hidden = Boolean(question.results_hidden);
   const notes = question.speaker_notes ?? "";
-  const item = itemOfKind(kind, question, catalogByName, chosen, hidden);
+  const item =
+    kind === "ranking"
+      ? rankingItem(question, catalogByName, hidden)
+      : kind === "predict"
+        ? predictItem(question, hidden)
+        : itemOfKind(kind, question, catalogByName, chosen, hidden);
   item.notes = notes;
   item.timer = question.timer_seconds ?? "";
   return item;
+}
+
+/** A saved ranking: its own items, or the catalog principles it ranks (`principles`). */
+function rankingItem(question, catalogByName, hidden) {
+  const labels = question.responses.map((r) => r.response);
+  const topK = question.top_k == null || question.top_k >= labels.length ? null : question.top_k;
+  const common = { hidden, text: question.text, topK, options: labels };
+  const principles = question.principles;
+  const first = principles && catalogByName.get(principles.item_var_names[0]);
+  if (!first) return builderItem("ranking", common);
+  return builderItem("ranking", {
+    ...common,
+    source: "catalog",
+    battery: batteryOf(first),
+    itemVarNames: principles.item_var_names,
+    responseIndices: principles.response_indices,
+    wave: principles.wave ?? "",
+  });
+}
+
+/** A saved guess of the nation's answer: its target, and its text unless the api wrote it. */
+function predictItem(question, hidden) {
+  const target = question.target ?? {};
+  const indices = target.response_indices ?? [];
+  return builderItem("predict", {
+    hidden,
+    text: target.text_generated ? "" : question.text,
+    varName: target.var_name ?? "",
+    responseIndices: new Set(indices),
+    group: target.group ?? "",
+    wave: target.wave ?? "",
+    showClosest: Boolean(target.show_closest),
+  });
 }
 
 function itemOfKind(kind, question, catalogByName, chosen, hidden) {
@@ -109,6 +212,28 @@ function questionBody(item) {
       min_label: item.minLabel.trim(),
       max_label: item.maxLabel.trim(),
     };
+  const wave = item.wave === "" || item.wave == null ? null : Number(item.wave);
+  if (item.kind === "ranking" && item.source === "catalog")
+    return {
+      ...common,
+      text: item.text.trim(),
+      item_var_names: item.itemVarNames,
+      response_indices: item.responseIndices ? [...item.responseIndices].sort((a, b) => a - b) : null,
+      wave,
+      top_k: item.topK,
+    };
+  if (item.kind === "ranking")
+    return { ...common, text: item.text.trim(), options: item.options.map((o) => o.trim()), top_k: item.topK };
+  if (item.kind === "predict")
+    return {
+      ...common,
+      var_name: item.varName || null,
+      response_indices: item.responseIndices.size ? [...item.responseIndices].sort((a, b) => a - b) : null,
+      group: item.group || null,
+      wave,
+      text: item.text.trim() || null,
+      show_closest: item.showClosest,
+    };
   return { ...common, text: item.text.trim() };
 }
 
@@ -122,6 +247,11 @@ const FIELD_NAMES = {
   min_label: "The label at the low end",
   max_label: "The label at the high end",
   response_indices: "The offered responses",
+  top_k: "How many to rank",
+  item_var_names: "The principles",
+  wave: "The wave",
+  group: "The group",
+  var_name: "The catalog question",
 };
 /** An api message about a question's field, said next to that field: "questions[0].options[1]
  *  must not be empty" → "Option 2 must not be empty" (people count from 1, and see which question). */
@@ -130,7 +260,14 @@ function fieldMessage(error) {
   if (!field.startsWith("questions[") || !error.message.startsWith(field)) return error.message;
   const part = field.replace(/^questions\[\d+\]\.?/, "");
   const option = part.match(/^options\[(\d+)\]$/);
-  const name = option ? `Option ${Number(option[1]) + 1}` : part ? (FIELD_NAMES[part] ?? part) : "This question";
+  const principle = part.match(/^item_var_names\[(\d+)\]$/);
+  const name = option
+    ? `Option ${Number(option[1]) + 1}`
+    : principle
+      ? `Principle ${Number(principle[1]) + 1}`
+      : part
+        ? (FIELD_NAMES[part] ?? part)
+        : "This question";
   return `${name}${error.message.slice(field.length)}`;
 }
 
@@ -165,6 +302,8 @@ export async function builderView(poll = null, chosen = new Map()) {
   const catalog = flattenCatalog((await api("/api/batteries")).data);
   if (at !== session.navigation) return;
   const catalogByName = new Map(catalog.map((q) => [q.var_name, q]));
+  const batteries = principleBatteries(catalog);
+  const catalogGroups = Map.groupBy(catalog, (q) => q.group);
   const items = poll ? poll.questions.map((q) => itemFromQuestion(q, catalogByName, chosen.get(q.var_name))) : [];
   // Answers were given to these questions as they are: only their wording may change now.
   const wordingOnly = Boolean(poll && !poll.is_open && poll.respondents > 0);
@@ -258,7 +397,9 @@ export async function builderView(poll = null, chosen = new Map()) {
   const add = (item) => {
     items.push(item);
     announcer.textContent = `Added question ${items.length}.`;
-    refresh({ focus: item.kind === "catalog" ? null : `${item.id}-text` });
+    refresh({
+      focus: item.kind === "catalog" ? null : item.kind === "predict" ? `${item.id}-question` : `${item.id}-text`,
+    });
   };
   const move = (index, by, focus) => {
     const [item] = items.splice(index, 1);
@@ -291,7 +432,7 @@ export async function builderView(poll = null, chosen = new Map()) {
         "span",
         { id: id("title") },
         el("strong", {}, `${index + 1}. `),
-        kindTag(item.kind),
+        tagOf(item.kind),
         " ",
         item.kind === "catalog" ? [item.question.text, " "] : null,
         el("code", {}, key),
@@ -570,6 +711,391 @@ export async function builderView(poll = null, chosen = new Map()) {
           ),
         ),
       ];
+    } else if (item.kind === "ranking") {
+      const catalogItems = item.source === "catalog";
+      const count = catalogItems ? item.itemVarNames.length : item.options.length;
+      if (item.topK != null && item.topK >= count) item.topK = null;
+      const sourceChoice = (value, label, help) =>
+        el(
+          "label",
+          { class: "radio-choice" },
+          el("input", {
+            type: "radio",
+            name: id("source"),
+            id: id(`source-${value}`),
+            value,
+            checked: item.source === value,
+            disabled: wordingOnly,
+            onchange: () => {
+              item.source = value;
+              item.topK = null;
+              refresh({ focus: id(`source-${value}`) });
+            },
+          }),
+          el("span", {}, label, el("span", { class: "note" }, help)),
+        );
+      let itemFields;
+      if (!catalogItems) {
+        itemFields = el(
+          "fieldset",
+          { class: "field options" },
+          el("legend", {}, `Items (${MIN_ITEMS} to ${MAX_ITEMS})`),
+          el(
+            "ol",
+            { class: "option-list" },
+            item.options.map((value, i) =>
+              el(
+                "li",
+                {},
+                el("label", { for: id(`option-${i}`) }, `Item ${i + 1}`),
+                textInput(
+                  `option-${i}`,
+                  value,
+                  (text) => {
+                    item.options[i] = text;
+                  },
+                  "options",
+                ),
+                smallButton("Remove", {
+                  id: id(`remove-option-${i}`),
+                  disabled: wordingOnly || item.options.length <= MIN_ITEMS,
+                  "aria-label": `Remove item ${i + 1} of ${key}`,
+                  onclick: () => {
+                    item.options.splice(i, 1);
+                    refresh({ focus: [id(`option-${Math.max(0, i - 1)}`)] });
+                  },
+                }),
+              ),
+            ),
+          ),
+          smallButton("+ Add item", {
+            id: id("add-option"),
+            disabled: wordingOnly || item.options.length >= MAX_ITEMS,
+            onclick: () => {
+              item.options.push("");
+              refresh({ focus: id(`option-${item.options.length - 1}`) });
+            },
+          }),
+          slot("options", ".options"),
+        );
+      } else {
+        const battery = item.battery || defaultBattery(batteries);
+        const principles = batteries.get(battery) ?? [];
+        const responses = principles[0]?.responses ?? [];
+        const byNation = item.responseIndices ?? (responses.length ? [responses.length - 1] : []);
+        const full = item.itemVarNames.length >= MAX_ITEMS;
+        itemFields = [
+          batteries.size > 1
+            ? el(
+                "div",
+                { class: "field" },
+                el("label", { for: id("battery") }, "Battery"),
+                el(
+                  "select",
+                  {
+                    id: id("battery"),
+                    disabled: wordingOnly,
+                    onchange: (event) => {
+                      item.battery = event.target.value;
+                      item.itemVarNames = [];
+                      item.responseIndices = null;
+                      refresh({ focus: id("battery") });
+                    },
+                  },
+                  [...batteries.keys()].map((group) =>
+                    el("option", { value: group, selected: group === battery }, group),
+                  ),
+                ),
+              )
+            : null,
+          el(
+            "fieldset",
+            { class: "field principles", "aria-describedby": id("principles-error") },
+            el(
+              "legend",
+              {},
+              `Principles to rank (${MIN_ITEMS} to ${MAX_ITEMS}; ${plural(item.itemVarNames.length, "chosen", "chosen")})`,
+            ),
+            el(
+              "div",
+              { class: "principle-list" },
+              principles.flatMap((q, i) => {
+                const checked = item.itemVarNames.includes(q.var_name);
+                // Each sub-battery under its name.
+                const sub = q.group.split(" › ")[1];
+                const heading =
+                  sub && sub !== principles[i - 1]?.group.split(" › ")[1]
+                    ? el("p", { class: "principle-group" }, sub)
+                    : null;
+                return [
+                  heading,
+                  el(
+                    "label",
+                    {},
+                    el("input", {
+                      type: "checkbox",
+                      id: id(`principle-${q.var_name}`),
+                      value: q.var_name,
+                      checked,
+                      disabled: wordingOnly || (full && !checked),
+                      "aria-describedby": id("principles-error"),
+                      onchange: (event) => {
+                        if (event.target.checked) item.itemVarNames.push(q.var_name);
+                        else item.itemVarNames = item.itemVarNames.filter((v) => v !== q.var_name);
+                        refresh({ focus: id(`principle-${q.var_name}`) });
+                      },
+                    }),
+                    el("span", {}, q.short_text ?? q.text, " ", el("code", {}, q.var_name)),
+                  ),
+                ];
+              }),
+            ),
+            slot("principles", ".item_var_names"),
+          ),
+          el(
+            "fieldset",
+            { class: "offered", "aria-describedby": id("nation-responses-error") },
+            el("legend", {}, "The nation’s order: by the weighted share answering"),
+            responses.map((response, i) =>
+              el(
+                "label",
+                {},
+                el("input", {
+                  type: "checkbox",
+                  id: id(`nation-response-${i}`),
+                  checked: byNation.includes(i),
+                  disabled: wordingOnly,
+                  onchange: (event) => {
+                    const set = new Set(byNation);
+                    if (event.target.checked) set.add(i);
+                    else set.delete(i);
+                    item.responseIndices = [...set].sort((a, b) => a - b);
+                    slots["nation-responses"].replaceChildren();
+                  },
+                }),
+                response,
+              ),
+            ),
+            slot("nation-responses", ".response_indices"),
+          ),
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("wave") }, "Survey wave (empty: the latest that asked them all)"),
+            el("input", {
+              type: "number",
+              id: id("wave"),
+              min: 1,
+              step: 1,
+              value: item.wave ?? "",
+              disabled: wordingOnly,
+              "aria-describedby": id("wave-error"),
+              oninput: (event) => {
+                item.wave = event.target.value;
+                slots.wave.replaceChildren();
+              },
+            }),
+            slot("wave", ".wave"),
+          ),
+        ];
+      }
+      body = [
+        textField(),
+        el(
+          "fieldset",
+          { class: "field pacing-choice ranking-source" },
+          el("legend", {}, "Items to rank"),
+          sourceChoice("own", "Written here", "3 to 10 items of your own."),
+          sourceChoice(
+            "catalog",
+            "BLW principles",
+            "3 to 10 of the catalog’s principles: after the vote the room’s order is shown beside the nation’s.",
+          ),
+        ),
+        ...[itemFields].flat(),
+        el(
+          "div",
+          { class: "field" },
+          el("label", { for: id("top-k") }, "Each participant ranks"),
+          el(
+            "select",
+            {
+              id: id("top-k"),
+              disabled: wordingOnly,
+              "aria-describedby": id("top-k-error"),
+              onchange: (event) => {
+                item.topK = event.target.value === "" ? null : Number(event.target.value);
+                slots["top-k"].replaceChildren();
+              },
+            },
+            el("option", { value: "", selected: item.topK == null }, `All the items${count ? ` (${count})` : ""}`),
+            Array.from({ length: Math.max(0, count - 2) }, (_, i) =>
+              el("option", { value: String(i + 2), selected: item.topK === i + 2 }, `Their top ${i + 2}`),
+            ),
+          ),
+          slot("top-k", ".top_k"),
+        ),
+        el(
+          "p",
+          { class: "note" },
+          "Participants order the items (by dragging them, or with ↑ ↓ buttons); the results show each item’s mean rank with its 95% CI and its Borda score. A ranking cannot split the results.",
+        ),
+      ];
+    } else if (item.kind === "predict") {
+      const target = catalogByName.get(item.varName);
+      const generated = predictText(target, [...item.responseIndices], item.group);
+      body = [
+        el(
+          "div",
+          { class: "field" },
+          el("label", { for: id("question") }, "Catalog question whose national answer the room guesses"),
+          el(
+            "select",
+            {
+              id: id("question"),
+              disabled: wordingOnly,
+              "aria-describedby": id("question-error"),
+              onchange: (event) => {
+                item.varName = event.target.value;
+                item.responseIndices = new Set();
+                refresh({ focus: id("question") });
+              },
+            },
+            el("option", { value: "", selected: !item.varName }, "Choose a question…"),
+            [...catalogGroups].map(([group, questions]) =>
+              el(
+                "optgroup",
+                { label: group },
+                questions.map((q) =>
+                  el(
+                    "option",
+                    { value: q.var_name, selected: q.var_name === item.varName },
+                    `${q.short_text ?? q.text} (${q.var_name})`,
+                  ),
+                ),
+              ),
+            ),
+          ),
+          slot("question", ".var_name"),
+        ),
+        target
+          ? el(
+              "fieldset",
+              { class: "offered", "aria-describedby": id("responses-error") },
+              el("legend", {}, "Guess the share answering"),
+              target.responses.map((response, i) =>
+                el(
+                  "label",
+                  {},
+                  el("input", {
+                    type: "checkbox",
+                    id: id(`response-${i}`),
+                    checked: item.responseIndices.has(i),
+                    disabled: wordingOnly,
+                    onchange: (event) => {
+                      if (event.target.checked) item.responseIndices.add(i);
+                      else item.responseIndices.delete(i);
+                      // The text the api would write changes with them.
+                      refresh({ focus: id(`response-${i}`) });
+                    },
+                  }),
+                  response,
+                ),
+              ),
+              slot("responses", ".response_indices"),
+            )
+          : slot("responses", ".response_indices"),
+        el(
+          "div",
+          { class: "scale-fields" },
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("group") }, "Among"),
+            el(
+              "select",
+              {
+                id: id("group"),
+                disabled: wordingOnly,
+                "aria-describedby": id("group-error"),
+                onchange: (event) => {
+                  item.group = event.target.value;
+                  refresh({ focus: id("group") });
+                },
+              },
+              el("option", { value: "", selected: !item.group }, "All US adults"),
+              PREDICT_GROUPS.map(([group, people]) =>
+                el(
+                  "option",
+                  { value: group, selected: item.group === group },
+                  people.charAt(0).toUpperCase() + people.slice(1),
+                ),
+              ),
+            ),
+            slot("group", ".group"),
+          ),
+          el(
+            "div",
+            { class: "field" },
+            el("label", { for: id("wave") }, "Survey wave (empty: the latest)"),
+            el("input", {
+              type: "number",
+              id: id("wave"),
+              min: 1,
+              step: 1,
+              value: item.wave ?? "",
+              disabled: wordingOnly,
+              "aria-describedby": id("wave-error"),
+              oninput: (event) => {
+                item.wave = event.target.value;
+                slots.wave.replaceChildren();
+              },
+            }),
+            slot("wave", ".wave"),
+          ),
+        ),
+        el(
+          "div",
+          { class: "field" },
+          el("label", { for: id("text") }, "Question text (empty: written for you)"),
+          el("input", {
+            type: "text",
+            id: id("text"),
+            value: item.text,
+            placeholder: generated,
+            "aria-describedby": `${id("generated")} ${id("text-error")}`,
+            oninput: (event) => {
+              item.text = event.target.value;
+              slots.text.replaceChildren();
+            },
+          }),
+          el(
+            "p",
+            { class: "note", id: id("generated") },
+            generated ? `Left empty, participants read: “${generated}”` : "Choose a question and responses first.",
+          ),
+          slot("text", ".text"),
+        ),
+        el(
+          "label",
+          { class: "hide-results" },
+          el("input", {
+            type: "checkbox",
+            id: id("closest"),
+            checked: item.showClosest,
+            disabled: wordingOnly,
+            onchange: (event) => {
+              item.showClosest = event.target.checked;
+            },
+          }),
+          "List the closest guesses by the names participants choose",
+        ),
+        el(
+          "p",
+          { class: "note" },
+          "Participants guess a percent from 0 to 100. Their guesses show at once; the nation’s answer (weighted, with its 95% CI) and the gap appear when voting closes. A guess cannot split the results.",
+        ),
+      ];
     } else if (item.kind === "open") {
       body = [
         textField(),
@@ -602,7 +1128,8 @@ export async function builderView(poll = null, chosen = new Map()) {
         hideResults,
         notesField,
         timerField,
-        slot("item", "", ".kind", ".var_name"),
+        // A guess's catalog question has its own message (next to its select).
+        slot("item", "", ".kind", ...(item.kind === "predict" ? [] : [".var_name"])),
       ),
     );
   };
@@ -615,7 +1142,7 @@ export async function builderView(poll = null, chosen = new Map()) {
     split.replaceChildren(
       el("option", { value: "" }, "No split"),
       ...items.flatMap((item, index) => {
-        if (item.kind === "words" || item.kind === "open") return [];
+        if (["words", "open", "ranking", "predict"].includes(item.kind)) return [];
         const option = el(
           "option",
           { value: keyOf(item, index), selected: item === splitItem },
@@ -687,7 +1214,11 @@ export async function builderView(poll = null, chosen = new Map()) {
         { class: "field" },
         el("label", { for: "poll-split" }, "Split results by"),
         split,
-        el("p", { class: "note", id: "split-help" }, "A catalog, choice or scale question of this poll."),
+        el(
+          "p",
+          { class: "note", id: "split-help" },
+          "A catalog, choice or scale question of this poll (rankings and guesses of the nation are split by it, not split with).",
+        ),
         errorFor("split_by"),
       ),
     ),
@@ -790,6 +1321,28 @@ export async function builderView(poll = null, chosen = new Map()) {
               onclick: () => add(builderItem("open")),
             },
             "+ Open answer",
+          ),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-ranking",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("ranking", { battery: defaultBattery(batteries) })),
+            },
+            "+ Ranking",
+          ),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small secondary",
+              id: "add-predict",
+              disabled: wordingOnly,
+              onclick: () => add(builderItem("predict")),
+            },
+            "+ Predict the nation",
           ),
         ),
         el("label", { for: "catalog-search", class: "catalog-label" }, "Or add from the BLW catalog"),

@@ -160,5 +160,13 @@ export function denseTable(columns, rows, numeric = [], labelledBy = null) {
 }
 
 /** What the console calls each kind of question. */
-const KIND_LABELS = { catalog: "BLW catalog", choice: "Choice", scale: "Scale", words: "Words", open: "Open answer" };
+const KIND_LABELS = {
+  catalog: "BLW catalog",
+  choice: "Choice",
+  scale: "Scale",
+  words: "Words",
+  open: "Open answer",
+  ranking: "Ranking",
+  predict: "Predict the nation",
+};
 export const kindTag = (kind) => el("span", { class: "kind-tag" }, KIND_LABELS[kind ?? "catalog"] ?? kind);

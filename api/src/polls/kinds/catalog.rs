@@ -109,6 +109,7 @@ impl QuestionKind for CatalogSpec {
             max_word_length: None,
             max_answer_length: None,
             top_k: None,
+            principles: None,
             target: None,
         })
     }

@@ -310,6 +310,7 @@ pub(crate) fn own_view(
         max_word_length: None,
         max_answer_length: None,
         top_k: None,
+        principles: None,
         target: None,
     }
 }

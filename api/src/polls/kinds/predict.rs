@@ -24,7 +24,7 @@ use crate::polls::model::{
     PredictResults, PredictTarget, QuestionResults, Tally,
 };
 use crate::surveys::groups::Split;
-use crate::surveys::snapshot::SurveySnapshot;
+use crate::surveys::snapshot::{Question, SurveySnapshot};
 use crate::surveys::weighted_proportions::t_quantile_975_df;
 use crate::text_rules::{DISPLAY_NAME, QUESTION_TEXT};
 
@@ -69,6 +69,16 @@ fn people(group: Option<&str>) -> &'static str {
         Some("Moderate") => "moderates",
         Some(_) => "conservatives",
     }
+}
+
+/// The question the room reads when the presenter gave none.
+fn generated_text(catalog: &Question, responses: &[i16], group: Option<&str>) -> String {
+    let labels: Vec<String> = responses
+        .iter()
+        .filter_map(|&k| Some(format!("“{}”", catalog.responses.get(usize::try_from(k).ok()?)?)))
+        .collect();
+    let text = format!("What share of {} answer {} to: {}", people(group), labels.join(" or "), catalog.text);
+    text.chars().take(QUESTION_TEXT.max_chars).collect()
 }
 
 /// # Errors
@@ -125,17 +135,7 @@ pub(crate) fn new_question(
     sorted.sort_unstable();
     let text = match &new.text {
         Some(text) => QUESTION_TEXT.check(&field("text"), text)?,
-        None => {
-            let labels: Vec<String> =
-                sorted.iter().map(|&k| format!("“{}”", catalog.responses[usize::try_from(k).unwrap_or(0)])).collect();
-            let text = format!(
-                "What share of {} answer {} to: {}",
-                people(new.group.as_deref()),
-                labels.join(" or "),
-                catalog.text
-            );
-            text.chars().take(QUESTION_TEXT.max_chars).collect()
-        }
+        None => generated_text(catalog, &sorted, new.group.as_deref()),
     };
     Ok(PollQuestion {
         var_name: own_key(at),
@@ -170,6 +170,7 @@ impl PredictSpec {
             group: self.group.clone(),
             wave: self.wave.unwrap_or_default(),
             show_closest: self.show_closest,
+            text_generated: self.text == generated_text(catalog, &self.responses, self.group.as_deref()),
         })
     }
 }
@@ -287,6 +288,7 @@ impl QuestionKind for PredictSpec {
                 group: self.group.clone(),
                 wave: self.wave.unwrap_or_default(),
                 show_closest: self.show_closest,
+                text_generated: false,
             }),
             guesses: tally.overall.clone(),
             mean,

@@ -21,7 +21,7 @@ use crate::polls::kinds::{
 };
 use crate::polls::model::{
     Answer, GroupRanks, MeanEstimate, NationalItem, NationalTarget, NewPollQuestion, OfferedResponse, PollQuestionView,
-    QuestionResults, RankedItem, RankingNation, RankingResults,
+    QuestionResults, RankedItem, RankedPrinciples, RankingNation, RankingResults,
 };
 use crate::surveys::snapshot::SurveySnapshot;
 
@@ -273,6 +273,11 @@ impl QuestionKind for RankingSpec {
             self.items.iter().zip(0i16..).map(|(label, index)| OfferedResponse { index, response: label.clone() });
         let mut view = own_view(question, QuestionKindName::Ranking, &self.text, items.collect());
         view.top_k = Some(self.top_k);
+        view.principles = self.nation.as_ref().map(|nation| RankedPrinciples {
+            item_var_names: nation.var_names.clone(),
+            response_indices: nation.responses.clone(),
+            wave: nation.wave.unwrap_or_default(),
+        });
         Some(view)
     }
 

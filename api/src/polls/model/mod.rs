@@ -15,7 +15,7 @@ pub(crate) use audience_questions::{
 };
 pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
 pub(crate) use predict::{ClosestGuess, GroupGuess, NationalTarget, PerceptionGap, PredictResults, PredictTarget};
-pub(crate) use ranking::{GroupRanks, NationalItem, RankedItem, RankingNation, RankingResults};
+pub(crate) use ranking::{GroupRanks, NationalItem, RankedItem, RankedPrinciples, RankingNation, RankingResults};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 
 /// A question for a new poll. `kind` says which fields apply: `catalog` (the default) takes
@@ -270,6 +270,9 @@ pub(crate) struct PollQuestionView {
     /// Ranking: how many items a participant ranks (the items are `responses`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_k: Option<i16>,
+    /// Ranking of catalog principles: which they are, and what orders the nation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principles: Option<RankedPrinciples>,
     /// Predict: what the room guesses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<PredictTarget>,

@@ -21,6 +21,8 @@ pub(crate) struct PredictTarget {
     pub wave: i32,
     /// Whether the closest guesses are listed by the names participants chose.
     pub show_closest: bool,
+    /// Whether the question's text is the one made from the target (no text was given).
+    pub text_generated: bool,
 }
 
 /// The difference between the room's mean guess and the national estimate, in percentage points,

@@ -7,6 +7,16 @@ use utoipa::ToSchema;
 use crate::polls::model::{MeanEstimate, OfferedResponse, ResultsHead};
 use crate::surveys::weighted_proportions::Share;
 
+/// What a ranking of catalog principles ranks, and what orders the nation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub(crate) struct RankedPrinciples {
+    /// The catalog questions the items are, in item order.
+    pub item_var_names: Vec<String>,
+    /// The responses whose weighted share orders the nation.
+    pub response_indices: Vec<i16>,
+    pub wave: i32,
+}
+
 /// One item as the room ranked it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct RankedItem {
