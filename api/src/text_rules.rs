@@ -25,6 +25,8 @@ pub(crate) const WORD_ANSWER: TextRule = TextRule { max_chars: 40, required: tru
 pub(crate) const OPEN_ANSWER: TextRule = TextRule { max_chars: 280, required: true, multiline: false };
 /// The name a participant may give with an audience question (anonymous without one).
 pub(crate) const DISPLAY_NAME: TextRule = TextRule { max_chars: 40, required: false, multiline: false };
+/// What a presenter link is for, as the console lists it.
+pub(crate) const PRESENTER_LINK_LABEL: TextRule = TextRule { max_chars: 100, required: false, multiline: false };
 pub(crate) const SCALE_LABEL: TextRule = TextRule { max_chars: 60, required: false, multiline: false };
 pub(crate) const ACCOUNT_NAME: TextRule = TextRule { max_chars: 100, required: true, multiline: false };
 

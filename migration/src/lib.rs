@@ -34,6 +34,7 @@ mod m20261207_000014_question_timers;
 mod m20261207_000015_open_answers;
 mod m20261207_000016_audience_questions;
 mod m20261207_000017_ranks_and_guesses;
+mod m20261207_000018_presenter_links_and_frozen_results;
 // @generate:modules (new paired migrations are declared above this line)
 
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_open_answers::SCHEMA),
             Box::new(m20261207_000016_audience_questions::SCHEMA),
             Box::new(m20261207_000017_ranks_and_guesses::SCHEMA),
+            Box::new(m20261207_000018_presenter_links_and_frozen_results::SCHEMA),
             // @generate:migrations (new paired migrations are registered above this line)
         ]
     }

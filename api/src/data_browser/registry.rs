@@ -28,6 +28,7 @@ pub(crate) const SECRET_COLUMNS: &[(&str, &str, &str)] = &[
     ("polls", "respondents", "client_token"),
     ("polls", "respondents", "device_id"),
     ("polls", "poll_joins", "device_id"),
+    ("polls", "presenter_links", "secret_hash"),
     ("polls", "audience_questions", "device_id"),
     ("polls", "audience_question_votes", "device_id"),
 ];
@@ -256,6 +257,8 @@ fn entries() -> Vec<Entry> {
         "polls" "allowed_words" => polls::allowed_words::Entity,
         "polls" "answer_texts" => polls::answer_texts::Entity,
         "polls" "answer_ranks" => polls::answer_ranks::Entity,
+        "polls" "presenter_links" => polls::presenter_links::Entity,
+        "polls" "frozen_results" => polls::frozen_results::Entity,
         "polls" "audience_questions" => polls::audience_questions::Entity,
         "polls" "audience_question_votes" => polls::audience_question_votes::Entity,
         "polls" "qa_boards" => polls::qa_boards::Entity,

@@ -22,9 +22,17 @@ fn cross_site(headers: &HeaderMap, scheme: &str) -> bool {
     !(origin_scheme.eq_ignore_ascii_case(scheme) && !host.is_empty() && origin_host.eq_ignore_ascii_case(host))
 }
 
+/// Where a slide deck drives a poll with a presenter link: those routes read no cookie (the link
+/// comes in the `Authorization` header, which another site's page cannot make a browser send on
+/// its own), so a request from another site carries no ambient authority there.
+pub(crate) const PRESENTER_PREFIX: &str = "/api/presenter/";
+
 /// The refusal of a state-changing request from another site (`None`: it may go on); `secure`
 /// as `COOKIE_SECURE`.
 pub(super) fn refusal(secure: bool, request: &Request) -> Option<Response> {
+    if request.uri().path().starts_with(PRESENTER_PREFIX) {
+        return None;
+    }
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     (changes_state && cross_site(request.headers(), if secure { "https" } else { "http" }))
         .then(|| AppError::Forbidden("cross-site request refused".to_owned()).into_response())

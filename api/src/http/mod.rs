@@ -4,7 +4,8 @@
 //! into plain values and call a feature with them.
 
 mod cookies;
-mod csrf;
+mod cors;
+pub(crate) mod csrf;
 mod error;
 mod extract;
 pub(crate) mod metrics;

@@ -32,8 +32,8 @@ const EMBED_HEADERS: [(&str, &str); 3] = [
 ];
 
 /// What every answer gets, in one middleware (each middleware is a service cloned and a future
-/// boxed per request): the cross-site check, the time limit, the JSON error shape for a
-/// library's bodiless error, and the security headers.
+/// boxed per request): the cross-site check (CORS instead for a deck's presenter routes), the
+/// time limit, the JSON error shape for a library's bodiless error, and the security headers.
 pub(crate) async fn response_policies(
     secure: bool,
     request: axum::extract::Request,
@@ -42,6 +42,9 @@ pub(crate) async fn response_policies(
     let uri = request.uri().clone();
     let response = match super::csrf::refusal(secure, &request) {
         Some(refused) => refused,
+        None if super::cors::is_presenter_route(&request) => {
+            within_time_limit(super::cors::for_presenter_route(request, next)).await
+        }
         None => within_time_limit(next.run(request)).await,
     };
     let mut response = as_json_error(&uri, response);

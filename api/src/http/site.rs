@@ -34,8 +34,9 @@ async fn embed_chart_exists(
 }
 
 /// The frontend's pages whose paths are not files: each is one HTML file that reads its path itself.
-const PAGES: [(&str, &str); 4] = [
+const PAGES: [(&str, &str); 5] = [
     ("/polls/{slug}", "poll.html"),
+    ("/results/{key}", "results.html"),
     ("/admin", "admin.html"),
     ("/admin/{*section}", "admin.html"),
     ("/join", "join.html"),

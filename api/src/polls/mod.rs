@@ -23,6 +23,8 @@
 //! - `countdowns`: a question's countdown, closed when it ends by whichever process sees it first;
 //! - `audience_questions/`: the audience's questions to the presenter (`board`: as every process
 //!   holds them, counted into the live version; `service`: asking, voting, moderating, pinning);
+//! - `presenter_links`: a deck's capability to drive one poll without an account;
+//! - `frozen_results`: a poll's public results copied as of a moment, for a citable page;
 //! - the poll life cycle: `service` (creating, listing, opening, pacing, closing, deleting),
 //!   `join_code` (the six digits to join an open poll with), `slug`.
 
@@ -31,10 +33,12 @@ pub(crate) mod ballots;
 pub(crate) mod countdowns;
 pub(crate) mod edits;
 pub(crate) mod events;
+pub(crate) mod frozen_results;
 pub(crate) mod join_code;
 pub(crate) mod kinds;
 pub(crate) mod live;
 pub(crate) mod model;
+pub(crate) mod presenter_links;
 pub(crate) mod repository;
 pub(crate) mod results;
 pub(crate) mod service;

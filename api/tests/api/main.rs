@@ -18,6 +18,7 @@ mod poll_edits;
 mod polls;
 mod predict;
 mod presenter;
+mod presenter_links;
 mod question_kinds;
 mod ranking;
 mod role_matrix;

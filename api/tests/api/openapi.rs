@@ -92,7 +92,8 @@ async fn an_oversized_body_gets_413_with_the_json_error_shape() {
 }
 
 /// What schemathesis found before the contract was declared, kept as a regression test: staff
-/// routes declare 401/403 and the session cookie, bodies declare 400/413/422, everything that may
+/// routes declare 401/403 and the session cookie (a deck's presenter routes 401 and the bearer
+/// link), bodies declare 400/413/422, everything that may
 /// need the database declares 503, and wave numbers are at least 1.
 #[test]
 fn every_operation_declares_what_it_can_answer() {
@@ -100,6 +101,7 @@ fn every_operation_declares_what_it_can_answer() {
     let spec = serde_json::to_value(&spec).expect("json");
     assert_eq!(spec["components"]["securitySchemes"]["session"]["in"], "cookie");
     assert_eq!(spec["components"]["securitySchemes"]["session"]["name"], "blw_session");
+    assert_eq!(spec["components"]["securitySchemes"]["presenter_link"]["scheme"], "bearer");
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("item") {
             let declared = |status: &str| operation["responses"].get(status).is_some();
@@ -111,7 +113,11 @@ fn every_operation_declares_what_it_can_answer() {
             if operation.get("requestBody").is_some() {
                 assert!(declared("400") && declared("413") && declared("422"), "{at}");
             }
-            if method != "get" {
+            if path.starts_with("/api/presenter/") {
+                // A deck on any site: its link authorizes, no cross-site refusal.
+                assert!(declared("401"), "{at}");
+                assert_eq!(operation["security"][0]["presenter_link"], serde_json::json!([]), "{at}");
+            } else if method != "get" {
                 assert!(declared("403"), "{at}: cross-site refusals");
             }
             if path != "/healthz" {

@@ -39,6 +39,8 @@ pub enum Relation {
     AudienceQuestions,
     #[sea_orm(has_many = "super::ballot_voids::Entity")]
     BallotVoids,
+    #[sea_orm(has_many = "super::frozen_results::Entity")]
+    FrozenResults,
     #[sea_orm(has_one = "super::poll_audiences::Entity")]
     PollAudiences,
     #[sea_orm(has_many = "super::poll_joins::Entity")]
@@ -53,6 +55,8 @@ pub enum Relation {
     PollQuestions,
     #[sea_orm(has_many = "super::poll_resets::Entity")]
     PollResets,
+    #[sea_orm(has_many = "super::presenter_links::Entity")]
+    PresenterLinks,
     #[sea_orm(has_one = "super::qa_boards::Entity")]
     QaBoards,
     #[sea_orm(has_many = "super::respondents::Entity")]
@@ -68,6 +72,12 @@ impl Related<super::audience_questions::Entity> for Entity {
 impl Related<super::ballot_voids::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::BallotVoids.def()
+    }
+}
+
+impl Related<super::frozen_results::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::FrozenResults.def()
     }
 }
 
@@ -92,6 +102,12 @@ impl Related<super::poll_questions::Entity> for Entity {
 impl Related<super::poll_resets::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::PollResets.def()
+    }
+}
+
+impl Related<super::presenter_links::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PresenterLinks.def()
     }
 }
 

@@ -6,6 +6,7 @@
 pub(crate) mod client;
 pub(crate) mod json;
 pub(crate) mod path;
+pub(crate) mod presenter;
 pub(crate) mod query;
 pub(crate) mod staff;
 

@@ -18,13 +18,14 @@ use crate::polls::ballots::voids::{self, BallotVoid, VoidRequest};
 use crate::polls::live::frames::Audience;
 use crate::polls::live::stream::StaffSession;
 use crate::polls::model::{
-    AllowedWord, CurrentQuestion, HiddenWord, NewPoll, Pacing, PollPatch, PollResults, PollView, QuestionPatch,
-    ResetConfirmation, ReviewDecision, StreamEvent,
+    AllowedWord, CreatedPresenterLink, CurrentQuestion, FrozenResults, HiddenWord, NewPoll, NewPresenterLink, Pacing,
+    PollPatch, PollResults, PollView, PresenterLinkView, QuestionPatch, ResetConfirmation, ReviewDecision, StreamEvent,
 };
 use crate::polls::repository::PollKey;
 use crate::polls::results::export;
 use crate::polls::results::results;
 use crate::polls::service;
+use crate::polls::{frozen_results, presenter_links};
 use crate::state::AppState;
 
 /// Creates a poll (closed until opened).
@@ -462,6 +463,68 @@ async fn stream_staff_results(
     .await
 }
 
+/// Makes a presenter link for this poll: a secret a slide deck sends (`Authorization: Bearer`)
+/// to pace the poll, reveal and hide results and hide words — nothing else — until it expires or
+/// is revoked. The secret is in this answer only.
+#[utoipa::path(post, path = "/api/admin/polls/{id}/presenter-links", tag = "admin polls",
+    request_body = NewPresenterLink,
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses(
+        (status = 201, body = CreatedPresenterLink),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "A lifetime out of range, or a bad label", body = ErrorBody),
+    ))]
+async fn create_presenter_link(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath(id): AppPath<i32>,
+    AppJson(new): AppJson<NewPresenterLink>,
+) -> Result<(StatusCode, Json<CreatedPresenterLink>), AppError> {
+    Ok((StatusCode::CREATED, Json(presenter_links::create(&state.db, id, admin.id, &new).await?)))
+}
+
+/// The poll's presenter links, newest first: when each expires, whether it was revoked, how
+/// often and when it was last used (never the secrets).
+#[utoipa::path(get, path = "/api/admin/polls/{id}/presenter-links", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 200, body = Vec<PresenterLinkView>), (status = 404, body = ErrorBody)))]
+async fn list_presenter_links(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<Json<Vec<PresenterLinkView>>, AppError> {
+    Ok(Json(presenter_links::list(&state.db, id).await?))
+}
+
+/// Revokes a presenter link: its next use, on any process, is refused.
+#[utoipa::path(delete, path = "/api/admin/polls/{id}/presenter-links/{link_id}", tag = "admin polls",
+    params(
+        ("id" = i32, Path, description = "Poll id", minimum = 1),
+        ("link_id" = i64, Path, description = "The link", minimum = 1),
+    ),
+    responses((status = 204, description = "Revoked (or was already)"), (status = 404, body = ErrorBody)))]
+async fn revoke_presenter_link(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath((id, link_id)): AppPath<(i32, i64)>,
+) -> Result<StatusCode, AppError> {
+    presenter_links::revoke(&state.db, id, link_id, admin.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Freezes the poll's public results as they are now, under a citable URL (`/results/<key>`):
+/// later votes, resets and deleting the poll do not change them.
+#[utoipa::path(post, path = "/api/admin/polls/{id}/frozen-results", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 201, body = FrozenResults), (status = 404, body = ErrorBody)))]
+async fn freeze_results(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<(StatusCode, Json<FrozenResults>), AppError> {
+    Ok((StatusCode::CREATED, Json(frozen_results::freeze(&state.db, &state.surveys, id, admin.id).await?)))
+}
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll, list_polls))
@@ -480,4 +543,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_question))
         .routes(routes!(get_staff_results))
         .routes(routes!(stream_staff_results))
+        .routes(routes!(create_presenter_link, list_presenter_links))
+        .routes(routes!(revoke_presenter_link))
+        .routes(routes!(freeze_results))
 }

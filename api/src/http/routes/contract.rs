@@ -5,13 +5,17 @@
 
 use utoipa::Modify;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 
 use crate::http::cookies::SESSION_COOKIE as COOKIE_NAME;
 
 /// The name of the session-cookie security scheme.
 pub(super) const SESSION_SCHEME: &str = "session";
+/// The name of the presenter-link security scheme (a bearer secret, for a slide deck).
+pub(super) const PRESENTER_SCHEME: &str = "presenter_link";
 
 pub(super) struct Contract;
 
@@ -39,7 +43,17 @@ impl Modify for Contract {
                 "Set by POST /api/auth/login (HttpOnly, SameSite=Strict)",
             ))),
         );
+        components.add_security_scheme(
+            PRESENTER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A presenter link's secret, made by an admin for one poll"))
+                    .build(),
+            ),
+        );
         for (path, item) in &mut openapi.paths.paths {
+            let by_link = path.starts_with(crate::http::csrf::PRESENTER_PREFIX);
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -71,7 +85,11 @@ impl Modify for Contract {
                     add(operation, "403", "Logged in without the role this needs (analysts only read), or cross-site");
                     operation.security = Some(vec![SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())]);
                 }
-                if !matches!(method, "get" | "head" | "options") {
+                if by_link {
+                    add(operation, "401", "No presenter link, or one unknown, expired or revoked");
+                    operation.security = Some(vec![SecurityRequirement::new(PRESENTER_SCHEME, Vec::<String>::new())]);
+                }
+                if !matches!(method, "get" | "head" | "options") && !by_link {
                     add(
                         operation,
                         "403",

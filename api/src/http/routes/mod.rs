@@ -12,6 +12,7 @@ mod downloads;
 mod health;
 mod operations;
 mod polls;
+mod presenter;
 mod surveys;
 
 use axum::Router;
@@ -35,6 +36,7 @@ pub(crate) const DOCS_PATH: &str = "/docs";
         (name = "accounts", description = "Staff accounts, for admins"),
         (name = "polls", description = "Live polls, for participants"),
         (name = "admin polls", description = "Running polls: admins change, analysts read"),
+        (name = "presenter", description = "A slide deck driving one poll with a presenter link"),
         (name = "data", description = "The staff data browser: every table without secrets, read-only"),
         (name = "operations", description = "The operations panel: is it working, for everyone, right now (staff)"),
     )
@@ -51,6 +53,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(polls::router())
         .merge(admin_polls::router())
+        .merge(presenter::router())
         .merge(audience_questions::router())
         .merge(data::router())
         .merge(operations::router())

@@ -17,10 +17,13 @@ use crate::polls::ballots;
 use crate::polls::ballots::writer::BallotOutcome;
 use futures_util::StreamExt;
 
+use crate::polls::frozen_results;
 use crate::polls::live;
 use crate::polls::live::frames::Audience;
 use crate::polls::live::stream::{StaffSession, Watch, results_stream};
-use crate::polls::model::{Arrival, Ballot, BallotReceipt, JoinTarget, PollResults, PublicPoll, StreamEvent};
+use crate::polls::model::{
+    Arrival, Ballot, BallotReceipt, FrozenResults, JoinTarget, PollResults, PublicPoll, StreamEvent,
+};
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::service;
@@ -403,6 +406,18 @@ pub(super) async fn join(state: &AppState, client: std::net::IpAddr, code: &str)
 /// open answer of 280 (JSON may spell a character in 6 bytes: 50 × 280 × 6 = 84,000).
 const BALLOT_BODY_LIMIT: usize = 128 * 1024;
 
+/// A poll's public results as a presenter froze them (a citable copy: later votes, resets and
+/// the poll's deletion leave it as it was), with when.
+#[utoipa::path(get, path = "/api/frozen-results/{key}", tag = "polls",
+    params(("key" = String, Path, description = "The frozen copy's key")),
+    responses((status = 200, body = FrozenResults), (status = 404, body = ErrorBody)))]
+async fn get_frozen_results(
+    State(state): State<AppState>,
+    AppPath(key): AppPath<String>,
+) -> Result<Json<FrozenResults>, AppError> {
+    Ok(Json(frozen_results::get(&state.db, &key).await?))
+}
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_poll))
@@ -412,5 +427,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stream_results))
         .routes(routes!(join_poll))
         .routes(routes!(join_redirect))
+        .routes(routes!(get_frozen_results))
         .layer(axum::extract::DefaultBodyLimit::max(BALLOT_BODY_LIMIT))
 }

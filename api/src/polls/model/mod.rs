@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 pub(crate) mod audience_questions;
 pub(crate) mod open_answers;
 pub(crate) mod predict;
+pub(crate) mod presenter_links;
 pub(crate) mod ranking;
 pub(crate) mod room_vs_nation;
 
@@ -15,6 +16,9 @@ pub(crate) use audience_questions::{
 };
 pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
 pub(crate) use predict::{ClosestGuess, GroupGuess, NationalTarget, PerceptionGap, PredictResults, PredictTarget};
+pub(crate) use presenter_links::{
+    CreatedPresenterLink, FrozenResults, NewPresenterLink, PresenterLinkView, PresenterPoll, PresenterQuestion,
+};
 pub(crate) use ranking::{GroupRanks, NationalItem, RankedItem, RankedPrinciples, RankingNation, RankingResults};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};
 

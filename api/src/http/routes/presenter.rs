@@ -1,0 +1,138 @@
+//! What a slide deck may do with a presenter link (`Authorization: Bearer <secret>`), to the one
+//! poll the link is for: read where it stands, pace it, reveal or hide a question's results, hide
+//! a word or show it again — nothing else (no other poll, no console, no data). The link alone
+//! authorizes: no cookie is read, so these routes answer other sites' decks (CORS, and no
+//! cross-site refusal: see `http::csrf`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::AppError;
+use crate::http::ErrorBody;
+use crate::http::extract::json::AppJson;
+use crate::http::extract::path::AppPath;
+use crate::http::extract::presenter::PresenterLink;
+use crate::polls::model::{CurrentQuestion, HiddenWord, PresenterPoll, QuestionPatch};
+use crate::polls::presenter_links::{PresenterLinkUse, presenter_poll};
+use crate::polls::service;
+use crate::state::AppState;
+
+/// Who a link's actions are recorded as: the admin who made it.
+fn maker(link: &PresenterLinkUse) -> Result<i32, AppError> {
+    link.made_by.ok_or_else(|| AppError::Forbidden("the account that made this presenter link is gone".to_owned()))
+}
+
+/// The poll this link drives: where it stands and its questions.
+#[utoipa::path(get, path = "/api/presenter/poll", tag = "presenter",
+    responses(
+        (status = 200, body = PresenterPoll),
+    ))]
+async fn get_presenter_poll(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+) -> Result<Json<PresenterPoll>, AppError> {
+    let poll = service::get(&state.db, &state.surveys, link.poll_id).await?;
+    Ok(Json(presenter_poll(poll, &link)))
+}
+
+/// Shows a question of the presenter-paced poll on every screen (or the join slide with
+/// `position: null`), taking answers while `voting_open`: a deck arriving on a poll slide.
+#[utoipa::path(put, path = "/api/presenter/current", tag = "presenter", request_body = CurrentQuestion,
+    responses(
+        (status = 200, body = PresenterPoll),
+        (status = 409, description = "The poll is not presenter-paced", body = ErrorBody),
+        (status = 422, description = "No question at `position`", body = ErrorBody),
+    ))]
+async fn set_presenter_current(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+    AppJson(current): AppJson<CurrentQuestion>,
+) -> Result<Json<PresenterPoll>, AppError> {
+    let id = link.poll_id;
+    let poll = service::set_current(&state.db, &state.surveys, id, current.position, current.voting_open).await?;
+    state.poll_states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
+    tracing::info!(link = link.link_id, poll = id, position = ?current.position, voting_open = current.voting_open, "poll paced by a presenter link");
+    Ok(Json(presenter_poll(poll, &link)))
+}
+
+/// Reveals (`false`) or hides (`true`) one question's results on every screen.
+#[utoipa::path(patch, path = "/api/presenter/questions/{var_name}", tag = "presenter", request_body = QuestionPatch,
+    params(("var_name" = String, Path, description = "One of the poll's questions")),
+    responses(
+        (status = 200, body = PresenterPoll),
+        (status = 404, description = "No such question in the poll", body = ErrorBody),
+    ))]
+async fn update_presenter_question(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+    AppPath(var_name): AppPath<String>,
+    AppJson(patch): AppJson<QuestionPatch>,
+) -> Result<Json<PresenterPoll>, AppError> {
+    let id = link.poll_id;
+    let poll = service::set_results_hidden(&state.db, &state.surveys, id, &var_name, patch.results_hidden).await?;
+    tracing::info!(
+        link = link.link_id,
+        poll = id,
+        var_name,
+        results_hidden = patch.results_hidden,
+        "question updated by a presenter link"
+    );
+    Ok(Json(presenter_poll(poll, &link)))
+}
+
+/// Hides a word of a words question from every public screen (recorded as hidden by the link's
+/// maker).
+#[utoipa::path(post, path = "/api/presenter/questions/{var_name}/hidden-words", tag = "presenter",
+    request_body = HiddenWord,
+    params(("var_name" = String, Path, description = "A words question of the poll")),
+    responses(
+        (status = 204, description = "Hidden"),
+        (status = 403, description = "The account that made the link is gone (a hidden word records who hid it)", body = ErrorBody),
+        (status = 404, description = "No such question in the poll", body = ErrorBody),
+        (status = 422, description = "Not a words question, or not a word", body = ErrorBody),
+    ))]
+async fn hide_presenter_word(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+    AppPath(var_name): AppPath<String>,
+    AppJson(hidden): AppJson<HiddenWord>,
+) -> Result<StatusCode, AppError> {
+    service::set_word_hidden(&state.db, (link.poll_id, &var_name), &hidden.word, Some(maker(&link)?)).await?;
+    tracing::info!(link = link.link_id, poll = link.poll_id, var_name, "word hidden by a presenter link");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows a hidden word again.
+#[utoipa::path(delete, path = "/api/presenter/questions/{var_name}/hidden-words/{word}", tag = "presenter",
+    params(
+        ("var_name" = String, Path, description = "A words question of the poll"),
+        ("word" = String, Path, description = "The word, as hidden"),
+    ),
+    responses(
+        (status = 204, description = "Shown again (or was not hidden)"),
+        (status = 404, description = "No such question in the poll", body = ErrorBody),
+        (status = 422, description = "Not a words question, or not a word", body = ErrorBody),
+    ))]
+async fn show_presenter_word(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+    AppPath((var_name, word)): AppPath<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    service::set_word_hidden(&state.db, (link.poll_id, &var_name), &word, None).await?;
+    tracing::info!(link = link.link_id, poll = link.poll_id, var_name, "word shown again by a presenter link");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The deck's routes, answering any site's deck (the link, not the origin, authorizes: CORS in
+/// `http::cors`).
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_presenter_poll))
+        .routes(routes!(set_presenter_current))
+        .routes(routes!(update_presenter_question))
+        .routes(routes!(hide_presenter_word))
+        .routes(routes!(show_presenter_word))
+}
