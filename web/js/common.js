@@ -90,6 +90,22 @@ export function groupPlural(group) {
   );
 }
 
+/** Group shapes drawn without d3 (the console does not load it): the same shapes as the charts'. */
+const SHAPES = {
+  circle: "M4.5,0A4.5,4.5 0 1,1 -4.5,0A4.5,4.5 0 1,1 4.5,0Z",
+  triangle: "M0,-5.5L5,3.5L-5,3.5Z",
+  square: "M-4,-4H4V4H-4Z",
+  diamond: "M0,-5.5L5.5,0L0,5.5L-5.5,0Z",
+};
+export function groupShape(group, index) {
+  const style = groupStyle(group, index);
+  return el(
+    "svg",
+    { class: "group-shape", viewBox: "-6 -6 12 12", "aria-hidden": "true" },
+    el("path", { d: SHAPES[style.symbol] ?? SHAPES.circle, fill: style.color }),
+  );
+}
+
 /** SVG path for a group's shape at the origin, for legends drawn outside Plot. */
 export function symbolPath(symbol, size = 64) {
   const type =

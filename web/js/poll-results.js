@@ -5,7 +5,7 @@
 // presenter's queue), a ranking's order beside the nation's (ranking.js), the room's guesses of
 // the nation's answer and, once revealed, the answer (predict.js). Bars are updated in place so
 // they glide (CSS transitions) as votes arrive.
-import { api, el, groupPlural, groupStyle, integer, pct0, pct1 } from "./common.js";
+import { api, el, groupPlural, groupShape, groupStyle, integer, pct0, pct1 } from "./common.js";
 import { applyDelta } from "./live-protocol.js";
 import { OpenAnswers } from "./open-answers.js";
 import { PredictResults, predictWithheld } from "./predict.js";
@@ -134,22 +134,6 @@ const nationWithheld = (results, index) =>
 const plural = (n, one, many = `${one}s`) => `${integer(n)} ${n === 1 ? one : many}`;
 /** A mean or a bound as the results show it: one decimal. */
 const decimal1 = (x) => (x == null ? "–" : x.toFixed(1));
-
-/** Group shapes drawn without d3 (the console does not load it): the same shapes as the charts'. */
-const SHAPES = {
-  circle: "M4.5,0A4.5,4.5 0 1,1 -4.5,0A4.5,4.5 0 1,1 4.5,0Z",
-  triangle: "M0,-5.5L5,3.5L-5,3.5Z",
-  square: "M-4,-4H4V4H-4Z",
-  diamond: "M0,-5.5L5.5,0L0,5.5L-5.5,0Z",
-};
-function groupShape(group, index) {
-  const style = groupStyle(group, index);
-  return el(
-    "svg",
-    { class: "group-shape", viewBox: "-6 -6 12 12", "aria-hidden": "true" },
-    el("path", { d: SHAPES[style.symbol] ?? SHAPES.circle, fill: style.color }),
-  );
-}
 
 /** What a card shows in words (the question, its options' labels, a scale's end labels). */
 const wordingOf = (question) =>

@@ -3,7 +3,7 @@
 // guesses' histogram in bins of 10 points, the room's mean guess with its 95% CI and, once voting
 // closes (the reveal), the survey's estimate with its CI, the gap in plain words, each group's
 // guess and the closest guesses.
-import { el, groupPlural, groupStyle, integer } from "./common.js";
+import { el, groupPlural, groupShape, integer } from "./common.js";
 
 /** Groups the survey knows, as a sentence names them ("Republicans"); others by their label. */
 const NATIONAL_GROUPS = new Set([
@@ -237,22 +237,6 @@ function bins(counts) {
   return out;
 }
 
-/** A group's shape (the charts' colours and shapes) drawn without d3. */
-const SHAPES = {
-  circle: "M4.5,0A4.5,4.5 0 1,1 -4.5,0A4.5,4.5 0 1,1 4.5,0Z",
-  triangle: "M0,-5.5L5,3.5L-5,3.5Z",
-  square: "M-4,-4H4V4H-4Z",
-  diamond: "M0,-5.5L5.5,0L0,5.5L-5.5,0Z",
-};
-function shapeOf(group, index) {
-  const style = groupStyle(group, index);
-  return el(
-    "svg",
-    { class: "group-shape", viewBox: "-6 -6 12 12", "aria-hidden": "true" },
-    el("path", { d: SHAPES[style.symbol] ?? SHAPES.circle, fill: style.color }),
-  );
-}
-
 /**
  * A predict question's results, kept up to date: the histogram, the strip of means (the room,
  * its groups, the nation once revealed), the gap and the groups in words, the closest guesses,
@@ -379,7 +363,7 @@ export class PredictResults {
     const key = groups.map((g) => g.group).join("\n");
     if (key !== this.groupKey) {
       this.groupKey = key;
-      this.groupRows = groups.map((g, i) => stripRow(groupWho(g.group), "group", shapeOf(g.group, i)));
+      this.groupRows = groups.map((g, i) => stripRow(groupWho(g.group), "group", groupShape(g.group, i)));
       this.groupStrip.replaceChildren(...this.groupRows.map((r) => r.row));
     }
     groups.forEach((g, i) => {
