@@ -179,6 +179,14 @@ async fn a_revoked_or_expired_link_is_refused_on_every_process_at_once() {
         let (status, error) = send(&app, Method::POST, &links, Some(&staff.admin), Some(body)).await;
         assert_eq!((status, error["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!(field)));
     }
+    // A body is an object: serde would read these structs from arrays of their fields too.
+    let question = format!("/api/admin/polls/{id}/questions/q1");
+    for (method, path, body) in [(Method::POST, &links, json!([null, null])), (Method::PATCH, &question, json!([true]))]
+    {
+        let (status, error) = send(&app, method, path, Some(&staff.admin), Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("expected"), "{error}");
+    }
     let (status, _) =
         send(&app, Method::POST, "/api/admin/polls/999999/presenter-links", Some(&staff.admin), Some(json!({}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
