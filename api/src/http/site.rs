@@ -61,6 +61,13 @@ pub(super) fn router(web_dir: &std::path::Path) -> Router<AppState> {
     let pages = PAGES.iter().fold(Router::new(), |pages, (path, file)| {
         pages.route_service(path, Compression::new(ServeFile::new(web_dir.join(file))))
     });
+    // One poll question's live results, for a slide deck's iframe (the page reads its path).
+    let poll_embed = Router::new()
+        .route_service(
+            "/embed/polls/{slug}/{question}",
+            Compression::new(ServeFile::new(web_dir.join("embed-poll.html"))),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     let embeds = Router::new()
         .route_service("/embed/{chart}", Compression::new(ServeFile::new(web_dir.join("embed.html"))))
         .route_layer(axum::middleware::from_fn(embed_chart_exists))
@@ -73,6 +80,7 @@ pub(super) fn router(web_dir: &std::path::Path) -> Router<AppState> {
     routes
         .merge(pages)
         .merge(embeds)
+        .merge(poll_embed)
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, spec))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(web)

@@ -5,7 +5,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use entity::polls::frozen_results;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
 use crate::polls::model::FrozenResults;
@@ -26,7 +26,7 @@ fn view(row: frozen_results::Model) -> FrozenResults {
     }
 }
 
-/// Copies the poll's public results now (what a phone would read at this moment).
+/// Copies the poll's public results now, as final: what a phone reads once the voting is over.
 ///
 /// # Errors
 /// No such poll (404), database failure.
@@ -36,7 +36,14 @@ pub(crate) async fn freeze(
     poll_id: i32,
     by: i32,
 ) -> Result<FrozenResults, AppError> {
-    let public = results(db, surveys, PollKey::Id(poll_id)).await?.for_public();
+    // Frozen is final: the copy shows what the public sees once the voting is over (the nation's
+    // answers included), hidden results still hidden.
+    let mut final_results = results(db, surveys, PollKey::Id(poll_id)).await?;
+    final_results.is_open = false;
+    final_results.pace.voting_open = false;
+    final_results.pace.voting_closes_at = None;
+    final_results.join_code = None;
+    let public = final_results.for_public();
     let poll = repository::find(db, PollKey::Id(poll_id)).await?;
     let snapshot = surveys.get(db).await?;
     let questions = question_views(&snapshot, &poll);
@@ -72,4 +79,17 @@ pub(crate) async fn get(db: &DatabaseConnection, key: &str) -> Result<FrozenResu
         return Err(not_found());
     }
     frozen_results::Entity::find_by_id(key.to_owned()).one(db).await?.map(view).ok_or_else(not_found)
+}
+
+/// The poll's frozen copies, newest first.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn of_poll(db: &DatabaseConnection, poll_id: i32) -> Result<Vec<FrozenResults>, AppError> {
+    let rows = frozen_results::Entity::find()
+        .filter(frozen_results::Column::PollId.eq(poll_id))
+        .order_by_desc(frozen_results::Column::FrozenAt)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(view).collect())
 }

@@ -253,12 +253,14 @@ async fn frozen_results_stay_as_they_were_after_votes_a_reset_and_deletion() {
     let staff = staff(&app).await;
     let poll = json!({"title": "Frozen", "questions": [
         {"kind": "choice", "text": "Coffee or tea?", "options": ["Coffee", "Tea"]},
-        {"kind": "choice", "text": "Secret?", "options": ["Yes", "No"], "results_hidden": true}
+        {"kind": "choice", "text": "Secret?", "options": ["Yes", "No"], "results_hidden": true},
+        {"var_name": "perf_judicial_ind"}
     ]});
     let (id, slug) = create(&app, &staff, poll).await;
     set_open(&app, &staff.admin, id, true).await;
     for (i, choice) in [0, 0, 1].iter().enumerate() {
-        let answers = json!([{"var_name": "q1", "response_index": choice}, {"var_name": "q2", "response_index": 0}]);
+        let answers = json!([{"var_name": "q1", "response_index": choice}, {"var_name": "q2", "response_index": 0},
+            {"var_name": "perf_judicial_ind", "response_index": choice}]);
         assert_eq!(vote(&app, &slug, &format!("frozen-token-{i}"), answers).await.0, StatusCode::CREATED);
     }
     let freeze = format!("/api/admin/polls/{id}/frozen-results");
@@ -268,8 +270,21 @@ async fn frozen_results_stay_as_they_were_after_votes_a_reset_and_deletion() {
     let url = frozen["url"].as_str().unwrap().to_owned();
     let key = frozen["key"].as_str().unwrap().to_owned();
     assert_eq!(url, format!("/results/{key}"));
-    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
-    assert_eq!(frozen["results"], public, "the public results as they were");
+    // Frozen as final: the nation's answers included though the poll was still taking answers.
+    let results_path = format!("/api/polls/{slug}/results");
+    let (_, open) = send(&app, Method::GET, &results_path, None, None).await;
+    assert_eq!(open["questions"][2]["national"], Value::Null, "withheld from the open poll");
+    assert!(frozen["results"]["questions"][2]["national"]["shares"].is_array(), "{frozen}");
+    assert_eq!(
+        (frozen["results"]["is_open"].clone(), frozen["results"]["join_code"].clone()),
+        (json!(false), Value::Null)
+    );
+    set_open(&app, &staff.admin, id, false).await;
+    let (_, closed) = send(&app, Method::GET, &results_path, None, None).await;
+    assert_eq!(frozen["results"], closed, "what the public reads once the voting is over");
+    let (_, listed) = send(&app, Method::GET, &freeze, Some(&staff.analyst), None).await;
+    assert_eq!(listed, json!([frozen.clone()]));
+    set_open(&app, &staff.admin, id, true).await;
     assert_eq!(frozen["results"]["questions"][0]["overall"]["counts"], json!([2, 1]));
     assert_eq!(
         frozen["results"]["questions"][1],
@@ -284,7 +299,8 @@ async fn frozen_results_stay_as_they_were_after_votes_a_reset_and_deletion() {
             &app,
             &slug,
             "frozen-token-9",
-            json!([{"var_name": "q1", "response_index": 1}, {"var_name": "q2", "response_index": 1}])
+            json!([{"var_name": "q1", "response_index": 1}, {"var_name": "q2", "response_index": 1},
+            {"var_name": "perf_judicial_ind", "response_index": 2}])
         )
         .await
         .0,

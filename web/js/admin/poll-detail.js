@@ -1,7 +1,9 @@
 // A poll's page in the console (/admin/polls/{id}): its description, join address and code,
 // open/close, presenter view and CSV; for admins edit, duplicate, reset (typing the poll's title to
 // confirm), archive and delete; the pacing panel (pacing.js), the live results with their reveal
-// and hide controls, and the ballot activity (activity.js).
+// and hide controls, the presenter links (a slide deck's capability for this poll: made here,
+// shown once, revoked in one click), freezing the results under a citable link, and the ballot
+// activity (activity.js).
 import { api, el, showError } from "../common.js";
 import { presenterQa } from "../audience-qa.js";
 import { answerReview } from "../open-answers.js";
@@ -13,6 +15,7 @@ import {
   confirmDialog,
   dateTime,
   deletePoll,
+  denseTable,
   dom,
   go,
   isAdmin,
@@ -116,6 +119,8 @@ export async function pollView(id) {
   };
   const manage = isAdmin() ? manageControls(poll, act) : null;
   const pacing = paced ? pacingPanel(poll) : null;
+  const links = presenterLinksPanel(poll);
+  const frozen = isAdmin() ? frozenResultsPanel(poll) : null;
   dom.view.replaceChildren(
     el(
       "section",
@@ -167,10 +172,16 @@ export async function pollView(id) {
     // (replaceChildren would write out an absent panel as the text "undefined")
     ...(pacing ? [pacing.element] : []),
     el("section", { "aria-label": "Live results" }, resultsBox),
+    links.element,
+    ...(frozen ? [frozen] : []),
     activity.element,
   );
-  await activity.refresh();
-  const activityTimer = setInterval(activity.refresh, 15_000);
+  await Promise.all([activity.refresh(), links.refresh()]);
+  // A deck's uses of its link show here as they happen (give or take the refresh).
+  const activityTimer = setInterval(() => {
+    activity.refresh();
+    links.refresh();
+  }, 15_000);
   onLeave(() => clearInterval(activityTimer));
   // Admins reveal or hide each question's results, and each word of a words question, to the
   // audience, let a word the blocklist caught through, and approve or hide open answers; everyone here sees them all, with what
@@ -290,4 +301,282 @@ function manageControls(poll, act) {
     note,
   );
   return { element, sync };
+}
+
+/** How long a new presenter link works: the choices offered (minutes; the api takes 5–10,080). */
+const LIFETIMES = [
+  [60, "1 hour"],
+  [240, "4 hours"],
+  [480, "8 hours"],
+  [1440, "1 day"],
+  [4320, "3 days"],
+  [10080, "1 week"],
+];
+
+/** Copies text to the clipboard; says in `said` whether it did (else the text is selected to copy by hand). */
+async function copyText(text, said, field = null) {
+  try {
+    await navigator.clipboard.writeText(text);
+    said.textContent = "Copied.";
+  } catch {
+    field?.select();
+    said.textContent = "Select the text and copy it (Ctrl+C or ⌘C): this browser did not let the page copy it.";
+  }
+}
+
+/** A presenter link's state in words: active until…, expired, revoked. */
+function linkState(link) {
+  if (link.revoked_at) return el("span", { class: "badge closed" }, `Revoked ${dateTime(link.revoked_at)}`);
+  if (!link.active) return el("span", { class: "badge closed" }, "Expired");
+  return el("span", { class: "badge open" }, "Active");
+}
+
+/**
+ * The poll's presenter links: what lets a slide deck (the reveal.js plugin, integrations/revealjs/)
+ * pace this poll, reveal and hide its results and hide words — nothing else — without anyone's
+ * account, until it expires or is revoked. Admins make one (a label, a lifetime): its secret is
+ * shown this once, to copy; every link is listed with its expiry, uses and last use, and an
+ * active one is revoked in one click. Analysts see the list. `refresh()` reads the list again.
+ */
+function presenterLinksPanel(poll) {
+  const admin = isAdmin();
+  const listBox = el("div", { class: "presenter-links-list" });
+  const status = el("div", { class: "status", "aria-live": "polite" });
+  const made = el("div", { class: "presenter-link-made", hidden: true });
+
+  const refresh = async () => {
+    try {
+      const links = (await api(`/api/admin/polls/${poll.id}/presenter-links`)).data;
+      if (!links.length) {
+        listBox.replaceChildren(el("p", { class: "empty" }, "No presenter link has been made for this poll."));
+        return;
+      }
+      const rows = links.map((link) =>
+        el(
+          "tr",
+          { dataset: { link: String(link.id) } },
+          el("th", { scope: "row" }, link.label || el("span", { class: "note" }, "(no label)")),
+          el("td", {}, el("time", { datetime: link.created_at }, dateTime(link.created_at))),
+          el("td", {}, el("time", { datetime: link.expires_at }, dateTime(link.expires_at))),
+          el("td", { class: "num" }, String(link.uses)),
+          el(
+            "td",
+            {},
+            link.last_used_at ? el("time", { datetime: link.last_used_at }, dateTime(link.last_used_at)) : "never",
+          ),
+          el("td", { class: "link-state" }, linkState(link)),
+          admin
+            ? el(
+                "td",
+                {},
+                link.active
+                  ? el(
+                      "button",
+                      {
+                        type: "button",
+                        class: "small danger",
+                        "data-revoke": String(link.id),
+                        onclick: () => revoke(link),
+                      },
+                      "Revoke",
+                      el("span", { class: "visually-hidden" }, ` the link “${link.label || link.id}”`),
+                    )
+                  : null,
+              )
+            : null,
+        ),
+      );
+      const columns = ["Label", "Made", "Expires", "Uses", "Last used", "State"];
+      listBox.replaceChildren(
+        denseTable(admin ? [...columns, "Action"] : columns, rows, ["Uses"], "presenter-links-title"),
+      );
+    } catch (error) {
+      showError(status, error);
+    }
+  };
+
+  // One click: a leaked link must stop working at once (the deck says so at its next move).
+  const revoke = async (link) => {
+    status.replaceChildren();
+    try {
+      await api(`/api/admin/polls/${poll.id}/presenter-links/${link.id}`, { method: "DELETE" });
+      status.replaceChildren(
+        el("p", { role: "status" }, `Revoked “${link.label || link.id}”: a deck using it can no longer move the poll.`),
+      );
+    } catch (error) {
+      showError(status, error);
+    }
+    await refresh();
+  };
+
+  const label = el("input", {
+    type: "text",
+    id: "presenter-link-label",
+    maxlength: "100",
+    placeholder: "Keynote deck, Tuesday",
+    autocomplete: "off",
+  });
+  const lifetime = el(
+    "select",
+    { id: "presenter-link-lifetime" },
+    LIFETIMES.map(([minutes, name]) => el("option", { value: String(minutes), selected: minutes === 480 }, name)),
+  );
+  const create = async (event) => {
+    event.preventDefault();
+    status.replaceChildren();
+    try {
+      const link = (
+        await api(`/api/admin/polls/${poll.id}/presenter-links`, {
+          method: "POST",
+          body: { label: label.value.trim(), expires_in_minutes: Number(lifetime.value) },
+        })
+      ).data;
+      label.value = "";
+      showSecret(link);
+    } catch (error) {
+      showError(status, error);
+    }
+    await refresh();
+  };
+
+  /** The secret, this once: to copy now, with what it allows and until when. */
+  const showSecret = (link) => {
+    const field = el("input", {
+      type: "text",
+      id: "presenter-link-secret",
+      class: "secret-field",
+      readonly: true,
+      value: link.secret,
+      "aria-describedby": "presenter-link-warning",
+      spellcheck: "false",
+    });
+    const said = el("span", { class: "note", role: "status" });
+    made.replaceChildren(
+      el("h3", {}, `Presenter link “${link.label || link.id}”`),
+      el(
+        "p",
+        { id: "presenter-link-warning", class: "warning" },
+        el("strong", {}, "Copy it now: it is shown only this once. "),
+        `Anyone who has it can pace this poll, reveal and hide its results and hide words until ${dateTime(link.expires_at)} (or until it is revoked). Keep it out of published decks and shared screens.`,
+      ),
+      el(
+        "div",
+        { class: "secret-row" },
+        el("label", { for: "presenter-link-secret", class: "visually-hidden" }, "Presenter link secret"),
+        field,
+        el(
+          "button",
+          { type: "button", id: "presenter-link-copy", onclick: () => copyText(link.secret, said, field) },
+          "Copy",
+        ),
+        said,
+      ),
+      el(
+        "p",
+        { class: "note" },
+        "In a reveal.js deck (integrations/revealjs/ in the repository): ",
+        el("code", {}, `blwPoll: { server: "${location.origin}", secret: "<this link>" }`),
+        ".",
+      ),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          id: "presenter-link-done",
+          onclick: () => {
+            made.hidden = true;
+            made.replaceChildren();
+          },
+        },
+        "Done: I have copied it",
+      ),
+    );
+    made.hidden = false;
+    field.focus();
+    field.select();
+  };
+
+  const element = el(
+    "section",
+    { class: "panel", id: "presenter-links", "aria-labelledby": "presenter-links-title" },
+    el("h2", { id: "presenter-links-title" }, "Presenter links"),
+    el(
+      "p",
+      { class: "note" },
+      "A presenter link lets a slide deck pace this poll (every phone follows the slides), reveal and hide its results and hide words — nothing else, no account needed — until it expires or is revoked. Each use is counted and logged.",
+    ),
+    admin
+      ? el(
+          "form",
+          { class: "presenter-link-form", novalidate: true, onsubmit: create },
+          el("div", { class: "field" }, el("label", { for: "presenter-link-label" }, "Label"), label),
+          el("div", { class: "field" }, el("label", { for: "presenter-link-lifetime" }, "Works for"), lifetime),
+          el("button", { type: "submit", id: "presenter-link-create" }, "Make a presenter link"),
+        )
+      : null,
+    made,
+    status,
+    listBox,
+  );
+  return { element, refresh };
+}
+
+/**
+ * For admins: freezes the poll's public results as they are now under a citable link
+ * (/results/{key}, saying when), and lists the links frozen on this visit (the api keeps every
+ * copy; later answers, a reset or deleting the poll leave them as they were).
+ */
+function frozenResultsPanel(poll) {
+  const list = el("ul", { class: "frozen-links", id: "frozen-links" });
+  const status = el("div", { class: "status", "aria-live": "polite" });
+  const freeze = el(
+    "button",
+    {
+      type: "button",
+      id: "freeze-results",
+      onclick: async () => {
+        status.replaceChildren();
+        freeze.disabled = true;
+        try {
+          const frozen = (await api(`/api/admin/polls/${poll.id}/frozen-results`, { method: "POST" })).data;
+          const url = `${location.origin}${frozen.url}`;
+          const said = el("span", { class: "note", role: "status" });
+          list.prepend(
+            el(
+              "li",
+              { dataset: { key: frozen.key } },
+              el("a", { href: frozen.url, target: "_blank", rel: "noopener", "data-frozen-link": "" }, url),
+              ` — results as of ${dateTime(frozen.frozen_at)} `,
+              el(
+                "button",
+                { type: "button", class: "small secondary", onclick: () => copyText(url, said) },
+                "Copy link",
+              ),
+              " ",
+              said,
+            ),
+          );
+        } catch (error) {
+          showError(status, error);
+        } finally {
+          freeze.disabled = false;
+        }
+      },
+    },
+    "Freeze results",
+  );
+  return el(
+    "section",
+    { class: "panel", id: "frozen-results", "aria-labelledby": "frozen-results-title" },
+    el("h2", { id: "frozen-results-title" }, "Citable results"),
+    el(
+      "p",
+      { class: "note" },
+      "Freeze the public results as they are now under a link of their own, to cite: the page says when they were frozen, and later answers, a reset or deleting the poll leave it as it is. Hidden questions stay hidden there.",
+    ),
+    el("div", { class: "actions" }, freeze),
+    status,
+    list,
+  );
 }

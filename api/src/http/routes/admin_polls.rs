@@ -525,6 +525,19 @@ async fn freeze_results(
     Ok((StatusCode::CREATED, Json(frozen_results::freeze(&state.db, &state.surveys, id, admin.id).await?)))
 }
 
+/// The poll's frozen copies, newest first (each with its citable URL).
+#[utoipa::path(get, path = "/api/admin/polls/{id}/frozen-results", tag = "admin polls",
+    params(("id" = i32, Path, description = "Poll id", minimum = 1)),
+    responses((status = 200, body = Vec<FrozenResults>), (status = 404, body = ErrorBody)))]
+async fn list_frozen_results(
+    State(state): State<AppState>,
+    _staff: StaffUser,
+    AppPath(id): AppPath<i32>,
+) -> Result<Json<Vec<FrozenResults>>, AppError> {
+    service::get(&state.db, &state.surveys, id).await?;
+    Ok(Json(frozen_results::of_poll(&state.db, id).await?))
+}
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_poll, list_polls))
@@ -545,5 +558,5 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stream_staff_results))
         .routes(routes!(create_presenter_link, list_presenter_links))
         .routes(routes!(revoke_presenter_link))
-        .routes(routes!(freeze_results))
+        .routes(routes!(freeze_results, list_frozen_results))
 }
