@@ -11,9 +11,6 @@ import { countdown } from "./countdown.js";
 import { ResultsView, followResults, roomSize } from "./poll-results.js";
 import { adminPoll, presenterControls } from "./presenter-controls.js";
 
-/** The densest step a card may take to fit (app.css: 1–5, the type never under its floor). */
-const MOST_DENSE = 5;
-
 const spacedCode = (code) => `${code.slice(0, 3)} ${code.slice(3)}`;
 
 /** The QR code of the short join link (`/j/{code}`: fewer modules than the poll's address, so
@@ -133,17 +130,7 @@ export async function audienceView(poll, dom) {
     cancelAnimationFrame(fitFrame);
     fitFrame = requestAnimationFrame(() => {
       const current = controls.pace.current;
-      const card = current == null ? null : view.cardAt(current);
-      if (!card || card.hidden) return;
-      let density = Number(card.dataset.density ?? 0);
-      const overflows = () =>
-        [card, ...card.querySelectorAll(".result-body")].some((box) => box.scrollHeight > box.clientHeight + 1);
-      while (density < MOST_DENSE && overflows()) {
-        density += 1;
-        card.dataset.density = String(density);
-      }
-      // An open question's list then keeps the newest answers that fit.
-      view.entryAt(current)?.answers?.fit(overflows);
+      if (current != null) view.fitSlide(current);
     });
   };
   window.addEventListener("resize", () => {

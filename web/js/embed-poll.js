@@ -24,8 +24,6 @@ apiDefaults.credentials = "omit";
 const THEMES = ["light", "dark", "auto"];
 /** Narrower than this, a slide's type would be too small: the phone's card instead. */
 const COMPACT_BELOW = 560;
-/** The densest step a card may take to fit (app.css: 1–5, the type never under its floor). */
-const MOST_DENSE = 5;
 const darkReader = matchMedia("(prefers-color-scheme: dark)");
 
 const [, , slugPart, questionPart] = location.pathname.split("/").filter(Boolean);
@@ -145,17 +143,7 @@ async function live() {
   const fitSoon = () => {
     cancelAnimationFrame(fitFrame);
     fitFrame = requestAnimationFrame(() => {
-      const card = view.cardAt(index);
-      if (card && !compact) {
-        let density = Number(card.dataset.density ?? 0);
-        const overflows = () =>
-          [card, ...card.querySelectorAll(".result-body")].some((box) => box.scrollHeight > box.clientHeight + 1);
-        while (density < MOST_DENSE && overflows()) {
-          density += 1;
-          card.dataset.density = String(density);
-        }
-        view.entryAt(index)?.answers?.fit(overflows);
-      }
+      if (!compact) view.fitSlide(index);
       postHeight();
     });
   };

@@ -12,6 +12,9 @@ import { PredictResults, predictWithheld } from "./predict.js";
 import { RankingResults } from "./ranking.js";
 import { WordCloud } from "./word-cloud.js";
 
+/** The densest step a slide may take to fit (app.css: 1–5, the type never under its floor). */
+const MOST_DENSE = 5;
+
 /** Hides (`hidden`) or reveals a question's results to the audience (admins); errors go to `onError`. */
 export function resultsVisibility(pollId, onError) {
   return async (varName, hidden) => {
@@ -250,6 +253,21 @@ export class ResultsView {
   /** The card of the question at a position, if it has been drawn. */
   cardAt(position) {
     return this.entryAt(position)?.card ?? null;
+  }
+
+  /** Fits the slide of the question at a position to its box (the projector, an embed): denser
+   *  steps until nothing overflows, then an open question's list keeps the newest answers that fit. */
+  fitSlide(position) {
+    const card = this.cardAt(position);
+    if (!card || card.hidden) return;
+    let density = Number(card.dataset.density ?? 0);
+    const overflows = () =>
+      [card, ...card.querySelectorAll(".result-body")].some((box) => box.scrollHeight > box.clientHeight + 1);
+    while (density < MOST_DENSE && overflows()) {
+      density += 1;
+      card.dataset.density = String(density);
+    }
+    this.entryAt(position)?.answers?.fit(overflows);
   }
 
   updateQuestion(question, index, total) {
