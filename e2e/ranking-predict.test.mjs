@@ -116,7 +116,8 @@ test(
     await touchDrag(first, from, { x: from.x, y: top.y + 4 });
     const dragged = [before[3], ...before.slice(0, 3), before[4]];
     assert.deepEqual(await shownOrder(card), dragged, "the dragged item is first, the others moved down");
-    assert.match(await card.locator("[role=status]").textContent(), /now 1st of 5/);
+    // Said in the next frame (the live region is cleared first, so the same words are heard twice).
+    await card.locator("[role=status]", { hasText: /now 1st of 5/ }).waitFor(FOLLOW);
     // And once more: the (now) first item dragged below the second.
     const again = centre(await card.locator(".rank-item").first().locator(".rank-handle").boundingBox());
     const second = await card.locator(".rank-item").nth(1).boundingBox();
