@@ -548,6 +548,39 @@ export async function builderView(poll = null, chosen = new Map()) {
           slots[errorPart]?.replaceChildren();
         },
       });
+    /** A list of editable labels (a choice's options, a ranking's items) with a Remove button
+     *  each; `noun` names one, `min` is the fewest kept, `fixedBy(i)` what keeps one's label fixed. */
+    const labelList = (noun, min, fixedBy = () => null, afterRemove = () => {}) =>
+      el(
+        "ol",
+        { class: "option-list" },
+        item.options.map((value, i) =>
+          el(
+            "li",
+            {},
+            el("label", { for: id(`option-${i}`) }, `${noun} ${i + 1}`),
+            textInput(
+              `option-${i}`,
+              value,
+              (text) => {
+                item.options[i] = text;
+              },
+              "options",
+              fixedBy(i),
+            ),
+            smallButton("Remove", {
+              id: id(`remove-option-${i}`),
+              disabled: wordingOnly || item.options.length <= min,
+              "aria-label": `Remove ${noun.toLowerCase()} ${i + 1} of ${key}`,
+              onclick: () => {
+                item.options.splice(i, 1);
+                afterRemove();
+                refresh({ focus: [id(`option-${Math.max(0, i - 1)}`)] });
+              },
+            }),
+          ),
+        ),
+      );
     let body;
     if (item.kind === "catalog") {
       body = [
@@ -577,35 +610,13 @@ export async function builderView(poll = null, chosen = new Map()) {
       ];
     } else if (item.kind === "choice") {
       const isChosen = (i) => wordingOnly && Boolean(item.chosen?.has(i));
-      const options = el(
-        "ol",
-        { class: "option-list" },
-        item.options.map((value, i) =>
-          el(
-            "li",
-            {},
-            el("label", { for: id(`option-${i}`) }, `Option ${i + 1}`),
-            textInput(
-              `option-${i}`,
-              value,
-              (text) => {
-                item.options[i] = text;
-              },
-              "options",
-              isChosen(i) ? id("chosen-note") : null,
-            ),
-            smallButton("Remove", {
-              id: id(`remove-option-${i}`),
-              disabled: wordingOnly || item.options.length <= MIN_OPTIONS,
-              "aria-label": `Remove option ${i + 1} of ${key}`,
-              onclick: () => {
-                item.options.splice(i, 1);
-                item.maxChoices = Math.min(item.maxChoices, item.options.length);
-                refresh({ focus: [id(`option-${Math.max(0, i - 1)}`)] });
-              },
-            }),
-          ),
-        ),
+      const options = labelList(
+        "Option",
+        MIN_OPTIONS,
+        (i) => (isChosen(i) ? id("chosen-note") : null),
+        () => {
+          item.maxChoices = Math.min(item.maxChoices, item.options.length);
+        },
       );
       body = [
         textField(),
@@ -740,34 +751,7 @@ export async function builderView(poll = null, chosen = new Map()) {
           "fieldset",
           { class: "field options" },
           el("legend", {}, `Items (${MIN_ITEMS} to ${MAX_ITEMS})`),
-          el(
-            "ol",
-            { class: "option-list" },
-            item.options.map((value, i) =>
-              el(
-                "li",
-                {},
-                el("label", { for: id(`option-${i}`) }, `Item ${i + 1}`),
-                textInput(
-                  `option-${i}`,
-                  value,
-                  (text) => {
-                    item.options[i] = text;
-                  },
-                  "options",
-                ),
-                smallButton("Remove", {
-                  id: id(`remove-option-${i}`),
-                  disabled: wordingOnly || item.options.length <= MIN_ITEMS,
-                  "aria-label": `Remove item ${i + 1} of ${key}`,
-                  onclick: () => {
-                    item.options.splice(i, 1);
-                    refresh({ focus: [id(`option-${Math.max(0, i - 1)}`)] });
-                  },
-                }),
-              ),
-            ),
-          ),
+          labelList("Item", MIN_ITEMS),
           smallButton("+ Add item", {
             id: id("add-option"),
             disabled: wordingOnly || item.options.length >= MAX_ITEMS,

@@ -159,19 +159,29 @@ impl PredictSpec {
     pub(crate) fn target(&self, snapshot: &SurveySnapshot) -> Option<PredictTarget> {
         let catalog = snapshot.questions.get(&self.catalog_var_name)?;
         Some(PredictTarget {
-            var_name: self.catalog_var_name.clone(),
             question: catalog.text.clone(),
-            response_indices: self.responses.clone(),
             responses: self
                 .responses
                 .iter()
                 .filter_map(|&k| catalog.responses.get(usize::try_from(k).ok()?).cloned())
                 .collect(),
+            text_generated: self.text == generated_text(catalog, &self.responses, self.group.as_deref()),
+            ..self.stored_target()
+        })
+    }
+
+    /// What the room guesses as stored, without the catalog's wording.
+    fn stored_target(&self) -> PredictTarget {
+        PredictTarget {
+            var_name: self.catalog_var_name.clone(),
+            question: String::new(),
+            response_indices: self.responses.clone(),
+            responses: Vec::new(),
             group: self.group.clone(),
             wave: self.wave.unwrap_or_default(),
             show_closest: self.show_closest,
-            text_generated: self.text == generated_text(catalog, &self.responses, self.group.as_deref()),
-        })
+            text_generated: false,
+        }
     }
 }
 
@@ -280,16 +290,8 @@ impl QuestionKind for PredictSpec {
         };
         QuestionResults::Predict(PredictResults {
             head: input.head(),
-            target: input.view.target.clone().unwrap_or_else(|| PredictTarget {
-                var_name: self.catalog_var_name.clone(),
-                question: String::new(),
-                response_indices: self.responses.clone(),
-                responses: Vec::new(),
-                group: self.group.clone(),
-                wave: self.wave.unwrap_or_default(),
-                show_closest: self.show_closest,
-                text_generated: false,
-            }),
+            // The view always has it (a question whose catalog entry is gone has no results).
+            target: input.view.target.clone().unwrap_or_else(|| self.stored_target()),
             guesses: tally.overall.clone(),
             mean,
             nation,
