@@ -2,6 +2,7 @@
 // a citable link; its page shows the numbers as they were and when they were frozen, and stays
 // the same after more votes, a reset and the poll's deletion. A question hidden then stays hidden.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import {
   apiJson,
@@ -66,6 +67,16 @@ test("results frozen in the console keep their numbers and say when, whatever th
   assert.equal(await link.textContent(), `${suite.stack.baseURL}${href}`);
   assert.match(await admin.textContent("#frozen-links li"), /results as of/);
   await screenshot(admin, "console-frozen-results");
+
+  // The report, in one click: a ZIP named for the poll (its contents are checked in api/tests).
+  const [download] = await Promise.all([
+    admin.waitForEvent("download"),
+    admin.getByRole("link", { name: "Download report" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `${poll.slug}-report.zip`);
+  const zip = await readFile(await download.path());
+  assert.equal(zip.subarray(0, 4).toString("latin1"), "PK\x03\x04", "a ZIP");
+  assert.ok(zip.includes(Buffer.from(`${poll.slug}-handout.pdf`)), "with the handout");
 
   // The page: the numbers as they were, and when they were frozen.
   const reader = await phone();

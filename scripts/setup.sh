@@ -57,6 +57,11 @@ ensure_haproxy() {
   command -v haproxy >/dev/null 2>&1 || { echo "setup: installing haproxy"; apt_install haproxy; }
 }
 
+# The report tests read the handout back as text (pdftotext, from poppler-utils).
+ensure_pdftotext() {
+  command -v pdftotext >/dev/null 2>&1 || { echo "setup: installing poppler-utils"; apt_install poppler-utils; }
+}
+
 ensure_node_modules() {
   command -v npm >/dev/null 2>&1 || { echo "setup: installing Node.js"; apt_install nodejs npm; }
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -14,6 +14,7 @@ fi
 
 ensure_chromium
 ensure_haproxy
+ensure_pdftotext
 ensure_node_modules
 
 # Formatting and lints are part of the tests: rustfmt.toml, [workspace.lints], biome.json.

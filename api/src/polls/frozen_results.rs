@@ -38,12 +38,7 @@ pub(crate) async fn freeze(
 ) -> Result<FrozenResults, AppError> {
     // Frozen is final: the copy shows what the public sees once the voting is over (the nation's
     // answers included), hidden results still hidden.
-    let mut final_results = results(db, surveys, PollKey::Id(poll_id)).await?;
-    final_results.is_open = false;
-    final_results.pace.voting_open = false;
-    final_results.pace.voting_closes_at = None;
-    final_results.join_code = None;
-    let public = final_results.for_public();
+    let public = results(db, surveys, PollKey::Id(poll_id)).await?.into_final().for_public();
     let poll = repository::find(db, PollKey::Id(poll_id)).await?;
     let snapshot = surveys.get(db).await?;
     let questions = question_views(&snapshot, &poll);

@@ -39,6 +39,7 @@ pub(crate) mod kinds;
 pub(crate) mod live;
 pub(crate) mod model;
 pub(crate) mod presenter_links;
+pub(crate) mod report;
 pub(crate) mod repository;
 pub(crate) mod results;
 pub(crate) mod service;

@@ -21,6 +21,7 @@ mod presenter;
 mod presenter_links;
 mod question_kinds;
 mod ranking;
+mod report;
 mod role_matrix;
 mod room;
 mod startup;

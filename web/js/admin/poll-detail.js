@@ -159,6 +159,17 @@ export async function pollView(id) {
           { class: "button secondary", href: `/api/admin/polls/${poll.id}/responses.csv`, download: "" },
           "Download CSV",
         ),
+        el(
+          "a",
+          {
+            class: "button secondary",
+            href: `/api/admin/polls/${poll.id}/report`,
+            download: "",
+            title:
+              "A ZIP: the PDF handout (each question's chart and numbers, and a methods box), one 16:9 PNG per question for slides, and the CSV",
+          },
+          "Download report",
+        ),
         poll.qa_mode !== "off"
           ? el(
               "a",

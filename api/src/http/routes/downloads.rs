@@ -1,4 +1,4 @@
-//! A file to download: the response a CSV export sends, with the name the browser saves it as.
+//! A file to download: the response an export sends, with the name the browser saves it as.
 
 use axum::body::Body;
 use axum::http::header;
@@ -6,10 +6,12 @@ use axum::response::{IntoResponse, Response};
 
 /// `body` as a CSV attachment named `file_name`.
 pub(super) fn csv_attachment(file_name: &str, body: impl Into<Body>) -> Response {
+    attachment(file_name, "text/csv; charset=utf-8", body)
+}
+
+/// `body` as an attachment of `content_type` named `file_name`.
+pub(super) fn attachment(file_name: &str, content_type: &str, body: impl Into<Body>) -> Response {
     let disposition = format!("attachment; filename=\"{file_name}\"");
-    (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body.into(),
-    )
+    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body.into())
         .into_response()
 }

@@ -13,6 +13,7 @@ mod health;
 mod operations;
 mod polls;
 mod presenter;
+mod reports;
 mod surveys;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(polls::router())
         .merge(admin_polls::router())
         .merge(presenter::router())
+        .merge(reports::router())
         .merge(audience_questions::router())
         .merge(data::router())
         .merge(operations::router())

@@ -272,6 +272,16 @@ impl PollResults {
         (is_guess || !self.national_during_voting) && self.takes_answers(position)
     }
 
+    /// The results as they stand once the voting is over: closed, no voting, no join code (so
+    /// the nation's answers are no longer withheld). A frozen copy and a report show this.
+    pub(crate) fn into_final(mut self) -> Self {
+        self.is_open = false;
+        self.pace.voting_open = false;
+        self.pace.voting_closes_at = None;
+        self.join_code = None;
+        self
+    }
+
     /// What the public sees: hidden questions as `{"var_name", "text", "hidden": true,
     /// "answered"}`, word clouds without blocked or hidden words (allowed ones unmarked), open
     /// answers a presenter approved (without who gave them), and no
