@@ -36,8 +36,10 @@ async fn get_report(
     _staff: StaffUser,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
-    let report = report::gather(&state.db, &state.surveys, id).await?;
-    let csv = report::responses_csv(&state.db, &state.surveys, id).await?;
+    let (report, csv) = tokio::try_join!(
+        report::gather(&state.db, &state.surveys, id),
+        report::responses_csv(&state.db, &state.surveys, id)
+    )?;
     let zip = drawn(report, move |report| report.bundle(csv)).await?;
     Ok(super::downloads::attachment(&zip.name, "application/zip", zip.bytes))
 }

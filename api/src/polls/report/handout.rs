@@ -6,7 +6,7 @@ use super::fonts::{Weight, wrap};
 use super::slide::{self, HEIGHT as SLIDE_HEIGHT, WIDTH as SLIDE_WIDTH};
 use super::svg::{Anchor, INK, MUTED, RULE, Svg, integer, percent_interval, percent1, points1};
 use crate::polls::model::room_vs_nation::Verdict;
-use crate::polls::model::{PollQuestionResults, QuestionResults};
+use crate::polls::model::{OfferedResponse, PollQuestionResults, QuestionResults, Tally};
 
 pub(crate) const PAGE_WIDTH: f32 = 595.0;
 pub(crate) const PAGE_HEIGHT: f32 = 842.0;
@@ -142,6 +142,19 @@ fn u64_count(n: u64) -> String {
     integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// Participants and share per offered response.
+fn tally_table(first: &str, responses: &[OfferedResponse], tally: &Tally) -> Table {
+    let mut table = Table::new(first, &[("Participants", 80.0), ("Share", 60.0)]);
+    for (i, response) in responses.iter().enumerate() {
+        table.row(vec![
+            response.response.clone(),
+            integer(tally.counts.get(i).copied().unwrap_or(0)),
+            percent1(tally.shares.get(i).copied().unwrap_or(0.0)),
+        ]);
+    }
+    table
+}
+
 /// The numbers behind a question's slide, to the tenth of a percent.
 fn numbers(question: &QuestionResults) -> Vec<Table> {
     match question {
@@ -200,26 +213,9 @@ fn numbers(question: &QuestionResults) -> Vec<Table> {
             }
             tables
         }
-        QuestionResults::Choice(r) => {
-            let mut table = Table::new("Option", &[("Participants", 80.0), ("Share", 60.0)]);
-            for (i, option) in r.responses.iter().enumerate() {
-                table.row(vec![
-                    option.response.clone(),
-                    integer(r.overall.counts.get(i).copied().unwrap_or(0)),
-                    percent1(r.overall.shares.get(i).copied().unwrap_or(0.0)),
-                ]);
-            }
-            vec![table]
-        }
+        QuestionResults::Choice(r) => vec![tally_table("Option", &r.responses, &r.overall)],
         QuestionResults::Scale(r) => {
-            let mut table = Table::new("Point", &[("Participants", 80.0), ("Share", 60.0)]);
-            for (i, point) in r.responses.iter().enumerate() {
-                table.row(vec![
-                    point.response.clone(),
-                    integer(r.overall.counts.get(i).copied().unwrap_or(0)),
-                    percent1(r.overall.shares.get(i).copied().unwrap_or(0.0)),
-                ]);
-            }
+            let mut table = tally_table("Point", &r.responses, &r.overall);
             if let Some(mean) = &r.mean {
                 let interval =
                     mean.ci_low.zip(mean.ci_high).map_or_else(|| "–".to_owned(), |(l, h)| format!("{l:.2}–{h:.2}"));

@@ -121,13 +121,34 @@ impl PollReport {
     /// A rendering failure.
     pub(crate) fn bundle(&self, csv: ReportFile) -> Result<ReportFile, AppError> {
         let footer = self.footer();
-        let mut files = vec![self.handout_pdf()?];
-        for (position, question) in self.results.questions.iter().enumerate() {
-            let svg = slide::slide(question, &footer).document(slide::WIDTH, slide::HEIGHT);
-            files.push(ReportFile {
-                name: format!("slides/{}", Self::slide_name(position, question)),
-                bytes: render::png(&svg)?,
-            });
+        let questions: Vec<_> = self.results.questions.iter().enumerate().collect();
+        // The slides are independent: drawn on every core this process may use, the handout beside them.
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let per_thread = questions.len().div_ceil(threads).max(1);
+        let (handout, slides) = std::thread::scope(|scope| {
+            let drawing: Vec<_> = questions
+                .chunks(per_thread)
+                .map(|chunk| {
+                    let footer = &footer;
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|(position, question)| {
+                                let svg = slide::slide(question, footer).document(slide::WIDTH, slide::HEIGHT);
+                                let name = format!("slides/{}", Self::slide_name(*position, question));
+                                Ok(ReportFile { name, bytes: render::png(&svg)? })
+                            })
+                            .collect::<Result<Vec<_>, AppError>>()
+                    })
+                })
+                .collect();
+            let handout = self.handout_pdf();
+            let slides: Vec<_> = drawing.into_iter().map(std::thread::ScopedJoinHandle::join).collect();
+            (handout, slides)
+        });
+        let mut files = vec![handout?];
+        for slides in slides {
+            files.extend(slides.map_err(|_| AppError::internal("drawing the report's slides panicked"))??);
         }
         files.push(csv);
         Ok(ReportFile { name: format!("{}-report.zip", self.slug), bytes: render::zip(&files, self.as_of)? })
