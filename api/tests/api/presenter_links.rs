@@ -54,8 +54,10 @@ async fn a_presenter_link_drives_its_poll_from_another_site_and_nothing_else() {
         (made["label"].clone(), made["active"].clone(), made["uses"].clone()),
         (json!("Tuesday deck"), json!(true), json!(0))
     );
+    assert_eq!(made["created_by_name"], "Test admin@test.org", "who made it, by name: {made}");
     let (_, listed) = send(&app, Method::GET, &links, Some(&staff.analyst), None).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["created_by_name"], "Test admin@test.org", "{listed}");
     assert!(!listed.to_string().contains(&secret[5..]), "the list never shows the secret: {listed}");
 
     // The deck reads its poll and paces it, from another site (CORS answers it).
@@ -333,4 +335,83 @@ async fn frozen_results_stay_as_they_were_after_votes_a_reset_and_deletion() {
         let (status, body) = send(&app, Method::GET, &format!("/api/frozen-results/{bad}"), None, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}: {body}");
     }
+}
+
+/// A link for poll `id`, made by the admin: its id and secret.
+async fn make_link(app: &TestApp, staff: &Staff, id: i64) -> (i64, String) {
+    let links = format!("/api/admin/polls/{id}/presenter-links");
+    let (status, made) = send(app, Method::POST, &links, Some(&staff.admin), Some(json!({"label": "Deck"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    (made["id"].as_i64().unwrap(), made["secret"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_closed_polls_voting_does_not_open_from_the_deck_or_the_console_but_its_screens_still_move() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = paced_poll(&app, &staff, "The talk").await;
+    let (_, secret) = make_link(&app, &staff, id).await;
+    set_open(&app, &staff.admin, id, false).await;
+
+    let open_voting = json!({"position": 0, "voting_open": true});
+    let response = as_deck(&app, Method::PUT, "/api/presenter/current", &secret, Some(open_voting.clone())).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!(refused["error"]["field"], "voting_open", "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("the poll is closed"), "{refused}");
+    let console = format!("/api/admin/polls/{id}/current");
+    let (status, body) = send(&app, Method::PUT, &console, Some(&staff.admin), Some(open_voting)).await;
+    assert_eq!((status, body["error"].clone()), (StatusCode::CONFLICT, refused["error"].clone()), "the same answer");
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!((public["current_question"].clone(), public["voting_open"].clone()), (Value::Null, json!(false)));
+
+    // Walking through the final results still works, from both.
+    let walk = json!({"position": 1, "voting_open": false});
+    let response = as_deck(&app, Method::PUT, "/api/presenter/current", &secret, Some(walk)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, _) =
+        send(&app, Method::PUT, &console, Some(&staff.admin), Some(json!({"position": 0, "voting_open": false}))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Open again, voting opens.
+    set_open(&app, &staff.admin, id, true).await;
+    let response = as_deck(
+        &app,
+        Method::PUT,
+        "/api/presenter/current",
+        &secret,
+        Some(json!({"position": 0, "voting_open": true})),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let moved: Value = response.json().await.unwrap();
+    assert_eq!((moved["current_question"].clone(), moved["voting_open"].clone()), (json!(0), json!(true)));
+}
+
+#[tokio::test]
+async fn the_decks_poll_carries_each_catalog_questions_national_copy() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let poll = json!({"title": "Copies", "pacing": "presenter", "questions": [
+        {"var_name": "perf_judicial_ind"},
+        {"kind": "choice", "text": "Coffee or tea?", "options": ["Coffee", "Tea"]}
+    ]});
+    let (id, _) = create(&app, &staff, poll).await;
+    let (_, secret) = make_link(&app, &staff, id).await;
+    let response = as_deck(&app, Method::GET, "/api/presenter/poll", &secret, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let poll: Value = response.json().await.unwrap();
+    assert_eq!(poll["questions"][1]["national"], Value::Null, "an own question has none");
+
+    // The latest wave's cell for everyone, as the dashboards' proportions give it.
+    let path = "/api/surveys/questions/perf_judicial_ind/proportions?split=none";
+    let (_, proportions) = send(&app, Method::GET, path, None, None).await;
+    let cells = proportions["cells"].as_array().unwrap();
+    let latest = cells
+        .iter()
+        .filter(|c| c["wave"].is_number() && c["group"].is_null())
+        .max_by_key(|c| c["wave"].as_i64())
+        .unwrap();
+    let copy = &poll["questions"][0]["national"];
+    assert_eq!((copy["wave"].clone(), copy["n"].clone()), (latest["wave"].clone(), latest["n"].clone()), "{copy}");
+    assert_eq!(copy["responses"], latest["responses"], "{copy}");
 }

@@ -219,13 +219,14 @@ async fn reset_poll(
 }
 
 /// Shows a question of a presenter-paced poll on every screen (or the waiting screen with
-/// `position: null`), taking answers to it while `voting_open`.
+/// `position: null`), taking answers to it while `voting_open` — an open poll only: a closed
+/// poll's screens move through its final results (`voting_open: false`).
 #[utoipa::path(put, path = "/api/admin/polls/{id}/current", tag = "admin polls", request_body = CurrentQuestion,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The poll is not presenter-paced", body = ErrorBody),
+        (status = 409, description = "`voting_open` on a closed poll (its screens may still move through the final results with `voting_open: false`); `error.field` is `voting_open`", body = ErrorBody),
         (status = 422, description = "No question at `position`", body = ErrorBody),
     ))]
 async fn set_current_question(

@@ -25,7 +25,8 @@ fn maker(link: &PresenterLinkUse) -> Result<i32, AppError> {
     link.made_by.ok_or_else(|| AppError::Forbidden("the account that made this presenter link is gone".to_owned()))
 }
 
-/// The poll this link drives: where it stands and its questions.
+/// The poll this link drives: where it stands, its questions, and each catalog question's
+/// national results (what the deck shows while the server cannot be reached).
 #[utoipa::path(get, path = "/api/presenter/poll", tag = "presenter",
     responses(
         (status = 200, body = PresenterPoll),
@@ -35,15 +36,17 @@ async fn get_presenter_poll(
     PresenterLink(link): PresenterLink,
 ) -> Result<Json<PresenterPoll>, AppError> {
     let poll = service::get(&state.db, &state.surveys, link.poll_id).await?;
-    Ok(Json(presenter_poll(poll, &link)))
+    Ok(Json(presenter_poll(&state.db, &state.surveys, poll, &link).await?))
 }
 
 /// Shows a question of the presenter-paced poll on every screen (or the join slide with
-/// `position: null`), taking answers while `voting_open`: a deck arriving on a poll slide.
+/// `position: null`), taking answers while `voting_open`: a deck arriving on a poll slide. The
+/// console's pacing rules: a closed poll's voting does not open (409), its screens still move
+/// through its final results.
 #[utoipa::path(put, path = "/api/presenter/current", tag = "presenter", request_body = CurrentQuestion,
     responses(
         (status = 200, body = PresenterPoll),
-        (status = 409, description = "The poll is not presenter-paced", body = ErrorBody),
+        (status = 409, description = "`voting_open` on a closed poll (its screens may still move through the final results with `voting_open: false`); `error.field` is `voting_open`", body = ErrorBody),
         (status = 422, description = "No question at `position`", body = ErrorBody),
     ))]
 async fn set_presenter_current(
@@ -52,10 +55,11 @@ async fn set_presenter_current(
     AppJson(current): AppJson<CurrentQuestion>,
 ) -> Result<Json<PresenterPoll>, AppError> {
     let id = link.poll_id;
+    // The console's own pacing function: both refuse and allow the same moves.
     let poll = service::set_current(&state.db, &state.surveys, id, current.position, current.voting_open).await?;
     state.poll_states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
     tracing::info!(link = link.link_id, poll = id, position = ?current.position, voting_open = current.voting_open, "poll paced by a presenter link");
-    Ok(Json(presenter_poll(poll, &link)))
+    Ok(Json(presenter_poll(&state.db, &state.surveys, poll, &link).await?))
 }
 
 /// Reveals (`false`) or hides (`true`) one question's results on every screen.
@@ -80,7 +84,7 @@ async fn update_presenter_question(
         results_hidden = patch.results_hidden,
         "question updated by a presenter link"
     );
-    Ok(Json(presenter_poll(poll, &link)))
+    Ok(Json(presenter_poll(&state.db, &state.surveys, poll, &link).await?))
 }
 
 /// Hides a word of a words question from every public screen (recorded as hidden by the link's
