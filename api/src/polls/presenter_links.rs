@@ -14,7 +14,8 @@ use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use sha2::{Digest, Sha256};
 
@@ -190,6 +191,20 @@ pub(crate) async fn authorize(db: &DatabaseConnection, secret: &str) -> Result<P
         made_by: link.created_by,
         expires_at: link.expires_at,
     })
+}
+
+/// Whether link `link_id` still works (not revoked, not expired by the database's clock), without
+/// counting a use: what a presenter's open results stream asks as it goes on.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn in_force<C: ConnectionTrait>(db: &C, link_id: i64) -> Result<bool, AppError> {
+    let found = presenter_links::Entity::find_by_id(link_id)
+        .filter(presenter_links::Column::RevokedAt.is_null())
+        .filter(Expr::col(presenter_links::Column::ExpiresAt).gt(Expr::current_timestamp()))
+        .count(db)
+        .await?;
+    Ok(found > 0)
 }
 
 /// The poll as a deck needs it: where it stands, its questions, and each catalog question's

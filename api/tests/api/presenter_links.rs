@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{Staff, send, set_open, staff, vote};
+use crate::helpers::{TestApp, settings_for, spawn_app, spawn_app_with};
+use crate::polls::{Staff, read_events, send, set_open, staff, vote};
 use crate::question_kinds::create;
 
 /// A request with the presenter link `secret` (and, like a deck on another site, an `Origin`).
@@ -343,6 +343,109 @@ async fn make_link(app: &TestApp, staff: &Staff, id: i64) -> (i64, String) {
     let (status, made) = send(app, Method::POST, &links, Some(&staff.admin), Some(json!({"label": "Deck"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     (made["id"].as_i64().unwrap(), made["secret"].as_str().unwrap().to_owned())
+}
+
+/// A refusal in the api's JSON error shape.
+async fn assert_refused(response: reqwest::Response, what: &str) {
+    let status = response.status();
+    assert!(matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{what}: {status}");
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(body["error"]["message"].is_string(), "{what}: {body}");
+}
+
+#[tokio::test]
+async fn presenter_results_show_hidden_results_to_a_working_link_of_that_poll_only() {
+    let app = spawn_app_with(|s| s.sse_heartbeat = std::time::Duration::from_secs(1)).await;
+    let staff = staff(&app).await;
+    let (id, slug) = paced_poll(&app, &staff, "The talk").await;
+    let (other_id, other_slug) = paced_poll(&app, &staff, "Another talk").await;
+    let question = format!("/api/admin/polls/{id}/questions/q1");
+    let (status, _) =
+        send(&app, Method::PATCH, &question, Some(&staff.admin), Some(json!({"results_hidden": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let current = format!("/api/admin/polls/{id}/current");
+    let (status, _) =
+        send(&app, Method::PUT, &current, Some(&staff.admin), Some(json!({"position": 0, "voting_open": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = vote(&app, &slug, "hidden-phone-1", json!([{"var_name": "q1", "response_index": 1}])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (link_id, secret) = make_link(&app, &staff, id).await;
+    let (_, other_secret) = make_link(&app, &staff, other_id).await;
+
+    // The public sees that q1 is hidden, and no numbers.
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    assert_eq!(public["questions"][0]["hidden"], true);
+    assert!(public["questions"][0].get("overall").is_none(), "{public}");
+
+    // The link sees the numbers: the console's staff results, from any site.
+    let response = as_deck(&app, Method::GET, "/api/presenter/results", &secret, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let shown: Value = response.json().await.unwrap();
+    assert_eq!((shown["slug"].as_str(), shown["questions"][0]["hidden"].clone()), (Some(slug.as_str()), json!(true)));
+    assert_eq!(shown["questions"][0]["overall"]["counts"], json!([0, 1]), "{shown}");
+    let (_, console) =
+        send(&app, Method::GET, &format!("/api/admin/polls/{id}/results"), Some(&staff.analyst), None).await;
+    assert_eq!(shown["questions"], console["questions"], "the same results as the console's");
+
+    // And live: the stream's snapshot has them too.
+    let stream = as_deck(&app, Method::GET, "/api/presenter/results/stream", &secret, None).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let events = read_events(stream, 1).await;
+    assert_eq!(events[0].0, "snapshot");
+    assert_eq!(events[0].1["questions"][0]["overall"]["counts"], json!([0, 1]));
+
+    // Refused, in the JSON error shape: no link, a session cookie, a malformed or unknown secret.
+    for path in ["/api/presenter/results", "/api/presenter/results/stream"] {
+        assert_refused(app.client.get(app.url(path)).send().await.unwrap(), path).await;
+        let with_cookie = app.client.get(app.url(path)).header("cookie", &staff.admin).send().await.unwrap();
+        assert_refused(with_cookie, &format!("{path} with a session")).await;
+        for bad in ["blwp_00", &format!("blwp_{}", "0".repeat(64))] {
+            assert_refused(as_deck(&app, Method::GET, path, bad, None).await, &format!("{path} {bad}")).await;
+        }
+    }
+    // Another poll's link reads its own poll, never this one (the link alone names the poll).
+    let response = as_deck(&app, Method::GET, "/api/presenter/results", &other_secret, None).await;
+    let theirs: Value = response.json().await.unwrap();
+    assert_eq!(theirs["slug"].as_str(), Some(other_slug.as_str()));
+    assert_eq!(theirs["questions"][0]["overall"]["counts"], json!([0, 0]), "{theirs}");
+    for path in [format!("/api/admin/polls/{id}/results"), format!("/api/admin/polls/{id}/results/stream")] {
+        assert_refused(as_deck(&app, Method::GET, &path, &other_secret, None).await, &path).await;
+        assert_refused(as_deck(&app, Method::GET, &path, &secret, None).await, &path).await;
+    }
+
+    // Revoked: refused at once, and an open stream ends (by its next frame or heartbeat).
+    let open = as_deck(&app, Method::GET, "/api/presenter/results/stream", &secret, None).await;
+    assert_eq!(open.status(), StatusCode::OK);
+    let links = format!("/api/admin/polls/{id}/presenter-links");
+    let (status, _) = send(&app, Method::DELETE, &format!("{links}/{link_id}"), Some(&staff.admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_refused(as_deck(&app, Method::GET, "/api/presenter/results", &secret, None).await, "revoked").await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        use futures_util::StreamExt;
+        let mut body = open.bytes_stream();
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its link");
+
+    // Expired (by the database's clock): refused.
+    let (expiring_id, expiring) = make_link(&app, &staff, id).await;
+    assert_eq!(as_deck(&app, Method::GET, "/api/presenter/results", &expiring, None).await.status(), StatusCode::OK);
+    app.db
+        .conn
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "UPDATE polls.presenter_links SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = {expiring_id}"
+            ),
+        ))
+        .await
+        .unwrap();
+    for path in ["/api/presenter/results", "/api/presenter/results/stream"] {
+        assert_refused(as_deck(&app, Method::GET, path, &expiring, None).await, &format!("{path} expired")).await;
+    }
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::http::extract::staff::{AdminUser, StaffUser};
 use crate::polls::ballots::activity::{self, PollActivity};
 use crate::polls::ballots::voids::{self, BallotVoid, VoidRequest};
 use crate::polls::live::frames::Audience;
-use crate::polls::live::stream::StaffSession;
+use crate::polls::live::stream::StaffAccess;
 use crate::polls::model::{
     AllowedWord, CreatedPresenterLink, CurrentQuestion, FrozenResults, HiddenWord, NewPoll, NewPresenterLink, Pacing,
     PollPatch, PollResults, PollView, PresenterLinkView, QuestionPatch, ResetConfirmation, ReviewDecision, StreamEvent,
@@ -453,7 +453,7 @@ async fn stream_staff_results(
     // The stream carries hidden results: it ends with the session that opened it.
     let token = crate::http::cookies::session_token(&headers)
         .ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
-    let session = StaffSession { db: state.db.clone(), token };
+    let session = StaffAccess::Session { db: state.db.clone(), token };
     crate::http::routes::polls::stream_of(
         &state,
         client,

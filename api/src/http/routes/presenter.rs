@@ -1,22 +1,29 @@
 //! What a slide deck may do with a presenter link (`Authorization: Bearer <secret>`), to the one
 //! poll the link is for: read where it stands, pace it, reveal or hide a question's results, hide
-//! a word or show it again — nothing else (no other poll, no console, no data). The link alone
+//! a word or show it again, and read its results as the console does (hidden ones included, for
+//! the presenter's own screen) — nothing else (no other poll, no console, no data). The link alone
 //! authorizes: no cookie is read, so these routes answer other sites' decks (CORS, and no
 //! cross-site refusal: see `http::csrf`).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::http::ErrorBody;
+use crate::http::extract::client::ClientAddress;
 use crate::http::extract::json::AppJson;
 use crate::http::extract::path::AppPath;
 use crate::http::extract::presenter::PresenterLink;
-use crate::polls::model::{CurrentQuestion, HiddenWord, PresenterPoll, QuestionPatch};
+use crate::polls::live::frames::Audience;
+use crate::polls::live::stream::StaffAccess;
+use crate::polls::model::{CurrentQuestion, HiddenWord, PollResults, PresenterPoll, QuestionPatch, StreamEvent};
 use crate::polls::presenter_links::{PresenterLinkUse, presenter_poll};
+use crate::polls::repository::PollKey;
+use crate::polls::results::results;
 use crate::polls::service;
 use crate::state::AppState;
 
@@ -130,6 +137,49 @@ async fn show_presenter_word(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The poll's results with its hidden questions' numbers included, as the console shows them: for
+/// the presenter's own screen (the deck's speaker view, the presenter's laptop), never a
+/// projector's — the projected slide reads the public results.
+#[utoipa::path(get, path = "/api/presenter/results", tag = "presenter",
+    responses(
+        (status = 200, body = PollResults),
+    ))]
+async fn get_presenter_results(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+) -> Result<Json<PollResults>, AppError> {
+    Ok(Json(results(&state.db, &state.surveys, PollKey::Id(link.poll_id)).await?))
+}
+
+/// The live results stream with hidden questions included (the console's stream), for the
+/// presenter's own screen. Send the link in the `Authorization` header (a `fetch` stream, not an
+/// `EventSource`, which cannot): never in the address, where logs and shared links keep it. The
+/// stream ends when the link expires or is revoked, by the next frame or heartbeat.
+#[utoipa::path(get, path = "/api/presenter/results/stream", tag = "presenter",
+    params(crate::http::routes::polls::ResumeFrom),
+    responses(
+        (status = 200, description = "text/event-stream of snapshot, delta and closed events", content_type = "text/event-stream", body = StreamEvent),
+        (status = 429, description = "Too many streams open from this address", body = ErrorBody),
+    ))]
+async fn stream_presenter_results(
+    State(state): State<AppState>,
+    PresenterLink(link): PresenterLink,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    tracing::info!(link = link.link_id, poll = link.poll_id, "presenter results stream opened");
+    let access = StaffAccess::PresenterLink { db: state.db.clone(), link_id: link.link_id };
+    crate::http::routes::polls::stream_of(
+        &state,
+        client,
+        (link.poll_id, Audience::Staff),
+        (&headers, query.as_deref()),
+        Some(access),
+    )
+    .await
+}
+
 /// The deck's routes, answering any site's deck (the link, not the origin, authorizes: CORS in
 /// `http::cors`).
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -139,4 +189,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_presenter_question))
         .routes(routes!(hide_presenter_word))
         .routes(routes!(show_presenter_word))
+        .routes(routes!(get_presenter_results))
+        .routes(routes!(stream_presenter_results))
 }
