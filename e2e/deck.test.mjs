@@ -3,7 +3,10 @@
 // origin than the api, driving a presenter-paced poll with a presenter link made in the console:
 // phones follow its three poll slides, R and H reveal and hide, a revoked or expired link stops
 // the deck with a message on screen, and with the server gone the slides show the national copy
-// the deck kept when it loaded, then the live results again once the server is back.
+// the deck kept when it loaded (from GET /api/presenter/poll), then the live results again once
+// the server is back; a closed poll's voting refused (409) and said on screen; reveal.js's speaker
+// view showing a hidden question's results (the embed's presenter variant, the link passed by
+// postMessage) while the projected slide and the public embed never do.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -70,16 +73,20 @@ async function presenterLink(request, poll, label) {
   return made.json();
 }
 
-/** The demo deck at 1280×720, from its own origin, driving the poll with `secret`. */
-async function openDeck(secret) {
+/** The demo deck at 1280×720, from its own origin, driving the poll with `secret`
+ *  (`presenterResults`: the plugin's option). Every address it asks for is in `deck.requests`. */
+async function openDeck(secret, { presenterResults } = {}) {
   const deck = await page({ viewport: { width: 1280, height: 720 } });
+  deck.requests = [];
+  deck.context().on("request", (request) => deck.requests.push(request.url()));
   const address = new URL(`${deckOrigin}/integrations/revealjs/demo/index.html`);
   address.searchParams.set("server", suite.stack.baseURL);
   address.searchParams.set("secret", secret);
+  if (presenterResults) address.searchParams.set("presenter-results", presenterResults);
   // (reveal.js takes its settings from the address too: no slide transitions in a test)
   address.searchParams.set("transition", "none");
   await deck.goto(address.href);
-  await deck.locator(".blw-poll-status", { hasText: `Poll “${TITLE}”` }).waitFor(FOLLOW);
+  await deck.locator(".blw-poll-status", { hasText: /Poll “|is closed/ }).waitFor(FOLLOW);
   return deck;
 }
 /** The live results on the deck's current slide. */
@@ -150,6 +157,7 @@ test(
     assert.match(await admin.textContent(".presenter-link-made"), /shown only this once/);
     const row = admin.locator("#presenter-links tbody tr", { hasText: "Demo deck" });
     assert.match(await row.locator(".link-state").textContent(), /Active/);
+    assert.equal(await row.locator(".link-maker").textContent(), "Ada Admin", "who made it, by name");
     assert.equal(await row.locator("td.num").textContent(), "0");
     assert.deepEqual(await seriousA11yViolations(admin), []);
     await screenshot(admin, "console-presenter-link-made");
@@ -232,7 +240,7 @@ test(
     const used = admin.locator("#presenter-links tbody tr", { hasText: "Demo deck" });
     await used.waitFor();
     assert.ok(Number(await used.locator("td.num").textContent()) >= 6, "every move was a use");
-    assert.notEqual(await used.locator("td").nth(3).textContent(), "never");
+    assert.notEqual(await used.locator("td").nth(4).textContent(), "never");
     assert.deepEqual(problems.flat(), []);
   },
 );
@@ -358,7 +366,8 @@ test(
     const latest = cells.reduce((a, b) => (b.wave > a.wave ? b : a));
 
     const deck = await openDeck(link.secret);
-    // The copy was kept when the deck loaded (across origins: through the embed page).
+    // The copy was kept when the deck loaded, from the poll the presenter routes gave it (no
+    // hidden frame, no survey route across origins).
     const stored = await deck.waitForFunction(
       (server) => localStorage.getItem(`blw-poll:${server}`),
       suite.stack.baseURL,
@@ -367,7 +376,18 @@ test(
     const kept = JSON.parse(await stored.jsonValue());
     const copies = Object.fromEntries(kept.copies);
     assert.equal(copies.perf_judicial_ind.national.wave, latest.wave);
+    assert.equal(copies.perf_judicial_ind.national.n, latest.n);
+    assert.deepEqual(
+      copies.perf_judicial_ind.national.responses.map((r) => [r.response, r.p]),
+      latest.responses.map((r) => [r.response, r.p]),
+    );
     assert.equal(copies.q2.national, null);
+    assert.deepEqual(
+      deck.requests.filter((url) => /copy=1|\/proportions/.test(url)),
+      [],
+      "no copy through a frame or the survey routes",
+    );
+    assert.equal(await deck.locator("iframe.blw-poll-copier").count(), 0);
 
     await suite.stack.kill();
     await deck.keyboard.press("ArrowRight");
@@ -403,6 +423,98 @@ test(
     assert.equal(await deck.locator("section.present .blw-poll-offline:visible").count(), 0);
     assert.deepEqual(
       problems.flat().filter((p) => !/ERR_CONNECTION_REFUSED/.test(p)),
+      [],
+    );
+  },
+);
+
+test("a closed poll: the deck's move to a poll slide is refused with a 409, said on screen", async () => {
+  const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
+  const poll = await demoPoll(request);
+  const link = await presenterLink(request, poll, "Closed");
+  assert.equal((await request(`/api/admin/polls/${poll.id}`, "PATCH", { is_open: false })).status, 200);
+  const deck = await openDeck(link.secret);
+  await deck.keyboard.press("ArrowRight");
+  const refused = status(deck).filter({ hasText: "refused: the poll is closed" });
+  await refused.waitFor(FOLLOW);
+  assert.equal(await refused.getAttribute("data-kind"), "error");
+  const now = await pollNow(poll);
+  assert.equal(now.voting_open, false, "no voting opened on a closed poll");
+  assert.deepEqual(
+    problems.flat().filter((p) => !p.includes("status of 409 (Conflict)")),
+    [],
+  );
+});
+
+test(
+  "the presenter's own screen shows a hidden question's results; the projected deck and the public embed never do",
+  BOUNDED,
+  async () => {
+    const { request } = await apiLogin(suite.stack.baseURL, "host@example.org");
+    const poll = await demoPoll(request);
+    const link = await presenterLink(request, poll, "Speaker view");
+    const participant = await phone();
+    await participant.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
+
+    // The projected deck, with the speaker view showing hidden results; on q2 (hidden).
+    const deck = await openDeck(link.secret, { presenterResults: "speaker-view" });
+    for (let i = 0; i < 3; i++) await deck.keyboard.press("ArrowRight");
+    await pollAt(poll, 1, true);
+    await answer(participant, "q2", "Congress");
+    const projected = slideFrame(deck);
+    const numbers = (frame) => frame.locator('.result-card[data-question="q2"]').locator(".value, .bar");
+    await projected.locator(".answered-count", { hasText: "1 of 1 answered" }).waitFor(FOLLOW);
+    assert.equal(await numbers(projected).count(), 0, "no numbers on the projected slide");
+    assert.doesNotMatch(await deck.locator("section.present .blw-poll-frame").getAttribute("src"), /presenter=/);
+
+    // reveal.js's speaker view (S): its copy of the slide shows the results, marked as hidden.
+    const [speaker] = await Promise.all([deck.context().waitForEvent("page"), deck.keyboard.press("s")]);
+    const speakerSlide = speaker.frameLocator("#current-slide iframe").frameLocator("section.present .blw-poll-frame");
+    const staff = speakerSlide.locator('.result-card[data-question="q2"]');
+    await staff.locator(".value", { hasText: "100% (1)" }).waitFor(FOLLOW);
+    await speakerSlide.locator(".presenter-only", { hasText: "Hidden from the audience" }).waitFor(FOLLOW);
+    await screenshot(speaker, "deck-speaker-view-hidden-results");
+    // Live: a second answer reaches the speaker view, still nothing on the projected slide.
+    const second = await phone();
+    await second.goto(`${suite.stack.baseURL}/polls/${poll.slug}`);
+    await answer(second, "q2", "Courts");
+    await staff.locator(".value", { hasText: "50% (1)" }).first().waitFor(FOLLOW);
+    await projected.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor(FOLLOW);
+    assert.equal(await numbers(projected).count(), 0);
+
+    // The secret went into no address the poll server saw (the demo deck's own address, where the
+    // test hands it over, is not the server's, and the demo takes it off at once).
+    const toServer = deck.requests.filter((url) => url.startsWith(suite.stack.baseURL));
+    assert.ok(
+      toServer.some((url) => url.includes("presenter=1")),
+      "the speaker view's frames were asked for",
+    );
+    assert.ok(!toServer.some((url) => url.includes(link.secret.slice(5))), "the secret is in no address");
+    // The public embed, and the presenter variant outside a deck (no one to give it the link):
+    // no numbers either.
+    const embed = `${suite.stack.baseURL}/embed/polls/${poll.slug}/q2`;
+    const outsider = await page({ viewport: { width: 1280, height: 720 } });
+    await outsider.goto(embed);
+    await outsider.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor(FOLLOW);
+    assert.equal(await numbers(outsider).count(), 0);
+    await outsider.goto(`${embed}?presenter=1`);
+    await outsider.locator("#embed-status [role=alert]", { hasText: "presenter link" }).waitFor(FOLLOW);
+    assert.equal(await outsider.locator(".result-card").count(), 0, "nothing of the results");
+
+    // Revoked: the speaker view's results go at once (its stream ends), the projected slide stays.
+    assert.equal((await request(`/api/admin/polls/${poll.id}/presenter-links/${link.id}`, "DELETE")).status, 204);
+    // (the next frame, here a change to another question, or the next heartbeat ends the stream)
+    assert.equal(
+      (await request(`/api/admin/polls/${poll.id}/questions/q3`, "PATCH", { results_hidden: true })).status,
+      200,
+    );
+    await speakerSlide
+      .locator(".join-title", { hasText: "presenter link no longer works" })
+      .waitFor({ timeout: 20_000 });
+    assert.equal(await staff.count(), 0);
+    await projected.locator(".answered-count", { hasText: "2 of 2 answered" }).waitFor(FOLLOW);
+    assert.deepEqual(
+      problems.flat().filter((p) => !p.includes("status of 401 (Unauthorized)")),
       [],
     );
   },

@@ -10,8 +10,14 @@
 // /api/presenter/ routes (open to any origin: the deck may be served from anywhere, file:// too).
 //
 // When the deck loads, the plugin keeps a copy of each poll question's national results (the
-// latest BLW wave, weighted; in localStorage too). If the server cannot be reached, a poll slide
-// shows that copy and says that the live results are offline, until the server answers again.
+// latest BLW wave, weighted, as GET /api/presenter/poll gives them; in localStorage too). If the
+// server cannot be reached, a poll slide shows that copy and says that the live results are
+// offline, until the server answers again.
+//
+// The presenter's own screen may show a question's results while they are still hidden from the
+// room (`presenterResults`): its frames are then the embed's presenter variant (`presenter=1`),
+// which gets the link from the plugin by postMessage (to the server's origin only) and reads the
+// presenter routes' results stream with it. The projected deck keeps the public embed.
 //
 //   import Reveal from "reveal.js";
 //   import BlwPoll from "./blw-poll.js";
@@ -20,7 +26,10 @@
 // Options (`blwPoll`): `server` (the poll server's origin), `secret` (the presenter link; or a
 // function giving it), `theme` ("dark", "light", or "auto": from the deck's background),
 // `leave` ("close": leaving a poll slide closes its voting; "join": the phones go back to
-// waiting), `keys` ({reveal: "R", hide: "H"}). A slide may add `data-blw-join` (the join code and
+// waiting), `keys` ({reveal: "R", hide: "H"}), `presenterResults` ("none": every screen shows
+// what the room sees; "speaker-view": reveal.js's speaker view shows hidden results too;
+// "all": this deck does — only for a deck on the presenter's own screen, never projected).
+// A slide may add `data-blw-join` (the join code and
 // its QR code beside the results) and `data-blw-ratio` (the results' width over height, 16:9
 // by default). See README.md.
 
@@ -30,6 +39,8 @@ const DEFAULTS = {
   theme: "auto",
   leave: "close",
   keys: { reveal: "R", hide: "H" },
+  /** Where slides show results the room does not see yet: "none", "speaker-view" or "all". */
+  presenterResults: "none",
   /** How long a request may take before the server counts as unreachable (ms). */
   timeout: 8000,
 };
@@ -38,6 +49,9 @@ const GRACE_MS = 6000;
 /** How often an unreachable server is asked again whether it is back (ms). */
 const PROBE_MS = 3000;
 const STORE = "blw-poll:";
+const PRESENTER_RESULTS = ["none", "speaker-view", "all"];
+/** reveal.js's speaker view loads the deck again with `?receiver`: those copies never move the poll. */
+const inSpeakerView = () => /receiver/i.test(location.search);
 
 /** The server refused the link (unknown, expired or revoked): the deck can no longer move the poll. */
 class LinkRefused extends Error {}
@@ -63,18 +77,6 @@ const h = (tag, attributes = {}, ...children) => {
 };
 const pct = (p) => `${Math.round(p * 100)}%`;
 const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-
-/** The latest wave's shares of every respondent (with their 95% CIs), from a question's proportions. */
-export function nationalCopy(proportions) {
-  const cells = (proportions?.cells ?? []).filter((c) => c.wave != null && c.group == null);
-  if (!cells.length) return null;
-  const latest = cells.reduce((a, b) => (b.wave > a.wave ? b : a));
-  return {
-    wave: latest.wave,
-    n: latest.n,
-    responses: latest.responses.map(({ response, p, ci_low, ci_high }) => ({ response, p, ci_low, ci_high })),
-  };
-}
 
 /** Whether a colour (as getComputedStyle gives it) is dark. */
 function isDark(color) {
@@ -162,6 +164,12 @@ export default function BlwPoll() {
   const isPollSlide = (slide) => Boolean(slide?.hasAttribute?.("data-blw-question"));
   const positionOf = (varName) => poll?.questions.findIndex((q) => q.var_name === varName) ?? -1;
 
+  /** Whether this screen's slides show the presenter's results (hidden ones too). */
+  function presenterScreen() {
+    const where = options.presenterResults;
+    return where === "all" || (where === "speaker-view" && inSpeakerView());
+  }
+
   function theme() {
     if (options.theme === "dark" || options.theme === "light") return options.theme;
     const viewport = deck.getViewportElement?.() ?? document.body;
@@ -201,15 +209,19 @@ export default function BlwPoll() {
       if (slide.hasAttribute("data-blw-join")) query.set("join", "1");
       const ratio = Number(slide.dataset.blwRatio);
       if (ratio > 0) query.set("ratio", String(ratio));
+      // The presenter variant asks for the link by postMessage: it never goes in the address.
+      const staff = presenterScreen();
+      if (staff) query.set("presenter", "1");
       const src = `${server}/embed/polls/${encodeURIComponent(poll.slug)}/${encodeURIComponent(varName)}?${query}`;
       // data-src: reveal.js loads the frame when the slide comes up and unloads it after, so only
       // the slide on screen holds a live connection.
       const frame = h("iframe", {
         class: "blw-poll-frame",
         "data-src": src,
-        title: `Live results: ${question.text}`,
+        title: `${staff ? "Live results (presenter’s view, hidden results included)" : "Live results"}: ${question.text}`,
         tabindex: "-1",
         style: ratio > 0 ? `aspect-ratio: ${ratio}` : null,
+        "data-presenter": staff,
       });
       node.prepend(frame);
       if (slide === current) {
@@ -243,7 +255,11 @@ export default function BlwPoll() {
     if (event.origin !== server || typeof event.data !== "object" || event.data == null) return;
     const frame = [...document.querySelectorAll(".blw-poll-frame")].find((f) => f.contentWindow === event.source);
     const { type } = event.data;
-    if (type === "blw-embed:height" && frame) {
+    if (type === "blw-poll:presenter-link-wanted" && frame?.hasAttribute("data-presenter")) {
+      // Only to a frame this plugin made for the presenter's screen, and only if it still shows
+      // the server's page (the target origin).
+      frame.contentWindow.postMessage({ type: "blw-poll:presenter-link", secret }, server);
+    } else if (type === "blw-embed:height" && frame) {
       const height = Number(event.data.height);
       if (Number.isFinite(height) && height > 0) frame.style.height = `${Math.ceil(height)}px`;
     } else if (type === "blw-poll:live" && frame) {
@@ -401,7 +417,7 @@ export default function BlwPoll() {
   /** The deck arrived on `slide`: a poll slide opens its question; another slide after a poll
    *  slide closes the voting on it (or, with leave: "join", sends the phones back to waiting). */
   function arrive(slide) {
-    if (!poll || /receiver/i.test(location.search)) return;
+    if (!poll || inSpeakerView()) return;
     if (isPollSlide(slide)) {
       if (offline) showCopy(slide);
       const position = positionOf(slide.dataset.blwQuestion);
@@ -430,59 +446,20 @@ export default function BlwPoll() {
     }
   }
 
-  /** Keeps each catalog question's national results (and every question's text) for offline. */
-  async function keepCopies() {
-    const catalog = poll.questions.filter((q) => q.kind === "catalog");
-    for (const q of poll.questions) copies.set(q.var_name, { text: q.text, kind: q.kind, national: null });
-    const sameOrigin = new URL(server).origin === location.origin;
-    await Promise.all(
-      catalog.map(async (q) => {
-        try {
-          const proportions = sameOrigin ? await fetchProportions(q.var_name) : await proportionsViaFrame(q.var_name);
-          copies.get(q.var_name).national = nationalCopy(proportions);
-        } catch {
-          // No copy for this question: offline, its slide shows the question alone.
-        }
-      }),
-    );
+  /** Keeps each catalog question's national results (and every question's text) for offline:
+   *  the presenter routes give them with the poll (the survey routes answer their own site only). */
+  function keepCopies() {
+    for (const q of poll.questions)
+      copies.set(q.var_name, {
+        text: q.text,
+        kind: q.kind,
+        national: q.kind === "catalog" ? (q.national ?? null) : null,
+      });
     try {
       localStorage.setItem(`${STORE}${server}`, JSON.stringify({ poll, copies: [...copies] }));
     } catch {
       // no storage (private mode, file://): the copy lasts as long as the deck is open
     }
-  }
-
-  async function fetchProportions(varName) {
-    const response = await fetch(
-      `${server}/api/surveys/questions/${encodeURIComponent(varName)}/proportions?split=none`,
-      { credentials: "omit", signal: AbortSignal.timeout(options.timeout) },
-    );
-    if (!response.ok) return null;
-    return response.json();
-  }
-
-  /** The survey routes answer their own site only: from another origin the copy comes through a
-   *  hidden frame of the server's embed page (`copy=1`), which posts it here and is removed. */
-  function proportionsViaFrame(varName) {
-    return new Promise((resolve, reject) => {
-      const src = `${server}/embed/polls/${encodeURIComponent(poll.slug)}/${encodeURIComponent(varName)}?copy=1`;
-      const frame = h("iframe", { class: "blw-poll-copier", src, title: "", "aria-hidden": "true", tabindex: "-1" });
-      const done = (value, error) => {
-        window.removeEventListener("message", listen);
-        clearTimeout(timer);
-        frame.remove();
-        if (error) reject(error);
-        else resolve(value);
-      };
-      const listen = (event) => {
-        if (event.origin !== server || event.source !== frame.contentWindow) return;
-        if (event.data?.type !== "blw-poll:copy" || event.data.question !== varName) return;
-        done(event.data.proportions);
-      };
-      const timer = setTimeout(() => done(null, new Error("no copy in time")), 10_000);
-      window.addEventListener("message", listen);
-      document.body.append(frame);
-    });
   }
 
   /** Reads the poll (and keeps the copies); offline, the copy of the last deck load, if any. */
@@ -508,13 +485,14 @@ export default function BlwPoll() {
     frameSlides();
     sayWhere();
     arrive(deck.getCurrentSlide());
-    await keepCopies();
+    keepCopies();
   }
 
   async function init(reveal) {
     deck = reveal;
     const given = deck.getConfig().blwPoll ?? {};
     options = { ...DEFAULTS, ...given, keys: { ...DEFAULTS.keys, ...given.keys } };
+    if (!PRESENTER_RESULTS.includes(options.presenterResults)) options.presenterResults = "none";
     server = options.server ? new URL(options.server).origin : "";
     secret = typeof options.secret === "function" ? await options.secret() : options.secret;
     if (!document.querySelector("link[data-blw-poll]")) {
@@ -523,7 +501,7 @@ export default function BlwPoll() {
       );
     }
     // The speaker view loads the deck again (?receiver): those copies show, but never move the poll.
-    const receiver = /receiver/i.test(location.search);
+    const receiver = inSpeakerView();
     if (!receiver) document.body.append(status);
     for (const slide of pollSlides()) box(slide);
     if (!server || !secret) {

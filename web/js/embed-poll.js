@@ -12,9 +12,13 @@
 // message: embed-resize.js sizes the iframe) and whether the results are live
 // ({type: "blw-poll:live", live}).
 //
-// `copy=1`: no live view; it posts the question's national figures once
-// ({type: "blw-poll:copy", question, proportions}: the proportions of a catalog question, else
-// null), for the reveal.js plugin to keep for when the server cannot be reached.
+// `presenter=1`: the presenter's own screen (a deck's speaker view, the presenter's laptop) — the
+// question's results even while they are hidden from the audience, from the presenter routes'
+// stream. The page asks the framing page for the presenter link
+// ({type: "blw-poll:presenter-link-wanted"}) and waits for {type: "blw-poll:presenter-link",
+// secret} from it; the link goes in an `Authorization` header only, never in an address. Without
+// a working link it shows nothing of the results. Never project this variant.
+import { AuthorizedEventSource } from "./authorized-event-source.js";
 import { api, apiDefaults, el, showError } from "./common.js";
 import { countdown } from "./countdown.js";
 import { ResultsView, followResults, kindOf } from "./poll-results.js";
@@ -33,6 +37,9 @@ const params = new URLSearchParams(location.search);
 const theme = THEMES.includes(params.get("theme")) ? params.get("theme") : "auto";
 const withJoin = params.get("join") === "1";
 const ratio = Math.min(3, Math.max(1, Number(params.get("ratio")) || 16 / 9));
+const presenter = params.get("presenter") === "1";
+/** How long the presenter variant waits for its framing page to send the link. */
+const LINK_WAIT_MS = 10_000;
 const dom = {
   main: document.getElementById("embed"),
   title: document.getElementById("embed-title"),
@@ -103,7 +110,49 @@ function stateText(results, index, total) {
   return [place, open ? "voting open" : "voting closed", open];
 }
 
+/** The presenter variant's link, from the page that frames this one (and from nowhere else). */
+function presenterLink() {
+  const refusal = new Error("This presenter view shows results only inside a deck that gives it its presenter link.");
+  if (window.parent === window) return Promise.reject(refusal);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      window.removeEventListener("message", listen);
+      reject(refusal);
+    }, LINK_WAIT_MS);
+    const listen = (event) => {
+      if (event.source !== window.parent) return;
+      if (event.data?.type !== "blw-poll:presenter-link" || typeof event.data.secret !== "string") return;
+      clearTimeout(timer);
+      window.removeEventListener("message", listen);
+      resolve(event.data.secret);
+    };
+    window.addEventListener("message", listen);
+    tell({ type: "blw-poll:presenter-link-wanted" });
+  });
+}
+
+/** The presenter routes, with the link in a header. */
+async function asPresenter(secret, path) {
+  const response = await fetch(path, {
+    headers: { authorization: `Bearer ${secret}`, accept: "application/json" },
+    credentials: "omit",
+    cache: "no-store",
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = body?.error?.message ?? `the server answered ${response.status}`;
+    throw Object.assign(new Error(`The presenter link was refused: ${message}.`), { status: response.status });
+  }
+  return body;
+}
+
 async function live() {
+  // The presenter variant reads the link's poll: a link of another poll shows nothing of this one.
+  const secret = presenter ? await presenterLink() : null;
+  if (secret) {
+    const linked = await asPresenter(secret, "/api/presenter/poll");
+    if (linked.slug !== slug) throw new Error("This presenter link is for another poll.");
+  }
   const poll = (await api(`/api/polls/${encodeURIComponent(slug)}`)).data;
   const index = findQuestion(poll.questions);
   if (index < 0) throw new Error(`The poll “${poll.title}” has no question “${wanted}”.`);
@@ -155,7 +204,12 @@ async function live() {
     state.className = `voting-state ${open ? "open" : "closed"}`;
     state.textContent = `${place} · ${voting}`;
     clock.set(open && next.pacing === "presenter" ? next.voting_closes_at : null);
-    dom.main.dataset.hidden = String(Boolean(next.questions[index]?.hidden));
+    const hidden = Boolean(next.questions[index]?.hidden);
+    dom.main.dataset.hidden = String(hidden);
+    // The presenter's screen says plainly when what it shows is not what the room sees.
+    if (presenter && hidden) {
+      state.append(" · ", el("span", { class: "badge closed presenter-only" }, "Hidden from the audience"));
+    }
     // The invitation, while the poll is open and when the page was asked for it.
     const code = withJoin && next.is_open && next.join_code ? next.join_code : "";
     if (code !== corner.dataset.code) {
@@ -177,7 +231,7 @@ async function live() {
     }
     lastWidth = width;
   });
-  followResults(
+  const follow = followResults(
     slug,
     (next) => {
       show(next);
@@ -188,22 +242,25 @@ async function live() {
       tell({ type: "blw-poll:live", live: false });
       postHeight();
     },
-    () => {
+    (event) => {
       view.lost();
       tell({ type: "blw-poll:live", live: false });
+      // A link revoked or expired: the hidden results go, and nothing is asked again.
+      if (event?.status === 401 || event?.status === 403) {
+        follow.close();
+        layout.replaceChildren(
+          el("p", { class: "join-title" }, `The presenter link no longer works (${event.message}).`),
+        );
+        postHeight();
+      }
     },
+    secret
+      ? {
+          url: "/api/presenter/results/stream",
+          open: (address) => new AuthorizedEventSource(address, { headers: { authorization: `Bearer ${secret}` } }),
+        }
+      : {},
   );
-}
-
-/** `copy=1`: the question's national figures, posted once to the framing page. */
-async function copy() {
-  let proportions = null;
-  try {
-    proportions = (await api(`/api/surveys/questions/${encodeURIComponent(wanted)}/proportions?split=none`)).data;
-  } catch (error) {
-    if (error.status !== 404) throw error; // not a catalog question (or no survey data): no chart
-  }
-  tell({ type: "blw-poll:copy", question: wanted, proportions });
 }
 
 applyTheme();
@@ -214,11 +271,11 @@ window.addEventListener("message", (event) => {
   if (event.data?.type === "blw-embed:measure") postHeight();
 });
 new ResizeObserver(postHeight).observe(document.body);
+if (presenter) dom.main.dataset.presenter = "";
 try {
-  await (params.get("copy") === "1" ? copy() : live());
+  await live();
 } catch (error) {
   showError(dom.status, error);
-  if (params.get("copy") === "1") tell({ type: "blw-poll:copy", question: wanted, proportions: null, failed: true });
 } finally {
   dom.main.removeAttribute("aria-busy");
   postHeight();

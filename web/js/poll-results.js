@@ -45,11 +45,14 @@ export function wordModeration(pollId, onError) {
 }
 
 /** Follows a poll's results stream (live protocol v2); `onResults(results, kind)` with kind
- *  snapshot | update | closed, always the whole results; `onLost()` when the connection drops
+ *  snapshot | update | closed, always the whole results; `onLost(event)` when the connection drops
  *  (EventSource reconnects by itself, saying with Last-Event-ID what it held; a snapshot follows).
- *  `url`: another stream of the same shape (the console's, which includes hidden questions). */
-export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) {
+ *  `url`: another stream of the same shape (the console's, which includes hidden questions);
+ *  `open(address)`: what reads it (an EventSource unless given; a presenter's stream needs its
+ *  link in a header: authorized-event-source.js). */
+export function followResults(slug, onResults, onDeleted, onLost, { url, open } = {}) {
   const address = url ?? `/api/polls/${encodeURIComponent(slug)}/results/stream`;
+  const openStream = open ?? ((at) => new EventSource(at));
   let source = null;
   // The results this page holds and the frame (event id) they are: a delta applies to it only.
   let held = null;
@@ -67,13 +70,13 @@ export function followResults(slug, onResults, onDeleted, onLost, { url } = {}) 
     // A new EventSource sends no Last-Event-ID: the frame held goes in the address, so that the
     // server still never sends older counts than the screen shows.
     const resume = heldId ? `${address.includes("?") ? "&" : "?"}last_event_id=${encodeURIComponent(heldId)}` : "";
-    const current = new EventSource(address + resume);
+    const current = openStream(address + resume);
     source = current;
     current.addEventListener("open", () => {
       refusals = 0;
     });
-    current.addEventListener("error", () => {
-      onLost?.();
+    current.addEventListener("error", (event) => {
+      onLost?.(event);
       // A dropped connection is taken up again by EventSource itself, after the server's `retry:`
       // and with Last-Event-ID. One answered with an error status instead (a proxy's 502 while
       // the api restarts, a 503, a 429 for too many streams) ends it for good: only a new one

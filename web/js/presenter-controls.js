@@ -76,7 +76,10 @@ export function presenterControls(poll, pollId, { onChange, onError }) {
   /** Moves every screen to `position` (null: the join slide); a paced poll's voting `open`. */
   const move = (position, open = true) => {
     if (pollId == null) return;
-    const votingOpen = paced && position != null && open;
+    // A closed poll's screens walk through its final results: its voting does not open (the
+    // server refuses that with a 409).
+    const pollOpen = controls.results?.is_open ?? poll.is_open;
+    const votingOpen = paced && position != null && open && pollOpen;
     controls.pace = { current: position, open: votingOpen };
     inFlight += 1;
     onChange();

@@ -5,19 +5,31 @@
 //! so an expiry or a revocation holds on every process from that moment; each use is counted,
 //! its time kept and logged.
 
+use std::collections::HashMap;
+
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use entity::polls::presenter_links;
+use entity::users::accounts;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::polls::model::{
-    CreatedPresenterLink, NewPresenterLink, PollView, PresenterLinkView, PresenterPoll, PresenterQuestion,
+    CreatedPresenterLink, NationalCopy, NewPresenterLink, PollQuestionView, PollView, PresenterLinkView, PresenterPoll,
+    PresenterQuestion, QuestionKindName,
 };
 use crate::polls::repository::{self, PollKey};
+use crate::polls::results::national_reference;
+use crate::surveys::cache::SurveyCache;
+use crate::surveys::groups::Split;
+use crate::surveys::proportions::ResponseShare;
+use crate::surveys::snapshot::SurveySnapshot;
 use crate::text_rules::PRESENTER_LINK_LABEL;
 
 /// What every secret starts with (a deck's configuration is then easy to recognise).
@@ -37,12 +49,26 @@ fn well_formed(secret: &str) -> bool {
         .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
-fn view(link: presenter_links::Model) -> PresenterLinkView {
+/// The names of the accounts `ids` (one query), for the links' "made by".
+async fn account_names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, String>, AppError> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let accounts = accounts::Entity::find().filter(accounts::Column::Id.is_in(ids)).all(db).await?;
+    Ok(accounts.into_iter().map(|account| (account.id, account.name)).collect())
+}
+
+fn view(link: presenter_links::Model, names: &HashMap<i32, String>) -> PresenterLinkView {
     let active = link.revoked_at.is_none() && link.expires_at > Utc::now();
     PresenterLinkView {
         id: link.id,
         poll_id: link.poll_id,
         label: link.label,
+        created_by_name: link.created_by.and_then(|id| names.get(&id).cloned()),
         created_by: link.created_by,
         created_at: link.created_at,
         expires_at: link.expires_at,
@@ -88,10 +114,11 @@ pub(crate) async fn create(
     .insert(db)
     .await?;
     tracing::info!(by, poll = poll_id, link = link.id, minutes, "presenter link made");
-    Ok(CreatedPresenterLink { link: view(link), secret })
+    let names = account_names(db, [by]).await?;
+    Ok(CreatedPresenterLink { link: view(link, &names), secret })
 }
 
-/// The poll's links, newest first (without their secrets).
+/// The poll's links, newest first, each with the name of who made it (without their secrets).
 ///
 /// # Errors
 /// No such poll (404), database failure.
@@ -102,7 +129,8 @@ pub(crate) async fn list(db: &DatabaseConnection, poll_id: i32) -> Result<Vec<Pr
         .order_by_desc(presenter_links::Column::Id)
         .all(db)
         .await?;
-    Ok(links.into_iter().map(view).collect())
+    let names = account_names(db, links.iter().filter_map(|link| link.created_by)).await?;
+    Ok(links.into_iter().map(|link| view(link, &names)).collect())
 }
 
 /// Ends a link at once (a link already revoked stays as it was).
@@ -165,24 +193,76 @@ pub(crate) async fn authorize(db: &DatabaseConnection, secret: &str) -> Result<P
     })
 }
 
-/// The poll as a deck needs it: where it stands and its questions.
-pub(crate) fn presenter_poll(poll: PollView, link: &PresenterLinkUse) -> PresenterPoll {
-    PresenterPoll {
+/// Whether link `link_id` still works (not revoked, not expired by the database's clock), without
+/// counting a use: what a presenter's open results stream asks as it goes on.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn in_force<C: ConnectionTrait>(db: &C, link_id: i64) -> Result<bool, AppError> {
+    let found = presenter_links::Entity::find_by_id(link_id)
+        .filter(presenter_links::Column::RevokedAt.is_null())
+        .filter(Expr::col(presenter_links::Column::ExpiresAt).gt(Expr::current_timestamp()))
+        .count(db)
+        .await?;
+    Ok(found > 0)
+}
+
+/// The poll as a deck needs it: where it stands, its questions, and each catalog question's
+/// national results (the deck's copy for when the server cannot be reached: the survey routes
+/// answer their own site only, the presenter routes any deck).
+///
+/// # Errors
+/// The survey data cannot be read (database failure).
+pub(crate) async fn presenter_poll(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    poll: PollView,
+    link: &PresenterLinkUse,
+) -> Result<PresenterPoll, AppError> {
+    let snapshot = surveys.get(db).await?;
+    let mut questions = Vec::with_capacity(poll.questions.len());
+    for question in poll.questions {
+        let national = match question.kind {
+            QuestionKindName::Catalog => national_copy(db, &snapshot, &question).await?,
+            _ => None,
+        };
+        questions.push(PresenterQuestion {
+            var_name: question.var_name,
+            kind: question.kind,
+            text: question.text,
+            results_hidden: question.results_hidden,
+            national,
+        });
+    }
+    Ok(PresenterPoll {
         slug: poll.slug,
         title: poll.title,
         is_open: poll.is_open,
         join_code: poll.join_code,
         pace: poll.pace,
-        questions: poll
-            .questions
-            .into_iter()
-            .map(|q| PresenterQuestion {
-                var_name: q.var_name,
-                kind: q.kind,
-                text: q.text,
-                results_hidden: q.results_hidden,
-            })
-            .collect(),
+        questions,
         expires_at: link.expires_at,
-    }
+    })
+}
+
+/// A catalog question's latest wave, everyone, through the same estimate the poll's results put
+/// beside the room's (`national_reference`).
+async fn national_copy(
+    db: &DatabaseConnection,
+    snapshot: &SurveySnapshot,
+    question: &PollQuestionView,
+) -> Result<Option<NationalCopy>, AppError> {
+    let offered: Vec<i16> = question.responses.iter().map(|r| r.index).collect();
+    let reference =
+        national_reference(db, snapshot, (question.var_name.as_str(), offered.as_slice()), Split::None, None).await?;
+    Ok(reference.map(|reference| NationalCopy {
+        wave: reference.wave,
+        n: reference.everyone.n,
+        responses: question
+            .responses
+            .iter()
+            .zip(reference.everyone.shares)
+            .map(|(offered, share)| ResponseShare { response: offered.response.clone(), share })
+            .collect(),
+    }))
 }

@@ -560,7 +560,7 @@ pub(crate) async fn current_question<C: ConnectionTrait>(db: &C, id: i32) -> Res
 /// starting the question's countdown when its voting opens; gives when that countdown ends.
 ///
 /// # Errors
-/// No such poll (404); no question at `position` (422).
+/// No such poll (404); no question at `position` (422); voting opened on a closed poll (409).
 pub(crate) async fn set_current<C: ConnectionTrait>(
     db: &C,
     id: i32,
@@ -580,6 +580,14 @@ pub(crate) async fn set_current<C: ConnectionTrait>(
         return Err(AppError::invalid_field("position", format!("the poll's questions are at positions 0 to {last}")));
     }
     let voting_open = voting_open && position.is_some();
+    // A closed poll's screens may still walk through its final results, but no question of it can
+    // take answers: "voting open" on every screen while every ballot is refused would mislead.
+    if voting_open && !record.poll.is_open {
+        return Err(AppError::conflicting_field(
+            "voting_open",
+            "the poll is closed: open it in the console before opening a question's voting",
+        ));
+    }
     let timer = position
         .and_then(|p| record.questions.get(usize::try_from(p).ok()?))
         .and_then(|q| q.timer_seconds)

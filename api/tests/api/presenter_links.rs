@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{Staff, send, set_open, staff, vote};
+use crate::helpers::{TestApp, settings_for, spawn_app, spawn_app_with};
+use crate::polls::{Staff, read_events, send, set_open, staff, vote};
 use crate::question_kinds::create;
 
 /// A request with the presenter link `secret` (and, like a deck on another site, an `Origin`).
@@ -54,8 +54,10 @@ async fn a_presenter_link_drives_its_poll_from_another_site_and_nothing_else() {
         (made["label"].clone(), made["active"].clone(), made["uses"].clone()),
         (json!("Tuesday deck"), json!(true), json!(0))
     );
+    assert_eq!(made["created_by_name"], "Test admin@test.org", "who made it, by name: {made}");
     let (_, listed) = send(&app, Method::GET, &links, Some(&staff.analyst), None).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["created_by_name"], "Test admin@test.org", "{listed}");
     assert!(!listed.to_string().contains(&secret[5..]), "the list never shows the secret: {listed}");
 
     // The deck reads its poll and paces it, from another site (CORS answers it).
@@ -333,4 +335,186 @@ async fn frozen_results_stay_as_they_were_after_votes_a_reset_and_deletion() {
         let (status, body) = send(&app, Method::GET, &format!("/api/frozen-results/{bad}"), None, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}: {body}");
     }
+}
+
+/// A link for poll `id`, made by the admin: its id and secret.
+async fn make_link(app: &TestApp, staff: &Staff, id: i64) -> (i64, String) {
+    let links = format!("/api/admin/polls/{id}/presenter-links");
+    let (status, made) = send(app, Method::POST, &links, Some(&staff.admin), Some(json!({"label": "Deck"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    (made["id"].as_i64().unwrap(), made["secret"].as_str().unwrap().to_owned())
+}
+
+/// A refusal in the api's JSON error shape.
+async fn assert_refused(response: reqwest::Response, what: &str) {
+    let status = response.status();
+    assert!(matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{what}: {status}");
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(body["error"]["message"].is_string(), "{what}: {body}");
+}
+
+#[tokio::test]
+async fn presenter_results_show_hidden_results_to_a_working_link_of_that_poll_only() {
+    let app = spawn_app_with(|s| s.sse_heartbeat = std::time::Duration::from_secs(1)).await;
+    let staff = staff(&app).await;
+    let (id, slug) = paced_poll(&app, &staff, "The talk").await;
+    let (other_id, other_slug) = paced_poll(&app, &staff, "Another talk").await;
+    let question = format!("/api/admin/polls/{id}/questions/q1");
+    let (status, _) =
+        send(&app, Method::PATCH, &question, Some(&staff.admin), Some(json!({"results_hidden": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let current = format!("/api/admin/polls/{id}/current");
+    let (status, _) =
+        send(&app, Method::PUT, &current, Some(&staff.admin), Some(json!({"position": 0, "voting_open": true}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = vote(&app, &slug, "hidden-phone-1", json!([{"var_name": "q1", "response_index": 1}])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (link_id, secret) = make_link(&app, &staff, id).await;
+    let (_, other_secret) = make_link(&app, &staff, other_id).await;
+
+    // The public sees that q1 is hidden, and no numbers.
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}/results"), None, None).await;
+    assert_eq!(public["questions"][0]["hidden"], true);
+    assert!(public["questions"][0].get("overall").is_none(), "{public}");
+
+    // The link sees the numbers: the console's staff results, from any site.
+    let response = as_deck(&app, Method::GET, "/api/presenter/results", &secret, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let shown: Value = response.json().await.unwrap();
+    assert_eq!((shown["slug"].as_str(), shown["questions"][0]["hidden"].clone()), (Some(slug.as_str()), json!(true)));
+    assert_eq!(shown["questions"][0]["overall"]["counts"], json!([0, 1]), "{shown}");
+    let (_, console) =
+        send(&app, Method::GET, &format!("/api/admin/polls/{id}/results"), Some(&staff.analyst), None).await;
+    assert_eq!(shown["questions"], console["questions"], "the same results as the console's");
+
+    // And live: the stream's snapshot has them too.
+    let stream = as_deck(&app, Method::GET, "/api/presenter/results/stream", &secret, None).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let events = read_events(stream, 1).await;
+    assert_eq!(events[0].0, "snapshot");
+    assert_eq!(events[0].1["questions"][0]["overall"]["counts"], json!([0, 1]));
+
+    // Refused, in the JSON error shape: no link, a session cookie, a malformed or unknown secret.
+    for path in ["/api/presenter/results", "/api/presenter/results/stream"] {
+        assert_refused(app.client.get(app.url(path)).send().await.unwrap(), path).await;
+        let with_cookie = app.client.get(app.url(path)).header("cookie", &staff.admin).send().await.unwrap();
+        assert_refused(with_cookie, &format!("{path} with a session")).await;
+        for bad in ["blwp_00", &format!("blwp_{}", "0".repeat(64))] {
+            assert_refused(as_deck(&app, Method::GET, path, bad, None).await, &format!("{path} {bad}")).await;
+        }
+    }
+    // Another poll's link reads its own poll, never this one (the link alone names the poll).
+    let response = as_deck(&app, Method::GET, "/api/presenter/results", &other_secret, None).await;
+    let theirs: Value = response.json().await.unwrap();
+    assert_eq!(theirs["slug"].as_str(), Some(other_slug.as_str()));
+    assert_eq!(theirs["questions"][0]["overall"]["counts"], json!([0, 0]), "{theirs}");
+    for path in [format!("/api/admin/polls/{id}/results"), format!("/api/admin/polls/{id}/results/stream")] {
+        assert_refused(as_deck(&app, Method::GET, &path, &other_secret, None).await, &path).await;
+        assert_refused(as_deck(&app, Method::GET, &path, &secret, None).await, &path).await;
+    }
+
+    // Revoked: refused at once, and an open stream ends (by its next frame or heartbeat).
+    let open = as_deck(&app, Method::GET, "/api/presenter/results/stream", &secret, None).await;
+    assert_eq!(open.status(), StatusCode::OK);
+    let links = format!("/api/admin/polls/{id}/presenter-links");
+    let (status, _) = send(&app, Method::DELETE, &format!("{links}/{link_id}"), Some(&staff.admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_refused(as_deck(&app, Method::GET, "/api/presenter/results", &secret, None).await, "revoked").await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        use futures_util::StreamExt;
+        let mut body = open.bytes_stream();
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its link");
+
+    // Expired (by the database's clock): refused.
+    let (expiring_id, expiring) = make_link(&app, &staff, id).await;
+    assert_eq!(as_deck(&app, Method::GET, "/api/presenter/results", &expiring, None).await.status(), StatusCode::OK);
+    app.db
+        .conn
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "UPDATE polls.presenter_links SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = {expiring_id}"
+            ),
+        ))
+        .await
+        .unwrap();
+    for path in ["/api/presenter/results", "/api/presenter/results/stream"] {
+        assert_refused(as_deck(&app, Method::GET, path, &expiring, None).await, &format!("{path} expired")).await;
+    }
+}
+
+#[tokio::test]
+async fn a_closed_polls_voting_does_not_open_from_the_deck_or_the_console_but_its_screens_still_move() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let (id, slug) = paced_poll(&app, &staff, "The talk").await;
+    let (_, secret) = make_link(&app, &staff, id).await;
+    set_open(&app, &staff.admin, id, false).await;
+
+    let open_voting = json!({"position": 0, "voting_open": true});
+    let response = as_deck(&app, Method::PUT, "/api/presenter/current", &secret, Some(open_voting.clone())).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!(refused["error"]["field"], "voting_open", "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("the poll is closed"), "{refused}");
+    let console = format!("/api/admin/polls/{id}/current");
+    let (status, body) = send(&app, Method::PUT, &console, Some(&staff.admin), Some(open_voting)).await;
+    assert_eq!((status, body["error"].clone()), (StatusCode::CONFLICT, refused["error"].clone()), "the same answer");
+    let (_, public) = send(&app, Method::GET, &format!("/api/polls/{slug}"), None, None).await;
+    assert_eq!((public["current_question"].clone(), public["voting_open"].clone()), (Value::Null, json!(false)));
+
+    // Walking through the final results still works, from both.
+    let walk = json!({"position": 1, "voting_open": false});
+    let response = as_deck(&app, Method::PUT, "/api/presenter/current", &secret, Some(walk)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, _) =
+        send(&app, Method::PUT, &console, Some(&staff.admin), Some(json!({"position": 0, "voting_open": false}))).await;
+    assert_eq!(status, StatusCode::OK);
+    // Open again, voting opens.
+    set_open(&app, &staff.admin, id, true).await;
+    let response = as_deck(
+        &app,
+        Method::PUT,
+        "/api/presenter/current",
+        &secret,
+        Some(json!({"position": 0, "voting_open": true})),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let moved: Value = response.json().await.unwrap();
+    assert_eq!((moved["current_question"].clone(), moved["voting_open"].clone()), (json!(0), json!(true)));
+}
+
+#[tokio::test]
+async fn the_decks_poll_carries_each_catalog_questions_national_copy() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let poll = json!({"title": "Copies", "pacing": "presenter", "questions": [
+        {"var_name": "perf_judicial_ind"},
+        {"kind": "choice", "text": "Coffee or tea?", "options": ["Coffee", "Tea"]}
+    ]});
+    let (id, _) = create(&app, &staff, poll).await;
+    let (_, secret) = make_link(&app, &staff, id).await;
+    let response = as_deck(&app, Method::GET, "/api/presenter/poll", &secret, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let poll: Value = response.json().await.unwrap();
+    assert_eq!(poll["questions"][1]["national"], Value::Null, "an own question has none");
+
+    // The latest wave's cell for everyone, as the dashboards' proportions give it.
+    let path = "/api/surveys/questions/perf_judicial_ind/proportions?split=none";
+    let (_, proportions) = send(&app, Method::GET, path, None, None).await;
+    let cells = proportions["cells"].as_array().unwrap();
+    let latest = cells
+        .iter()
+        .filter(|c| c["wave"].is_number() && c["group"].is_null())
+        .max_by_key(|c| c["wave"].as_i64())
+        .unwrap();
+    let copy = &poll["questions"][0]["national"];
+    assert_eq!((copy["wave"].clone(), copy["n"].clone()), (latest["wave"].clone(), latest["n"].clone()), "{copy}");
+    assert_eq!(copy["responses"], latest["responses"], "{copy}");
 }

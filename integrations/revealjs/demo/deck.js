@@ -2,7 +2,8 @@
 // in the address (index.html?server=https://polls.example.org&secret=blwp_…): the secret is kept
 // for this tab (sessionStorage) and taken off the address bar at once, so that it is neither on
 // the projected screen nor in a link copied from it. A real deck may set both in its own code
-// instead; never publish a deck with the secret in it.
+// instead; never publish a deck with the secret in it. `presenter-results=speaker-view` (or `all`)
+// in the address: the speaker view (or this deck) shows results still hidden from the room.
 import Reveal from "../../../node_modules/reveal.js/dist/reveal.esm.js";
 import RevealNotes from "../../../node_modules/reveal.js/plugin/notes/notes.esm.js";
 import BlwPoll from "../blw-poll.js";
@@ -23,5 +24,9 @@ Reveal.initialize({
   height: 720,
   margin: 0.02,
   plugins: [BlwPoll, RevealNotes],
-  blwPoll: { server, secret: sessionStorage.getItem("blw-demo:secret") },
+  blwPoll: {
+    server,
+    secret: sessionStorage.getItem("blw-demo:secret"),
+    presenterResults: address.searchParams.get("presenter-results") ?? "none",
+  },
 });

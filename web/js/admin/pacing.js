@@ -14,11 +14,10 @@ export function pacingPanel(poll) {
   const error = el("div", { class: "status" });
   const put = async (position, open) => {
     error.replaceChildren();
+    // A closed poll's screens still move through its final results; its voting does not open (409).
+    const body = { position, voting_open: open && pollOpen };
     try {
-      update(
-        (await api(`/api/admin/polls/${poll.id}/current`, { method: "PUT", body: { position, voting_open: open } }))
-          .data,
-      );
+      update((await api(`/api/admin/polls/${poll.id}/current`, { method: "PUT", body })).data);
     } catch (failure) {
       showError(error, failure);
     }

@@ -368,6 +368,7 @@ function presenterLinksPanel(poll) {
           { dataset: { link: String(link.id) } },
           el("th", { scope: "row" }, link.label || el("span", { class: "note" }, "(no label)")),
           el("td", {}, el("time", { datetime: link.created_at }, dateTime(link.created_at))),
+          el("td", { class: "link-maker" }, link.created_by_name ?? el("span", { class: "note" }, "(account deleted)")),
           el("td", {}, el("time", { datetime: link.expires_at }, dateTime(link.expires_at))),
           el("td", { class: "num" }, String(link.uses)),
           el(
@@ -397,7 +398,7 @@ function presenterLinksPanel(poll) {
             : null,
         ),
       );
-      const columns = ["Label", "Made", "Expires", "Uses", "Last used", "State"];
+      const columns = ["Label", "Made", "Made by", "Expires", "Uses", "Last used", "State"];
       listBox.replaceChildren(
         denseTable(admin ? [...columns, "Action"] : columns, rows, ["Uses"], "presenter-links-title"),
       );

@@ -16,7 +16,7 @@ use crate::http::extract::staff::{AdminUser, StaffUser};
 use crate::polls::ballots::activity::{self, PollActivity};
 use crate::polls::ballots::voids::{self, BallotVoid, VoidRequest};
 use crate::polls::live::frames::Audience;
-use crate::polls::live::stream::StaffSession;
+use crate::polls::live::stream::StaffAccess;
 use crate::polls::model::{
     AllowedWord, CreatedPresenterLink, CurrentQuestion, FrozenResults, HiddenWord, NewPoll, NewPresenterLink, Pacing,
     PollPatch, PollResults, PollView, PresenterLinkView, QuestionPatch, ResetConfirmation, ReviewDecision, StreamEvent,
@@ -219,13 +219,14 @@ async fn reset_poll(
 }
 
 /// Shows a question of a presenter-paced poll on every screen (or the waiting screen with
-/// `position: null`), taking answers to it while `voting_open`.
+/// `position: null`), taking answers to it while `voting_open` — an open poll only: a closed
+/// poll's screens move through its final results (`voting_open: false`).
 #[utoipa::path(put, path = "/api/admin/polls/{id}/current", tag = "admin polls", request_body = CurrentQuestion,
     params(("id" = i32, Path, description = "Poll id", minimum = 1)),
     responses(
         (status = 200, body = PollView),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The poll is not presenter-paced", body = ErrorBody),
+        (status = 409, description = "`voting_open` on a closed poll (its screens may still move through the final results with `voting_open: false`); `error.field` is `voting_open`", body = ErrorBody),
         (status = 422, description = "No question at `position`", body = ErrorBody),
     ))]
 async fn set_current_question(
@@ -452,7 +453,7 @@ async fn stream_staff_results(
     // The stream carries hidden results: it ends with the session that opened it.
     let token = crate::http::cookies::session_token(&headers)
         .ok_or_else(|| AppError::Unauthorized("not logged in".to_owned()))?;
-    let session = StaffSession { db: state.db.clone(), token };
+    let session = StaffAccess::Session { db: state.db.clone(), token };
     crate::http::routes::polls::stream_of(
         &state,
         client,

@@ -20,7 +20,7 @@ use futures_util::StreamExt;
 use crate::polls::frozen_results;
 use crate::polls::live;
 use crate::polls::live::frames::Audience;
-use crate::polls::live::stream::{StaffSession, Watch, results_stream};
+use crate::polls::live::stream::{StaffAccess, Watch, results_stream};
 use crate::polls::model::{
     Arrival, Ballot, BallotReceipt, FrozenResults, JoinTarget, PollResults, PublicPoll, StreamEvent,
 };
@@ -311,7 +311,7 @@ pub(crate) async fn stream_of(
     client: std::net::IpAddr,
     (poll_id, audience): (i32, Audience),
     (headers, query): (&axum::http::HeaderMap, Option<&str>),
-    session: Option<StaffSession>,
+    access: Option<StaffAccess>,
 ) -> Result<Response, AppError> {
     // A reconnecting EventSource says what it had in `Last-Event-ID`; a page that had to open a
     // new one (its last reconnect was refused) says it in `?last_event_id=`. Anything unreadable
@@ -326,7 +326,7 @@ pub(crate) async fn stream_of(
         &state.live,
         Watch { poll_id, audience, seen },
         state.settings.sse_heartbeat,
-        session,
+        access,
     )
     .await?;
     // The stream holds its place in the per-address count until it ends.

@@ -1,7 +1,7 @@
 //! One watcher's live-results stream: its first snapshot, then each shared frame it can apply
 //! (a delta when it holds the base, else the snapshot), heartbeats in the silences, and its end
-//! (the poll deleted, the process stopping, a watcher that cannot keep up, a staff session
-//! ended). It yields bytes; the HTTP layer makes them a response.
+//! (the poll deleted, the process stopping, a watcher that cannot keep up, a staff session or
+//! presenter link ended). It yields bytes; the HTTP layer makes them a response.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -101,28 +101,37 @@ impl Drop for Watching {
     }
 }
 
-/// A staff stream's session, checked again as the stream goes on: the stream ends with the
-/// session (logout, a password change, the account deactivated), by the next frame or heartbeat.
-pub(crate) struct StaffSession {
-    pub db: DatabaseConnection,
-    pub token: String,
+/// What lets a staff stream go on, checked again as it goes: it ends, by the next frame or
+/// heartbeat, when what opened it no longer holds.
+pub(crate) enum StaffAccess {
+    /// The console's session: the stream ends with it (logout, a password change, the account
+    /// deactivated).
+    Session { db: DatabaseConnection, token: String },
+    /// A presenter link (the presenter's own screen in a deck): the stream ends when the link
+    /// expires or is revoked.
+    PresenterLink { db: DatabaseConnection, link_id: i64 },
 }
 
-/// How often, at most, a staff stream asks the database whether its session still holds.
-const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often, at most, a staff stream asks the database whether its access still holds.
+const ACCESS_CHECK_EVERY: Duration = Duration::from_secs(1);
 
-impl StaffSession {
-    /// Whether the session still holds (a database that does not answer keeps the stream going:
+impl StaffAccess {
+    /// Whether the access still holds (a database that does not answer keeps the stream going:
     /// an outage is no logout).
     async fn holds(&self) -> bool {
-        !matches!(crate::accounts::session::account_of(&self.db, &self.token).await, Ok(None))
+        match self {
+            Self::Session { db, token } => !matches!(crate::accounts::session::account_of(db, token).await, Ok(None)),
+            Self::PresenterLink { db, link_id } => {
+                !matches!(crate::polls::presenter_links::in_force(db, *link_id).await, Ok(false))
+            }
+        }
     }
 }
 
 /// The body of a live-results stream: `snapshot` first, then each shared frame as it comes (a
 /// delta when the watcher holds its base, else the snapshot), with a `: heartbeat` comment in
 /// every silence of `heartbeat`; it ends when the poll is deleted, the server shuts down, the
-/// watcher cannot keep up or (staff) the session ends.
+/// watcher cannot keep up or (staff) its access ends.
 ///
 /// # Errors
 /// No such poll (404), database failure.
@@ -132,7 +141,7 @@ pub(crate) async fn results_stream(
     live: &LivePolls,
     Watch { poll_id, audience, seen }: Watch,
     heartbeat: Duration,
-    session: Option<StaffSession>,
+    access: Option<StaffAccess>,
 ) -> Result<impl Stream<Item = Bytes> + Send + 'static, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
     let receiver = live.subscribe(poll_id);
@@ -178,22 +187,22 @@ pub(crate) async fn results_stream(
             let _held = &watching;
             frame
         });
-    // Before each frame or heartbeat (at most once a second), a staff stream's session is asked
+    // Before each frame or heartbeat (at most once a second), a staff stream's access is asked
     // about again.
-    let guard = session.map(|session| Arc::new((session, Mutex::new(std::time::Instant::now()))));
+    let guard = access.map(|access| Arc::new((access, Mutex::new(std::time::Instant::now()))));
     let stream = stream.take_while(move |_| {
         let guard = guard.clone();
         async move {
             let Some(guard) = guard else { return true };
-            let (session, checked) = guard.as_ref();
+            let (access, checked) = guard.as_ref();
             {
                 let mut checked = checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if checked.elapsed() < SESSION_CHECK_EVERY {
+                if checked.elapsed() < ACCESS_CHECK_EVERY {
                     return true;
                 }
                 *checked = std::time::Instant::now();
             }
-            session.holds().await
+            access.holds().await
         }
     });
     // Not boxed: the response body boxes the stream once, as it did when it was made here.

@@ -17,7 +17,8 @@ pub(crate) use audience_questions::{
 pub(crate) use open_answers::{OpenAnswerView, OpenResults, Review, ReviewDecision};
 pub(crate) use predict::{ClosestGuess, GroupGuess, NationalTarget, PerceptionGap, PredictResults, PredictTarget};
 pub(crate) use presenter_links::{
-    CreatedPresenterLink, FrozenResults, NewPresenterLink, PresenterLinkView, PresenterPoll, PresenterQuestion,
+    CreatedPresenterLink, FrozenResults, NationalCopy, NewPresenterLink, PresenterLinkView, PresenterPoll,
+    PresenterQuestion,
 };
 pub(crate) use ranking::{GroupRanks, NationalItem, RankedItem, RankedPrinciples, RankingNation, RankingResults};
 pub(crate) use room_vs_nation::{NationalReference, RoomVsNation};

@@ -22,6 +22,8 @@ pub(crate) struct PresenterLinkView {
     pub poll_id: i32,
     pub label: String,
     pub created_by: Option<i32>,
+    /// The name of the account that made the link (null once that account is deleted).
+    pub created_by_name: Option<String>,
     pub created_at: chrono::DateTime<chrono::FixedOffset>,
     pub expires_at: chrono::DateTime<chrono::FixedOffset>,
     pub revoked_at: Option<chrono::DateTime<chrono::FixedOffset>>,
@@ -50,8 +52,8 @@ pub(crate) struct PresenterPoll {
     pub join_code: Option<String>,
     #[serde(flatten)]
     pub pace: crate::polls::model::PaceView,
-    /// The questions' keys in the poll's order, with their text and whether their results are
-    /// hidden.
+    /// The questions' keys in the poll's order, with their text, whether their results are
+    /// hidden and a catalog question's national results.
     pub questions: Vec<PresenterQuestion>,
     pub expires_at: chrono::DateTime<chrono::FixedOffset>,
 }
@@ -62,6 +64,21 @@ pub(crate) struct PresenterQuestion {
     pub kind: crate::polls::model::QuestionKindName,
     pub text: String,
     pub results_hidden: bool,
+    /// A catalog question's national results, for the deck to keep and show while the server
+    /// cannot be reached (null for the poll's own questions, or without survey data).
+    pub national: Option<NationalCopy>,
+}
+
+/// The nation's answers to a catalog question as a deck keeps them: the latest wave that asked
+/// it, the weighted share of each offered response among every respondent's valid answers, with
+/// its 95% CI (as the dashboards' proportions with `split=none` give that wave's cell).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct NationalCopy {
+    pub wave: i32,
+    /// Unweighted respondents with a valid answer in that wave.
+    pub n: u64,
+    /// The offered responses, in the poll's order.
+    pub responses: Vec<crate::surveys::proportions::ResponseShare>,
 }
 
 /// A poll's public results as of a moment, under a citable URL.
