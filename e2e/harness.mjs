@@ -142,6 +142,16 @@ export function watch(page) {
 export async function seriousA11yViolations(page) {
   // Evaluated through the DevTools protocol, not as an inline <script>: the pages' CSP forbids those.
   await page.evaluate(readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8"));
+  // Contrast is judged as the reader finally sees it: a fade-in still running (a reveal) would
+  // read as faint text. Infinite animations (a pulse) are left running.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Number.POSITIVE_INFINITY)
+        .map((a) => a.finished.catch(() => {})),
+    ),
+  );
   const result = await page.evaluate(async () => axe.run(document, { resultTypes: ["violations"] }));
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
