@@ -57,6 +57,16 @@ ensure_haproxy() {
   command -v haproxy >/dev/null 2>&1 || { echo "setup: installing haproxy"; apt_install haproxy; }
 }
 
+# bench/live-vs-nchan.sh only: nginx with the nchan pub/sub module, the live-results peer. Debian
+# enables the module for the system nginx (/etc/nginx/modules-enabled); bench/nchan/start.sh loads
+# it by its path instead and never starts the system service.
+ensure_nchan() {
+  if ! command -v nginx >/dev/null 2>&1 || [ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+    echo "setup: installing nginx and nchan"
+    apt_install nginx-light libnginx-mod-nchan
+  fi
+}
+
 # The report tests read the handout back as text (pdftotext, from poppler-utils).
 ensure_pdftotext() {
   command -v pdftotext >/dev/null 2>&1 || { echo "setup: installing poppler-utils"; apt_install poppler-utils; }
