@@ -14,31 +14,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients="${1:-1000}"; rate="${2:-100}"; seconds="${3:-30}"
-export PGOPTIONS="-c client_min_messages=warning"
-db=blw_bench_embeds
-url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
-port=18086
-# One socket per browser and per vote in flight; the api raises its own limit at start-up.
-ulimit -n "$(ulimit -Hn)"
-api_pid=""
-stop_api() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true; api_pid=""; }
-cleanup() { stop_api; psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; }
-trap cleanup EXIT
-
 cargo build --release -q -p api -p poll-load
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-password="bench-password-$$"
-DATABASE_URL="$url" BLW_PASSWORD="$password" RUST_LOG=error \
-  ./target/release/api accounts create --email bench@example.org --name Bench --role admin >/dev/null
+source bench/lib.sh
+bench_setup blw_bench_embeds 18086 /tmp/embeds-vs-views-api.log
 
 round() { # page → one line of key=value figures
-  DATABASE_URL="$url" PORT="$port" ./target/release/api >>/tmp/embeds-vs-views-api.log 2>&1 &
-  api_pid=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-  BASE_URL="http://127.0.0.1:$port" ADMIN_EMAIL=bench@example.org ADMIN_PASSWORD="$password" API_PID="$api_pid" \
+  bench_start_api
+  BASE_URL="http://127.0.0.1:$port" API_PID="$api_pid" \
     PAGE="$1" CLIENTS="$clients" RATE="$rate" SECONDS="$seconds" CLK_TCK="$(getconf CLK_TCK)" \
     ./target/release/embed-load
-  stop_api
+  bench_stop_api
 }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 

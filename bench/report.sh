@@ -10,26 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 respondents="${1:-10000}"; runs="${2:-5}"
-export PGOPTIONS="-c client_min_messages=warning"
-db=blw_bench_report
-url="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
-port=18097
-api_pid=""
-cleanup() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; wait 2>/dev/null || true
-  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-}
-trap cleanup EXIT
 cargo build --release -q -p api
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-password="bench-password-$$"
-DATABASE_URL="$url" BLW_PASSWORD="$password" RUST_LOG=error \
-  ./target/release/api accounts create --email bench@example.org --name Bench --role admin >/dev/null
-DATABASE_URL="$url" PORT="$port" RUST_LOG=warn ./target/release/api >>/tmp/report-bench-api.log 2>&1 &
-api_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-out=$(BASE_URL="http://127.0.0.1:$port" ADMIN_EMAIL=bench@example.org ADMIN_PASSWORD="$password" \
-  RESPONDENTS="$respondents" RUNS="$runs" node bench/report-load.mjs)
+source bench/lib.sh
+bench_setup blw_bench_report 18097 /tmp/report-bench-api.log
+bench_start_api
+out=$(BASE_URL="http://127.0.0.1:$port" RESPONDENTS="$respondents" RUNS="$runs" node bench/report-load.mjs)
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$api_pid/status")
 node - "$out" "$rss_kb" "$respondents" "$runs" <<'JS'
 const [out, rssKb, respondents, runs] = process.argv.slice(2);
