@@ -9,9 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 
 use crate::error::AppError;
 use crate::polls::model::FrozenResults;
-use crate::polls::repository::{self, PollKey};
-use crate::polls::results::results;
-use crate::polls::views::question_views;
+use crate::polls::repository::PollKey;
+use crate::polls::results::results_and_sources;
 use crate::surveys::cache::SurveyCache;
 
 fn view(row: frozen_results::Model) -> FrozenResults {
@@ -38,10 +37,9 @@ pub(crate) async fn freeze(
 ) -> Result<FrozenResults, AppError> {
     // Frozen is final: the copy shows what the public sees once the voting is over (the nation's
     // answers included), hidden results still hidden.
-    let public = results(db, surveys, PollKey::Id(poll_id)).await?.into_final().for_public();
-    let poll = repository::find(db, PollKey::Id(poll_id)).await?;
-    let snapshot = surveys.get(db).await?;
-    let questions = question_views(&snapshot, &poll);
+    let (staff, sources) = results_and_sources(db, surveys, PollKey::Id(poll_id)).await?;
+    let public = staff.into_final().for_public();
+    let questions = sources.views;
     let json = |value: serde_json::Result<serde_json::Value>| {
         value.map_err(|e| AppError::internal_caused("freezing results", e))
     };

@@ -6,6 +6,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::error::AppError;
+use crate::polls::ballots::poll_states::PollStates;
 use crate::polls::edits;
 use crate::polls::events::PollEvent;
 use crate::polls::join_code;
@@ -169,8 +170,7 @@ pub(crate) async fn set_archived(
 /// # Errors
 /// No such poll (404), not presenter-paced (409), no such position (422).
 pub(crate) async fn set_current(
-    db: &DatabaseConnection,
-    surveys: &SurveyCache,
+    (db, surveys, states): (&DatabaseConnection, &SurveyCache, &PollStates),
     id: i32,
     position: Option<i16>,
     voting_open: bool,
@@ -187,7 +187,11 @@ pub(crate) async fn set_current(
     .announce(&txn)
     .await?;
     txn.commit().await?;
-    get(db, surveys, id).await
+    let poll = get(db, surveys, id).await?;
+    // This process's ballots follow at once, not when the announcement comes back: a phone that
+    // answers the moment it sees the question must not be refused here.
+    states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
+    Ok(poll)
 }
 
 /// Hides a word of a words question from every public screen (`hidden_by` an admin), or shows

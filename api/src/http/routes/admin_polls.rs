@@ -235,10 +235,8 @@ async fn set_current_question(
     AppPath(id): AppPath<i32>,
     AppJson(current): AppJson<CurrentQuestion>,
 ) -> Result<Json<PollView>, AppError> {
-    let poll = service::set_current(&state.db, &state.surveys, id, current.position, current.voting_open).await?;
-    // This process's ballots follow at once, not when the announcement comes back: a phone that
-    // answers the moment it sees the question must not be refused here.
-    state.poll_states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
+    let services = (&state.db, state.surveys.as_ref(), state.poll_states.as_ref());
+    let poll = service::set_current(services, id, current.position, current.voting_open).await?;
     tracing::info!(by = admin.id, poll = id, position = ?current.position, voting_open = current.voting_open, "poll paced");
     Ok(Json(poll))
 }

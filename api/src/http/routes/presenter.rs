@@ -63,8 +63,8 @@ async fn set_presenter_current(
 ) -> Result<Json<PresenterPoll>, AppError> {
     let id = link.poll_id;
     // The console's own pacing function: both refuse and allow the same moves.
-    let poll = service::set_current(&state.db, &state.surveys, id, current.position, current.voting_open).await?;
-    state.poll_states.correct_current(id, poll.pace.current_question, poll.pace.voting_open);
+    let services = (&state.db, state.surveys.as_ref(), state.poll_states.as_ref());
+    let poll = service::set_current(services, id, current.position, current.voting_open).await?;
     tracing::info!(link = link.link_id, poll = id, position = ?current.position, voting_open = current.voting_open, "poll paced by a presenter link");
     Ok(Json(presenter_poll(&state.db, &state.surveys, poll, &link).await?))
 }

@@ -1,14 +1,13 @@
 //! The handout's methods box: who answered, what was removed or hidden and why, how the room
 //! was split or reweighted, and where the national figures come from.
 
-use entity::polls::{ballot_voids, hidden_words, poll_resets};
+use entity::polls::{ballot_voids, poll_resets};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::svg::{integer, percent0};
 use crate::error::AppError;
 use crate::polls::model::{Moderation, PollQuestionResults, PollResults, QuestionResults};
-use crate::polls::repository::PollRecord;
-use crate::surveys::cache::SurveyCache;
+use crate::polls::results::tally::ResultsSources;
 
 /// The paragraphs, from the staff results (`staff`: what was hidden is counted, never shown).
 ///
@@ -16,11 +15,10 @@ use crate::surveys::cache::SurveyCache;
 /// Database failure.
 pub(super) async fn paragraphs(
     db: &DatabaseConnection,
-    surveys: &SurveyCache,
-    poll: &PollRecord,
+    sources: &ResultsSources,
     staff: &PollResults,
 ) -> Result<Vec<String>, AppError> {
-    let id = poll.poll.id;
+    let id = sources.record.poll.id;
     let mut paragraphs = vec![format!(
         "Respondents: {} participants answered at least one question; {} browsers joined the poll.",
         integer(staff.respondents),
@@ -52,7 +50,6 @@ pub(super) async fn paragraphs(
         ),
     });
 
-    let hidden = hidden_words::Entity::find().filter(hidden_words::Column::PollId.eq(id)).all(db).await?;
     let mut moderation = Vec::new();
     let mut not_revealed = 0;
     for question in &staff.questions {
@@ -63,7 +60,7 @@ pub(super) async fn paragraphs(
         }
         match shown.as_ref() {
             QuestionResults::Words(words) => {
-                let by_presenter = hidden.iter().filter(|h| &h.var_name == var_name).count();
+                let by_presenter = sources.hidden_words.get(var_name).map_or(0, Vec::len);
                 let blocked = words.words.iter().filter(|w| w.moderation == Some(Moderation::Blocked)).count();
                 if by_presenter + blocked > 0 {
                     moderation.push(format!(
@@ -94,7 +91,7 @@ pub(super) async fn paragraphs(
         ));
     }
 
-    paragraphs.push(split_paragraph(surveys, db, poll, staff).await?);
+    paragraphs.push(split_paragraph(sources, staff));
     paragraphs.push(national_paragraph(staff));
     paragraphs.push(
         "Statistics: the nation's shares are weighted survey estimates with 95% logit intervals (as R's survey::svyciprop); \
@@ -106,20 +103,15 @@ pub(super) async fn paragraphs(
 }
 
 /// How the room was split, and (for survey splits) reweighted to the nation's mix of groups.
-async fn split_paragraph(
-    surveys: &SurveyCache,
-    db: &DatabaseConnection,
-    poll: &PollRecord,
-    staff: &PollResults,
-) -> Result<String, AppError> {
+fn split_paragraph(sources: &ResultsSources, staff: &PollResults) -> String {
     let Some(split_by) = &staff.split_by else {
-        return Ok("Split: the room was not split into groups, and not reweighted.".to_owned());
+        return "Split: the room was not split into groups, and not reweighted.".to_owned();
     };
-    let snapshot = surveys.get(db).await?;
-    let question_text = crate::polls::views::question_views(&snapshot, poll)
-        .into_iter()
+    let question_text = sources
+        .views
+        .iter()
         .find(|v| &v.var_name == split_by)
-        .map_or_else(|| split_by.clone(), |v| v.short_text.unwrap_or(v.text));
+        .map_or(split_by, |v| v.short_text.as_ref().unwrap_or(&v.text));
     let mut paragraph = format!("Split: the room's answers are also shown per answer to “{question_text}”.");
     let reweighted = staff.questions.iter().find_map(|q| match q {
         PollQuestionResults::Shown(shown) => match shown.as_ref() {
@@ -145,7 +137,7 @@ async fn split_paragraph(
     } else {
         paragraph.push_str(" The room was not reweighted.");
     }
-    Ok(paragraph)
+    paragraph
 }
 
 /// Which survey wave and how many respondents each national figure comes from.

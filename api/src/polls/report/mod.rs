@@ -19,8 +19,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
 use crate::polls::model::{PollQuestionResults, PollResults};
-use crate::polls::repository::{self, PollKey};
-use crate::polls::results::{export, results};
+use crate::polls::repository::PollKey;
+use crate::polls::results::{export, results_and_sources};
 use crate::surveys::cache::SurveyCache;
 
 /// Everything a report is drawn from, read once.
@@ -55,14 +55,15 @@ pub(crate) async fn gather(
     surveys: &SurveyCache,
     poll_id: i32,
 ) -> Result<PollReport, AppError> {
-    let staff = results(db, surveys, PollKey::Id(poll_id)).await?.into_final();
-    let poll = repository::find(db, PollKey::Id(poll_id)).await?;
-    let methods = methods::paragraphs(db, surveys, &poll, &staff).await?;
+    let (staff, sources) = results_and_sources(db, surveys, PollKey::Id(poll_id)).await?;
+    let staff = staff.into_final();
+    let methods = methods::paragraphs(db, &sources, &staff).await?;
+    let poll = sources.record.poll;
     Ok(PollReport {
-        slug: poll.poll.slug.clone(),
-        title: poll.poll.title.clone(),
+        slug: poll.slug,
+        title: poll.title,
         as_of: Utc::now(),
-        first_opened: poll.poll.first_opened_at.map(|at| at.with_timezone(&Utc)),
+        first_opened: poll.first_opened_at.map(|at| at.with_timezone(&Utc)),
         results: staff.for_public(),
         methods,
     })

@@ -455,3 +455,18 @@ pub(crate) async fn results(
     let mut tally = LiveTally::load(db, surveys, key).await?;
     Ok(tally.results())
 }
+
+/// The staff results and what they were read from, in one read: for a copy or a report that
+/// also shows the questions.
+///
+/// # Errors
+/// No such poll (404), database failure.
+pub(crate) async fn results_and_sources(
+    db: &DatabaseConnection,
+    surveys: &SurveyCache,
+    key: PollKey<'_>,
+) -> Result<(PollResults, tally::ResultsSources), AppError> {
+    let mut tally = LiveTally::load(db, surveys, key).await?;
+    let results = tally.results();
+    Ok((results, tally.into_sources()))
+}

@@ -103,6 +103,14 @@ struct National {
     target_labels: Vec<String>,
 }
 
+/// What one load of the results read besides the answers.
+#[derive(Debug)]
+pub(crate) struct ResultsSources {
+    pub record: PollRecord,
+    pub views: Vec<PollQuestionView>,
+    pub hidden_words: HashMap<String, Vec<String>>,
+}
+
 /// Results kept current by folding in answers.
 pub(crate) struct LiveTally {
     record: PollRecord,
@@ -330,6 +338,16 @@ impl LiveTally {
         }
         self.compared_at = Instant::now();
         self.comparison_behind = false;
+    }
+
+    /// What the results were read from: the poll, its questions as participants see them (a
+    /// question whose catalog entry is gone left out), and the words presenters hid per question.
+    pub(crate) fn into_sources(self) -> ResultsSources {
+        ResultsSources {
+            record: self.record,
+            views: self.views.into_iter().flatten().collect(),
+            hidden_words: self.hidden_words,
+        }
     }
 
     /// Everything about the poll's results (what staff see), with the room compared with the
