@@ -245,7 +245,7 @@ for name in http_server_request_duration_seconds_bucket http_server_active_reque
 done
 check "every metric this traffic exercises is exported${missing:+ (missing:$missing)}" test -z "$missing"
 later=""
-for name in blw_ballot_queue_full_total blw_live_slow_watchers_dropped_total blw_live_resumes_total \
+for name in blw_ballot_queue_full_total blw_live_resumes_total \
   blw_db_listener_reconnects_total blw_limit_refusals_total; do
   grep -qx "$name" "$run/names" || later+=" $name"
 done

@@ -43,7 +43,7 @@ pub use accounts::Role;
 pub use accounts::service::{NewAccount, create as create_account};
 pub use error::AppError;
 pub use http::{app, routes::documented};
-pub use polls::live::{delta::apply as apply_delta, pacing::frame_interval};
+pub use polls::live::{delta::apply as apply_delta, pacing::FRAME_FLOOR as LIVE_FRAME_FLOOR};
 pub use server::Application;
 pub use settings::{Secret, Settings};
 pub use state::AppState;

@@ -37,8 +37,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(settings.address()).await?;
         // A live-results stream to a reader that does not keep up would otherwise queue up to the
         // kernel's 4 MB of stale frames (send buffers grow by themselves); bounded, the stream's
-        // frames back up into its bounded channel instead, which skips it ahead to the latest
-        // results. Bytes in flight are not limited, so throughput is unchanged. Set once here:
+        // frames back up into its latest-frame slot instead, which holds only the newest. Bytes in flight are not limited, so throughput is unchanged. Set once here:
         // every accepted connection inherits it.
         if let Err(e) = socket2::SockRef::from(&listener).set_tcp_notsent_lowat(UNSENT_BYTES_QUEUED) {
             tracing::warn!(error = %e, "could not set TCP_NOTSENT_LOWAT");

@@ -93,7 +93,6 @@ impl AppState {
             "live results",
             live::follow_announcements(live.clone(), db.clone(), surveys.clone(), db_events.subscribe()),
         );
-        live::pacing::follow_cpu_pressure();
         let poll_states = Arc::new(PollStates::default());
         tasks.spawn("poll states", poll_states::follow(poll_states.clone(), db_events.subscribe()));
         tasks.spawn("question countdowns", countdowns::follow(db.clone(), db_events.subscribe()));

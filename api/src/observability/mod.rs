@@ -70,18 +70,10 @@ fn describe() {
         Unit::Seconds,
         "From a vote's announcement reaching this process to the frame that carries it."
     );
-    describe_gauge!(
-        "blw_live_frame_interval_seconds",
+    describe_histogram!(
+        "blw_live_frame_backlog_wait_seconds",
         Unit::Seconds,
-        "Least time between two frames of a poll: 0.02, wider while the CPU is saturated."
-    );
-    describe_gauge!(
-        "blw_cpu_pressure",
-        "Share of time some task waited for a CPU: this process's cgroup's, else the host's (Linux PSI, smoothed)."
-    );
-    describe_counter!(
-        "blw_live_slow_watchers_dropped_total",
-        "Watchers disconnected for falling behind twice within 10 s."
+        "How long a due frame waited for the poll's watchers to take the previous one (this process's own backlog)."
     );
     describe_counter!("blw_live_resumes_total", "Streams opened with a Last-Event-ID (reconnections).");
     describe_gauge!("blw_db_pool_connections", "Database connections of this process, by state (in_use, idle).");
@@ -111,7 +103,6 @@ fn describe() {
         "blw_live_resumes_total",
         "blw_db_listener_reconnects_total",
         "blw_live_frames_total",
-        "blw_live_slow_watchers_dropped_total",
     ] {
         metrics::counter!(counter).absolute(0);
     }

@@ -9,6 +9,7 @@ mod devices;
 mod fleet;
 mod health;
 mod helpers;
+mod live_fan_out;
 mod live_protocol;
 mod metrics;
 mod new_wave;

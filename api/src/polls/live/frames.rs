@@ -3,10 +3,10 @@
 //! and ends with.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 
+use crate::polls::live::pacing::Backlog;
 use crate::polls::results::tally::Version;
 
 /// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
@@ -32,13 +32,13 @@ pub(crate) struct LiveEvent {
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
     /// Watchers that have not taken this frame yet: the next frame waits for most of them.
-    pub untaken: Arc<AtomicUsize>,
+    pub backlog: Arc<Backlog>,
 }
 
 impl LiveEvent {
     /// One more watcher has taken this frame.
     pub(crate) fn taken(&self) {
-        let _ = self.untaken.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        self.backlog.taken();
     }
 
     /// What a watcher holding frame `held` is written: the delta when it holds the base, else
@@ -94,6 +94,6 @@ pub(crate) fn deleted() -> LiveEvent {
         public: frame.clone(),
         staff: frame,
         ends_stream: true,
-        untaken: Arc::default(),
+        backlog: Arc::default(),
     }
 }

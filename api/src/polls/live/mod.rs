@@ -1,24 +1,24 @@
 //! Live results over Server-Sent Events (protocol v2). Each process keeps, per poll that someone
-//! is watching, a [`LiveTally`] and a broadcast channel. Each vote's announcement (NOTIFY, from
-//! any process) carries the ballot: its answers are added to the tally unless already counted,
-//! and a frame goes out to every watcher — at most once per [`frame_interval`] (20 ms, wider
-//! while the host's CPU is saturated). A watcher gets
-//! `snapshot` (the whole results) when it connects, and then `delta` frames: only what changed
-//! since the previous frame (`delta`), which it can apply when it holds that frame — one that
-//! does not (it missed frames: a slow reader skips ahead) is written the new frame's snapshot
-//! instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)
+//! is watching, a [`LiveTally`] and a [`FanOut`] of its frames. Each vote's announcement (NOTIFY,
+//! from any process) carries the ballot: its answers are added to the tally unless already
+//! counted, and a frame goes out to every watcher — at once, or [`pacing`]'s floor (20 ms) after
+//! the last frame and once most watchers have taken that one. A watcher gets `snapshot` (the
+//! whole results) when it connects, and then `delta` frames: only what changed since the previous
+//! frame (`delta`), which it can apply when it holds that frame — one that does not (it missed
+//! frames: a slow reader takes only the newest) is written the new frame's snapshot instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)
 //! sends a snapshot to everyone. Every frame's `id:` is the poll's [`Version`], comparable across
 //! processes: a watcher reconnecting with `Last-Event-ID` is never served older counts. On
 //! start-up, or when the listener had to reconnect (announcements may be lost), tallies are read
 //! again from the database: nothing here is the source of truth.
 
 pub(crate) mod delta;
+pub(crate) mod fan_out;
 pub(crate) mod frames;
 pub(crate) mod pacing;
 pub(crate) mod stream;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,19 +29,14 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::error::AppError;
 use crate::notifications::DbEvent;
 use crate::polls::events::{POLL_EVENTS_CHANNEL, PollEvent};
+use crate::polls::live::fan_out::{FanOut, LatestFrame};
 use crate::polls::live::frames::{Audience, AudienceFrame, LiveEvent, deleted, sse_frame};
-use crate::polls::live::pacing::frame_interval;
+use crate::polls::live::pacing::{Backlog, LastFrame};
 use crate::polls::model::PollResults;
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
 use crate::polls::results::tally::{LiveTally, Version};
 use crate::surveys::cache::SurveyCache;
-
-/// A frame waits for all watchers but one in this many (and at least one) to take the previous.
-const STRAGGLERS_PER_FRAME: usize = 100;
-
-/// The longest a broadcast waits for watchers to take the previous one.
-const MAX_DRAIN_WAIT: Duration = Duration::from_millis(150);
 
 /// The least time between two reads of a poll's tally asked for by resuming watchers (an id
 /// from a process that is ahead, or a made-up one).
@@ -50,9 +45,6 @@ const RESUME_RELOAD_EVERY: Duration = Duration::from_secs(1);
 /// How long a resuming watcher's connection waits for this process's tally to reach the version
 /// it had before it is read from the database.
 const RESUME_CATCH_UP: Duration = Duration::from_millis(300);
-
-/// Frames that can be queued for one watcher before it skips ahead to the latest.
-pub(crate) const FRAMES_QUEUED: usize = 64;
 
 /// The results as each audience last received them, which the next delta is taken from.
 struct SentFrame {
@@ -84,7 +76,7 @@ impl Frames {
 }
 
 struct WatchedPoll {
-    sender: broadcast::Sender<LiveEvent>,
+    frames_out: FanOut,
     tally: tokio::sync::Mutex<Option<LiveTally>>,
     /// The frames sent; locked after `tally`.
     frames: Mutex<Frames>,
@@ -95,8 +87,8 @@ struct WatchedPoll {
     resume_reloaded_at: Mutex<Option<std::time::Instant>>,
     /// When the oldest vote not yet in a frame was announced here (vote → frame lag).
     votes_waiting_since: Mutex<Option<std::time::Instant>>,
-    /// How many watchers have not taken the last frame yet.
-    last_untaken: Mutex<Option<Arc<AtomicUsize>>>,
+    /// When the last frame went out and who has not taken it yet: when the next may go.
+    last_frame: LastFrame,
 }
 
 #[derive(Default)]
@@ -110,37 +102,37 @@ impl LivePolls {
         self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
-    /// Starts watching `poll_id`; events come after this call.
-    pub(crate) fn subscribe(&self, poll_id: i32) -> broadcast::Receiver<LiveEvent> {
+    /// Starts watching `poll_id`; frames come after this call.
+    pub(crate) fn subscribe(&self, poll_id: i32) -> LatestFrame {
         let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget polls nobody watches any more.
-        watched.retain(|_, w| w.sender.receiver_count() > 0);
+        watched.retain(|_, w| w.frames_out.watchers() > 0);
         watched
             .entry(poll_id)
             .or_insert_with(|| {
                 Arc::new(WatchedPoll {
-                    sender: broadcast::channel(FRAMES_QUEUED).0,
+                    frames_out: FanOut::per_worker(),
                     tally: tokio::sync::Mutex::new(None),
                     frames: Mutex::new(Frames::default()),
                     broadcast_pending: AtomicBool::new(false),
                     comparison_pending: AtomicBool::new(false),
                     resume_reloaded_at: Mutex::new(None),
                     votes_waiting_since: Mutex::new(None),
-                    last_untaken: Mutex::new(None),
+                    last_frame: LastFrame::default(),
                 })
             })
-            .sender
+            .frames_out
             .subscribe()
     }
 
     fn watched(&self, poll_id: i32) -> Option<Arc<WatchedPoll>> {
         let watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        watched.get(&poll_id).filter(|w| w.sender.receiver_count() > 0).cloned()
+        watched.get(&poll_id).filter(|w| w.frames_out.watchers() > 0).cloned()
     }
 
     fn all_watched(&self) -> Vec<(i32, Arc<WatchedPoll>)> {
         let watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        watched.iter().filter(|(_, w)| w.sender.receiver_count() > 0).map(|(id, w)| (*id, w.clone())).collect()
+        watched.iter().filter(|(_, w)| w.frames_out.watchers() > 0).map(|(id, w)| (*id, w.clone())).collect()
     }
 }
 
@@ -208,8 +200,8 @@ fn render(
         AudienceFrame { delta: deltas.as_ref().map(|(base, _, set)| delta(base, set)), snapshot: snapshot(&staff) }
     };
     let base = deltas.map(|(base, _, _)| base.serial);
-    let untaken = Arc::new(AtomicUsize::new(poll.sender.receiver_count()));
-    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false, untaken })
+    let backlog = Arc::new(Backlog::new(poll.frames_out.watchers()));
+    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false, backlog })
 }
 
 /// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
@@ -221,8 +213,8 @@ async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {
-            *poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(event.untaken.clone());
-            let _ = poll.sender.send(event);
+            poll.last_frame.sent(event.backlog.clone());
+            poll.frames_out.publish(event);
             metrics::counter!("blw_live_frames_total").increment(1);
             metrics::histogram!("blw_live_fanout_duration_seconds").record(started.elapsed().as_secs_f64());
             let waiting = poll.votes_waiting_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
@@ -274,7 +266,7 @@ async fn ensure_tally(
             TallyState::Loaded
         }
         Err(AppError::NotFound(_)) => {
-            let _ = poll.sender.send(deleted());
+            poll.frames_out.publish(deleted());
             TallyState::Missing
         }
         Err(e) => {
@@ -296,19 +288,11 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
         return; // a broadcast is already due and will include this change
     }
     tokio::spawn(async move {
-        tokio::time::sleep(frame_interval()).await;
         // The frame rate follows the audience: while watchers are still taking the previous
-        // frame (thousands of sockets to write), wait for them rather than queue frames faster
-        // than they go out — but not for the last few: a phone that has stopped reading must not
-        // slow everyone's frames down (it skips ahead when it reads again), and up to a bound.
-        let deadline = tokio::time::Instant::now() + MAX_DRAIN_WAIT;
-        let untaken = poll.last_untaken.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        if let Some(untaken) = untaken {
-            let allowed = (poll.sender.receiver_count() / STRAGGLERS_PER_FRAME).max(1);
-            while untaken.load(Ordering::Acquire) > allowed && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        }
+        // frame (thousands of sockets to write), the next waits for them rather than be
+        // rendered faster than frames go out.
+        let waited = poll.last_frame.next_turn().await;
+        metrics::histogram!("blw_live_frame_backlog_wait_seconds").record(waited.as_secs_f64());
         poll.broadcast_pending.store(false, Ordering::Release);
         send_results(&poll, false).await;
     });
@@ -319,7 +303,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
     let Some(poll) = live.watched(poll_id) else { return };
     match event {
         PollEvent::Deleted { .. } => {
-            let _ = poll.sender.send(deleted());
+            poll.frames_out.publish(deleted());
         }
         PollEvent::Opened { .. } | PollEvent::Closed { .. } => {
             let is_open = matches!(event, PollEvent::Opened { .. });

@@ -1,9 +1,9 @@
 //! One watcher's live-results stream: its first snapshot, then each shared frame it can apply
 //! (a delta when it holds the base, else the snapshot), heartbeats in the silences, and its end
-//! (the poll deleted, the process stopping, a watcher that cannot keep up, a staff session or
-//! presenter link ended). It yields bytes; the HTTP layer makes them a response.
+//! (the poll deleted, the process stopping, a staff session or presenter link ended). A watcher
+//! whose socket is slow takes only the newest frame when it can write again ([`LatestFrame`]).
+//! It yields bytes; the HTTP layer makes them a response.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,21 +12,13 @@ use futures_util::Stream;
 use futures_util::StreamExt;
 use futures_util::future::Either;
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::AppError;
-use crate::polls::live::frames::{Audience, LiveEvent, reconnect_after, sse_frame};
+use crate::polls::live::fan_out::LatestFrame;
+use crate::polls::live::frames::{Audience, reconnect_after, sse_frame};
 use crate::polls::live::{LivePolls, current_results};
 use crate::polls::results::tally::Version;
 use crate::surveys::cache::SurveyCache;
-
-/// A watcher that falls this far behind twice within [`SLOW_WATCHER_WINDOW`] (its socket does
-/// not take frames as fast as they come) is dropped: it reconnects and starts from a snapshot.
-const SLOW_WATCHER_WINDOW: Duration = Duration::from_secs(10);
-
-/// Slow watchers dropped since start (see [`SLOW_WATCHER_WINDOW`]); the metric counts them too.
-static SLOW_WATCHERS_DROPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What a stream watches, for whom, and from where it resumes (its `Last-Event-ID`).
 pub(crate) struct Watch {
@@ -37,43 +29,28 @@ pub(crate) struct Watch {
 
 /// One stream's place in its poll's frames.
 struct Watcher {
-    receiver: broadcast::Receiver<LiveEvent>,
+    frames: LatestFrame,
     audience: Audience,
     /// The frame this watcher holds (`None`: not one it could apply a delta to).
     held: Option<u64>,
     /// Frames rendered before its first results were read (see [`Current::skip_through`]).
     skip_through: u64,
-    /// When it last fell [`FRAMES_QUEUED`] frames behind.
-    lagged_at: Option<std::time::Instant>,
 }
 
 impl Watcher {
     /// The next frame to write and whether it ends the stream; `None` when the stream ends
-    /// without one (the poll's channel closed, or this watcher cannot keep up).
+    /// without one (the process stops). Frames it missed while its socket was full are not
+    /// written: the newest is, whole when it does not hold its base.
     async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
         loop {
-            match self.receiver.recv().await {
-                Ok(event) if event.serial <= self.skip_through && !event.ends_stream => event.taken(),
-                Ok(event) => {
-                    event.taken();
-                    let frame = event.frame(self.audience, self.held);
-                    self.held = Some(event.serial);
-                    return Some((frame, event.ends_stream));
-                }
-                // Skipped ahead: the next frame is written whole (its base is not held). Twice
-                // in a short while, and the watcher is dropped rather than kept behind.
-                Err(RecvError::Lagged(_)) => {
-                    self.held = None;
-                    if self.lagged_at.is_some_and(|at| at.elapsed() < SLOW_WATCHER_WINDOW) {
-                        SLOW_WATCHERS_DROPPED.fetch_add(1, Ordering::Relaxed);
-                        metrics::counter!("blw_live_slow_watchers_dropped_total").increment(1);
-                        tracing::info!("dropping a live-results watcher that cannot keep up");
-                        return None;
-                    }
-                    self.lagged_at = Some(std::time::Instant::now());
-                }
-                Err(RecvError::Closed) => return None,
+            let event = self.frames.next().await?;
+            event.taken();
+            if event.serial <= self.skip_through && !event.ends_stream {
+                continue;
             }
+            let frame = event.frame(self.audience, self.held);
+            self.held = Some(event.serial);
+            return Some((frame, event.ends_stream));
         }
     }
 }
@@ -144,7 +121,7 @@ pub(crate) async fn results_stream(
     access: Option<StaffAccess>,
 ) -> Result<impl Stream<Item = Bytes> + Send + 'static, AppError> {
     // Subscribe first, then read: an update between the two is not lost, at worst repeated.
-    let receiver = live.subscribe(poll_id);
+    let frames = live.subscribe(poll_id);
     if seen.is_some() {
         metrics::counter!("blw_live_resumes_total").increment(1);
     }
@@ -155,8 +132,7 @@ pub(crate) async fn results_stream(
         return Ok(Either::Left(futures_util::stream::once(std::future::ready(reconnect_after()))));
     };
     let first = [reconnect_after(), sse_frame("snapshot", current.version, &current.json)].concat();
-    let watcher =
-        Watcher { receiver, audience, held: current.held, skip_through: current.skip_through, lagged_at: None };
+    let watcher = Watcher { frames, audience, held: current.held, skip_through: current.skip_through };
     // Frames are shared `Bytes`, written as they are: one formatting per update, not per watcher.
     let events =
         futures_util::stream::unfold((Some(Bytes::from(first)), Some(watcher)), |(first, watcher)| async move {
@@ -166,8 +142,7 @@ pub(crate) async fn results_stream(
             let mut watcher = watcher?;
             match watcher.next_frame().await {
                 Some((frame, ends)) => Some((frame, (None, (!ends).then_some(watcher)))),
-                // The process stops, or this watcher could not keep up: the browser is to come back
-                // (elsewhere), at a time of its own.
+                // The process stops: the browser is to come back (elsewhere), at a time of its own.
                 None => Some((reconnect_after(), (None, None))),
             }
         });
@@ -212,56 +187,45 @@ pub(crate) async fn results_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::polls::live::FRAMES_QUEUED;
-    use crate::polls::live::frames::AudienceFrame;
+    use crate::polls::live::fan_out::FanOut;
+    use crate::polls::live::frames::{AudienceFrame, LiveEvent};
 
     fn event(serial: u64, base: Option<u64>) -> LiveEvent {
         let frame = AudienceFrame {
             delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
             snapshot: Bytes::from(format!("snapshot {serial}")),
         };
-        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, untaken: Arc::default() }
+        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, backlog: Arc::default() }
     }
 
     #[tokio::test]
     async fn frames_rendered_before_a_watchers_snapshot_are_not_sent_after_it() {
-        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+        let fan_out = FanOut::with_shards(1);
         let mut watcher =
-            Watcher { receiver, audience: Audience::Public, held: None, skip_through: 2, lagged_at: None };
-        sender.send(event(1, None)).unwrap();
-        sender.send(event(2, Some(1))).unwrap();
-        sender.send(event(3, Some(2))).unwrap();
+            Watcher { frames: fan_out.subscribe(), audience: Audience::Public, held: None, skip_through: 2 };
+        fan_out.publish(event(2, Some(1)));
+        fan_out.publish(event(3, Some(2)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 3");
     }
 
     #[tokio::test]
-    async fn a_watcher_gets_deltas_it_can_apply_skips_ahead_with_a_snapshot_and_is_dropped_when_it_keeps_lagging() {
-        let (sender, receiver) = broadcast::channel(FRAMES_QUEUED);
+    async fn a_watcher_gets_deltas_it_can_apply_and_after_missing_frames_the_newest_whole() {
+        let fan_out = FanOut::with_shards(1);
         let mut watcher =
-            Watcher { receiver, audience: Audience::Public, held: Some(0), skip_through: 0, lagged_at: None };
-        sender.send(event(1, Some(0))).unwrap();
-        sender.send(event(2, Some(1))).unwrap();
+            Watcher { frames: fan_out.subscribe(), audience: Audience::Public, held: Some(0), skip_through: 0 };
+        fan_out.publish(event(1, Some(0)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");
+        fan_out.publish(event(2, Some(1)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 2");
         // A delta from another base (this watcher's snapshot was newer or older): the snapshot.
-        sender.send(event(4, Some(3))).unwrap();
+        fan_out.publish(event(4, Some(3)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 4");
-        // More frames than the queue holds: the watcher skips ahead to a whole frame.
-        let mut answers = 4;
-        for _ in 0..FRAMES_QUEUED + 5 {
-            sender.send(event(answers + 1, Some(answers))).unwrap();
-            answers += 1;
+        // Frames published while it was not reading (its socket full): only the newest, whole.
+        for serial in 5..=80 {
+            fan_out.publish(event(serial, Some(serial - 1)));
         }
-        let (frame, _) = watcher.next_frame().await.unwrap();
-        assert!(frame.starts_with(b"snapshot "), "{frame:?}");
-        assert!(watcher.next_frame().await.unwrap().0.starts_with(b"delta "));
-        // Behind again within the window: dropped, and counted.
-        let dropped = SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed);
-        for _ in 0..FRAMES_QUEUED + 5 {
-            sender.send(event(answers + 1, Some(answers))).unwrap();
-            answers += 1;
-        }
-        assert!(watcher.next_frame().await.is_none());
-        assert!(SLOW_WATCHERS_DROPPED.load(Ordering::Relaxed) > dropped);
+        assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 80");
+        fan_out.publish(event(81, Some(80)));
+        assert_eq!(watcher.next_frame().await.unwrap().0, "delta 81");
     }
 }
