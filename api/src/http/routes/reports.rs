@@ -36,10 +36,14 @@ async fn get_report(
     _staff: StaffUser,
     AppPath(id): AppPath<i32>,
 ) -> Result<Response, AppError> {
-    let (report, csv) = tokio::try_join!(
+    // Both run to the end: `try_join!` would drop one mid-query when the other fails (a poll that
+    // does not exist), and a transaction dropped while it starts was handed back to the pool still
+    // open (sqlx before 0.9.1), failing later requests on that connection.
+    let (report, csv) = tokio::join!(
         report::gather(&state.db, &state.surveys, id),
         report::responses_csv(&state.db, &state.surveys, id)
-    )?;
+    );
+    let (report, csv) = (report?, csv?);
     let zip = drawn(report, move |report| report.bundle(csv)).await?;
     Ok(super::downloads::attachment(&zip.name, "application/zip", zip.bytes))
 }

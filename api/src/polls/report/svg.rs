@@ -45,12 +45,13 @@ fn escape(text: &str) -> String {
 
 impl Svg {
     pub(crate) fn rect(&mut self, (x, y): (f32, f32), (width, height): (f32, f32), fill: &str) {
-        let _ = write!(
-            self.body,
-            r#"<rect x="{x:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="{fill}"/>"#,
-            width.max(0.0),
-            height.max(0.0)
-        );
+        // An empty bar (a share of 0) draws nothing; SVG calls a zero width invalid.
+        if width > 0.0 && height > 0.0 {
+            let _ = write!(
+                self.body,
+                r#"<rect x="{x:.2}" y="{y:.2}" width="{width:.2}" height="{height:.2}" fill="{fill}"/>"#
+            );
+        }
     }
 
     /// An unfilled rectangle (a box around the methods).
