@@ -18,7 +18,8 @@
 //! set of counters: a delivery touches nothing another thread does.
 //!
 //! Env: `NCHAN_URL` (`http://127.0.0.1:19480`), `SUBSCRIBERS` (1000), `RATE` (messages/s, 50),
-//! `SECONDS` (30), `BYTES` (each message's body, 284), `PUBLISHERS` (4), `THREADS` (the cores),
+//! `SECONDS` (30), `BYTES` (each message's body, 284), or `FRAME_BYTES` (each frame as read, the
+//! body sized by what nchan adds to a warm-up message), `PUBLISHERS` (4), `THREADS` (the cores),
 //! `SERVER_PIDS` (nginx's master and workers), `CLK_TCK` (100). Prints one line of `key=value`.
 
 use std::cell::RefCell;
@@ -54,6 +55,9 @@ struct Shared {
     warmed: AtomicUsize,
     finished: AtomicUsize,
     phase: AtomicU8,
+    /// A warm-up message's frame as a subscriber read it, in bytes (0 until one arrived): what
+    /// nchan wraps a body in (`event:`, `id:`, `data:`), for `FRAME_BYTES`.
+    warmup_frame_bytes: AtomicUsize,
 }
 
 /// What one thread's subscribers received.
@@ -137,6 +141,8 @@ async fn receive(
                 return Ok(());
             } else if !warm && json_number(event.data, "warmup").is_some() {
                 warm = true;
+                let _ =
+                    shared.warmup_frame_bytes.compare_exchange(0, event.bytes, Ordering::Relaxed, Ordering::Relaxed);
                 shared.warmed.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -246,7 +252,8 @@ async fn main() -> Result<(), Error> {
     let subscribers: usize = env("SUBSCRIBERS", "1000").parse()?;
     let rate: f64 = env("RATE", "50").parse()?;
     let seconds: f64 = env("SECONDS", "30").parse()?;
-    let bytes: usize = env("BYTES", "284").parse()?;
+    let mut bytes: usize = env("BYTES", "284").parse()?;
+    let frame_bytes: Option<usize> = std::env::var("FRAME_BYTES").ok().map(|b| b.parse()).transpose()?;
     let publishers: usize = env("PUBLISHERS", "4").parse::<usize>()?.max(1);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let threads: usize = env("THREADS", &cores.to_string()).parse()?;
@@ -264,6 +271,7 @@ async fn main() -> Result<(), Error> {
         warmed: AtomicUsize::new(0),
         finished: AtomicUsize::new(0),
         phase: AtomicU8::new(BEFORE),
+        warmup_frame_bytes: AtomicUsize::new(0),
     });
     let receiving = LocalThreads::spawn(subscribers, threads, {
         let shared = shared.clone();
@@ -281,10 +289,14 @@ async fn main() -> Result<(), Error> {
     // 2. Warm up: `: hi` does not prove a worker already hears the channel's owner.
     let mut control = Publisher::new(addr);
     let warmed = || shared.warmed.load(Ordering::Relaxed);
-    if !post_until(&mut control, &padded("\"warmup\":1", bytes), Duration::from_secs(30), || warmed() >= connected())
-        .await
-    {
+    let warmup = padded("\"warmup\":1", bytes);
+    if !post_until(&mut control, &warmup, Duration::from_secs(30), || warmed() >= connected()).await {
         return Err(format!("{} of {} subscribers received a warm-up message in 30 s", warmed(), connected()).into());
+    }
+    if let Some(frame_bytes) = frame_bytes {
+        // Bodies sized so that frames are `FRAME_BYTES` on the wire, as the api's it is compared with.
+        let envelope = shared.warmup_frame_bytes.load(Ordering::Relaxed).saturating_sub(warmup.len());
+        bytes = frame_bytes.saturating_sub(envelope);
     }
 
     // 3. Measure, open loop.
