@@ -522,6 +522,25 @@ mod tests {
         assert_eq!(Tally::default().quantile(0.5), None);
     }
 
+    #[tokio::test]
+    async fn local_threads_run_every_task_and_end_those_still_running_at_the_deadline() {
+        // Tasks 0..10 on 3 threads; task 7 never ends on its own.
+        let threads = LocalThreads::spawn(10, 3, |n, tasks_run: Rc<RefCell<Vec<usize>>>| async move {
+            tasks_run.borrow_mut().push(n);
+            if n == 7 {
+                std::future::pending::<()>().await;
+            }
+        })
+        .expect("threads");
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(200);
+        let per_thread = threads.join(deadline).await.expect("every thread's tasks");
+        assert_eq!(per_thread.len(), 3);
+        assert!(per_thread.iter().enumerate().all(|(t, run)| run.iter().all(|n| n % 3 == t)));
+        let mut all: Vec<usize> = per_thread.into_iter().flatten().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+    }
+
     #[test]
     fn events_are_read_in_place_across_reads() {
         let mut stream = EventStream::new();
