@@ -106,7 +106,7 @@ struct Shared {
     snapshots: AtomicUsize,
     failed: AtomicUsize,
     phase: AtomicU8,
-    /// Open loop: when vote 0 was due, and the seconds between votes (vote k is due at start + k ×).
+    /// Open loop: when vote 0 was due, and the µs between votes (vote k is due k intervals later).
     schedule: OnceLock<(Instant, f64)>,
 }
 
@@ -179,10 +179,11 @@ async fn follow(addr: SocketAddr, path: &str, phone: u64, shared: &Shared, seen:
                 seen.window_frames += 1;
             }
             if respondents > total {
-                if let Some(&(start, interval)) = shared.schedule.get() {
+                if let Some(&(start, interval_us)) = shared.schedule.get() {
+                    // In µs since vote 0 was due: a few arithmetic operations per vote per watcher.
+                    let at_us = at.saturating_duration_since(start).as_secs_f64() * 1e6;
                     for vote in total..respondents {
-                        let due = start + Duration::from_secs_f64(vote as f64 * interval);
-                        seen.latency.record(at.saturating_duration_since(due).as_micros() as u64);
+                        seen.latency.record((at_us - vote as f64 * interval_us).max(0.0) as u64);
                     }
                 }
                 total = respondents;
@@ -339,7 +340,7 @@ async fn main() -> Result<(), Error> {
     let started = Instant::now();
     let (mode, rate, replies) = match (flag("--rate"), flag("--closed")) {
         (Some(rate), _) => {
-            let _ = shared.schedule.set((started, 1.0 / rate as f64));
+            let _ = shared.schedule.set((started, 1e6 / rate as f64));
             let replies = open_loop(vote_addr, path, rate, seconds, started).await;
             (format!("open loop {rate}/s, new connection per vote"), rate.to_string(), replies)
         }
