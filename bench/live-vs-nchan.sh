@@ -10,7 +10,8 @@
 #      nchan-load, FRAME_BYTES).
 # The servers, PostgreSQL and the drivers share the machine. Prints a Markdown section for
 # BENCHMARKS.md: both rows per watcher count (latency p50 / p99 / max, deliveries per CPU-second,
-# peak RSS, lost / unfinished) and the ratios the issue's goals are set in.
+# peak RSS, lost / unfinished) and the ratios the issue's goals are set in; each run's key=value
+# line goes to stderr.
 # Usage: bench/live-vs-nchan.sh [watcher counts, default "1000 10000 15000"] [seconds, default 30]
 # Env: API_BIN (the api to measure; default ./target/release/api, built here when API_BIN is
 # unset), NCHAN_WORKERS (2), NCHAN_REUSEPORT=1 (a listening socket per nginx worker; default one
@@ -127,6 +128,7 @@ for watchers in $counts; do
   echo "live-vs-nchan: api, $watchers watchers, $rate votes/s, $seconds s" >&2
   api_run "$watchers" "$rate"
   api_line="$result"
+  echo "$api_line" >&2
   rows+="$(row "$watchers" "$api_line")"$'\n'
   if [ "$(field "$api_line" failed)" = 1 ] || [ "$(field "$api_line" frame_bytes_p50)" = nan ]; then
     echo "live-vs-nchan: no api figures to set nchan's rate from; nchan at $watchers skipped" >&2
@@ -137,6 +139,7 @@ for watchers in $counts; do
   frame=$(field "$api_line" frame_bytes_p50)
   echo "live-vs-nchan: nchan-$workers, $watchers subscribers, $messages messages/s of $frame-byte frames, $seconds s" >&2
   nchan_run "$watchers" "$messages" "$frame"
+  echo "$result" >&2
   rows+="$(row "$watchers" "$result")"$'\n'
   ratios+="$(ratio_row "$watchers" "$api_line" "$result")"$'\n'
 done
