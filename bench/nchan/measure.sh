@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What nginx + nchan costs, read from /proc: sourced by bench/live-vs-nchan.sh (bash).
 #   nginx_pids <master>        the master and its workers (the processes that do the work)
 #   nginx_cpu_seconds <master> their CPU time so far, user + system, in seconds
@@ -15,6 +16,8 @@
 
 nginx_pids() {
   local master="$1"
+  # One line, the pids split into words on purpose.
+  # shellcheck disable=SC2046
   echo "$master" $(pgrep -P "$master" | sort -n)
 }
 

@@ -32,36 +32,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use poll_load::{AdminPoll, Error, read_response};
-
-fn env(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_owned())
-}
-
-/// A made-up address for browser or phone `n` (10.0.0.0/8).
-fn address_of(n: u64) -> String {
-    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
-}
-
-/// The api's CPU time so far (user + system), in seconds.
-fn cpu_seconds(pid: u32, ticks_per_second: f64) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return f64::NAN };
-    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
-    let Some((_, rest)) = stat.rsplit_once(')') else { return f64::NAN };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    (ticks(14) + ticks(15)) / ticks_per_second
-}
-
-/// The api's resident memory now, in MB.
-fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .map_or(f64::NAN, |kb: f64| kb / 1024.0)
-}
+use poll_load::{AdminPoll, Error, address_of, cpu_seconds, env, read_response, rss_mb};
 
 /// The same-site files a page or script names: `src="/…"` / `href="/…"` in HTML, `from "./…"`
 /// in a module (resolved against the module's folder).
@@ -294,7 +265,7 @@ async fn main() -> Result<(), Error> {
     let stream_path: Arc<str> = Arc::from(format!("/api/polls/{slug}/results/stream"));
 
     // Opening: every browser's requests, until each holds its first snapshot.
-    let (cpu_start, rss_start) = (cpu_seconds(pid, ticks), rss_mb(pid));
+    let (cpu_start, rss_start) = (cpu_seconds(pid, ticks), rss_mb(&[pid]));
     let opened = Arc::new(tokio::sync::Barrier::new(usize::try_from(clients)? + 1));
     let counting = Arc::new(AtomicU64::new(0));
     let open_started = Instant::now();
@@ -306,7 +277,7 @@ async fn main() -> Result<(), Error> {
     opened.wait().await;
     let open_seconds = open_started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (cpu_opened, rss_holding) = (cpu_seconds(pid, ticks), rss_mb(pid));
+    let (cpu_opened, rss_holding) = (cpu_seconds(pid, ticks), rss_mb(&[pid]));
 
     // Holding through a steady stream of votes (open loop).
     counting.store(1, Ordering::Relaxed);
@@ -317,7 +288,7 @@ async fn main() -> Result<(), Error> {
     for i in 0..rate * seconds {
         tokio::time::sleep_until(started + Duration::from_secs_f64(i as f64 / rate as f64)).await;
         if i % rate == 0 {
-            peak_rss = peak_rss.max(rss_mb(pid));
+            peak_rss = peak_rss.max(rss_mb(&[pid]));
         }
         let path = votes_path.clone();
         sent.push(tokio::spawn(async move { vote(addr, &path, i).await }));
@@ -333,7 +304,7 @@ async fn main() -> Result<(), Error> {
     counting.store(2, Ordering::Relaxed);
     let vote_seconds = started.elapsed().as_secs_f64();
     let cpu_voted = cpu_seconds(pid, ticks);
-    peak_rss = peak_rss.max(rss_mb(pid));
+    peak_rss = peak_rss.max(rss_mb(&[pid]));
 
     poll.set_open(false).await?;
     let (mut frames, mut frame_bytes, mut opened_bytes, mut failed) = (0u64, 0u64, 0usize, 0u64);
