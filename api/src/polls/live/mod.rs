@@ -210,6 +210,9 @@ async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
     let started = std::time::Instant::now();
+    // Every frame of a closed poll is `closed`: a watcher that skips to the newest frame (one
+    // that came after the close) still hears it.
+    let closed = closed || tally.is_closed();
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {

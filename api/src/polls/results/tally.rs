@@ -225,6 +225,11 @@ impl LiveTally {
         self.record.poll.first_opened_at.is_some() || self.record.poll.is_open
     }
 
+    /// Opened once and closed now: its results are final.
+    pub(crate) fn is_closed(&self) -> bool {
+        !self.record.poll.is_open && self.record.poll.first_opened_at.is_some()
+    }
+
     /// The version of the counts (see [`Version`]).
     pub(crate) fn version(&self) -> Version {
         self.version
