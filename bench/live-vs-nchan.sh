@@ -12,13 +12,14 @@
 # BENCHMARKS.md: both rows per watcher count (latency p50 / p99 / max, deliveries per CPU-second,
 # peak RSS, lost / unfinished) and the ratios the issue's goals are set in; each run's key=value
 # line goes to stderr.
-# Usage: bench/live-vs-nchan.sh [watcher counts, default "1000 10000 15000"] [seconds, default 30]
+# Usage: bench/live-vs-nchan.sh [watcher counts, default "1000 10000 15000 hog"] [seconds, default 30]
+# ("hog": the api at 1,000 watchers and 1,000 votes/s, quiet and then beside a busy loop.)
 # Env: API_BIN (the api to measure; default ./target/release/api, built here when API_BIN is
 # unset), NCHAN_WORKERS (2), NCHAN_REUSEPORT=1 (a listening socket per nginx worker; default one
 # shared socket, as the issue's measurement), VOTE_RATE (votes/s at every watcher count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-counts="${1:-1000 10000 15000}"
+counts="${1:-1000 10000 15000 hog}"
 seconds="${2:-30}"
 api_port=18150
 nchan_port=19480
@@ -121,9 +122,37 @@ ratio_row() { # watchers, api line, nchan line → a Markdown row
     }'
 }
 
+# The api with an unrelated CPU hog on the host (issue 36's last goal): 1,000 watchers at 1,000
+# votes/s, quiet and then beside a busy loop (a process of its own, not the api's), p99 compared.
+hog_check() {
+  local quiet hogged hog
+  echo "live-vs-nchan: api, 1000 watchers, 1000 votes/s, $seconds s, quiet" >&2
+  api_run 1000 1000
+  quiet="$result"
+  echo "$quiet" >&2
+  echo "live-vs-nchan: the same beside a busy loop" >&2
+  sh -c 'while :; do :; done' &
+  hog=$!
+  api_run 1000 1000
+  kill "$hog"
+  wait "$hog" 2>/dev/null || true
+  hogged="$result"
+  echo "$hogged" >&2
+  rows+="$(row "1000 quiet" "$quiet")"$'\n'"$(row "1000 + CPU hog" "$hogged")"$'\n'
+  hog_ratio=$(awk -v q="$(field "$quiet" latency_p99_ms)" -v h="$(field "$hogged" latency_p99_ms)" 'BEGIN {
+    if (q == "" || h == "" || q + 0 == 0) { print "—"; exit }
+    r = h / q; printf "**%.2f** (%.0f ms hogged / %.0f ms quiet): %s (≤ 2.0)", r, h, q, (r <= 2.0) ? "met" : "missed"
+  }')
+}
+
 rows=""
 ratios=""
+hog_ratio=""
 for watchers in $counts; do
+  if [ "$watchers" = hog ]; then
+    hog_check
+    continue
+  fi
   rate=$(vote_rate "$watchers")
   echo "live-vs-nchan: api, $watchers watchers, $rate votes/s, $seconds s" >&2
   api_run "$watchers" "$rate"
@@ -172,3 +201,7 @@ $rows
 |---:|---:|---|---:|---|---:|
 $ratios
 MD
+if [ -n "$hog_ratio" ]; then
+  echo
+  echo "With a CPU hog on the host (a busy loop, 1,000 watchers, 1,000 votes/s): p99 hogged / quiet $hog_ratio."
+fi

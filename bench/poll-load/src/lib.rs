@@ -121,6 +121,14 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The phases of a run a delivery falls in (one `AtomicU8` the threads read): deliveries are
+/// counted over the measured window (the votes, or the publishing).
+pub mod phase {
+    pub const BEFORE: u8 = 0;
+    pub const MEASURED: u8 = 1;
+    pub const AFTER: u8 = 2;
+}
+
 /// An HTTP response read off a socket as a server-sent event stream: the head, then one
 /// `\n\n`-ended block at a time, parsed in place (no copy, no allocation per event).
 pub struct EventStream {
@@ -152,6 +160,27 @@ impl EventStream {
 
     pub fn new() -> Self {
         Self { bytes: Vec::new(), start: 0, scanned: 0 }
+    }
+
+    /// Sends `request` on `stream` and reads the response's head: the stream, ready for
+    /// [`next_event`](Self::next_event) (some events may have come with the head).
+    ///
+    /// # Errors
+    /// The write or a read failed, the connection closed first, or the status was not 200.
+    pub async fn open(stream: &mut TcpStream, request: &str) -> Result<Self, Error> {
+        use tokio::io::AsyncWriteExt;
+        stream.write_all(request.as_bytes()).await?;
+        let mut events = Self::new();
+        loop {
+            if events.fill(stream).await? == 0 {
+                return Err("the connection closed before the response's head".into());
+            }
+            match events.take_head() {
+                None => {}
+                Some(200) => return Ok(events),
+                Some(status) => return Err(format!("the stream answered {status}").into()),
+            }
+        }
     }
 
     /// Reads what the socket has; 0 when it closed.

@@ -42,7 +42,7 @@ use tokio::net::TcpStream;
 
 use poll_load::{
     AdminPoll, Error, EventStream, Histogram, LocalThreads, Tally, address_of, connect_from, cpu_seconds, env, flag,
-    json_number, peak_rss_mb, percentile, read_response, rss_mb, switch,
+    json_number, peak_rss_mb, percentile, phase, read_response, rss_mb, switch,
 };
 
 fn address(url: &str) -> Result<SocketAddr, Error> {
@@ -95,11 +95,6 @@ async fn vote_new_connection(addr: SocketAddr, path: &str, token: &str) -> u16 {
     attempt.await.unwrap_or(0)
 }
 
-/// The phases a watcher's frames fall in: frames are counted over the voting window.
-const BEFORE: u8 = 0;
-const VOTING: u8 = 1;
-const AFTER: u8 = 2;
-
 /// What the watchers' threads share: written once per watcher or per phase, never per frame.
 struct Shared {
     /// Watchers holding their snapshot, and watchers that failed.
@@ -142,20 +137,9 @@ async fn follow(addr: SocketAddr, path: &str, phone: u64, shared: &Shared, seen:
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: {}\r\nAccept: text/event-stream\r\n\r\n",
         address_of(phone)
     );
-    stream.write_all(request.as_bytes()).await?;
-    let mut events = EventStream::new();
-    let (mut head_read, mut snapshot, mut total) = (false, false, 0u64);
+    let mut events = EventStream::open(&mut stream, &request).await?;
+    let (mut snapshot, mut total) = (false, 0u64);
     loop {
-        if events.fill(&mut stream).await? == 0 {
-            return Err("stream ended before the poll closed".into());
-        }
-        if !head_read {
-            match events.take_head() {
-                None => continue,
-                Some(200) => head_read = true,
-                Some(status) => return Err(format!("the stream answered {status}").into()),
-            }
-        }
         // Frames are `event: …\ndata: …\n\n`; chunked-encoding lines fall between frames.
         while let Some(event) = events.next_event() {
             if event.name.is_empty() {
@@ -175,7 +159,7 @@ async fn follow(addr: SocketAddr, path: &str, phone: u64, shared: &Shared, seen:
             }
             let mut seen = seen.borrow_mut();
             seen.frame_bytes.record(event.bytes as u64);
-            if shared.phase.load(Ordering::Relaxed) == VOTING {
+            if shared.phase.load(Ordering::Relaxed) == phase::MEASURED {
                 seen.window_frames += 1;
             }
             if respondents > total {
@@ -188,6 +172,9 @@ async fn follow(addr: SocketAddr, path: &str, phone: u64, shared: &Shared, seen:
                 }
                 total = respondents;
             }
+        }
+        if events.fill(&mut stream).await? == 0 {
+            return Err("stream ended before the poll closed".into());
         }
     }
 }
@@ -294,7 +281,7 @@ async fn main() -> Result<(), Error> {
     let shared = Arc::new(Shared {
         snapshots: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
-        phase: AtomicU8::new(BEFORE),
+        phase: AtomicU8::new(phase::BEFORE),
         schedule: OnceLock::new(),
     });
     let watch_addr = address(&watch_base)?;
@@ -336,7 +323,7 @@ async fn main() -> Result<(), Error> {
     let vote_addr = address(&base)?;
     let path: Arc<str> = Arc::from(format!("/api/polls/{slug}/responses"));
     let cpu_start = api_cpu_seconds();
-    shared.phase.store(VOTING, Ordering::Relaxed);
+    shared.phase.store(phase::MEASURED, Ordering::Relaxed);
     let started = Instant::now();
     let (mode, rate, replies) = match (flag("--rate"), flag("--closed")) {
         (Some(rate), _) => {
@@ -357,7 +344,7 @@ async fn main() -> Result<(), Error> {
     sampler.abort();
     // The last votes' frames.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    shared.phase.store(AFTER, Ordering::Relaxed);
+    shared.phase.store(phase::AFTER, Ordering::Relaxed);
     let window_seconds = started.elapsed().as_secs_f64();
     let (cpu_end, rss_peak_mb) = (api_cpu_seconds(), peak_rss_mb(&api_pids));
     poll.set_open(false).await?;

@@ -35,13 +35,8 @@ use tokio::sync::mpsc;
 
 use poll_load::{
     Error, EventStream, Histogram, LocalThreads, Tally, connect_from, cpu_seconds, env, json_number, peak_rss_mb,
-    read_response,
+    phase, read_response,
 };
-
-/// The phases a delivery falls in: deliveries are counted per CPU-second over the window.
-const BEFORE: u8 = 0;
-const WINDOW: u8 = 1;
-const AFTER: u8 = 2;
 
 /// What the subscriber threads and the publisher share: written once per subscriber or per phase,
 /// never per delivery.
@@ -95,20 +90,9 @@ async fn receive(
 ) -> Result<(), Error> {
     let mut stream = connect_from(n, addr).await?;
     let request = format!("GET /sub HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut events = EventStream::new();
-    let (mut head_read, mut warm, mut next_seq) = (false, false, 0u64);
+    let mut events = EventStream::open(&mut stream, &request).await?;
+    let (mut warm, mut next_seq) = (false, 0u64);
     loop {
-        if events.fill(&mut stream).await? == 0 {
-            return Err("nchan closed the stream".into());
-        }
-        if !head_read {
-            match events.take_head() {
-                None => continue,
-                Some(200) => head_read = true,
-                Some(status) => return Err(format!("/sub answered {status}").into()),
-            }
-        }
         // The body is the raw event stream: no chunked encoding, no Content-Length.
         while let Some(event) = events.next_event() {
             if !*connected {
@@ -126,7 +110,7 @@ async fn receive(
                 received.latency.record(now_us.saturating_sub(sent_us));
                 received.frame_bytes.record(event.bytes as u64);
                 received.deliveries += 1;
-                if shared.phase.load(Ordering::Relaxed) == WINDOW {
+                if shared.phase.load(Ordering::Relaxed) == phase::MEASURED {
                     received.window_deliveries += 1;
                 }
                 if seq >= next_seq {
@@ -145,6 +129,9 @@ async fn receive(
                     shared.warmup_frame_bytes.compare_exchange(0, event.bytes, Ordering::Relaxed, Ordering::Relaxed);
                 shared.warmed.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        if events.fill(&mut stream).await? == 0 {
+            return Err("nchan closed the stream".into());
         }
     }
 }
@@ -270,7 +257,7 @@ async fn main() -> Result<(), Error> {
         refused: AtomicUsize::new(0),
         warmed: AtomicUsize::new(0),
         finished: AtomicUsize::new(0),
-        phase: AtomicU8::new(BEFORE),
+        phase: AtomicU8::new(phase::BEFORE),
         warmup_frame_bytes: AtomicUsize::new(0),
     });
     let receiving = LocalThreads::spawn(subscribers, threads, {
@@ -309,7 +296,7 @@ async fn main() -> Result<(), Error> {
     }
     let messages = (rate * seconds).round() as u64;
     let cpu_start = server_cpu_seconds();
-    shared.phase.store(WINDOW, Ordering::Relaxed);
+    shared.phase.store(phase::MEASURED, Ordering::Relaxed);
     let start = tokio::time::Instant::now();
     let due = |i: u64| start + Duration::from_secs_f64(i as f64 / rate);
     for i in 0..messages {
@@ -320,7 +307,7 @@ async fn main() -> Result<(), Error> {
     }
     // The last messages' deliveries.
     tokio::time::sleep_until(due(messages.saturating_sub(1)) + Duration::from_millis(500)).await;
-    shared.phase.store(AFTER, Ordering::Relaxed);
+    shared.phase.store(phase::AFTER, Ordering::Relaxed);
     let window_seconds = start.elapsed().as_secs_f64();
     let (cpu_end, rss_peak_mb) = (server_cpu_seconds(), peak_rss_mb(&server_pids));
     drop(queues);
