@@ -2,8 +2,11 @@
 //! audience's delta and snapshot as Server-Sent Events bytes, and the `retry:` a stream starts
 //! and ends with.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
+use crate::polls::live::pacing::Backlog;
 use crate::polls::results::tally::Version;
 
 /// One frame for one audience, formatted once and shared by every watcher (no copy per watcher):
@@ -28,9 +31,16 @@ pub(crate) struct LiveEvent {
     pub staff: AudienceFrame,
     /// The last frame of a stream (`closed` for a deleted poll).
     pub ends_stream: bool,
+    /// Watchers that have not taken this frame yet: the next frame waits for most of them.
+    pub backlog: Arc<Backlog>,
 }
 
 impl LiveEvent {
+    /// One more watcher has taken this frame.
+    pub(crate) fn taken(&self) {
+        self.backlog.taken();
+    }
+
     /// What a watcher holding frame `held` is written: the delta when it holds the base, else
     /// the whole results.
     pub(crate) fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {
@@ -78,5 +88,12 @@ pub(crate) fn sse_frame(name: &str, id: Option<Version>, json: &str) -> Bytes {
 pub(crate) fn deleted() -> LiveEvent {
     let frame = sse_frame("closed", None, r#"{"deleted":true}"#);
     let frame = AudienceFrame { delta: None, snapshot: frame };
-    LiveEvent { serial: u64::MAX, base: None, public: frame.clone(), staff: frame, ends_stream: true }
+    LiveEvent {
+        serial: u64::MAX,
+        base: None,
+        public: frame.clone(),
+        staff: frame,
+        ends_stream: true,
+        backlog: Arc::default(),
+    }
 }

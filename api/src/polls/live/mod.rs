@@ -31,7 +31,7 @@ use crate::notifications::DbEvent;
 use crate::polls::events::{POLL_EVENTS_CHANNEL, PollEvent};
 use crate::polls::live::fan_out::{FanOut, LatestFrame};
 use crate::polls::live::frames::{Audience, AudienceFrame, LiveEvent, deleted, sse_frame};
-use crate::polls::live::pacing::LastFrame;
+use crate::polls::live::pacing::{Backlog, LastFrame};
 use crate::polls::model::PollResults;
 use crate::polls::repository::PollKey;
 use crate::polls::results::results;
@@ -200,7 +200,8 @@ fn render(
         AudienceFrame { delta: deltas.as_ref().map(|(base, _, set)| delta(base, set)), snapshot: snapshot(&staff) }
     };
     let base = deltas.map(|(base, _, _)| base.serial);
-    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false })
+    let backlog = Arc::new(Backlog::new(poll.frames_out.watchers()));
+    Ok(LiveEvent { serial, base, public: public_frame, staff: staff_frame, ends_stream: false, backlog })
 }
 
 /// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
@@ -215,7 +216,8 @@ async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {
-            poll.last_frame.sent(poll.frames_out.publish(event));
+            poll.last_frame.sent(event.backlog.clone());
+            poll.frames_out.publish(event);
             metrics::counter!("blw_live_frames_total").increment(1);
             metrics::histogram!("blw_live_fanout_duration_seconds").record(started.elapsed().as_secs_f64());
             let waiting = poll.votes_waiting_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
@@ -267,7 +269,7 @@ async fn ensure_tally(
             TallyState::Loaded
         }
         Err(AppError::NotFound(_)) => {
-            let _ = poll.frames_out.publish(deleted());
+            poll.frames_out.publish(deleted());
             TallyState::Missing
         }
         Err(e) => {
@@ -304,7 +306,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
     let Some(poll) = live.watched(poll_id) else { return };
     match event {
         PollEvent::Deleted { .. } => {
-            let _ = poll.frames_out.publish(deleted());
+            poll.frames_out.publish(deleted());
         }
         PollEvent::Opened { .. } | PollEvent::Closed { .. } => {
             let is_open = matches!(event, PollEvent::Opened { .. });

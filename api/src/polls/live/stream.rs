@@ -44,6 +44,7 @@ impl Watcher {
     async fn next_frame(&mut self) -> Option<(Bytes, bool)> {
         loop {
             let event = self.frames.next().await?;
+            event.taken();
             if event.serial <= self.skip_through && !event.ends_stream {
                 continue;
             }
@@ -194,37 +195,37 @@ mod tests {
             delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
             snapshot: Bytes::from(format!("snapshot {serial}")),
         };
-        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false }
+        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, backlog: Arc::default() }
     }
 
     #[tokio::test]
     async fn frames_rendered_before_a_watchers_snapshot_are_not_sent_after_it() {
-        let fan_out = FanOut::with_lanes(1, 1);
+        let fan_out = FanOut::with_shards(1);
         let mut watcher =
             Watcher { frames: fan_out.subscribe(), audience: Audience::Public, held: None, skip_through: 2 };
-        fan_out.publish(event(2, Some(1))).through().await;
-        fan_out.publish(event(3, Some(2))).through().await;
+        fan_out.publish(event(2, Some(1)));
+        fan_out.publish(event(3, Some(2)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 3");
     }
 
     #[tokio::test]
     async fn a_watcher_gets_deltas_it_can_apply_and_after_missing_frames_the_newest_whole() {
-        let fan_out = FanOut::with_lanes(1, 1);
+        let fan_out = FanOut::with_shards(1);
         let mut watcher =
             Watcher { frames: fan_out.subscribe(), audience: Audience::Public, held: Some(0), skip_through: 0 };
-        fan_out.publish(event(1, Some(0))).through().await;
+        fan_out.publish(event(1, Some(0)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 1");
-        fan_out.publish(event(2, Some(1))).through().await;
+        fan_out.publish(event(2, Some(1)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 2");
         // A delta from another base (this watcher's snapshot was newer or older): the snapshot.
-        fan_out.publish(event(4, Some(3))).through().await;
+        fan_out.publish(event(4, Some(3)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 4");
         // Frames published while it was not reading (its socket full): only the newest, whole.
         for serial in 5..=80 {
-            fan_out.publish(event(serial, Some(serial - 1))).through().await;
+            fan_out.publish(event(serial, Some(serial - 1)));
         }
         assert_eq!(watcher.next_frame().await.unwrap().0, "snapshot 80");
-        fan_out.publish(event(81, Some(80))).through().await;
+        fan_out.publish(event(81, Some(80)));
         assert_eq!(watcher.next_frame().await.unwrap().0, "delta 81");
     }
 }
