@@ -1,8 +1,8 @@
 //! Live results over Server-Sent Events (protocol v2). Each process keeps, per poll that someone
 //! is watching, a [`LiveTally`] and a [`FanOut`] of its frames. Each vote's announcement (NOTIFY,
 //! from any process) carries the ballot: its answers are added to the tally unless already
-//! counted, and a frame goes out to every watcher — at once, or [`pacing`]'s floor (20 ms) after
-//! the last frame and once most watchers have taken that one. A watcher gets `snapshot` (the
+//! counted, and a frame goes out to every watcher — [`pacing`]'s floor (20 ms) after the news and
+//! after the last frame, once most watchers have taken that one. A watcher gets `snapshot` (the
 //! whole results) when it connects, and then `delta` frames: only what changed since the previous
 //! frame (`delta`), which it can apply when it holds that frame — one that does not (it missed
 //! frames: a slow reader takes only the newest) is written the new frame's snapshot instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)

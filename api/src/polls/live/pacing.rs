@@ -1,10 +1,11 @@
-//! When a poll's next frame goes out: as soon as there is news, unless the last frame went out
-//! less than [`FRAME_FLOOR`] ago (then at that time), and not before all watchers but a few have
-//! taken the last frame — up to [`MAX_BACKLOG_WAIT`]. Both signals are this process's own: its
-//! clock and its watchers' backlog, which grows when its sockets do not take frames as fast as
-//! they come (a saturated CPU here, a load balancer that reads slowly). A neighbour busy on the
-//! same host changes neither while this process keeps up; pacing by the host's CPU pressure (an
-//! earlier design) slowed every screen whenever anything else ran on the machine.
+//! When a poll's next frame goes out: [`FRAME_FLOOR`] after the news (a presenter's move and what
+//! it brings, a burst of commits: one frame), no sooner than that after the last frame, and not
+//! before all watchers but a few have taken the last frame — up to [`MAX_BACKLOG_WAIT`]. Both
+//! signals are this process's own: its clock and its watchers' backlog, which grows when its
+//! sockets do not take frames as fast as they come (a saturated CPU here, a load balancer that
+//! reads slowly). A neighbour busy on the same host changes neither while this process keeps up;
+//! pacing by the host's CPU pressure (an earlier design) slowed every screen whenever anything
+//! else ran on the machine.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,8 +14,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// The least time between two frames of a poll: news that comes sooner waits for it, so a burst
-/// of commits costs one frame, not one each.
+/// How long news waits before its frame, and the least time between two frames of a poll: a
+/// burst of news costs one frame, not one each. (Sending the news at once raced a presenter's
+/// move with what it brings: the browser tests' slides missed the nation's comparison.)
 pub const FRAME_FLOOR: Duration = Duration::from_millis(20);
 
 /// A frame waits for all watchers but one in this many (and at least one) to take the previous:
@@ -78,9 +80,11 @@ impl LastFrame {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), backlog));
     }
 
-    /// Waits until the next frame may go: [`FRAME_FLOOR`] after the last, once its watchers have
-    /// taken it (but [`MAX_BACKLOG_WAIT`] at most). Returns how long it waited for them.
+    /// Waits until the next frame may go: [`FRAME_FLOOR`] from now and after the last, once its
+    /// watchers have taken it (but [`MAX_BACKLOG_WAIT`] at most). Returns how long it waited for
+    /// them.
     pub(crate) async fn next_turn(&self) -> Duration {
+        tokio::time::sleep(FRAME_FLOOR).await;
         let last = self.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let Some((sent_at, backlog)) = last else { return Duration::ZERO };
         tokio::time::sleep_until(sent_at + FRAME_FLOOR).await;
