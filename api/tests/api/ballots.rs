@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{open_poll, send, set_open, staff, vote};
+use crate::polls::{ballot, frame_total, open_poll, send, set_open, staff, vote};
 
 /// A second api process on the same database.
 async fn second_process(app: &TestApp) -> SocketAddr {
@@ -26,12 +26,6 @@ async fn vote_at(app: &TestApp, address: SocketAddr, slug: &str, token: &str, an
         .expect("vote");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// A ballot answering both questions of `open_poll`'s poll.
-fn ballot(i: usize) -> Value {
-    let judicial = [3, 2, 0][i % 3];
-    json!([{"var_name": "pid3", "response_index": i % 4}, {"var_name": "perf_judicial_ind", "response_index": judicial}])
 }
 
 async fn stored_respondents(app: &TestApp, slug: &str) -> i64 {
@@ -233,7 +227,7 @@ async fn a_client_that_stops_reading_its_stream_does_not_hold_back_the_others() 
     let reader = tokio::spawn(async move {
         while let Some((_, _, value)) = frames.recv().await {
             // A snapshot's total, or a delta's when it changed.
-            if let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64()) {
+            if let Some(total) = frame_total(&value) {
                 let _ = seen_tx.send((total, std::time::Instant::now()));
             }
         }
@@ -318,7 +312,7 @@ fn sse_totals(raw: &[u8]) -> Vec<i64> {
         let Some(frame) = rest.get(..size) else { break };
         let data = frame.lines().find_map(|line| line.strip_prefix("data: "));
         if let Some(value) = data.and_then(|data| serde_json::from_str::<Value>(data).ok())
-            && let Some(total) = value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64())
+            && let Some(total) = frame_total(&value)
         {
             totals.push(total);
         }

@@ -7,12 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, settings_for, spawn_app};
-use crate::polls::{open_poll, read_events_until, send, staff};
-
-fn ballot(i: usize) -> Value {
-    let judicial = [3, 2, 0][i % 3];
-    json!([{"var_name": "pid3", "response_index": i % 4}, {"var_name": "perf_judicial_ind", "response_index": judicial}])
-}
+use crate::polls::{ballot, open_poll, read_events_until, send, staff};
 
 /// A ballot sent to `address` with `cookie` (if any) as from `client` through a loopback proxy;
 /// the status, the body and the device cookie set in reply (name=value), if any.

@@ -6,20 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
-use crate::polls::{open_poll, sse_frames, staff, vote};
-
-fn ballot(i: usize) -> Value {
-    let judicial = [3, 2, 0][i % 3];
-    json!([{"var_name": "pid3", "response_index": i % 4}, {"var_name": "perf_judicial_ind", "response_index": judicial}])
-}
-
-/// The total a frame says: a snapshot's, or a delta's when it changed.
-fn total(value: &Value) -> Option<i64> {
-    value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64())
-}
+use crate::polls::{ballot, frame_total, open_poll, sse_frames, staff, vote};
 
 /// Busy threads outside the api's runtime, two per core (so that some thread always waits for a
 /// CPU: the host's CPU pressure is near 100 %), until dropped.
@@ -56,7 +45,7 @@ async fn frames_keep_their_pace_while_other_threads_hog_the_hosts_cpu() {
     let response = app.client.get(app.url(&format!("/api/polls/{slug}/results/stream"))).send().await.expect("stream");
     let mut frames = sse_frames(response);
     let (_, _, first) = frames.recv().await.expect("snapshot");
-    assert_eq!(total(&first), Some(0));
+    assert_eq!(frame_total(&first), Some(0));
 
     // Every core busy with work that is not this process's, long enough for any pacing that
     // follows the host's CPU pressure to widen the frames all the way (it took 2.3 s).
@@ -66,7 +55,7 @@ async fn frames_keep_their_pace_while_other_threads_hog_the_hosts_cpu() {
     let reader = tokio::spawn(async move {
         let mut totals = Vec::new();
         while let Some((_, _, value)) = frames.recv().await {
-            if let Some(total) = total(&value) {
+            if let Some(total) = frame_total(&value) {
                 totals.push(total);
                 if total == votes {
                     break;
@@ -109,7 +98,7 @@ async fn read_ids(
         let (_, id, value) =
             tokio::time::timeout(Duration::from_secs(10), frames.recv()).await.expect("a frame").expect("open");
         ids.push(version(&id.expect("frames carry ids")));
-        if total(&value) == Some(until) {
+        if frame_total(&value) == Some(until) {
             return ids;
         }
     }

@@ -39,6 +39,12 @@ pub(crate) async fn send(
 }
 
 /// An open poll on pid3 (split) and perf_judicial_ind offering three responses.
+/// A ballot answering both questions of `open_poll`'s poll, varied by `i`.
+pub(crate) fn ballot(i: usize) -> Value {
+    let judicial = [3, 2, 0][i % 3];
+    json!([{"var_name": "pid3", "response_index": i % 4}, {"var_name": "perf_judicial_ind", "response_index": judicial}])
+}
+
 pub(crate) async fn open_poll(app: &TestApp, admin: &str) -> (i64, String) {
     let (status, poll) = send(
         app,
@@ -216,6 +222,11 @@ pub(crate) fn sse_frame(block: &str) -> Option<Frame> {
     let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
     let (event, data) = (field("event: ")?, field("data: ")?);
     Some((event, field("id: "), serde_json::from_str(&data).expect("JSON data")))
+}
+
+/// The total a live frame says: a snapshot's, or a delta's when it changed.
+pub(crate) fn frame_total(value: &Value) -> Option<i64> {
+    value["respondents"].as_i64().or_else(|| value["set"]["respondents"].as_i64())
 }
 
 /// A stream's frames as they arrive, read in the background.

@@ -97,19 +97,9 @@ impl LatestFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::polls::live::frames::AudienceFrame;
-    use bytes::Bytes;
 
     fn event(serial: u64) -> LiveEvent {
-        let frame = AudienceFrame { delta: None, snapshot: Bytes::from(format!("snapshot {serial}")) };
-        LiveEvent {
-            serial,
-            base: None,
-            public: frame.clone(),
-            staff: frame,
-            ends_stream: false,
-            backlog: Arc::default(),
-        }
+        LiveEvent::numbered(serial, None)
     }
 
     #[tokio::test]

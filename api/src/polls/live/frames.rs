@@ -41,6 +41,17 @@ impl LiveEvent {
         self.backlog.taken();
     }
 
+    /// A frame numbered `serial` whose bytes say what they are (`snapshot 3`, `delta 3`): a delta
+    /// from frame `base` when it has one.
+    #[cfg(test)]
+    pub(crate) fn numbered(serial: u64, base: Option<u64>) -> Self {
+        let frame = AudienceFrame {
+            delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
+            snapshot: Bytes::from(format!("snapshot {serial}")),
+        };
+        Self { serial, base, public: frame.clone(), staff: frame, ends_stream: false, backlog: Arc::default() }
+    }
+
     /// What a watcher holding frame `held` is written: the delta when it holds the base, else
     /// the whole results.
     pub(crate) fn frame(&self, audience: Audience, held: Option<u64>) -> Bytes {

@@ -5,8 +5,9 @@
 //! after the last frame, once most watchers have taken that one. A watcher gets `snapshot` (the
 //! whole results) when it connects, and then `delta` frames: only what changed since the previous
 //! frame (`delta`), which it can apply when it holds that frame — one that does not (it missed
-//! frames: a slow reader takes only the newest) is written the new frame's snapshot instead. Anything but new answers (a reveal, a hidden word, opening, a presenter's move)
-//! sends a snapshot to everyone. Every frame's `id:` is the poll's [`Version`], comparable across
+//! frames: a slow reader takes only the newest) is written the new frame's snapshot instead.
+//! Anything but new answers (a reveal, a hidden word, opening, a presenter's move) sends a
+//! snapshot to everyone; every frame of a closed poll is `closed`. Every frame's `id:` is the poll's [`Version`], comparable across
 //! processes: a watcher reconnecting with `Last-Event-ID` is never served older counts. On
 //! start-up, or when the listener had to reconnect (announcements may be lost), tallies are read
 //! again from the database: nothing here is the source of truth.
@@ -206,13 +207,13 @@ fn render(
 
 /// Sends the tally's results (a delta, or a snapshot, or `closed`); when the frame kept an old
 /// room-vs-nation comparison, schedules the frame that brings it up to date.
-async fn send_results(poll: &Arc<WatchedPoll>, closed: bool) {
+async fn send_results(poll: &Arc<WatchedPoll>) {
     let mut tally = poll.tally.lock().await;
     let Some(tally) = tally.as_mut() else { return };
     let started = std::time::Instant::now();
-    // Every frame of a closed poll is `closed`: a watcher that skips to the newest frame (one
-    // that came after the close) still hears it.
-    let closed = closed || tally.is_closed();
+    // Every frame of a closed poll is `closed`, not only the first: a watcher that skips to the
+    // newest frame (one that came after the close) still hears it.
+    let closed = tally.is_closed();
     let (results, comparison_due) = tally.frame(closed);
     match render(poll, &results, tally.version(), closed) {
         Ok(event) => {
@@ -297,7 +298,7 @@ fn schedule_update(poll: Arc<WatchedPoll>) {
         let waited = poll.last_frame.next_turn().await;
         metrics::histogram!("blw_live_frame_backlog_wait_seconds").record(waited.as_secs_f64());
         poll.broadcast_pending.store(false, Ordering::Release);
-        send_results(&poll, false).await;
+        send_results(&poll).await;
     });
 }
 
@@ -318,7 +319,7 @@ async fn on_event(db: &DatabaseConnection, surveys: &SurveyCache, live: &LivePol
                 if is_open {
                     schedule_update(poll);
                 } else {
-                    send_results(&poll, true).await;
+                    send_results(&poll).await;
                 }
             }
         }

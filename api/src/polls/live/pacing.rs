@@ -103,7 +103,7 @@ mod tests {
     #[tokio::test]
     async fn the_next_frame_goes_at_the_floor_once_all_but_the_stragglers_took_the_last() {
         let last = LastFrame::default();
-        assert_eq!(last.next_turn().await, Duration::ZERO, "the first frame goes at once");
+        assert_eq!(last.next_turn().await, Duration::ZERO, "the first frame waits for nobody");
 
         // 300 watchers: 3 may lag behind. Taken at once: the floor, and no wait for them.
         let backlog = Arc::new(Backlog::new(300));

@@ -188,14 +188,10 @@ pub(crate) async fn results_stream(
 mod tests {
     use super::*;
     use crate::polls::live::fan_out::FanOut;
-    use crate::polls::live::frames::{AudienceFrame, LiveEvent};
+    use crate::polls::live::frames::LiveEvent;
 
     fn event(serial: u64, base: Option<u64>) -> LiveEvent {
-        let frame = AudienceFrame {
-            delta: base.map(|_| Bytes::from(format!("delta {serial}"))),
-            snapshot: Bytes::from(format!("snapshot {serial}")),
-        };
-        LiveEvent { serial, base, public: frame.clone(), staff: frame, ends_stream: false, backlog: Arc::default() }
+        LiveEvent::numbered(serial, base)
     }
 
     #[tokio::test]
